@@ -1,0 +1,176 @@
+//! Emission shared by both transforms: the primal statements, and the local partial
+//! derivatives of a definition as tokens.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::Type;
+
+use crate::ir::{Form, Func, Operand, Rhs, Step, Stmt, Value};
+use crate::rules::{Partial, Rule};
+
+/// The tokens of an operand in primal code.
+pub fn operand(func: &Func, op: &Operand) -> TokenStream {
+    match op {
+        Operand::Var(v) => func.vars[*v].ident.to_token_stream(),
+        Operand::Const(t) => t.clone(),
+    }
+}
+
+/// `a + b`, `a.sin()`, `f64::powf(a, b)`: a primitive as the user wrote it.
+pub fn primitive(rule: &Rule, args: &[TokenStream], form: &Form, span: proc_macro2::Span) -> TokenStream {
+    match form {
+        Form::Operator => match (rule.name, args) {
+            ("neg", [a]) => quote_spanned!(span=> -#a),
+            ("add", [a, b]) => quote_spanned!(span=> #a + #b),
+            ("sub", [a, b]) => quote_spanned!(span=> #a - #b),
+            ("mul", [a, b]) => quote_spanned!(span=> #a * #b),
+            ("div", [a, b]) => quote_spanned!(span=> #a / #b),
+            ("rem", [a, b]) => quote_spanned!(span=> #a % #b),
+            _ => unreachable!("operator rows are add, sub, mul, div, rem, neg"),
+        },
+        Form::Method => {
+            let name = Ident::new(rule.name, span);
+            let (recv, rest) = args.split_first().expect("a method has a receiver");
+            quote_spanned!(span=> #recv.#name(#(#rest),*))
+        }
+        Form::Path(path) => quote_spanned!(span=> #path(#(#args),*)),
+    }
+}
+
+/// The primal statement, as in the user's function but in three-address form.
+pub fn primal_stmt(func: &Func, stmt: &Stmt) -> TokenStream {
+    match stmt {
+        Stmt::Def { var, ty, rhs } => {
+            let v = &func.vars[*var];
+            let ident = &v.ident;
+            let mutability = v.mutable.then(|| quote!(mut));
+            let ty = ty.as_ref().map(|t| quote!(: #t));
+            let rhs = primal_rhs(func, rhs);
+            quote!(let #mutability #ident #ty = #rhs;)
+        }
+        Stmt::Inert { tokens, .. } => tokens.clone(),
+    }
+}
+
+fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
+    match rhs {
+        Rhs::Prim { rule, args, form, span } => {
+            let args: Vec<_> = args.iter().map(|a| operand(func, a)).collect();
+            primitive(rule, &args, form, *span)
+        }
+        Rhs::Copy(op) => operand(func, op),
+        Rhs::Cast { value, ty } => {
+            let value = operand(func, value);
+            quote!(#value as #ty)
+        }
+        Rhs::Inert { tokens, .. } => tokens.clone(),
+    }
+}
+
+/// A partial derivative as a factor of a product.
+pub enum Factor {
+    /// 1: the term is the derivative itself.
+    One,
+    /// -1: the term is the negated derivative.
+    MinusOne,
+    /// Any other factor.
+    Expr(TokenStream),
+}
+
+impl Factor {
+    /// `factor * d`, simplified.
+    pub fn times(&self, d: &TokenStream) -> TokenStream {
+        match self {
+            Factor::One => d.clone(),
+            Factor::MinusOne => quote!(-#d),
+            Factor::Expr(e) => quote!(#e * #d),
+        }
+    }
+}
+
+/// The call to the runtime rule computing the partials of a definition, if it needs one.
+pub fn partials_call(rule: &Rule, args: &[TokenStream], result: &Ident) -> Option<TokenStream> {
+    let (name, _) = rule.runtime?;
+    let name = Ident::new(name, proc_macro2::Span::mixed_site());
+    Some(quote!(::ad_runtime::rules::#name(#(#args,)* #result)))
+}
+
+/// Whether the derivative with respect to any of the arguments selected needs the runtime rule.
+pub fn needs_runtime(rule: &Rule, selected: impl IntoIterator<Item = usize>) -> bool {
+    selected.into_iter().any(|i| matches!(rule.partials[i], Partial::Runtime(_)))
+}
+
+/// The partial derivative of `rule` with respect to argument `i`.
+pub fn factor(rule: &Rule, i: usize, args: &[TokenStream], partials: Option<&Ident>) -> Factor {
+    match rule.partials[i] {
+        Partial::One => Factor::One,
+        Partial::MinusOne => Factor::MinusOne,
+        Partial::Arg(j) => Factor::Expr(args[j].clone()),
+        Partial::Runtime(k) => {
+            let p = partials.expect("a runtime partial is bound before use");
+            let tuple = rule.runtime.is_some_and(|(_, t)| t);
+            let k = syn::Index::from(k);
+            Factor::Expr(if tuple { quote!(#p.#k) } else { quote!(#p) })
+        }
+        Partial::Zero => unreachable!("no term is made for a zero partial"),
+    }
+}
+
+/// The zero of the type `ty` (a float, or a tuple or array of floats), or of the primal value's
+/// type when the type is not spelled out.
+pub fn zero_of(ty: Option<&Type>, primal: &TokenStream) -> TokenStream {
+    match ty {
+        Some(Type::Tuple(t)) => {
+            let zeros = t.elems.iter().map(|e| zero_of(Some(e), &quote!(_)));
+            quote!((#(#zeros,)*))
+        }
+        Some(Type::Array(a)) => {
+            let zero = zero_of(Some(&a.elem), &quote!(_));
+            let len = &a.len;
+            quote!([#zero; #len])
+        }
+        Some(Type::Paren(p)) => zero_of(Some(&p.elem), primal),
+        Some(ty @ Type::Path(_)) => quote!(::ad_runtime::zero::<#ty>()),
+        _ => quote!(::ad_runtime::zero_like(&#primal)),
+    }
+}
+
+/// The type of a component of an aggregate type, where it is spelled out.
+pub fn component_type(ty: Option<&Type>, step: Step) -> Option<&Type> {
+    match (ty?, step) {
+        (Type::Tuple(t), Step::Field(i)) => t.elems.iter().nth(i),
+        (Type::Array(a), Step::Index(_)) => Some(&a.elem),
+        (Type::Paren(p), _) => component_type(Some(&p.elem), step),
+        _ => None,
+    }
+}
+
+/// `base.0[1]`: the component of a value reached by a path of steps.
+pub fn project(base: &TokenStream, path: &[Step]) -> TokenStream {
+    let mut out = base.clone();
+    for step in path {
+        out = match step {
+            Step::Field(i) => {
+                let i = syn::Index::from(*i);
+                quote!(#out.#i)
+            }
+            Step::Index(i) => quote!(#out[#i]),
+        };
+    }
+    out
+}
+
+/// The primal value of an output, as an expression.
+pub fn value(func: &Func, v: &Value) -> TokenStream {
+    match v {
+        Value::Scalar(op) => operand(func, op),
+        Value::Tuple(items) => {
+            let items = items.iter().map(|i| value(func, i));
+            quote!((#(#items,)*))
+        }
+        Value::Array(items) => {
+            let items = items.iter().map(|i| value(func, i));
+            quote!([#(#items),*])
+        }
+    }
+}

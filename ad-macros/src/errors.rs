@@ -1,0 +1,40 @@
+//! Collects every error of one function so the user sees them all at once.
+
+use proc_macro2::Span;
+
+/// An error sink: passes keep going after an error and report the rest too.
+#[derive(Default)]
+pub struct Errors {
+    list: Vec<syn::Error>,
+}
+
+impl Errors {
+    /// Records an error at `span`.
+    pub fn at(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.list.push(syn::Error::new(span, message));
+    }
+
+    /// Records an error covering the tokens of `node`.
+    pub fn spanned(&mut self, node: impl quote::ToTokens, message: impl std::fmt::Display) {
+        self.list.push(syn::Error::new_spanned(node, message));
+    }
+
+    /// Records an error already built.
+    pub fn push(&mut self, error: syn::Error) {
+        self.list.push(error);
+    }
+
+    /// All errors combined into one, if any.
+    pub fn finish(self) -> Result<(), syn::Error> {
+        let mut iter = self.list.into_iter();
+        match iter.next() {
+            None => Ok(()),
+            Some(mut first) => {
+                for e in iter {
+                    first.combine(e);
+                }
+                Err(first)
+            }
+        }
+    }
+}

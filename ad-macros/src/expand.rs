@@ -1,0 +1,222 @@
+//! The pipeline: parse, check, lower, analyse, transform, emit.
+//!
+//! Whatever happens, the user's function is emitted unchanged first; on error only
+//! `compile_error!`s follow it, so the rest of the crate still compiles and the user sees the
+//! real problem, not a cascade of "cannot find `f_grad`".
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::{Attribute, ItemFn, Type};
+
+use crate::errors::Errors;
+use crate::ir::Func;
+use crate::names::{self, Namer};
+use crate::sig::{self, FloatTypes};
+use crate::tangent::Generated;
+use crate::{activity, adjoint, attr, lower, tangent};
+
+/// Which macro is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `#[derive_tangent]`: forward mode.
+    Tangent,
+    /// `#[derive_grad]`: reverse mode.
+    Grad,
+}
+
+impl Mode {
+    /// The attribute as the user writes it, for messages.
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Mode::Tangent => "#[derive_tangent]",
+            Mode::Grad => "#[derive_grad]",
+        }
+    }
+}
+
+/// Expands one macro invocation: the original item, then the generated functions or the errors.
+pub fn expand(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
+    let generated = match generate(mode, args, item.clone()) {
+        Ok(tokens) => tokens,
+        Err(e) => e.to_compile_error(),
+    };
+    quote!(#item #generated)
+}
+
+/// The generated functions, or every error found.
+pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let name = mode.attribute();
+    let f: ItemFn = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(f)) => f,
+        Ok(other) => {
+            return Err(syn::Error::new_spanned(
+                other,
+                format!("{name} goes on a `fn`: put it on the function to differentiate"),
+            ));
+        }
+        // A method inside an `impl` parses as an item too; anything else is not a function.
+        Err(_) => match syn::parse2::<ItemFn>(item) {
+            Ok(f) => f,
+            Err(e) => {
+                return Err(syn::Error::new(
+                    e.span(),
+                    format!("{name} goes on a `fn`, and this does not parse as one: {e}"),
+                ));
+            }
+        },
+    };
+
+    let mut errors = Errors::default();
+    let args = attr::parse(args).unwrap_or_else(|e| {
+        errors.push(e);
+        attr::Args::default()
+    });
+    check_signature(&f, name, &mut errors);
+    let floats = FloatTypes::of(&f.sig);
+    let mut namer = Namer::default();
+    let params = sig::params(&f.sig, &args, &floats, name, &mut namer, &mut errors);
+    let out_ty = sig::output(&f.sig);
+    if let Some(ty) = &out_ty
+        && !is_float_shaped(ty, &floats)
+    {
+        errors.spanned(
+            ty,
+            format!(
+                "{name}: the output type `{}` is not differentiable: return a float, a tuple of floats or an array `[F; N]`",
+                ty.to_token_stream()
+            ),
+        );
+    }
+    let mut func = lower::lower(&f.block, &params, &floats, namer, name, out_ty.is_some(), &mut errors);
+    activity::analyse(&mut func, &mut errors);
+    errors.finish()?;
+
+    let out = out_ty.as_ref();
+    let fresh = func.namer.clone();
+    let mut tokens = TokenStream::new();
+    match mode {
+        Mode::Tangent => {
+            let g = tangent::transform(&mut func, out);
+            tokens.extend(wrap(&f, "tangent", g, doc_tangent(&f, &func)));
+        }
+        Mode::Grad => {
+            let g = adjoint::transform(&mut func, out, adjoint::Seed::Param);
+            tokens.extend(wrap(&f, "vjp", g, doc_reverse(&f, &func, out, true)));
+            if out.is_some_and(|t| floats.is_float(t)) {
+                func.namer = fresh;
+                let g = adjoint::transform(&mut func, out, adjoint::Seed::One);
+                tokens.extend(wrap(&f, "grad", g, doc_reverse(&f, &func, out, false)));
+            }
+        }
+    }
+    Ok(tokens)
+}
+
+fn check_signature(f: &ItemFn, name: &str, errors: &mut Errors) {
+    let sig = &f.sig;
+    if let Some(c) = &sig.constness {
+        errors.spanned(c, format!("{name} cannot differentiate a `const fn`: its derivative calls runtime rules that are not `const`; remove `const`"));
+    }
+    if let Some(a) = &sig.asyncness {
+        errors.spanned(a, format!("{name} cannot differentiate an `async fn`: make it a plain `fn`"));
+    }
+    if let syn::Safety::Unsafe(u) = &sig.safety {
+        errors.spanned(u, format!("{name} cannot differentiate an `unsafe fn`: the macro cannot see what unsafe code does to the derivative; keep the unsafe part in a helper that takes no differentiated values"));
+    }
+    if let Some(abi) = &sig.abi {
+        errors.spanned(abi, format!("{name} cannot differentiate an `extern` function: remove the ABI and wrap the function if you need one"));
+    }
+    if let Some(v) = &sig.variadic {
+        errors.spanned(v, format!("{name} cannot differentiate a variadic function"));
+    }
+}
+
+fn is_float_shaped(ty: &Type, floats: &FloatTypes) -> bool {
+    match ty {
+        Type::Tuple(t) => t.elems.iter().all(|e| is_float_shaped(e, floats)),
+        Type::Array(a) => is_float_shaped(&a.elem, floats),
+        Type::Paren(p) => is_float_shaped(&p.elem, floats),
+        ty => floats.is_float(ty),
+    }
+}
+
+/// The attributes that carry over to generated functions: everything but docs and this crate's
+/// own macros (so that `#[derive_tangent] #[derive_grad]` on one function works in either order).
+fn carried_attrs(f: &ItemFn) -> Vec<&Attribute> {
+    const OURS: &[&str] = &["derive_tangent", "derive_grad", "doc", "test"];
+    f.attrs
+        .iter()
+        .filter(|a| !a.path().segments.last().is_some_and(|s| OURS.iter().any(|o| s.ident == o)))
+        .collect()
+}
+
+fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> TokenStream {
+    let attrs = carried_attrs(f);
+    let vis = &f.vis;
+    let ident = names::function(&f.sig.ident, suffix);
+    let generics = &f.sig.generics;
+    let where_clause = &generics.where_clause;
+    let receiver = f.sig.receiver().map(|r| quote!(#r,));
+    let Generated { params, ret, body } = g;
+    let code = pretty(&quote!(fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause { #body }));
+    let doc = format!("{doc}\n\n# Generated code\n\n```rust,ignore\n{code}```");
+    quote! {
+        #[doc = #doc]
+        #(#attrs)*
+        #[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]
+        #vis fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause {
+            #body
+        }
+    }
+}
+
+/// The generated code, formatted for reading. Hygiene marks are invisible in text, so a
+/// generated `dx` and a user's `dx` print alike; rustc keeps them apart.
+fn pretty(tokens: &TokenStream) -> String {
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(_) => tokens.to_string(),
+    }
+}
+
+fn active_names(func: &Func) -> Vec<String> {
+    func.params.iter().filter(|p| p.active).map(|p| format!("`{}`", p.ident)).collect()
+}
+
+fn doc_tangent(f: &ItemFn, func: &Func) -> String {
+    let name = &f.sig.ident;
+    let active = active_names(func);
+    format!(
+        "Forward-mode derivative of `{name}`, generated by `#[derive_tangent]`.\n\n\
+         Each active parameter ({}) is followed by its tangent, a direction in input space. \
+         Returns `(value, tangent)`: `{name}`'s value and its directional derivative along those \
+         tangents (a Jacobian-vector product). Set one tangent to 1 and the others to 0 to get \
+         one column of the Jacobian.",
+        if active.is_empty() { "none".to_owned() } else { active.join(", ") }
+    )
+}
+
+fn doc_reverse(f: &ItemFn, func: &Func, out: Option<&Type>, vjp: bool) -> String {
+    let name = &f.sig.ident;
+    let active = active_names(func);
+    let grads = match active.len() {
+        0 => "nothing else (no parameter is active)".to_owned(),
+        1 => format!("the adjoint of {}", active[0]),
+        _ => format!("the tuple of adjoints of {}", active.join(", ")),
+    };
+    let what = if vjp {
+        format!(
+            "Reverse-mode derivative of `{name}` for any seed (a vector-Jacobian product), \
+             generated by `#[derive_grad]`.\n\nThe last parameter, `seed`, is a cotangent of the output{}. \
+             Returns `(value, adjoints)`: `{name}`'s value and {grads}, each the seed pulled back to that parameter.",
+            out.map(|t| format!(" (type `{}`)", t.to_token_stream())).unwrap_or_default()
+        )
+    } else {
+        format!(
+            "Gradient of `{name}`, generated by `#[derive_grad]`: the reverse pass seeded with 1.\n\n\
+             Returns `(value, gradient)`: `{name}`'s value and {grads}. One pass gives the \
+             derivative with respect to every active parameter."
+        )
+    };
+    what
+}

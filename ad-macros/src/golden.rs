@@ -1,0 +1,69 @@
+//! Expansion goldens: each `tests/expand/NAME.rs` holds annotated functions; the code the macros
+//! write for them is pinned in `tests/expand/NAME.expanded.rs`, so a reviewer reads exactly what
+//! users get. Refresh with `UPDATE_GOLDENS=1 cargo test -p ad-macros golden`.
+
+use std::path::Path;
+
+use quote::ToTokens;
+
+use crate::expand::{Mode, generate};
+
+/// The generated functions for every annotated function of a source file, formatted.
+pub fn expand_file(source: &str) -> String {
+    let file: syn::File = syn::parse_str(source).expect("golden inputs parse");
+    let mut out = String::new();
+    for item in file.items {
+        let syn::Item::Fn(mut f) = item else { continue };
+        let attrs = std::mem::take(&mut f.attrs);
+        for attr in attrs.iter().rev() {
+            let name = attr.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let mode = match name.as_str() {
+                "derive_tangent" => Mode::Tangent,
+                "derive_grad" => Mode::Grad,
+                _ => continue,
+            };
+            let args = match &attr.meta {
+                syn::Meta::List(l) => l.tokens.clone(),
+                _ => proc_macro2::TokenStream::new(),
+            };
+            let generated = match generate(mode, args, f.to_token_stream()) {
+                Ok(t) => t,
+                Err(e) => e.to_compile_error(),
+            };
+            let mut file: syn::File = syn::parse2(generated).expect("generated code parses");
+            // Keep only code: the doc comment repeats it.
+            for item in &mut file.items {
+                if let syn::Item::Fn(g) = item {
+                    g.attrs.retain(|a| !a.path().is_ident("doc"));
+                }
+            }
+            out.push_str(&prettyplease::unparse(&file));
+        }
+    }
+    out
+}
+
+#[test]
+fn golden() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand");
+    let update = std::env::var_os("UPDATE_GOLDENS").is_some();
+    let mut checked = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(&dir).expect("tests/expand exists").flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for input in entries {
+        let name = input.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        if !name.ends_with(".rs") || name.ends_with(".expanded.rs") {
+            continue;
+        }
+        let golden = input.with_extension("expanded.rs");
+        let actual = expand_file(&std::fs::read_to_string(&input).expect("readable"));
+        if update {
+            std::fs::write(&golden, &actual).expect("writable");
+        } else {
+            let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+            assert!(expected == actual, "{name}: expansion changed; run with UPDATE_GOLDENS=1 and review the diff\n{actual}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "at least three golden inputs");
+}

@@ -1,0 +1,171 @@
+//! The intermediate representation: a function body in three-address form.
+//!
+//! Every differentiable operation is a [`Stmt::Def`] of a fresh variable whose right-hand side
+//! is one primitive over [`Operand`]s. A user variable that is reassigned or shadowed gets a new
+//! [`Var`] at each definition (SSA), so the reverse sweep can read every value the forward sweep
+//! computed without storing anything. Code that carries no derivative (integer arithmetic,
+//! `assert!`, comparisons) is kept as tokens, with the user's variables renamed.
+//!
+//! Aggregates (tuples and array literals) exist only at compile time, as a [`Value`] tree of
+//! scalars, so their components are ordinary variables with their own tangents and adjoints.
+
+use proc_macro2::{Ident, Span, TokenStream};
+
+use crate::rules::Rule;
+
+/// Index of a [`Var`] in [`Func::vars`].
+pub type VarId = usize;
+
+/// One SSA variable.
+#[derive(Debug)]
+pub struct Var {
+    /// The name the primal value has in generated code.
+    pub ident: Ident,
+    /// Declared `mut` by the user (kept so that inert code may still mutate it).
+    pub mutable: bool,
+    /// Depends on an active input through differentiable operations.
+    pub varied: bool,
+    /// Reaches an output through differentiable operations.
+    pub useful: bool,
+}
+
+impl Var {
+    /// Needs a tangent / adjoint: varied and useful.
+    pub fn active(&self) -> bool {
+        self.varied && self.useful
+    }
+}
+
+/// An argument of a primitive.
+#[derive(Clone, Debug)]
+pub enum Operand {
+    /// A variable of the IR.
+    Var(VarId),
+    /// A constant expression (a literal or a path such as `PI`): no derivative.
+    Const(TokenStream),
+}
+
+/// How the user wrote a call, kept so the primal is emitted exactly as written.
+#[derive(Clone, Debug)]
+pub enum Form {
+    /// `a + b`, `-a`.
+    Operator,
+    /// `a.sin()`, `a.powf(b)`.
+    Method,
+    /// `f64::sin(a)`, `T::powf(a, b)`: the path before the method name.
+    Path(TokenStream),
+}
+
+/// The right-hand side of a definition.
+#[derive(Debug)]
+pub enum Rhs {
+    /// A differentiable primitive applied to operands.
+    Prim { rule: &'static Rule, args: Vec<Operand>, form: Form, span: Span },
+    /// A copy of another value (a `let mut` of an existing variable).
+    Copy(Operand),
+    /// `value as ty` between float types.
+    Cast { value: Operand, ty: TokenStream },
+    /// An expression that carries no derivative, with variables renamed. `uses` lists the IR
+    /// variables it mentions; if any of them turns out varied, the expression is an error
+    /// (`what` names it for the message).
+    Inert { tokens: TokenStream, uses: Vec<VarId>, refusal: Option<Refusal> },
+}
+
+/// The error to report if an inert expression turns out to touch a varied value.
+pub type Refusal = syn::Error;
+
+/// A statement.
+#[derive(Debug)]
+pub enum Stmt {
+    /// `let var: ty = rhs;`
+    Def { var: VarId, ty: Option<TokenStream>, rhs: Rhs },
+    /// A statement without derivative, copied as tokens (renamed). Like [`Rhs::Inert`], it is an
+    /// error if it mentions a varied variable.
+    Inert { tokens: TokenStream, uses: Vec<VarId>, refusal: Option<Refusal> },
+}
+
+/// A compile-time value: a scalar operand or an aggregate of values.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// One operand.
+    Scalar(Operand),
+    /// `(a, b, ..)`.
+    Tuple(Vec<Value>),
+    /// `[a, b, ..]`.
+    Array(Vec<Value>),
+}
+
+impl Value {
+    /// Every scalar operand, depth first, with the path of indices that reaches it.
+    pub fn leaves(&self) -> Vec<(Vec<Step>, &Operand)> {
+        let mut out = Vec::new();
+        self.walk(&mut Vec::new(), &mut out);
+        out
+    }
+
+    fn walk<'a>(&'a self, path: &mut Vec<Step>, out: &mut Vec<(Vec<Step>, &'a Operand)>) {
+        match self {
+            Value::Scalar(op) => out.push((path.clone(), op)),
+            Value::Tuple(items) | Value::Array(items) => {
+                let tuple = matches!(self, Value::Tuple(_));
+                for (i, item) in items.iter().enumerate() {
+                    path.push(if tuple { Step::Field(i) } else { Step::Index(i) });
+                    item.walk(path, out);
+                    path.pop();
+                }
+            }
+        }
+    }
+}
+
+/// One step into an aggregate.
+#[derive(Clone, Copy, Debug)]
+pub enum Step {
+    /// `.i` of a tuple.
+    Field(usize),
+    /// `[i]` of an array.
+    Index(usize),
+}
+
+/// How a parameter takes part in differentiation.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// The parameter's name.
+    pub ident: Ident,
+    /// Its type as written.
+    pub ty: syn::Type,
+    /// Whether it is differentiated.
+    pub active: bool,
+    /// The IR variable holding it, for scalar parameters.
+    pub var: Option<VarId>,
+}
+
+/// A lowered function body.
+#[derive(Debug)]
+pub struct Func {
+    /// Every variable.
+    pub vars: Vec<Var>,
+    /// The generator of hygienic names, for the transforms to go on with.
+    pub namer: crate::names::Namer,
+    /// Parameters in order.
+    pub params: Vec<Param>,
+    /// The body.
+    pub stmts: Vec<Stmt>,
+    /// The returned value (unit when `None`).
+    pub output: Option<Value>,
+}
+
+impl Func {
+    /// The variables an operand reads.
+    pub fn var_of(op: &Operand) -> Option<VarId> {
+        match op {
+            Operand::Var(v) => Some(*v),
+            Operand::Const(_) => None,
+        }
+    }
+
+    /// Whether the operand is an active variable.
+    pub fn is_active(&self, op: &Operand) -> bool {
+        Self::var_of(op).is_some_and(|v| self.vars[v].active())
+    }
+}

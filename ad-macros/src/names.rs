@@ -1,0 +1,83 @@
+//! Every name the macro invents is made here.
+//!
+//! Generated locals and parameters use [`Span::mixed_site`], so they can never collide with, or
+//! capture, a user's variable of the same spelling (`dx`, `seed`, `x_bar`, `_t0`): rustc keeps
+//! the two apart by hygiene. Among themselves, generated names are kept unique by [`Namer`].
+//! Generated functions take the span of the user's function name so they are visible where the
+//! function is.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Ident, Span};
+use quote::format_ident;
+
+/// Hands out unique hygienic names.
+#[derive(Clone, Debug, Default)]
+pub struct Namer {
+    used: HashSet<String>,
+}
+
+impl Namer {
+    /// A hygienic name spelled `base`, or `base_2`, `base_3`, .. if taken.
+    pub fn fresh(&mut self, base: &str) -> Ident {
+        let mut name = base.to_owned();
+        let mut k = 2;
+        while !self.used.insert(name.clone()) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        Ident::new(&name, Span::mixed_site())
+    }
+
+    /// A temporary: `_t3`.
+    pub fn temp(&mut self) -> Ident {
+        let k = self.used.len();
+        self.fresh(&format!("_t{k}"))
+    }
+
+    /// A new version of a reassigned or shadowed user variable: `y_1`.
+    pub fn version(&mut self, name: &Ident, k: usize) -> Ident {
+        self.fresh(&format!("{}_{k}", plain(name)))
+    }
+
+    /// The tangent of a value: `dx`.
+    pub fn tangent(&mut self, primal: &Ident) -> Ident {
+        self.fresh(&format!("d{}", plain(primal)))
+    }
+
+    /// The adjoint (cotangent) of a value: `x_bar`.
+    pub fn adjoint(&mut self, primal: &Ident) -> Ident {
+        self.fresh(&format!("{}_bar", plain(primal)))
+    }
+
+    /// A copy of an inactive mutable operand, taken for the reverse sweep.
+    pub fn snapshot(&mut self, primal: &Ident) -> Ident {
+        self.fresh(&format!("{}_then", plain(primal)))
+    }
+
+    /// The partial derivatives of one definition: `y_partials`.
+    pub fn partials(&mut self, primal: &Ident) -> Ident {
+        self.fresh(&format!("{}_partials", plain(primal)))
+    }
+
+    /// The seed of a reverse pass.
+    pub fn seed(&mut self) -> Ident {
+        self.fresh("seed")
+    }
+
+    /// A name for a `_` parameter.
+    pub fn unnamed_param(&mut self) -> Ident {
+        self.fresh("_arg")
+    }
+}
+
+/// The generated function `f_tangent`, `f_vjp`, `f_grad`.
+pub fn function(name: &Ident, suffix: &str) -> Ident {
+    format_ident!("{}_{}", plain(name), suffix, span = name.span())
+}
+
+/// The spelling of an identifier without `r#`.
+pub fn plain(ident: &Ident) -> String {
+    let s = ident.to_string();
+    s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
+}

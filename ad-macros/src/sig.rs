@@ -1,0 +1,184 @@
+//! Reading the signature: which parameters are active, and what the output is.
+
+use std::collections::HashSet;
+
+use proc_macro2::Ident;
+use syn::{FnArg, GenericParam, Pat, ReturnType, Signature, Type, TypeParamBound, WherePredicate};
+
+use crate::attr::Args;
+use crate::errors::Errors;
+
+/// The float types of a signature: `f32`, `f64`, and generic parameters bounded by `Float`.
+pub struct FloatTypes {
+    generics: HashSet<String>,
+}
+
+impl FloatTypes {
+    /// Collects the generic parameters bounded by `Float` (in the parameter list or where clause).
+    pub fn of(sig: &Signature) -> Self {
+        fn bounded<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> bool {
+            bounds.any(|b| match b {
+                TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Float"),
+                _ => false,
+            })
+        }
+        let mut generics = HashSet::new();
+        for p in &sig.generics.params {
+            if let GenericParam::Type(t) = p
+                && bounded(t.bounds.iter())
+            {
+                generics.insert(t.ident.to_string());
+            }
+        }
+        if let Some(w) = &sig.generics.where_clause {
+            for pred in &w.predicates {
+                if let WherePredicate::Type(t) = pred
+                    && let Type::Path(p) = &t.bounded_ty
+                    && let Some(id) = p.path.get_ident()
+                    && bounded(t.bounds.iter())
+                {
+                    generics.insert(id.to_string());
+                }
+            }
+        }
+        FloatTypes { generics }
+    }
+
+    /// Whether `ty` is a float scalar type.
+    pub fn is_float(&self, ty: &Type) -> bool {
+        match ty {
+            Type::Path(p) if p.qself.is_none() => p
+                .path
+                .get_ident()
+                .is_some_and(|id| id == "f32" || id == "f64" || self.generics.contains(&id.to_string())),
+            Type::Paren(p) => self.is_float(&p.elem),
+            Type::Group(g) => self.is_float(&g.elem),
+            _ => false,
+        }
+    }
+
+    /// Whether `ty` mentions a float type anywhere (an array, slice, reference or Vec of floats).
+    pub fn carries_float(&self, ty: &Type) -> bool {
+        if self.is_float(ty) {
+            return true;
+        }
+        match ty {
+            Type::Array(a) => self.carries_float(&a.elem),
+            Type::Slice(s) => self.carries_float(&s.elem),
+            Type::Reference(r) => self.carries_float(&r.elem),
+            Type::Paren(p) => self.carries_float(&p.elem),
+            Type::Group(g) => self.carries_float(&g.elem),
+            Type::Tuple(t) => t.elems.iter().any(|e| self.carries_float(e)),
+            Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+                s.ident == "Vec"
+                    && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                        if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if self.carries_float(t))))
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// Whether a type names a primitive integer, `bool` or `char`: casts to it drop the derivative.
+pub fn is_integer_like(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p.path.get_ident().is_some_and(|id| {
+            matches!(
+                id.to_string().as_str(),
+                "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "bool" | "char"
+            )
+        }),
+        Type::Paren(p) => is_integer_like(&p.elem),
+        Type::Group(g) => is_integer_like(&g.elem),
+        _ => false,
+    }
+}
+
+/// One parameter as the transforms see it.
+pub struct SigParam {
+    /// Its name (a generated one for `_`).
+    pub ident: Ident,
+    /// Its type.
+    pub ty: Type,
+    /// Whether it is differentiated.
+    pub active: bool,
+    /// `mut x: f64`.
+    pub mutable: bool,
+}
+
+/// Classifies the parameters. A receiver (`self`) is constant and is not listed.
+pub fn params(
+    sig: &Signature,
+    args: &Args,
+    floats: &FloatTypes,
+    mode: &str,
+    namer: &mut crate::names::Namer,
+    errors: &mut Errors,
+) -> Vec<SigParam> {
+    let mut out = Vec::new();
+    for arg in &sig.inputs {
+        let FnArg::Typed(pt) = arg else { continue };
+        let (ident, mutable) = match &*pt.pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => (p.ident.clone(), p.mutability.is_some()),
+            Pat::Wild(_) => (namer.unnamed_param(), false),
+            other => {
+                errors.spanned(
+                    other,
+                    format!(
+                        "{mode} cannot differentiate a parameter bound by a pattern: \
+                         bind it to a plain name (`p: {}`) and destructure it in the body",
+                        quote::ToTokens::to_token_stream(&pt.ty)
+                    ),
+                );
+                continue;
+            }
+        };
+        let ty = (*pt.ty).clone();
+        let active = match &args.wrt {
+            Some(list) => list.contains(&ident),
+            None => floats.carries_float(&ty),
+        };
+        if active && !floats.is_float(&ty) && args.wrt.as_ref().is_none_or(|_| floats.carries_float(&ty)) {
+            errors.spanned(
+                &pt.ty,
+                format!(
+                    "{mode}: parameter `{ident}` of type `{}` carries floats, but only scalar float \
+                     parameters (`f32`, `f64`, `T: Float`) are differentiated in this version; \
+                     arrays, slices and references come later. Pass the values as separate scalars, \
+                     or exclude this parameter with `wrt(..)` listing only the scalars",
+                    quote::ToTokens::to_token_stream(&ty)
+                ),
+            );
+        }
+        out.push(SigParam { ident, ty, active, mutable });
+    }
+    if let Some(list) = &args.wrt {
+        for name in list {
+            if !out.iter().any(|p| &p.ident == name) {
+                errors.at(
+                    name.span(),
+                    format!("`wrt({name})` names no parameter of `{}`: list parameters of the function", sig.ident),
+                );
+            } else if let Some(p) = out.iter().find(|p| &p.ident == name)
+                && is_integer_like(&p.ty)
+            {
+                errors.spanned(
+                    &p.ty,
+                    format!("`{name}` is an integer: only float parameters can be differentiated; remove it from `wrt(..)`"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The output's type, or `None` for `()`.
+pub fn output(sig: &Signature) -> Option<Type> {
+    match &sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => match &**ty {
+            Type::Tuple(t) if t.elems.is_empty() => None,
+            ty => Some(ty.clone()),
+        },
+    }
+}
