@@ -26,9 +26,10 @@ pub fn analyse(func: &mut Func, errors: &mut Errors) {
         match stmt {
             Stmt::Def { var, rhs, .. } => {
                 let is_varied = match rhs {
-                    Rhs::Prim { rule, args, .. } => {
-                        args.iter().zip(rule.partials).any(|(a, p)| *p != Partial::Zero && varied(func, a))
-                    }
+                    Rhs::Prim { rule, args, .. } => args
+                        .iter()
+                        .zip(rule.partials)
+                        .any(|(a, p)| *p != Partial::Zero && varied(func, a)),
                     Rhs::Copy(value) | Rhs::Cast { value, .. } => varied(func, value),
                     Rhs::Inert { uses, refusal, .. } => {
                         refuse_if_varied(func, uses, refusal.as_ref(), errors);
@@ -37,7 +38,9 @@ pub fn analyse(func: &mut Func, errors: &mut Errors) {
                 };
                 func.vars[*var].varied = is_varied;
             }
-            Stmt::Inert { uses, refusal, .. } => refuse_if_varied(func, uses, refusal.as_ref(), errors),
+            Stmt::Inert { uses, refusal, .. } => {
+                refuse_if_varied(func, uses, refusal.as_ref(), errors)
+            }
         }
     }
     if let Some(out) = &func.output {
@@ -48,14 +51,19 @@ pub fn analyse(func: &mut Func, errors: &mut Errors) {
         }
     }
     for stmt in func.stmts.iter().rev() {
-        let Stmt::Def { var, rhs, .. } = stmt else { continue };
+        let Stmt::Def { var, rhs, .. } = stmt else {
+            continue;
+        };
         if !func.vars[*var].useful {
             continue;
         }
         let reached: Vec<&Operand> = match rhs {
-            Rhs::Prim { rule, args, .. } => {
-                args.iter().zip(rule.partials).filter(|(_, p)| **p != Partial::Zero).map(|(a, _)| a).collect()
-            }
+            Rhs::Prim { rule, args, .. } => args
+                .iter()
+                .zip(rule.partials)
+                .filter(|(_, p)| **p != Partial::Zero)
+                .map(|(a, _)| a)
+                .collect(),
             Rhs::Copy(value) | Rhs::Cast { value, .. } => vec![value],
             Rhs::Inert { .. } => Vec::new(),
         };
@@ -67,7 +75,12 @@ pub fn analyse(func: &mut Func, errors: &mut Errors) {
     }
 }
 
-fn refuse_if_varied(func: &Func, uses: &[usize], refusal: Option<&syn::Error>, errors: &mut Errors) {
+fn refuse_if_varied(
+    func: &Func,
+    uses: &[usize],
+    refusal: Option<&syn::Error>,
+    errors: &mut Errors,
+) {
     if let Some(refusal) = refusal
         && uses.iter().any(|&v| func.vars[v].varied)
     {

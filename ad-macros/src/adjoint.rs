@@ -41,7 +41,11 @@ enum Back {
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
 pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Generated {
     let adjoints: Vec<Option<Ident>> = (0..func.vars.len())
-        .map(|v| func.vars[v].active().then(|| func.namer.adjoint(&func.vars[v].ident.clone())))
+        .map(|v| {
+            func.vars[v]
+                .active()
+                .then(|| func.namer.adjoint(&func.vars[v].ident.clone()))
+        })
         .collect();
 
     let mut params = Vec::new();
@@ -62,7 +66,11 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
     // reverse sweep reads the value it had here.
     let mut snapshots: HashMap<(usize, VarId), Ident> = HashMap::new();
     for (i, stmt) in func.stmts.iter().enumerate() {
-        if let Stmt::Def { var, rhs: Rhs::Prim { args, .. }, .. } = stmt
+        if let Stmt::Def {
+            var,
+            rhs: Rhs::Prim { args, .. },
+            ..
+        } = stmt
             && func.vars[*var].active()
         {
             for a in args {
@@ -91,7 +99,9 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
         }
     }
     for (i, stmt) in func.stmts.iter().enumerate().rev() {
-        let Stmt::Def { var, rhs, .. } = stmt else { continue };
+        let Stmt::Def { var, rhs, .. } = stmt else {
+            continue;
+        };
         let Some(bar) = &adjoints[*var] else { continue };
         let bar = bar.to_token_stream();
         match rhs {
@@ -99,16 +109,20 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
                 let arg_tokens: Vec<TokenStream> = args
                     .iter()
                     .map(|a| match a {
-                        Operand::Var(x) if snapshots.contains_key(&(i, *x)) => snapshots[&(i, *x)].to_token_stream(),
+                        Operand::Var(x) if snapshots.contains_key(&(i, *x)) => {
+                            snapshots[&(i, *x)].to_token_stream()
+                        }
                         a => emit::operand(func, a),
                     })
                     .collect();
-                let active: Vec<usize> =
-                    (0..args.len()).filter(|&j| rule.partials[j] != Partial::Zero && func.is_active(&args[j])).collect();
+                let active: Vec<usize> = (0..args.len())
+                    .filter(|&j| rule.partials[j] != Partial::Zero && func.is_active(&args[j]))
+                    .collect();
                 let ident = func.vars[*var].ident.clone();
                 let partials = emit::needs_runtime(rule, active.iter().copied()).then(|| {
                     let p = func.namer.partials(&ident);
-                    let call = emit::partials_call(rule, &arg_tokens, &ident).expect("runtime partials have a rule");
+                    let call = emit::partials_call(rule, &arg_tokens, &ident)
+                        .expect("runtime partials have a rule");
                     back.push(Back::Line(quote!(let #p = #call;)));
                     p
                 });
@@ -118,7 +132,10 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
                     back.push(Back::Add(target, f.times(&bar)));
                 }
             }
-            Rhs::Copy(op) => back.push(Back::Add(Func::var_of(op).expect("varied copies copy a variable"), bar)),
+            Rhs::Copy(op) => back.push(Back::Add(
+                Func::var_of(op).expect("varied copies copy a variable"),
+                bar,
+            )),
             Rhs::Cast { value, .. } => {
                 let src = emit::operand(func, value);
                 back.push(Back::Add(
@@ -141,7 +158,9 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
         match b {
             Back::Line(t) => body.extend(t),
             Back::Add(v, expr) => {
-                let bar = adjoints[v].as_ref().expect("contributions go to active variables");
+                let bar = adjoints[v]
+                    .as_ref()
+                    .expect("contributions go to active variables");
                 if declared[v] {
                     body.extend(quote!(#bar += #expr;));
                 } else {
@@ -169,7 +188,10 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
     }
     let (g, g_ty) = match grads.len() {
         0 => (None, None),
-        1 => (Some(grads.pop().expect("one")), Some(grad_tys.pop().expect("one").to_token_stream())),
+        1 => (
+            Some(grads.pop().expect("one")),
+            Some(grad_tys.pop().expect("one").to_token_stream()),
+        ),
         _ => (Some(quote!((#(#grads,)*))), Some(quote!((#(#grad_tys,)*)))),
     };
     let primal = func.output.as_ref().map(|o| emit::value(func, o));

@@ -17,11 +17,17 @@ impl Parse for Args {
         let mut args = Args::default();
         while !input.is_empty() {
             let key: Ident = input.parse().map_err(|e| {
-                syn::Error::new(e.span(), "expected `wrt(a, b, ..)`, the parameters to differentiate")
+                syn::Error::new(
+                    e.span(),
+                    "expected `wrt(a, b, ..)`, the parameters to differentiate",
+                )
             })?;
             if key == "wrt" {
                 if args.wrt.is_some() {
-                    return Err(syn::Error::new(key.span(), "`wrt` is given twice: list every parameter in one `wrt(..)`"));
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "`wrt` is given twice: list every parameter in one `wrt(..)`",
+                    ));
                 }
                 let content;
                 parenthesized!(content in input);
@@ -35,14 +41,19 @@ impl Parse for Args {
                 let names: Vec<Ident> = names.into_iter().collect();
                 for (i, n) in names.iter().enumerate() {
                     if names[..i].contains(n) {
-                        return Err(syn::Error::new(n.span(), format!("`{n}` is listed twice in `wrt(..)`")));
+                        return Err(syn::Error::new(
+                            n.span(),
+                            format!("`{n}` is listed twice in `wrt(..)`"),
+                        ));
                     }
                 }
                 args.wrt = Some(names);
             } else {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate"),
+                    format!(
+                        "unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate"
+                    ),
                 ));
             }
             if !input.is_empty() {

@@ -17,7 +17,12 @@ pub fn operand(func: &Func, op: &Operand) -> TokenStream {
 }
 
 /// `a + b`, `a.sin()`, `f64::powf(a, b)`: a primitive as the user wrote it.
-pub fn primitive(rule: &Rule, args: &[TokenStream], form: &Form, span: proc_macro2::Span) -> TokenStream {
+pub fn primitive(
+    rule: &Rule,
+    args: &[TokenStream],
+    form: &Form,
+    span: proc_macro2::Span,
+) -> TokenStream {
     match form {
         Form::Operator => match (rule.name, args) {
             ("neg", [a]) => quote_spanned!(span=> -#a),
@@ -54,7 +59,12 @@ pub fn primal_stmt(func: &Func, stmt: &Stmt) -> TokenStream {
 
 fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
     match rhs {
-        Rhs::Prim { rule, args, form, span } => {
+        Rhs::Prim {
+            rule,
+            args,
+            form,
+            span,
+        } => {
             let args: Vec<_> = args.iter().map(|a| operand(func, a)).collect();
             primitive(rule, &args, form, *span)
         }
@@ -97,7 +107,9 @@ pub fn partials_call(rule: &Rule, args: &[TokenStream], result: &Ident) -> Optio
 
 /// Whether the derivative with respect to any of the arguments selected needs the runtime rule.
 pub fn needs_runtime(rule: &Rule, selected: impl IntoIterator<Item = usize>) -> bool {
-    selected.into_iter().any(|i| matches!(rule.partials[i], Partial::Runtime(_)))
+    selected
+        .into_iter()
+        .any(|i| matches!(rule.partials[i], Partial::Runtime(_)))
 }
 
 /// The partial derivative of `rule` with respect to argument `i`.

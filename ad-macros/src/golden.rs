@@ -1,6 +1,6 @@
 //! Expansion goldens: each `tests/expand/NAME.rs` holds annotated functions; the code the macros
 //! write for them is pinned in `tests/expand/NAME.expanded.rs`, so a reviewer reads exactly what
-//! users get. Refresh with `UPDATE_GOLDENS=1 cargo test -p ad-macros golden`.
+//! users get (less the doc comment, which repeats the code, and the lint allowances). Refresh with `UPDATE_GOLDENS=1 cargo test -p ad-macros golden`.
 
 use std::path::Path;
 
@@ -15,8 +15,13 @@ pub fn expand_file(source: &str) -> String {
     for item in file.items {
         let syn::Item::Fn(mut f) = item else { continue };
         let attrs = std::mem::take(&mut f.attrs);
-        for attr in attrs.iter().rev() {
-            let name = attr.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        for attr in &attrs {
+            let name = attr
+                .path()
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
             let mode = match name.as_str() {
                 "derive_tangent" => Mode::Tangent,
                 "derive_grad" => Mode::Grad,
@@ -31,13 +36,25 @@ pub fn expand_file(source: &str) -> String {
                 Err(e) => e.to_compile_error(),
             };
             let mut file: syn::File = syn::parse2(generated).expect("generated code parses");
-            // Keep only code: the doc comment repeats it.
+            // Keep only code: the doc comment repeats it, the lint allowances are boilerplate.
             for item in &mut file.items {
                 if let syn::Item::Fn(g) = item {
-                    g.attrs.retain(|a| !a.path().is_ident("doc"));
+                    g.attrs
+                        .retain(|a| !a.path().is_ident("doc") && !a.path().is_ident("allow"));
                 }
             }
-            out.push_str(&prettyplease::unparse(&file));
+            let file_of_none = syn::File {
+                items: Vec::new(),
+                ..file.clone()
+            };
+            for item in file.items {
+                let mut one = file_of_none.clone();
+                one.items = vec![item];
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(&prettyplease::unparse(&one));
+            }
         }
     }
     out
@@ -48,20 +65,33 @@ fn golden() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand");
     let update = std::env::var_os("UPDATE_GOLDENS").is_some();
     let mut checked = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).expect("tests/expand exists").flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/expand exists")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
+    // The quickstart prints its own golden, so the example itself is an input.
+    entries.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart.rs"));
     for input in entries {
-        let name = input.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = input
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         if !name.ends_with(".rs") || name.ends_with(".expanded.rs") {
             continue;
         }
-        let golden = input.with_extension("expanded.rs");
+        let golden = dir.join(name.replace(".rs", ".expanded.rs"));
         let actual = expand_file(&std::fs::read_to_string(&input).expect("readable"));
         if update {
             std::fs::write(&golden, &actual).expect("writable");
         } else {
             let expected = std::fs::read_to_string(&golden).unwrap_or_default();
-            assert!(expected == actual, "{name}: expansion changed; run with UPDATE_GOLDENS=1 and review the diff\n{actual}");
+            assert!(
+                expected == actual,
+                "{name}: expansion changed; run with UPDATE_GOLDENS=1 and review the diff\n{actual}"
+            );
         }
         checked += 1;
     }

@@ -60,7 +60,12 @@ pub enum Form {
 #[derive(Debug)]
 pub enum Rhs {
     /// A differentiable primitive applied to operands.
-    Prim { rule: &'static Rule, args: Vec<Operand>, form: Form, span: Span },
+    Prim {
+        rule: &'static Rule,
+        args: Vec<Operand>,
+        form: Form,
+        span: Span,
+    },
     /// A copy of another value (a `let mut` of an existing variable).
     Copy(Operand),
     /// `value as ty` between float types.
@@ -68,7 +73,11 @@ pub enum Rhs {
     /// An expression that carries no derivative, with variables renamed. `uses` lists the IR
     /// variables it mentions; if any of them turns out varied, the expression is an error
     /// (`what` names it for the message).
-    Inert { tokens: TokenStream, uses: Vec<VarId>, refusal: Option<Refusal> },
+    Inert {
+        tokens: TokenStream,
+        uses: Vec<VarId>,
+        refusal: Option<Refusal>,
+    },
 }
 
 /// The error to report if an inert expression turns out to touch a varied value.
@@ -78,10 +87,18 @@ pub type Refusal = syn::Error;
 #[derive(Debug)]
 pub enum Stmt {
     /// `let var: ty = rhs;`
-    Def { var: VarId, ty: Option<TokenStream>, rhs: Rhs },
+    Def {
+        var: VarId,
+        ty: Option<TokenStream>,
+        rhs: Rhs,
+    },
     /// A statement without derivative, copied as tokens (renamed). Like [`Rhs::Inert`], it is an
     /// error if it mentions a varied variable.
-    Inert { tokens: TokenStream, uses: Vec<VarId>, refusal: Option<Refusal> },
+    Inert {
+        tokens: TokenStream,
+        uses: Vec<VarId>,
+        refusal: Option<Refusal>,
+    },
 }
 
 /// A compile-time value: a scalar operand or an aggregate of values.
@@ -109,7 +126,11 @@ impl Value {
             Value::Tuple(items) | Value::Array(items) => {
                 let tuple = matches!(self, Value::Tuple(_));
                 for (i, item) in items.iter().enumerate() {
-                    path.push(if tuple { Step::Field(i) } else { Step::Index(i) });
+                    path.push(if tuple {
+                        Step::Field(i)
+                    } else {
+                        Step::Index(i)
+                    });
                     item.walk(path, out);
                     path.pop();
                 }

@@ -31,7 +31,9 @@ use crate::sig::{FloatTypes, SigParam, is_integer_like};
 enum Binding {
     Value(Value),
     /// `let y;` of a maybe-active name: defined by its first assignment.
-    Uninit { mutable: bool },
+    Uninit {
+        mutable: bool,
+    },
 }
 
 struct Lowerer<'a> {
@@ -57,7 +59,11 @@ pub fn lower(
     has_output: bool,
     errors: &mut Errors,
 ) -> Func {
-    let active_names = params.iter().filter(|p| p.active).map(|p| p.ident.to_string()).collect();
+    let active_names = params
+        .iter()
+        .filter(|p| p.active)
+        .map(|p| p.ident.to_string())
+        .collect();
     let mut l = Lowerer {
         errors,
         floats,
@@ -73,25 +79,38 @@ pub fn lower(
     for p in params {
         let v = l.new_var(p.ident.clone(), p.mutable);
         l.versions.insert(p.ident.to_string(), 1);
-        l.scopes[0].insert(p.ident.to_string(), Binding::Value(Value::Scalar(Operand::Var(v))));
-        ir_params.push(Param { ident: p.ident.clone(), ty: p.ty.clone(), active: p.active, var: Some(v) });
+        l.scopes[0].insert(
+            p.ident.to_string(),
+            Binding::Value(Value::Scalar(Operand::Var(v))),
+        );
+        ir_params.push(Param {
+            ident: p.ident.clone(),
+            ty: p.ty.clone(),
+            active: p.active,
+            var: Some(v),
+        });
     }
     let tail = l.lower_stmts(&body.stmts);
     let output = if has_output {
-        match tail {
-            Some(value) => Some(l.materialize(value)),
-            None => {
-                // rustc reports the missing value itself; nothing to differentiate.
-                None
-            }
-        }
+        // Without a tail value rustc reports the missing value itself.
+        tail.map(|value| l.materialize(value))
     } else {
         if let Some(Value::Scalar(Operand::Const(tokens))) = tail {
-            l.stmts.push(Stmt::Inert { tokens: quote!(#tokens;), uses: Vec::new(), refusal: None });
+            l.stmts.push(Stmt::Inert {
+                tokens: quote!(#tokens;),
+                uses: Vec::new(),
+                refusal: None,
+            });
         }
         None
     };
-    Func { vars: l.vars, namer: l.namer, params: ir_params, stmts: l.stmts, output }
+    Func {
+        vars: l.vars,
+        namer: l.namer,
+        params: ir_params,
+        stmts: l.stmts,
+        output,
+    }
 }
 
 /// The names that may hold an active value: the active parameters and, to a fixed point, every
@@ -102,7 +121,8 @@ pub fn maybe_active(body: &syn::Block, mut names: HashSet<String>) -> HashSet<St
     impl<'ast> Visit<'ast> for Defs {
         fn visit_local(&mut self, local: &'ast syn::Local) {
             if let Some(init) = &local.init {
-                self.0.push((pattern_names(&local.pat), init.expr.to_token_stream()));
+                self.0
+                    .push((pattern_names(&local.pat), init.expr.to_token_stream()));
             }
             syn::visit::visit_local(self, local);
         }
@@ -121,7 +141,8 @@ pub fn maybe_active(body: &syn::Block, mut names: HashSet<String>) -> HashSet<St
             syn::visit::visit_expr_binary(self, e);
         }
         fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
-            self.0.push((pattern_names(&e.pat), e.expr.to_token_stream()));
+            self.0
+                .push((pattern_names(&e.pat), e.expr.to_token_stream()));
             syn::visit::visit_expr_for_loop(self, e);
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
@@ -185,10 +206,13 @@ fn pattern_names(pat: &Pat) -> Vec<String> {
 /// Whether a token is an identifier used as a variable: not a field or method after `.`, not a
 /// path segment, not a macro name, not a struct-literal field name.
 fn variable_positions(tokens: &[TokenTree]) -> Vec<bool> {
-    let punct = |t: Option<&TokenTree>, c: char| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == c);
+    let punct =
+        |t: Option<&TokenTree>, c: char| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == c);
     (0..tokens.len())
         .map(|i| {
-            let TokenTree::Ident(_) = &tokens[i] else { return false };
+            let TokenTree::Ident(_) = &tokens[i] else {
+                return false;
+            };
             let prev = i.checked_sub(1).and_then(|j| tokens.get(j));
             let prev2 = i.checked_sub(2).and_then(|j| tokens.get(j));
             let next = tokens.get(i + 1);
@@ -216,7 +240,12 @@ fn mentions(tokens: TokenStream, names: &HashSet<String>) -> bool {
 
 impl Lowerer<'_> {
     fn new_var(&mut self, ident: Ident, mutable: bool) -> VarId {
-        self.vars.push(Var { ident, mutable, varied: false, useful: false });
+        self.vars.push(Var {
+            ident,
+            mutable,
+            varied: false,
+            useful: false,
+        });
         self.vars.len() - 1
     }
 
@@ -225,7 +254,11 @@ impl Lowerer<'_> {
     fn user_var(&mut self, name: &Ident, mutable: bool) -> VarId {
         let k = self.versions.entry(name.to_string()).or_insert(0);
         *k += 1;
-        let ident = if *k == 1 { name.clone() } else { self.namer.version(name, *k - 1) };
+        let ident = if *k == 1 {
+            name.clone()
+        } else {
+            self.namer.version(name, *k - 1)
+        };
         self.new_var(ident, mutable)
     }
 
@@ -239,7 +272,10 @@ impl Lowerer<'_> {
     }
 
     fn bind(&mut self, name: &Ident, b: Binding) {
-        self.scopes.last_mut().expect("a scope is always open").insert(name.to_string(), b);
+        self.scopes
+            .last_mut()
+            .expect("a scope is always open")
+            .insert(name.to_string(), b);
     }
 
     /// Rebinds an existing name in the scope that owns it (an assignment).
@@ -328,7 +364,15 @@ impl Lowerer<'_> {
             return Operand::Const(tokens);
         }
         let t = self.temp();
-        self.push_def(t, None, Rhs::Inert { tokens, uses, refusal });
+        self.push_def(
+            t,
+            None,
+            Rhs::Inert {
+                tokens,
+                uses,
+                refusal,
+            },
+        );
         Operand::Var(t)
     }
 
@@ -337,12 +381,24 @@ impl Lowerer<'_> {
         match v {
             Value::Scalar(Operand::Const(tokens)) => {
                 let t = self.temp();
-                self.push_def(t, None, Rhs::Inert { tokens, uses: Vec::new(), refusal: None });
+                self.push_def(
+                    t,
+                    None,
+                    Rhs::Inert {
+                        tokens,
+                        uses: Vec::new(),
+                        refusal: None,
+                    },
+                );
                 Value::Scalar(Operand::Var(t))
             }
             Value::Scalar(op) => Value::Scalar(op),
-            Value::Tuple(items) => Value::Tuple(items.into_iter().map(|i| self.materialize(i)).collect()),
-            Value::Array(items) => Value::Array(items.into_iter().map(|i| self.materialize(i)).collect()),
+            Value::Tuple(items) => {
+                Value::Tuple(items.into_iter().map(|i| self.materialize(i)).collect())
+            }
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|i| self.materialize(i)).collect())
+            }
         }
     }
 
@@ -359,13 +415,19 @@ impl Lowerer<'_> {
                     });
                 }
                 SynStmt::Expr(e, _) => self.lower_expr_stmt(e, stmt),
-                SynStmt::Item(item) => {
-                    self.stmts.push(Stmt::Inert { tokens: item.to_token_stream(), uses: Vec::new(), refusal: None })
-                }
+                SynStmt::Item(item) => self.stmts.push(Stmt::Inert {
+                    tokens: item.to_token_stream(),
+                    uses: Vec::new(),
+                    refusal: None,
+                }),
                 SynStmt::Macro(m) => {
                     // Macros such as `assert!` and `println!` read values but produce none.
                     let (tokens, uses) = self.rename(m.to_token_stream());
-                    self.stmts.push(Stmt::Inert { tokens, uses, refusal: None });
+                    self.stmts.push(Stmt::Inert {
+                        tokens,
+                        uses,
+                        refusal: None,
+                    });
                 }
             }
         }
@@ -387,7 +449,9 @@ impl Lowerer<'_> {
                 {
                     let current = self.lower_expr(&b.left);
                     let rhs = self.lower_expr(&b.right);
-                    let (Some(cur), Some(rhs)) = (self.scalar(current, &b.left), self.scalar(rhs, &b.right)) else {
+                    let (Some(cur), Some(rhs)) =
+                        (self.scalar(current, &b.left), self.scalar(rhs, &b.right))
+                    else {
                         return;
                     };
                     let value = self.prim(rule, vec![cur, rhs], Form::Operator, b.op.span());
@@ -397,32 +461,57 @@ impl Lowerer<'_> {
             }
             Expr::Block(b) if b.label.is_none() => {
                 self.scopes.push(HashMap::new());
-                if let Some(Value::Scalar(Operand::Const(tokens))) = self.lower_stmts(&b.block.stmts) {
-                    self.stmts.push(Stmt::Inert { tokens: quote!(#tokens;), uses: Vec::new(), refusal: None });
+                if let Some(Value::Scalar(Operand::Const(tokens))) =
+                    self.lower_stmts(&b.block.stmts)
+                {
+                    self.stmts.push(Stmt::Inert {
+                        tokens: quote!(#tokens;),
+                        uses: Vec::new(),
+                        refusal: None,
+                    });
                 }
                 self.scopes.pop();
                 return;
             }
             Expr::Macro(_) => {
                 let (tokens, uses) = self.rename(stmt.to_token_stream());
-                self.stmts.push(Stmt::Inert { tokens, uses, refusal: None });
+                self.stmts.push(Stmt::Inert {
+                    tokens,
+                    uses,
+                    refusal: None,
+                });
                 return;
             }
             _ => {}
         }
         let tokens = stmt.to_token_stream();
-        let refusal = if self.mentions_active(tokens.clone()) { Some(self.refuse_expr(e)) } else { None };
+        let refusal = if self.mentions_active(tokens.clone()) {
+            Some(self.refuse_expr(e))
+        } else {
+            None
+        };
         let (mut tokens, uses) = self.rename(tokens);
-        if matches!(stmt, SynStmt::Expr(_, None)) && !matches!(e, Expr::Block(_)) && needs_semicolon(e) {
+        if matches!(stmt, SynStmt::Expr(_, None))
+            && !matches!(e, Expr::Block(_))
+            && needs_semicolon(e)
+        {
             tokens.extend(quote!(;));
         }
-        self.stmts.push(Stmt::Inert { tokens, uses, refusal });
+        self.stmts.push(Stmt::Inert {
+            tokens,
+            uses,
+            refusal,
+        });
     }
 
     /// The name assigned by `target` when it is a maybe-active plain variable.
     fn maybe_active_target(&self, target: &Expr) -> Option<Ident> {
         match target {
-            Expr::Path(p) => p.path.get_ident().filter(|i| self.maybe_active.contains(&i.to_string())).cloned(),
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .filter(|i| self.maybe_active.contains(&i.to_string()))
+                .cloned(),
             Expr::Paren(p) => self.maybe_active_target(&p.expr),
             _ => None,
         }
@@ -434,7 +523,10 @@ impl Lowerer<'_> {
             Some(Binding::Value(Value::Scalar(Operand::Var(v)))) => self.vars[*v].mutable,
             Some(Binding::Value(_)) => true,
             None => {
-                self.errors.spanned(target, format!("{}: `{name}` is not a local variable", self.mode));
+                self.errors.spanned(
+                    target,
+                    format!("{}: `{name}` is not a local variable", self.mode),
+                );
                 return;
             }
         };
@@ -444,7 +536,13 @@ impl Lowerer<'_> {
 
     /// Gives a freshly computed value the user's name (a new version of it), so that the
     /// generated code reads like the original.
-    fn name_value(&mut self, name: &Ident, mutable: bool, ty: Option<TokenStream>, value: Value) -> Value {
+    fn name_value(
+        &mut self,
+        name: &Ident,
+        mutable: bool,
+        ty: Option<TokenStream>,
+        value: Value,
+    ) -> Value {
         match value {
             Value::Scalar(Operand::Var(v)) if self.is_fresh_temp(v) => {
                 let named = self.user_var(name, mutable);
@@ -453,14 +551,19 @@ impl Lowerer<'_> {
                 self.vars[v].ident = ident;
                 self.vars[v].mutable = mutable;
                 self.vars.pop();
-                if let Some(Stmt::Def { ty: slot, .. }) =
-                    self.stmts.iter_mut().rev().find(|s| matches!(s, Stmt::Def { var, .. } if *var == v))
+                if let Some(Stmt::Def { ty: slot, .. }) = self
+                    .stmts
+                    .iter_mut()
+                    .rev()
+                    .find(|s| matches!(s, Stmt::Def { var, .. } if *var == v))
                 {
                     *slot = ty;
                 }
                 Value::Scalar(Operand::Var(v))
             }
-            Value::Scalar(Operand::Var(v)) if ty.is_none() && !mutable => Value::Scalar(Operand::Var(v)),
+            Value::Scalar(Operand::Var(v)) if ty.is_none() && !mutable => {
+                Value::Scalar(Operand::Var(v))
+            }
             Value::Scalar(op) => {
                 let named = self.user_var(name, mutable);
                 let tokens = match &op {
@@ -469,7 +572,11 @@ impl Lowerer<'_> {
                 };
                 let rhs = match op {
                     Operand::Var(_) => Rhs::Copy(op),
-                    Operand::Const(_) => Rhs::Inert { tokens, uses: Vec::new(), refusal: None },
+                    Operand::Const(_) => Rhs::Inert {
+                        tokens,
+                        uses: Vec::new(),
+                        refusal: None,
+                    },
                 };
                 self.push_def(named, ty, rhs);
                 Value::Scalar(Operand::Var(named))
@@ -504,7 +611,11 @@ impl Lowerer<'_> {
                 )
             });
             let (tokens, uses) = self.rename(tokens);
-            self.stmts.push(Stmt::Inert { tokens, uses, refusal });
+            self.stmts.push(Stmt::Inert {
+                tokens,
+                uses,
+                refusal,
+            });
             self.bind_pattern_names(&local.pat);
             return;
         }
@@ -515,7 +626,9 @@ impl Lowerer<'_> {
     /// `let y;` or `let y: f64;`.
     fn declare(&mut self, pat: &Pat, local: &syn::Local) {
         let (ident, mutable) = match pat {
-            Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => (p.ident.clone(), p.mutability.is_some()),
+            Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
+                (p.ident.clone(), p.mutability.is_some())
+            }
             Pat::Type(t) => return self.declare(&t.pat, local),
             _ => (Ident::new("_", Span::call_site()), false),
         };
@@ -523,7 +636,11 @@ impl Lowerer<'_> {
             self.bind(&ident, Binding::Uninit { mutable });
         } else {
             let (tokens, uses) = self.rename(local.to_token_stream());
-            self.stmts.push(Stmt::Inert { tokens, uses, refusal: None });
+            self.stmts.push(Stmt::Inert {
+                tokens,
+                uses,
+                refusal: None,
+            });
             self.bind_pattern_names(&local.pat);
         }
     }
@@ -552,7 +669,9 @@ impl Lowerer<'_> {
             (Pat::Wild(_), _) => {}
             (Pat::Tuple(t), Value::Tuple(items)) if t.elems.len() == items.len() => {
                 let tys: Vec<Option<&syn::Type>> = match ty {
-                    Some(syn::Type::Tuple(tt)) if tt.elems.len() == items.len() => tt.elems.iter().map(Some).collect(),
+                    Some(syn::Type::Tuple(tt)) if tt.elems.len() == items.len() => {
+                        tt.elems.iter().map(Some).collect()
+                    }
                     _ => vec![None; items.len()],
                 };
                 for ((p, item), ty) in t.elems.iter().zip(items.clone()).zip(tys) {
@@ -567,7 +686,11 @@ impl Lowerer<'_> {
             _ => {
                 // Copy the destructuring as tokens; if the value is active, that is an error.
                 let rhs = self.value_tokens(&value);
-                let uses: Vec<VarId> = value.leaves().iter().filter_map(|(_, op)| Func::var_of(op)).collect();
+                let uses: Vec<VarId> = value
+                    .leaves()
+                    .iter()
+                    .filter_map(|(_, op)| Func::var_of(op))
+                    .collect();
                 let refusal = self.refusal(
                     pat,
                     &format!("pattern `{}`", pat.to_token_stream()),
@@ -577,10 +700,17 @@ impl Lowerer<'_> {
                 let mut pat = pat.clone();
                 let ty = ty.map(|t| quote!(: #t));
                 // Names bound by the pattern become new versions.
-                let mut renamer = PatRenamer { lowerer: self, bound: Vec::new() };
+                let mut renamer = PatRenamer {
+                    lowerer: self,
+                    bound: Vec::new(),
+                };
                 renamer.visit_pat_mut(&mut pat);
                 let bound = renamer.bound;
-                self.stmts.push(Stmt::Inert { tokens: quote!(let #pat #ty = #rhs;), uses, refusal: Some(refusal) });
+                self.stmts.push(Stmt::Inert {
+                    tokens: quote!(let #pat #ty = #rhs;),
+                    uses,
+                    refusal: Some(refusal),
+                });
                 for (name, v) in bound {
                     self.bind(&name, Binding::Value(Value::Scalar(Operand::Var(v))));
                 }
@@ -605,15 +735,32 @@ impl Lowerer<'_> {
         }
     }
 
-    fn prim(&mut self, rule: &'static rules::Rule, args: Vec<Operand>, form: Form, span: Span) -> Operand {
+    fn prim(
+        &mut self,
+        rule: &'static rules::Rule,
+        args: Vec<Operand>,
+        form: Form,
+        span: Span,
+    ) -> Operand {
         let t = self.temp();
-        self.push_def(t, None, Rhs::Prim { rule, args, form, span });
+        self.push_def(
+            t,
+            None,
+            Rhs::Prim {
+                rule,
+                args,
+                form,
+                span,
+            },
+        );
         Operand::Var(t)
     }
 
     fn lower_expr(&mut self, e: &Expr) -> Value {
         if !self.mentions_active(e.to_token_stream()) {
-            if let Some(Binding::Value(v)) = path_ident(e).and_then(|id| self.lookup(&id.to_string())) {
+            if let Some(Binding::Value(v)) =
+                path_ident(e).and_then(|id| self.lookup(&id.to_string()))
+            {
                 return v.clone();
             }
             return Value::Scalar(self.inert(e, None));
@@ -622,11 +769,16 @@ impl Lowerer<'_> {
             Expr::Paren(p) => self.lower_expr(&p.expr),
             Expr::Group(g) => self.lower_expr(&g.expr),
             Expr::Path(p) => {
-                let Some(id) = p.path.get_ident() else { return Value::Scalar(self.inert(e, None)) };
+                let Some(id) = p.path.get_ident() else {
+                    return Value::Scalar(self.inert(e, None));
+                };
                 match self.lookup(&id.to_string()) {
                     Some(Binding::Value(v)) => v.clone(),
                     Some(Binding::Uninit { .. }) => {
-                        self.errors.spanned(e, format!("{}: `{id}` is used before it is assigned", self.mode));
+                        self.errors.spanned(
+                            e,
+                            format!("{}: `{id}` is used before it is assigned", self.mode),
+                        );
                         Value::Scalar(Operand::Const(e.to_token_stream()))
                     }
                     None => Value::Scalar(self.inert(e, None)),
@@ -656,13 +808,23 @@ impl Lowerer<'_> {
                 let (Some(l), Some(r)) = (self.scalar(l, &b.left), self.scalar(r, &b.right)) else {
                     return Value::Scalar(Operand::Const(e.to_token_stream()));
                 };
-                Value::Scalar(self.prim(rules::operator(name), vec![l, r], Form::Operator, b.op.span()))
+                Value::Scalar(self.prim(
+                    rules::operator(name),
+                    vec![l, r],
+                    Form::Operator,
+                    b.op.span(),
+                ))
             }
             Expr::Unary(u) => match u.op {
                 UnOp::Neg(_) => {
                     let v = self.lower_expr(&u.expr);
                     match self.scalar(v, &u.expr) {
-                        Some(a) => Value::Scalar(self.prim(rules::operator("neg"), vec![a], Form::Operator, u.op.span())),
+                        Some(a) => Value::Scalar(self.prim(
+                            rules::operator("neg"),
+                            vec![a],
+                            Form::Operator,
+                            u.op.span(),
+                        )),
                         None => Value::Scalar(Operand::Const(e.to_token_stream())),
                     }
                 }
@@ -685,7 +847,14 @@ impl Lowerer<'_> {
                     match self.scalar(v, &c.expr) {
                         Some(value @ Operand::Var(_)) => {
                             let t = self.temp();
-                            self.push_def(t, None, Rhs::Cast { value, ty: c.ty.to_token_stream() });
+                            self.push_def(
+                                t,
+                                None,
+                                Rhs::Cast {
+                                    value,
+                                    ty: c.ty.to_token_stream(),
+                                },
+                            );
                             Value::Scalar(Operand::Var(t))
                         }
                         _ => Value::Scalar(self.inert(e, None)),
@@ -708,7 +877,9 @@ impl Lowerer<'_> {
             Expr::Field(f) => {
                 let base = self.lower_expr(&f.base);
                 match (&f.member, base) {
-                    (syn::Member::Unnamed(i), Value::Tuple(items)) if (i.index as usize) < items.len() => {
+                    (syn::Member::Unnamed(i), Value::Tuple(items))
+                        if (i.index as usize) < items.len() =>
+                    {
                         items[i.index as usize].clone()
                     }
                     _ => {
@@ -724,7 +895,9 @@ impl Lowerer<'_> {
             }
             Expr::Block(b) if b.label.is_none() => {
                 self.scopes.push(HashMap::new());
-                let v = self.lower_stmts(&b.block.stmts).unwrap_or(Value::Scalar(Operand::Const(quote!(()))));
+                let v = self
+                    .lower_stmts(&b.block.stmts)
+                    .unwrap_or(Value::Scalar(Operand::Const(quote!(()))));
                 self.scopes.pop();
                 v
             }
@@ -739,17 +912,34 @@ impl Lowerer<'_> {
         let name = m.method.to_string();
         if name == rules::SIN_COS && m.args.is_empty() {
             let x = self.lower_expr(&m.receiver);
-            let Some(x) = self.scalar(x, &m.receiver) else { return Value::Scalar(Operand::Const(e.to_token_stream())) };
+            let Some(x) = self.scalar(x, &m.receiver) else {
+                return Value::Scalar(Operand::Const(e.to_token_stream()));
+            };
             let span = m.method.span();
-            let s = self.prim(rules::method("sin").expect("sin is a rule"), vec![x.clone()], Form::Method, span);
-            let c = self.prim(rules::method("cos").expect("cos is a rule"), vec![x], Form::Method, span);
+            let s = self.prim(
+                rules::method("sin").expect("sin is a rule"),
+                vec![x.clone()],
+                Form::Method,
+                span,
+            );
+            let c = self.prim(
+                rules::method("cos").expect("cos is a rule"),
+                vec![x],
+                Form::Method,
+                span,
+            );
             return Value::Tuple(vec![Value::Scalar(s), Value::Scalar(c)]);
         }
         if let Some(rule) = rules::method(&name) {
             if m.args.len() + 1 != rule.arity {
                 self.errors.spanned(
                     &m.method,
-                    format!("{}: `{name}` takes {} argument(s) here, not {}", self.mode, rule.arity - 1, m.args.len()),
+                    format!(
+                        "{}: `{name}` takes {} argument(s) here, not {}",
+                        self.mode,
+                        rule.arity - 1,
+                        m.args.len()
+                    ),
                 );
                 return Value::Scalar(Operand::Const(e.to_token_stream()));
             }
@@ -777,8 +967,18 @@ impl Lowerer<'_> {
         if let Expr::Path(p) = &*c.func
             && p.path.segments.len() >= 2
         {
-            let last = p.path.segments.last().expect("two segments").ident.to_string();
-            let rule_names: Vec<&str> = if last == rules::SIN_COS { vec!["sin", "cos"] } else { vec![last.as_str()] };
+            let last = p
+                .path
+                .segments
+                .last()
+                .expect("two segments")
+                .ident
+                .to_string();
+            let rule_names: Vec<&str> = if last == rules::SIN_COS {
+                vec!["sin", "cos"]
+            } else {
+                vec![last.as_str()]
+            };
             if rule_names.iter().all(|n| rules::method(n).is_some()) {
                 let mut args = Vec::new();
                 for a in &c.args {
@@ -794,16 +994,33 @@ impl Lowerer<'_> {
                     if args.len() != rule.arity {
                         self.errors.spanned(
                             e,
-                            format!("{}: `{n}` takes {} argument(s), not {}", self.mode, rule.arity, args.len()),
+                            format!(
+                                "{}: `{n}` takes {} argument(s), not {}",
+                                self.mode,
+                                rule.arity,
+                                args.len()
+                            ),
                         );
                         return Value::Scalar(Operand::Const(e.to_token_stream()));
                     }
                     let mut path = p.clone();
-                    path.path.segments.last_mut().expect("two segments").ident = Ident::new(n, p.path.segments.last().expect("two segments").ident.span());
+                    path.path.segments.last_mut().expect("two segments").ident = Ident::new(
+                        n,
+                        p.path.segments.last().expect("two segments").ident.span(),
+                    );
                     let span = c.func.span();
-                    results.push(Value::Scalar(self.prim(rule, args.clone(), Form::Path(path.to_token_stream()), span)));
+                    results.push(Value::Scalar(self.prim(
+                        rule,
+                        args.clone(),
+                        Form::Path(path.to_token_stream()),
+                        span,
+                    )));
                 }
-                return if results.len() == 1 { results.pop().expect("one") } else { Value::Tuple(results) };
+                return if results.len() == 1 {
+                    results.pop().expect("one")
+                } else {
+                    Value::Tuple(results)
+                };
             }
         }
         let refusal = self.refuse_expr(e);
@@ -916,7 +1133,13 @@ fn is_literal_or_path(e: &Expr) -> bool {
 fn needs_semicolon(e: &Expr) -> bool {
     !matches!(
         e,
-        Expr::If(_) | Expr::Match(_) | Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) | Expr::Block(_) | Expr::Unsafe(_)
+        Expr::If(_)
+            | Expr::Match(_)
+            | Expr::ForLoop(_)
+            | Expr::While(_)
+            | Expr::Loop(_)
+            | Expr::Block(_)
+            | Expr::Unsafe(_)
     )
 }
 
@@ -961,4 +1184,3 @@ impl VisitMut for PatRenamer<'_, '_> {
         syn::visit_mut::visit_pat_ident_mut(self, p);
     }
 }
-

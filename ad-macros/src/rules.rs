@@ -34,14 +34,17 @@ pub struct Rule {
     /// `ad_runtime::rules::<fn>` computing the partials from `(args..., result)`, and whether it
     /// returns a tuple.
     pub runtime: Option<(&'static str, bool)>,
-    /// Whether the argument at that index must be a float (the others are integers, as in powi).
-    pub int_args: &'static [usize],
 }
 
 use Partial::*;
 
 const fn unary(name: &'static str, runtime: &'static str) -> Rule {
-    Rule { name, arity: 1, partials: &[Runtime(0)], runtime: Some((runtime, false)), int_args: &[] }
+    Rule {
+        name,
+        arity: 1,
+        partials: &[Runtime(0)],
+        runtime: Some((runtime, false)),
+    }
 }
 
 const fn binary(name: &'static str, runtime: &'static str) -> Rule {
@@ -50,12 +53,16 @@ const fn binary(name: &'static str, runtime: &'static str) -> Rule {
         arity: 2,
         partials: &[Runtime(0), Runtime(1)],
         runtime: Some((runtime, true)),
-        int_args: &[],
     }
 }
 
 const fn constant(name: &'static str, partials: &'static [Partial]) -> Rule {
-    Rule { name, arity: partials.len(), partials, runtime: None, int_args: &[] }
+    Rule {
+        name,
+        arity: partials.len(),
+        partials,
+        runtime: None,
+    }
 }
 
 /// Operators: `+ - * / %` and unary `-`.
@@ -69,7 +76,6 @@ pub static OPERATORS: &[Rule] = &[
         arity: 2,
         partials: &[One, Runtime(1)],
         runtime: Some(("rem_partials", true)),
-        int_args: &[],
     },
     constant("neg", &[MinusOne]),
 ];
@@ -112,7 +118,6 @@ pub static METHODS: &[Rule] = &[
         arity: 2,
         partials: &[Runtime(0), Zero],
         runtime: Some(("powi_partial", false)),
-        int_args: &[1],
     },
     binary("powf", "powf_partials"),
     binary("atan2", "atan2_partials"),
@@ -125,14 +130,12 @@ pub static METHODS: &[Rule] = &[
         arity: 3,
         partials: &[Runtime(0), Runtime(1), Runtime(2)],
         runtime: Some(("mul_add_partials", true)),
-        int_args: &[],
     },
     Rule {
         name: "clamp",
         arity: 3,
         partials: &[Runtime(0), Runtime(1), Runtime(2)],
         runtime: Some(("clamp_partials", true)),
-        int_args: &[],
     },
 ];
 
@@ -141,7 +144,10 @@ pub const SIN_COS: &str = "sin_cos";
 
 /// The operator row called `name`.
 pub fn operator(name: &str) -> &'static Rule {
-    OPERATORS.iter().find(|r| r.name == name).expect("operator rows are fixed")
+    OPERATORS
+        .iter()
+        .find(|r| r.name == name)
+        .expect("operator rows are fixed")
 }
 
 /// The method row called `name`, if the method is differentiable.
@@ -192,9 +198,6 @@ mod tests {
                     }
                     _ => {}
                 }
-            }
-            for &i in r.int_args {
-                assert_eq!(r.partials[i], Zero, "{}: integer arguments get no derivative", r.name);
             }
         }
     }

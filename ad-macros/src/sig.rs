@@ -18,7 +18,9 @@ impl FloatTypes {
     pub fn of(sig: &Signature) -> Self {
         fn bounded<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> bool {
             bounds.any(|b| match b {
-                TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Float"),
+                TypeParamBound::Trait(t) => {
+                    t.path.segments.last().is_some_and(|s| s.ident == "Float")
+                }
                 _ => false,
             })
         }
@@ -47,10 +49,9 @@ impl FloatTypes {
     /// Whether `ty` is a float scalar type.
     pub fn is_float(&self, ty: &Type) -> bool {
         match ty {
-            Type::Path(p) if p.qself.is_none() => p
-                .path
-                .get_ident()
-                .is_some_and(|id| id == "f32" || id == "f64" || self.generics.contains(&id.to_string())),
+            Type::Path(p) if p.qself.is_none() => p.path.get_ident().is_some_and(|id| {
+                id == "f32" || id == "f64" || self.generics.contains(&id.to_string())
+            }),
             Type::Paren(p) => self.is_float(&p.elem),
             Type::Group(g) => self.is_float(&g.elem),
             _ => false,
@@ -85,7 +86,19 @@ pub fn is_integer_like(ty: &Type) -> bool {
         Type::Path(p) => p.path.get_ident().is_some_and(|id| {
             matches!(
                 id.to_string().as_str(),
-                "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "bool" | "char"
+                "i8" | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "u8"
+                    | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "bool"
+                    | "char"
             )
         }),
         Type::Paren(p) => is_integer_like(&p.elem),
@@ -119,7 +132,9 @@ pub fn params(
     for arg in &sig.inputs {
         let FnArg::Typed(pt) = arg else { continue };
         let (ident, mutable) = match &*pt.pat {
-            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => (p.ident.clone(), p.mutability.is_some()),
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                (p.ident.clone(), p.mutability.is_some())
+            }
             Pat::Wild(_) => (namer.unnamed_param(), false),
             other => {
                 errors.spanned(
@@ -138,7 +153,10 @@ pub fn params(
             Some(list) => list.contains(&ident),
             None => floats.carries_float(&ty),
         };
-        if active && !floats.is_float(&ty) && args.wrt.as_ref().is_none_or(|_| floats.carries_float(&ty)) {
+        if active
+            && !floats.is_float(&ty)
+            && args.wrt.as_ref().is_none_or(|_| floats.carries_float(&ty))
+        {
             errors.spanned(
                 &pt.ty,
                 format!(
@@ -150,14 +168,22 @@ pub fn params(
                 ),
             );
         }
-        out.push(SigParam { ident, ty, active, mutable });
+        out.push(SigParam {
+            ident,
+            ty,
+            active,
+            mutable,
+        });
     }
     if let Some(list) = &args.wrt {
         for name in list {
             if !out.iter().any(|p| &p.ident == name) {
                 errors.at(
                     name.span(),
-                    format!("`wrt({name})` names no parameter of `{}`: list parameters of the function", sig.ident),
+                    format!(
+                        "`wrt({name})` names no parameter of `{}`: list parameters of the function",
+                        sig.ident
+                    ),
                 );
             } else if let Some(p) = out.iter().find(|p| &p.ident == name)
                 && is_integer_like(&p.ty)

@@ -29,10 +29,15 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
     let tangents: Vec<Option<Ident>> = (0..func.vars.len())
         .map(|v| {
             let is_active_param = func.params.iter().any(|p| p.active && p.var == Some(v));
-            (func.vars[v].active() || is_active_param).then(|| func.namer.tangent(&func.vars[v].ident.clone()))
+            (func.vars[v].active() || is_active_param)
+                .then(|| func.namer.tangent(&func.vars[v].ident.clone()))
         })
         .collect();
-    let d = |op: &Operand| Func::var_of(op).and_then(|v| tangents[v].clone()).map(|i| i.to_token_stream());
+    let d = |op: &Operand| {
+        Func::var_of(op)
+            .and_then(|v| tangents[v].clone())
+            .map(|i| i.to_token_stream())
+    };
 
     let mut params = Vec::new();
     for p in &func.params {
@@ -40,7 +45,9 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
         let mutability = p.var.filter(|&v| func.vars[v].mutable).map(|_| quote!(mut));
         params.push(quote!(#mutability #ident: #ty));
         if p.active {
-            let dp = tangents[p.var.expect("parameters have variables")].as_ref().expect("active parameters have tangents");
+            let dp = tangents[p.var.expect("parameters have variables")]
+                .as_ref()
+                .expect("active parameters have tangents");
             params.push(quote!(#dp: #ty));
         }
     }
@@ -48,18 +55,23 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
     let mut body = TokenStream::new();
     for stmt in &func.stmts {
         body.extend(emit::primal_stmt(func, stmt));
-        let Stmt::Def { var, rhs, .. } = stmt else { continue };
+        let Stmt::Def { var, rhs, .. } = stmt else {
+            continue;
+        };
         let Some(dv) = &tangents[*var] else { continue };
         let ident = &func.vars[*var].ident;
         let tangent = match rhs {
             Rhs::Prim { rule, args, .. } => {
                 let active: Vec<usize> = (0..args.len())
-                    .filter(|&i| rule.partials[i] != crate::rules::Partial::Zero && func.is_active(&args[i]))
+                    .filter(|&i| {
+                        rule.partials[i] != crate::rules::Partial::Zero && func.is_active(&args[i])
+                    })
                     .collect();
                 let arg_tokens: Vec<_> = args.iter().map(|a| emit::operand(func, a)).collect();
                 let partials = emit::needs_runtime(rule, active.iter().copied()).then(|| {
                     let p = func.namer.partials(ident);
-                    let call = emit::partials_call(rule, &arg_tokens, ident).expect("runtime partials have a rule");
+                    let call = emit::partials_call(rule, &arg_tokens, ident)
+                        .expect("runtime partials have a rule");
                     body.extend(quote!(let #p = #call;));
                     p
                 });
@@ -106,7 +118,12 @@ fn sum(terms: impl Iterator<Item = (Factor, TokenStream)>) -> TokenStream {
     out
 }
 
-fn output_tangent(func: &Func, out: &Value, ty: Option<&Type>, tangents: &[Option<Ident>]) -> TokenStream {
+fn output_tangent(
+    func: &Func,
+    out: &Value,
+    ty: Option<&Type>,
+    tangents: &[Option<Ident>],
+) -> TokenStream {
     match out {
         Value::Scalar(op) => match Func::var_of(op).and_then(|v| tangents[v].as_ref()) {
             Some(d) if func.is_active(op) => d.to_token_stream(),
@@ -114,13 +131,23 @@ fn output_tangent(func: &Func, out: &Value, ty: Option<&Type>, tangents: &[Optio
         },
         Value::Tuple(items) => {
             let items = items.iter().enumerate().map(|(i, item)| {
-                output_tangent(func, item, emit::component_type(ty, crate::ir::Step::Field(i)), tangents)
+                output_tangent(
+                    func,
+                    item,
+                    emit::component_type(ty, crate::ir::Step::Field(i)),
+                    tangents,
+                )
             });
             quote!((#(#items,)*))
         }
         Value::Array(items) => {
             let items = items.iter().enumerate().map(|(i, item)| {
-                output_tangent(func, item, emit::component_type(ty, crate::ir::Step::Index(i)), tangents)
+                output_tangent(
+                    func,
+                    item,
+                    emit::component_type(ty, crate::ir::Step::Index(i)),
+                    tangents,
+                )
             });
             quote!([#(#items),*])
         }

@@ -1,11 +1,18 @@
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic
-)]
+fn polar_tangent(x: f64, dx: f64, y: f64, scale: f64) -> ((f64, f64), (f64, f64)) {
+    let _t0 = x.hypot(y);
+    let _t0_partials = ::ad_runtime::rules::hypot_partials(x, y, _t0);
+    let d_t0 = _t0_partials.0 * dx;
+    let r = _t0 * scale;
+    let dr = scale * d_t0;
+    let t = y.atan2(x);
+    let t_partials = ::ad_runtime::rules::atan2_partials(y, x, t);
+    let dt = t_partials.1 * dx;
+    let _t3 = t / r;
+    let _t3_partials = ::ad_runtime::rules::div_partials(t, r, _t3);
+    let d_t3 = _t3_partials.0 * dt + _t3_partials.1 * dr;
+    ((r, _t3), (dr, d_t3))
+}
+
 fn polar_vjp(x: f64, y: f64, scale: f64, seed: (f64, f64)) -> ((f64, f64), f64) {
     let _t0 = x.hypot(y);
     let r = _t0 * scale;
@@ -22,26 +29,4 @@ fn polar_vjp(x: f64, y: f64, scale: f64, seed: (f64, f64)) -> ((f64, f64), f64) 
     let _t0_partials = ::ad_runtime::rules::hypot_partials(x, y, _t0);
     x_bar += _t0_partials.0 * _t0_bar;
     ((r, _t3), x_bar)
-}
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic
-)]
-fn polar_tangent(x: f64, dx: f64, y: f64, scale: f64) -> ((f64, f64), (f64, f64)) {
-    let _t0 = x.hypot(y);
-    let _t0_partials = ::ad_runtime::rules::hypot_partials(x, y, _t0);
-    let d_t0 = _t0_partials.0 * dx;
-    let r = _t0 * scale;
-    let dr = scale * d_t0;
-    let t = y.atan2(x);
-    let t_partials = ::ad_runtime::rules::atan2_partials(y, x, t);
-    let dt = t_partials.1 * dx;
-    let _t3 = t / r;
-    let _t3_partials = ::ad_runtime::rules::div_partials(t, r, _t3);
-    let d_t3 = _t3_partials.0 * dt + _t3_partials.1 * dr;
-    ((r, _t3), (dr, d_t3))
 }

@@ -1,11 +1,14 @@
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic
-)]
+fn f_tangent(x: f64, dx: f64, y: f64, dy: f64) -> (f64, f64) {
+    let _t0 = x * y;
+    let d_t0 = y * dx + x * dy;
+    let _t1 = x.sin();
+    let _t1_partials = ::ad_runtime::rules::sin_partial(x, _t1);
+    let d_t1 = _t1_partials * dx;
+    let _t2 = _t0 + _t1;
+    let d_t2 = d_t0 + d_t1;
+    (_t2, d_t2)
+}
+
 fn f_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let _t0 = x * y;
     let _t1 = x.sin();
@@ -19,14 +22,7 @@ fn f_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let y_bar = x * _t0_bar;
     (_t2, (x_bar, y_bar))
 }
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic
-)]
+
 fn f_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
     let seed: f64 = ::ad_runtime::one::<f64>();
     let _t0 = x * y;
@@ -40,22 +36,4 @@ fn f_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
     x_bar += y * _t0_bar;
     let y_bar = x * _t0_bar;
     (_t2, (x_bar, y_bar))
-}
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic
-)]
-fn f_tangent(x: f64, dx: f64, y: f64, dy: f64) -> (f64, f64) {
-    let _t0 = x * y;
-    let d_t0 = y * dx + x * dy;
-    let _t1 = x.sin();
-    let _t1_partials = ::ad_runtime::rules::sin_partial(x, _t1);
-    let d_t1 = _t1_partials * dx;
-    let _t2 = _t0 + _t1;
-    let d_t2 = d_t0 + d_t1;
-    (_t2, d_t2)
 }

@@ -1,11 +1,3 @@
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic
-)]
 fn g_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let mut s = x * y;
     let _t1 = s.exp();
@@ -28,14 +20,7 @@ fn g_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     y_bar += x * s_bar;
     (_t7, (x_bar, y_bar))
 }
-#[allow(
-    unused_mut,
-    unused_variables,
-    unused_parens,
-    non_snake_case,
-    clippy::all,
-    clippy::pedantic
-)]
+
 fn g_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
     let seed: f64 = ::ad_runtime::one::<f64>();
     let mut s = x * y;
