@@ -51,7 +51,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
         Ok(other) => {
             return Err(syn::Error::new_spanned(
                 other,
-                format!("{name} goes on a `fn`: put it on the function to differentiate"),
+                format!("{name} goes on a function: put it on the `fn` to differentiate"),
             ));
         }
         // A method inside an `impl` parses as an item too; anything else is not a function.
@@ -82,8 +82,9 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
         errors.spanned(
             ty,
             format!(
-                "{name}: the output type `{}` is not differentiable: return a float, a tuple of floats or an array `[F; N]`",
-                ty.to_token_stream()
+                "{name} cannot differentiate a function returning `{}`: return a float, a tuple of \
+                 floats or an array `[F; N]`",
+                crate::lower::show(ty)
             ),
         );
     }

@@ -289,8 +289,15 @@ impl Lowerer<'_> {
         mentions(tokens, &self.maybe_active)
     }
 
+    /// "`#[derive_grad]` cannot differentiate WHAT: WHY. INSTEAD."
     fn refusal(&self, node: impl ToTokens, what: &str, why: &str, instead: &str) -> syn::Error {
-        syn::Error::new_spanned(node, format!("{} {what}: {why}. {instead}", self.mode))
+        syn::Error::new_spanned(
+            node,
+            format!(
+                "{} cannot differentiate {what}: {why}. {instead}",
+                self.mode
+            ),
+        )
     }
 
     /// The tokens of a value, for use inside copied code.
@@ -605,8 +612,8 @@ impl Lowerer<'_> {
             let refusal = self.mentions_active(tokens.clone()).then(|| {
                 self.refusal(
                     local,
-                    "`let .. else`",
-                    "a refutable pattern over a differentiated value has no derivative",
+                    "`let .. else` over a differentiated value",
+                    "a refutable pattern has no derivative",
                     "Destructure with a plain `let` or compute the value with supported operations",
                 )
             });
@@ -693,8 +700,8 @@ impl Lowerer<'_> {
                     .collect();
                 let refusal = self.refusal(
                     pat,
-                    &format!("pattern `{}`", pat.to_token_stream()),
-                    "destructuring a differentiated value with this pattern is not supported",
+                    &format!("the pattern `{}`", show(pat)),
+                    "only plain names, and tuple or array patterns over literals, can bind differentiated values",
                     "Bind it to a plain name, or destructure a tuple `(a, b)` or array `[a, b]` literal",
                 );
                 let mut pat = pat.clone();
@@ -796,7 +803,7 @@ impl Lowerer<'_> {
                     _ => {
                         let refusal = self.refusal(
                             e,
-                            "compound assignment inside an expression",
+                            "a compound assignment inside an expression",
                             "its effect on the derivative cannot be ordered",
                             "Write it as its own statement",
                         );
@@ -832,7 +839,7 @@ impl Lowerer<'_> {
                 _ => {
                     let refusal = self.refusal(
                         e,
-                        &format!("dereference `{}`", e.to_token_stream()),
+                        &format!("the dereference `{}`", show(e)),
                         "references to differentiated floats are not supported yet",
                         "Pass the float by value",
                     );
@@ -865,8 +872,8 @@ impl Lowerer<'_> {
                     let ty = c.ty.to_token_stream();
                     let refusal = self.refusal(
                         &c.ty,
-                        &format!("cast to `{ty}`"),
-                        "the macro cannot tell whether this type is a float, so it cannot tell whether the derivative goes through",
+                        &format!("the cast to `{ty}`"),
+                        "the macro cannot tell whether this type is a float, so whether the derivative goes through",
                         "Cast to `f32`, `f64` or a generic `T: Float` parameter, or to an integer type to drop the derivative on purpose",
                     );
                     Value::Scalar(self.inert(e, Some(refusal)))
@@ -885,7 +892,7 @@ impl Lowerer<'_> {
                     _ => {
                         let refusal = self.refusal(
                             e,
-                            &format!("field access `{}`", e.to_token_stream()),
+                            &format!("the field access `{}`", show(e)),
                             "only tuple fields (`t.0`) of values built in this function can carry a derivative",
                             "Destructure the tuple with `let (a, b) = ..`, or read fields of `self` only",
                         );
@@ -1029,88 +1036,98 @@ impl Lowerer<'_> {
 
     /// The error for an expression outside the subset that touches a maybe-active value.
     fn refuse_expr(&self, e: &Expr) -> syn::Error {
-        let later = "is not supported yet";
-        match e {
-            Expr::If(_) | Expr::Match(_) => self.refusal(
-                e,
-                "branching (`if` / `match`) over differentiated values",
-                later,
-                "For now, compute the value without branching (`max`, `min`, `abs`, `clamp`), or move the branch into code that does not touch differentiated values",
+        let code = show(e);
+        let (what, why, instead) = match e {
+            Expr::If(_) | Expr::Match(_) => (
+                "an `if` or `match` over differentiated values".to_owned(),
+                "branches are not supported yet",
+                "For now, write it without branching (`max`, `min`, `abs`, `clamp`, `signum`), or keep the branch on values that carry no derivative",
             ),
-            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.refusal(
-                e,
-                "a loop over differentiated values",
-                later,
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => (
+                "a loop over differentiated values".to_owned(),
+                "loops are not supported yet",
                 "For now, unroll the loop by hand",
             ),
-            Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => self.refusal(
-                e,
-                "an early `return`, `break` or `continue`",
-                later,
+            Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => (
+                format!("`{code}` before the end of the body"),
+                "early exits are not supported yet",
                 "Return once, at the end of the body",
             ),
-            Expr::Index(_) => self.refusal(
-                e,
-                &format!("indexing `{}`", e.to_token_stream()),
+            Expr::Index(_) => (
+                format!("the indexing `{code}`"),
                 "arrays and slices of differentiated values are not supported yet",
                 "Pass the elements as separate float parameters",
             ),
-            Expr::Closure(_) => self.refusal(
-                e,
-                "a closure that captures a differentiated value",
+            Expr::Closure(_) => (
+                "a closure that captures a differentiated value".to_owned(),
                 "the macro cannot see into closures",
                 "Write the computation inline, or as its own function",
             ),
-            Expr::Unsafe(_) => self.refusal(
-                e,
-                "an `unsafe` block touching a differentiated value",
+            Expr::Unsafe(_) => (
+                "an `unsafe` block touching a differentiated value".to_owned(),
                 "the macro cannot know what it does to the derivative",
                 "Move the unsafe code out of the differentiated function",
             ),
-            Expr::Reference(_) => self.refusal(
-                e,
-                &format!("a reference `{}` to a differentiated value", e.to_token_stream()),
+            Expr::Reference(_) => (
+                format!("the reference `{code}` to a differentiated value"),
                 "whatever receives it could change the value behind the macro's back",
                 "Pass the float by value",
             ),
-            Expr::Macro(m) => self.refusal(
-                e,
-                &format!("the macro `{}!` given a differentiated value", m.mac.path.to_token_stream()),
+            Expr::Macro(m) => (
+                format!(
+                    "the macro call `{}!(..)` given a differentiated value",
+                    show(&m.mac.path)
+                ),
                 "the macro cannot see what it computes",
                 "Compute the value with supported operations, outside the macro",
             ),
-            Expr::Call(c) => self.refusal(
-                e,
-                &format!("the call `{}(..)` with a differentiated argument", c.func.to_token_stream()),
-                "this function has no derivative the macro knows",
-                "Write it with supported float operations, or compute it from arguments that carry no derivative",
+            Expr::Call(c) => (
+                format!("the call `{}(..)`", show(&c.func)),
+                "it has a differentiated argument, and the function has no derivative the macro knows",
+                "Write it with supported float operations, or pass it only values that carry no derivative",
             ),
-            Expr::MethodCall(m) => self.refusal(
-                e,
-                &format!("the method `.{}()` on a differentiated value", m.method),
-                "it has no derivative rule",
-                "Use the supported float methods (listed in the README) or compute it from them",
+            Expr::MethodCall(m) => (
+                format!("the method call `.{}(..)`", m.method),
+                "it has a differentiated receiver or argument, and the method has no derivative rule",
+                "Use the supported float methods (listed in the README), or write it with them",
             ),
-            Expr::Assign(_) => self.refusal(
-                e,
-                &format!("the assignment `{}`", e.to_token_stream()),
-                "only plain variables can be assigned differentiated values",
+            Expr::Assign(_) => (
+                format!("the assignment `{code}`"),
+                "only plain local variables can receive differentiated values",
                 "Assign to a local variable",
             ),
-            Expr::Try(_) | Expr::Await(_) | Expr::Async(_) | Expr::Yield(_) => self.refusal(
-                e,
-                &format!("`{}`", e.to_token_stream()),
+            Expr::Try(_) | Expr::Await(_) | Expr::Async(_) | Expr::Yield(_) => (
+                format!("`{code}`"),
                 "`?`, `async` and `await` have no derivative",
                 "Keep fallible or asynchronous code out of the differentiated function",
             ),
-            _ => self.refusal(
-                e,
-                &format!("the expression `{}`", e.to_token_stream()),
+            _ => (
+                format!("the expression `{code}`"),
                 "it is outside the differentiable subset",
                 "Rewrite it with the supported operations listed in the README",
             ),
-        }
+        };
+        self.refusal(e, &what, why, instead)
     }
+}
+
+/// Code for a message, without the spaces token printing puts everywhere.
+pub fn show(node: &impl ToTokens) -> String {
+    let mut s = node.to_token_stream().to_string();
+    for (from, to) in [
+        (" [", "["),
+        (" (", "("),
+        (" .", "."),
+        (". ", "."),
+        ("& ", "&"),
+        (" !", "!"),
+        (" ,", ","),
+        (" :: ", "::"),
+        (":: ", "::"),
+    ] {
+        s = s.replace(from, to);
+    }
+    s
 }
 
 fn path_ident(e: &Expr) -> Option<&Ident> {

@@ -142,7 +142,7 @@ pub fn params(
                     format!(
                         "{mode} cannot differentiate a parameter bound by a pattern: \
                          bind it to a plain name (`p: {}`) and destructure it in the body",
-                        quote::ToTokens::to_token_stream(&pt.ty)
+                        crate::lower::show(&*pt.ty)
                     ),
                 );
                 continue;
@@ -153,21 +153,24 @@ pub fn params(
             Some(list) => list.contains(&ident),
             None => floats.carries_float(&ty),
         };
-        if active
-            && !floats.is_float(&ty)
-            && args.wrt.as_ref().is_none_or(|_| floats.carries_float(&ty))
-        {
+        // With `wrt`, a name the macro cannot see to be a float (a type alias) is the user's word;
+        // a type that visibly carries floats but is not a scalar is not supported yet.
+        let unsupported =
+            active && !floats.is_float(&ty) && (args.wrt.is_none() || floats.carries_float(&ty));
+        if unsupported {
             errors.spanned(
                 &pt.ty,
                 format!(
-                    "{mode}: parameter `{ident}` of type `{}` carries floats, but only scalar float \
-                     parameters (`f32`, `f64`, `T: Float`) are differentiated in this version; \
-                     arrays, slices and references come later. Pass the values as separate scalars, \
-                     or exclude this parameter with `wrt(..)` listing only the scalars",
-                    quote::ToTokens::to_token_stream(&ty)
+                    "{mode} cannot differentiate the parameter `{ident}: {}` yet: only scalar float \
+                     parameters (`f32`, `f64`, `T: Float`) are differentiated in this version; arrays, \
+                     slices and references come later. Pass the values as separate float parameters, \
+                     or list only the float parameters in `wrt(..)`",
+                    crate::lower::show(&ty)
                 ),
             );
         }
+        // An unsupported parameter is constant from here on, so it causes this one error only.
+        let active = active && !unsupported;
         out.push(SigParam {
             ident,
             ty,
@@ -181,8 +184,12 @@ pub fn params(
                 errors.at(
                     name.span(),
                     format!(
-                        "`wrt({name})` names no parameter of `{}`: list parameters of the function",
-                        sig.ident
+                        "`wrt({name})` names no parameter of `{}`: list only its parameters ({})",
+                        sig.ident,
+                        out.iter()
+                            .map(|p| format!("`{}`", p.ident))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 );
             } else if let Some(p) = out.iter().find(|p| &p.ident == name)
@@ -190,7 +197,10 @@ pub fn params(
             {
                 errors.spanned(
                     &p.ty,
-                    format!("`{name}` is an integer: only float parameters can be differentiated; remove it from `wrt(..)`"),
+                    format!(
+                        "`wrt({name})` names a parameter that is not a float: only float parameters \
+                         can be differentiated; remove `{name}` from `wrt(..)`"
+                    ),
                 );
             }
         }

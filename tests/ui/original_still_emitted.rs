@@ -1,0 +1,17 @@
+use ad_runtime::derive_grad;
+
+fn opaque(t: f64) -> f64 {
+    t
+}
+
+// The macro refuses `f`, but still emits it unchanged: `main` compiles, and the only error is
+// the macro's own, not a cascade.
+#[derive_grad]
+fn f(x: f64) -> f64 {
+    opaque(x) * x
+}
+
+fn main() {
+    let value: f64 = f(2.0);
+    assert_eq!(value, 4.0);
+}
