@@ -1,3 +1,4 @@
+#![allow(clippy::too_many_arguments, clippy::type_complexity)]
 //! Straight-line code: generated derivatives against the primal and against hand-written ones.
 //!
 //! Run with `cargo bench -p ad-tests --bench straight_line`; each group prints the time of
@@ -41,7 +42,10 @@ fn g_tangent_hand(x: f64, dx: f64, y: f64, dy: f64, z: f64, dz: f64) -> (f64, f6
     let de = e * (y * dx + x * dy);
     let dr = (x * dx + y * dy) / r;
     let dq = 2.0 * z * dz;
-    (e / q + r * c, de / q - e * dq / (q * q) + dr * c - r * s * dz)
+    (
+        e / q + r * c,
+        de / q - e * dq / (q * q) + dr * c - r * s * dz,
+    )
 }
 
 /// Two inputs, two outputs: polar coordinates.
@@ -54,13 +58,19 @@ fn polar(x: f64, y: f64) -> (f64, f64) {
 fn polar_tangent_hand(x: f64, dx: f64, y: f64, dy: f64) -> ((f64, f64), (f64, f64)) {
     let r = x.hypot(y);
     let r2 = r * r;
-    ((r, y.atan2(x)), ((x * dx + y * dy) / r, (x * dy - y * dx) / r2))
+    (
+        (r, y.atan2(x)),
+        ((x * dx + y * dy) / r, (x * dy - y * dx) / r2),
+    )
 }
 
 fn polar_vjp_hand(x: f64, y: f64, w: (f64, f64)) -> ((f64, f64), (f64, f64)) {
     let r = x.hypot(y);
     let r2 = r * r;
-    ((r, y.atan2(x)), (w.0 * x / r - w.1 * y / r2, w.0 * y / r + w.1 * x / r2))
+    (
+        (r, y.atan2(x)),
+        (w.0 * x / r - w.1 * y / r2, w.0 * y / r + w.1 * x / r2),
+    )
 }
 
 include!("rosen20.rs");
@@ -71,12 +81,18 @@ fn bench(c: &mut Criterion) {
 
     let mut grp = c.benchmark_group("tangent/f");
     grp.bench_function("primal", |b| b.iter(|| f(black_box(x), black_box(y))));
-    grp.bench_function("generated", |b| b.iter(|| f_tangent(black_box(x), 1.0, black_box(y), 0.0)));
-    grp.bench_function("hand", |b| b.iter(|| f_tangent_hand(black_box(x), 1.0, black_box(y), 0.0)));
+    grp.bench_function("generated", |b| {
+        b.iter(|| f_tangent(black_box(x), 1.0, black_box(y), 0.0))
+    });
+    grp.bench_function("hand", |b| {
+        b.iter(|| f_tangent_hand(black_box(x), 1.0, black_box(y), 0.0))
+    });
     grp.finish();
 
     let mut grp = c.benchmark_group("tangent/g");
-    grp.bench_function("primal", |b| b.iter(|| g(black_box(x), black_box(y), black_box(z))));
+    grp.bench_function("primal", |b| {
+        b.iter(|| g(black_box(x), black_box(y), black_box(z)))
+    });
     grp.bench_function("generated", |b| {
         b.iter(|| g_tangent(black_box(x), 1.0, black_box(y), 0.5, black_box(z), 0.25))
     });
@@ -87,14 +103,22 @@ fn bench(c: &mut Criterion) {
 
     let mut grp = c.benchmark_group("tangent/polar");
     grp.bench_function("primal", |b| b.iter(|| polar(black_box(x), black_box(y))));
-    grp.bench_function("generated", |b| b.iter(|| polar_tangent(black_box(x), 1.0, black_box(y), 0.0)));
-    grp.bench_function("hand", |b| b.iter(|| polar_tangent_hand(black_box(x), 1.0, black_box(y), 0.0)));
+    grp.bench_function("generated", |b| {
+        b.iter(|| polar_tangent(black_box(x), 1.0, black_box(y), 0.0))
+    });
+    grp.bench_function("hand", |b| {
+        b.iter(|| polar_tangent_hand(black_box(x), 1.0, black_box(y), 0.0))
+    });
     grp.finish();
 
     let mut grp = c.benchmark_group("grad/f");
     grp.bench_function("primal", |b| b.iter(|| f(black_box(x), black_box(y))));
-    grp.bench_function("generated", |b| b.iter(|| f_grad(black_box(x), black_box(y))));
-    grp.bench_function("hand", |b| b.iter(|| f_grad_hand(black_box(x), black_box(y))));
+    grp.bench_function("generated", |b| {
+        b.iter(|| f_grad(black_box(x), black_box(y)))
+    });
+    grp.bench_function("hand", |b| {
+        b.iter(|| f_grad_hand(black_box(x), black_box(y)))
+    });
     grp.finish();
 
     let mut grp = c.benchmark_group("grad/rosen20");
@@ -105,8 +129,12 @@ fn bench(c: &mut Criterion) {
 
     let mut grp = c.benchmark_group("vjp/polar");
     grp.bench_function("primal", |b| b.iter(|| polar(black_box(x), black_box(y))));
-    grp.bench_function("generated", |b| b.iter(|| polar_vjp(black_box(x), black_box(y), (1.0, 0.5))));
-    grp.bench_function("hand", |b| b.iter(|| polar_vjp_hand(black_box(x), black_box(y), (1.0, 0.5))));
+    grp.bench_function("generated", |b| {
+        b.iter(|| polar_vjp(black_box(x), black_box(y), (1.0, 0.5)))
+    });
+    grp.bench_function("hand", |b| {
+        b.iter(|| polar_vjp_hand(black_box(x), black_box(y), (1.0, 0.5)))
+    });
     grp.finish();
 }
 

@@ -162,7 +162,8 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
                     .as_ref()
                     .expect("contributions go to active variables");
                 if declared[v] {
-                    body.extend(quote!(#bar += #expr;));
+                    // `a = a + e`, not `+=`: `Float` does not imply `AddAssign`.
+                    body.extend(quote!(#bar = #bar + #expr;));
                 } else {
                     declared[v] = true;
                     let mutability = (count[v] > 1).then(|| quote!(mut));

@@ -79,10 +79,13 @@ pub fn lower(
     for p in params {
         let v = l.new_var(p.ident.clone(), p.mutable);
         l.versions.insert(p.ident.to_string(), 1);
-        l.scopes[0].insert(
-            p.ident.to_string(),
-            Binding::Value(Value::Scalar(Operand::Var(v))),
-        );
+        // A `_` parameter got a generated name: nothing in the body can refer to it.
+        let key = if p.unnamed {
+            format!("#{}", p.ident)
+        } else {
+            p.ident.to_string()
+        };
+        l.scopes[0].insert(key, Binding::Value(Value::Scalar(Operand::Var(v))));
         ir_params.push(Param {
             ident: p.ident.clone(),
             ty: p.ty.clone(),

@@ -117,6 +117,8 @@ pub struct SigParam {
     pub active: bool,
     /// `mut x: f64`.
     pub mutable: bool,
+    /// A `_` parameter, named by the macro.
+    pub unnamed: bool,
 }
 
 /// Classifies the parameters. A receiver (`self`) is constant and is not listed.
@@ -131,11 +133,11 @@ pub fn params(
     let mut out = Vec::new();
     for arg in &sig.inputs {
         let FnArg::Typed(pt) = arg else { continue };
-        let (ident, mutable) = match &*pt.pat {
+        let (ident, mutable, unnamed) = match &*pt.pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
-                (p.ident.clone(), p.mutability.is_some())
+                (p.ident.clone(), p.mutability.is_some(), false)
             }
-            Pat::Wild(_) => (namer.unnamed_param(), false),
+            Pat::Wild(_) => (namer.unnamed_param(), false, true),
             other => {
                 errors.spanned(
                     other,
@@ -176,6 +178,7 @@ pub fn params(
             ty,
             active,
             mutable,
+            unnamed,
         });
     }
     if let Some(list) = &args.wrt {

@@ -22,11 +22,11 @@ fn polar_vjp(x: f64, y: f64, scale: f64, seed: (f64, f64)) -> ((f64, f64), f64) 
     let _t3_bar = seed.1;
     let _t3_partials = ::ad_runtime::rules::div_partials(t, r, _t3);
     let t_bar = _t3_partials.0 * _t3_bar;
-    r_bar += _t3_partials.1 * _t3_bar;
+    r_bar = r_bar + _t3_partials.1 * _t3_bar;
     let t_partials = ::ad_runtime::rules::atan2_partials(y, x, t);
     let mut x_bar = t_partials.1 * t_bar;
     let _t0_bar = scale * r_bar;
     let _t0_partials = ::ad_runtime::rules::hypot_partials(x, y, _t0);
-    x_bar += _t0_partials.0 * _t0_bar;
+    x_bar = x_bar + _t0_partials.0 * _t0_bar;
     ((r, _t3), x_bar)
 }

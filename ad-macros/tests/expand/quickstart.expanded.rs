@@ -18,7 +18,7 @@ fn f_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let _t1_bar = _t2_bar;
     let _t1_partials = ::ad_runtime::rules::sin_partial(x, _t1);
     let mut x_bar = _t1_partials * _t1_bar;
-    x_bar += y * _t0_bar;
+    x_bar = x_bar + y * _t0_bar;
     let y_bar = x * _t0_bar;
     (_t2, (x_bar, y_bar))
 }
@@ -33,7 +33,7 @@ fn f_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
     let _t1_bar = _t2_bar;
     let _t1_partials = ::ad_runtime::rules::sin_partial(x, _t1);
     let mut x_bar = _t1_partials * _t1_bar;
-    x_bar += y * _t0_bar;
+    x_bar = x_bar + y * _t0_bar;
     let y_bar = x * _t0_bar;
     (_t2, (x_bar, y_bar))
 }

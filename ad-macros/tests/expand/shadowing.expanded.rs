@@ -15,9 +15,9 @@ fn g_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let mut s_bar = _t1 * s_1_bar;
     let _t1_bar = s * s_1_bar;
     let _t1_partials = ::ad_runtime::rules::exp_partial(s, _t1);
-    s_bar += _t1_partials * _t1_bar;
+    s_bar = s_bar + _t1_partials * _t1_bar;
     let x_bar = y * s_bar;
-    y_bar += x * s_bar;
+    y_bar = y_bar + x * s_bar;
     (_t7, (x_bar, y_bar))
 }
 
@@ -39,8 +39,8 @@ fn g_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
     let mut s_bar = _t1 * s_1_bar;
     let _t1_bar = s * s_1_bar;
     let _t1_partials = ::ad_runtime::rules::exp_partial(s, _t1);
-    s_bar += _t1_partials * _t1_bar;
+    s_bar = s_bar + _t1_partials * _t1_bar;
     let x_bar = y * s_bar;
-    y_bar += x * s_bar;
+    y_bar = y_bar + x * s_bar;
     (_t7, (x_bar, y_bar))
 }
