@@ -2,15 +2,17 @@
 //!
 //! A value is *varied* when it depends on an active parameter through an operation whose
 //! partial derivative is not identically zero, and *useful* when the output depends on it that
-//! way. Only values both varied and useful (active) get tangent or adjoint code. Inert code that
-//! touches a varied value is refused here: that is the only place such an error can be decided,
-//! since it needs the exact dependence.
+//! way. Only values both varied and useful (active) get tangent or adjoint code. Both are fixed
+//! points over the structured IR: a loop-carried cell is varied if its initial value or what an
+//! iteration writes back is, and useful if the value after the loop or the next iteration's
+//! entry is. Inert code that touches a varied value is refused here: that is the only place
+//! such an error can be decided, since it needs the exact dependence.
 //!
 //! Input:  `n = x.len(); a = x * 2.0; b = a.floor(); c = x * x; return c`
 //! Output: varied {x, a, c}; useful {c, x}; active {x, c}; `a` and `b` get no derivative code.
 
 use crate::errors::Errors;
-use crate::ir::{Func, Operand, Rhs, Stmt};
+use crate::ir::{Func, LoopKind, Operand, Rhs, Stmt, Var};
 use crate::rules::Partial;
 
 /// Marks `varied` and `useful` on every variable, and reports inert code that reads a varied
@@ -21,69 +23,154 @@ pub fn analyse(func: &mut Func, errors: &mut Errors) {
             func.vars[v].varied = true;
         }
     }
-    let varied = |func: &Func, op: &Operand| Func::var_of(op).is_some_and(|v| func.vars[v].varied);
-    for stmt in &func.stmts {
+    while varied(&func.stmts, &mut func.vars) {}
+    refusals(&func.stmts, &func.vars, errors);
+    if let Some(out) = &func.output {
+        for (_, op) in out.leaves() {
+            mark_useful(&mut func.vars, op);
+        }
+    }
+    while useful(&func.stmts, &mut func.vars) {}
+}
+
+fn is_varied(vars: &[Var], op: &Operand) -> bool {
+    Func::var_of(op).is_some_and(|v| vars[v].varied)
+}
+
+/// Sets `vars[v].varied` when `now`; returns whether that changed anything.
+fn set_varied(vars: &mut [Var], v: usize, now: bool) -> bool {
+    let changed = now && !vars[v].varied;
+    vars[v].varied |= now;
+    changed
+}
+
+/// One forward pass; returns whether anything changed.
+fn varied(stmts: &[Stmt], vars: &mut [Var]) -> bool {
+    let mut changed = false;
+    for stmt in stmts {
         match stmt {
             Stmt::Def { var, rhs, .. } => {
-                let is_varied = match rhs {
+                let now = match rhs {
                     Rhs::Prim { rule, args, .. } => args
                         .iter()
                         .zip(rule.partials)
-                        .any(|(a, p)| *p != Partial::Zero && varied(func, a)),
-                    Rhs::Copy(value) | Rhs::Cast { value, .. } => varied(func, value),
-                    Rhs::Inert { uses, refusal, .. } => {
-                        refuse_if_varied(func, uses, refusal.as_ref(), errors);
-                        false
-                    }
+                        .any(|(a, p)| *p != Partial::Zero && is_varied(vars, a)),
+                    Rhs::Copy(value) | Rhs::Cast { value, .. } => is_varied(vars, value),
+                    Rhs::Inert { .. } => false,
                 };
-                func.vars[*var].varied = is_varied;
+                changed |= set_varied(vars, *var, now);
             }
-            Stmt::Inert { uses, refusal, .. } => {
-                refuse_if_varied(func, uses, refusal.as_ref(), errors)
+            Stmt::Inert { .. } => {}
+            Stmt::If(i) => {
+                changed |= varied(&i.then, vars);
+                changed |= varied(&i.els, vars);
+                for phi in &i.phis {
+                    let now = is_varied(vars, &phi.then) || is_varied(vars, &phi.els);
+                    changed |= set_varied(vars, phi.var, now);
+                }
+            }
+            Stmt::Loop(l) => {
+                for c in &l.cells {
+                    let now = is_varied(vars, &c.init) || is_varied(vars, &c.exit);
+                    changed |= set_varied(vars, c.entry, now);
+                    changed |= set_varied(vars, c.cell, now);
+                    changed |= set_varied(vars, c.after, now);
+                }
+                if let LoopKind::While { cond_stmts, .. } = &l.kind {
+                    changed |= varied(cond_stmts, vars);
+                }
+                changed |= varied(&l.body, vars);
             }
         }
     }
-    if let Some(out) = &func.output {
-        for (_, op) in out.leaves() {
-            if let Some(v) = Func::var_of(op) {
-                func.vars[v].useful = func.vars[v].varied;
-            }
+    changed
+}
+
+fn mark_useful(vars: &mut [Var], op: &Operand) -> bool {
+    match Func::var_of(op) {
+        Some(v) if vars[v].varied && !vars[v].useful => {
+            vars[v].useful = true;
+            true
         }
-    }
-    for stmt in func.stmts.iter().rev() {
-        let Stmt::Def { var, rhs, .. } = stmt else {
-            continue;
-        };
-        if !func.vars[*var].useful {
-            continue;
-        }
-        let reached: Vec<&Operand> = match rhs {
-            Rhs::Prim { rule, args, .. } => args
-                .iter()
-                .zip(rule.partials)
-                .filter(|(_, p)| **p != Partial::Zero)
-                .map(|(a, _)| a)
-                .collect(),
-            Rhs::Copy(value) | Rhs::Cast { value, .. } => vec![value],
-            Rhs::Inert { .. } => Vec::new(),
-        };
-        for op in reached {
-            if let Some(v) = Func::var_of(op) {
-                func.vars[v].useful |= func.vars[v].varied;
-            }
-        }
+        _ => false,
     }
 }
 
-fn refuse_if_varied(
-    func: &Func,
-    uses: &[usize],
-    refusal: Option<&syn::Error>,
-    errors: &mut Errors,
-) {
-    if let Some(refusal) = refusal
-        && uses.iter().any(|&v| func.vars[v].varied)
-    {
-        errors.push(refusal.clone());
+/// One backward pass; returns whether anything changed.
+fn useful(stmts: &[Stmt], vars: &mut [Var]) -> bool {
+    let mut changed = false;
+    for stmt in stmts.iter().rev() {
+        match stmt {
+            Stmt::Def { var, rhs, .. } => {
+                if !vars[*var].useful {
+                    continue;
+                }
+                match rhs {
+                    Rhs::Prim { rule, args, .. } => {
+                        for (a, p) in args.iter().zip(rule.partials) {
+                            if *p != Partial::Zero {
+                                changed |= mark_useful(vars, a);
+                            }
+                        }
+                    }
+                    Rhs::Copy(value) | Rhs::Cast { value, .. } => {
+                        changed |= mark_useful(vars, value);
+                    }
+                    Rhs::Inert { .. } => {}
+                }
+            }
+            Stmt::Inert { .. } => {}
+            Stmt::If(i) => {
+                for phi in &i.phis {
+                    if vars[phi.var].useful {
+                        changed |= mark_useful(vars, &phi.then);
+                        changed |= mark_useful(vars, &phi.els);
+                    }
+                }
+                changed |= useful(&i.then, vars);
+                changed |= useful(&i.els, vars);
+            }
+            Stmt::Loop(l) => {
+                for c in &l.cells {
+                    if vars[c.after].useful || vars[c.entry].useful {
+                        changed |= mark_useful(vars, &Operand::Var(c.cell));
+                        changed |= mark_useful(vars, &c.exit);
+                        changed |= mark_useful(vars, &c.init);
+                    }
+                }
+                changed |= useful(&l.body, vars);
+            }
+        }
+    }
+    changed
+}
+
+fn refusals(stmts: &[Stmt], vars: &[Var], errors: &mut Errors) {
+    let check = |uses: &[usize], refusal: Option<&syn::Error>, errors: &mut Errors| {
+        if let Some(refusal) = refusal
+            && uses.iter().any(|&v| vars[v].varied)
+        {
+            errors.push(refusal.clone());
+        }
+    };
+    for stmt in stmts {
+        match stmt {
+            Stmt::Def {
+                rhs: Rhs::Inert { uses, refusal, .. },
+                ..
+            }
+            | Stmt::Inert { uses, refusal, .. } => check(uses, refusal.as_ref(), errors),
+            Stmt::Def { .. } => {}
+            Stmt::If(i) => {
+                refusals(&i.then, vars, errors);
+                refusals(&i.els, vars, errors);
+            }
+            Stmt::Loop(l) => {
+                if let LoopKind::While { cond_stmts, .. } = &l.kind {
+                    refusals(cond_stmts, vars, errors);
+                }
+                refusals(&l.body, vars, errors);
+            }
+        }
     }
 }

@@ -1,25 +1,39 @@
-//! The adjoint (reverse-mode) transform, for straight-line code.
+//! The adjoint (reverse-mode) transform.
 //!
-//! The forward sweep is the primal in SSA form: every value the reverse sweep needs is still in
-//! a local variable, so nothing is stored. The reverse sweep visits the definitions backwards and
-//! adds `partial * adjoint` into the adjoint of each active argument; the first contribution
-//! declares the adjoint, later ones accumulate with `+=`.
+//! The forward sweep is the primal, in SSA form. The reverse sweep visits the statements
+//! backwards and adds `partial * adjoint` into the adjoint of each active argument.
 //!
-//! Input:  `let y = x * x.sin(); y`
-//! Output: `let _t0 = x.sin(); let y = x * _t0;`            (forward sweep)
-//!         `let y_bar = seed;`
-//!         `let mut x_bar = _t0 * y_bar; let _t0_bar = x * y_bar;`
-//!         `x_bar += sin_partial(x, _t0) * _t0_bar;`         (reverse sweep)
-//!         `(y, x_bar)`
+//! Straight-line code at the top of the function stores nothing: every value the reverse sweep
+//! reads is still in a local. Branches and loop bodies are *regions* whose locals are gone when
+//! the reverse sweep reaches them, so each region is *replayed* once, right before its reverse
+//! sweep, recomputing what the reverse sweep reads from values still in scope. Only what cannot
+//! be recomputed that way is stored in the forward sweep, on a value stack per value:
+//!
+//! - a loop-carried value at the top of an iteration, when the reverse sweep of the body reads it
+//!   (the recurrence `x = x + h * x.sin() * p` stores one float per step; the reduction
+//!   `s += x * x` stores nothing, since `+` has constant partials);
+//! - the result of an `if` or a loop nested in a region, when that region's replay needs it;
+//! - an inert value that cannot be evaluated twice (a call, a read of something mutated in
+//!   place);
+//! - the trip count of a loop nested in a region.
+//!
+//! The loop variable of iteration `k` of a `for` loop is recovered as the `k`-th item of its
+//! iterator, so index loops store nothing for it.
+//!
+//! Input:  `for _ in 0..n { x = x + h * x.sin() * p }`
+//! Output: forward: `let mut x_c = x; let mut trip = 0; for _ in it.clone() { let x_1 = x_c;`
+//!         `trip += 1; x_1_stack.push(x_1); ..body..; x_c = x_2; }`
+//!         reverse: `let mut x_c_bar = x_3_bar; for k in (0..trip).rev() { let x_1 = x_1_stack.pop();`
+//!         `..replay body..; x_2_bar = x_c_bar; ..reverse body..; x_c_bar = x_1_bar; }`
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, quote};
 use syn::Type;
 
 use crate::emit;
-use crate::ir::{Func, Operand, Rhs, Stmt, VarId};
+use crate::ir::{Func, If, Loop, LoopKind, Operand, Rhs, Stmt, VarId};
 use crate::rules::Partial;
 use crate::tangent::Generated;
 
@@ -31,155 +45,127 @@ pub enum Seed {
     One,
 }
 
-enum Back {
-    /// A statement of the reverse sweep.
-    Line(TokenStream),
-    /// `adjoint(var) += expr`.
-    Add(VarId, TokenStream),
+/// How a variable gets its value, for deciding whether the reverse sweep can recompute it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Param,
+    /// A definition that can be evaluated again from its operands.
+    Recompute,
+    /// A definition that must not be evaluated twice.
+    Impure,
+    Phi,
+    CellEntry,
+    CellAfter,
+    Cell,
+    /// A variable bound by the pattern of a `for` loop whose iterator is this variable.
+    Bound(VarId),
+}
+
+/// What the analysis before emission decides.
+struct Plan {
+    /// The region each variable is defined in (0: the function's top level).
+    region: Vec<usize>,
+    origin: Vec<Origin>,
+    /// The regions in which the reverse sweep adds into each variable's adjoint.
+    contributed_in: Vec<HashSet<usize>>,
+    /// The reverse sweep reads the variable's value.
+    needed: Vec<bool>,
+    /// The stack a variable is stored on.
+    stack: Vec<Option<Ident>>,
+    /// The trip counter (and, for a loop inside a region, its stack) of each loop with reverse
+    /// work, by the loop's address.
+    trips: HashMap<usize, (Ident, Option<Ident>)>,
+    next_region: usize,
+}
+
+struct Adjoint<'f> {
+    func: &'f mut Func,
+    bar: Vec<Option<Ident>>,
+    plan: Plan,
+    /// Adjoints declared so far in the code being emitted (pre-declared ones included).
+    declared: HashSet<VarId>,
+    /// Adjoints that are declared `zero()` up front, because contributions reach them from
+    /// more than one region.
+    predeclared: Vec<bool>,
 }
 
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
 pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Generated {
-    let adjoints: Vec<Option<Ident>> = (0..func.vars.len())
+    let n = func.vars.len();
+    let bar: Vec<Option<Ident>> = (0..n)
         .map(|v| {
             func.vars[v]
                 .active()
                 .then(|| func.namer.adjoint(&func.vars[v].ident.clone()))
         })
         .collect();
+    let mut a = Adjoint {
+        func,
+        bar,
+        plan: Plan {
+            region: vec![0; n],
+            origin: vec![Origin::Param; n],
+            contributed_in: vec![HashSet::new(); n],
+            needed: vec![false; n],
+            stack: vec![None; n],
+            trips: HashMap::new(),
+            next_region: 1,
+        },
+        declared: HashSet::new(),
+        predeclared: vec![false; n],
+    };
+    let stmts = std::mem::take(&mut a.func.stmts);
+    a.analyse(&stmts);
 
     let mut params = Vec::new();
-    for p in &func.params {
+    for p in &a.func.params {
         let (ident, ty) = (&p.ident, &p.ty);
-        let mutability = p.var.filter(|&v| func.vars[v].mutable).map(|_| quote!(mut));
+        let mutability = p
+            .var
+            .filter(|&v| a.func.vars[v].mutable)
+            .map(|_| quote!(mut));
         params.push(quote!(#mutability #ident: #ty));
     }
-    let seed = func.namer.seed();
+    let seed = a.func.namer.seed();
     let mut body = TokenStream::new();
     match (seed_from, out_ty) {
         (Seed::Param, Some(ty)) => params.push(quote!(#seed: #ty)),
-        (Seed::One, Some(ty)) => body.extend(quote!(let #seed: #ty = ::ad_runtime::one::<#ty>();)),
+        (Seed::One, Some(ty)) => {
+            body.extend(quote!(let #seed: #ty = ::ad_runtime::one::<#ty>();));
+        }
         (_, None) => {}
     }
 
-    // Forward sweep. An inactive operand that inert code may mutate later is copied now, so the
-    // reverse sweep reads the value it had here.
-    let mut snapshots: HashMap<(usize, VarId), Ident> = HashMap::new();
-    for (i, stmt) in func.stmts.iter().enumerate() {
-        if let Stmt::Def {
-            var,
-            rhs: Rhs::Prim { args, .. },
-            ..
-        } = stmt
-            && func.vars[*var].active()
-        {
-            for a in args {
-                if let Operand::Var(x) = a
-                    && !func.vars[*x].varied
-                    && func.vars[*x].mutable
-                    && !snapshots.contains_key(&(i, *x))
-                {
-                    let src = func.vars[*x].ident.clone();
-                    let snap = func.namer.snapshot(&src);
-                    body.extend(quote!(let #snap = #src;));
-                    snapshots.insert((i, *x), snap);
-                }
-            }
+    // The value stacks, declared once, before everything.
+    for s in a.plan.stack.iter().flatten() {
+        body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
+    }
+    for (_, s) in a.plan.trips.values() {
+        if let Some(s) = s {
+            body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
         }
-        body.extend(emit::primal_stmt(func, stmt));
     }
 
-    // Reverse sweep.
-    let mut back = Vec::new();
-    if let Some(out) = &func.output {
+    body.extend(a.forward(&stmts, 0));
+
+    // Reverse sweep of the top level, seeded at the output.
+    let mut seeds = Vec::new();
+    if let Some(out) = &a.func.output {
         for (path, op) in out.leaves() {
-            if let Some(v) = Func::var_of(op).filter(|&v| func.vars[v].active()) {
-                back.push(Back::Add(v, emit::project(&seed.to_token_stream(), &path)));
+            if let Some(v) = Func::var_of(op).filter(|&v| a.func.vars[v].active()) {
+                seeds.push((v, emit::project(&seed.to_token_stream(), &path)));
             }
         }
     }
-    for (i, stmt) in func.stmts.iter().enumerate().rev() {
-        let Stmt::Def { var, rhs, .. } = stmt else {
-            continue;
-        };
-        let Some(bar) = &adjoints[*var] else { continue };
-        let bar = bar.to_token_stream();
-        match rhs {
-            Rhs::Prim { rule, args, .. } => {
-                let arg_tokens: Vec<TokenStream> = args
-                    .iter()
-                    .map(|a| match a {
-                        Operand::Var(x) if snapshots.contains_key(&(i, *x)) => {
-                            snapshots[&(i, *x)].to_token_stream()
-                        }
-                        a => emit::operand(func, a),
-                    })
-                    .collect();
-                let active: Vec<usize> = (0..args.len())
-                    .filter(|&j| rule.partials[j] != Partial::Zero && func.is_active(&args[j]))
-                    .collect();
-                let ident = func.vars[*var].ident.clone();
-                let partials = emit::needs_runtime(rule, active.iter().copied()).then(|| {
-                    let p = func.namer.partials(&ident);
-                    let call = emit::partials_call(rule, &arg_tokens, &ident)
-                        .expect("runtime partials have a rule");
-                    back.push(Back::Line(quote!(let #p = #call;)));
-                    p
-                });
-                for j in active {
-                    let f = emit::factor(rule, j, &arg_tokens, partials.as_ref());
-                    let target = Func::var_of(&args[j]).expect("active arguments are variables");
-                    back.push(Back::Add(target, f.times(&bar)));
-                }
-            }
-            Rhs::Copy(op) => back.push(Back::Add(
-                Func::var_of(op).expect("varied copies copy a variable"),
-                bar,
-            )),
-            Rhs::Cast { value, .. } => {
-                let src = emit::operand(func, value);
-                back.push(Back::Add(
-                    Func::var_of(value).expect("varied casts cast a variable"),
-                    quote!(::ad_runtime::cast_like(&#src, #bar)),
-                ));
-            }
-            Rhs::Inert { .. } => {}
-        }
-    }
-
-    let mut count = vec![0usize; func.vars.len()];
-    for b in &back {
-        if let Back::Add(v, _) = b {
-            count[*v] += 1;
-        }
-    }
-    let mut declared = vec![false; func.vars.len()];
-    for b in back {
-        match b {
-            Back::Line(t) => body.extend(t),
-            Back::Add(v, expr) => {
-                let bar = adjoints[v]
-                    .as_ref()
-                    .expect("contributions go to active variables");
-                if declared[v] {
-                    // `a = a + e`, not `+=`: `Float` does not imply `AddAssign`.
-                    body.extend(quote!(#bar = #bar + #expr;));
-                } else {
-                    declared[v] = true;
-                    let mutability = (count[v] > 1).then(|| quote!(mut));
-                    body.extend(quote!(let #mutability #bar = #expr;));
-                }
-            }
-        }
-    }
+    body.extend(a.reverse(&stmts, true, &[], seeds));
 
     // The adjoints of the active by-value parameters.
     let mut grads = Vec::new();
     let mut grad_tys = Vec::new();
-    for p in func.params.iter().filter(|p| p.active) {
+    for p in a.func.params.iter().filter(|p| p.active) {
         let v = p.var.expect("parameters have variables");
-        grads.push(match &adjoints[v] {
-            Some(bar) if declared[v] => bar.to_token_stream(),
+        grads.push(match &a.bar[v] {
+            Some(bar) if a.declared.contains(&v) => bar.to_token_stream(),
             _ => {
                 let ident = &p.ident;
                 quote!(::ad_runtime::zero_like(&#ident))
@@ -195,7 +181,7 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
         ),
         _ => (Some(quote!((#(#grads,)*))), Some(quote!((#(#grad_tys,)*)))),
     };
-    let primal = func.output.as_ref().map(|o| emit::value(func, o));
+    let primal = a.func.output.as_ref().map(|o| emit::value(a.func, o));
     let (ret, tail) = match (primal, out_ty, g, g_ty) {
         (Some(v), Some(ty), Some(g), Some(g_ty)) => (quote!((#ty, #g_ty)), quote!((#v, #g))),
         (Some(v), Some(ty), None, _) => (ty.to_token_stream(), v),
@@ -203,5 +189,654 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
         _ => (quote!(()), quote!(())),
     };
     body.extend(tail);
+    a.func.stmts = stmts;
     Generated { params, ret, body }
+}
+
+/// The variables whose adjoints a definition adds into, with the partial as a factor, and
+/// whether the partials need the runtime rule.
+fn active_args(func: &Func, rule: &crate::rules::Rule, args: &[Operand]) -> Vec<usize> {
+    (0..args.len())
+        .filter(|&i| rule.partials[i] != Partial::Zero && func.is_active(&args[i]))
+        .collect()
+}
+
+impl Adjoint<'_> {
+    fn active(&self, op: &Operand) -> Option<VarId> {
+        Func::var_of(op).filter(|&v| self.func.vars[v].active())
+    }
+
+    /// Whether statements do anything in the reverse sweep.
+    fn has_work(&self, stmts: &[Stmt]) -> bool {
+        stmts.iter().any(|s| match s {
+            Stmt::Def { var, .. } => self.func.vars[*var].active(),
+            Stmt::Inert { .. } => false,
+            Stmt::If(i) => {
+                i.phis.iter().any(|p| self.func.vars[p.var].active())
+                    || self.has_work(&i.then)
+                    || self.has_work(&i.els)
+            }
+            Stmt::Loop(l) => {
+                l.cells.iter().any(|c| self.func.vars[c.cell].active()) || self.has_work(&l.body)
+            }
+        })
+    }
+
+    // ---- analysis --------------------------------------------------------------------------
+
+    fn analyse(&mut self, stmts: &[Stmt]) {
+        self.regions(stmts, 0);
+        let mut work = Vec::new();
+        self.seed_needed(stmts, &mut work);
+        while let Some(v) = work.pop() {
+            if std::mem::replace(&mut self.plan.needed[v], true) {
+                continue;
+            }
+            if self.plan.region[v] == 0 {
+                continue;
+            }
+            match self.plan.origin[v] {
+                Origin::Recompute => work.extend(self.operands_of_def(stmts, v)),
+                Origin::Bound(it) => work.push(it),
+                Origin::Impure | Origin::Phi | Origin::CellEntry | Origin::CellAfter => {
+                    let name = format!("{}_stack", crate::names::plain(&self.func.vars[v].ident));
+                    self.plan.stack[v] = Some(self.func.namer.fresh(&name));
+                }
+                Origin::Param | Origin::Cell => {}
+            }
+        }
+        self.trips(stmts, 0);
+        for v in 0..self.func.vars.len() {
+            let r = self.plan.region[v];
+            self.predeclared[v] =
+                self.bar[v].is_some() && self.plan.contributed_in[v].iter().any(|&c| c != r);
+        }
+    }
+
+    fn new_region(&mut self) -> usize {
+        self.plan.next_region += 1;
+        self.plan.next_region - 1
+    }
+
+    /// Records where each variable is defined and how, and where contributions reach it.
+    fn regions(&mut self, stmts: &[Stmt], r: usize) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Def { var, rhs, .. } => {
+                    self.plan.region[*var] = r;
+                    self.plan.origin[*var] = match rhs {
+                        Rhs::Inert { pure: false, .. } => Origin::Impure,
+                        _ => Origin::Recompute,
+                    };
+                    if self.func.vars[*var].active() {
+                        let targets: Vec<VarId> = match rhs {
+                            Rhs::Prim { rule, args, .. } => active_args(self.func, rule, args)
+                                .into_iter()
+                                .filter_map(|i| Func::var_of(&args[i]))
+                                .collect(),
+                            Rhs::Copy(op) | Rhs::Cast { value: op, .. } => {
+                                self.active(op).into_iter().collect()
+                            }
+                            Rhs::Inert { .. } => Vec::new(),
+                        };
+                        for t in targets {
+                            self.plan.contributed_in[t].insert(r);
+                        }
+                    }
+                }
+                Stmt::Inert { .. } => {}
+                Stmt::If(i) => {
+                    let (rt, re) = (self.new_region(), self.new_region());
+                    self.regions(&i.then, rt);
+                    self.regions(&i.els, re);
+                    for phi in &i.phis {
+                        self.plan.region[phi.var] = r;
+                        self.plan.origin[phi.var] = Origin::Phi;
+                        if self.func.vars[phi.var].active() {
+                            if let Some(t) = self.active(&phi.then) {
+                                self.plan.contributed_in[t].insert(rt);
+                            }
+                            if let Some(e) = self.active(&phi.els) {
+                                self.plan.contributed_in[e].insert(re);
+                            }
+                        }
+                    }
+                }
+                Stmt::Loop(l) => {
+                    let rb = self.new_region();
+                    for c in &l.cells {
+                        self.plan.region[c.cell] = r;
+                        self.plan.origin[c.cell] = Origin::Cell;
+                        self.plan.region[c.after] = r;
+                        self.plan.origin[c.after] = Origin::CellAfter;
+                        self.plan.region[c.entry] = rb;
+                        self.plan.origin[c.entry] = Origin::CellEntry;
+                        if self.func.vars[c.cell].active() {
+                            if let Some(x) = self.active(&c.exit) {
+                                self.plan.contributed_in[x].insert(rb);
+                            }
+                            if let Some(i) = self.active(&c.init) {
+                                self.plan.contributed_in[i].insert(r);
+                            }
+                        }
+                    }
+                    match &l.kind {
+                        LoopKind::For { iter, bound, .. } => {
+                            for b in bound {
+                                self.plan.region[*b] = rb;
+                                self.plan.origin[*b] = Origin::Bound(*iter);
+                            }
+                        }
+                        LoopKind::While { cond_stmts, .. } => self.regions(cond_stmts, rb),
+                        LoopKind::Loop => {}
+                    }
+                    self.regions(&l.body, rb);
+                }
+            }
+        }
+    }
+
+    /// The values the reverse sweep reads directly.
+    fn seed_needed(&self, stmts: &[Stmt], work: &mut Vec<VarId>) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Def { var, rhs, .. } if self.func.vars[*var].active() => match rhs {
+                    Rhs::Prim { rule, args, .. } => {
+                        let active = active_args(self.func, rule, args);
+                        for &i in &active {
+                            if let Partial::Arg(j) = rule.partials[i] {
+                                work.extend(Func::var_of(&args[j]));
+                            }
+                        }
+                        if emit::needs_runtime(rule, active.iter().copied()) {
+                            work.extend(args.iter().filter_map(Func::var_of));
+                            work.push(*var);
+                        }
+                    }
+                    Rhs::Cast { value, .. } => work.extend(Func::var_of(value)),
+                    _ => {}
+                },
+                Stmt::Def { .. } | Stmt::Inert { .. } => {}
+                Stmt::If(i) => {
+                    if self.has_work(std::slice::from_ref(stmt)) {
+                        work.extend(Func::var_of(&i.cond));
+                    }
+                    self.seed_needed(&i.then, work);
+                    self.seed_needed(&i.els, work);
+                }
+                // A `for` loop's iterator is needed only through its bound variables.
+                Stmt::Loop(l) => self.seed_needed(&l.body, work),
+            }
+        }
+    }
+
+    /// The operands a recomputed definition reads.
+    fn operands_of_def(&self, stmts: &[Stmt], v: VarId) -> Vec<VarId> {
+        fn find(stmts: &[Stmt], v: VarId) -> Option<&Rhs> {
+            stmts.iter().find_map(|s| match s {
+                Stmt::Def { var, rhs, .. } if *var == v => Some(rhs),
+                Stmt::If(i) => find(&i.then, v).or_else(|| find(&i.els, v)),
+                Stmt::Loop(l) => find(&l.body, v),
+                _ => None,
+            })
+        }
+        match find(stmts, v) {
+            Some(Rhs::Inert { uses, .. }) => uses.clone(),
+            Some(rhs) => rhs
+                .operands()
+                .into_iter()
+                .filter_map(Func::var_of)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// A trip counter for every loop with reverse work; a stack for it when the loop is inside
+    /// a region (so its counter is gone when the reverse sweep reaches it).
+    fn trips(&mut self, stmts: &[Stmt], r: usize) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::If(i) => {
+                    // Region numbers only matter as "top level or not" here.
+                    self.trips(&i.then, r + 1);
+                    self.trips(&i.els, r + 1);
+                }
+                Stmt::Loop(l) => {
+                    if self.has_work(std::slice::from_ref(stmt)) {
+                        let counter = self.func.namer.fresh("trip");
+                        let stack = (r != 0).then(|| self.func.namer.fresh("trip_stack"));
+                        self.plan.trips.insert(key(l), (counter, stack));
+                    }
+                    self.trips(&l.body, r + 1);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // ---- forward sweep -----------------------------------------------------------------------
+
+    fn push_if_stored(&self, v: VarId) -> TokenStream {
+        match &self.plan.stack[v] {
+            Some(s) => {
+                let ident = &self.func.vars[v].ident;
+                quote!(#s.push(::core::clone::Clone::clone(&#ident));)
+            }
+            None => TokenStream::new(),
+        }
+    }
+
+    fn forward(&mut self, stmts: &[Stmt], r: usize) -> TokenStream {
+        let mut out = TokenStream::new();
+        for stmt in stmts {
+            match stmt {
+                Stmt::Def { var, ty, rhs } => {
+                    out.extend(emit::def(self.func, *var, ty.as_ref(), rhs));
+                    out.extend(self.push_if_stored(*var));
+                }
+                Stmt::Inert { tokens, .. } => out.extend(tokens.clone()),
+                Stmt::If(i) => {
+                    out.extend(self.forward_if(i, r));
+                    for phi in &i.phis {
+                        out.extend(self.push_if_stored(phi.var));
+                    }
+                }
+                Stmt::Loop(l) => out.extend(self.forward_loop(l, r)),
+            }
+        }
+        out
+    }
+
+    fn forward_if(&mut self, i: &If, r: usize) -> TokenStream {
+        let cond = emit::operand(self.func, &i.cond);
+        let then = self.forward(&i.then, r + 1);
+        let els = self.forward(&i.els, r + 1);
+        if i.phis.is_empty() {
+            return quote!(if #cond { #then } else { #els });
+        }
+        let names = i.phis.iter().map(|p| {
+            let v = &self.func.vars[p.var];
+            let ident = &v.ident;
+            let mutability = v.mutable.then(|| quote!(mut));
+            quote!(#mutability #ident)
+        });
+        let t: Vec<_> = i
+            .phis
+            .iter()
+            .map(|p| emit::operand(self.func, &p.then))
+            .collect();
+        let e: Vec<_> = i
+            .phis
+            .iter()
+            .map(|p| emit::operand(self.func, &p.els))
+            .collect();
+        quote!(let (#(#names,)*) = if #cond { #then (#(#t,)*) } else { #els (#(#e,)*) };)
+    }
+
+    fn forward_loop(&mut self, l: &Loop, r: usize) -> TokenStream {
+        let mut before = TokenStream::new();
+        let mut entry = TokenStream::new();
+        let mut write_back = TokenStream::new();
+        let mut after = TokenStream::new();
+        let mut pushes = TokenStream::new();
+        for c in &l.cells {
+            let cell = &self.func.vars[c.cell].ident;
+            let init = emit::operand(self.func, &c.init);
+            let exit = emit::operand(self.func, &c.exit);
+            let (e, a) = (
+                &self.func.vars[c.entry].ident,
+                &self.func.vars[c.after].ident,
+            );
+            before.extend(quote!(let mut #cell = #init;));
+            entry.extend(quote!(let #e = #cell;));
+            write_back.extend(quote!(#cell = #exit;));
+            after.extend(quote!(let #a = #cell;));
+            pushes.extend(self.push_if_stored(c.entry));
+            after.extend(self.push_if_stored(c.after));
+        }
+        let trip = self.plan.trips.get(&key(l)).cloned();
+        let count = trip.as_ref().map(|(t, _)| quote!(#t += 1;));
+        if let Some((t, stack)) = &trip {
+            before.extend(quote!(let mut #t: usize = 0;));
+            if let Some(s) = stack {
+                after.extend(quote!(#s.push(#t);));
+            }
+        }
+        let body = self.forward(&l.body, r + 1);
+        let exit = l.exit.as_ref().map(|e| {
+            let e = emit::operand(self.func, e);
+            quote!(if #e { break; })
+        });
+        let looped = match &l.kind {
+            LoopKind::For { pat, iter, .. } => {
+                let it = &self.func.vars[*iter].ident;
+                // Room for every stored entry value at once, when the iterator knows its length.
+                for c in &l.cells {
+                    if let Some(s) = &self.plan.stack[c.entry] {
+                        before
+                            .extend(quote!(#s.reserve(::core::iter::Iterator::size_hint(&#it).0);));
+                    }
+                }
+                let source = if trip.is_some() {
+                    quote!(::core::clone::Clone::clone(&#it))
+                } else {
+                    quote!(#it)
+                };
+                quote!(for #pat in #source { #entry #count #pushes #body #write_back #exit })
+            }
+            LoopKind::While { cond_stmts, cond } => {
+                let cs = self.forward(cond_stmts, r + 1);
+                let cond = emit::operand(self.func, cond);
+                quote!(loop { #entry #cs if !(#cond) { break; } #count #pushes #body #write_back #exit })
+            }
+            LoopKind::Loop => quote!(loop { #entry #count #pushes #body #write_back #exit }),
+        };
+        quote!(#before #looped #after)
+    }
+
+    // ---- replay --------------------------------------------------------------------------------
+
+    /// Recomputes (or pops) the values of a region that its reverse sweep needs, in forward
+    /// order. Runs once per activation of the region.
+    fn replay(&self, stmts: &[Stmt]) -> TokenStream {
+        let mut out = TokenStream::new();
+        let pop = |v: VarId| -> Option<TokenStream> {
+            let s = self.plan.stack[v].as_ref()?;
+            let ident = &self.func.vars[v].ident;
+            Some(quote!(let #ident = #s.pop();))
+        };
+        for stmt in stmts {
+            match stmt {
+                Stmt::Def { var, ty, rhs } if self.plan.needed[*var] => match pop(*var) {
+                    Some(p) => out.extend(p),
+                    None => out.extend(emit::def(self.func, *var, ty.as_ref(), rhs)),
+                },
+                Stmt::If(i) => {
+                    for phi in &i.phis {
+                        out.extend(pop(phi.var));
+                    }
+                }
+                Stmt::Loop(l) => {
+                    for c in &l.cells {
+                        out.extend(pop(c.after));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    // ---- reverse sweep -----------------------------------------------------------------------
+
+    /// Adds `expr` into the adjoint of `v`, declaring it on first use.
+    fn contribute(
+        &mut self,
+        v: VarId,
+        expr: TokenStream,
+        out: &mut TokenStream,
+        counts: &HashMap<VarId, usize>,
+    ) {
+        let bar = self.bar[v]
+            .clone()
+            .expect("contributions go to active variables");
+        if self.predeclared[v] {
+            out.extend(quote!(::ad_runtime::accumulate(&mut #bar, #expr);));
+        } else if self.declared.contains(&v) {
+            out.extend(quote!(#bar = #bar + #expr;));
+        } else {
+            self.declared.insert(v);
+            let mutability = (counts.get(&v).copied().unwrap_or(0) > 1).then(|| quote!(mut));
+            out.extend(quote!(let #mutability #bar = #expr;));
+        }
+    }
+
+    /// The adjoint of `v` as an expression, or `None` when nothing has reached it.
+    fn bar_of(&self, v: VarId) -> Option<TokenStream> {
+        self.bar[v]
+            .as_ref()
+            .filter(|_| self.declared.contains(&v))
+            .map(ToTokens::to_token_stream)
+    }
+
+    /// How many contributions each variable gets directly in this list of statements (not in
+    /// nested regions): one contribution is a plain `let`, more need `mut`.
+    fn count(&self, stmts: &[Stmt], seeds: &[(VarId, TokenStream)]) -> HashMap<VarId, usize> {
+        let mut counts: HashMap<VarId, usize> = HashMap::new();
+        for (v, _) in seeds {
+            *counts.entry(*v).or_default() += 1;
+        }
+        for stmt in stmts {
+            let targets: Vec<VarId> = match stmt {
+                Stmt::Def { var, rhs, .. } if self.func.vars[*var].active() => match rhs {
+                    Rhs::Prim { rule, args, .. } => active_args(self.func, rule, args)
+                        .into_iter()
+                        .filter_map(|i| Func::var_of(&args[i]))
+                        .collect(),
+                    Rhs::Copy(op) | Rhs::Cast { value: op, .. } => {
+                        self.active(op).into_iter().collect()
+                    }
+                    Rhs::Inert { .. } => Vec::new(),
+                },
+                Stmt::Loop(l) => l
+                    .cells
+                    .iter()
+                    .filter(|c| self.func.vars[c.cell].active())
+                    .filter_map(|c| self.active(&c.init))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for t in targets {
+                *counts.entry(t).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    /// The reverse sweep of a region: `seeds` are contributions that arrive first (the output
+    /// at the top level, the φ values at the end of a branch, the cells at the end of a body).
+    fn reverse(
+        &mut self,
+        stmts: &[Stmt],
+        top: bool,
+        entries: &[VarId],
+        seeds: Vec<(VarId, TokenStream)>,
+    ) -> TokenStream {
+        let mut out = TokenStream::new();
+        // Adjoints that contributions reach from more than one region start at zero here, where
+        // their variable is defined.
+        let mut own: Vec<VarId> = (0..self.func.vars.len())
+            .filter(|&v| {
+                self.predeclared[v]
+                    && (entries.contains(&v)
+                        || self.defined_by(stmts, v)
+                        || (top && self.plan.origin[v] == Origin::Param))
+            })
+            .collect();
+        own.sort_unstable();
+        for v in own {
+            let bar = self.bar[v].clone().expect("predeclared adjoints exist");
+            let zero = if top {
+                let ident = &self.func.vars[v].ident;
+                quote!(::ad_runtime::zero_like(&#ident))
+            } else {
+                quote!(::ad_runtime::zero())
+            };
+            out.extend(quote!(let mut #bar = #zero;));
+            self.declared.insert(v);
+        }
+        let counts = self.count(stmts, &seeds);
+        for (v, expr) in seeds {
+            self.contribute(v, expr, &mut out, &counts);
+        }
+        for stmt in stmts.iter().rev() {
+            match stmt {
+                Stmt::Def { var, rhs, .. } => self.reverse_def(*var, rhs, &mut out, &counts),
+                Stmt::Inert { .. } => {}
+                Stmt::If(i) => {
+                    if self.has_work(std::slice::from_ref(stmt)) {
+                        out.extend(self.reverse_if(i));
+                    }
+                }
+                Stmt::Loop(l) => {
+                    if self.has_work(std::slice::from_ref(stmt)) {
+                        out.extend(self.reverse_loop(l, &counts));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `v` is defined directly by these statements (not inside a nested region).
+    fn defined_by(&self, stmts: &[Stmt], v: VarId) -> bool {
+        stmts.iter().any(|s| match s {
+            Stmt::Def { var, .. } => *var == v,
+            Stmt::If(i) => i.phis.iter().any(|p| p.var == v),
+            Stmt::Loop(l) => l.cells.iter().any(|c| c.after == v),
+            Stmt::Inert { .. } => false,
+        })
+    }
+
+    fn reverse_def(
+        &mut self,
+        var: VarId,
+        rhs: &Rhs,
+        out: &mut TokenStream,
+        counts: &HashMap<VarId, usize>,
+    ) {
+        if !self.func.vars[var].active() {
+            return;
+        }
+        let Some(bar) = self.bar_of(var) else { return };
+        match rhs {
+            Rhs::Prim { rule, args, .. } => {
+                let arg_tokens: Vec<TokenStream> =
+                    args.iter().map(|a| emit::operand(self.func, a)).collect();
+                let active = active_args(self.func, rule, args);
+                let ident = self.func.vars[var].ident.clone();
+                let partials = emit::needs_runtime(rule, active.iter().copied()).then(|| {
+                    let p = self.func.namer.partials(&ident);
+                    let call = emit::partials_call(rule, &arg_tokens, &ident)
+                        .expect("runtime partials have a rule");
+                    out.extend(quote!(let #p = #call;));
+                    p
+                });
+                for j in active {
+                    let f = emit::factor(rule, j, &arg_tokens, partials.as_ref());
+                    let target = Func::var_of(&args[j]).expect("active arguments are variables");
+                    self.contribute(target, f.times(&bar), out, counts);
+                }
+            }
+            Rhs::Copy(op) => {
+                if let Some(t) = self.active(op) {
+                    self.contribute(t, bar, out, counts);
+                }
+            }
+            Rhs::Cast { value, .. } => {
+                if let Some(t) = self.active(value) {
+                    let src = emit::operand(self.func, value);
+                    self.contribute(t, quote!(::ad_runtime::cast_like(&#src, #bar)), out, counts);
+                }
+            }
+            Rhs::Inert { .. } => {}
+        }
+    }
+
+    /// `if c { replay(A); φ contributions; reverse(A) } else { .. }`
+    fn reverse_if(&mut self, i: &If) -> TokenStream {
+        let cond = emit::operand(self.func, &i.cond);
+        let mut sides = Vec::new();
+        for (branch, then) in [(&i.then, true), (&i.els, false)] {
+            let seeds: Vec<(VarId, TokenStream)> = i
+                .phis
+                .iter()
+                .filter_map(|p| {
+                    let phi_bar = self.bar_of(p.var)?;
+                    let op = if then { &p.then } else { &p.els };
+                    Some((self.active(op)?, phi_bar))
+                })
+                .collect();
+            let replay = self.replay(branch);
+            let declared = self.declared.clone();
+            let reverse = self.reverse(branch, false, &[], seeds);
+            // Adjoints declared inside the branch end with it.
+            self.declared = declared;
+            sides.push(quote!(#replay #reverse));
+        }
+        let (t, e) = (&sides[0], &sides[1]);
+        quote!(if #cond { #t } else { #e })
+    }
+
+    fn reverse_loop(&mut self, l: &Loop, counts: &HashMap<VarId, usize>) -> TokenStream {
+        let mut out = TokenStream::new();
+        let active_cells: Vec<_> = l
+            .cells
+            .iter()
+            .filter(|c| self.func.vars[c.cell].active())
+            .collect();
+        let mut cell_bars = Vec::new();
+        for c in &active_cells {
+            let cb = self.bar[c.cell]
+                .clone()
+                .expect("active cells have adjoints");
+            let start = self
+                .bar_of(c.after)
+                .unwrap_or_else(|| quote!(::ad_runtime::zero()));
+            out.extend(quote!(let mut #cb = #start;));
+            cell_bars.push(cb);
+        }
+        let (trip, stack) = self
+            .plan
+            .trips
+            .get(&key(l))
+            .cloned()
+            .expect("loops with work count trips");
+        if let Some(s) = &stack {
+            out.extend(quote!(let #trip: usize = #s.pop();));
+        }
+        let k = self.func.namer.fresh("k");
+        let mut iteration = TokenStream::new();
+        if let LoopKind::For { pat, iter, bound } = &l.kind
+            && bound.iter().any(|&b| self.plan.needed[b])
+        {
+            let it = &self.func.vars[*iter].ident;
+            iteration.extend(quote!(let #pat = ::ad_runtime::nth(&#it, #k);));
+        }
+        for c in &l.cells {
+            if let Some(s) = &self.plan.stack[c.entry] {
+                let e = &self.func.vars[c.entry].ident;
+                iteration.extend(quote!(let #e = #s.pop();));
+            }
+        }
+        iteration.extend(self.replay(&l.body));
+        let seeds: Vec<(VarId, TokenStream)> = active_cells
+            .iter()
+            .zip(&cell_bars)
+            .filter_map(|(c, cb)| Some((self.active(&c.exit)?, cb.to_token_stream())))
+            .collect();
+        let declared = self.declared.clone();
+        let entries: Vec<VarId> = l.cells.iter().map(|c| c.entry).collect();
+        iteration.extend(self.reverse(&l.body, false, &entries, seeds));
+        // What reached the top of the iteration goes to the previous one.
+        for (c, cb) in active_cells.iter().zip(&cell_bars) {
+            let next = self
+                .bar_of(c.entry)
+                .unwrap_or_else(|| quote!(::ad_runtime::zero()));
+            iteration.extend(quote!(#cb = #next;));
+        }
+        self.declared = declared;
+        out.extend(quote!(for #k in (0..#trip).rev() { #iteration }));
+        for (c, cb) in active_cells.iter().zip(&cell_bars) {
+            if let Some(i) = self.active(&c.init) {
+                self.contribute(i, cb.to_token_stream(), &mut out, counts);
+            }
+        }
+        out
+    }
+}
+
+/// A loop's identity for the plan: its address, stable while the IR is borrowed.
+fn key(l: &Loop) -> usize {
+    std::ptr::from_ref(l) as usize
 }

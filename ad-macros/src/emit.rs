@@ -5,7 +5,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::Type;
 
-use crate::ir::{Form, Func, Operand, Rhs, Step, Stmt, Value};
+use crate::ir::{Form, Func, Operand, Rhs, Step, Value};
 use crate::rules::{Partial, Rule};
 
 /// The tokens of an operand in primal code.
@@ -42,18 +42,24 @@ pub fn primitive(
     }
 }
 
-/// The primal statement, as in the user's function but in three-address form.
-pub fn primal_stmt(func: &Func, stmt: &Stmt) -> TokenStream {
-    match stmt {
-        Stmt::Def { var, ty, rhs } => {
-            let v = &func.vars[*var];
-            let ident = &v.ident;
-            let mutability = v.mutable.then(|| quote!(mut));
-            let ty = ty.as_ref().map(|t| quote!(: #t));
-            let rhs = primal_rhs(func, rhs);
-            quote!(let #mutability #ident #ty = #rhs;)
+/// A primal definition, as in the user's function but in three-address form.
+pub fn def(func: &Func, var: usize, ty: Option<&TokenStream>, rhs: &Rhs) -> TokenStream {
+    let v = &func.vars[var];
+    let ident = &v.ident;
+    let mutability = v.mutable.then(|| quote!(mut));
+    let ty = ty.map(|t| quote!(: #t));
+    let rhs = primal_rhs(func, rhs);
+    quote!(let #mutability #ident #ty = #rhs;)
+}
+
+/// The tangent or adjoint companion of an operand, or the zero of its type when it has none.
+pub fn companion_or_zero(func: &Func, op: &Operand, companion: &[Option<Ident>]) -> TokenStream {
+    match Func::var_of(op).and_then(|v| companion[v].as_ref()) {
+        Some(d) => d.to_token_stream(),
+        None => {
+            let primal = operand(func, op);
+            quote!(::ad_runtime::zero_like(&#primal))
         }
-        Stmt::Inert { tokens, .. } => tokens.clone(),
     }
 }
 

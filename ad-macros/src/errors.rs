@@ -24,6 +24,11 @@ impl Errors {
         self.list.push(error);
     }
 
+    /// Takes over the errors of another sink.
+    pub fn extend(&mut self, other: Errors) {
+        self.list.extend(other.list);
+    }
+
     /// All errors combined into one, if any.
     pub fn finish(self) -> Result<(), syn::Error> {
         let mut iter = self.list.into_iter();

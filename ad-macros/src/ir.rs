@@ -71,12 +71,14 @@ pub enum Rhs {
     /// `value as ty` between float types.
     Cast { value: Operand, ty: TokenStream },
     /// An expression that carries no derivative, with variables renamed. `uses` lists the IR
-    /// variables it mentions; if any of them turns out varied, the expression is an error
-    /// (`what` names it for the message).
+    /// variables it mentions; if any of them turns out varied and there is a `refusal`, that is
+    /// the error. `pure` expressions (operators, casts, literals, ranges, reads of variables that
+    /// nothing mutates in place) may be evaluated again in the reverse sweep; others are stored.
     Inert {
         tokens: TokenStream,
         uses: Vec<VarId>,
         refusal: Option<Refusal>,
+        pure: bool,
     },
 }
 
@@ -93,12 +95,93 @@ pub enum Stmt {
         rhs: Rhs,
     },
     /// A statement without derivative, copied as tokens (renamed). Like [`Rhs::Inert`], it is an
-    /// error if it mentions a varied variable.
+    /// error if it mentions a varied variable and carries a refusal.
     Inert {
         tokens: TokenStream,
         uses: Vec<VarId>,
         refusal: Option<Refusal>,
     },
+    /// A branch; its results are φ variables.
+    If(Box<If>),
+    /// A loop; the variables it changes are carried in cells.
+    Loop(Box<Loop>),
+}
+
+/// `let (phis..) = if cond { then..; (then values) } else { els..; (else values) };`
+///
+/// Branches are regions of their own: variables they define are local to them. A variable of an
+/// enclosing region that a branch reassigns gets a new version after the `if`: a [`Phi`].
+#[derive(Debug)]
+pub struct If {
+    /// A boolean operand.
+    pub cond: Operand,
+    /// The then-branch.
+    pub then: Vec<Stmt>,
+    /// The else-branch (empty when absent).
+    pub els: Vec<Stmt>,
+    /// The values the branches produce.
+    pub phis: Vec<Phi>,
+}
+
+/// A variable defined after an `if`, taking the value of one operand per branch.
+#[derive(Debug)]
+pub struct Phi {
+    /// The variable defined.
+    pub var: VarId,
+    /// Its value when the then-branch ran.
+    pub then: Operand,
+    /// Its value when the else-branch ran.
+    pub els: Operand,
+}
+
+/// A loop. The body is a region run once per iteration; a variable of an enclosing region that
+/// the body reassigns lives in a [`Cell`] across iterations. `break`, `continue` and `return`
+/// have already been turned into flag variables and guards, so the body always runs to its end,
+/// then the loop ends if `exit` is true.
+#[derive(Debug)]
+pub struct Loop {
+    /// `for`, `while` or `loop`.
+    pub kind: LoopKind,
+    /// The carried variables.
+    pub cells: Vec<Cell>,
+    /// The body.
+    pub body: Vec<Stmt>,
+    /// Ends the loop after this iteration when true (a `break` ran).
+    pub exit: Option<Operand>,
+}
+
+/// How a loop iterates.
+#[derive(Debug)]
+pub enum LoopKind {
+    /// `for pat in iter`: `iter` holds the iterator, evaluated once before the loop; `pat` binds
+    /// the variables `bound`.
+    For {
+        pat: TokenStream,
+        iter: VarId,
+        bound: Vec<VarId>,
+    },
+    /// `while cond`: `cond_stmts` compute `cond` at the top of each iteration.
+    While {
+        cond_stmts: Vec<Stmt>,
+        cond: Operand,
+    },
+    /// `loop`.
+    Loop,
+}
+
+/// A loop-carried variable.
+#[derive(Debug)]
+pub struct Cell {
+    /// The mutable variable that carries the value across iterations.
+    pub cell: VarId,
+    /// Its value on entry to the loop.
+    pub init: Operand,
+    /// The SSA variable reading it at the top of each iteration.
+    pub entry: VarId,
+    /// The value written back at the end of each iteration.
+    pub exit: Operand,
+    /// The SSA variable reading it after the loop.
+    pub after: VarId,
 }
 
 /// A compile-time value: a scalar operand or an aggregate of values.
@@ -188,5 +271,16 @@ impl Func {
     /// Whether the operand is an active variable.
     pub fn is_active(&self, op: &Operand) -> bool {
         Self::var_of(op).is_some_and(|v| self.vars[v].active())
+    }
+}
+
+impl Rhs {
+    /// The operands a definition reads.
+    pub fn operands(&self) -> Vec<&Operand> {
+        match self {
+            Rhs::Prim { args, .. } => args.iter().collect(),
+            Rhs::Copy(op) | Rhs::Cast { value: op, .. } => vec![op],
+            Rhs::Inert { .. } => Vec::new(),
+        }
     }
 }

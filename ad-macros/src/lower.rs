@@ -3,13 +3,22 @@
 //! Input:  `let y = x * x.sin(); y + 2.0`
 //! Output: `_t0 = sin(x); y = mul(x, _t0); _t1 = add(y, 2.0); return _t1`
 //!
-//! Only expressions that may carry a derivative are taken apart. Whether a user variable *may*
-//! be active is decided first, by name, over the whole body ([`maybe_active`]); an expression
-//! that mentions no such name is copied as tokens. An expression that does mention one but that
-//! the lowering does not understand (an unknown call, a closure, `unsafe`) becomes an inert
-//! definition carrying its refusal: activity analysis later reports it if, and only if, a value
-//! that really depends on an active input reaches it. That is the fence: nothing outside the
-//! subset can silently lose a derivative, and everything inside it that carries none passes.
+//! Expressions that may carry a derivative are taken apart into primitives. Whether a user
+//! variable *may* be active is decided first, by name, over the whole body ([`maybe_active`]);
+//! an expression that mentions no such name is copied as tokens. An expression that does mention
+//! one but that the lowering does not understand (an unknown call, a closure, `unsafe`) becomes
+//! an inert definition carrying its refusal: activity analysis later reports it if, and only if,
+//! a value that really depends on an active input reaches it. That is the fence: nothing outside
+//! the subset can silently lose a derivative, and everything inside it that carries none passes.
+//!
+//! Control flow is always lowered into structure (whether or not it touches active values), so
+//! that every assignment to a local variable becomes a new SSA version, a φ after an `if`, or a
+//! cell of a loop. `break`, `continue` and `return` become assignments to flag variables, and the
+//! statements after one that may have run are guarded by `if !flag { .. }`:
+//!
+//! Input:  `for i in 0..n { if i == k { break; } s += x; }`
+//! Output: `brk = false; loop(cells: s, brk) { c = i == k; if c { brk_1 = true } φ brk_2;`
+//!         `          g = !brk_2; if g { s_1 = s + x } φ s_2; exit when brk_2 }`
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,23 +30,46 @@ use syn::visit_mut::VisitMut;
 use syn::{BinOp, Expr, Pat, Stmt as SynStmt, UnOp};
 
 use crate::errors::Errors;
-use crate::ir::{Form, Func, Operand, Param, Rhs, Stmt, Value, Var, VarId};
+use crate::ir::{
+    Cell, Form, Func, If, Loop, LoopKind, Operand, Param, Phi, Rhs, Stmt, Value, Var, VarId,
+};
 use crate::names::Namer;
 use crate::rules;
 use crate::sig::{FloatTypes, SigParam, is_integer_like};
 
 /// What a user name stands for at a point of the body.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 enum Binding {
     Value(Value),
-    /// `let y;` of a maybe-active name: defined by its first assignment.
-    Uninit {
-        mutable: bool,
-    },
+    /// `let y;`: defined by its first assignment.
+    Uninit,
+    /// A name bound by a pattern inside copied code (a `match` guard): left as written.
+    Raw,
 }
 
+/// The flags of one loop being lowered: `(key in the scopes, base name)`.
+#[derive(Clone, Debug)]
+struct LoopCtx {
+    label: Option<String>,
+    brk: Option<(String, Ident)>,
+    cont: Option<(String, Ident)>,
+    value: Option<(String, Ident)>,
+}
+
+/// What lowering a block produced.
+#[derive(Default)]
+struct Flow {
+    /// The block's value, if it has one.
+    value: Option<Value>,
+    /// Every path through the block left it by `break`, `continue` or `return`.
+    diverged: bool,
+}
+
+const RET: &str = "#ret";
+const RETURNED: &str = "#returned";
+
 struct Lowerer<'a> {
-    errors: &'a mut Errors,
+    errors: Errors,
     floats: &'a FloatTypes,
     mode: &'a str,
     namer: Namer,
@@ -46,6 +78,13 @@ struct Lowerer<'a> {
     scopes: Vec<HashMap<String, Binding>>,
     versions: HashMap<String, usize>,
     maybe_active: HashSet<String>,
+    /// Names that copied code may mutate in place (`v.push(..)`, `&mut v`, `v[i] = ..`).
+    mutated: HashSet<String>,
+    loops: Vec<LoopCtx>,
+    loop_count: usize,
+    /// The block being lowered has already left by `break`, `continue` or `return`.
+    diverged: bool,
+    base_idents: HashMap<String, Ident>,
 }
 
 /// Lowers a function body. Errors are recorded and lowering goes on, so that all of them are
@@ -65,7 +104,7 @@ pub fn lower(
         .map(|p| p.ident.to_string())
         .collect();
     let mut l = Lowerer {
-        errors,
+        errors: Errors::default(),
         floats,
         mode,
         namer,
@@ -74,10 +113,16 @@ pub fn lower(
         scopes: vec![HashMap::new()],
         versions: HashMap::new(),
         maybe_active: maybe_active(body, active_names),
+        mutated: mutated_in_place(body),
+        loops: Vec::new(),
+        loop_count: 0,
+        diverged: false,
+        base_idents: HashMap::new(),
     };
     let mut ir_params = Vec::new();
     for p in params {
-        let v = l.new_var(p.ident.clone(), p.mutable);
+        let mutable = p.mutable && l.mutated.contains(&p.ident.to_string());
+        let v = l.new_var(p.ident.clone(), mutable);
         l.versions.insert(p.ident.to_string(), 1);
         // A `_` parameter got a generated name: nothing in the body can refer to it.
         let key = if p.unnamed {
@@ -93,26 +138,309 @@ pub fn lower(
             var: Some(v),
         });
     }
-    let tail = l.lower_stmts(&body.stmts);
+
+    // A `return` as the last statement is the tail; any other needs the return flag.
+    let (stmts, final_return) = match body.stmts.split_last() {
+        Some((SynStmt::Expr(Expr::Return(r), _), rest)) => (rest, Some(r)),
+        _ => (&body.stmts[..], None),
+    };
+    let early_return = has_return(stmts);
+    if early_return {
+        let ret = l.namer.fresh("ret");
+        let returned = l.namer.fresh("returned");
+        l.base_idents.insert(RET.to_owned(), ret);
+        l.base_idents.insert(RETURNED.to_owned(), returned);
+        l.scopes[0].insert(RET.to_owned(), Binding::Value(dummy()));
+        let flag = l.constant_var(RETURNED, quote!(false));
+        l.scopes[0].insert(RETURNED.to_owned(), Binding::Value(flag));
+    }
+    let mut flow = l.lower_stmts(stmts);
+    if let Some(r) = final_return
+        && !flow.diverged
+    {
+        flow.value = Some(match &r.expr {
+            Some(e) => l.lower_expr(e),
+            None => unit(),
+        });
+    }
+    let tail = if early_return {
+        let returned = l.current(RETURNED);
+        let cond = l.operand_of(returned);
+        let ret = l.current(RET);
+        l.branch(
+            cond,
+            |_| Flow {
+                value: Some(ret),
+                diverged: false,
+            },
+            |_| flow,
+        )
+        .value
+    } else {
+        flow.value
+    };
     let output = if has_output {
         // Without a tail value rustc reports the missing value itself.
         tail.map(|value| l.materialize(value))
     } else {
-        if let Some(Value::Scalar(Operand::Const(tokens))) = tail {
-            l.stmts.push(Stmt::Inert {
-                tokens: quote!(#tokens;),
-                uses: Vec::new(),
-                refusal: None,
-            });
-        }
         None
     };
+    let lowered_errors = std::mem::take(&mut l.errors);
+    errors.extend(lowered_errors);
     Func {
         vars: l.vars,
         namer: l.namer,
         params: ir_params,
         stmts: l.stmts,
         output,
+    }
+}
+
+/// A value for a path where a variable has none (a branch that did not assign it, a function
+/// that returned early): its type's default, inferred from the other path.
+fn dummy() -> Value {
+    Value::Scalar(Operand::Const(quote!(::core::default::Default::default())))
+}
+
+fn is_dummy(v: &Value) -> bool {
+    matches!(v, Value::Scalar(Operand::Const(t)) if t.to_string().contains("Default :: default"))
+}
+
+fn unit() -> Value {
+    Value::Scalar(Operand::Const(quote!(())))
+}
+
+/// Whether a block contains a `return` (outside closures and nested items).
+fn has_return(stmts: &[SynStmt]) -> bool {
+    struct Find(bool);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(false);
+    for s in stmts {
+        f.visit_stmt(s);
+    }
+    f.0
+}
+
+/// Which exits a loop body takes: `break` (and `break value`) and `continue` aimed at this loop,
+/// and exits through it to an outer loop or out of the function.
+#[derive(Default)]
+struct Exits {
+    brk: bool,
+    cont: bool,
+    value: bool,
+    through: bool,
+}
+
+fn exits(body: &syn::Block, label: Option<&str>) -> Exits {
+    struct Find<'l> {
+        label: Option<&'l str>,
+        nested: Vec<Option<String>>,
+        out: Exits,
+    }
+    impl Find<'_> {
+        /// Whether a jump with this label leaves the loop being scanned, and whether it is
+        /// aimed at it.
+        fn target(&self, label: Option<&syn::Lifetime>) -> (bool, bool) {
+            match label {
+                None => (self.nested.is_empty(), self.nested.is_empty()),
+                Some(l) => {
+                    let name = l.ident.to_string();
+                    let inner = self.nested.iter().any(|n| n.as_deref() == Some(&name));
+                    (!inner, !inner && self.label == Some(name.as_str()))
+                }
+            }
+        }
+        fn nest(&mut self, label: Option<&syn::Label>, f: impl FnOnce(&mut Self)) {
+            self.nested.push(label.map(|l| l.name.ident.to_string()));
+            f(self);
+            self.nested.pop();
+        }
+    }
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_expr_break(&mut self, e: &'ast syn::ExprBreak) {
+            let (leaves, ours) = self.target(e.label.as_ref());
+            if ours {
+                self.out.brk = true;
+                self.out.value |= e.expr.is_some();
+            } else if leaves {
+                self.out.through = true;
+            }
+            syn::visit::visit_expr_break(self, e);
+        }
+        fn visit_expr_continue(&mut self, e: &'ast syn::ExprContinue) {
+            let (leaves, ours) = self.target(e.label.as_ref());
+            if ours {
+                self.out.cont = true;
+            } else if leaves {
+                self.out.through = true;
+            }
+        }
+        fn visit_expr_return(&mut self, e: &'ast syn::ExprReturn) {
+            self.out.through = true;
+            syn::visit::visit_expr_return(self, e);
+        }
+        fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
+            self.visit_expr(&e.expr);
+            self.nest(e.label.as_ref(), |f| f.visit_block(&e.body));
+        }
+        fn visit_expr_while(&mut self, e: &'ast syn::ExprWhile) {
+            self.visit_expr(&e.cond);
+            self.nest(e.label.as_ref(), |f| f.visit_block(&e.body));
+        }
+        fn visit_expr_loop(&mut self, e: &'ast syn::ExprLoop) {
+            self.nest(e.label.as_ref(), |f| f.visit_block(&e.body));
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find {
+        label,
+        nested: Vec::new(),
+        out: Exits::default(),
+    };
+    f.visit_block(body);
+    f.out
+}
+
+/// The names that copied code may change in place: receivers of method calls, `&mut name`,
+/// roots of element and field assignments, and names assigned inside code that is copied whole
+/// (closures, macros, `unsafe` blocks). Their values are read, not assumed unchanged.
+fn mutated_in_place(body: &syn::Block) -> HashSet<String> {
+    struct Find(HashSet<String>);
+    impl Find {
+        fn root(&mut self, e: &Expr) {
+            if let Some(n) = place_root(e) {
+                self.0.insert(n);
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_method_call(&mut self, e: &'ast syn::ExprMethodCall) {
+            if !rules::is_float_method(&e.method.to_string()) {
+                self.root(&e.receiver);
+            }
+            syn::visit::visit_expr_method_call(self, e);
+        }
+        fn visit_expr_reference(&mut self, e: &'ast syn::ExprReference) {
+            if e.mutability.is_some() {
+                self.root(&e.expr);
+            }
+            syn::visit::visit_expr_reference(self, e);
+        }
+        fn visit_expr_assign(&mut self, e: &'ast syn::ExprAssign) {
+            if !matches!(&*e.left, Expr::Path(_)) {
+                self.root(&e.left);
+            }
+            syn::visit::visit_expr_assign(self, e);
+        }
+        fn visit_expr_binary(&mut self, e: &'ast syn::ExprBinary) {
+            if is_compound(&e.op) && !matches!(&*e.left, Expr::Path(_)) {
+                self.root(&e.left);
+            }
+            syn::visit::visit_expr_binary(self, e);
+        }
+        fn visit_expr_closure(&mut self, e: &'ast syn::ExprClosure) {
+            self.0.extend(assigned_names(&e.body.to_token_stream()));
+        }
+        fn visit_expr_unsafe(&mut self, e: &'ast syn::ExprUnsafe) {
+            self.0.extend(assigned_names(&e.block.to_token_stream()));
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.0.extend(assigned_names(&m.tokens));
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(HashSet::new());
+    f.visit_block(body);
+    f.0
+}
+
+/// Names directly followed by an assignment operator in a token stream.
+fn assigned_names(tokens: &TokenStream) -> Vec<String> {
+    let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t {
+            TokenTree::Ident(id) => {
+                let next: String = tokens[i + 1..]
+                    .iter()
+                    .take(3)
+                    .map_while(|t| match t {
+                        TokenTree::Punct(p) => Some(p.as_char()),
+                        _ => None,
+                    })
+                    .collect();
+                let assigns = (next.starts_with('=') && !next.starts_with("=="))
+                    || ["+=", "-=", "*=", "/=", "%=", "^=", "&=", "|=", "<<=", ">>="]
+                        .iter()
+                        .any(|op| next.starts_with(op));
+                if assigns {
+                    out.push(id.to_string());
+                }
+            }
+            TokenTree::Group(g) => out.extend(assigned_names(&g.stream())),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether an expression may be evaluated again with the same result: operators, casts,
+/// literals, ranges, reads of variables nothing mutates in place, and a few pure methods.
+fn is_pure(e: &Expr, mutated: &HashSet<String>) -> bool {
+    let pure = |x: &Expr| is_pure(x, mutated);
+    match e {
+        Expr::Lit(_) => true,
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_none_or(|i| !mutated.contains(&i.to_string())),
+        Expr::Paren(p) => pure(&p.expr),
+        Expr::Group(g) => pure(&g.expr),
+        Expr::Unary(u) => pure(&u.expr),
+        Expr::Binary(b) => !is_compound(&b.op) && pure(&b.left) && pure(&b.right),
+        Expr::Cast(c) => pure(&c.expr),
+        Expr::Range(r) => r.start.as_deref().is_none_or(pure) && r.end.as_deref().is_none_or(pure),
+        Expr::Index(i) => pure(&i.expr) && pure(&i.index),
+        Expr::Field(f) => pure(&f.base),
+        Expr::Tuple(t) => t.elems.iter().all(pure),
+        Expr::Array(a) => a.elems.iter().all(pure),
+        Expr::Reference(r) => r.mutability.is_none() && pure(&r.expr),
+        Expr::MethodCall(m) => {
+            const PURE: &[&str] = &[
+                "len",
+                "iter",
+                "rev",
+                "step_by",
+                "enumerate",
+                "zip",
+                "into_iter",
+                "clone",
+                "copied",
+                "cloned",
+                "is_nan",
+                "is_finite",
+                "is_infinite",
+                "abs",
+                "min",
+                "max",
+                "pow",
+                "is_empty",
+                "skip",
+                "take",
+            ];
+            (PURE.contains(&m.method.to_string().as_str())
+                || rules::is_float_method(&m.method.to_string()))
+                && pure(&m.receiver)
+                && m.args.iter().all(pure)
+        }
+        _ => false,
     }
 }
 
@@ -252,16 +580,27 @@ impl Lowerer<'_> {
         self.vars.len() - 1
     }
 
-    /// A new variable for a definition of the user name `name`: the name itself the first
-    /// time, a hygienic `name_k` after.
-    fn user_var(&mut self, name: &Ident, mutable: bool) -> VarId {
-        let k = self.versions.entry(name.to_string()).or_insert(0);
+    /// The identifier a key's versions are named after: the user's name, or a hygienic base for
+    /// the macro's own flags.
+    fn base_ident(&self, key: &str) -> Ident {
+        self.base_idents
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| Ident::new(key, Span::call_site()))
+    }
+
+    /// A new variable for a definition of `key`: the user's name itself the first time, a
+    /// hygienic `name_k` after.
+    fn named_var(&mut self, key: &str, mutable: bool) -> VarId {
+        let base = self.base_ident(key);
+        let k = self.versions.entry(key.to_owned()).or_insert(0);
         *k += 1;
         let ident = if *k == 1 {
-            name.clone()
+            base
         } else {
-            self.namer.version(name, *k - 1)
+            self.namer.version(&base, *k - 1)
         };
+        let mutable = mutable && self.mutated.contains(key);
         self.new_var(ident, mutable)
     }
 
@@ -270,15 +609,37 @@ impl Lowerer<'_> {
         self.new_var(ident, false)
     }
 
+    /// A new version of `key` holding a constant (`false`, a flag's value).
+    fn constant_var(&mut self, key: &str, tokens: TokenStream) -> Value {
+        let v = self.named_var(key, false);
+        self.push_def(v, None, inert_rhs(tokens, Vec::new(), true));
+        Value::Scalar(Operand::Var(v))
+    }
+
     fn lookup(&self, name: &str) -> Option<&Binding> {
         self.scopes.iter().rev().find_map(|s| s.get(name))
     }
 
-    fn bind(&mut self, name: &Ident, b: Binding) {
+    /// The current value of a key that is certainly bound (a flag).
+    fn current(&self, key: &str) -> Value {
+        match self.lookup(key) {
+            Some(Binding::Value(v)) => v.clone(),
+            _ => dummy(),
+        }
+    }
+
+    fn operand_of(&mut self, v: Value) -> Operand {
+        match v {
+            Value::Scalar(op) => op,
+            _ => Operand::Const(quote!(false)),
+        }
+    }
+
+    fn bind(&mut self, name: &str, b: Binding) {
         self.scopes
             .last_mut()
             .expect("a scope is always open")
-            .insert(name.to_string(), b);
+            .insert(name.to_owned(), b);
     }
 
     /// Rebinds an existing name in the scope that owns it (an assignment).
@@ -373,6 +734,7 @@ impl Lowerer<'_> {
         if simple {
             return Operand::Const(tokens);
         }
+        let pure = refusal.is_none() && is_pure(e, &self.mutated);
         let t = self.temp();
         self.push_def(
             t,
@@ -381,8 +743,16 @@ impl Lowerer<'_> {
                 tokens,
                 uses,
                 refusal,
+                pure,
             },
         );
+        Operand::Var(t)
+    }
+
+    /// An inert definition from tokens the macro built (a flag test, a match condition).
+    fn inert_tokens(&mut self, tokens: TokenStream, uses: Vec<VarId>, pure: bool) -> Operand {
+        let t = self.temp();
+        self.push_def(t, None, inert_rhs(tokens, uses, pure));
         Operand::Var(t)
     }
 
@@ -390,17 +760,7 @@ impl Lowerer<'_> {
     fn materialize(&mut self, v: Value) -> Value {
         match v {
             Value::Scalar(Operand::Const(tokens)) => {
-                let t = self.temp();
-                self.push_def(
-                    t,
-                    None,
-                    Rhs::Inert {
-                        tokens,
-                        uses: Vec::new(),
-                        refusal: None,
-                    },
-                );
-                Value::Scalar(Operand::Var(t))
+                Value::Scalar(self.inert_tokens(tokens, Vec::new(), true))
             }
             Value::Scalar(op) => Value::Scalar(op),
             Value::Tuple(items) => {
@@ -412,18 +772,45 @@ impl Lowerer<'_> {
         }
     }
 
-    fn lower_stmts(&mut self, stmts: &[SynStmt]) -> Option<Value> {
+    /// The keys of the exit flags in force: `break` and `continue` of the enclosing loops, and
+    /// the return flag.
+    fn flag_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .loops
+            .iter()
+            .flat_map(|l| [l.brk.clone(), l.cont.clone()])
+            .flatten()
+            .map(|(k, _)| k)
+            .collect();
+        if self.lookup(RETURNED).is_some() {
+            keys.push(RETURNED.to_owned());
+        }
+        keys
+    }
+
+    fn signature(&self, key: &str) -> String {
+        match self.lookup(key) {
+            Some(Binding::Value(v)) => format!("{v:?}"),
+            Some(other) => format!("{other:?}"),
+            None => String::new(),
+        }
+    }
+
+    fn lower_stmts(&mut self, stmts: &[SynStmt]) -> Flow {
         for (i, stmt) in stmts.iter().enumerate() {
             let last = i + 1 == stmts.len();
+            let flags: Vec<(String, String)> = self
+                .flag_keys()
+                .into_iter()
+                .map(|k| {
+                    let s = self.signature(&k);
+                    (k, s)
+                })
+                .collect();
+            let mut value = None;
             match stmt {
                 SynStmt::Local(local) => self.lower_local(local),
-                SynStmt::Expr(e, None) if last => return Some(self.lower_expr(e)),
-                SynStmt::Expr(Expr::Return(r), Some(_)) if last => {
-                    return Some(match &r.expr {
-                        Some(e) => self.lower_expr(e),
-                        None => Value::Scalar(Operand::Const(quote!(()))),
-                    });
-                }
+                SynStmt::Expr(e, None) if last => value = Some(self.lower_expr(e)),
                 SynStmt::Expr(e, _) => self.lower_expr_stmt(e, stmt),
                 SynStmt::Item(item) => self.stmts.push(Stmt::Inert {
                     tokens: item.to_token_stream(),
@@ -440,48 +827,63 @@ impl Lowerer<'_> {
                     });
                 }
             }
+            if self.diverged {
+                self.diverged = false;
+                return Flow {
+                    value: None,
+                    diverged: true,
+                };
+            }
+            if last {
+                return Flow {
+                    value,
+                    diverged: false,
+                };
+            }
+            // A statement that may have set an exit flag guards the rest of the block.
+            let set: Vec<String> = flags
+                .into_iter()
+                .filter(|(k, s)| self.signature(k) != *s)
+                .map(|(k, _)| k)
+                .collect();
+            if !set.is_empty() {
+                let cond = self.guard(&set);
+                let rest = &stmts[i + 1..];
+                return self.branch(cond, |l| l.lower_stmts(rest), |_| Flow::default());
+            }
         }
-        None
+        Flow::default()
+    }
+
+    /// `!(flag_1 || flag_2 ..)`: none of these exits was taken.
+    fn guard(&mut self, keys: &[String]) -> Operand {
+        let mut uses = Vec::new();
+        let mut terms = Vec::new();
+        for k in keys {
+            let v = self.current(k);
+            if let Value::Scalar(Operand::Var(x)) = &v {
+                uses.push(*x);
+            }
+            terms.push(self.value_tokens(&v));
+        }
+        self.inert_tokens(quote!(!(#(#terms)||*)), uses, true)
     }
 
     fn lower_expr_stmt(&mut self, e: &Expr, stmt: &SynStmt) {
         match e {
             Expr::Assign(a) => {
-                if let Some(name) = self.maybe_active_target(&a.left) {
+                if let Some(name) = self.local_target(&a.left) {
                     let value = self.lower_expr(&a.right);
                     self.assign(&name, value, &a.left);
                     return;
                 }
             }
             Expr::Binary(b) if is_compound(&b.op) => {
-                if let Some(name) = self.maybe_active_target(&b.left)
-                    && let Some(rule) = compound_rule(&b.op)
-                {
-                    let current = self.lower_expr(&b.left);
-                    let rhs = self.lower_expr(&b.right);
-                    let (Some(cur), Some(rhs)) =
-                        (self.scalar(current, &b.left), self.scalar(rhs, &b.right))
-                    else {
-                        return;
-                    };
-                    let value = self.prim(rule, vec![cur, rhs], Form::Operator, b.op.span());
-                    self.assign(&name, Value::Scalar(value), &b.left);
+                if let Some(name) = self.local_target(&b.left) {
+                    let value = self.lower_compound(b);
+                    self.assign(&name, value, &b.left);
                     return;
                 }
-            }
-            Expr::Block(b) if b.label.is_none() => {
-                self.scopes.push(HashMap::new());
-                if let Some(Value::Scalar(Operand::Const(tokens))) =
-                    self.lower_stmts(&b.block.stmts)
-                {
-                    self.stmts.push(Stmt::Inert {
-                        tokens: quote!(#tokens;),
-                        uses: Vec::new(),
-                        refusal: None,
-                    });
-                }
-                self.scopes.pop();
-                return;
             }
             Expr::Macro(_) => {
                 let (tokens, uses) = self.rename(stmt.to_token_stream());
@@ -490,6 +892,10 @@ impl Lowerer<'_> {
                     uses,
                     refusal: None,
                 });
+                return;
+            }
+            _ if is_control(e) => {
+                let _ = self.lower_expr(e);
                 return;
             }
             _ => {}
@@ -501,10 +907,7 @@ impl Lowerer<'_> {
             None
         };
         let (mut tokens, uses) = self.rename(tokens);
-        if matches!(stmt, SynStmt::Expr(_, None))
-            && !matches!(e, Expr::Block(_))
-            && needs_semicolon(e)
-        {
+        if matches!(stmt, SynStmt::Expr(_, None)) && needs_semicolon(e) {
             tokens.extend(quote!(;));
         }
         self.stmts.push(Stmt::Inert {
@@ -514,52 +917,84 @@ impl Lowerer<'_> {
         });
     }
 
-    /// The name assigned by `target` when it is a maybe-active plain variable.
-    fn maybe_active_target(&self, target: &Expr) -> Option<Ident> {
+    /// `a op= b` as the value `a op b`.
+    fn lower_compound(&mut self, b: &syn::ExprBinary) -> Value {
+        let current = self.lower_expr(&b.left);
+        let rhs = self.lower_expr(&b.right);
+        match compound_rule(&b.op) {
+            Some(rule) => {
+                let (Some(cur), Some(rhs)) =
+                    (self.scalar(current, &b.left), self.scalar(rhs, &b.right))
+                else {
+                    return dummy();
+                };
+                Value::Scalar(self.prim(rule, vec![cur, rhs], Form::Operator, b.op.span()))
+            }
+            None => {
+                // Bit and shift assignments: integers only, no derivative.
+                let op: TokenStream =
+                    b.op.to_token_stream()
+                        .to_string()
+                        .trim_end_matches('=')
+                        .parse()
+                        .unwrap_or_default();
+                let uses: Vec<VarId> = [&current, &rhs]
+                    .iter()
+                    .flat_map(|v| v.leaves())
+                    .filter_map(|(_, op)| Func::var_of(op))
+                    .collect();
+                let (c, r) = (self.value_tokens(&current), self.value_tokens(&rhs));
+                Value::Scalar(self.inert_tokens(quote!(#c #op #r), uses, true))
+            }
+        }
+    }
+
+    /// The local variable assigned by `target` when it is a plain name.
+    fn local_target(&self, target: &Expr) -> Option<Ident> {
         match target {
             Expr::Path(p) => p
                 .path
                 .get_ident()
-                .filter(|i| self.maybe_active.contains(&i.to_string()))
+                .filter(|i| self.lookup(&i.to_string()).is_some())
                 .cloned(),
-            Expr::Paren(p) => self.maybe_active_target(&p.expr),
+            Expr::Paren(p) => self.local_target(&p.expr),
             _ => None,
         }
     }
 
     fn assign(&mut self, name: &Ident, value: Value, target: &Expr) {
-        let mutable = match self.lookup(&name.to_string()) {
-            Some(Binding::Uninit { mutable }) => *mutable,
-            Some(Binding::Value(Value::Scalar(Operand::Var(v)))) => self.vars[*v].mutable,
-            Some(Binding::Value(_)) => true,
-            None => {
-                self.errors.spanned(
-                    target,
-                    format!("{}: `{name}` is not a local variable", self.mode),
-                );
-                return;
-            }
-        };
-        let value = self.name_value(name, mutable, None, value);
-        self.rebind(&name.to_string(), value);
+        if self.lookup(&name.to_string()).is_none() {
+            self.errors.spanned(
+                target,
+                format!("{}: `{name}` is not a local variable", self.mode),
+            );
+            return;
+        }
+        self.assign_key(&name.to_string(), value);
+    }
+
+    fn assign_key(&mut self, key: &str, value: Value) {
+        let value = self.name_value(key, true, None, value);
+        self.rebind(key, value);
     }
 
     /// Gives a freshly computed value the user's name (a new version of it), so that the
     /// generated code reads like the original.
     fn name_value(
         &mut self,
-        name: &Ident,
+        key: &str,
         mutable: bool,
         ty: Option<TokenStream>,
         value: Value,
     ) -> Value {
+        let mutable = mutable && self.mutated.contains(key);
         match value {
             Value::Scalar(Operand::Var(v)) if self.is_fresh_temp(v) => {
-                let named = self.user_var(name, mutable);
+                let named = self.named_var(key, mutable);
                 // Take over the temporary's definition under the user's name.
                 let ident = self.vars[named].ident.clone();
                 self.vars[v].ident = ident;
-                self.vars[v].mutable = mutable;
+                self.vars[v].mutable = self.vars[named].mutable;
                 self.vars.pop();
                 if let Some(Stmt::Def { ty: slot, .. }) = self
                     .stmts
@@ -575,18 +1010,10 @@ impl Lowerer<'_> {
                 Value::Scalar(Operand::Var(v))
             }
             Value::Scalar(op) => {
-                let named = self.user_var(name, mutable);
-                let tokens = match &op {
-                    Operand::Var(v) => self.vars[*v].ident.to_token_stream(),
-                    Operand::Const(t) => t.clone(),
-                };
+                let named = self.named_var(key, mutable);
                 let rhs = match op {
                     Operand::Var(_) => Rhs::Copy(op),
-                    Operand::Const(_) => Rhs::Inert {
-                        tokens,
-                        uses: Vec::new(),
-                        refusal: None,
-                    },
+                    Operand::Const(tokens) => inert_rhs(tokens, Vec::new(), true),
                 };
                 self.push_def(named, ty, rhs);
                 Value::Scalar(Operand::Var(named))
@@ -607,7 +1034,7 @@ impl Lowerer<'_> {
 
     fn lower_local(&mut self, local: &syn::Local) {
         let Some(init) = &local.init else {
-            self.declare(&local.pat, local);
+            self.declare(&local.pat);
             return;
         };
         if init.diverge.is_some() {
@@ -620,51 +1047,52 @@ impl Lowerer<'_> {
                     "Destructure with a plain `let` or compute the value with supported operations",
                 )
             });
-            let (tokens, uses) = self.rename(tokens);
+            let mut pat = local.pat.clone();
+            let (init_tokens, uses) = self.rename(init.expr.to_token_stream());
+            let (else_tokens, _) = self.rename(
+                init.diverge
+                    .as_ref()
+                    .map(|(_, e)| e.to_token_stream())
+                    .unwrap_or_default(),
+            );
+            let bound = self.rename_pattern(&mut pat);
             self.stmts.push(Stmt::Inert {
-                tokens,
+                tokens: quote!(let #pat = #init_tokens else #else_tokens;),
                 uses,
                 refusal,
             });
-            self.bind_pattern_names(&local.pat);
+            for (name, v) in bound {
+                self.bind(
+                    &name.to_string(),
+                    Binding::Value(Value::Scalar(Operand::Var(v))),
+                );
+            }
             return;
         }
         let value = self.lower_expr(&init.expr);
         self.bind_pattern(&local.pat, None, value);
     }
 
-    /// `let y;` or `let y: f64;`.
-    fn declare(&mut self, pat: &Pat, local: &syn::Local) {
-        let (ident, mutable) = match pat {
-            Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
-                (p.ident.clone(), p.mutability.is_some())
+    /// `let y;` or `let y: f64;`: bound by its first assignment.
+    fn declare(&mut self, pat: &Pat) {
+        match pat {
+            Pat::Type(t) => self.declare(&t.pat),
+            _ => {
+                for name in pattern_names(pat) {
+                    self.bind(&name, Binding::Uninit);
+                }
             }
-            Pat::Type(t) => return self.declare(&t.pat, local),
-            _ => (Ident::new("_", Span::call_site()), false),
-        };
-        if self.maybe_active.contains(&ident.to_string()) {
-            self.bind(&ident, Binding::Uninit { mutable });
-        } else {
-            let (tokens, uses) = self.rename(local.to_token_stream());
-            self.stmts.push(Stmt::Inert {
-                tokens,
-                uses,
-                refusal: None,
-            });
-            self.bind_pattern_names(&local.pat);
         }
     }
 
-    /// Binds every name of a pattern to a fresh variable spelled as the user wrote it (for
-    /// patterns copied as tokens).
-    fn bind_pattern_names(&mut self, pat: &Pat) {
-        for name in pattern_names(pat) {
-            let ident = Ident::new(&name, Span::call_site());
-            let v = self.user_var(&ident, true);
-            // The copied pattern binds the user's spelling; keep it.
-            self.vars[v].ident = pattern_ident(pat, &name).unwrap_or(ident.clone());
-            self.bind(&ident, Binding::Value(Value::Scalar(Operand::Var(v))));
-        }
+    /// Gives the names a copied pattern binds fresh versions, and returns them.
+    fn rename_pattern(&mut self, pat: &mut Pat) -> Vec<(Ident, VarId)> {
+        let mut renamer = PatRenamer {
+            lowerer: self,
+            bound: Vec::new(),
+        };
+        renamer.visit_pat_mut(pat);
+        renamer.bound
     }
 
     fn bind_pattern(&mut self, pat: &Pat, ty: Option<&syn::Type>, value: Value) {
@@ -673,8 +1101,9 @@ impl Lowerer<'_> {
             (Pat::Paren(p), _) => self.bind_pattern(&p.pat, ty, value),
             (Pat::Ident(p), _) if p.subpat.is_none() && p.by_ref.is_none() => {
                 let ty = ty.map(ToTokens::to_token_stream);
-                let value = self.name_value(&p.ident, p.mutability.is_some(), ty, value);
-                self.bind(&p.ident, Binding::Value(value));
+                let key = p.ident.to_string();
+                let value = self.name_value(&key, p.mutability.is_some(), ty, value);
+                self.bind(&key, Binding::Value(value));
             }
             (Pat::Wild(_), _) => {}
             (Pat::Tuple(t), Value::Tuple(items)) if t.elems.len() == items.len() => {
@@ -710,19 +1139,17 @@ impl Lowerer<'_> {
                 let mut pat = pat.clone();
                 let ty = ty.map(|t| quote!(: #t));
                 // Names bound by the pattern become new versions.
-                let mut renamer = PatRenamer {
-                    lowerer: self,
-                    bound: Vec::new(),
-                };
-                renamer.visit_pat_mut(&mut pat);
-                let bound = renamer.bound;
+                let bound = self.rename_pattern(&mut pat);
                 self.stmts.push(Stmt::Inert {
                     tokens: quote!(let #pat #ty = #rhs;),
                     uses,
                     refusal: Some(refusal),
                 });
                 for (name, v) in bound {
-                    self.bind(&name, Binding::Value(Value::Scalar(Operand::Var(v))));
+                    self.bind(
+                        &name.to_string(),
+                        Binding::Value(Value::Scalar(Operand::Var(v))),
+                    );
                 }
             }
         }
@@ -752,6 +1179,21 @@ impl Lowerer<'_> {
         form: Form,
         span: Span,
     ) -> Operand {
+        // A variable that copied code may change in place is read into a copy first, so the
+        // reverse sweep sees the value it had here.
+        let args = args
+            .into_iter()
+            .map(|a| match a {
+                Operand::Var(v) if self.vars[v].mutable => {
+                    let src = self.vars[v].ident.clone();
+                    let ident = self.namer.snapshot(&src);
+                    let copy = self.new_var(ident, false);
+                    self.push_def(copy, None, inert_rhs(quote!(#src), vec![v], false));
+                    Operand::Var(copy)
+                }
+                a => a,
+            })
+            .collect();
         let t = self.temp();
         self.push_def(
             t,
@@ -767,6 +1209,9 @@ impl Lowerer<'_> {
     }
 
     fn lower_expr(&mut self, e: &Expr) -> Value {
+        if is_control(e) {
+            return self.lower_control(e);
+        }
         if !self.mentions_active(e.to_token_stream()) {
             if let Some(Binding::Value(v)) =
                 path_ident(e).and_then(|id| self.lookup(&id.to_string()))
@@ -784,7 +1229,7 @@ impl Lowerer<'_> {
                 };
                 match self.lookup(&id.to_string()) {
                     Some(Binding::Value(v)) => v.clone(),
-                    Some(Binding::Uninit { .. }) => {
+                    Some(Binding::Uninit | Binding::Raw) => {
                         self.errors.spanned(
                             e,
                             format!("{}: `{id}` is used before it is assigned", self.mode),
@@ -903,17 +1348,670 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            Expr::Block(b) if b.label.is_none() => {
-                self.scopes.push(HashMap::new());
-                let v = self
-                    .lower_stmts(&b.block.stmts)
-                    .unwrap_or(Value::Scalar(Operand::Const(quote!(()))));
-                self.scopes.pop();
-                v
-            }
             _ => {
                 let refusal = self.refuse_expr(e);
                 Value::Scalar(self.inert(e, Some(refusal)))
+            }
+        }
+    }
+
+    /// Control flow, whatever it touches: every assignment inside must become SSA.
+    fn lower_control(&mut self, e: &Expr) -> Value {
+        let flow = match e {
+            Expr::If(i) => self.lower_if(i),
+            Expr::Match(m) => self.lower_match(&m.expr, &m.arms),
+            Expr::Block(b) => {
+                self.scopes.push(HashMap::new());
+                let f = self.lower_stmts(&b.block.stmts);
+                self.scopes.pop();
+                f
+            }
+            Expr::ForLoop(f) => self.lower_loop(Head::For(f), &f.body, f.label.as_ref()),
+            Expr::While(w) => self.lower_loop(Head::While(&w.cond), &w.body, w.label.as_ref()),
+            Expr::Loop(l) => self.lower_loop(Head::Loop, &l.body, l.label.as_ref()),
+            Expr::Break(b) => self.lower_break(b),
+            Expr::Continue(c) => self.lower_continue(c),
+            Expr::Return(r) => self.lower_return(r),
+            Expr::Assign(a) => {
+                if let Some(name) = self.local_target(&a.left) {
+                    let value = self.lower_expr(&a.right);
+                    self.assign(&name, value, &a.left);
+                }
+                Flow::default()
+            }
+            _ => unreachable!("is_control lists the kinds handled here"),
+        };
+        if flow.diverged {
+            self.diverged = true;
+        }
+        flow.value.unwrap_or_else(unit)
+    }
+
+    fn lower_if(&mut self, i: &syn::ExprIf) -> Flow {
+        if let Expr::Let(l) = &*i.cond {
+            // `if let PAT = e { A } else { B }` is a two-armed match.
+            let wild: Pat = syn::parse_quote!(_);
+            let arms = [
+                (&*l.pat, None, Arm::Block(&i.then_branch)),
+                (
+                    &wild,
+                    None,
+                    Arm::Else(i.else_branch.as_ref().map(|(_, e)| &**e)),
+                ),
+            ];
+            return self.lower_arms(&l.expr, &arms);
+        }
+        if contains_let(&i.cond) {
+            let refusal = self.refusal(
+                &i.cond,
+                "an `if let` chain",
+                "`let` inside `&&` conditions is not supported",
+                "Nest the conditions: `if let .. { if .. { .. } }`",
+            );
+            self.errors.push(refusal);
+            return Flow::default();
+        }
+        let c = self.lower_expr(&i.cond);
+        let cond = self.operand_of(c);
+        let then = |l: &mut Self| l.lower_block(&i.then_branch);
+        match &i.else_branch {
+            None => self.branch(cond, then, |_| Flow::default()),
+            Some((_, e)) => self.branch(cond, then, |l| match &**e {
+                Expr::If(nested) => l.lower_if(nested),
+                Expr::Block(b) => l.lower_block(&b.block),
+                other => Flow {
+                    value: Some(l.lower_expr(other)),
+                    diverged: false,
+                },
+            }),
+        }
+    }
+
+    fn lower_block(&mut self, b: &syn::Block) -> Flow {
+        self.scopes.push(HashMap::new());
+        let f = self.lower_stmts(&b.stmts);
+        self.scopes.pop();
+        f
+    }
+
+    fn lower_match(&mut self, scrutinee: &Expr, arms: &[syn::Arm]) -> Flow {
+        let arms: Vec<(&Pat, Option<&Expr>, Arm)> = arms
+            .iter()
+            .map(|a| match &a.pat {
+                // A guard is part of the pattern in syn: `Some(x) if x > 0`.
+                Pat::Guard(g) => (&*g.pat, Some(&*g.guard), Arm::Expr(&a.body)),
+                pat => (pat, None, Arm::Expr(&a.body)),
+            })
+            .collect();
+        self.lower_arms(scrutinee, &arms)
+    }
+
+    /// A chain of arms: each tests `matches!(*s, PAT if GUARD)`, binds the pattern's names by
+    /// re-matching, and runs its body; the last arm runs unconditionally (rustc has checked the
+    /// match is exhaustive on the original function).
+    fn lower_arms(&mut self, scrutinee: &Expr, arms: &[(&Pat, Option<&Expr>, Arm)]) -> Flow {
+        if self.mentions_active(scrutinee.to_token_stream()) {
+            let refusal = self.refusal(
+                scrutinee,
+                "a `match` on a differentiated value",
+                "patterns cannot carry derivatives",
+                "Match on integers, bools or enums, or compare floats with `if`",
+            );
+            self.errors.push(refusal);
+        }
+        let (tokens, uses) = self.rename(scrutinee.to_token_stream());
+        let pure = is_pure(scrutinee, &self.mutated);
+        let s = self.inert_tokens(quote!(&(#tokens)), uses, pure);
+        self.arm_chain(&s, arms)
+    }
+
+    fn arm_chain(&mut self, s: &Operand, arms: &[(&Pat, Option<&Expr>, Arm)]) -> Flow {
+        let Some(((pat, guard, body), rest)) = arms.split_first() else {
+            return Flow::default();
+        };
+        let s_tokens = emit_operand(&self.vars, s);
+        let body_flow = |l: &mut Self| {
+            l.scopes.push(HashMap::new());
+            for name in pattern_names(pat) {
+                // Each name the pattern binds, taken out of the scrutinee by matching again.
+                let id = pattern_ident(pat, &name)
+                    .unwrap_or_else(|| Ident::new(&name, Span::call_site()));
+                let mut uses = Vec::new();
+                if let Operand::Var(x) = s {
+                    uses.push(*x);
+                }
+                let v = l.named_var(&name, false);
+                l.push_def(
+                    v,
+                    None,
+                    inert_rhs(
+                        quote!(match *#s_tokens { #pat => #id, _ => ::core::unreachable!() }),
+                        uses,
+                        true,
+                    ),
+                );
+                l.bind(&name, Binding::Value(Value::Scalar(Operand::Var(v))));
+            }
+            let f = match body {
+                Arm::Expr(e) => Flow {
+                    value: Some(l.lower_expr(e)),
+                    diverged: std::mem::take(&mut l.diverged),
+                },
+                Arm::Block(b) => l.lower_block(b),
+                Arm::Else(None) => Flow::default(),
+                Arm::Else(Some(Expr::If(i))) => l.lower_if(i),
+                Arm::Else(Some(Expr::Block(b))) => l.lower_block(&b.block),
+                Arm::Else(Some(e)) => Flow {
+                    value: Some(l.lower_expr(e)),
+                    diverged: std::mem::take(&mut l.diverged),
+                },
+            };
+            l.scopes.pop();
+            f
+        };
+        if rest.is_empty() {
+            return body_flow(self);
+        }
+        let guard = guard.map(|g| {
+            self.scopes.push(
+                pattern_names(pat)
+                    .into_iter()
+                    .map(|n| (n, Binding::Raw))
+                    .collect(),
+            );
+            let (g, _) = self.rename(g.to_token_stream());
+            self.scopes.pop();
+            quote!(if #g)
+        });
+        let mut uses = self.guard_uses(guard.as_ref());
+        if let Operand::Var(x) = s {
+            uses.push(*x);
+        }
+        let cond = self.inert_tokens(
+            quote!(::core::matches!(*#s_tokens, #pat #guard)),
+            uses,
+            true,
+        );
+        self.branch(cond, body_flow, |l| l.arm_chain(s, rest))
+    }
+
+    fn guard_uses(&self, guard: Option<&TokenStream>) -> Vec<VarId> {
+        let Some(g) = guard else { return Vec::new() };
+        let names: HashSet<String> = collect_idents(g);
+        self.vars
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| names.contains(&v.ident.to_string()))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Lowers both branches of a two-way choice in regions of their own, and merges what they
+    /// assigned into φ variables.
+    fn branch(
+        &mut self,
+        cond: Operand,
+        then: impl FnOnce(&mut Self) -> Flow,
+        els: impl FnOnce(&mut Self) -> Flow,
+    ) -> Flow {
+        let before = self.scopes.clone();
+        let outer = std::mem::take(&mut self.stmts);
+        self.scopes.push(HashMap::new());
+        let t = then(self);
+        self.diverged = false;
+        self.scopes.pop();
+        let then_scopes = std::mem::replace(&mut self.scopes, before.clone());
+        let then_stmts = std::mem::take(&mut self.stmts);
+        self.scopes.push(HashMap::new());
+        let e = els(self);
+        self.diverged = false;
+        self.scopes.pop();
+        let else_scopes = std::mem::replace(&mut self.scopes, before);
+        let else_stmts = std::mem::replace(&mut self.stmts, outer);
+
+        let mut phis = Vec::new();
+        for level in 0..self.scopes.len() {
+            let mut keys: Vec<String> = self.scopes[level].keys().cloned().collect();
+            keys.sort();
+            for key in keys {
+                let b0 = &self.scopes[level][&key];
+                let (bt, be) = (&then_scopes[level][&key], &else_scopes[level][&key]);
+                if same(b0, bt) && same(b0, be) {
+                    continue;
+                }
+                let vt = binding_value(bt);
+                let ve = binding_value(be);
+                let merged = self.phi(&key, vt, ve, &mut phis);
+                self.scopes[level].insert(key, Binding::Value(merged));
+            }
+        }
+        let value = match (t.value, e.value) {
+            (None, None) => None,
+            (a, b) => Some(self.phi(
+                "_v",
+                a.unwrap_or_else(dummy),
+                b.unwrap_or_else(dummy),
+                &mut phis,
+            )),
+        };
+        self.stmts.push(Stmt::If(Box::new(If {
+            cond,
+            then: then_stmts,
+            els: else_stmts,
+            phis,
+        })));
+        Flow {
+            value,
+            diverged: t.diverged && e.diverged,
+        }
+    }
+
+    /// The value after a branch, leaf by leaf: the same operand on both sides stays; otherwise
+    /// a φ variable.
+    fn phi(&mut self, key: &str, a: Value, b: Value, phis: &mut Vec<Phi>) -> Value {
+        match (a, b) {
+            (Value::Tuple(x), Value::Tuple(y)) if x.len() == y.len() => Value::Tuple(
+                x.into_iter()
+                    .zip(y)
+                    .map(|(a, b)| self.phi(key, a, b, phis))
+                    .collect(),
+            ),
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => Value::Array(
+                x.into_iter()
+                    .zip(y)
+                    .map(|(a, b)| self.phi(key, a, b, phis))
+                    .collect(),
+            ),
+            (a @ (Value::Tuple(_) | Value::Array(_)), d) if is_dummy(&d) => {
+                let d = replicate_dummy(&a);
+                self.phi(key, a, d, phis)
+            }
+            (d, b @ (Value::Tuple(_) | Value::Array(_))) if is_dummy(&d) => {
+                let d = replicate_dummy(&b);
+                self.phi(key, d, b, phis)
+            }
+            (Value::Scalar(x), Value::Scalar(y)) => {
+                if same_operand(&x, &y) {
+                    return Value::Scalar(x);
+                }
+                let var = if key.starts_with('#') || key == "_v" {
+                    let base = self.base_idents.get(key).cloned();
+                    let ident = match base {
+                        Some(b) => self.namer.version(&b, 0),
+                        None => self.namer.temp(),
+                    };
+                    self.new_var(ident, false)
+                } else {
+                    self.named_var(key, true)
+                };
+                phis.push(Phi {
+                    var,
+                    then: x,
+                    els: y,
+                });
+                Value::Scalar(Operand::Var(var))
+            }
+            (a, _) => {
+                self.errors.at(
+                    Span::call_site(),
+                    format!(
+                        "{}: a variable holds values of different shapes on the two sides of a branch",
+                        self.mode
+                    ),
+                );
+                a
+            }
+        }
+    }
+
+    fn lower_break(&mut self, b: &syn::ExprBreak) -> Flow {
+        let Some(t) = self.target(b.label.as_ref(), b) else {
+            return Flow::default();
+        };
+        if let Some(e) = &b.expr {
+            let v = self.lower_expr(e);
+            if let Some((key, _)) = self.loops[t].value.clone() {
+                self.assign_key(&key, v);
+            }
+        }
+        for j in t..self.loops.len() {
+            self.set_flag(self.loops[j].brk.clone());
+        }
+        Flow {
+            value: None,
+            diverged: true,
+        }
+    }
+
+    fn lower_continue(&mut self, c: &syn::ExprContinue) -> Flow {
+        let Some(t) = self.target(c.label.as_ref(), c) else {
+            return Flow::default();
+        };
+        self.set_flag(self.loops[t].cont.clone());
+        for j in t + 1..self.loops.len() {
+            self.set_flag(self.loops[j].brk.clone());
+        }
+        Flow {
+            value: None,
+            diverged: true,
+        }
+    }
+
+    fn lower_return(&mut self, r: &syn::ExprReturn) -> Flow {
+        let v = match &r.expr {
+            Some(e) => self.lower_expr(e),
+            None => unit(),
+        };
+        if self.lookup(RET).is_some() {
+            self.assign_key(RET, v);
+            self.set_flag(Some((RETURNED.to_owned(), self.base_ident(RETURNED))));
+        }
+        for j in 0..self.loops.len() {
+            self.set_flag(self.loops[j].brk.clone());
+        }
+        Flow {
+            value: None,
+            diverged: true,
+        }
+    }
+
+    fn set_flag(&mut self, flag: Option<(String, Ident)>) {
+        if let Some((key, _)) = flag {
+            let v = self.constant_var(&key, quote!(true));
+            self.rebind(&key, v);
+        }
+    }
+
+    /// The loop a `break` or `continue` leaves: the innermost, or the one with the label.
+    fn target(&mut self, label: Option<&syn::Lifetime>, node: impl ToTokens) -> Option<usize> {
+        let found = match label {
+            None => self.loops.len().checked_sub(1),
+            Some(l) => {
+                let name = l.ident.to_string();
+                self.loops
+                    .iter()
+                    .rposition(|c| c.label.as_deref() == Some(&name))
+            }
+        };
+        if found.is_none() {
+            self.errors.spanned(
+                node,
+                format!("{}: this `break` or `continue` is not inside a loop of the function (labelled blocks are not supported)", self.mode),
+            );
+        }
+        found
+    }
+
+    fn new_flag(&mut self, name: &str) -> (String, Ident) {
+        let key = format!("#{name}{}", self.loop_count);
+        let ident = self.namer.fresh(name);
+        self.base_idents.insert(key.clone(), ident.clone());
+        (key, ident)
+    }
+
+    fn lower_loop(&mut self, head: Head, body: &syn::Block, label: Option<&syn::Label>) -> Flow {
+        self.loop_count += 1;
+        let label_name = label.map(|l| l.name.ident.to_string());
+        let ex = exits(body, label_name.as_deref());
+        // `loop` only ends by `break`, so it always has the flag.
+        let needs_brk = ex.brk || ex.through || matches!(head, Head::Loop);
+        let ctx = LoopCtx {
+            label: label_name,
+            brk: needs_brk.then(|| self.new_flag("brk")),
+            cont: ex.cont.then(|| self.new_flag("cont")),
+            value: ex.value.then(|| self.new_flag("broke_with")),
+        };
+        if let Some((key, _)) = &ctx.brk {
+            let v = self.constant_var(key, quote!(false));
+            self.bind(key, Binding::Value(v));
+        }
+        if let Some((key, _)) = &ctx.value {
+            self.bind(key, Binding::Value(dummy()));
+        }
+
+        // The iterator of a `for` loop, evaluated once before it.
+        let iter = if let Head::For(f) = &head {
+            let refusal = self.mentions_active(f.expr.to_token_stream()).then(|| {
+                self.refusal(
+                    &f.expr,
+                    "a loop over differentiated data",
+                    "iterating over arrays and slices of differentiated values is not supported yet",
+                    "Loop over indices (`for i in 0..n`) of values passed as separate parameters",
+                )
+            });
+            let (tokens, uses) = self.rename(f.expr.to_token_stream());
+            let pure = refusal.is_none() && is_pure(&f.expr, &self.mutated);
+            let t = self.temp();
+            self.push_def(
+                t,
+                None,
+                Rhs::Inert {
+                    tokens: quote!(::core::iter::IntoIterator::into_iter(#tokens)),
+                    uses,
+                    refusal,
+                    pure,
+                },
+            );
+            Some(t)
+        } else {
+            None
+        };
+
+        // Which variables the body changes: lower it once and throw the result away.
+        let carried = self.dry_run(|l| {
+            l.loops.push(ctx.clone());
+            l.lower_loop_body(&head, body, &ctx, iter);
+            l.loops.pop();
+        });
+
+        // Cells for them, read at the top of each iteration.
+        let mut cells = Vec::new();
+        let mut inits = Vec::new();
+        for (level, key) in &carried {
+            let init = match &self.scopes[*level][key] {
+                Binding::Value(v) => v.clone(),
+                _ => dummy(),
+            };
+            let entry = self.make_cells(key, &init, &mut cells);
+            self.scopes[*level].insert(key.clone(), Binding::Value(entry));
+            inits.push(init);
+        }
+
+        let outer = std::mem::take(&mut self.stmts);
+        self.loops.push(ctx.clone());
+        let (kind, cond_stmts) = self.lower_loop_body(&head, body, &ctx, iter);
+        self.loops.pop();
+        let body_stmts = std::mem::replace(&mut self.stmts, outer);
+
+        // What each iteration writes back, and the values after the loop.
+        let brk_key = ctx.brk.as_ref().map(|(key, _)| key.clone());
+        let mut exit = None;
+        let mut next = 0;
+        for ((level, key), init) in carried.iter().zip(&inits) {
+            let end = match &self.scopes[*level][key] {
+                Binding::Value(v) => v.clone(),
+                _ => dummy(),
+            };
+            if Some(key) == brk_key.as_ref()
+                && let Value::Scalar(op) = &end
+            {
+                exit = Some(op.clone());
+            }
+            let after = self.fill_exits(key, init, &end, &mut cells, &mut next);
+            self.scopes[*level].insert(key.clone(), Binding::Value(after));
+        }
+        let kind = match (kind, cond_stmts) {
+            (LoopKind::While { cond, .. }, Some(cond_stmts)) => {
+                LoopKind::While { cond_stmts, cond }
+            }
+            (kind, _) => kind,
+        };
+        self.stmts.push(Stmt::Loop(Box::new(Loop {
+            kind,
+            cells,
+            body: body_stmts,
+            exit,
+        })));
+        let value = ctx.value.as_ref().map(|(key, _)| self.current(key));
+        Flow {
+            value,
+            diverged: false,
+        }
+    }
+
+    /// Lowers a loop body (a region of its own); for `while`, the condition's statements come
+    /// back separately.
+    fn lower_loop_body(
+        &mut self,
+        head: &Head,
+        body: &syn::Block,
+        ctx: &LoopCtx,
+        iter: Option<VarId>,
+    ) -> (LoopKind, Option<Vec<Stmt>>) {
+        self.scopes.push(HashMap::new());
+        let mut cond_stmts = None;
+        let kind = match head {
+            Head::For(f) => {
+                let mut pat = (*f.pat).clone();
+                let bound = self.rename_pattern(&mut pat);
+                for (name, v) in &bound {
+                    self.bind(
+                        &name.to_string(),
+                        Binding::Value(Value::Scalar(Operand::Var(*v))),
+                    );
+                }
+                LoopKind::For {
+                    pat: pat.to_token_stream(),
+                    iter: iter.unwrap_or(usize::MAX),
+                    bound: bound.into_iter().map(|(_, v)| v).collect(),
+                }
+            }
+            Head::While(cond) => {
+                let outer = std::mem::take(&mut self.stmts);
+                let c = self.lower_expr(cond);
+                let cond = self.operand_of(c);
+                cond_stmts = Some(std::mem::replace(&mut self.stmts, outer));
+                LoopKind::While {
+                    cond_stmts: Vec::new(),
+                    cond,
+                }
+            }
+            Head::Loop => LoopKind::Loop,
+        };
+        if let Some((key, _)) = &ctx.cont {
+            let v = self.constant_var(key, quote!(false));
+            self.bind(key, Binding::Value(v));
+        }
+        let _ = self.lower_stmts(&body.stmts);
+        self.diverged = false;
+        self.scopes.pop();
+        (kind, cond_stmts)
+    }
+
+    /// Runs `f` as a trial and undoes everything it did; returns the keys of the enclosing
+    /// scopes whose binding it changed.
+    fn dry_run(&mut self, f: impl FnOnce(&mut Self)) -> Vec<(usize, String)> {
+        let vars = self.vars.len();
+        let namer = self.namer.clone();
+        let versions = self.versions.clone();
+        let scopes = self.scopes.clone();
+        let stmts = std::mem::take(&mut self.stmts);
+        let errors = std::mem::take(&mut self.errors);
+        let base_idents = self.base_idents.clone();
+        let loop_count = self.loop_count;
+        f(self);
+        let mut changed = Vec::new();
+        for (level, scope) in scopes.iter().enumerate() {
+            let mut keys: Vec<&String> = scope.keys().collect();
+            keys.sort();
+            for key in keys {
+                if !same(&scope[key], &self.scopes[level][key]) {
+                    changed.push((level, key.clone()));
+                }
+            }
+        }
+        self.vars.truncate(vars);
+        self.namer = namer;
+        self.versions = versions;
+        self.scopes = scopes;
+        self.stmts = stmts;
+        self.errors = errors;
+        self.base_idents = base_idents;
+        self.loop_count = loop_count;
+        self.diverged = false;
+        changed
+    }
+
+    /// Cells for the leaves of a carried value; returns the value read at the top of an
+    /// iteration.
+    fn make_cells(&mut self, key: &str, init: &Value, cells: &mut Vec<Cell>) -> Value {
+        match init {
+            Value::Scalar(op) => {
+                let base = crate::names::plain(&self.base_ident(key));
+                let cell_ident = self.namer.fresh(&format!("{base}_c"));
+                let cell = self.new_var(cell_ident, true);
+                let entry = self.named_var(key, true);
+                cells.push(Cell {
+                    cell,
+                    init: op.clone(),
+                    entry,
+                    exit: Operand::Const(quote!(())),
+                    after: usize::MAX,
+                });
+                Value::Scalar(Operand::Var(entry))
+            }
+            Value::Tuple(items) => Value::Tuple(
+                items
+                    .iter()
+                    .map(|i| self.make_cells(key, i, cells))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|i| self.make_cells(key, i, cells))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Records what each cell of a carried value gets at the end of an iteration, and makes the
+    /// variables reading the cells after the loop; returns the value after the loop.
+    fn fill_exits(
+        &mut self,
+        key: &str,
+        shape: &Value,
+        end: &Value,
+        cells: &mut [Cell],
+        next: &mut usize,
+    ) -> Value {
+        match shape {
+            Value::Scalar(_) => {
+                let exit = match end {
+                    Value::Scalar(op) => op.clone(),
+                    _ => Operand::Const(quote!(::core::default::Default::default())),
+                };
+                let after = self.named_var(key, true);
+                cells[*next].exit = exit;
+                cells[*next].after = after;
+                *next += 1;
+                Value::Scalar(Operand::Var(after))
+            }
+            Value::Tuple(items) | Value::Array(items) => {
+                let ends: Vec<Value> = match end {
+                    Value::Tuple(e) | Value::Array(e) if e.len() == items.len() => e.clone(),
+                    _ => vec![dummy(); items.len()],
+                };
+                let out: Vec<Value> = items
+                    .iter()
+                    .zip(&ends)
+                    .map(|(s, e)| self.fill_exits(key, s, e, cells, next))
+                    .collect();
+                if matches!(shape, Value::Tuple(_)) {
+                    Value::Tuple(out)
+                } else {
+                    Value::Array(out)
+                }
             }
         }
     }
@@ -1198,9 +2296,122 @@ struct PatRenamer<'l, 'a> {
 
 impl VisitMut for PatRenamer<'_, '_> {
     fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
-        let v = self.lowerer.user_var(&p.ident, p.mutability.is_some());
+        let v = self
+            .lowerer
+            .named_var(&p.ident.to_string(), p.mutability.is_some());
         self.bound.push((p.ident.clone(), v));
         p.ident = self.lowerer.vars[v].ident.clone();
         syn::visit_mut::visit_pat_ident_mut(self, p);
+    }
+}
+
+/// The head of a loop being lowered.
+enum Head<'a> {
+    For(&'a syn::ExprForLoop),
+    While(&'a Expr),
+    Loop,
+}
+
+/// The body of a `match` arm, or a branch of an `if let`.
+enum Arm<'a> {
+    Expr(&'a Expr),
+    Block(&'a syn::Block),
+    Else(Option<&'a Expr>),
+}
+
+/// Expressions lowered as control flow whatever they touch.
+fn is_control(e: &Expr) -> bool {
+    match e {
+        Expr::Block(b) => b.label.is_none(),
+        Expr::If(_)
+        | Expr::Match(_)
+        | Expr::ForLoop(_)
+        | Expr::While(_)
+        | Expr::Loop(_)
+        | Expr::Break(_)
+        | Expr::Continue(_)
+        | Expr::Return(_)
+        | Expr::Assign(_) => true,
+        _ => false,
+    }
+}
+
+fn contains_let(e: &Expr) -> bool {
+    match e {
+        Expr::Let(_) => true,
+        Expr::Binary(b) => contains_let(&b.left) || contains_let(&b.right),
+        Expr::Paren(p) => contains_let(&p.expr),
+        _ => false,
+    }
+}
+
+fn inert_rhs(tokens: TokenStream, uses: Vec<VarId>, pure: bool) -> Rhs {
+    Rhs::Inert {
+        tokens,
+        uses,
+        refusal: None,
+        pure,
+    }
+}
+
+fn emit_operand(vars: &[Var], op: &Operand) -> TokenStream {
+    match op {
+        Operand::Var(v) => vars[*v].ident.to_token_stream(),
+        Operand::Const(t) => t.clone(),
+    }
+}
+
+fn collect_idents(tokens: &TokenStream) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for t in tokens.clone() {
+        match t {
+            TokenTree::Ident(i) => {
+                out.insert(i.to_string());
+            }
+            TokenTree::Group(g) => out.extend(collect_idents(&g.stream())),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn same_operand(a: &Operand, b: &Operand) -> bool {
+    match (a, b) {
+        (Operand::Var(x), Operand::Var(y)) => x == y,
+        (Operand::Const(x), Operand::Const(y)) => x.to_string() == y.to_string(),
+        _ => false,
+    }
+}
+
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Scalar(x), Value::Scalar(y)) => same_operand(x, y),
+        (Value::Tuple(x), Value::Tuple(y)) | (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b))
+        }
+        _ => false,
+    }
+}
+
+fn same(a: &Binding, b: &Binding) -> bool {
+    match (a, b) {
+        (Binding::Value(x), Binding::Value(y)) => same_value(x, y),
+        (Binding::Uninit, Binding::Uninit) | (Binding::Raw, Binding::Raw) => true,
+        _ => false,
+    }
+}
+
+fn binding_value(b: &Binding) -> Value {
+    match b {
+        Binding::Value(v) => v.clone(),
+        _ => dummy(),
+    }
+}
+
+fn replicate_dummy(shape: &Value) -> Value {
+    match shape {
+        Value::Scalar(_) => dummy(),
+        Value::Tuple(items) => Value::Tuple(items.iter().map(replicate_dummy).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(replicate_dummy).collect()),
     }
 }

@@ -155,6 +155,11 @@ pub fn method(name: &str) -> Option<&'static Rule> {
     METHODS.iter().find(|r| r.name == name)
 }
 
+/// Whether `name` is a float method with a rule (or lowered into ones that have).
+pub fn is_float_method(name: &str) -> bool {
+    name == SIN_COS || method(name).is_some()
+}
+
 /// Methods that never carry a derivative, whatever their receiver: their result is constant.
 pub fn is_inactive_method(name: &str) -> bool {
     matches!(

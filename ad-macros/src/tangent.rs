@@ -1,7 +1,8 @@
 //! The tangent (forward-mode) transform.
 //!
 //! Each active definition is followed by the definition of its tangent, the sum over active
-//! arguments of partial times argument tangent.
+//! arguments of partial times argument tangent. Control flow keeps its shape: a φ carries its
+//! tangent out of the `if` beside its value, a loop cell has a tangent cell.
 //!
 //! Input:  `let y = x * x.sin();`
 //! Output: `let _t0 = x.sin(); let d_t0 = sin_partial(x, _t0) * dx;`
@@ -12,7 +13,7 @@ use quote::{ToTokens, quote};
 use syn::Type;
 
 use crate::emit::{self, Factor};
-use crate::ir::{Func, Operand, Rhs, Stmt, Value};
+use crate::ir::{Func, If, Loop, LoopKind, Operand, Rhs, Stmt, Value};
 
 /// The parts of a generated function that differ between the transforms.
 pub struct Generated {
@@ -24,82 +25,217 @@ pub struct Generated {
     pub body: TokenStream,
 }
 
+struct Tangent<'f> {
+    func: &'f mut Func,
+    /// The tangent of each active variable.
+    d: Vec<Option<Ident>>,
+}
+
 /// Builds `f_tangent` from the analysed IR.
 pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
-    let tangents: Vec<Option<Ident>> = (0..func.vars.len())
+    let d: Vec<Option<Ident>> = (0..func.vars.len())
         .map(|v| {
             let is_active_param = func.params.iter().any(|p| p.active && p.var == Some(v));
             (func.vars[v].active() || is_active_param)
                 .then(|| func.namer.tangent(&func.vars[v].ident.clone()))
         })
         .collect();
-    let d = |op: &Operand| {
-        Func::var_of(op)
-            .and_then(|v| tangents[v].clone())
-            .map(|i| i.to_token_stream())
-    };
+    let mut t = Tangent { func, d };
 
     let mut params = Vec::new();
-    for p in &func.params {
+    for p in &t.func.params {
         let (ident, ty) = (&p.ident, &p.ty);
-        let mutability = p.var.filter(|&v| func.vars[v].mutable).map(|_| quote!(mut));
+        let mutability = p
+            .var
+            .filter(|&v| t.func.vars[v].mutable)
+            .map(|_| quote!(mut));
         params.push(quote!(#mutability #ident: #ty));
         if p.active {
-            let dp = tangents[p.var.expect("parameters have variables")]
+            let dp = t.d[p.var.expect("parameters have variables")]
                 .as_ref()
                 .expect("active parameters have tangents");
             params.push(quote!(#dp: #ty));
         }
     }
 
-    let mut body = TokenStream::new();
-    for stmt in &func.stmts {
-        body.extend(emit::primal_stmt(func, stmt));
-        let Stmt::Def { var, rhs, .. } = stmt else {
-            continue;
-        };
-        let Some(dv) = &tangents[*var] else { continue };
-        let ident = &func.vars[*var].ident;
-        let tangent = match rhs {
-            Rhs::Prim { rule, args, .. } => {
-                let active: Vec<usize> = (0..args.len())
-                    .filter(|&i| {
-                        rule.partials[i] != crate::rules::Partial::Zero && func.is_active(&args[i])
-                    })
-                    .collect();
-                let arg_tokens: Vec<_> = args.iter().map(|a| emit::operand(func, a)).collect();
-                let partials = emit::needs_runtime(rule, active.iter().copied()).then(|| {
-                    let p = func.namer.partials(ident);
-                    let call = emit::partials_call(rule, &arg_tokens, ident)
-                        .expect("runtime partials have a rule");
-                    body.extend(quote!(let #p = #call;));
-                    p
-                });
-                sum(active.iter().map(|&i| {
-                    let f = emit::factor(rule, i, &arg_tokens, partials.as_ref());
-                    (f, d(&args[i]).expect("active arguments have tangents"))
-                }))
-            }
-            Rhs::Copy(op) => d(op).expect("a varied copy has a varied source"),
-            Rhs::Cast { value, ty } => {
-                let dv = d(value).expect("a varied cast has a varied source");
-                quote!(#dv as #ty)
-            }
-            Rhs::Inert { .. } => unreachable!("inert definitions are never active"),
-        };
-        body.extend(quote!(let #dv = #tangent;));
-    }
+    let stmts = std::mem::take(&mut t.func.stmts);
+    let mut body = t.stmts(&stmts);
+    t.func.stmts = stmts;
 
-    let (ret, tail) = match (&func.output, out_ty) {
+    let (ret, tail) = match (&t.func.output, out_ty) {
         (Some(out), Some(ty)) => {
-            let primal = emit::value(func, out);
-            let tangent = output_tangent(func, out, Some(ty), &tangents);
+            let primal = emit::value(t.func, out);
+            let tangent = t.output_tangent(out, Some(ty));
             (quote!((#ty, #ty)), quote!((#primal, #tangent)))
         }
         _ => (quote!(()), quote!(())),
     };
     body.extend(tail);
     Generated { params, ret, body }
+}
+
+impl Tangent<'_> {
+    fn d_of(&self, op: &Operand) -> TokenStream {
+        emit::companion_or_zero(self.func, op, &self.d)
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt]) -> TokenStream {
+        let mut out = TokenStream::new();
+        for stmt in stmts {
+            match stmt {
+                Stmt::Def { var, ty, rhs } => {
+                    out.extend(emit::def(self.func, *var, ty.as_ref(), rhs));
+                    out.extend(self.tangent_def(*var, rhs));
+                }
+                Stmt::Inert { tokens, .. } => out.extend(tokens.clone()),
+                Stmt::If(i) => out.extend(self.branch(i)),
+                Stmt::Loop(l) => out.extend(self.looped(l)),
+            }
+        }
+        out
+    }
+
+    fn tangent_def(&mut self, var: usize, rhs: &Rhs) -> TokenStream {
+        let Some(dv) = self.d[var].clone() else {
+            return TokenStream::new();
+        };
+        let ident = self.func.vars[var].ident.clone();
+        let mut out = TokenStream::new();
+        let tangent = match rhs {
+            Rhs::Prim { rule, args, .. } => {
+                let active: Vec<usize> = (0..args.len())
+                    .filter(|&i| {
+                        rule.partials[i] != crate::rules::Partial::Zero
+                            && self.func.is_active(&args[i])
+                    })
+                    .collect();
+                let arg_tokens: Vec<_> = args.iter().map(|a| emit::operand(self.func, a)).collect();
+                let partials = emit::needs_runtime(rule, active.iter().copied()).then(|| {
+                    let p = self.func.namer.partials(&ident);
+                    let call = emit::partials_call(rule, &arg_tokens, &ident)
+                        .expect("runtime partials have a rule");
+                    out.extend(quote!(let #p = #call;));
+                    p
+                });
+                sum(active.iter().map(|&i| {
+                    let f = emit::factor(rule, i, &arg_tokens, partials.as_ref());
+                    (f, self.d_of(&args[i]))
+                }))
+            }
+            Rhs::Copy(op) => self.d_of(op),
+            Rhs::Cast { value, ty } => {
+                let dv = self.d_of(value);
+                quote!(#dv as #ty)
+            }
+            Rhs::Inert { .. } => unreachable!("inert definitions are never active"),
+        };
+        out.extend(quote!(let #dv = #tangent;));
+        out
+    }
+
+    /// `let (y, dy) = if c { ..; (a, da) } else { ..; (b, db) };`
+    fn branch(&mut self, i: &If) -> TokenStream {
+        let cond = emit::operand(self.func, &i.cond);
+        let then = self.stmts(&i.then);
+        let els = self.stmts(&i.els);
+        if i.phis.is_empty() {
+            return quote!(if #cond { #then } else { #els });
+        }
+        let mut names = Vec::new();
+        let mut then_vals = Vec::new();
+        let mut else_vals = Vec::new();
+        for phi in &i.phis {
+            let v = &self.func.vars[phi.var];
+            let mutability = v.mutable.then(|| quote!(mut));
+            let ident = &v.ident;
+            names.push(quote!(#mutability #ident));
+            then_vals.push(emit::operand(self.func, &phi.then));
+            else_vals.push(emit::operand(self.func, &phi.els));
+            if let Some(dv) = &self.d[phi.var] {
+                names.push(dv.to_token_stream());
+                then_vals.push(self.d_of(&phi.then));
+                else_vals.push(self.d_of(&phi.els));
+            }
+        }
+        quote! {
+            let (#(#names,)*) = if #cond { #then (#(#then_vals,)*) } else { #els (#(#else_vals,)*) };
+        }
+    }
+
+    /// The loop with a tangent cell beside each active cell.
+    fn looped(&mut self, l: &Loop) -> TokenStream {
+        let mut before = TokenStream::new();
+        let mut entry = TokenStream::new();
+        let mut write_back = TokenStream::new();
+        let mut after = TokenStream::new();
+        for c in &l.cells {
+            let cell = self.func.vars[c.cell].ident.clone();
+            let (init, exit) = (
+                emit::operand(self.func, &c.init),
+                emit::operand(self.func, &c.exit),
+            );
+            let (e, a) = (
+                self.func.vars[c.entry].ident.clone(),
+                self.func.vars[c.after].ident.clone(),
+            );
+            before.extend(quote!(let mut #cell = #init;));
+            entry.extend(quote!(let #e = #cell;));
+            write_back.extend(quote!(#cell = #exit;));
+            after.extend(quote!(let #a = #cell;));
+            if self.func.vars[c.cell].active() {
+                let dcell = self.func.namer.tangent(&cell);
+                let dinit = self.d_of(&c.init);
+                let dexit = self.d_of(&c.exit);
+                before.extend(quote!(let mut #dcell = #dinit;));
+                if let Some(de) = &self.d[c.entry] {
+                    entry.extend(quote!(let #de = #dcell;));
+                }
+                write_back.extend(quote!(#dcell = #dexit;));
+                if let Some(da) = &self.d[c.after] {
+                    after.extend(quote!(let #da = #dcell;));
+                }
+            }
+        }
+        let body = self.stmts(&l.body);
+        let exit = l.exit.as_ref().map(|e| {
+            let e = emit::operand(self.func, e);
+            quote!(if #e { break; })
+        });
+        let looped = match &l.kind {
+            LoopKind::For { pat, iter, .. } => {
+                let it = &self.func.vars[*iter].ident;
+                quote!(for #pat in #it { #entry #body #write_back #exit })
+            }
+            LoopKind::While { cond_stmts, cond } => {
+                let cs = self.stmts(cond_stmts);
+                let cond = emit::operand(self.func, cond);
+                quote!(loop { #entry #cs if !(#cond) { break; } #body #write_back #exit })
+            }
+            LoopKind::Loop => quote!(loop { #entry #body #write_back #exit }),
+        };
+        quote!(#before #looped #after)
+    }
+
+    fn output_tangent(&self, out: &Value, ty: Option<&Type>) -> TokenStream {
+        match out {
+            Value::Scalar(op) => match Func::var_of(op).and_then(|v| self.d[v].as_ref()) {
+                Some(d) if self.func.is_active(op) => d.to_token_stream(),
+                _ => emit::zero_of(ty, &emit::operand(self.func, op)),
+            },
+            Value::Tuple(items) => {
+                let items = items.iter().enumerate().map(|(i, item)| {
+                    self.output_tangent(item, emit::component_type(ty, crate::ir::Step::Field(i)))
+                });
+                quote!((#(#items,)*))
+            }
+            Value::Array(items) => {
+                let items = items.iter().enumerate().map(|(i, item)| {
+                    self.output_tangent(item, emit::component_type(ty, crate::ir::Step::Index(i)))
+                });
+                quote!([#(#items),*])
+            }
+        }
+    }
 }
 
 /// `a + b - c`: a sum of factor-times-tangent terms.
@@ -116,40 +252,4 @@ fn sum(terms: impl Iterator<Item = (Factor, TokenStream)>) -> TokenStream {
         }
     }
     out
-}
-
-fn output_tangent(
-    func: &Func,
-    out: &Value,
-    ty: Option<&Type>,
-    tangents: &[Option<Ident>],
-) -> TokenStream {
-    match out {
-        Value::Scalar(op) => match Func::var_of(op).and_then(|v| tangents[v].as_ref()) {
-            Some(d) if func.is_active(op) => d.to_token_stream(),
-            _ => emit::zero_of(ty, &emit::operand(func, op)),
-        },
-        Value::Tuple(items) => {
-            let items = items.iter().enumerate().map(|(i, item)| {
-                output_tangent(
-                    func,
-                    item,
-                    emit::component_type(ty, crate::ir::Step::Field(i)),
-                    tangents,
-                )
-            });
-            quote!((#(#items,)*))
-        }
-        Value::Array(items) => {
-            let items = items.iter().enumerate().map(|(i, item)| {
-                output_tangent(
-                    func,
-                    item,
-                    emit::component_type(ty, crate::ir::Step::Index(i)),
-                    tangents,
-                )
-            });
-            quote!([#(#items),*])
-        }
-    }
 }

@@ -106,3 +106,100 @@ pub fn one<T: Float>() -> T {
 pub fn cast_like<S: Float, D: Float>(_like: &S, d: D) -> S {
     S::from(d).unwrap_or_else(S::nan)
 }
+
+/// Adds a contribution into an adjoint: `*adjoint = *adjoint + contribution`.
+///
+/// Generated code uses it for adjoints declared as [`zero`] before the value that fixes their
+/// type is in scope: a function call lets rustc infer the type, where `a = a + c` would not.
+///
+/// ```
+/// let mut a = ad_runtime::zero();
+/// ad_runtime::accumulate(&mut a, 1.5_f64);
+/// assert_eq!(a, 1.5);
+/// ```
+#[inline(always)]
+pub fn accumulate<T: Float>(adjoint: &mut T, contribution: T) {
+    *adjoint = *adjoint + contribution;
+}
+
+/// The `k`-th item (from 0) of a copy of an iterator: how the reverse sweep of a `for` loop
+/// recovers the loop variable of iteration `k` without storing it. For ranges, slice iterators
+/// and their adaptors this is constant time.
+///
+/// ```
+/// assert_eq!(ad_runtime::nth(&(3..10).step_by(2), 2), 7);
+/// ```
+#[inline(always)]
+pub fn nth<I: Iterator + Clone>(iter: &I, k: usize) -> I::Item {
+    match iter.clone().nth(k) {
+        Some(item) => item,
+        None => unreachable!("the reverse sweep replays only iterations that ran"),
+    }
+}
+
+/// The value stack of the reverse sweep: what a loop overwrites and the reverse sweep still
+/// needs is pushed in the forward sweep and popped, last in first out, in the reverse sweep.
+///
+/// Generated code makes one stack per stored value, as a local of the generated function, so
+/// generated functions stay reentrant and thread-safe. A stack that is never pushed to never
+/// allocates.
+///
+/// ```
+/// let mut s = ad_runtime::Stack::new();
+/// s.reserve(2);
+/// s.push(1.0_f64);
+/// s.push(2.0);
+/// assert_eq!((s.pop(), s.pop()), (2.0, 1.0));
+/// assert!(s.is_empty());
+/// ```
+#[derive(Debug, Default)]
+pub struct Stack<T> {
+    items: Vec<T>,
+}
+
+impl<T> Stack<T> {
+    /// An empty stack; allocates nothing.
+    #[inline]
+    pub const fn new() -> Self {
+        Stack { items: Vec::new() }
+    }
+
+    /// Reserves room for `n` more values at once, so that a loop whose trip count is known at
+    /// entry allocates once.
+    #[inline]
+    pub fn reserve(&mut self, n: usize) {
+        self.items.reserve(n);
+    }
+
+    /// Stores a value.
+    #[inline]
+    pub fn push(&mut self, value: T) {
+        self.items.push(value);
+    }
+
+    /// Takes back the last value stored.
+    ///
+    /// # Panics
+    ///
+    /// If the stack is empty: generated code pops exactly what it pushed, so this would be a bug
+    /// in the macro, never a consequence of the user's input.
+    #[inline]
+    pub fn pop(&mut self) -> T {
+        match self.items.pop() {
+            Some(v) => v,
+            None => panic!("ad_runtime::Stack popped more than was pushed: a bug in ad-macros"),
+        }
+    }
+
+    /// How many values are stored.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether nothing is stored.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}

@@ -1,7 +1,7 @@
 fn g_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
-    let mut s = x * y;
+    let s = x * y;
     let _t1 = s.exp();
-    let mut s_1 = s * _t1;
+    let s_1 = s * _t1;
     let _t4 = s_1 / y;
     let s_2 = _t4 + 2.0;
     let _t7 = s_2.powi(3);
@@ -23,9 +23,9 @@ fn g_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
 
 fn g_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
     let seed: f64 = ::ad_runtime::one::<f64>();
-    let mut s = x * y;
+    let s = x * y;
     let _t1 = s.exp();
-    let mut s_1 = s * _t1;
+    let s_1 = s * _t1;
     let _t4 = s_1 / y;
     let s_2 = _t4 + 2.0;
     let _t7 = s_2.powi(3);

@@ -2,7 +2,10 @@ use ad_runtime::derive_grad;
 
 #[derive_grad]
 fn f(x: f64) -> f64 {
-    if x > 0.0 { x } else { -x }
+    match x {
+        v if v > 0.0 => v,
+        _ => -x,
+    }
 }
 
 fn main() {}
