@@ -94,7 +94,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
         &floats,
         namer,
         name,
-        out_ty.is_some(),
+        out_ty.as_ref(),
         &mut errors,
     );
     activity::analyse(&mut func, &mut errors);

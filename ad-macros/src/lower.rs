@@ -95,9 +95,10 @@ pub fn lower(
     floats: &FloatTypes,
     namer: Namer,
     mode: &str,
-    has_output: bool,
+    out_ty: Option<&syn::Type>,
     errors: &mut Errors,
 ) -> Func {
+    let has_output = out_ty.is_some();
     let active_names = params
         .iter()
         .filter(|p| p.active)
@@ -150,7 +151,7 @@ pub fn lower(
         let returned = l.namer.fresh("returned");
         l.base_idents.insert(RET.to_owned(), ret);
         l.base_idents.insert(RETURNED.to_owned(), returned);
-        l.scopes[0].insert(RET.to_owned(), Binding::Value(dummy()));
+        l.scopes[0].insert(RET.to_owned(), Binding::Value(dummy_shaped(out_ty)));
         let flag = l.constant_var(RETURNED, quote!(false));
         l.scopes[0].insert(RETURNED.to_owned(), Binding::Value(flag));
     }
@@ -200,6 +201,34 @@ pub fn lower(
 /// that returned early): its type's default, inferred from the other path.
 fn dummy() -> Value {
     Value::Scalar(Operand::Const(quote!(::core::default::Default::default())))
+}
+
+/// A dummy with the shape of a type: a tuple or array type gives a tuple or array of dummies.
+fn dummy_shaped(ty: Option<&syn::Type>) -> Value {
+    match ty {
+        Some(syn::Type::Tuple(t)) => {
+            Value::Tuple(t.elems.iter().map(|e| dummy_shaped(Some(e))).collect())
+        }
+        Some(syn::Type::Array(a)) => match &a.len {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            }) => {
+                let n = n.base10_parse::<usize>().unwrap_or(0);
+                Value::Array((0..n).map(|_| dummy_shaped(Some(&a.elem))).collect())
+            }
+            _ => dummy(),
+        },
+        Some(syn::Type::Paren(p)) => dummy_shaped(Some(&p.elem)),
+        _ => dummy(),
+    }
+}
+
+fn value_uses(v: &Value) -> Vec<VarId> {
+    v.leaves()
+        .iter()
+        .filter_map(|(_, op)| Func::var_of(op))
+        .collect()
 }
 
 fn is_dummy(v: &Value) -> bool {
@@ -870,46 +899,33 @@ impl Lowerer<'_> {
     }
 
     fn lower_expr_stmt(&mut self, e: &Expr, stmt: &SynStmt) {
-        match e {
-            Expr::Assign(a) => {
-                if let Some(name) = self.local_target(&a.left) {
-                    let value = self.lower_expr(&a.right);
-                    self.assign(&name, value, &a.left);
-                    return;
-                }
-            }
-            Expr::Binary(b) if is_compound(&b.op) => {
-                if let Some(name) = self.local_target(&b.left) {
-                    let value = self.lower_compound(b);
-                    self.assign(&name, value, &b.left);
-                    return;
-                }
-            }
-            Expr::Macro(_) => {
-                let (tokens, uses) = self.rename(stmt.to_token_stream());
-                self.stmts.push(Stmt::Inert {
-                    tokens,
-                    uses,
-                    refusal: None,
-                });
-                return;
-            }
-            _ if is_control(e) => {
-                let _ = self.lower_expr(e);
-                return;
-            }
-            _ => {}
+        if let Expr::Macro(_) = e {
+            let (tokens, uses) = self.rename(stmt.to_token_stream());
+            self.stmts.push(Stmt::Inert {
+                tokens,
+                uses,
+                refusal: None,
+            });
+            return;
         }
-        let tokens = stmt.to_token_stream();
+        if is_control(e) {
+            let _ = self.lower_expr(e);
+            return;
+        }
+        let _ = stmt;
+        self.inert_stmt(e);
+    }
+
+    /// A statement copied as tokens; refused if it touches a differentiated value.
+    fn inert_stmt(&mut self, e: &Expr) {
+        let tokens = e.to_token_stream();
         let refusal = if self.mentions_active(tokens.clone()) {
             Some(self.refuse_expr(e))
         } else {
             None
         };
         let (mut tokens, uses) = self.rename(tokens);
-        if matches!(stmt, SynStmt::Expr(_, None)) && needs_semicolon(e) {
-            tokens.extend(quote!(;));
-        }
+        tokens.extend(quote!(;));
         self.stmts.push(Stmt::Inert {
             tokens,
             uses,
@@ -1376,6 +1392,17 @@ impl Lowerer<'_> {
                 if let Some(name) = self.local_target(&a.left) {
                     let value = self.lower_expr(&a.right);
                     self.assign(&name, value, &a.left);
+                } else {
+                    self.inert_stmt(e);
+                }
+                Flow::default()
+            }
+            Expr::Binary(b) => {
+                if let Some(name) = self.local_target(&b.left) {
+                    let value = self.lower_compound(b);
+                    self.assign(&name, value, &b.left);
+                } else {
+                    self.inert_stmt(e);
                 }
                 Flow::default()
             }
@@ -1450,19 +1477,35 @@ impl Lowerer<'_> {
     /// re-matching, and runs its body; the last arm runs unconditionally (rustc has checked the
     /// match is exhaustive on the original function).
     fn lower_arms(&mut self, scrutinee: &Expr, arms: &[(&Pat, Option<&Expr>, Arm)]) -> Flow {
-        if self.mentions_active(scrutinee.to_token_stream()) {
-            let refusal = self.refusal(
+        // A comparison or an integer is fine; a float that carries a derivative is refused (by
+        // activity analysis, once it is known to be varied).
+        let value = self.lower_expr(scrutinee);
+        let (tokens, uses) = (self.value_tokens(&value), value_uses(&value));
+        let float_uses: Vec<VarId> = uses
+            .iter()
+            .copied()
+            .filter(|&v| !self.is_inert_def(v))
+            .collect();
+        let refusal = (!float_uses.is_empty()).then(|| {
+            self.refusal(
                 scrutinee,
                 "a `match` on a differentiated value",
                 "patterns cannot carry derivatives",
                 "Match on integers, bools or enums, or compare floats with `if`",
-            );
-            self.errors.push(refusal);
-        }
-        let (tokens, uses) = self.rename(scrutinee.to_token_stream());
-        let pure = is_pure(scrutinee, &self.mutated);
-        let s = self.inert_tokens(quote!(&(#tokens)), uses, pure);
-        self.arm_chain(&s, arms)
+            )
+        });
+        let t = self.temp();
+        self.push_def(
+            t,
+            None,
+            Rhs::Inert {
+                tokens: quote!(&(#tokens)),
+                uses: if refusal.is_some() { float_uses } else { uses },
+                refusal,
+                pure: true,
+            },
+        );
+        self.arm_chain(&Operand::Var(t), arms)
     }
 
     fn arm_chain(&mut self, s: &Operand, arms: &[(&Pat, Option<&Expr>, Arm)]) -> Flow {
@@ -1533,6 +1576,20 @@ impl Lowerer<'_> {
             true,
         );
         self.branch(cond, body_flow, |l| l.arm_chain(s, rest))
+    }
+
+    /// Whether a variable is defined by an inert expression (a comparison, an integer): such a
+    /// value never carries a derivative.
+    fn is_inert_def(&self, v: VarId) -> bool {
+        fn find(stmts: &[Stmt], v: VarId) -> Option<bool> {
+            stmts.iter().rev().find_map(|s| match s {
+                Stmt::Def { var, rhs, .. } if *var == v => Some(matches!(rhs, Rhs::Inert { .. })),
+                Stmt::If(i) => find(&i.then, v).or_else(|| find(&i.els, v)),
+                Stmt::Loop(l) => find(&l.body, v),
+                _ => None,
+            })
+        }
+        find(&self.stmts, v).unwrap_or(false)
     }
 
     fn guard_uses(&self, guard: Option<&TokenStream>) -> Vec<VarId> {
@@ -2248,19 +2305,6 @@ fn is_literal_or_path(e: &Expr) -> bool {
     }
 }
 
-fn needs_semicolon(e: &Expr) -> bool {
-    !matches!(
-        e,
-        Expr::If(_)
-            | Expr::Match(_)
-            | Expr::ForLoop(_)
-            | Expr::While(_)
-            | Expr::Loop(_)
-            | Expr::Block(_)
-            | Expr::Unsafe(_)
-    )
-}
-
 fn compound_rule(op: &BinOp) -> Option<&'static rules::Rule> {
     let name = match op {
         BinOp::AddAssign(_) => "add",
@@ -2332,6 +2376,7 @@ fn is_control(e: &Expr) -> bool {
         | Expr::Continue(_)
         | Expr::Return(_)
         | Expr::Assign(_) => true,
+        Expr::Binary(b) => is_compound(&b.op),
         _ => false,
     }
 }

@@ -5,7 +5,7 @@
 //! a central finite difference along `v`.
 
 use ad_runtime::{derive_grad, derive_tangent};
-use approx::relative_eq;
+use ad_tests::Tol;
 
 /// A tiny deterministic pseudo-random generator (64-bit LCG, Knuth's MMIX constants).
 struct Lcg(u64);
@@ -66,13 +66,12 @@ fn dot_product_test<const N: usize, const M: usize>(
             let rhs = dot(v, jtw);
             // The scale of the terms summed, for the rare case where the sum cancels to ~0.
             let scale = jv.iter().zip(w).map(|(a, b)| (a * b).abs()).sum::<f64>();
+            let tol = Tol {
+                rel: 1e-12,
+                abs: 1e-14 * scale.max(1.0),
+            };
             assert!(
-                relative_eq!(
-                    lhs,
-                    rhs,
-                    max_relative = 1e-12,
-                    epsilon = 1e-14 * scale.max(1.0)
-                ),
+                tol.accepts(lhs, rhs),
                 "{name} at {p:?}, trial {trial}: <J v, w> = {lhs:e} but <v, J^T w> = {rhs:e} \
                  (v = {v:?}, w = {w:?})"
             );
@@ -81,9 +80,8 @@ fn dot_product_test<const N: usize, const M: usize>(
             for (i, &jv_i) in jv.iter().enumerate() {
                 let along = |t: &[f64]| f(std::array::from_fn(|j| p[j] + t[0] * v[j]))[i];
                 let fd = ad_tests::central_difference(along, &[0.0], 0);
-                let tol = 1e-6 * value[i].abs().max(1.0);
                 assert!(
-                    relative_eq!(jv_i, fd, max_relative = 1e-6, epsilon = tol),
+                    Tol::fd(value[i]).accepts(jv_i, fd),
                     "{name} at {p:?}, trial {trial}: (J v)[{i}] = {jv_i:e}, finite differences \
                      give {fd:e}"
                 );

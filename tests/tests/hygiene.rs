@@ -5,18 +5,12 @@
 //! derivative worked out by hand.
 
 use ad_runtime::{derive_grad, derive_tangent};
-use approx::relative_eq;
-
-#[track_caller]
-fn close(name: &str, what: &str, p: &[f64], i: usize, got: f64, want: f64) {
-    assert!(
-        relative_eq!(got, want, max_relative = 1e-10, epsilon = 1e-12),
-        "{name} at {p:?}, component {i}: {what}: got {got:e}, want {want:e}"
-    );
-}
+use ad_tests::{At, HAND, MODES, unit};
 
 /// Checks the tangent (unit seeds), the gradient and the vjp (seed -1.5) of a scalar function
-/// against the hand-derived gradient, and the value of each against the function.
+/// against the hand-derived gradient, and the value of each against the function. (Lighter than
+/// `ad_tests::check`: no finite differences, which the `f32` round trip in
+/// `shadowed_runtime::f` would defeat.)
 fn check<const N: usize>(
     name: &str,
     points: &[[f64; N]],
@@ -34,19 +28,14 @@ fn check<const N: usize>(
         let (vv, b) = vjp(p, -1.5);
         assert_eq!(gv, value, "{name} at {p:?}: value of _grad");
         assert_eq!(vv, value, "{name} at {p:?}: value of _vjp");
+        let at = At(name, &p);
         for i in 0..N {
-            let mut e = [0.0; N];
-            e[i] = 1.0;
-            let (tv, t) = tangent(p, e);
+            let (tv, t) = tangent(p, unit(i));
             assert_eq!(tv, value, "{name} at {p:?}: value of _tangent");
-            close(name, "_tangent vs hand", &p, i, t, by_hand[i]);
-            close(name, "_grad vs hand", &p, i, g[i], by_hand[i]);
-            close(name, "_vjp vs hand", &p, i, b[i], -1.5 * by_hand[i]);
-            assert!(
-                relative_eq!(t, g[i], max_relative = 1e-12, epsilon = 1e-14),
-                "{name} at {p:?}, component {i}: forward {t:e} vs reverse {:e}",
-                g[i]
-            );
+            at.close("_tangent vs hand", i, t, by_hand[i], HAND);
+            at.close("_grad vs hand", i, g[i], by_hand[i], HAND);
+            at.close("_vjp vs hand", i, b[i], -1.5 * by_hand[i], HAND);
+            at.close("forward vs reverse", i, t, g[i], MODES);
         }
     }
 }
@@ -384,29 +373,16 @@ fn tuple_output_with_parameter_named_seed() {
         let (v2, t2) = tuple_seed_tangent(s, 0.0, x, 1.0);
         assert_eq!((v1, v2), (value, value));
         let p = [s, x];
-        close("tuple_seed", "d/dseed", &p, 0, t1.0, jac[0][0]);
-        close("tuple_seed", "d/dseed", &p, 1, t1.1, jac[1][0]);
-        close("tuple_seed", "d/dx", &p, 0, t2.0, jac[0][1]);
-        close("tuple_seed", "d/dx", &p, 1, t2.1, jac[1][1]);
+        let at = At("tuple_seed", &p);
+        at.close("d/dseed", 0, t1.0, jac[0][0], HAND);
+        at.close("d/dseed", 1, t1.1, jac[1][0], HAND);
+        at.close("d/dx", 0, t2.0, jac[0][1], HAND);
+        at.close("d/dx", 1, t2.1, jac[1][1], HAND);
         let (w0, w1) = (0.7, -1.3);
         let (v3, (gs, gx)) = tuple_seed_vjp(s, x, (w0, w1));
         assert_eq!(v3, value);
-        close(
-            "tuple_seed",
-            "vjp",
-            &p,
-            0,
-            gs,
-            w0 * jac[0][0] + w1 * jac[1][0],
-        );
-        close(
-            "tuple_seed",
-            "vjp",
-            &p,
-            1,
-            gx,
-            w0 * jac[0][1] + w1 * jac[1][1],
-        );
+        at.close("vjp", 0, gs, w0 * jac[0][0] + w1 * jac[1][0], HAND);
+        at.close("vjp", 1, gx, w0 * jac[0][1] + w1 * jac[1][1], HAND);
     }
 }
 
@@ -529,8 +505,9 @@ fn local_mod_ad_runtime_does_not_capture() {
         assert_eq!(v, g(x));
         // g = sin² x / x inside the clamp.
         let want = 2.0 * x.sin() * x.cos() / x - x.sin().powi(2) / (x * x);
-        close("shadowed_runtime::g", "grad", &[x], 0, gx, want);
+        let at = At("shadowed_runtime::g", &[x]);
+        at.close("grad", 0, gx, want, HAND);
         let (_, bx) = g_vjp(x, 3.0);
-        close("shadowed_runtime::g", "vjp", &[x], 0, bx, 3.0 * want);
+        at.close("vjp", 0, bx, 3.0 * want, HAND);
     }
 }

@@ -4,194 +4,16 @@
 //! (c) forward mode against reverse mode, to 1e-12 relative per component (SPEC §8).
 //!
 //! Between them the functions use every operator and every float method of SPEC §5, each
-//! method in method form (`x.sin()`) and in path form (`f64::sin(x)`).
+//! method in method form (`x.sin()`) and in path form (`f64::sin(x)`). The checking machinery
+//! (`check`, `check_fn!`, the tolerances) is shared, in the `ad_tests` library.
 
 use std::f64::consts::{LN_2, LN_10, PI};
 
 use ad_runtime::{Float, derive_grad, derive_tangent};
-use approx::relative_eq;
-
-// ---------------------------------------------------------------------------------------------
-// Checking machinery
-// ---------------------------------------------------------------------------------------------
-
-/// A tolerance: relative, with an absolute floor for values near zero.
-#[derive(Clone, Copy)]
-struct Tol {
-    rel: f64,
-    abs: f64,
-}
-
-/// A generated value against the original function's value.
-const VALUE: Tol = Tol {
-    rel: 1e-15,
-    abs: 0.0,
+use ad_tests::{
+    At, F32_FD, F32_HAND, F32_MODES, Flat, HAND, MODES, Tol, check, check_f32, check_fn,
+    check_jacobian, fd_f32, unit,
 };
-/// Generated derivatives against the ones worked out by hand.
-const HAND: Tol = Tol {
-    rel: 1e-10,
-    abs: 1e-12,
-};
-/// Forward mode against reverse mode (SPEC §8).
-const MODES: Tol = Tol {
-    rel: 1e-12,
-    abs: 1e-14,
-};
-/// A tangent along a general direction against the dot product of the hand gradient with it.
-const DIRECTION: Tol = Tol {
-    rel: 1e-9,
-    abs: 1e-11,
-};
-
-impl Tol {
-    /// Generated derivatives against central finite differences (h = 1e-6 scale) of a function
-    /// whose value is `value`.
-    fn fd(value: f64) -> Tol {
-        Tol {
-            rel: 1e-6,
-            abs: 1e-6 * value.abs().max(1.0),
-        }
-    }
-}
-
-/// Where a comparison happens: the function's name and the point.
-struct At<'a>(&'a str, &'a [f64]);
-
-impl At<'_> {
-    /// Panics with context unless `got` and `want` agree within `tol`; `i` is the component.
-    #[track_caller]
-    fn close(&self, what: &str, i: usize, got: f64, want: f64, tol: Tol) {
-        let At(name, p) = self;
-        assert!(
-            relative_eq!(got, want, max_relative = tol.rel, epsilon = tol.abs),
-            "{name} at {p:?}, component {i}: {what}: got {got:e}, want {want:e} \
-             (difference {:e}, relative tolerance {:e})",
-            got - want,
-            tol.rel,
-        );
-    }
-}
-
-/// Flattens the adjoint part of a generated `_grad` / `_vjp` result (a float or a tuple of
-/// floats, in parameter order) into an array.
-trait Flat<T, const N: usize> {
-    fn flat(self) -> [T; N];
-}
-impl<T> Flat<T, 1> for T {
-    fn flat(self) -> [T; 1] {
-        [self]
-    }
-}
-impl<T> Flat<T, 2> for (T, T) {
-    fn flat(self) -> [T; 2] {
-        [self.0, self.1]
-    }
-}
-impl<T> Flat<T, 3> for (T, T, T) {
-    fn flat(self) -> [T; 3] {
-        [self.0, self.1, self.2]
-    }
-}
-
-fn unit<const N: usize>(i: usize) -> [f64; N] {
-    let mut e = [0.0; N];
-    e[i] = 1.0;
-    e
-}
-
-/// A fixed direction with no zero component, to check that the tangent is linear in it.
-fn direction<const N: usize>() -> [f64; N] {
-    std::array::from_fn(|i| 0.75 - 0.6 * i as f64 + 0.1 * (i * i) as f64)
-}
-
-/// Every check of one scalar-output `f64` function at each point.
-///
-/// - `f`: the original function;
-/// - `tangent(p, v)`: `NAME_tangent` at `p` along `v` (value, directional derivative);
-/// - `vjp(p, seed)`: `NAME_vjp` (value, adjoints);
-/// - `grad(p)`: `NAME_grad` (value, gradient);
-/// - `analytic(p)`: the gradient by hand.
-#[allow(clippy::too_many_arguments)]
-fn check<const N: usize>(
-    name: &str,
-    points: &[[f64; N]],
-    f: impl Fn([f64; N]) -> f64,
-    tangent: impl Fn([f64; N], [f64; N]) -> (f64, f64),
-    vjp: impl Fn([f64; N], f64) -> (f64, [f64; N]),
-    grad: impl Fn([f64; N]) -> (f64, [f64; N]),
-    analytic: impl Fn([f64; N]) -> [f64; N],
-) {
-    for p in points {
-        let p = *p;
-        let value = f(p);
-        let by_hand = analytic(p);
-        let fd = ad_tests::fd_gradient(|q: &[f64]| f(q.try_into().unwrap()), &p);
-        let (grad_value, reverse) = grad(p);
-        let at = At(name, &p);
-        at.close("value of _grad", 0, grad_value, value, VALUE);
-
-        // Forward mode: one pass per unit vector.
-        let forward: [f64; N] = std::array::from_fn(|i| {
-            let (v, t) = tangent(p, unit(i));
-            at.close("value of _tangent", i, v, value, VALUE);
-            t
-        });
-
-        for i in 0..N {
-            at.close("_tangent vs hand", i, forward[i], by_hand[i], HAND);
-            at.close("_grad vs hand", i, reverse[i], by_hand[i], HAND);
-            let fd_tol = Tol::fd(value);
-            at.close(
-                "_tangent vs finite differences",
-                i,
-                forward[i],
-                fd[i],
-                fd_tol,
-            );
-            at.close("_grad vs finite differences", i, reverse[i], fd[i], fd_tol);
-            at.close("forward vs reverse", i, forward[i], reverse[i], MODES);
-        }
-
-        // Reverse mode with other seeds: the seed scales the adjoints; seed 1 is `_grad`.
-        for seed in [1.0, -0.75, 2.5] {
-            let (v, adj) = vjp(p, seed);
-            at.close("value of _vjp", 0, v, value, VALUE);
-            for i in 0..N {
-                let want = seed * reverse[i];
-                at.close("_vjp vs seed * _grad", i, adj[i], want, MODES);
-            }
-        }
-
-        // The tangent along a general direction is the dot product with the gradient.
-        let v = direction::<N>();
-        let (_, t) = tangent(p, v);
-        let want: f64 = (0..N).map(|i| by_hand[i] * v[i]).sum();
-        at.close("_tangent along a direction", 0, t, want, DIRECTION);
-    }
-}
-
-/// Registers a scalar `f64` function with all-`f64` active parameters (no constants) with
-/// [`check`]: `check_fn!(f, f_tangent, f_vjp, f_grad, [0, 1], points, analytic)`, where the
-/// indices list the parameters in order.
-macro_rules! check_fn {
-    ($f:ident, $tangent:ident, $vjp:ident, $grad:ident, [$($i:tt),+], $points:expr, $analytic:expr) => {
-        check(
-            stringify!($f),
-            $points,
-            |p| $f($(p[$i]),+),
-            |p, d| $tangent($(p[$i], d[$i]),+),
-            |p, s| {
-                let (v, g) = $vjp($(p[$i],)+ s);
-                (v, g.flat())
-            },
-            |p| {
-                let (v, g) = $grad($(p[$i]),+);
-                (v, g.flat())
-            },
-            $analytic,
-        )
-    };
-}
 
 /// `1 / cos²(x)`.
 fn sec2(x: f64) -> f64 {
@@ -1072,81 +894,16 @@ fn constant_params_derivatives() {
 // Single precision, mixed precision, generic floats
 // ---------------------------------------------------------------------------------------------
 
-/// `f32` derivatives against derivatives by hand evaluated in `f64`.
-const F32_HAND: Tol = Tol {
-    rel: 2e-5,
-    abs: 2e-5,
-};
-/// `f32` derivatives against `f32` central differences with a step of 1e-2.
-const F32_FD: Tol = Tol {
-    rel: 1e-2,
-    abs: 1e-2,
-};
 /// `f32` derivatives against `f64` central differences with a step of 1e-2.
 const F32_FD_STEP: Tol = Tol {
     rel: 1e-3,
     abs: 1e-3,
-};
-/// Forward mode against reverse mode, and seeds, in `f32`.
-const F32_MODES: Tol = Tol {
-    rel: 1e-6,
-    abs: 1e-6,
-};
-const F32_VJP: Tol = Tol {
-    rel: 1e-6,
-    abs: 1e-7,
 };
 /// An `f32` adjoint against the `f64` derivative it is the rounding of.
 const F32_ROUNDED: Tol = Tol {
     rel: 1e-7,
     abs: 0.0,
 };
-
-/// Central differences in `f32` arithmetic need a much larger step than 1e-6.
-fn fd_f32<const N: usize>(f: impl Fn([f32; N]) -> f32, p: [f32; N], i: usize) -> f64 {
-    let h = 1e-2 * p[i].abs().max(1.0);
-    let (mut plus, mut minus) = (p, p);
-    plus[i] += h;
-    minus[i] -= h;
-    f64::from(f(plus) - f(minus)) / f64::from(plus[i] - minus[i])
-}
-
-/// The `f32` counterpart of [`check`], with `f32` tolerances.
-#[allow(clippy::too_many_arguments)]
-fn check_f32<const N: usize>(
-    name: &str,
-    points: &[[f32; N]],
-    f: impl Fn([f32; N]) -> f32,
-    tangent: impl Fn([f32; N], [f32; N]) -> (f32, f32),
-    vjp: impl Fn([f32; N], f32) -> (f32, [f32; N]),
-    grad: impl Fn([f32; N]) -> (f32, [f32; N]),
-    analytic: impl Fn([f64; N]) -> [f64; N],
-) {
-    for p in points {
-        let p = *p;
-        let p64 = p.map(f64::from);
-        let value = f(p);
-        let by_hand = analytic(p64);
-        let (gv, reverse) = grad(p);
-        assert_eq!(gv, value, "{name} at {p:?}: value of _grad");
-        let at = At(name, &p64);
-        for i in 0..N {
-            let mut e = [0.0f32; N];
-            e[i] = 1.0;
-            let (tv, t) = tangent(p, e);
-            assert_eq!(tv, value, "{name} at {p:?}: value of _tangent");
-            let (t, r) = (f64::from(t), f64::from(reverse[i]));
-            at.close("f32 _tangent vs hand", i, t, by_hand[i], F32_HAND);
-            at.close("f32 _grad vs hand", i, r, by_hand[i], F32_HAND);
-            let fd = fd_f32(&f, p, i);
-            at.close("f32 _grad vs finite differences", i, r, fd, F32_FD);
-            at.close("f32 forward vs reverse", i, t, r, F32_MODES);
-            let (vv, adj) = vjp(p, -0.5);
-            assert_eq!(vv, value, "{name} at {p:?}: value of _vjp");
-            at.close("f32 _vjp", i, f64::from(adj[i]), -0.5 * r, F32_VJP);
-        }
-    }
-}
 
 #[derive_tangent]
 #[derive_grad]
@@ -1334,45 +1091,6 @@ fn generic_float_at_f32() {
 // ---------------------------------------------------------------------------------------------
 // Vector outputs: a tuple and an array literal
 // ---------------------------------------------------------------------------------------------
-
-/// Checks the Jacobian of an `R^N -> R^M` function: columns by `_tangent`, rows by `_vjp`
-/// (unit seeds), against the Jacobian by hand and finite differences.
-fn check_jacobian<const N: usize, const M: usize>(
-    name: &str,
-    points: &[[f64; N]],
-    f: impl Fn([f64; N]) -> [f64; M],
-    tangent: impl Fn([f64; N], [f64; N]) -> ([f64; M], [f64; M]),
-    vjp: impl Fn([f64; N], [f64; M]) -> ([f64; M], [f64; N]),
-    analytic: impl Fn([f64; N]) -> [[f64; N]; M],
-) {
-    for p in points {
-        let p = *p;
-        let value = f(p);
-        let by_hand = analytic(p);
-        let columns: [[f64; M]; N] = std::array::from_fn(|j| {
-            let (v, t) = tangent(p, unit(j));
-            assert_eq!(v, value, "{name} at {p:?}: value of _tangent");
-            t
-        });
-        let rows: [[f64; N]; M] = std::array::from_fn(|i| {
-            let (v, g) = vjp(p, unit(i));
-            assert_eq!(v, value, "{name} at {p:?}: value of _vjp");
-            g
-        });
-        let at = At(name, &p);
-        for i in 0..M {
-            let fd = ad_tests::fd_gradient(|q: &[f64]| f(q.try_into().unwrap())[i], &p);
-            for j in 0..N {
-                let (fwd, rev, hand) = (columns[j][i], rows[i][j], by_hand[i][j]);
-                let k = i * N + j;
-                at.close("J by _tangent vs hand", k, fwd, hand, HAND);
-                at.close("J by _vjp vs hand", k, rev, hand, HAND);
-                at.close("J by _tangent vs fd", k, fwd, fd[j], Tol::fd(value[i]));
-                at.close("J forward vs reverse", k, fwd, rev, MODES);
-            }
-        }
-    }
-}
 
 #[derive_tangent]
 #[derive_grad]
