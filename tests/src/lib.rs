@@ -10,6 +10,8 @@
 
 #![warn(missing_docs)]
 
+pub mod alloc;
+
 /// Central finite difference of `f` at `x` along coordinate `i`.
 pub fn central_difference(f: impl Fn(&[f64]) -> f64, x: &[f64], i: usize) -> f64 {
     let h = 1e-6 * x[i].abs().max(1.0);

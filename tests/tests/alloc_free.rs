@@ -2,75 +2,17 @@
 //! locals). A counting global allocator wraps the system allocator; every generated function is
 //! called in a loop between two readings of the counter, which must be equal.
 //!
-//! The counter counts only allocations made by a thread that has switched counting on, so the
-//! test harness's own threads (which may allocate at any moment, for example while waiting for
-//! this test) cannot disturb the measurement. All measurements are in the one test function
-//! below, so parallel tests of this binary cannot interfere either.
+//! The allocator (`ad_tests::alloc`) counts only the measuring thread's allocations; all
+//! measurements are in the one test function below, so parallel tests of this binary cannot
+//! interfere.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ad_runtime::{Float, derive_grad, derive_tangent};
-
-/// The system allocator, counting `alloc`, `alloc_zeroed` and `realloc` calls made by threads
-/// that are counting.
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// Whether this thread's allocations are counted. `const` initialised, no destructor: reading
-    /// it never allocates.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn note_allocation() {
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged; counting
-// touches only an atomic and a `const` thread-local and never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: forwarded contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: forwarded contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
-        // SAFETY: forwarded contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use ad_tests::alloc::allocations_in;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// The number of allocations `body` makes on this thread.
-fn allocations_in(body: impl FnOnce()) -> usize {
-    COUNTING.with(|c| c.set(true));
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
-    body();
-    let after = ALLOCATIONS.load(Ordering::SeqCst);
-    COUNTING.with(|c| c.set(false));
-    after - before
-}
+static GLOBAL: ad_tests::alloc::Counting = ad_tests::alloc::Counting;
 
 const ROUNDS: usize = 1000;
 
