@@ -30,6 +30,12 @@ pub fn analyse(func: &mut Func, errors: &mut Errors) {
             mark_useful(&mut func.vars, op);
         }
     }
+    // What the function writes through `&mut` is an output too.
+    for p in &func.params {
+        if let (true, Some(v)) = (p.kind.writes_through(), p.var) {
+            mark_useful(&mut func.vars, &Operand::Var(v));
+        }
+    }
     while useful(&func.stmts, &mut func.vars) {}
 }
 
@@ -56,9 +62,15 @@ fn varied(stmts: &[Stmt], vars: &mut [Var]) -> bool {
                         .zip(rule.partials)
                         .any(|(a, p)| *p != Partial::Zero && is_varied(vars, a)),
                     Rhs::Copy(value) | Rhs::Cast { value, .. } => is_varied(vars, value),
-                    Rhs::Inert { .. } => false,
+                    Rhs::Load { array, .. } => vars[*array].varied,
+                    Rhs::Inert { .. } | Rhs::NewArray { .. } => false,
                 };
                 changed |= set_varied(vars, *var, now);
+            }
+            // Memory holding a varied value is varied, for all of its elements.
+            Stmt::Store { array, value, .. } | Stmt::Push { array, value, .. } => {
+                let now = is_varied(vars, value);
+                changed |= set_varied(vars, *array, now);
             }
             Stmt::Inert { .. } => {}
             Stmt::If(i) => {
@@ -116,7 +128,15 @@ fn useful(stmts: &[Stmt], vars: &mut [Var]) -> bool {
                     Rhs::Copy(value) | Rhs::Cast { value, .. } => {
                         changed |= mark_useful(vars, value);
                     }
-                    Rhs::Inert { .. } => {}
+                    Rhs::Load { array, .. } => {
+                        changed |= mark_useful(vars, &Operand::Var(*array));
+                    }
+                    Rhs::Inert { .. } | Rhs::NewArray { .. } => {}
+                }
+            }
+            Stmt::Store { array, value, .. } | Stmt::Push { array, value, .. } => {
+                if vars[*array].useful {
+                    changed |= mark_useful(vars, value);
                 }
             }
             Stmt::Inert { .. } => {}
@@ -160,7 +180,7 @@ fn refusals(stmts: &[Stmt], vars: &[Var], errors: &mut Errors) {
                 ..
             }
             | Stmt::Inert { uses, refusal, .. } => check(uses, refusal.as_ref(), errors),
-            Stmt::Def { .. } => {}
+            Stmt::Def { .. } | Stmt::Store { .. } | Stmt::Push { .. } => {}
             Stmt::If(i) => {
                 refusals(&i.then, vars, errors);
                 refusals(&i.els, vars, errors);

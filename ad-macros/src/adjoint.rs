@@ -76,6 +76,8 @@ struct Plan {
     /// work, by the loop's address.
     trips: HashMap<usize, (Ident, Option<Ident>)>,
     next_region: usize,
+    /// Memory that stores or pushes write to.
+    written: HashSet<VarId>,
 }
 
 struct Adjoint<'f> {
@@ -110,6 +112,7 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
             stack: vec![None; n],
             trips: HashMap::new(),
             next_region: 1,
+            written: HashSet::new(),
         },
         declared: HashSet::new(),
         predeclared: vec![false; n],
@@ -118,13 +121,34 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
     a.analyse(&stmts);
 
     let mut params = Vec::new();
+    // The adjoint of memory: a by-reference parameter's shadow, or a local array of zeros.
+    let mut memory = TokenStream::new();
     for p in &a.func.params {
         let (ident, ty) = (&p.ident, &p.ty);
-        let mutability = p
-            .var
-            .filter(|&v| a.func.vars[v].mutable)
-            .map(|_| quote!(mut));
+        let v = p.var.expect("parameters have variables");
+        let mutability = a.func.vars[v].mutable.then(|| quote!(mut));
         params.push(quote!(#mutability #ident: #ty));
+        if !p.active {
+            continue;
+        }
+        if let Some(shadow_ty) = crate::sig::shadow_type(p.kind, ty, &p.elem) {
+            let shadow = a.func.namer.tangent(ident);
+            params.push(quote!(#shadow: #shadow_ty));
+            a.bar[v] = Some(shadow);
+            a.declared.insert(v);
+        } else if let crate::sig::Kind::Array { depth } = p.kind {
+            let bar = a.bar[v]
+                .get_or_insert_with(|| a.func.namer.adjoint(ident))
+                .clone();
+            let zeros = if depth == 2 {
+                crate::ir::Zeros::Array2
+            } else {
+                crate::ir::Zeros::Array
+            };
+            let z = emit::zeros(zeros, ident);
+            memory.extend(quote!(let mut #bar = #z;));
+            a.declared.insert(v);
+        }
     }
     let seed = a.func.namer.seed();
     let mut body = TokenStream::new();
@@ -148,11 +172,23 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
 
     body.extend(a.forward(&stmts, 0));
 
+    // Local arrays' adjoints start at zero, or at the seed for an array the function returns.
+    let output_var = match &a.func.output {
+        Some(crate::ir::Value::Scalar(Operand::Var(v))) if a.func.vars[*v].depth.is_some() => {
+            Some(*v)
+        }
+        _ => None,
+    };
+    a.local_arrays(&stmts, &mut memory, output_var, &seed);
+    body.extend(memory);
+
     // Reverse sweep of the top level, seeded at the output.
     let mut seeds = Vec::new();
     if let Some(out) = &a.func.output {
         for (path, op) in out.leaves() {
-            if let Some(v) = Func::var_of(op).filter(|&v| a.func.vars[v].active()) {
+            if let Some(v) = Func::var_of(op)
+                .filter(|&v| a.func.vars[v].active() && a.func.vars[v].depth.is_none())
+            {
                 seeds.push((v, emit::project(&seed.to_token_stream(), &path)));
             }
         }
@@ -162,7 +198,12 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
     // The adjoints of the active by-value parameters.
     let mut grads = Vec::new();
     let mut grad_tys = Vec::new();
-    for p in a.func.params.iter().filter(|p| p.active) {
+    for p in a
+        .func
+        .params
+        .iter()
+        .filter(|p| p.active && p.kind.by_value())
+    {
         let v = p.var.expect("parameters have variables");
         grads.push(match &a.bar[v] {
             Some(bar) if a.declared.contains(&v) => bar.to_token_stream(),
@@ -219,12 +260,29 @@ impl Adjoint<'_> {
             Stmt::Loop(l) => {
                 l.cells.iter().any(|c| self.func.vars[c.cell].active()) || self.has_work(&l.body)
             }
+            Stmt::Store { array, .. } | Stmt::Push { array, .. } => self.func.vars[*array].active(),
         })
     }
 
     // ---- analysis --------------------------------------------------------------------------
 
     fn analyse(&mut self, stmts: &[Stmt]) {
+        fn written(stmts: &[Stmt], out: &mut HashSet<VarId>) {
+            for s in stmts {
+                match s {
+                    Stmt::Store { array, .. } | Stmt::Push { array, .. } => {
+                        out.insert(*array);
+                    }
+                    Stmt::If(i) => {
+                        written(&i.then, out);
+                        written(&i.els, out);
+                    }
+                    Stmt::Loop(l) => written(&l.body, out),
+                    _ => {}
+                }
+            }
+        }
+        written(stmts, &mut self.plan.written);
         self.regions(stmts, 0);
         let mut work = Vec::new();
         self.seed_needed(stmts, &mut work);
@@ -248,8 +306,9 @@ impl Adjoint<'_> {
         self.trips(stmts, 0);
         for v in 0..self.func.vars.len() {
             let r = self.plan.region[v];
-            self.predeclared[v] =
-                self.bar[v].is_some() && self.plan.contributed_in[v].iter().any(|&c| c != r);
+            self.predeclared[v] = self.bar[v].is_some()
+                && self.func.vars[v].depth.is_none()
+                && self.plan.contributed_in[v].iter().any(|&c| c != r);
         }
     }
 
@@ -266,6 +325,10 @@ impl Adjoint<'_> {
                     self.plan.region[*var] = r;
                     self.plan.origin[*var] = match rhs {
                         Rhs::Inert { pure: false, .. } => Origin::Impure,
+                        // Memory that is written may hold something else by the reverse sweep.
+                        Rhs::Load { array, .. } if self.plan.written.contains(array) => {
+                            Origin::Impure
+                        }
                         _ => Origin::Recompute,
                     };
                     if self.func.vars[*var].active() {
@@ -277,7 +340,9 @@ impl Adjoint<'_> {
                             Rhs::Copy(op) | Rhs::Cast { value: op, .. } => {
                                 self.active(op).into_iter().collect()
                             }
-                            Rhs::Inert { .. } => Vec::new(),
+                            Rhs::Inert { .. } | Rhs::Load { .. } | Rhs::NewArray { .. } => {
+                                Vec::new()
+                            }
                         };
                         for t in targets {
                             self.plan.contributed_in[t].insert(r);
@@ -285,6 +350,13 @@ impl Adjoint<'_> {
                     }
                 }
                 Stmt::Inert { .. } => {}
+                Stmt::Store { array, value, .. } | Stmt::Push { array, value, .. } => {
+                    if self.func.vars[*array].active()
+                        && let Some(v) = self.active(value)
+                    {
+                        self.plan.contributed_in[v].insert(r);
+                    }
+                }
                 Stmt::If(i) => {
                     let (rt, re) = (self.new_region(), self.new_region());
                     self.regions(&i.then, rt);
@@ -354,9 +426,21 @@ impl Adjoint<'_> {
                         }
                     }
                     Rhs::Cast { value, .. } => work.extend(Func::var_of(value)),
+                    Rhs::Load { index, .. } => work.extend(index.iter().filter_map(Func::var_of)),
                     _ => {}
                 },
                 Stmt::Def { .. } | Stmt::Inert { .. } => {}
+                Stmt::Store { array, index, .. } if self.func.vars[*array].active() => {
+                    work.extend(index.iter().filter_map(Func::var_of));
+                }
+                Stmt::Push {
+                    array,
+                    index,
+                    value,
+                } if self.func.vars[*array].active() && self.active(value).is_some() => {
+                    work.push(*index);
+                }
+                Stmt::Store { .. } | Stmt::Push { .. } => {}
                 Stmt::If(i) => {
                     if self.has_work(std::slice::from_ref(stmt)) {
                         work.extend(Func::var_of(&i.cond));
@@ -414,6 +498,40 @@ impl Adjoint<'_> {
         }
     }
 
+    /// Declares the adjoints of active local arrays (created at the top level).
+    fn local_arrays(
+        &mut self,
+        stmts: &[Stmt],
+        out: &mut TokenStream,
+        output: Option<VarId>,
+        seed: &Ident,
+    ) {
+        for stmt in stmts {
+            if let Stmt::Def {
+                var,
+                rhs: Rhs::NewArray { zeros, .. },
+                ..
+            } = stmt
+                && let Some(bar) = self.bar[*var].clone()
+            {
+                let start = if output == Some(*var) {
+                    seed.to_token_stream()
+                } else {
+                    emit::zeros(*zeros, &self.func.vars[*var].ident)
+                };
+                out.extend(quote!(let mut #bar = #start;));
+                self.declared.insert(*var);
+            }
+        }
+        // A by-value array parameter returned as it is: its adjoint starts with the seed too.
+        if let Some(v) = output
+            && let Some(bar) = self.bar[v].clone()
+            && self.func.params.iter().any(|p| p.var == Some(v))
+        {
+            out.extend(quote!(#bar = #seed;));
+        }
+    }
+
     // ---- forward sweep -----------------------------------------------------------------------
 
     fn push_if_stored(&self, v: VarId) -> TokenStream {
@@ -442,6 +560,26 @@ impl Adjoint<'_> {
                     }
                 }
                 Stmt::Loop(l) => out.extend(self.forward_loop(l, r)),
+                Stmt::Store {
+                    array,
+                    index,
+                    value,
+                    add,
+                } => {
+                    let a = self.func.vars[*array].ident.to_token_stream();
+                    let slot = emit::element(&a, &emit::index(self.func, index));
+                    let v = emit::operand(self.func, value);
+                    out.extend(if *add {
+                        quote!(#slot = #slot + #v;)
+                    } else {
+                        quote!(#slot = #v;)
+                    });
+                }
+                Stmt::Push { array, value, .. } => {
+                    let a = &self.func.vars[*array].ident;
+                    let v = emit::operand(self.func, value);
+                    out.extend(quote!(#a.push(#v);));
+                }
             }
         }
         out
@@ -616,7 +754,7 @@ impl Adjoint<'_> {
                     Rhs::Copy(op) | Rhs::Cast { value: op, .. } => {
                         self.active(op).into_iter().collect()
                     }
-                    Rhs::Inert { .. } => Vec::new(),
+                    Rhs::Inert { .. } | Rhs::Load { .. } | Rhs::NewArray { .. } => Vec::new(),
                 },
                 Stmt::Loop(l) => l
                     .cells
@@ -624,6 +762,11 @@ impl Adjoint<'_> {
                     .filter(|c| self.func.vars[c.cell].active())
                     .filter_map(|c| self.active(&c.init))
                     .collect(),
+                Stmt::Store { array, value, .. } | Stmt::Push { array, value, .. }
+                    if self.func.vars[*array].active() =>
+                {
+                    self.active(value).into_iter().collect()
+                }
                 _ => Vec::new(),
             };
             for t in targets {
@@ -683,6 +826,44 @@ impl Adjoint<'_> {
                         out.extend(self.reverse_loop(l, &counts));
                     }
                 }
+                Stmt::Store {
+                    array,
+                    index,
+                    value,
+                    add,
+                } => {
+                    let Some(a_bar) = self.bar[*array].clone() else {
+                        continue;
+                    };
+                    let slot =
+                        emit::element(&a_bar.to_token_stream(), &emit::index(self.func, index));
+                    let target = self.active(value);
+                    if *add {
+                        if let Some(v) = target {
+                            self.contribute(v, slot, &mut out, &counts);
+                        }
+                    } else {
+                        // The value stored takes the slot's adjoint; what was there before is
+                        // overwritten, so its adjoint is zero.
+                        let t = self.func.namer.fresh("slot_bar");
+                        out.extend(quote!(let #t = #slot; #slot = ::ad_runtime::zero();));
+                        if let Some(v) = target {
+                            self.contribute(v, t.to_token_stream(), &mut out, &counts);
+                        }
+                    }
+                }
+                Stmt::Push {
+                    array,
+                    index,
+                    value,
+                } => {
+                    let (Some(a_bar), Some(v)) = (self.bar[*array].clone(), self.active(value))
+                    else {
+                        continue;
+                    };
+                    let i = &self.func.vars[*index].ident;
+                    self.contribute(v, quote!(#a_bar[#i]), &mut out, &counts);
+                }
             }
         }
         out
@@ -694,7 +875,7 @@ impl Adjoint<'_> {
             Stmt::Def { var, .. } => *var == v,
             Stmt::If(i) => i.phis.iter().any(|p| p.var == v),
             Stmt::Loop(l) => l.cells.iter().any(|c| c.after == v),
-            Stmt::Inert { .. } => false,
+            Stmt::Inert { .. } | Stmt::Store { .. } | Stmt::Push { .. } => false,
         })
     }
 
@@ -739,7 +920,14 @@ impl Adjoint<'_> {
                     self.contribute(t, quote!(::ad_runtime::cast_like(&#src, #bar)), out, counts);
                 }
             }
-            Rhs::Inert { .. } => {}
+            Rhs::Load { array, index } => {
+                if let Some(a_bar) = self.bar[*array].clone() {
+                    let slot =
+                        emit::element(&a_bar.to_token_stream(), &emit::index(self.func, index));
+                    out.extend(quote!(#slot = #slot + #bar;));
+                }
+            }
+            Rhs::Inert { .. } | Rhs::NewArray { .. } => {}
         }
     }
 

@@ -79,7 +79,34 @@ fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
             let value = operand(func, value);
             quote!(#value as #ty)
         }
-        Rhs::Inert { tokens, .. } => tokens.clone(),
+        Rhs::Inert { tokens, .. } | Rhs::NewArray { tokens, .. } => tokens.clone(),
+        Rhs::Load { array, index } => {
+            let index: Vec<TokenStream> = index.iter().map(|i| operand(func, i)).collect();
+            element(&func.vars[*array].ident.to_token_stream(), &index)
+        }
+    }
+}
+
+/// `base[i][j]`, or `*base` for memory of one float.
+pub fn element(base: &TokenStream, index: &[TokenStream]) -> TokenStream {
+    if index.is_empty() {
+        quote!((*#base))
+    } else {
+        quote!(#base #([#index])*)
+    }
+}
+
+/// The index operands of a memory access, as tokens.
+pub fn index(func: &Func, index: &[Operand]) -> Vec<TokenStream> {
+    index.iter().map(|i| operand(func, i)).collect()
+}
+
+/// Zeros shaped like a local array.
+pub fn zeros(zeros: crate::ir::Zeros, primal: &Ident) -> TokenStream {
+    match zeros {
+        crate::ir::Zeros::Vec => quote!(::ad_runtime::zeros_vec(&#primal)),
+        crate::ir::Zeros::Array => quote!(::ad_runtime::zeros_array(&#primal)),
+        crate::ir::Zeros::Array2 => quote!(::ad_runtime::zeros_array2(&#primal)),
     }
 }
 

@@ -98,6 +98,9 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
         &mut errors,
     );
     activity::analyse(&mut func, &mut errors);
+    if mode == Mode::Grad {
+        nested_arrays(&func, &func.stmts, name, &mut errors);
+    }
     errors.finish()?;
 
     let out = out_ty.as_ref();
@@ -119,6 +122,38 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
         }
     }
     Ok(tokens)
+}
+
+/// Reverse mode keeps the adjoint of a local array for the whole reverse sweep, so the array
+/// must be created at the top level of the function.
+fn nested_arrays(func: &Func, stmts: &[crate::ir::Stmt], name: &str, errors: &mut Errors) {
+    use crate::ir::{Rhs, Stmt};
+    for s in stmts {
+        match s {
+            Stmt::Def {
+                var,
+                rhs: Rhs::NewArray {
+                    nested: Some(span), ..
+                },
+                ..
+            } if func.vars[*var].active() => {
+                errors.at(
+                    *span,
+                    format!(
+                        "{name} cannot differentiate a local array created inside a loop or branch \
+                         that holds differentiated values: its adjoint must outlive the loop. \
+                         Create it once before the loop (and reset its elements inside)"
+                    ),
+                );
+            }
+            Stmt::If(i) => {
+                nested_arrays(func, &i.then, name, errors);
+                nested_arrays(func, &i.els, name, errors);
+            }
+            Stmt::Loop(l) => nested_arrays(func, &l.body, name, errors),
+            _ => {}
+        }
+    }
 }
 
 fn check_signature(f: &ItemFn, name: &str, errors: &mut Errors) {

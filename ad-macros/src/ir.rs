@@ -27,6 +27,10 @@ pub struct Var {
     pub varied: bool,
     /// Reaches an output through differentiable operations.
     pub useful: bool,
+    /// For memory (an array, slice or `&F` parameter, or a local array): how many indices reach
+    /// a float. Memory is mutable and never versioned; its elements are read by [`Rhs::Load`]
+    /// and written by [`Stmt::Store`] and [`Stmt::Push`].
+    pub depth: Option<usize>,
 }
 
 impl Var {
@@ -68,6 +72,15 @@ pub enum Rhs {
     },
     /// A copy of another value (a `let mut` of an existing variable).
     Copy(Operand),
+    /// `array[i][j]` (or `*array` for `&F`): one float of memory.
+    Load { array: VarId, index: Vec<Operand> },
+    /// A local array: `vec![0.0; n]`, `[0.0; N]`, `Vec::new()`, `Vec::with_capacity(n)`.
+    NewArray {
+        tokens: TokenStream,
+        zeros: Zeros,
+        /// Where it is created, when that is inside a branch or loop body.
+        nested: Option<proc_macro2::Span>,
+    },
     /// `value as ty` between float types.
     Cast { value: Operand, ty: TokenStream },
     /// An expression that carries no derivative, with variables renamed. `uses` lists the IR
@@ -105,6 +118,30 @@ pub enum Stmt {
     If(Box<If>),
     /// A loop; the variables it changes are carried in cells.
     Loop(Box<Loop>),
+    /// `array[i][j] = value` (or `+=` when `add`).
+    Store {
+        array: VarId,
+        index: Vec<Operand>,
+        value: Operand,
+        add: bool,
+    },
+    /// `array.push(value)`; `index` holds the array's length before the push.
+    Push {
+        array: VarId,
+        index: VarId,
+        value: Operand,
+    },
+}
+
+/// How to make zeros shaped like a local array, for its tangent or adjoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Zeros {
+    /// `ad_runtime::zeros_vec`.
+    Vec,
+    /// `ad_runtime::zeros_array`.
+    Array,
+    /// `ad_runtime::zeros_array2`.
+    Array2,
 }
 
 /// `let (phis..) = if cond { then..; (then values) } else { els..; (else values) };`
@@ -240,8 +277,12 @@ pub struct Param {
     pub ty: syn::Type,
     /// Whether it is differentiated.
     pub active: bool,
-    /// The IR variable holding it, for scalar parameters.
+    /// The IR variable holding it.
     pub var: Option<VarId>,
+    /// How it holds its floats.
+    pub kind: crate::sig::Kind,
+    /// Its float type.
+    pub elem: syn::Type,
 }
 
 /// A lowered function body.
@@ -280,7 +321,8 @@ impl Rhs {
         match self {
             Rhs::Prim { args, .. } => args.iter().collect(),
             Rhs::Copy(op) | Rhs::Cast { value: op, .. } => vec![op],
-            Rhs::Inert { .. } => Vec::new(),
+            Rhs::Load { index, .. } => index.iter().collect(),
+            Rhs::Inert { .. } | Rhs::NewArray { .. } => Vec::new(),
         }
     }
 }

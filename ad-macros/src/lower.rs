@@ -31,7 +31,7 @@ use syn::{BinOp, Expr, Pat, Stmt as SynStmt, UnOp};
 
 use crate::errors::Errors;
 use crate::ir::{
-    Cell, Form, Func, If, Loop, LoopKind, Operand, Param, Phi, Rhs, Stmt, Value, Var, VarId,
+    Cell, Form, Func, If, Loop, LoopKind, Operand, Param, Phi, Rhs, Stmt, Value, Var, VarId, Zeros,
 };
 use crate::names::Namer;
 use crate::rules;
@@ -85,6 +85,10 @@ struct Lowerer<'a> {
     /// The block being lowered has already left by `break`, `continue` or `return`.
     diverged: bool,
     base_idents: HashMap<String, Ident>,
+    /// How many branches and loop bodies enclose the code being lowered.
+    region_depth: usize,
+    /// Counter for the names of desugared iterator loops.
+    desugared: usize,
 }
 
 /// Lowers a function body. Errors are recorded and lowering goes on, so that all of them are
@@ -119,11 +123,16 @@ pub fn lower(
         loop_count: 0,
         diverged: false,
         base_idents: HashMap::new(),
+        region_depth: 0,
+        desugared: 0,
     };
     let mut ir_params = Vec::new();
     for p in params {
         let mutable = p.mutable && l.mutated.contains(&p.ident.to_string());
         let v = l.new_var(p.ident.clone(), mutable);
+        if p.kind.is_memory() {
+            l.vars[v].depth = Some(p.kind.depth());
+        }
         l.versions.insert(p.ident.to_string(), 1);
         // A `_` parameter got a generated name: nothing in the body can refer to it.
         let key = if p.unnamed {
@@ -137,6 +146,8 @@ pub fn lower(
             ty: p.ty.clone(),
             active: p.active,
             var: Some(v),
+            kind: p.kind,
+            elem: p.elem.clone(),
         });
     }
 
@@ -505,6 +516,14 @@ pub fn maybe_active(body: &syn::Block, mut names: HashSet<String>) -> HashSet<St
                 .push((pattern_names(&e.pat), e.expr.to_token_stream()));
             syn::visit::visit_expr_for_loop(self, e);
         }
+        fn visit_expr_method_call(&mut self, e: &'ast syn::ExprMethodCall) {
+            if e.method == "push"
+                && let Some(name) = place_root(&e.receiver)
+            {
+                self.0.push((vec![name], e.args.to_token_stream()));
+            }
+            syn::visit::visit_expr_method_call(self, e);
+        }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     let mut defs = Defs(Vec::new());
@@ -605,6 +624,7 @@ impl Lowerer<'_> {
             mutable,
             varied: false,
             useful: false,
+            depth: None,
         });
         self.vars.len() - 1
     }
@@ -665,14 +685,30 @@ impl Lowerer<'_> {
     }
 
     fn bind(&mut self, name: &str, b: Binding) {
+        if let Binding::Value(v) = &b {
+            self.note_maybe_active(name, v);
+        }
         self.scopes
             .last_mut()
             .expect("a scope is always open")
             .insert(name.to_owned(), b);
     }
 
+    /// Keeps the by-name "maybe active" set a superset: a name bound to a computed variable may
+    /// hold a derivative (the pre-pass over the original body cannot see names that desugaring
+    /// introduces, such as a closure's parameter), so code mentioning it must be taken apart.
+    fn note_maybe_active(&mut self, name: &str, v: &Value) {
+        if v.leaves()
+            .iter()
+            .any(|(_, op)| matches!(op, Operand::Var(_)))
+        {
+            self.maybe_active.insert(name.to_owned());
+        }
+    }
+
     /// Rebinds an existing name in the scope that owns it (an assignment).
     fn rebind(&mut self, name: &str, value: Value) {
+        self.note_maybe_active(name, &value);
         if let Some(scope) = self.scopes.iter_mut().rev().find(|s| s.contains_key(name)) {
             scope.insert(name.to_owned(), Binding::Value(value));
         }
@@ -908,7 +944,9 @@ impl Lowerer<'_> {
             });
             return;
         }
-        if is_control(e) {
+        if is_control(e)
+            || (matches!(e, Expr::MethodCall(_)) && self.mentions_active(e.to_token_stream()))
+        {
             let _ = self.lower_expr(e);
             return;
         }
@@ -1083,6 +1121,12 @@ impl Lowerer<'_> {
                     Binding::Value(Value::Scalar(Operand::Var(v))),
                 );
             }
+            return;
+        }
+        if let Some((ident, ty)) = simple_pattern(&local.pat)
+            && self.maybe_active.contains(&ident.to_string())
+            && self.lower_new_array(&ident.to_string(), ty, &init.expr)
+        {
             return;
         }
         let value = self.lower_expr(&init.expr);
@@ -1300,6 +1344,19 @@ impl Lowerer<'_> {
                     }
                 }
                 UnOp::Not(_) => Value::Scalar(self.inert(e, None)),
+                UnOp::Deref(_) if self.store_target(e).is_some() => {
+                    let (array, _) = self.store_target(e).expect("checked");
+                    self.load(array, Vec::new(), e)
+                }
+                // `*v` of a variable holding a float (an element of an iterator): the value.
+                UnOp::Deref(_)
+                    if matches!(
+                        path_ident(&u.expr).and_then(|i| self.lookup(&i.to_string())),
+                        Some(Binding::Value(Value::Scalar(_)))
+                    ) =>
+                {
+                    self.lower_expr(&u.expr)
+                }
                 _ => {
                     let refusal = self.refusal(
                         e,
@@ -1342,6 +1399,36 @@ impl Lowerer<'_> {
                     );
                     Value::Scalar(self.inert(e, Some(refusal)))
                 }
+            }
+            Expr::Index(ix) => {
+                if let Some((array, index)) = self.index_chain(e) {
+                    let index = self.index_operands(&index);
+                    return self.load(array, index, e);
+                }
+                let base = self.lower_expr(&ix.expr);
+                match (base, literal_index(&ix.index)) {
+                    (Value::Array(items), Some(k)) if k < items.len() => items[k].clone(),
+                    _ => {
+                        let refusal = self.refuse_expr(e);
+                        Value::Scalar(self.inert(e, Some(refusal)))
+                    }
+                }
+            }
+            Expr::Range(r) => {
+                // Bounds are integers: no derivative, but their operands are read.
+                let mut uses = Vec::new();
+                let mut bound = |l: &mut Self, x: &Option<Box<Expr>>| {
+                    x.as_ref().map(|x| {
+                        let v = l.lower_expr(x);
+                        uses.extend(value_uses(&v));
+                        l.value_tokens(&v)
+                    })
+                };
+                let start = bound(self, &r.start);
+                let end = bound(self, &r.end);
+                let limits = &r.limits;
+                let pure = is_pure(e, &self.mutated);
+                Value::Scalar(self.inert_tokens(quote!(#start #limits #end), uses, pure))
             }
             Expr::Tuple(t) => Value::Tuple(t.elems.iter().map(|x| self.lower_expr(x)).collect()),
             Expr::Array(a) => Value::Array(a.elems.iter().map(|x| self.lower_expr(x)).collect()),
@@ -1392,6 +1479,8 @@ impl Lowerer<'_> {
                 if let Some(name) = self.local_target(&a.left) {
                     let value = self.lower_expr(&a.right);
                     self.assign(&name, value, &a.left);
+                } else if let Some((array, index)) = self.store_target(&a.left) {
+                    self.lower_store(array, &index, None, &a.right, &a.left);
                 } else {
                     self.inert_stmt(e);
                 }
@@ -1401,6 +1490,8 @@ impl Lowerer<'_> {
                 if let Some(name) = self.local_target(&b.left) {
                     let value = self.lower_compound(b);
                     self.assign(&name, value, &b.left);
+                } else if let Some((array, index)) = self.store_target(&b.left) {
+                    self.lower_store(array, &index, Some(&b.op), &b.right, &b.left);
                 } else {
                     self.inert_stmt(e);
                 }
@@ -1613,6 +1704,7 @@ impl Lowerer<'_> {
     ) -> Flow {
         let before = self.scopes.clone();
         let outer = std::mem::take(&mut self.stmts);
+        self.region_depth += 1;
         self.scopes.push(HashMap::new());
         let t = then(self);
         self.diverged = false;
@@ -1625,6 +1717,7 @@ impl Lowerer<'_> {
         self.scopes.pop();
         let else_scopes = std::mem::replace(&mut self.scopes, before);
         let else_stmts = std::mem::replace(&mut self.stmts, outer);
+        self.region_depth -= 1;
 
         let mut phis = Vec::new();
         for level in 0..self.scopes.len() {
@@ -1826,28 +1919,37 @@ impl Lowerer<'_> {
             self.bind(key, Binding::Value(dummy()));
         }
 
+        if let Head::For(f) = &head
+            && self.mentions_active(f.expr.to_token_stream())
+            && let Some(desugared) = self.desugar_for(f)
+        {
+            self.loop_count -= 1;
+            return self.lower_loop(
+                Head::For(&desugared),
+                &desugared.body,
+                desugared.label.as_ref(),
+            );
+        }
         // The iterator of a `for` loop, evaluated once before it.
         let iter = if let Head::For(f) = &head {
-            let refusal = self.mentions_active(f.expr.to_token_stream()).then(|| {
-                self.refusal(
-                    &f.expr,
-                    "a loop over differentiated data",
-                    "iterating over arrays and slices of differentiated values is not supported yet",
-                    "Loop over indices (`for i in 0..n`) of values passed as separate parameters",
-                )
-            });
-            let (tokens, uses) = self.rename(f.expr.to_token_stream());
-            let pure = refusal.is_none() && is_pure(&f.expr, &self.mutated);
+            // An iterator over constants is copied as written; one that reads a maybe-active name
+            // (`0..x.len()`) is taken apart, so anything refused in it is refused precisely.
+            let (tokens, uses) = if self.mentions_active(f.expr.to_token_stream()) {
+                let v = self.lower_expr(&f.expr);
+                (self.value_tokens(&v), value_uses(&v))
+            } else {
+                self.rename(f.expr.to_token_stream())
+            };
+            let pure = is_pure(&f.expr, &self.mutated);
             let t = self.temp();
             self.push_def(
                 t,
                 None,
-                Rhs::Inert {
-                    tokens: quote!(::core::iter::IntoIterator::into_iter(#tokens)),
+                inert_rhs(
+                    quote!(::core::iter::IntoIterator::into_iter(#tokens)),
                     uses,
-                    refusal,
                     pure,
-                },
+                ),
             );
             Some(t)
         } else {
@@ -1925,6 +2027,7 @@ impl Lowerer<'_> {
         ctx: &LoopCtx,
         iter: Option<VarId>,
     ) -> (LoopKind, Option<Vec<Stmt>>) {
+        self.region_depth += 1;
         self.scopes.push(HashMap::new());
         let mut cond_stmts = None;
         let kind = match head {
@@ -1962,6 +2065,7 @@ impl Lowerer<'_> {
         let _ = self.lower_stmts(&body.stmts);
         self.diverged = false;
         self.scopes.pop();
+        self.region_depth -= 1;
         (kind, cond_stmts)
     }
 
@@ -2073,6 +2177,335 @@ impl Lowerer<'_> {
         }
     }
 
+    /// The memory (array, slice, `&F`) a plain name refers to.
+    fn memory_of(&self, e: &Expr) -> Option<VarId> {
+        let id = path_ident(e)?;
+        match self.lookup(&id.to_string()) {
+            Some(Binding::Value(Value::Scalar(Operand::Var(v))))
+                if self.vars[*v].depth.is_some() =>
+            {
+                Some(*v)
+            }
+            _ => None,
+        }
+    }
+
+    /// `a[i][j]` as the memory `a` and its index expressions.
+    fn index_chain<'e>(&self, e: &'e Expr) -> Option<(VarId, Vec<&'e Expr>)> {
+        let mut index = Vec::new();
+        let mut cur = e;
+        loop {
+            match cur {
+                Expr::Index(i) => {
+                    index.push(&*i.index);
+                    cur = &i.expr;
+                }
+                Expr::Paren(p) => cur = &p.expr,
+                _ => break,
+            }
+        }
+        index.reverse();
+        Some((self.memory_of(cur)?, index))
+    }
+
+    /// Where `target = ..` writes when it is an element of memory (`a[i]`, `*r`).
+    fn store_target<'e>(&self, target: &'e Expr) -> Option<(VarId, Vec<&'e Expr>)> {
+        match target {
+            Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => {
+                let a = self.memory_of(&u.expr)?;
+                (self.vars[a].depth == Some(0)).then(|| (a, Vec::new()))
+            }
+            Expr::Index(_) => self.index_chain(target),
+            Expr::Paren(p) => self.store_target(&p.expr),
+            _ => None,
+        }
+    }
+
+    fn index_operands(&mut self, index: &[&Expr]) -> Vec<Operand> {
+        index
+            .iter()
+            .map(|i| {
+                let v = self.lower_expr(i);
+                self.operand_of(v)
+            })
+            .collect()
+    }
+
+    /// Checks that an access goes down to one float.
+    fn full_depth(&mut self, array: VarId, index: &[Operand], node: &Expr) -> bool {
+        let depth = self.vars[array].depth.unwrap_or(0);
+        if index.len() == depth {
+            return true;
+        }
+        self.errors.spanned(
+            node,
+            format!(
+                "{} cannot differentiate `{}`: it is a row of an array, not a float. Index down \
+                 to one float (`{}[i][j]`), or copy the row with a loop",
+                self.mode,
+                show(node),
+                self.vars[array].ident
+            ),
+        );
+        false
+    }
+
+    fn load(&mut self, array: VarId, index: Vec<Operand>, node: &Expr) -> Value {
+        if !self.full_depth(array, &index, node) {
+            return dummy();
+        }
+        let t = self.temp();
+        self.push_def(t, None, Rhs::Load { array, index });
+        Value::Scalar(Operand::Var(t))
+    }
+
+    /// `a[i] = v`, `a[i] op= v`, `*r = v`: a store into memory.
+    fn lower_store(
+        &mut self,
+        array: VarId,
+        index: &[&Expr],
+        op: Option<&BinOp>,
+        rhs: &Expr,
+        node: &Expr,
+    ) {
+        let index = self.index_operands(index);
+        if !self.full_depth(array, &index, node) {
+            return;
+        }
+        let v = self.lower_expr(rhs);
+        let Some(value) = self.scalar(v, rhs) else {
+            return;
+        };
+        let (value, add) = match op {
+            None => (value, false),
+            Some(BinOp::AddAssign(_)) => (value, true),
+            Some(BinOp::SubAssign(_)) => {
+                let neg = self.prim(
+                    rules::operator("neg"),
+                    vec![value],
+                    Form::Operator,
+                    rhs.span(),
+                );
+                (neg, true)
+            }
+            Some(op) => {
+                let Some(rule) = compound_rule(op) else {
+                    self.errors.spanned(
+                        node,
+                        format!(
+                            "{}: `{}` is not an operation on floats",
+                            self.mode,
+                            show(op)
+                        ),
+                    );
+                    return;
+                };
+                let current = self.load(array, index.clone(), node);
+                let current = self.operand_of(current);
+                (
+                    self.prim(rule, vec![current, value], Form::Operator, op.span()),
+                    false,
+                )
+            }
+        };
+        self.stmts.push(Stmt::Store {
+            array,
+            index,
+            value,
+            add,
+        });
+    }
+
+    /// A local array that may hold differentiated values: `vec![0.0; n]`, `[0.0; N]`,
+    /// `[[0.0; N]; M]`, `Vec::new()`, `Vec::with_capacity(n)`.
+    fn lower_new_array(&mut self, key: &str, ty: Option<&syn::Type>, init: &Expr) -> bool {
+        let Some(zeros) = array_creation(init) else {
+            return false;
+        };
+        if self.mentions_active(creation_elements(init)) {
+            let refusal = self.refusal(
+                init,
+                &format!(
+                    "the array `{}` filled with a differentiated value",
+                    show(init)
+                ),
+                "an array's tangent and adjoint start from constants",
+                "Create it with a constant (`vec![0.0; n]`), then assign its elements",
+            );
+            self.errors.push(refusal);
+        }
+        let (tokens, _) = self.rename(init.to_token_stream());
+        let v = self.named_var(key, true);
+        self.vars[v].mutable = true;
+        self.vars[v].depth = Some(if zeros == Zeros::Array2 { 2 } else { 1 });
+        let nested = (self.region_depth > 0).then(|| init.span());
+        self.push_def(
+            v,
+            ty.map(ToTokens::to_token_stream),
+            Rhs::NewArray {
+                tokens,
+                zeros,
+                nested,
+            },
+        );
+        self.bind(key, Binding::Value(Value::Scalar(Operand::Var(v))));
+        true
+    }
+
+    /// A fresh name for a variable the desugaring of an iterator introduces.
+    fn synthetic(&mut self, base: &str) -> Ident {
+        self.desugared += 1;
+        let key = format!("__ad_{base}{}", self.desugared);
+        let hygienic = self.namer.fresh(base);
+        self.base_idents.insert(key.clone(), hygienic);
+        Ident::new(&key, Span::mixed_site())
+    }
+
+    /// `for PAT in xs.iter() / &xs / xs.iter().enumerate() / xs.iter().zip(ys.iter())` over memory,
+    /// as a loop over indices: `for k in 0..len { let PAT = xs[k]; .. }`.
+    fn desugar_for(&mut self, f: &syn::ExprForLoop) -> Option<syn::ExprForLoop> {
+        let shape = self.iteration(&f.expr)?;
+        let k = self.synthetic("k");
+        let (len, elem) = self.element(&shape, &k);
+        let mut pat = (*f.pat).clone();
+        strip_ref_patterns(&mut pat);
+        let mut body = f.body.clone();
+        strip_derefs(&mut body, &pattern_names(&pat));
+        let stmts = &body.stmts;
+        let label = &f.label;
+        Some(syn::parse_quote!(#label for #k in 0..#len { let #pat = #elem; #(#stmts)* }))
+    }
+
+    /// What an iterator expression walks over, when it walks over memory.
+    fn iteration(&self, e: &Expr) -> Option<Iteration> {
+        match e {
+            Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+                Some(Iteration::Enumerate(self.iterated(&m.receiver)?))
+            }
+            Expr::MethodCall(m) if m.method == "zip" && m.args.len() == 1 => Some(Iteration::Zip(
+                self.iterated(&m.receiver)?,
+                self.iterated(&m.args[0])?,
+            )),
+            _ => Some(Iteration::Elements(self.iterated(e)?)),
+        }
+    }
+
+    /// The memory an iterator over elements reads: `xs.iter()`, `&xs`, `xs`, `.copied()`.
+    fn iterated(&self, e: &Expr) -> Option<Ident> {
+        match e {
+            Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && ["iter", "copied", "cloned", "into_iter"]
+                        .contains(&m.method.to_string().as_str()) =>
+            {
+                self.iterated(&m.receiver)
+            }
+            Expr::Reference(r) if r.mutability.is_none() => self.iterated(&r.expr),
+            Expr::Paren(p) => self.iterated(&p.expr),
+            Expr::Path(_) => {
+                let a = self.memory_of(e)?;
+                (self.vars[a].depth == Some(1))
+                    .then(|| path_ident(e).cloned())
+                    .flatten()
+            }
+            _ => None,
+        }
+    }
+
+    /// The trip count and the element of iteration `k`.
+    fn element(&self, shape: &Iteration, k: &Ident) -> (TokenStream, TokenStream) {
+        match shape {
+            Iteration::Elements(x) => (quote!(#x.len()), quote!(#x[#k])),
+            Iteration::Enumerate(x) => (quote!(#x.len()), quote!((#k, #x[#k]))),
+            Iteration::Zip(x, y) => (quote!(#x.len().min(#y.len())), quote!((#x[#k], #y[#k]))),
+        }
+    }
+
+    /// `xs.iter()[.map(|v| e)].sum()` / `.product()` / `.fold(init, |acc, v| e)` over memory, as
+    /// a loop: `{ let mut acc = start; for k in 0..len { acc = combine(acc, xs[k]) } acc }`.
+    fn desugar_reduction(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
+        let terminal = m.method.to_string();
+        let fold = terminal == "fold" && m.args.len() == 2;
+        if !(fold || (["sum", "product"].contains(&terminal.as_str()) && m.args.is_empty())) {
+            return None;
+        }
+        let (map, source) = match &*m.receiver {
+            Expr::MethodCall(inner) if inner.method == "map" && inner.args.len() == 1 => {
+                match &inner.args[0] {
+                    Expr::Closure(c) if c.inputs.len() == 1 => (Some(c), &*inner.receiver),
+                    _ => return None,
+                }
+            }
+            other => (None, other),
+        };
+        let Iteration::Elements(x) = self.iteration(source)? else {
+            return None;
+        };
+        let k = self.synthetic("k");
+        let acc = self.synthetic("acc");
+        let (len, elem) = self.element(&Iteration::Elements(x.clone()), &k);
+        // The item, through the map closure if there is one.
+        let item: Expr = match map {
+            Some(c) => {
+                let mut pat = c.inputs[0].clone();
+                strip_ref_patterns(&mut pat);
+                let mut body = (*c.body).clone();
+                strip_derefs_expr(&mut body, &pattern_names(&pat));
+                syn::parse_quote!({ let #pat = #elem; #body })
+            }
+            None => syn::parse_quote!(#elem),
+        };
+        let (start, combine): (TokenStream, Expr) = match terminal.as_str() {
+            "sum" | "product" => {
+                // The start value has the element type, from the memory itself.
+                let f = if terminal == "sum" {
+                    quote!(zero_elem)
+                } else {
+                    quote!(one_elem)
+                };
+                let a = self.memory_of(&syn::parse_quote!(#x))?;
+                let ident = self.vars[a].ident.clone();
+                let start = self.synthetic("start");
+                let t = self.inert_tokens(quote!(::ad_runtime::#f(&#ident)), vec![a], true);
+                self.bind(&start.to_string(), Binding::Value(Value::Scalar(t)));
+                let op = if terminal == "sum" {
+                    quote!(+)
+                } else {
+                    quote!(*)
+                };
+                (quote!(#start), syn::parse_quote!(#acc #op (#item)))
+            }
+            _ => {
+                let Expr::Closure(c) = &m.args[1] else {
+                    return None;
+                };
+                if c.inputs.len() != 2 {
+                    return None;
+                }
+                let (mut acc_pat, mut v_pat) = (c.inputs[0].clone(), c.inputs[1].clone());
+                strip_ref_patterns(&mut acc_pat);
+                strip_ref_patterns(&mut v_pat);
+                let mut body = (*c.body).clone();
+                let mut names = pattern_names(&acc_pat);
+                names.extend(pattern_names(&v_pat));
+                strip_derefs_expr(&mut body, &names);
+                let init = &m.args[0];
+                (
+                    quote!(#init),
+                    syn::parse_quote!({ let #acc_pat = #acc; let #v_pat = #item; #body }),
+                )
+            }
+        };
+        let block: Expr = syn::parse_quote!({
+            let mut #acc = #start;
+            for #k in 0..#len {
+                #acc = #combine;
+            }
+            #acc
+        });
+        Some(self.lower_expr(&block))
+    }
+
     fn lower_method(&mut self, m: &syn::ExprMethodCall, e: &Expr) -> Value {
         let name = m.method.to_string();
         if name == rules::SIN_COS && m.args.is_empty() {
@@ -2121,7 +2554,33 @@ impl Lowerer<'_> {
         if rules::is_inactive_method(&name) {
             return Value::Scalar(self.inert(e, None));
         }
-        if (name == "clone" || name == "to_owned") && m.args.is_empty() {
+        if name == "push"
+            && m.args.len() == 1
+            && let Some(array) = self.memory_of(&m.receiver)
+        {
+            let v = self.lower_expr(&m.args[0]);
+            let Some(value) = self.scalar(v, &m.args[0]) else {
+                return unit();
+            };
+            let ident = self.vars[array].ident.clone();
+            let Operand::Var(index) = self.inert_tokens(quote!(#ident.len()), vec![array], false)
+            else {
+                return unit();
+            };
+            self.stmts.push(Stmt::Push {
+                array,
+                index,
+                value,
+            });
+            return unit();
+        }
+        if let Some(v) = self.desugar_reduction(m) {
+            return v;
+        }
+        if (name == "clone" || name == "to_owned")
+            && m.args.is_empty()
+            && self.memory_of(&m.receiver).is_none()
+        {
             return self.lower_expr(&m.receiver);
         }
         let refusal = self.refuse_expr(e);
@@ -2459,4 +2918,118 @@ fn replicate_dummy(shape: &Value) -> Value {
         Value::Tuple(items) => Value::Tuple(items.iter().map(replicate_dummy).collect()),
         Value::Array(items) => Value::Array(items.iter().map(replicate_dummy).collect()),
     }
+}
+
+/// What a `for` loop or a reduction walks over.
+enum Iteration {
+    Elements(Ident),
+    Enumerate(Ident),
+    Zip(Ident, Ident),
+}
+
+/// `(pattern name, type)` of `let name` or `let name: T`.
+fn simple_pattern(pat: &Pat) -> Option<(&Ident, Option<&syn::Type>)> {
+    match pat {
+        Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => Some((&p.ident, None)),
+        Pat::Type(t) => match &*t.pat {
+            Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
+                Some((&p.ident, Some(&t.ty)))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Which local array an expression creates, if it creates one.
+fn array_creation(e: &Expr) -> Option<crate::ir::Zeros> {
+    use crate::ir::Zeros;
+    match e {
+        Expr::Macro(m) if m.mac.path.is_ident("vec") => Some(Zeros::Vec),
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p)
+                if p.path.segments.len() >= 2
+                    && p.path.segments[p.path.segments.len() - 2].ident == "Vec"
+                    && ["new", "with_capacity"]
+                        .iter()
+                        .any(|n| p.path.segments.last().is_some_and(|s| s.ident == n)) =>
+            {
+                Some(Zeros::Vec)
+            }
+            _ => None,
+        },
+        Expr::Repeat(r) => Some(if matches!(&*r.expr, Expr::Repeat(_)) {
+            Zeros::Array2
+        } else {
+            Zeros::Array
+        }),
+        Expr::Paren(p) => array_creation(&p.expr),
+        _ => None,
+    }
+}
+
+/// The element part of an array creation: `e` in `vec![e; n]` and `[e; N]`, every element of
+/// `vec![a, b]`; nothing for `Vec::new()`.
+fn creation_elements(e: &Expr) -> TokenStream {
+    match e {
+        Expr::Repeat(r) => creation_elements(&r.expr),
+        Expr::Macro(m) => m
+            .mac
+            .tokens
+            .clone()
+            .into_iter()
+            .take_while(|t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ';'))
+            .collect(),
+        Expr::Paren(p) => creation_elements(&p.expr),
+        Expr::Call(_) => TokenStream::new(),
+        other => other.to_token_stream(),
+    }
+}
+
+fn literal_index(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse().ok(),
+        _ => None,
+    }
+}
+
+/// `&v` patterns become `v`: the desugared loop binds elements by value.
+fn strip_ref_patterns(pat: &mut Pat) {
+    struct Strip;
+    impl VisitMut for Strip {
+        fn visit_pat_mut(&mut self, p: &mut Pat) {
+            if let Pat::Reference(r) = p {
+                *p = (*r.pat).clone();
+            }
+            syn::visit_mut::visit_pat_mut(self, p);
+        }
+    }
+    Strip.visit_pat_mut(pat);
+}
+
+struct StripDerefs<'n>(&'n [String]);
+
+impl VisitMut for StripDerefs<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if let Expr::Unary(u) = e
+            && matches!(u.op, UnOp::Deref(_))
+            && path_ident(&u.expr).is_some_and(|i| self.0.contains(&i.to_string()))
+        {
+            *e = (*u.expr).clone();
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+}
+
+/// `*v` of an element bound by value becomes `v`.
+fn strip_derefs(block: &mut syn::Block, names: &[String]) {
+    StripDerefs(names).visit_block_mut(block);
+}
+
+fn strip_derefs_expr(e: &mut Expr, names: &[String]) {
+    StripDerefs(names).visit_expr_mut(e);
 }

@@ -2,7 +2,8 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::Ident;
+use proc_macro2::{Ident, TokenStream};
+use quote::{ToTokens, quote};
 use syn::{FnArg, GenericParam, Pat, ReturnType, Signature, Type, TypeParamBound, WherePredicate};
 
 use crate::attr::Args;
@@ -107,6 +108,133 @@ pub fn is_integer_like(ty: &Type) -> bool {
     }
 }
 
+/// How an active parameter holds its floats, which decides its tangent and shadow (SPEC §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `F`: the tangent follows it by value; its adjoint is returned.
+    Scalar,
+    /// `&F` or `&mut F`: memory of one float, read as `*x`.
+    Ref { mutable: bool },
+    /// `[F; N]` or `[[F; N]; M]` by value: the tangent is the same array; the adjoint is returned.
+    Array { depth: usize },
+    /// `&[F; N]` or `&mut [F; N]` (depth 1 or 2).
+    ArrayRef { depth: usize, mutable: bool },
+    /// `&[F]`, `&Vec<F>`, `&mut [F]`, `&mut Vec<F>`.
+    Slice { mutable: bool },
+}
+
+impl Kind {
+    /// Whether the parameter is memory the body indexes (everything but a scalar).
+    pub fn is_memory(self) -> bool {
+        self != Kind::Scalar
+    }
+
+    /// How many indices reach a float: 0 for `&F`, 1 for a slice, 2 for `[[F; N]; M]`.
+    pub fn depth(self) -> usize {
+        match self {
+            Kind::Scalar | Kind::Ref { .. } => 0,
+            Kind::Array { depth } | Kind::ArrayRef { depth, .. } => depth,
+            Kind::Slice { .. } => 1,
+        }
+    }
+
+    /// Whether the function can write through it (`&mut F`, `&mut [F]`, ..): an output as well.
+    pub fn writes_through(self) -> bool {
+        matches!(
+            self,
+            Kind::Ref { mutable: true }
+                | Kind::ArrayRef { mutable: true, .. }
+                | Kind::Slice { mutable: true }
+        )
+    }
+
+    /// Whether its adjoint is returned (by-value parameters) rather than added into a shadow.
+    pub fn by_value(self) -> bool {
+        matches!(self, Kind::Scalar | Kind::Array { .. })
+    }
+}
+
+/// The kind of a parameter type that carries floats, and its float type.
+pub fn classify(ty: &Type, floats: &FloatTypes) -> Option<(Kind, Type)> {
+    if floats.is_float(ty) {
+        return Some((Kind::Scalar, ty.clone()));
+    }
+    let array_depth = |ty: &Type| -> Option<(usize, Type)> {
+        match ty {
+            Type::Array(a) if floats.is_float(&a.elem) => Some((1, (*a.elem).clone())),
+            Type::Array(a) => match &*a.elem {
+                Type::Array(b) if floats.is_float(&b.elem) => Some((2, (*b.elem).clone())),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    match ty {
+        Type::Paren(p) => classify(&p.elem, floats),
+        Type::Group(g) => classify(&g.elem, floats),
+        Type::Array(_) => array_depth(ty).map(|(depth, f)| (Kind::Array { depth }, f)),
+        Type::Reference(r) => {
+            let mutable = r.mutability.is_some();
+            let inner = &*r.elem;
+            if floats.is_float(inner) {
+                return Some((Kind::Ref { mutable }, inner.clone()));
+            }
+            if let Some((depth, f)) = array_depth(inner) {
+                return Some((Kind::ArrayRef { depth, mutable }, f));
+            }
+            match inner {
+                Type::Slice(sl) if floats.is_float(&sl.elem) => {
+                    Some((Kind::Slice { mutable }, (*sl.elem).clone()))
+                }
+                Type::Path(p) => {
+                    let seg = p.path.segments.last()?;
+                    if seg.ident != "Vec" {
+                        return None;
+                    }
+                    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
+                        return None;
+                    };
+                    match a.args.first()? {
+                        syn::GenericArgument::Type(t) if floats.is_float(t) => {
+                            Some((Kind::Slice { mutable }, t.clone()))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The type of a parameter's tangent (forward mode).
+pub fn tangent_type(kind: Kind, ty: &Type, elem: &Type) -> TokenStream {
+    match kind {
+        Kind::Scalar | Kind::Array { .. } | Kind::Ref { .. } | Kind::ArrayRef { .. } => {
+            ty.to_token_stream()
+        }
+        Kind::Slice { mutable: false } => quote!(&[#elem]),
+        Kind::Slice { mutable: true } => quote!(&mut [#elem]),
+    }
+}
+
+/// The type of a by-reference parameter's shadow (reverse mode), into which its adjoint is added.
+pub fn shadow_type(kind: Kind, ty: &Type, elem: &Type) -> Option<TokenStream> {
+    match kind {
+        Kind::Scalar | Kind::Array { .. } => None,
+        Kind::Ref { .. } => Some(quote!(&mut #elem)),
+        Kind::ArrayRef { .. } => match ty {
+            Type::Reference(r) => {
+                let inner = &r.elem;
+                Some(quote!(&mut #inner))
+            }
+            _ => None,
+        },
+        Kind::Slice { .. } => Some(quote!(&mut [#elem])),
+    }
+}
+
 /// One parameter as the transforms see it.
 pub struct SigParam {
     /// Its name (a generated one for `_`).
@@ -119,6 +247,10 @@ pub struct SigParam {
     pub mutable: bool,
     /// A `_` parameter, named by the macro.
     pub unnamed: bool,
+    /// How it holds its floats (for an active parameter).
+    pub kind: Kind,
+    /// Its float type.
+    pub elem: Type,
 }
 
 /// Classifies the parameters. A receiver (`self`) is constant and is not listed.
@@ -155,30 +287,34 @@ pub fn params(
             Some(list) => list.contains(&ident),
             None => floats.carries_float(&ty),
         };
-        // With `wrt`, a name the macro cannot see to be a float (a type alias) is the user's word;
-        // a type that visibly carries floats but is not a scalar is not supported yet.
+        // With `wrt`, a name the macro cannot see to be a float (a type alias) is the user's
+        // word, taken as a scalar.
+        let classified = classify(&ty, floats);
         let unsupported =
-            active && !floats.is_float(&ty) && (args.wrt.is_none() || floats.carries_float(&ty));
+            active && classified.is_none() && (args.wrt.is_none() || floats.carries_float(&ty));
         if unsupported {
             errors.spanned(
                 &pt.ty,
                 format!(
-                    "{mode} cannot differentiate the parameter `{ident}: {}` yet: only scalar float \
-                     parameters (`f32`, `f64`, `T: Float`) are differentiated in this version; arrays, \
-                     slices and references come later. Pass the values as separate float parameters, \
-                     or list only the float parameters in `wrt(..)`",
+                    "{mode} cannot differentiate the parameter `{ident}: {}`: the floats it holds \
+                     are not in a form the macro knows. Use `f32`/`f64`/`T: Float`, `&F`, `&mut F`, \
+                     `[F; N]`, `[[F; N]; M]`, `&[F]`, `&mut [F]`, `&Vec<F>` or `&mut Vec<F>`, or \
+                     list only the float parameters in `wrt(..)`",
                     crate::lower::show(&ty)
                 ),
             );
         }
         // An unsupported parameter is constant from here on, so it causes this one error only.
         let active = active && !unsupported;
+        let (kind, elem) = classified.unwrap_or((Kind::Scalar, ty.clone()));
         out.push(SigParam {
             ident,
             ty,
             active,
             mutable,
             unnamed,
+            kind,
+            elem,
         });
     }
     if let Some(list) = &args.wrt {

@@ -54,7 +54,8 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
             let dp = t.d[p.var.expect("parameters have variables")]
                 .as_ref()
                 .expect("active parameters have tangents");
-            params.push(quote!(#dp: #ty));
+            let dty = crate::sig::tangent_type(p.kind, ty, &p.elem);
+            params.push(quote!(#dp: #dty));
         }
     }
 
@@ -90,6 +91,40 @@ impl Tangent<'_> {
                 Stmt::Inert { tokens, .. } => out.extend(tokens.clone()),
                 Stmt::If(i) => out.extend(self.branch(i)),
                 Stmt::Loop(l) => out.extend(self.looped(l)),
+                Stmt::Store {
+                    array,
+                    index,
+                    value,
+                    add,
+                } => {
+                    let a = self.func.vars[*array].ident.to_token_stream();
+                    let idx = emit::index(self.func, index);
+                    let slot = emit::element(&a, &idx);
+                    let v = emit::operand(self.func, value);
+                    out.extend(if *add {
+                        quote!(#slot = #slot + #v;)
+                    } else {
+                        quote!(#slot = #v;)
+                    });
+                    if let Some(da) = self.d[*array].clone() {
+                        let dslot = emit::element(&da.to_token_stream(), &idx);
+                        let dv = self.d_of(value);
+                        out.extend(if *add {
+                            quote!(#dslot = #dslot + #dv;)
+                        } else {
+                            quote!(#dslot = #dv;)
+                        });
+                    }
+                }
+                Stmt::Push { array, value, .. } => {
+                    let a = &self.func.vars[*array].ident;
+                    let v = emit::operand(self.func, value);
+                    out.extend(quote!(#a.push(#v);));
+                    if let Some(da) = self.d[*array].clone() {
+                        let dv = self.d_of(value);
+                        out.extend(quote!(#da.push(#dv);));
+                    }
+                }
             }
         }
         out
@@ -123,6 +158,18 @@ impl Tangent<'_> {
                 }))
             }
             Rhs::Copy(op) => self.d_of(op),
+            Rhs::Load { array, index } => {
+                let da = self.d[*array]
+                    .clone()
+                    .expect("a varied load reads varied memory");
+                let idx = emit::index(self.func, index);
+                emit::element(&da.to_token_stream(), &idx)
+            }
+            Rhs::NewArray { zeros, .. } => {
+                let z = emit::zeros(*zeros, &ident);
+                out.extend(quote!(let mut #dv = #z;));
+                return out;
+            }
             Rhs::Cast { value, ty } => {
                 let dv = self.d_of(value);
                 quote!(#dv as #ty)

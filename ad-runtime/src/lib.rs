@@ -203,3 +203,55 @@ impl<T> Stack<T> {
         self.items.is_empty()
     }
 }
+
+/// The zero of a slice's element type, without reading an element: the start of a sum over the
+/// slice.
+///
+/// ```
+/// let xs = vec![1.5_f32, 2.0];
+/// assert_eq!(ad_runtime::zero_elem(&xs), 0.0_f32);
+/// ```
+#[inline(always)]
+pub fn zero_elem<T: Float>(_xs: &[T]) -> T {
+    T::zero()
+}
+
+/// The one of a slice's element type: the start of a product over the slice.
+///
+/// ```
+/// assert_eq!(ad_runtime::one_elem(&[3.0_f64][..]), 1.0);
+/// ```
+#[inline(always)]
+pub fn one_elem<T: Float>(_xs: &[T]) -> T {
+    T::one()
+}
+
+/// A vector of zeros as long as `v`: the tangent or adjoint of a local `Vec` starts as one.
+///
+/// ```
+/// assert_eq!(ad_runtime::zeros_vec(&vec![1.0_f64, 2.0]), vec![0.0, 0.0]);
+/// ```
+#[inline]
+pub fn zeros_vec<T: Float>(v: &[T]) -> Vec<T> {
+    vec![T::zero(); v.len()]
+}
+
+/// An array of zeros of `a`'s length.
+///
+/// ```
+/// assert_eq!(ad_runtime::zeros_array(&[1.0_f32; 3]), [0.0; 3]);
+/// ```
+#[inline]
+pub fn zeros_array<T: Float, const N: usize>(_a: &[T; N]) -> [T; N] {
+    [T::zero(); N]
+}
+
+/// An array of arrays of zeros of `a`'s shape.
+///
+/// ```
+/// assert_eq!(ad_runtime::zeros_array2(&[[1.0_f64; 2]; 3]), [[0.0; 2]; 3]);
+/// ```
+#[inline]
+pub fn zeros_array2<T: Float, const N: usize, const M: usize>(_a: &[[T; N]; M]) -> [[T; N]; M] {
+    [[T::zero(); N]; M]
+}
