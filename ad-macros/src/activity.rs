@@ -63,6 +63,7 @@ fn varied(stmts: &[Stmt], vars: &mut [Var]) -> bool {
                         .any(|(a, p)| *p != Partial::Zero && is_varied(vars, a)),
                     Rhs::Copy(value) | Rhs::Cast { value, .. } => is_varied(vars, value),
                     Rhs::Load { array, .. } => vars[*array].varied,
+                    Rhs::Call { args, .. } => args.iter().any(|a| is_varied(vars, a)),
                     Rhs::Inert { .. } | Rhs::NewArray { .. } => false,
                 };
                 changed |= set_varied(vars, *var, now);
@@ -130,6 +131,11 @@ fn useful(stmts: &[Stmt], vars: &mut [Var]) -> bool {
                     }
                     Rhs::Load { array, .. } => {
                         changed |= mark_useful(vars, &Operand::Var(*array));
+                    }
+                    Rhs::Call { args, .. } => {
+                        for a in args {
+                            changed |= mark_useful(vars, a);
+                        }
                     }
                     Rhs::Inert { .. } | Rhs::NewArray { .. } => {}
                 }

@@ -121,6 +121,7 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
     a.analyse(&stmts);
 
     let mut params = Vec::new();
+    let mut call = crate::tangent::CallShape::default();
     // The adjoint of memory: a by-reference parameter's shadow, or a local array of zeros.
     let mut memory = TokenStream::new();
     for p in &a.func.params {
@@ -128,6 +129,10 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
         let v = p.var.expect("parameters have variables");
         let mutability = a.func.vars[v].mutable.then(|| quote!(mut));
         params.push(quote!(#mutability #ident: #ty));
+        call.args
+            .push((quote!(#mutability #ident), ty.to_token_stream()));
+        call.returned.push(p.active && p.kind.by_value());
+        call.memory |= p.active && p.kind.is_memory();
         if !p.active {
             continue;
         }
@@ -153,7 +158,10 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
     let seed = a.func.namer.seed();
     let mut body = TokenStream::new();
     match (seed_from, out_ty) {
-        (Seed::Param, Some(ty)) => params.push(quote!(#seed: #ty)),
+        (Seed::Param, Some(ty)) => {
+            params.push(quote!(#seed: #ty));
+            call.seed = Some(seed.clone());
+        }
         (Seed::One, Some(ty)) => {
             body.extend(quote!(let #seed: #ty = ::ad_runtime::one::<#ty>();));
         }
@@ -231,7 +239,12 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
     };
     body.extend(tail);
     a.func.stmts = stmts;
-    Generated { params, ret, body }
+    Generated {
+        params,
+        ret,
+        body,
+        call,
+    }
 }
 
 /// The variables whose adjoints a definition adds into, with the partial as a factor, and
@@ -340,6 +353,9 @@ impl Adjoint<'_> {
                             Rhs::Copy(op) | Rhs::Cast { value: op, .. } => {
                                 self.active(op).into_iter().collect()
                             }
+                            Rhs::Call { args, .. } => {
+                                args.iter().filter_map(|a| self.active(a)).collect()
+                            }
                             Rhs::Inert { .. } | Rhs::Load { .. } | Rhs::NewArray { .. } => {
                                 Vec::new()
                             }
@@ -427,6 +443,7 @@ impl Adjoint<'_> {
                     }
                     Rhs::Cast { value, .. } => work.extend(Func::var_of(value)),
                     Rhs::Load { index, .. } => work.extend(index.iter().filter_map(Func::var_of)),
+                    Rhs::Call { args, .. } => work.extend(args.iter().filter_map(Func::var_of)),
                     _ => {}
                 },
                 Stmt::Def { .. } | Stmt::Inert { .. } => {}
@@ -754,6 +771,7 @@ impl Adjoint<'_> {
                     Rhs::Copy(op) | Rhs::Cast { value: op, .. } => {
                         self.active(op).into_iter().collect()
                     }
+                    Rhs::Call { args, .. } => args.iter().filter_map(|a| self.active(a)).collect(),
                     Rhs::Inert { .. } | Rhs::Load { .. } | Rhs::NewArray { .. } => Vec::new(),
                 },
                 Stmt::Loop(l) => l
@@ -925,6 +943,21 @@ impl Adjoint<'_> {
                     let slot =
                         emit::element(&a_bar.to_token_stream(), &emit::index(self.func, index));
                     out.extend(quote!(#slot = #slot + #bar;));
+                }
+            }
+            Rhs::Call { callee, args, span } => {
+                // The callee's companion pulls the adjoint back to every argument at once.
+                let f = callee.tokens(Some("_derive_grad"));
+                let primals: Vec<_> = args.iter().map(|a| emit::operand(self.func, a)).collect();
+                let adj = self.func.namer.fresh("call_adjoints");
+                out.extend(quote::quote_spanned!(*span=>
+                    let (_, #adj) = #f((#(#primals,)*), #bar);
+                ));
+                for (k, a) in args.iter().enumerate() {
+                    if let Some(t) = self.active(a) {
+                        let k = syn::Index::from(k);
+                        self.contribute(t, quote!(#adj.#k), out, counts);
+                    }
                 }
             }
             Rhs::Inert { .. } | Rhs::NewArray { .. } => {}

@@ -80,6 +80,11 @@ fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
             quote!(#value as #ty)
         }
         Rhs::Inert { tokens, .. } | Rhs::NewArray { tokens, .. } => tokens.clone(),
+        Rhs::Call { callee, args, span } => {
+            let f = callee.tokens(None);
+            let args = args.iter().map(|a| operand(func, a));
+            quote_spanned!(*span=> #f(#(#args),*))
+        }
         Rhs::Load { array, index } => {
             let index: Vec<TokenStream> = index.iter().map(|i| operand(func, i)).collect();
             element(&func.vars[*array].ident.to_token_stream(), &index)

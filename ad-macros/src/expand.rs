@@ -5,8 +5,9 @@
 //! real problem, not a cascade of "cannot find `f_grad`".
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
-use syn::{Attribute, ItemFn, Type};
+use proc_macro2::{Ident, Span};
+use quote::{ToTokens, format_ident, quote};
+use syn::{Attribute, ItemFn, ReturnType, Type};
 
 use crate::errors::Errors;
 use crate::ir::Func;
@@ -109,10 +110,12 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
     match mode {
         Mode::Tangent => {
             let g = tangent::transform(&mut func, out);
+            tokens.extend(companion_jvp(&f, &g));
             tokens.extend(wrap(&f, "tangent", g, doc_tangent(&f, &func)));
         }
         Mode::Grad => {
             let g = adjoint::transform(&mut func, out, adjoint::Seed::Param);
+            tokens.extend(companion_vjp(&f, &g));
             tokens.extend(wrap(&f, "vjp", g, doc_reverse(&f, &func, out, true)));
             if out.is_some_and(|t| floats.is_float(t)) {
                 func.namer = fresh;
@@ -212,7 +215,9 @@ fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> TokenStream {
     let generics = &f.sig.generics;
     let where_clause = &generics.where_clause;
     let receiver = f.sig.receiver().map(|r| quote!(#r,));
-    let Generated { params, ret, body } = g;
+    let Generated {
+        params, ret, body, ..
+    } = g;
     let code = pretty(
         &quote!(fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause { #body }),
     );
@@ -223,6 +228,135 @@ fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> TokenStream {
         #[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]
         #vis fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause {
             #body
+        }
+    }
+}
+
+/// The attributes and lint allowances of a hidden companion.
+fn companion_head(f: &ItemFn) -> TokenStream {
+    let attrs = carried_attrs(f);
+    quote! {
+        #[doc(hidden)]
+        #(#attrs)*
+        #[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]
+    }
+}
+
+// Companions are what another annotated function calls: a caller does not know which of its
+// callee's parameters are differentiated, so they take the arguments as one tuple and, in
+// forward mode, one tangent per argument (`ad_runtime::Zero` for a constant one).
+//
+// Input:  `fn g(x: f64, n: usize) -> f64`
+// Output: `fn g__derive_tangent<D0: TangentSlot<f64>, D1>(args: (f64, usize), tangents: (D0, D1))`
+//         `    -> (f64, f64) { let (x, n) = args; let dx = tangents.0.tangent(); ..g_tangent's body.. }`
+//         `fn g__derive_grad(args: (f64, usize), seed: f64) -> (f64, (f64, ())) { .. }`
+// They repeat the body rather than call `g_tangent`, because a call would need `Self::` inside
+// an `impl`, which the macro cannot see.
+
+/// `NAME__derive_tangent`: forward mode in the calling convention of composition.
+fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
+    let c = &g.call;
+    if c.memory {
+        return TokenStream::new();
+    }
+    let head = companion_head(f);
+    let vis = &f.vis;
+    let ident = names::function(&f.sig.ident, "_derive_tangent");
+    let existing = &f.sig.generics.params;
+    let where_clause = &f.sig.generics.where_clause;
+    let receiver = f.sig.receiver().map(|r| quote!(#r,));
+    let args = Ident::new("__ad_args", Span::mixed_site());
+    let tangents = Ident::new("__ad_tangents", Span::mixed_site());
+    let (bindings, tys): (Vec<_>, Vec<_>) = c.args.iter().cloned().unzip();
+    let mut slot_params = Vec::new();
+    let mut slot_names = Vec::new();
+    let mut unpack = TokenStream::new();
+    for (k, (t, ty)) in c.tangents.iter().zip(&tys).enumerate() {
+        let p = format_ident!("__AdD{}", k, span = Span::mixed_site());
+        let s = format_ident!("__ad_slot{}", k, span = Span::mixed_site());
+        match t {
+            Some(d) => {
+                slot_params.push(quote!(#p: ::ad_runtime::TangentSlot<#ty>));
+                unpack
+                    .extend(quote!(let #d = <#p as ::ad_runtime::TangentSlot<#ty>>::tangent(#s);));
+            }
+            None => slot_params.push(quote!(#p)),
+        }
+        slot_names.push((p, s));
+    }
+    let (slot_tys, slot_vars): (Vec<_>, Vec<_>) = slot_names.into_iter().unzip();
+    let comma = (!existing.is_empty()).then(|| quote!(,));
+    let (ret, body) = (&g.ret, &g.body);
+    quote! {
+        #head
+        #vis fn #ident<#existing #comma #(#slot_params),*>(
+            #receiver #args: (#(#tys,)*), #tangents: (#(#slot_tys,)*)
+        ) -> #ret #where_clause {
+            let (#(#bindings,)*) = #args;
+            let (#(#slot_vars,)*) = #tangents;
+            #unpack
+            #body
+        }
+    }
+}
+
+/// `NAME__derive_grad`: reverse mode in the calling convention of composition; the adjoints come back
+/// one per argument, `()` for an argument that is not differentiated.
+fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
+    let c = &g.call;
+    let Some(seed) = &c.seed else {
+        return TokenStream::new();
+    };
+    let ReturnType::Type(_, out) = &f.sig.output else {
+        return TokenStream::new();
+    };
+    if c.memory {
+        return TokenStream::new();
+    }
+    let head = companion_head(f);
+    let vis = &f.vis;
+    let ident = names::function(&f.sig.ident, "_derive_grad");
+    let generics = &f.sig.generics;
+    let where_clause = &generics.where_clause;
+    let receiver = f.sig.receiver().map(|r| quote!(#r,));
+    let args = Ident::new("__ad_args", Span::mixed_site());
+    let (v, gs) = (
+        Ident::new("__ad_value", Span::mixed_site()),
+        Ident::new("__ad_adjoints", Span::mixed_site()),
+    );
+    let (bindings, tys): (Vec<_>, Vec<_>) = c.args.iter().cloned().unzip();
+    let count = c.returned.iter().filter(|r| **r).count();
+    let mut k = 0;
+    let mut adj_tys = Vec::new();
+    let mut adj = Vec::new();
+    for (returned, ty) in c.returned.iter().zip(&tys) {
+        if *returned {
+            adj_tys.push(ty.clone());
+            adj.push(match count {
+                1 => quote!(#gs),
+                _ => {
+                    let i = syn::Index::from(k);
+                    quote!(#gs.#i)
+                }
+            });
+            k += 1;
+        } else {
+            adj_tys.push(quote!(()));
+            adj.push(quote!(()));
+        }
+    }
+    let body = &g.body;
+    let unpack = if count == 0 {
+        quote!(let #v = { #body };)
+    } else {
+        quote!(let (#v, #gs) = { #body };)
+    };
+    quote! {
+        #head
+        #vis fn #ident #generics(#receiver #args: (#(#tys,)*), #seed: #out) -> (#out, (#(#adj_tys,)*)) #where_clause {
+            let (#(#bindings,)*) = #args;
+            #unpack
+            (#v, (#(#adj,)*))
         }
     }
 }

@@ -72,6 +72,13 @@ pub enum Rhs {
     },
     /// A copy of another value (a `let mut` of an existing variable).
     Copy(Operand),
+    /// A call to another annotated function (or method): `callee(args..)`. Its derivative comes
+    /// from the callee's companions `callee__derive_tangent` / `callee__derive_grad`.
+    Call {
+        callee: Callee,
+        args: Vec<Operand>,
+        span: proc_macro2::Span,
+    },
     /// `array[i][j]` (or `*array` for `&F`): one float of memory.
     Load { array: VarId, index: Vec<Operand> },
     /// A local array: `vec![0.0; n]`, `[0.0; N]`, `Vec::new()`, `Vec::with_capacity(n)`.
@@ -131,6 +138,41 @@ pub enum Stmt {
         index: VarId,
         value: Operand,
     },
+}
+
+/// Who is called.
+#[derive(Clone, Debug)]
+pub enum Callee {
+    /// `path::to::g`: the path up to the last segment, and the function's name.
+    Path {
+        prefix: TokenStream,
+        name: proc_macro2::Ident,
+    },
+    /// `receiver.method`.
+    Method {
+        receiver: TokenStream,
+        name: proc_macro2::Ident,
+    },
+}
+
+impl Callee {
+    /// The callee itself, or its companion with `suffix` (`_ad_jvp`).
+    pub fn tokens(&self, suffix: Option<&str>) -> TokenStream {
+        let name = |n: &proc_macro2::Ident| match suffix {
+            Some(s) => crate::names::function(n, s),
+            None => n.clone(),
+        };
+        match self {
+            Callee::Path { prefix, name: n } => {
+                let n = name(n);
+                quote::quote!(#prefix #n)
+            }
+            Callee::Method { receiver, name: n } => {
+                let n = name(n);
+                quote::quote!(#receiver.#n)
+            }
+        }
+    }
 }
 
 /// How to make zeros shaped like a local array, for its tangent or adjoint.
@@ -322,6 +364,7 @@ impl Rhs {
             Rhs::Prim { args, .. } => args.iter().collect(),
             Rhs::Copy(op) | Rhs::Cast { value: op, .. } => vec![op],
             Rhs::Load { index, .. } => index.iter().collect(),
+            Rhs::Call { args, .. } => args.iter().collect(),
             Rhs::Inert { .. } | Rhs::NewArray { .. } => Vec::new(),
         }
     }

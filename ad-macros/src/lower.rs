@@ -31,7 +31,8 @@ use syn::{BinOp, Expr, Pat, Stmt as SynStmt, UnOp};
 
 use crate::errors::Errors;
 use crate::ir::{
-    Cell, Form, Func, If, Loop, LoopKind, Operand, Param, Phi, Rhs, Stmt, Value, Var, VarId, Zeros,
+    Callee, Cell, Form, Func, If, Loop, LoopKind, Operand, Param, Phi, Rhs, Stmt, Value, Var,
+    VarId, Zeros,
 };
 use crate::names::Namer;
 use crate::rules;
@@ -2554,6 +2555,31 @@ impl Lowerer<'_> {
         if rules::is_inactive_method(&name) {
             return Value::Scalar(self.inert(e, None));
         }
+        // A method of a constant receiver (`self.energy(x)`) with differentiated arguments: a call
+        // to an annotated method, through its companions.
+        if !self.mentions_active(m.receiver.to_token_stream())
+            && m.args
+                .iter()
+                .any(|a| self.mentions_active(a.to_token_stream()))
+        {
+            let (receiver, _) = self.rename(m.receiver.to_token_stream());
+            if let Some(args) = self.call_args(m.args.iter()) {
+                let t = self.temp();
+                self.push_def(
+                    t,
+                    None,
+                    Rhs::Call {
+                        callee: Callee::Method {
+                            receiver,
+                            name: m.method.clone(),
+                        },
+                        args,
+                        span: e.span(),
+                    },
+                );
+                return Value::Scalar(Operand::Var(t));
+            }
+        }
         if name == "push"
             && m.args.len() == 1
             && let Some(array) = self.memory_of(&m.receiver)
@@ -2647,8 +2673,59 @@ impl Lowerer<'_> {
                 };
             }
         }
+        // A call to another function: differentiated through its companions, which the callee's
+        // own macro wrote (rustc reports a callee without them, at this call).
+        if let Expr::Path(p) = &*c.func
+            && p.qself.is_none()
+            && let Some(v) = self.lower_composition(p, &c.args, e)
+        {
+            return v;
+        }
         let refusal = self.refuse_expr(e);
         Value::Scalar(self.inert(e, Some(refusal)))
+    }
+
+    /// Lowers the arguments of a call to an annotated callee; `None` when one is not a scalar.
+    fn call_args<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) -> Option<Vec<Operand>> {
+        let mut ops = Vec::new();
+        for a in args {
+            if self.memory_of(a).is_some() {
+                return None;
+            }
+            match self.lower_expr(a) {
+                Value::Scalar(op) => ops.push(op),
+                _ => return None,
+            }
+        }
+        Some(ops)
+    }
+
+    fn lower_composition(
+        &mut self,
+        p: &syn::ExprPath,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        e: &Expr,
+    ) -> Option<Value> {
+        // `a::b::g::<T>` is called as `a::b::g__derive_tangent`: the prefix keeps its `::`; the turbofish
+        // goes (the companion has more generic parameters, and inference finds them).
+        let segments: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
+        let (last, init) = segments.split_last()?;
+        let name = last.ident.clone();
+        let leading = p.path.leading_colon.map(|_| quote!(::));
+        let init = init.iter();
+        let prefix = quote!(#leading #(#init::)*);
+        let args = self.call_args(args.iter())?;
+        let t = self.temp();
+        self.push_def(
+            t,
+            None,
+            Rhs::Call {
+                callee: Callee::Path { prefix, name },
+                args,
+                span: e.span(),
+            },
+        );
+        Some(Value::Scalar(Operand::Var(t)))
     }
 
     /// The error for an expression outside the subset that touches a maybe-active value.

@@ -23,6 +23,26 @@ pub struct Generated {
     pub ret: TokenStream,
     /// The body's statements.
     pub body: TokenStream,
+    /// What the companion for calls from other annotated functions needs (see `expand`).
+    pub call: CallShape,
+}
+
+/// The shape of a generated function as a callee: the primal parameters in order (binding and
+/// type), the tangent each active one takes (forward), which adjoints the result returns
+/// (reverse), the seed. `None` when some active parameter is memory: calls with arrays are not
+/// supported yet.
+#[derive(Default)]
+pub struct CallShape {
+    /// `(binding, type)` of each primal parameter.
+    pub args: Vec<(TokenStream, TokenStream)>,
+    /// The tangent parameter of each primal parameter (forward mode).
+    pub tangents: Vec<Option<Ident>>,
+    /// Whether each parameter's adjoint is part of the returned adjoints (reverse mode).
+    pub returned: Vec<bool>,
+    /// The seed parameter (reverse mode).
+    pub seed: Option<Ident>,
+    /// Some active parameter is memory.
+    pub memory: bool,
 }
 
 struct Tangent<'f> {
@@ -43,6 +63,7 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
     let mut t = Tangent { func, d };
 
     let mut params = Vec::new();
+    let mut call = CallShape::default();
     for p in &t.func.params {
         let (ident, ty) = (&p.ident, &p.ty);
         let mutability = p
@@ -50,12 +71,18 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
             .filter(|&v| t.func.vars[v].mutable)
             .map(|_| quote!(mut));
         params.push(quote!(#mutability #ident: #ty));
+        call.args
+            .push((quote!(#mutability #ident), ty.to_token_stream()));
+        call.memory |= p.active && p.kind.is_memory();
         if p.active {
             let dp = t.d[p.var.expect("parameters have variables")]
                 .as_ref()
                 .expect("active parameters have tangents");
             let dty = crate::sig::tangent_type(p.kind, ty, &p.elem);
             params.push(quote!(#dp: #dty));
+            call.tangents.push(Some(dp.clone()));
+        } else {
+            call.tangents.push(None);
         }
     }
 
@@ -72,7 +99,12 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
         _ => (quote!(()), quote!(())),
     };
     body.extend(tail);
-    Generated { params, ret, body }
+    Generated {
+        params,
+        ret,
+        body,
+        call,
+    }
 }
 
 impl Tangent<'_> {
@@ -84,6 +116,28 @@ impl Tangent<'_> {
         let mut out = TokenStream::new();
         for stmt in stmts {
             match stmt {
+                // An active call gets value and tangent from the callee's companion.
+                Stmt::Def {
+                    var,
+                    rhs: Rhs::Call { callee, args, span },
+                    ..
+                } if self.d[*var].is_some() => {
+                    let v = &self.func.vars[*var].ident;
+                    let dv = self.d[*var].clone().expect("checked");
+                    let f = callee.tokens(Some("_derive_tangent"));
+                    let primals: Vec<_> =
+                        args.iter().map(|a| emit::operand(self.func, a)).collect();
+                    let tangents: Vec<_> = args
+                        .iter()
+                        .map(|a| match Func::var_of(a).and_then(|x| self.d[x].clone()) {
+                            Some(d) if self.func.is_active(a) => d.to_token_stream(),
+                            _ => quote!(::ad_runtime::Zero),
+                        })
+                        .collect();
+                    out.extend(quote::quote_spanned!(*span=>
+                        let (#v, #dv) = #f((#(#primals,)*), (#(#tangents,)*));
+                    ));
+                }
                 Stmt::Def { var, ty, rhs } => {
                     out.extend(emit::def(self.func, *var, ty.as_ref(), rhs));
                     out.extend(self.tangent_def(*var, rhs));
@@ -175,6 +229,7 @@ impl Tangent<'_> {
                 quote!(#dv as #ty)
             }
             Rhs::Inert { .. } => unreachable!("inert definitions are never active"),
+            Rhs::Call { .. } => unreachable!("active calls are emitted with their companion"),
         };
         out.extend(quote!(let #dv = #tangent;));
         out

@@ -255,3 +255,37 @@ pub fn zeros_array<T: Float, const N: usize>(_a: &[T; N]) -> [T; N] {
 pub fn zeros_array2<T: Float, const N: usize, const M: usize>(_a: &[[T; N]; M]) -> [[T; N]; M] {
     [[T::zero(); N]; M]
 }
+
+/// The tangent of an argument that carries no derivative, in a call between annotated functions.
+///
+/// A caller does not know which of its callee's parameters are differentiated; it passes each
+/// argument's tangent, or `Zero` for a constant argument, and [`TangentSlot`] turns that into
+/// what the callee's parameter needs.
+///
+/// ```
+/// use ad_runtime::{TangentSlot, Zero};
+/// assert_eq!(TangentSlot::<f64>::tangent(Zero), 0.0);
+/// assert_eq!(TangentSlot::<f64>::tangent(2.5_f64), 2.5);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Zero;
+
+/// A tangent passed to a float parameter of an annotated callee: the float itself, or [`Zero`].
+pub trait TangentSlot<T> {
+    /// The tangent as the parameter's float type.
+    fn tangent(self) -> T;
+}
+
+impl<T: Float> TangentSlot<T> for T {
+    #[inline(always)]
+    fn tangent(self) -> T {
+        self
+    }
+}
+
+impl<T: Float> TangentSlot<T> for Zero {
+    #[inline(always)]
+    fn tangent(self) -> T {
+        T::zero()
+    }
+}

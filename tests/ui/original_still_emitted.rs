@@ -1,14 +1,11 @@
 use ad_runtime::derive_grad;
 
-fn opaque(t: f64) -> f64 {
-    t
-}
-
 // The macro refuses `f`, but still emits it unchanged: `main` compiles, and the only error is
 // the macro's own, not a cascade.
 #[derive_grad]
 fn f(x: f64) -> f64 {
-    opaque(x) * x
+    let scale = |t: f64| t * x;
+    scale(x)
 }
 
 fn main() {
