@@ -23,6 +23,10 @@ pub enum Mode {
     Tangent,
     /// `#[derive_grad]`: reverse mode.
     Grad,
+    /// `#[custom_tangent(rule)]`: forward mode by a user rule.
+    CustomTangent,
+    /// `#[custom_grad(rule)]`: reverse mode by a user rule.
+    CustomGrad,
 }
 
 impl Mode {
@@ -31,6 +35,8 @@ impl Mode {
         match self {
             Mode::Tangent => "#[derive_tangent]",
             Mode::Grad => "#[derive_grad]",
+            Mode::CustomTangent => "#[custom_tangent]",
+            Mode::CustomGrad => "#[custom_grad]",
         }
     }
 }
@@ -46,7 +52,16 @@ pub fn expand(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The generated functions, or every error found.
 pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    if matches!(mode, Mode::CustomTangent | Mode::CustomGrad) {
+        return crate::custom::generate(mode, args, item);
+    }
     let name = mode.attribute();
+    let f = parse_fn(item, name)?;
+    generate_fn(mode, args, f)
+}
+
+/// The item as a function, or the error saying the attribute goes on one.
+pub fn parse_fn(item: TokenStream, name: &str) -> syn::Result<ItemFn> {
     let f: ItemFn = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(f)) => f,
         Ok(other) => {
@@ -66,6 +81,11 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
             }
         },
     };
+    Ok(f)
+}
+
+fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStream> {
+    let name = mode.attribute();
 
     let mut errors = Errors::default();
     let args = attr::parse(args).unwrap_or_else(|e| {
@@ -113,7 +133,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
             tokens.extend(companion_jvp(&f, &g));
             tokens.extend(wrap(&f, "tangent", g, doc_tangent(&f, &func)));
         }
-        Mode::Grad => {
+        Mode::Grad | Mode::CustomTangent | Mode::CustomGrad => {
             let g = adjoint::transform(&mut func, out, adjoint::Seed::Param);
             tokens.extend(companion_vjp(&f, &g));
             tokens.extend(wrap(&f, "vjp", g, doc_reverse(&f, &func, out, true)));
@@ -159,7 +179,7 @@ fn nested_arrays(func: &Func, stmts: &[crate::ir::Stmt], name: &str, errors: &mu
     }
 }
 
-fn check_signature(f: &ItemFn, name: &str, errors: &mut Errors) {
+pub(crate) fn check_signature(f: &ItemFn, name: &str, errors: &mut Errors) {
     let sig = &f.sig;
     if let Some(c) = &sig.constness {
         errors.spanned(c, format!("{name} cannot differentiate a `const fn`: its derivative calls runtime rules that are not `const`; remove `const`"));
@@ -184,7 +204,7 @@ fn check_signature(f: &ItemFn, name: &str, errors: &mut Errors) {
     }
 }
 
-fn is_float_shaped(ty: &Type, floats: &FloatTypes) -> bool {
+pub(crate) fn is_float_shaped(ty: &Type, floats: &FloatTypes) -> bool {
     match ty {
         Type::Tuple(t) => t.elems.iter().all(|e| is_float_shaped(e, floats)),
         Type::Array(a) => is_float_shaped(&a.elem, floats),
@@ -196,7 +216,14 @@ fn is_float_shaped(ty: &Type, floats: &FloatTypes) -> bool {
 /// The attributes that carry over to generated functions: everything but docs and this crate's
 /// own macros (so that `#[derive_tangent] #[derive_grad]` on one function works in either order).
 fn carried_attrs(f: &ItemFn) -> Vec<&Attribute> {
-    const OURS: &[&str] = &["derive_tangent", "derive_grad", "doc", "test"];
+    const OURS: &[&str] = &[
+        "derive_tangent",
+        "derive_grad",
+        "custom_tangent",
+        "custom_grad",
+        "doc",
+        "test",
+    ];
     f.attrs
         .iter()
         .filter(|a| {
@@ -208,7 +235,7 @@ fn carried_attrs(f: &ItemFn) -> Vec<&Attribute> {
         .collect()
 }
 
-fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> TokenStream {
+pub(crate) fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> TokenStream {
     let attrs = carried_attrs(f);
     let vis = &f.vis;
     let ident = names::function(&f.sig.ident, suffix);
@@ -254,7 +281,7 @@ fn companion_head(f: &ItemFn) -> TokenStream {
 // an `impl`, which the macro cannot see.
 
 /// `NAME__derive_tangent`: forward mode in the calling convention of composition.
-fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
+pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
     let c = &g.call;
     if c.memory {
         return TokenStream::new();
@@ -302,7 +329,7 @@ fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
 
 /// `NAME__derive_grad`: reverse mode in the calling convention of composition; the adjoints come back
 /// one per argument, `()` for an argument that is not differentiated.
-fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
+pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
     let c = &g.call;
     let Some(seed) = &c.seed else {
         return TokenStream::new();

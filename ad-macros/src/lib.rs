@@ -13,6 +13,7 @@
 mod activity;
 mod adjoint;
 mod attr;
+mod custom;
 mod emit;
 mod errors;
 mod expand;
@@ -34,6 +35,22 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn derive_tangent(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(expand::Mode::Tangent, args.into(), item.into()).into()
+}
+
+/// A user rule for forward mode: `#[custom_tangent(rule)]` writes `NAME_tangent` (and the
+/// companion callers use) calling `rule`, which has the signature `#[derive_tangent]` would give
+/// `NAME_tangent`. The function's body is not looked into.
+#[proc_macro_attribute]
+pub fn custom_tangent(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(expand::Mode::CustomTangent, args.into(), item.into()).into()
+}
+
+/// A user rule for reverse mode: `#[custom_grad(rule)]` writes `NAME_vjp`, `NAME_grad` (for a
+/// float output) and the companion callers use, calling `rule`, which has the signature
+/// `#[derive_grad]` would give `NAME_vjp`. The function's body is not looked into.
+#[proc_macro_attribute]
+pub fn custom_grad(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(expand::Mode::CustomGrad, args.into(), item.into()).into()
 }
 
 /// Reverse mode: writes `NAME_vjp` (any seed) and, for a float output, `NAME_grad` (seed 1)

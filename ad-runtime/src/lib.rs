@@ -59,9 +59,10 @@
 
 extern crate self as ad_runtime;
 
-pub use ad_macros::{derive_grad, derive_tangent};
+pub use ad_macros::{custom_grad, custom_tangent, derive_grad, derive_tangent};
 pub use num_traits::Float;
 
+pub mod check;
 pub mod rules;
 
 /// The zero of `x`'s type: the starting value of a tangent or adjoint that nothing has reached yet.

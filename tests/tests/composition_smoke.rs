@@ -1,7 +1,7 @@
 //! A first check of calls between annotated functions (free, by path, generic, methods).
 #![allow(dead_code)]
 
-use ad_runtime::{Float, derive_grad, derive_tangent};
+use ad_runtime::{Float, custom_grad, custom_tangent, derive_grad, derive_tangent};
 
 #[derive_tangent]
 #[derive_grad]
@@ -86,4 +86,47 @@ fn smoke() {
     assert!((mx - tx).abs() < 1e-12);
     assert!((mx - fd(|x| m.total(x, y), x)).abs() < 1e-6);
     assert!((my - fd(|y| m.total(x, y), y)).abs() < 1e-6);
+}
+
+/// A numerically careful log(e^a + e^b), given its derivative by hand.
+#[custom_tangent(lse_tangent_rule)]
+#[custom_grad(lse_vjp_rule)]
+fn lse(a: f64, b: f64) -> f64 {
+    let m = a.max(b);
+    m + ((a - m).exp() + (b - m).exp()).ln()
+}
+
+fn lse_tangent_rule(a: f64, da: f64, b: f64, db: f64) -> (f64, f64) {
+    let v = lse(a, b);
+    let (wa, wb) = ((a - v).exp(), (b - v).exp());
+    (v, wa * da + wb * db)
+}
+
+fn lse_vjp_rule(a: f64, b: f64, seed: f64) -> (f64, (f64, f64)) {
+    let v = lse(a, b);
+    (v, (seed * (a - v).exp(), seed * (b - v).exp()))
+}
+
+#[derive_tangent]
+#[derive_grad]
+fn soft_sum(x: f64, n: usize) -> f64 {
+    let mut acc = x;
+    for i in 0..n {
+        acc = lse(acc, x * i as f64);
+    }
+    acc
+}
+
+#[test]
+fn user_rules() {
+    let (_, g) = lse_grad(1.0, 2.0);
+    let e = (1f64.exp(), 2f64.exp());
+    assert!((g.0 - e.0 / (e.0 + e.1)).abs() < 1e-15 && (g.1 - e.1 / (e.0 + e.1)).abs() < 1e-15);
+    for x in [0.3, -0.8] {
+        let (v, g) = soft_sum_grad(x, 5);
+        let (w, t) = soft_sum_tangent(x, 1.0, 5);
+        assert_eq!(v, w);
+        assert!((g - t).abs() < 1e-12, "{g} {t}");
+        assert!((g - fd(|x| soft_sum(x, 5), x)).abs() < 1e-6);
+    }
 }

@@ -1,0 +1,217 @@
+//! User rules: `#[custom_tangent(rule)]` and `#[custom_grad(rule)]`, after JAX's `custom_jvp` and
+//! `custom_vjp`.
+//!
+//! The macro does not look into the function's body: the user's `rule` computes the derivative,
+//! with exactly the signature the derivative macros would generate (SPEC §4). The macro writes
+//! `f_tangent` (or `f_vjp` and `f_grad`) and the hidden companions that callers use around it,
+//! so annotated code calls `f` as if the macro had differentiated it.
+//!
+//! Input:  `#[custom_grad(lse_vjp)] fn lse(a: f64, b: f64) -> f64 { .. }`
+//! Output: `fn lse_vjp(a, b, seed) -> (f64, (f64, f64)) { lse_vjp_rule(a, b, seed) }` (named after
+//!         the function), `fn lse_grad(a, b)`, and `lse__derive_grad` for callers.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemFn, Path};
+
+use crate::errors::Errors;
+use crate::expand::{Mode, companion_jvp, companion_vjp, parse_fn, wrap};
+use crate::names::Namer;
+use crate::sig::{self, FloatTypes};
+use crate::tangent::{CallShape, Generated};
+
+/// The rule named in the attribute.
+fn rule(mode: Mode, args: TokenStream) -> syn::Result<Path> {
+    let name = mode.attribute();
+    let bare = name.trim_start_matches("#[").trim_end_matches(']');
+    let what = if mode == Mode::CustomTangent {
+        "`fn rule(x: f64, dx: f64, ..) -> (value, tangent)`, the signature `#[derive_tangent]` would write"
+    } else {
+        "`fn rule(x: f64, .., seed) -> (value, adjoints)`, the signature of `_vjp` that `#[derive_grad]` would write"
+    };
+    if args.is_empty() {
+        return Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            format!(
+                "{name} needs the function that computes the derivative: `{name}(my_rule)`, where `my_rule` is {what}"
+            ),
+        ));
+    }
+    syn::parse2::<Path>(args.clone()).map_err(|_| {
+        syn::Error::new_spanned(
+            &args,
+            format!("{name} takes one function path, the rule: `#[{bare}(my_rule)]`, where `my_rule` is {what}"),
+        )
+    })
+}
+
+/// Expands a user rule: the derivative functions forward to the rule.
+pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let name = mode.attribute();
+    let f: ItemFn = parse_fn(item, name)?;
+    let mut errors = Errors::default();
+    let rule = match rule(mode, args) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    crate::expand::check_signature(&f, name, &mut errors);
+    let floats = FloatTypes::of(&f.sig);
+    let mut namer = Namer::default();
+    let params = sig::params(
+        &f.sig,
+        &crate::attr::Args::default(),
+        &floats,
+        name,
+        &mut namer,
+        &mut errors,
+    );
+    let out_ty = sig::output(&f.sig);
+    if let Some(ty) = &out_ty
+        && !crate::expand::is_float_shaped(ty, &floats)
+    {
+        errors.spanned(
+            ty,
+            format!(
+                "{name}: the output `{}` is not a float, a tuple of floats or an array",
+                crate::lower::show(ty)
+            ),
+        );
+    }
+    errors.finish()?;
+    let rule = rule.expect("no error, so the rule parsed");
+    let span = rule.span();
+    let active: Vec<String> = params
+        .iter()
+        .filter(|p| p.active)
+        .map(|p| format!("`{}`", p.ident))
+        .collect();
+    let mut out = TokenStream::new();
+    match mode {
+        Mode::CustomTangent => {
+            let mut call = CallShape::default();
+            let mut params_out = Vec::new();
+            let mut forwarded = Vec::new();
+            for p in &params {
+                let (ident, ty) = (&p.ident, &p.ty);
+                params_out.push(quote!(#ident: #ty));
+                forwarded.push(ident.to_token_stream());
+                call.args
+                    .push((ident.to_token_stream(), ty.to_token_stream()));
+                call.memory |= p.active && p.kind.is_memory();
+                if p.active {
+                    let d = namer.tangent(ident);
+                    let dty = sig::tangent_type(p.kind, ty, &p.elem);
+                    params_out.push(quote!(#d: #dty));
+                    forwarded.push(d.to_token_stream());
+                    call.tangents.push(Some(d));
+                } else {
+                    call.tangents.push(None);
+                }
+            }
+            let ret = match &out_ty {
+                Some(t) => quote!((#t, #t)),
+                None => quote!(()),
+            };
+            let body = quote_spanned!(span=> #rule(#(#forwarded),*));
+            let g = Generated {
+                params: params_out,
+                ret,
+                body,
+                call,
+            };
+            out.extend(companion_jvp(&f, &g));
+            let doc = format!(
+                "Forward-mode derivative of `{}`, computed by the user rule `{}` (`#[custom_tangent]`).\n\n\
+                 Each active parameter ({}) is followed by its tangent; returns `(value, tangent)`.",
+                f.sig.ident,
+                crate::lower::show(&rule),
+                active.join(", ")
+            );
+            out.extend(wrap(&f, "tangent", g, doc));
+        }
+        _ => {
+            for (suffix, seeded) in [("vjp", true), ("grad", false)] {
+                let Some(out_t) = &out_ty else {
+                    if seeded {
+                        // A function returning `()` has only `_vjp`, without a seed.
+                    }
+                    break;
+                };
+                if !seeded && !floats.is_float(out_t) {
+                    break;
+                }
+                let mut call = CallShape::default();
+                let mut params_out = Vec::new();
+                let mut forwarded = Vec::new();
+                for p in &params {
+                    let (ident, ty) = (&p.ident, &p.ty);
+                    params_out.push(quote!(#ident: #ty));
+                    forwarded.push(ident.to_token_stream());
+                    call.args
+                        .push((ident.to_token_stream(), ty.to_token_stream()));
+                    call.returned.push(p.active && p.kind.by_value());
+                    call.memory |= p.active && p.kind.is_memory();
+                    if p.active
+                        && let Some(shadow_ty) = sig::shadow_type(p.kind, ty, &p.elem)
+                    {
+                        let d = namer.tangent(ident);
+                        params_out.push(quote!(#d: #shadow_ty));
+                        forwarded.push(d.to_token_stream());
+                    }
+                }
+                let seed: Ident = namer.seed();
+                let mut body = TokenStream::new();
+                if seeded {
+                    params_out.push(quote!(#seed: #out_t));
+                    call.seed = Some(seed.clone());
+                } else {
+                    body.extend(quote!(let #seed: #out_t = ::ad_runtime::one::<#out_t>();));
+                }
+                body.extend(quote_spanned!(span=> #rule(#(#forwarded,)* #seed)));
+                let grads: Vec<_> = params
+                    .iter()
+                    .filter(|p| p.active && p.kind.by_value())
+                    .map(|p| p.ty.clone())
+                    .collect();
+                let ret = match grads.len() {
+                    0 => quote!(#out_t),
+                    1 => {
+                        let g = &grads[0];
+                        quote!((#out_t, #g))
+                    }
+                    _ => quote!((#out_t, (#(#grads,)*))),
+                };
+                let g = Generated {
+                    params: params_out,
+                    ret,
+                    body,
+                    call,
+                };
+                if seeded {
+                    out.extend(companion_vjp(&f, &g));
+                }
+                let doc = format!(
+                    "{} of `{}`, computed by the user rule `{}` (`#[custom_grad]`){}.",
+                    if seeded {
+                        "Reverse-mode derivative (vector-Jacobian product)"
+                    } else {
+                        "Gradient"
+                    },
+                    f.sig.ident,
+                    crate::lower::show(&rule),
+                    if seeded {
+                        "; the last parameter is the output's seed"
+                    } else {
+                        ", seeded with 1"
+                    }
+                );
+                out.extend(wrap(&f, suffix, g, doc));
+            }
+        }
+    }
+    Ok(out)
+}
