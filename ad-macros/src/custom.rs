@@ -21,6 +21,12 @@ use crate::names::Namer;
 use crate::sig::{self, FloatTypes};
 use crate::tangent::{CallShape, Generated};
 
+/// Whether the rule is the generated function itself (`#[custom_grad(f_vjp)]` on `fn f`).
+fn names_itself(rule: &Path, f: &ItemFn, suffix: &str) -> bool {
+    rule.get_ident()
+        .is_some_and(|r| *r == crate::names::function(&f.sig.ident, suffix))
+}
+
 /// The rule named in the attribute.
 fn rule(mode: Mode, args: TokenStream) -> syn::Result<Path> {
     let name = mode.attribute();
@@ -131,7 +137,10 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
                 crate::lower::show(&rule),
                 active.join(", ")
             );
-            out.extend(wrap(&f, "tangent", g, doc));
+            // A rule already called `f_tangent` is the function itself: only the companion is new.
+            if !names_itself(&rule, &f, "tangent") {
+                out.extend(wrap(&f, "tangent", g, doc));
+            }
         }
         _ => {
             for (suffix, seeded) in [("vjp", true), ("grad", false)] {
@@ -209,7 +218,9 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
                         ", seeded with 1"
                     }
                 );
-                out.extend(wrap(&f, suffix, g, doc));
+                if !names_itself(&rule, &f, suffix) {
+                    out.extend(wrap(&f, suffix, g, doc));
+                }
             }
         }
     }
