@@ -78,6 +78,8 @@ struct Plan {
     next_region: usize,
     /// Memory that stores or pushes write to.
     written: HashSet<VarId>,
+    /// Loads whose memory is written after them, or in a loop around them.
+    overwritten_loads: HashSet<VarId>,
 }
 
 struct Adjoint<'f> {
@@ -113,6 +115,7 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
             trips: HashMap::new(),
             next_region: 1,
             written: HashSet::new(),
+            overwritten_loads: HashSet::new(),
         },
         declared: HashSet::new(),
         predeclared: vec![false; n],
@@ -296,6 +299,7 @@ impl Adjoint<'_> {
             }
         }
         written(stmts, &mut self.plan.written);
+        self.plan.overwritten_loads = overwritten_loads(stmts);
         self.regions(stmts, 0);
         let mut work = Vec::new();
         self.seed_needed(stmts, &mut work);
@@ -338,8 +342,9 @@ impl Adjoint<'_> {
                     self.plan.region[*var] = r;
                     self.plan.origin[*var] = match rhs {
                         Rhs::Inert { pure: false, .. } => Origin::Impure,
-                        // Memory that is written may hold something else by the reverse sweep.
-                        Rhs::Load { array, .. } if self.plan.written.contains(array) => {
+                        // Memory written after the load (or again in a loop around it) may hold
+                        // something else by the reverse sweep.
+                        Rhs::Load { .. } if self.plan.overwritten_loads.contains(var) => {
                             Origin::Impure
                         }
                         _ => Origin::Recompute,
@@ -465,8 +470,16 @@ impl Adjoint<'_> {
                     self.seed_needed(&i.then, work);
                     self.seed_needed(&i.els, work);
                 }
-                // A `for` loop's iterator is needed only through its bound variables.
-                Stmt::Loop(l) => self.seed_needed(&l.body, work),
+                // A `for` loop's iterator is needed through its bound variables, and to recount
+                // the trips of a loop inside a region.
+                Stmt::Loop(l) => {
+                    if self.has_work(std::slice::from_ref(stmt))
+                        && let Some(it) = self.recounted(l)
+                    {
+                        work.push(it);
+                    }
+                    self.seed_needed(&l.body, work);
+                }
             }
         }
     }
@@ -505,7 +518,10 @@ impl Adjoint<'_> {
                 Stmt::Loop(l) => {
                     if self.has_work(std::slice::from_ref(stmt)) {
                         let counter = self.func.namer.fresh("trip");
-                        let stack = (r != 0).then(|| self.func.namer.fresh("trip_stack"));
+                        // A `for` loop that never breaks runs as often as its iterator yields:
+                        // the reverse sweep recounts instead of storing (the iterator is needed).
+                        let stack = (r != 0 && self.recounted(l).is_none())
+                            .then(|| self.func.namer.fresh("trip_stack"));
                         self.plan.trips.insert(key(l), (counter, stack));
                     }
                     self.trips(&l.body, r + 1);
@@ -546,6 +562,21 @@ impl Adjoint<'_> {
             && self.func.params.iter().any(|p| p.var == Some(v))
         {
             out.extend(quote!(#bar = #seed;));
+        }
+    }
+
+    /// The iterator of a `for` loop whose trip count the reverse sweep can recount: the loop
+    /// never breaks and its iterator can be recomputed (or is at the top level).
+    fn recounted(&self, l: &Loop) -> Option<VarId> {
+        match &l.kind {
+            LoopKind::For { iter, .. }
+                if l.exit.is_none()
+                    && (self.plan.region[*iter] == 0
+                        || self.plan.origin[*iter] == Origin::Recompute) =>
+            {
+                Some(*iter)
+            }
+            _ => None,
         }
     }
 
@@ -665,9 +696,12 @@ impl Adjoint<'_> {
         let looped = match &l.kind {
             LoopKind::For { pat, iter, .. } => {
                 let it = &self.func.vars[*iter].ident;
-                // Room for every stored entry value at once, when the iterator knows its length.
-                for c in &l.cells {
-                    if let Some(s) = &self.plan.stack[c.entry] {
+                // Room at once for every value an iteration stores, when the iterator knows its
+                // length.
+                let mut stored: Vec<VarId> = l.cells.iter().map(|c| c.entry).collect();
+                stored.extend(defined_directly(&l.body));
+                for v in stored {
+                    if let Some(s) = &self.plan.stack[v] {
                         before
                             .extend(quote!(#s.reserve(::core::iter::Iterator::size_hint(&#it).0);));
                     }
@@ -1015,6 +1049,11 @@ impl Adjoint<'_> {
             .expect("loops with work count trips");
         if let Some(s) = &stack {
             out.extend(quote!(let #trip: usize = #s.pop();));
+        } else if let Some(it) = self.recounted(l)
+            && self.plan.region[it] != 0
+        {
+            let it = &self.func.vars[it].ident;
+            out.extend(quote!(let #trip: usize = ::ad_runtime::trip_count(&#it);));
         }
         let k = self.func.namer.fresh("k");
         let mut iteration = TokenStream::new();
@@ -1055,6 +1094,89 @@ impl Adjoint<'_> {
         }
         out
     }
+}
+
+/// The loads a later write (in program order, or in a loop around the load) may invalidate.
+fn overwritten_loads(stmts: &[Stmt]) -> HashSet<VarId> {
+    #[derive(Default)]
+    struct Scan {
+        seq: usize,
+        /// The `[start, end]` positions of the loops around the current statement.
+        open: Vec<usize>,
+        loops: Vec<(usize, usize)>,
+        /// `(load, array, position, starts of the loops around it)`.
+        loads: Vec<(VarId, VarId, usize, Vec<usize>)>,
+        writes: Vec<(VarId, usize)>,
+    }
+    fn walk(stmts: &[Stmt], s: &mut Scan) {
+        for stmt in stmts {
+            s.seq += 1;
+            match stmt {
+                Stmt::Def {
+                    var,
+                    rhs: Rhs::Load { array, .. },
+                    ..
+                } => {
+                    s.loads.push((*var, *array, s.seq, s.open.clone()));
+                }
+                Stmt::Store { array, .. } | Stmt::Push { array, .. } => {
+                    s.writes.push((*array, s.seq))
+                }
+                Stmt::If(i) => {
+                    walk(&i.then, s);
+                    walk(&i.els, s);
+                }
+                Stmt::Loop(l) => {
+                    let start = s.seq;
+                    s.open.push(start);
+                    if let LoopKind::While { cond_stmts, .. } = &l.kind {
+                        walk(cond_stmts, s);
+                    }
+                    walk(&l.body, s);
+                    s.open.pop();
+                    s.loops.push((start, s.seq));
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut s = Scan::default();
+    walk(stmts, &mut s);
+    let span = |start: usize| {
+        s.loops
+            .iter()
+            .find(|(a, _)| *a == start)
+            .copied()
+            .unwrap_or((start, start))
+    };
+    s.loads
+        .iter()
+        .filter(|(_, array, at, around)| {
+            s.writes.iter().any(|(w, ws)| {
+                w == array
+                    && (*ws > *at
+                        || around.iter().any(|&l| {
+                            let (a, b) = span(l);
+                            (a..=b).contains(ws)
+                        }))
+            })
+        })
+        .map(|(v, ..)| *v)
+        .collect()
+}
+
+/// The variables a list of statements defines itself (not inside nested regions).
+fn defined_directly(stmts: &[Stmt]) -> Vec<VarId> {
+    let mut out = Vec::new();
+    for s in stmts {
+        match s {
+            Stmt::Def { var, .. } => out.push(*var),
+            Stmt::If(i) => out.extend(i.phis.iter().map(|p| p.var)),
+            Stmt::Loop(l) => out.extend(l.cells.iter().map(|c| c.after)),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// A loop's identity for the plan: its address, stable while the IR is borrowed.

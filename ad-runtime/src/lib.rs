@@ -290,3 +290,18 @@ impl<T: Float> TangentSlot<T> for Zero {
         T::zero()
     }
 }
+
+/// How many items an iterator yields, without consuming it: the trip count of a `for` loop that
+/// never breaks, recomputed in the reverse sweep instead of stored. Constant time when the
+/// iterator knows its length exactly (ranges, slice iterators).
+///
+/// ```
+/// assert_eq!(ad_runtime::trip_count(&(2..10).step_by(3)), 3);
+/// ```
+#[inline]
+pub fn trip_count<I: Iterator + Clone>(iter: &I) -> usize {
+    match iter.size_hint() {
+        (low, Some(high)) if low == high => low,
+        _ => iter.clone().count(),
+    }
+}

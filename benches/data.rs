@@ -1,0 +1,193 @@
+//! Slices in reverse mode: Extended Rosenbrock on `&[f64]` (n = 10, 100, 1000) and the squared
+//! error of a 16-32-1 tanh MLP on one sample (577 parameters in one `&[f64]`), each as the
+//! primal, the generated `_grad` and a gradient written by hand.
+//!
+//! Run with `cargo bench -p ad-tests --bench data`. Both gradients write into a shadow buffer
+//! allocated once and zeroed in every iteration (a shadow receives `+=`, SPEC §4), so the
+//! zeroing is part of both measurements.
+
+use std::hint::black_box;
+
+use ad_runtime::{derive_grad, derive_tangent};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+/// Extended Rosenbrock on the first `n` entries of `x`.
+#[derive_tangent]
+#[derive_grad]
+fn rosenbrock(x: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n - 1 {
+        let t = x[i + 1] - x[i] * x[i];
+        let u = 1.0 - x[i];
+        s += 100.0 * t * t + u * u;
+    }
+    s
+}
+
+/// The gradient by hand, in the primal's one pass; added into `dx` like the generated one.
+fn rosenbrock_grad_hand(x: &[f64], dx: &mut [f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n - 1 {
+        let t = x[i + 1] - x[i] * x[i];
+        let u = 1.0 - x[i];
+        s += 100.0 * t * t + u * u;
+        dx[i] += -400.0 * x[i] * t - 2.0 * u;
+        dx[i + 1] += 200.0 * t;
+    }
+    s
+}
+
+const INPUTS: usize = 16;
+const HIDDEN: usize = 32;
+/// Offsets in the parameter vector: W1 (HIDDEN x INPUTS, row-major), b1, w2, b2.
+const B1: usize = HIDDEN * INPUTS;
+const W2: usize = B1 + HIDDEN;
+const B2: usize = W2 + HIDDEN;
+const PARAMS: usize = B2 + 1;
+
+/// The squared error of a one-hidden-layer tanh network on one sample.
+#[derive_grad]
+#[derive_tangent]
+fn mlp_loss(params: &[f64], x: &[f64], target: f64) -> f64 {
+    let mut hidden = [0.0; 32];
+    for j in 0..HIDDEN {
+        let mut a = params[B1 + j];
+        for k in 0..INPUTS {
+            a += params[j * INPUTS + k] * x[k];
+        }
+        hidden[j] = a.tanh();
+    }
+    let mut out = params[B2];
+    for j in 0..HIDDEN {
+        out += params[W2 + j] * hidden[j];
+    }
+    let e = out - target;
+    e * e
+}
+
+/// Backpropagation by hand, with the generated function's signature: the forward pass keeps
+/// the hidden activations, the backward pass adds into `dparams` and `dx`; returns the loss and
+/// the derivative in `target`.
+fn mlp_loss_grad_hand(
+    params: &[f64],
+    dparams: &mut [f64],
+    x: &[f64],
+    dx: &mut [f64],
+    target: f64,
+) -> (f64, f64) {
+    let mut hidden = [0.0; HIDDEN];
+    let mut out = params[B2];
+    for (j, h) in hidden.iter_mut().enumerate() {
+        let row = &params[j * INPUTS..(j + 1) * INPUTS];
+        let a = params[B1 + j] + row.iter().zip(x).map(|(w, x)| w * x).sum::<f64>();
+        *h = a.tanh();
+        out += params[W2 + j] * *h;
+    }
+    let e = out - target;
+    let e_bar = 2.0 * e;
+    dparams[B2] += e_bar;
+    for (j, h) in hidden.iter().enumerate() {
+        dparams[W2 + j] += e_bar * h;
+        let a_bar = e_bar * params[W2 + j] * (1.0 - h * h);
+        dparams[B1 + j] += a_bar;
+        let row = j * INPUTS..(j + 1) * INPUTS;
+        for ((dw, w), (dxk, xk)) in dparams[row.clone()]
+            .iter_mut()
+            .zip(&params[row])
+            .zip(dx.iter_mut().zip(x))
+        {
+            *dw += a_bar * xk;
+            *dxk += a_bar * w;
+        }
+    }
+    (e * e, -e_bar)
+}
+
+/// `n` deterministic values in [-1, 1).
+fn values(n: usize, k: f64) -> Vec<f64> {
+    (0..n).map(|i| (k * (i as f64 + 1.0)).sin()).collect()
+}
+
+/// Panics unless the generated and the hand-written gradients agree (1e-12 relative): the
+/// benchmark compares two computations of one thing.
+fn assert_same(what: &str, generated: &[f64], hand: &[f64]) {
+    for (i, (g, h)) in generated.iter().zip(hand).enumerate() {
+        let tol = 1e-12 * g.abs().max(h.abs()).max(1.0);
+        assert!(
+            (g - h).abs() <= tol,
+            "{what}[{i}]: generated {g}, by hand {h}"
+        );
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    for n in [10usize, 100, 1000] {
+        let x: Vec<f64> = values(n, 0.7).iter().map(|v| 1.2 * v).collect();
+        let (mut dx, mut dx_hand) = (vec![0.0; n], vec![0.0; n]);
+        rosenbrock_grad(&x, &mut dx, n);
+        rosenbrock_grad_hand(&x, &mut dx_hand, n);
+        assert_same("rosenbrock gradient", &dx, &dx_hand);
+        let mut grp = c.benchmark_group(format!("rosenbrock/{n}"));
+        grp.bench_function("primal", |b| b.iter(|| rosenbrock(black_box(&x), n)));
+        grp.bench_function("grad", |b| {
+            b.iter(|| {
+                dx.fill(0.0);
+                let v = rosenbrock_grad(black_box(&x), &mut dx, n);
+                black_box(&dx);
+                v
+            })
+        });
+        grp.bench_function("grad_hand", |b| {
+            b.iter(|| {
+                dx.fill(0.0);
+                let v = rosenbrock_grad_hand(black_box(&x), &mut dx, n);
+                black_box(&dx);
+                v
+            })
+        });
+        grp.finish();
+    }
+
+    let params: Vec<f64> = values(PARAMS, 0.37).iter().map(|v| 0.3 * v).collect();
+    let x = values(INPUTS, 1.1);
+    let target = 0.25;
+    let (mut dp, mut dx) = (vec![0.0; PARAMS], vec![0.0; INPUTS]);
+    let (mut dp_hand, mut dx_hand) = (vec![0.0; PARAMS], vec![0.0; INPUTS]);
+    let (_, dt) = mlp_loss_grad(&params, &mut dp, &x, &mut dx, target);
+    let (_, dt_hand) = mlp_loss_grad_hand(&params, &mut dp_hand, &x, &mut dx_hand, target);
+    assert_same("mlp_loss gradient of params", &dp, &dp_hand);
+    assert_same("mlp_loss gradient of x", &dx, &dx_hand);
+    assert_same("mlp_loss derivative in target", &[dt], &[dt_hand]);
+    let mut grp = c.benchmark_group("mlp_loss/577");
+    grp.bench_function("primal", |b| {
+        b.iter(|| mlp_loss(black_box(&params), black_box(&x), target))
+    });
+    grp.bench_function("grad", |b| {
+        b.iter(|| {
+            dp.fill(0.0);
+            dx.fill(0.0);
+            let v = mlp_loss_grad(black_box(&params), &mut dp, black_box(&x), &mut dx, target);
+            black_box((&dp, &dx));
+            v
+        })
+    });
+    grp.bench_function("grad_hand", |b| {
+        b.iter(|| {
+            dp.fill(0.0);
+            dx.fill(0.0);
+            let v = mlp_loss_grad_hand(black_box(&params), &mut dp, black_box(&x), &mut dx, target);
+            black_box((&dp, &dx));
+            v
+        })
+    });
+    grp.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(300))
+        .measurement_time(std::time::Duration::from_secs(1));
+    targets = bench
+}
+criterion_main!(benches);
