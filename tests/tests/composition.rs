@@ -311,3 +311,47 @@ fn a_rule_covers_a_body_the_macro_cannot_see_into() {
     let r = ad_runtime::check::gradient(|p: &[f64]| uses_opaque(p[0]), &[x], &[g]);
     r.assert_below(1e-8);
 }
+
+// ---- receivers: &mut self and self by value ----------------------------------------------------
+
+#[derive(Clone, Copy)]
+struct Counter {
+    calls: u32,
+    gain: f64,
+}
+
+impl Counter {
+    /// `&mut self` is constant for differentiation; the method may still change it.
+    #[derive_tangent]
+    #[derive_grad]
+    fn observe(&mut self, x: f64) -> f64 {
+        self.calls += 1;
+        self.gain * x.sin()
+    }
+
+    /// `self` by value.
+    #[derive_tangent]
+    #[derive_grad]
+    fn scaled(self, x: f64, y: f64) -> f64 {
+        self.gain * x * y
+    }
+}
+
+#[test]
+fn mut_self_and_self_receivers() {
+    let mut c = Counter {
+        calls: 0,
+        gain: 1.5,
+    };
+    let (v, g) = c.observe_grad(0.4);
+    assert_eq!(v, 1.5 * 0.4f64.sin());
+    assert!((g - 1.5 * 0.4f64.cos()).abs() < 1e-15);
+    let (_, t) = c.observe_tangent(0.4, 1.0);
+    assert_eq!(t, g);
+    assert_eq!(
+        c.calls, 2,
+        "the generated functions run the method's side effects too"
+    );
+    let (_, (gx, gy)) = c.scaled_grad(2.0, 3.0);
+    assert_eq!((gx, gy), (1.5 * 3.0, 1.5 * 2.0));
+}

@@ -86,3 +86,132 @@ fn sumsq_tangent(x: &[f64], dx: &[f64]) -> (f64, f64) {
     let dacc_2 = dacc_c_2;
     (acc_2, dacc_2)
 }
+
+fn rosenbrock_vjp(x: &[f64], dx: &mut [f64], seed: f64) -> f64 {
+    let s = 0.0;
+    let _t0 = x.len();
+    let _t1 = _t0 - 1;
+    let _t2 = (0).._t1;
+    let _t3 = ::core::iter::IntoIterator::into_iter(_t2);
+    let mut s_c = s;
+    let mut trip: usize = 0;
+    for i in ::core::clone::Clone::clone(&_t3) {
+        let s_1 = s_c;
+        trip += 1;
+        let _t6 = i + 1;
+        let _t7 = x[_t6];
+        let _t8 = x[i];
+        let _t9 = x[i];
+        let _t10 = _t8 * _t9;
+        let t = _t7 - _t10;
+        let _t12 = x[i];
+        let u = 1.0 - _t12;
+        let _t14 = 100.0 * t;
+        let _t15 = _t14 * t;
+        let _t16 = u * u;
+        let _t17 = _t15 + _t16;
+        let s_2 = s_1 + _t17;
+        s_c = s_2;
+    }
+    let s_3 = s_c;
+    let s_3_bar = seed;
+    let mut s_c_bar = s_3_bar;
+    for k in (0..trip).rev() {
+        let i = ::ad_runtime::nth(&_t3, k);
+        let _t6 = i + 1;
+        let _t7 = x[_t6];
+        let _t8 = x[i];
+        let _t9 = x[i];
+        let _t10 = _t8 * _t9;
+        let t = _t7 - _t10;
+        let _t12 = x[i];
+        let u = 1.0 - _t12;
+        let _t14 = 100.0 * t;
+        let s_2_bar = s_c_bar;
+        let s_1_bar = s_2_bar;
+        let _t17_bar = s_2_bar;
+        let _t15_bar = _t17_bar;
+        let _t16_bar = _t17_bar;
+        let mut u_bar = u * _t16_bar;
+        u_bar = u_bar + u * _t16_bar;
+        let _t14_bar = t * _t15_bar;
+        let mut t_bar = _t14 * _t15_bar;
+        t_bar = t_bar + 100.0 * _t14_bar;
+        let _t12_bar = -u_bar;
+        dx[i] = dx[i] + _t12_bar;
+        let _t7_bar = t_bar;
+        let _t10_bar = -t_bar;
+        let _t8_bar = _t9 * _t10_bar;
+        let _t9_bar = _t8 * _t10_bar;
+        dx[i] = dx[i] + _t9_bar;
+        dx[i] = dx[i] + _t8_bar;
+        dx[_t6] = dx[_t6] + _t7_bar;
+        s_c_bar = s_1_bar;
+    }
+    s_3
+}
+
+fn rosenbrock_grad(x: &[f64], dx: &mut [f64]) -> f64 {
+    let seed: f64 = ::ad_runtime::one::<f64>();
+    let s = 0.0;
+    let _t0 = x.len();
+    let _t1 = _t0 - 1;
+    let _t2 = (0).._t1;
+    let _t3 = ::core::iter::IntoIterator::into_iter(_t2);
+    let mut s_c = s;
+    let mut trip: usize = 0;
+    for i in ::core::clone::Clone::clone(&_t3) {
+        let s_1 = s_c;
+        trip += 1;
+        let _t6 = i + 1;
+        let _t7 = x[_t6];
+        let _t8 = x[i];
+        let _t9 = x[i];
+        let _t10 = _t8 * _t9;
+        let t = _t7 - _t10;
+        let _t12 = x[i];
+        let u = 1.0 - _t12;
+        let _t14 = 100.0 * t;
+        let _t15 = _t14 * t;
+        let _t16 = u * u;
+        let _t17 = _t15 + _t16;
+        let s_2 = s_1 + _t17;
+        s_c = s_2;
+    }
+    let s_3 = s_c;
+    let s_3_bar = seed;
+    let mut s_c_bar = s_3_bar;
+    for k in (0..trip).rev() {
+        let i = ::ad_runtime::nth(&_t3, k);
+        let _t6 = i + 1;
+        let _t7 = x[_t6];
+        let _t8 = x[i];
+        let _t9 = x[i];
+        let _t10 = _t8 * _t9;
+        let t = _t7 - _t10;
+        let _t12 = x[i];
+        let u = 1.0 - _t12;
+        let _t14 = 100.0 * t;
+        let s_2_bar = s_c_bar;
+        let s_1_bar = s_2_bar;
+        let _t17_bar = s_2_bar;
+        let _t15_bar = _t17_bar;
+        let _t16_bar = _t17_bar;
+        let mut u_bar = u * _t16_bar;
+        u_bar = u_bar + u * _t16_bar;
+        let _t14_bar = t * _t15_bar;
+        let mut t_bar = _t14 * _t15_bar;
+        t_bar = t_bar + 100.0 * _t14_bar;
+        let _t12_bar = -u_bar;
+        dx[i] = dx[i] + _t12_bar;
+        let _t7_bar = t_bar;
+        let _t10_bar = -t_bar;
+        let _t8_bar = _t9 * _t10_bar;
+        let _t9_bar = _t8 * _t10_bar;
+        dx[i] = dx[i] + _t9_bar;
+        dx[i] = dx[i] + _t8_bar;
+        dx[_t6] = dx[_t6] + _t7_bar;
+        s_c_bar = s_1_bar;
+    }
+    s_3
+}
