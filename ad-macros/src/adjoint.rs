@@ -135,13 +135,15 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
         call.args
             .push((quote!(#mutability #ident), ty.to_token_stream()));
         call.returned.push(p.active && p.kind.by_value());
-        call.memory |= p.active && p.kind.is_memory();
+        call.note(p.active, p.kind, &p.elem);
         if !p.active {
             continue;
         }
         if let Some(shadow_ty) = crate::sig::shadow_type(p.kind, ty, &p.elem) {
             let shadow = a.func.namer.tangent(ident);
             params.push(quote!(#shadow: #shadow_ty));
+            call.shadows.resize(call.args.len() - 1, None);
+            call.shadows.push(Some(shadow.clone()));
             a.bar[v] = Some(shadow);
             a.declared.insert(v);
         } else if let crate::sig::Kind::Array { depth } = p.kind {
@@ -448,7 +450,9 @@ impl Adjoint<'_> {
                     }
                     Rhs::Cast { value, .. } => work.extend(Func::var_of(value)),
                     Rhs::Load { index, .. } => work.extend(index.iter().filter_map(Func::var_of)),
-                    Rhs::Call { args, .. } => work.extend(args.iter().filter_map(Func::var_of)),
+                    Rhs::Call { .. } => {
+                        work.extend(rhs.operands().into_iter().filter_map(Func::var_of))
+                    }
                     _ => {}
                 },
                 Stmt::Def { .. } | Stmt::Inert { .. } => {}
@@ -979,15 +983,48 @@ impl Adjoint<'_> {
                     out.extend(quote!(#slot = #slot + #bar;));
                 }
             }
-            Rhs::Call { callee, args, span } => {
-                // The callee's companion pulls the adjoint back to every argument at once.
+            Rhs::Call {
+                callee,
+                args,
+                memory,
+                span,
+            } => {
+                // The callee's companion pulls the adjoint back to every argument at once: into
+                // the shadows of slices, and as returned adjoints for scalars.
                 let f = callee.tokens(Some("_derive_grad"));
-                let primals: Vec<_> = args.iter().map(|a| emit::operand(self.func, a)).collect();
+                let primals = emit::call_args(self.func, args, memory);
+                // An array passed twice cannot lend its adjoint twice: later occurrences collect
+                // into a scratch slice, added in after the call.
+                let mut lent = HashSet::new();
+                let mut after = TokenStream::new();
+                let mut shadows = Vec::new();
+                for (a, m) in args.iter().zip(memory) {
+                    shadows.push(match (m, self.active(a).and_then(|v| self.bar[v].clone().map(|b| (v, b)))) {
+                        (Some(m), Some((v, b))) => {
+                            let target = emit::slice_of(self.func, &b.to_token_stream(), m, true);
+                            if lent.insert(v) {
+                                quote!(::core::option::Option::Some(#target))
+                            } else {
+                                let scratch = self.func.namer.fresh("scratch");
+                                let primal = emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
+                                out.extend(quote!(let mut #scratch = ::ad_runtime::zeros_vec(#primal);));
+                                after.extend(quote!(::ad_runtime::add_into(#target, &#scratch);));
+                                quote!(::core::option::Option::Some(&mut #scratch[..]))
+                            }
+                        }
+                        (Some(_), None) => quote!(::core::option::Option::None),
+                        (None, _) => quote!(::ad_runtime::Zero),
+                    });
+                }
                 let adj = self.func.namer.fresh("call_adjoints");
                 out.extend(quote::quote_spanned!(*span=>
-                    let (_, #adj) = #f((#(#primals,)*), #bar);
+                    let (_, #adj) = #f((#(#primals,)*), (#(#shadows,)*), #bar);
                 ));
+                out.extend(after);
                 for (k, a) in args.iter().enumerate() {
+                    if memory[k].is_some() {
+                        continue;
+                    }
                     if let Some(t) = self.active(a) {
                         let k = syn::Index::from(k);
                         self.contribute(t, quote!(#adj.#k), out, counts);
@@ -1098,6 +1135,18 @@ impl Adjoint<'_> {
 
 /// The loads a later write (in program order, or in a loop around the load) may invalidate.
 fn overwritten_loads(stmts: &[Stmt]) -> HashSet<VarId> {
+    overwritten(stmts).0
+}
+
+/// Memory passed to calls that a later write may change: the callee's reverse pass would read
+/// other values than its forward pass did. Reverse mode refuses these (their spans).
+pub fn overwritten_call_args(stmts: &[Stmt]) -> Vec<proc_macro2::Span> {
+    overwritten(stmts).1
+}
+
+/// Reads of memory (loads, and memory passed to calls) that a write later in program order, or
+/// in a loop around the read, may invalidate.
+fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, Vec<proc_macro2::Span>) {
     #[derive(Default)]
     struct Scan {
         seq: usize,
@@ -1106,6 +1155,8 @@ fn overwritten_loads(stmts: &[Stmt]) -> HashSet<VarId> {
         loops: Vec<(usize, usize)>,
         /// `(load, array, position, starts of the loops around it)`.
         loads: Vec<(VarId, VarId, usize, Vec<usize>)>,
+        /// Memory passed to calls: `(span, array, position, loops around)`.
+        passed: Vec<(proc_macro2::Span, VarId, usize, Vec<usize>)>,
         writes: Vec<(VarId, usize)>,
     }
     fn walk(stmts: &[Stmt], s: &mut Scan) {
@@ -1118,6 +1169,16 @@ fn overwritten_loads(stmts: &[Stmt]) -> HashSet<VarId> {
                     ..
                 } => {
                     s.loads.push((*var, *array, s.seq, s.open.clone()));
+                }
+                Stmt::Def {
+                    rhs: Rhs::Call { args, memory, .. },
+                    ..
+                } => {
+                    for (a, m) in args.iter().zip(memory) {
+                        if let (Some(m), Operand::Var(array)) = (m, a) {
+                            s.passed.push((m.span, *array, s.seq, s.open.clone()));
+                        }
+                    }
                 }
                 Stmt::Store { array, .. } | Stmt::Push { array, .. } => {
                     s.writes.push((*array, s.seq))
@@ -1149,20 +1210,29 @@ fn overwritten_loads(stmts: &[Stmt]) -> HashSet<VarId> {
             .copied()
             .unwrap_or((start, start))
     };
-    s.loads
-        .iter()
-        .filter(|(_, array, at, around)| {
-            s.writes.iter().any(|(w, ws)| {
-                w == array
-                    && (*ws > *at
-                        || around.iter().any(|&l| {
-                            let (a, b) = span(l);
-                            (a..=b).contains(ws)
-                        }))
-            })
+    let invalidated = |array: VarId, at: usize, around: &[usize]| {
+        s.writes.iter().any(|&(w, ws)| {
+            w == array
+                && (ws > at
+                    || around.iter().any(|&l| {
+                        let (a, b) = span(l);
+                        (a..=b).contains(&ws)
+                    }))
         })
+    };
+    let loads = s
+        .loads
+        .iter()
+        .filter(|(_, array, at, around)| invalidated(*array, *at, around))
         .map(|(v, ..)| *v)
-        .collect()
+        .collect();
+    let passed = s
+        .passed
+        .iter()
+        .filter(|(_, array, at, around)| invalidated(*array, *at, around))
+        .map(|(sp, ..)| *sp)
+        .collect();
+    (loads, passed)
 }
 
 /// The variables a list of statements defines itself (not inside nested regions).

@@ -107,7 +107,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
                 forwarded.push(ident.to_token_stream());
                 call.args
                     .push((ident.to_token_stream(), ty.to_token_stream()));
-                call.memory |= p.active && p.kind.is_memory();
+                call.note(p.active, p.kind, &p.elem);
                 if p.active {
                     let d = namer.tangent(ident);
                     let dty = sig::tangent_type(p.kind, ty, &p.elem);
@@ -163,13 +163,15 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
                     call.args
                         .push((ident.to_token_stream(), ty.to_token_stream()));
                     call.returned.push(p.active && p.kind.by_value());
-                    call.memory |= p.active && p.kind.is_memory();
+                    call.note(p.active, p.kind, &p.elem);
                     if p.active
                         && let Some(shadow_ty) = sig::shadow_type(p.kind, ty, &p.elem)
                     {
                         let d = namer.tangent(ident);
                         params_out.push(quote!(#d: #shadow_ty));
                         forwarded.push(d.to_token_stream());
+                        call.shadows.resize(call.args.len() - 1, None);
+                        call.shadows.push(Some(d));
                     }
                 }
                 let seed: Ident = namer.seed();

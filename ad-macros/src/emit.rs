@@ -80,15 +80,68 @@ fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
             quote!(#value as #ty)
         }
         Rhs::Inert { tokens, .. } | Rhs::NewArray { tokens, .. } => tokens.clone(),
-        Rhs::Call { callee, args, span } => {
+        Rhs::Call {
+            callee,
+            args,
+            memory,
+            span,
+        } => {
             let f = callee.tokens(None);
-            let args = args.iter().map(|a| operand(func, a));
+            let args = call_args(func, args, memory);
             quote_spanned!(*span=> #f(#(#args),*))
         }
         Rhs::Load { array, index } => {
             let index: Vec<TokenStream> = index.iter().map(|i| operand(func, i)).collect();
             element(&func.vars[*array].ident.to_token_stream(), &index)
         }
+    }
+}
+
+/// The arguments of a call as written: memory passed by reference where the user borrowed it.
+pub fn call_args(
+    func: &Func,
+    args: &[Operand],
+    memory: &[Option<crate::ir::MemArg>],
+) -> Vec<TokenStream> {
+    args.iter()
+        .zip(memory)
+        .map(|(a, m)| {
+            let a = operand(func, a);
+            match m {
+                Some(m) => memory_arg(func, &a, m),
+                None => a,
+            }
+        })
+        .collect()
+}
+
+/// A memory argument as the user passes it.
+fn memory_arg(func: &Func, base: &TokenStream, m: &crate::ir::MemArg) -> TokenStream {
+    match &m.range {
+        Some(range) => {
+            let range = operand(func, range);
+            quote!(&#base[::core::clone::Clone::clone(&#range)])
+        }
+        None if m.borrowed => quote!(&#base),
+        None => base.clone(),
+    }
+}
+
+/// The slice of `base` (a tangent or adjoint) that a memory argument covers: `&base[range]` or
+/// `&base[..]`, `&mut` for an adjoint.
+pub fn slice_of(
+    func: &Func,
+    base: &TokenStream,
+    m: &crate::ir::MemArg,
+    mutable: bool,
+) -> TokenStream {
+    let r = if mutable { quote!(&mut) } else { quote!(&) };
+    match &m.range {
+        Some(range) => {
+            let range = operand(func, range);
+            quote!(#r #base[::core::clone::Clone::clone(&#range)])
+        }
+        None => quote!(#r #base[..]),
     }
 }
 

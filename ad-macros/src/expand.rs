@@ -121,6 +121,16 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
     activity::analyse(&mut func, &mut errors);
     if mode == Mode::Grad {
         nested_arrays(&func, &func.stmts, name, &mut errors);
+        for span in adjoint::overwritten_call_args(&func.stmts) {
+            errors.at(
+                span,
+                format!(
+                    "{name} cannot differentiate passing this array to a call: it is written after \
+                     the call (or again in a loop around it), and the callee's reverse pass reads \
+                     it again. Pass a copy, or finish writing the array before the call"
+                ),
+            );
+        }
     }
     errors.finish()?;
 
@@ -295,28 +305,54 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
     let args = Ident::new("__ad_args", Span::mixed_site());
     let tangents = Ident::new("__ad_tangents", Span::mixed_site());
     let (bindings, tys): (Vec<_>, Vec<_>) = c.args.iter().cloned().unzip();
-    let mut slot_params = Vec::new();
-    let mut slot_names = Vec::new();
+    let mut generic = Vec::new();
+    let mut slot_tys = Vec::new();
+    let mut slot_vars = Vec::new();
     let mut unpack = TokenStream::new();
     for (k, (t, ty)) in c.tangents.iter().zip(&tys).enumerate() {
         let p = format_ident!("__AdD{}", k, span = Span::mixed_site());
         let s = format_ident!("__ad_slot{}", k, span = Span::mixed_site());
-        match t {
-            Some(d) => {
-                slot_params.push(quote!(#p: ::ad_runtime::TangentSlot<#ty>));
+        match (t, c.slices.get(k).cloned().flatten()) {
+            // A read-only slice: its tangent, or zeros for a constant slice (`None`).
+            (Some(d), Some(elem)) => {
+                let z = format_ident!("__ad_zeros{}", k, span = Span::mixed_site());
+                let primal = binding_ident(&bindings[k]);
+                generic.push(quote!(#p: ::ad_runtime::SliceTangent<'ad_slot, #elem>));
+                slot_tys.push(quote!(#p));
+                unpack.extend(quote! {
+                    let #z;
+                    let #d: &[#elem] = match ::ad_runtime::SliceTangent::slice(#s) {
+                        ::core::option::Option::Some(d) => d,
+                        ::core::option::Option::None => {
+                            #z = ::ad_runtime::zeros_vec(#primal);
+                            &#z[..]
+                        }
+                    };
+                });
+            }
+            (Some(d), None) => {
+                generic.push(quote!(#p: ::ad_runtime::TangentSlot<#ty>));
+                slot_tys.push(quote!(#p));
                 unpack
                     .extend(quote!(let #d = <#p as ::ad_runtime::TangentSlot<#ty>>::tangent(#s);));
             }
-            None => slot_params.push(quote!(#p)),
+            (None, _) => {
+                generic.push(quote!(#p));
+                slot_tys.push(quote!(#p));
+            }
         }
-        slot_names.push((p, s));
+        slot_vars.push(s);
     }
-    let (slot_tys, slot_vars): (Vec<_>, Vec<_>) = slot_names.into_iter().unzip();
-    let comma = (!existing.is_empty()).then(|| quote!(,));
+    let lifetime = c
+        .slices
+        .iter()
+        .any(Option::is_some)
+        .then(|| quote!('ad_slot,));
+    let comma = (!existing.is_empty() && !generic.is_empty()).then(|| quote!(,));
     let (ret, body) = (&g.ret, &g.body);
     quote! {
         #head
-        #vis fn #ident<#existing #comma #(#slot_params),*>(
+        #vis fn #ident<#lifetime #existing #comma #(#generic),*>(
             #receiver #args: (#(#tys,)*), #tangents: (#(#slot_tys,)*)
         ) -> #ret #where_clause {
             let (#(#bindings,)*) = #args;
@@ -327,8 +363,19 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
     }
 }
 
-/// `NAME__derive_grad`: reverse mode in the calling convention of composition; the adjoints come back
-/// one per argument, `()` for an argument that is not differentiated.
+/// The variable a parameter binding (`x` or `mut x`) names.
+fn binding_ident(binding: &TokenStream) -> TokenStream {
+    binding
+        .clone()
+        .into_iter()
+        .last()
+        .map(|t| t.into_token_stream())
+        .unwrap_or_default()
+}
+
+/// `NAME__derive_grad`: reverse mode in the calling convention of composition. Read-only slices
+/// take their shadow in a second tuple (`None` for a constant slice); the adjoints of by-value
+/// parameters come back one per argument, `()` for an argument that is not differentiated.
 pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
     let c = &g.call;
     let Some(seed) = &c.seed else {
@@ -343,15 +390,51 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
     let head = companion_head(f);
     let vis = &f.vis;
     let ident = names::function(&f.sig.ident, "_derive_grad");
-    let generics = &f.sig.generics;
-    let where_clause = &generics.where_clause;
+    let existing = &f.sig.generics.params;
+    let where_clause = &f.sig.generics.where_clause;
     let receiver = f.sig.receiver().map(|r| quote!(#r,));
     let args = Ident::new("__ad_args", Span::mixed_site());
+    let shadows = Ident::new("__ad_shadows", Span::mixed_site());
     let (v, gs) = (
         Ident::new("__ad_value", Span::mixed_site()),
         Ident::new("__ad_adjoints", Span::mixed_site()),
     );
     let (bindings, tys): (Vec<_>, Vec<_>) = c.args.iter().cloned().unzip();
+    let mut generic = Vec::new();
+    let mut shadow_tys = Vec::new();
+    let mut shadow_vars = Vec::new();
+    let mut unpack = TokenStream::new();
+        for (k, binding) in bindings.iter().enumerate() {
+        let s = format_ident!("__ad_shadow{}", k, span = Span::mixed_site());
+        match (
+            c.shadows.get(k).cloned().flatten(),
+            c.slices.get(k).cloned().flatten(),
+        ) {
+            (Some(d), Some(elem)) => {
+                let z = format_ident!("__ad_zeros{}", k, span = Span::mixed_site());
+                                let primal = binding_ident(binding);
+                let p = format_ident!("__AdS{}", k, span = Span::mixed_site());
+                generic.push(quote!(#p: ::ad_runtime::SliceShadow<'ad_slot, #elem>));
+                shadow_tys.push(quote!(#p));
+                unpack.extend(quote! {
+                    let mut #z;
+                    let #d: &mut [#elem] = match ::ad_runtime::SliceShadow::shadow(#s) {
+                        ::core::option::Option::Some(d) => d,
+                        ::core::option::Option::None => {
+                            #z = ::ad_runtime::zeros_vec(#primal);
+                            &mut #z[..]
+                        }
+                    };
+                });
+            }
+            _ => {
+                let p = format_ident!("__AdS{}", k, span = Span::mixed_site());
+                generic.push(quote!(#p));
+                shadow_tys.push(quote!(#p));
+            }
+        }
+        shadow_vars.push(s);
+    }
     let count = c.returned.iter().filter(|r| **r).count();
     let mut k = 0;
     let mut adj_tys = Vec::new();
@@ -373,16 +456,26 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
         }
     }
     let body = &g.body;
-    let unpack = if count == 0 {
+    let result = if count == 0 {
         quote!(let #v = { #body };)
     } else {
         quote!(let (#v, #gs) = { #body };)
     };
+    let lifetime = c
+        .slices
+        .iter()
+        .any(Option::is_some)
+        .then(|| quote!('ad_slot,));
+    let comma = (!existing.is_empty() && !generic.is_empty()).then(|| quote!(,));
     quote! {
         #head
-        #vis fn #ident #generics(#receiver #args: (#(#tys,)*), #seed: #out) -> (#out, (#(#adj_tys,)*)) #where_clause {
+        #vis fn #ident<#lifetime #existing #comma #(#generic),*>(
+            #receiver #args: (#(#tys,)*), #shadows: (#(#shadow_tys,)*), #seed: #out
+        ) -> (#out, (#(#adj_tys,)*)) #where_clause {
             let (#(#bindings,)*) = #args;
+            let (#(#shadow_vars,)*) = #shadows;
             #unpack
+            #result
             (#v, (#(#adj,)*))
         }
     }

@@ -77,6 +77,8 @@ pub enum Rhs {
     Call {
         callee: Callee,
         args: Vec<Operand>,
+        /// For each argument that is memory (a read-only slice): how it is passed.
+        memory: Vec<Option<MemArg>>,
         span: proc_macro2::Span,
     },
     /// `array[i][j]` (or `*array` for `&F`): one float of memory.
@@ -138,6 +140,17 @@ pub enum Stmt {
         index: VarId,
         value: Operand,
     },
+}
+
+/// A read-only slice passed to a call: `xs`, `&v` (borrowed), or `&xs[range]`.
+#[derive(Clone, Debug)]
+pub struct MemArg {
+    /// Passed as `&v`.
+    pub borrowed: bool,
+    /// `&xs[range]`: the range, an operand of its own (evaluated once, cloned at each use).
+    pub range: Option<Operand>,
+    /// The argument, for messages.
+    pub span: proc_macro2::Span,
 }
 
 /// Who is called.
@@ -364,7 +377,11 @@ impl Rhs {
             Rhs::Prim { args, .. } => args.iter().collect(),
             Rhs::Copy(op) | Rhs::Cast { value: op, .. } => vec![op],
             Rhs::Load { index, .. } => index.iter().collect(),
-            Rhs::Call { args, .. } => args.iter().collect(),
+            // The ranges of sub-slices are read too.
+            Rhs::Call { args, memory, .. } => args
+                .iter()
+                .chain(memory.iter().flatten().filter_map(|m| m.range.as_ref()))
+                .collect(),
             Rhs::Inert { .. } | Rhs::NewArray { .. } => Vec::new(),
         }
     }

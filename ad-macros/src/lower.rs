@@ -31,8 +31,8 @@ use syn::{BinOp, Expr, Pat, Stmt as SynStmt, UnOp};
 
 use crate::errors::Errors;
 use crate::ir::{
-    Callee, Cell, Form, Func, If, Loop, LoopKind, Operand, Param, Phi, Rhs, Stmt, Value, Var,
-    VarId, Zeros,
+    Callee, Cell, Form, Func, If, Loop, LoopKind, MemArg, Operand, Param, Phi, Rhs, Stmt, Value,
+    Var, VarId, Zeros,
 };
 use crate::names::Namer;
 use crate::rules;
@@ -363,7 +363,8 @@ fn mutated_in_place(body: &syn::Block) -> HashSet<String> {
     }
     impl<'ast> Visit<'ast> for Find {
         fn visit_expr_method_call(&mut self, e: &'ast syn::ExprMethodCall) {
-            if !rules::is_float_method(&e.method.to_string()) {
+            let name = e.method.to_string();
+            if !rules::is_float_method(&name) && !READ_ONLY_METHODS.contains(&name.as_str()) {
                 self.root(&e.receiver);
             }
             syn::visit::visit_expr_method_call(self, e);
@@ -401,6 +402,36 @@ fn mutated_in_place(body: &syn::Block) -> HashSet<String> {
     f.visit_block(body);
     f.0
 }
+
+/// Methods that only read their receiver; any other method may change it in place.
+const READ_ONLY_METHODS: &[&str] = &[
+    "len",
+    "is_empty",
+    "iter",
+    "first",
+    "last",
+    "get",
+    "contains",
+    "to_vec",
+    "clone",
+    "copied",
+    "cloned",
+    "as_slice",
+    "windows",
+    "chunks",
+    "enumerate",
+    "zip",
+    "rev",
+    "step_by",
+    "sum",
+    "product",
+    "fold",
+    "map",
+    "min",
+    "max",
+    "is_nan",
+    "is_finite",
+];
 
 /// Names directly followed by an assignment operator in a token stream.
 fn assigned_names(tokens: &TokenStream) -> Vec<String> {
@@ -2563,7 +2594,7 @@ impl Lowerer<'_> {
                 .any(|a| self.mentions_active(a.to_token_stream()))
         {
             let (receiver, _) = self.rename(m.receiver.to_token_stream());
-            if let Some(args) = self.call_args(m.args.iter()) {
+            if let Some((args, memory)) = self.call_args(m.args.iter()) {
                 let t = self.temp();
                 self.push_def(
                     t,
@@ -2574,6 +2605,7 @@ impl Lowerer<'_> {
                             name: m.method.clone(),
                         },
                         args,
+                        memory,
                         span: e.span(),
                     },
                 );
@@ -2685,19 +2717,55 @@ impl Lowerer<'_> {
         Value::Scalar(self.inert(e, Some(refusal)))
     }
 
-    /// Lowers the arguments of a call to an annotated callee; `None` when one is not a scalar.
-    fn call_args<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) -> Option<Vec<Operand>> {
+    /// Lowers the arguments of a call to an annotated callee: scalars, and read-only memory
+    /// (`xs`, `&v`); `None` when one is neither.
+    #[allow(clippy::type_complexity)]
+    fn call_args<'e>(
+        &mut self,
+        args: impl Iterator<Item = &'e Expr>,
+    ) -> Option<(Vec<Operand>, Vec<Option<MemArg>>)> {
         let mut ops = Vec::new();
+        let mut memory = Vec::new();
         for a in args {
-            if self.memory_of(a).is_some() {
-                return None;
+            let (target, borrowed) = match a {
+                Expr::Reference(r) if r.mutability.is_none() => (&*r.expr, true),
+                other => (other, false),
+            };
+            // `&xs[a..b]`: a sub-slice, its range evaluated once.
+            if borrowed
+                && let Expr::Index(ix) = target
+                && matches!(&*ix.index, Expr::Range(_))
+                && let Some(array) = self.memory_of(&ix.expr)
+                && self.vars[array].depth == Some(1)
+            {
+                let range = self.lower_expr(&ix.index);
+                let range = self.operand_of(range);
+                ops.push(Operand::Var(array));
+                memory.push(Some(MemArg {
+                    borrowed: true,
+                    range: Some(range),
+                    span: a.span(),
+                }));
+                continue;
+            }
+            if let Some(array) = self.memory_of(target) {
+                ops.push(Operand::Var(array));
+                memory.push(Some(MemArg {
+                    borrowed,
+                    range: None,
+                    span: a.span(),
+                }));
+                continue;
             }
             match self.lower_expr(a) {
-                Value::Scalar(op) => ops.push(op),
+                Value::Scalar(op) => {
+                    ops.push(op);
+                    memory.push(None);
+                }
                 _ => return None,
             }
         }
-        Some(ops)
+        Some((ops, memory))
     }
 
     fn lower_composition(
@@ -2714,7 +2782,7 @@ impl Lowerer<'_> {
         let leading = p.path.leading_colon.map(|_| quote!(::));
         let init = init.iter();
         let prefix = quote!(#leading #(#init::)*);
-        let args = self.call_args(args.iter())?;
+        let (args, memory) = self.call_args(args.iter())?;
         let t = self.temp();
         self.push_def(
             t,
@@ -2722,6 +2790,7 @@ impl Lowerer<'_> {
             Rhs::Call {
                 callee: Callee::Path { prefix, name },
                 args,
+                memory,
                 span: e.span(),
             },
         );

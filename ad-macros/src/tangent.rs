@@ -41,8 +41,21 @@ pub struct CallShape {
     pub returned: Vec<bool>,
     /// The seed parameter (reverse mode).
     pub seed: Option<Ident>,
-    /// Some active parameter is memory.
+    /// Some active parameter is memory other than a read-only slice.
     pub memory: bool,
+    /// The float type of each parameter that is an active read-only slice (`&[F]`, `&Vec<F>`).
+    pub slices: Vec<Option<TokenStream>>,
+    /// The shadow parameter of each active read-only slice (reverse mode).
+    pub shadows: Vec<Option<Ident>>,
+}
+
+impl CallShape {
+    /// Records how a parameter takes part in calls.
+    pub fn note(&mut self, active: bool, kind: crate::sig::Kind, elem: &Type) {
+        let slice = active && matches!(kind, crate::sig::Kind::Slice { mutable: false });
+        self.memory |= active && kind.is_memory() && !slice;
+        self.slices.push(slice.then(|| quote!(#elem)));
+    }
 }
 
 struct Tangent<'f> {
@@ -73,7 +86,7 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
         params.push(quote!(#mutability #ident: #ty));
         call.args
             .push((quote!(#mutability #ident), ty.to_token_stream()));
-        call.memory |= p.active && p.kind.is_memory();
+        call.note(p.active, p.kind, &p.elem);
         if p.active {
             let dp = t.d[p.var.expect("parameters have variables")]
                 .as_ref()
@@ -119,19 +132,36 @@ impl Tangent<'_> {
                 // An active call gets value and tangent from the callee's companion.
                 Stmt::Def {
                     var,
-                    rhs: Rhs::Call { callee, args, span },
+                    rhs:
+                        Rhs::Call {
+                            callee,
+                            args,
+                            memory,
+                            span,
+                        },
                     ..
                 } if self.d[*var].is_some() => {
                     let v = &self.func.vars[*var].ident;
                     let dv = self.d[*var].clone().expect("checked");
                     let f = callee.tokens(Some("_derive_tangent"));
-                    let primals: Vec<_> =
-                        args.iter().map(|a| emit::operand(self.func, a)).collect();
+                    let primals = emit::call_args(self.func, args, memory);
                     let tangents: Vec<_> = args
                         .iter()
-                        .map(|a| match Func::var_of(a).and_then(|x| self.d[x].clone()) {
-                            Some(d) if self.func.is_active(a) => d.to_token_stream(),
-                            _ => quote!(::ad_runtime::Zero),
+                        .zip(memory)
+                        .map(|(a, m)| {
+                            let d = Func::var_of(a)
+                                .and_then(|x| self.d[x].clone())
+                                .filter(|_| self.func.is_active(a));
+                            match (d, m) {
+                                (Some(d), Some(m)) => {
+                                    let d = d.to_token_stream();
+                                    let arg = emit::slice_of(self.func, &d, m, false);
+                                    quote!(::core::option::Option::Some(#arg))
+                                }
+                                (None, Some(_)) => quote!(::core::option::Option::None),
+                                (Some(d), None) => d.to_token_stream(),
+                                (None, None) => quote!(::ad_runtime::Zero),
+                            }
                         })
                         .collect();
                     out.extend(quote::quote_spanned!(*span=>

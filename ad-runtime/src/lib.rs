@@ -305,3 +305,72 @@ pub fn trip_count<I: Iterator + Clone>(iter: &I) -> usize {
         _ => iter.clone().count(),
     }
 }
+
+/// The tangent passed to a read-only slice parameter of an annotated callee: `Some(slice)`, or
+/// `None` / [`Zero`] for a constant slice (the callee then uses zeros).
+///
+/// ```
+/// use ad_runtime::{SliceTangent, Zero};
+/// let d = [1.0, 2.0];
+/// assert_eq!(SliceTangent::<f64>::slice(Some(&d[..])), Some(&d[..]));
+/// assert_eq!(SliceTangent::<f64>::slice(Zero), None);
+/// ```
+pub trait SliceTangent<'a, T> {
+    /// The tangent slice, if the argument has one.
+    fn slice(self) -> Option<&'a [T]>;
+}
+
+impl<'a, T> SliceTangent<'a, T> for Option<&'a [T]> {
+    #[inline(always)]
+    fn slice(self) -> Option<&'a [T]> {
+        self
+    }
+}
+
+impl<'a, T> SliceTangent<'a, T> for Zero {
+    #[inline(always)]
+    fn slice(self) -> Option<&'a [T]> {
+        None
+    }
+}
+
+/// The shadow passed to a read-only slice parameter of an annotated callee in reverse mode:
+/// `Some(adjoint slice)`, or `None` / [`Zero`] when the caller wants no adjoint for it.
+///
+/// ```
+/// use ad_runtime::{SliceShadow, Zero};
+/// assert!(SliceShadow::<f64>::shadow(Zero).is_none());
+/// ```
+pub trait SliceShadow<'a, T> {
+    /// The adjoint slice to add into, if the caller has one.
+    fn shadow(self) -> Option<&'a mut [T]>;
+}
+
+impl<'a, T> SliceShadow<'a, T> for Option<&'a mut [T]> {
+    #[inline(always)]
+    fn shadow(self) -> Option<&'a mut [T]> {
+        self
+    }
+}
+
+impl<'a, T> SliceShadow<'a, T> for Zero {
+    #[inline(always)]
+    fn shadow(self) -> Option<&'a mut [T]> {
+        None
+    }
+}
+
+/// Adds `source` into `target` elementwise: how an adjoint collected in a scratch slice (an array
+/// passed twice to one call) joins the array's adjoint.
+///
+/// ```
+/// let mut t = [1.0, 2.0];
+/// ad_runtime::add_into(&mut t, &[0.5, 0.25]);
+/// assert_eq!(t, [1.5, 2.25]);
+/// ```
+#[inline]
+pub fn add_into<T: Float>(target: &mut [T], source: &[T]) {
+    for (t, s) in target.iter_mut().zip(source) {
+        *t = *t + *s;
+    }
+}

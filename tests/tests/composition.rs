@@ -355,3 +355,74 @@ fn mut_self_and_self_receivers() {
     let (_, (gx, gy)) = c.scaled_grad(2.0, 3.0);
     assert_eq!((gx, gy), (1.5 * 3.0, 1.5 * 2.0));
 }
+
+// ---- read-only slices passed to annotated helpers ----------------------------------------------
+
+#[derive_tangent]
+#[derive_grad]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+/// Σ_k tanh(w_k · x) with rows of `w` in a local array, `x` a parameter, and a constant slice.
+#[derive_tangent]
+#[derive_grad]
+fn layer(w: &[f64], x: &[f64], scale: f64) -> f64 {
+    let n = x.len();
+    let ones = [1.0, 1.0, 1.0];
+    let mut row = vec![0.0; n];
+    let mut total = 0.0;
+    for k in 0..w.len() / n {
+        let z = dot(&w[k * n..(k + 1) * n], x);
+        total += (scale * z).tanh();
+    }
+    for i in 0..n {
+        row[i] = x[i] * scale;
+    }
+    total + dot(&row, &ones[..n].to_vec()) * 0.0 + dot(x, x)
+}
+
+fn layer_by_hand(w: &[f64], x: &[f64], scale: f64) -> (Vec<f64>, Vec<f64>, f64) {
+    let n = x.len();
+    let (mut gw, mut gx, mut gs) = (vec![0.0; w.len()], vec![0.0; n], 0.0);
+    for k in 0..w.len() / n {
+        let z: f64 = (0..n).map(|i| w[k * n + i] * x[i]).sum();
+        let d = 1.0 - (scale * z).tanh().powi(2);
+        for i in 0..n {
+            gw[k * n + i] += d * scale * x[i];
+            gx[i] += d * scale * w[k * n + i];
+        }
+        gs += d * z;
+    }
+    for i in 0..n {
+        gx[i] += 2.0 * x[i];
+    }
+    (gw, gx, gs)
+}
+
+#[test]
+fn slices_passed_to_annotated_helpers() {
+    let (w, x, scale) = ([0.3, -0.2, 0.5, 0.1, 0.4, -0.6], [0.7, -0.3, 0.2], 1.3);
+    let (mut gw, mut gx) = ([0.0; 6], [0.0; 3]);
+    let (v, gs) = layer_grad(&w, &mut gw, &x, &mut gx, scale);
+    assert_eq!(v, layer(&w, &x, scale));
+    let (hw, hx, hs) = layer_by_hand(&w, &x, scale);
+    for i in 0..6 {
+        assert!((gw[i] - hw[i]).abs() < 1e-14, "w[{i}]");
+    }
+    for i in 0..3 {
+        assert!((gx[i] - hx[i]).abs() < 1e-14, "x[{i}]");
+    }
+    assert!((gs - hs).abs() < 1e-14);
+    // Forward mode along one direction in (w, x, scale) against the reverse gradient.
+    let (vw, vx, vs) = ([0.1, 0.2, -0.3, 0.4, 0.5, 0.6], [1.0, -1.0, 0.5], 0.7);
+    let (_, t) = layer_tangent(&w, &vw, &x, &vx, scale, vs);
+    let dot_rev: f64 = (0..6).map(|i| vw[i] * gw[i]).sum::<f64>()
+        + (0..3).map(|i| vx[i] * gx[i]).sum::<f64>()
+        + vs * gs;
+    assert!((t - dot_rev).abs() < 1e-13, "{t} {dot_rev}");
+}

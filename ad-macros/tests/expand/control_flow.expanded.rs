@@ -1,5 +1,10 @@
-fn piecewise__derive_grad(__ad_args: (f64,), seed: f64) -> (f64, (f64,)) {
+fn piecewise__derive_grad<__AdS0>(
+    __ad_args: (f64,),
+    __ad_shadows: (__AdS0,),
+    seed: f64,
+) -> (f64, (f64,)) {
     let (x,) = __ad_args;
+    let (__ad_shadow0,) = __ad_shadows;
     let (__ad_value, __ad_adjoints) = {
         let _t0 = x > 1.0;
         let (_t4,) = if _t0 {
@@ -75,8 +80,13 @@ fn piecewise_grad(x: f64) -> (f64, f64) {
     (_t4, x_bar)
 }
 
-fn reduction__derive_grad(__ad_args: (f64, usize), seed: f64) -> (f64, (f64, ())) {
+fn reduction__derive_grad<__AdS0, __AdS1>(
+    __ad_args: (f64, usize),
+    __ad_shadows: (__AdS0, __AdS1),
+    seed: f64,
+) -> (f64, (f64, ())) {
     let (x, n) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
     let (__ad_value, __ad_adjoints) = {
         let s = 0.0;
         let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
@@ -240,11 +250,13 @@ fn recurrence_tangent(x0: f64, dx0: f64, p: f64, dp: f64, n: usize) -> (f64, f64
     (x_2, dx_2)
 }
 
-fn recurrence__derive_grad(
+fn recurrence__derive_grad<__AdS0, __AdS1, __AdS2>(
     __ad_args: (f64, f64, usize),
+    __ad_shadows: (__AdS0, __AdS1, __AdS2),
     seed: f64,
 ) -> (f64, (f64, f64, ())) {
     let (x0, p, n) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1, __ad_shadow2) = __ad_shadows;
     let (__ad_value, __ad_adjoints) = {
         let mut x_stack = ::ad_runtime::Stack::new();
         let h = 0.01;

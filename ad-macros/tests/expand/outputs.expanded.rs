@@ -34,11 +34,13 @@ fn polar_tangent(x: f64, dx: f64, y: f64, scale: f64) -> ((f64, f64), (f64, f64)
     ((r, _t3), (dr, d_t3))
 }
 
-fn polar__derive_grad(
+fn polar__derive_grad<__AdS0, __AdS1, __AdS2>(
     __ad_args: (f64, f64, f64),
+    __ad_shadows: (__AdS0, __AdS1, __AdS2),
     seed: (f64, f64),
 ) -> ((f64, f64), (f64, (), ())) {
     let (x, y, scale) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1, __ad_shadow2) = __ad_shadows;
     let (__ad_value, __ad_adjoints) = {
         let _t0 = x.hypot(y);
         let r = _t0 * scale;

@@ -27,8 +27,13 @@ fn f_tangent(x: f64, dx: f64, y: f64, dy: f64) -> (f64, f64) {
     (_t2, d_t2)
 }
 
-fn f__derive_grad(__ad_args: (f64, f64), seed: f64) -> (f64, (f64, f64)) {
+fn f__derive_grad<__AdS0, __AdS1>(
+    __ad_args: (f64, f64),
+    __ad_shadows: (__AdS0, __AdS1),
+    seed: f64,
+) -> (f64, (f64, f64)) {
     let (x, y) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
     let (__ad_value, __ad_adjoints) = {
         let _t0 = x * y;
         let _t1 = x.sin();
