@@ -83,7 +83,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
             ty,
             format!(
                 "{name}: the output `{}` is not a float, a tuple of floats or an array",
-                crate::lower::show(ty)
+                crate::lower::show_type(ty)
             ),
         );
     }

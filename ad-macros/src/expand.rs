@@ -105,7 +105,7 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
             format!(
                 "{name} cannot differentiate a function returning `{}`: return a float, a tuple of \
                  floats or an array `[F; N]`",
-                crate::lower::show(ty)
+                crate::lower::show_type(ty)
             ),
         );
     }
@@ -404,7 +404,7 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
     let mut shadow_tys = Vec::new();
     let mut shadow_vars = Vec::new();
     let mut unpack = TokenStream::new();
-        for (k, binding) in bindings.iter().enumerate() {
+    for (k, binding) in bindings.iter().enumerate() {
         let s = format_ident!("__ad_shadow{}", k, span = Span::mixed_site());
         match (
             c.shadows.get(k).cloned().flatten(),
@@ -412,7 +412,7 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
         ) {
             (Some(d), Some(elem)) => {
                 let z = format_ident!("__ad_zeros{}", k, span = Span::mixed_site());
-                                let primal = binding_ident(binding);
+                let primal = binding_ident(binding);
                 let p = format_ident!("__AdS{}", k, span = Span::mixed_site());
                 generic.push(quote!(#p: ::ad_runtime::SliceShadow<'ad_slot, #elem>));
                 shadow_tys.push(quote!(#p));

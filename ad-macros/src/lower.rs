@@ -2826,6 +2826,11 @@ impl Lowerer<'_> {
                 "the macro cannot see into closures",
                 "Write the computation inline, or as its own function",
             ),
+            Expr::Block(b) if b.label.is_some() => (
+                "a labelled block".to_owned(),
+                "`break 'label value` out of a block is not supported",
+                "Write it with `if` / `else`, or a `loop` that breaks with the value",
+            ),
             Expr::Unsafe(_) => (
                 "an `unsafe` block touching a differentiated value".to_owned(),
                 "the macro cannot know what it does to the derivative",
@@ -2872,6 +2877,15 @@ impl Lowerer<'_> {
         };
         self.refusal(e, &what, why, instead)
     }
+}
+
+/// A type for a message: `Option<f64>`, not `Option < f64 >`.
+pub fn show_type(ty: &syn::Type) -> String {
+    let mut s = show(ty);
+    for (from, to) in [(" <", "<"), ("< ", "<"), (" >", ">"), (" ;", ";")] {
+        s = s.replace(from, to);
+    }
+    s
 }
 
 /// Code for a message, without the spaces token printing puts everywhere.
