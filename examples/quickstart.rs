@@ -43,7 +43,12 @@ fn main() {
         y + x.cos(),
         x
     );
-    println!("\nvalue from the reverse pass: {value:.6}");
+        println!("\nvalue from the reverse pass: {value:.6}");
+
+    // Any derivative can be checked against central finite differences.
+    let report = ad_runtime::check::gradient(|p: &[f64]| f(p[0], p[1]), &[x, y], &[gx, gy]);
+    println!("check against finite differences: {report}");
+    report.assert_below(1e-7);
     println!(
         "\nReverse mode needs one pass for any number of inputs when the output is one number;\n\
          forward mode needs one pass per input. With 2 inputs that is 1 pass against 2; with a\n\
