@@ -252,13 +252,7 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
     }
 }
 
-/// The variables whose adjoints a definition adds into, with the partial as a factor, and
-/// whether the partials need the runtime rule.
-fn active_args(func: &Func, rule: &crate::rules::Rule, args: &[Operand]) -> Vec<usize> {
-    (0..args.len())
-        .filter(|&i| rule.partials[i] != Partial::Zero && func.is_active(&args[i]))
-        .collect()
-}
+use crate::emit::active_args;
 
 impl Adjoint<'_> {
     fn active(&self, op: &Operand) -> Option<VarId> {
@@ -621,11 +615,7 @@ impl Adjoint<'_> {
                     let a = self.func.vars[*array].ident.to_token_stream();
                     let slot = emit::element(&a, &emit::index(self.func, index));
                     let v = emit::operand(self.func, value);
-                    out.extend(if *add {
-                        quote!(#slot = #slot + #v;)
-                    } else {
-                        quote!(#slot = #v;)
-                    });
+                    out.extend(emit::store(&slot, &v, *add));
                 }
                 Stmt::Push { array, value, .. } => {
                     let a = &self.func.vars[*array].ident;
@@ -952,13 +942,8 @@ impl Adjoint<'_> {
                     args.iter().map(|a| emit::operand(self.func, a)).collect();
                 let active = active_args(self.func, rule, args);
                 let ident = self.func.vars[var].ident.clone();
-                let partials = emit::needs_runtime(rule, active.iter().copied()).then(|| {
-                    let p = self.func.namer.partials(&ident);
-                    let call = emit::partials_call(rule, &arg_tokens, &ident)
-                        .expect("runtime partials have a rule");
-                    out.extend(quote!(let #p = #call;));
-                    p
-                });
+                let partials =
+                    emit::bind_partials(self.func, rule, &arg_tokens, &ident, &active, out);
                 for j in active {
                     let f = emit::factor(rule, j, &arg_tokens, partials.as_ref());
                     let target = Func::var_of(&args[j]).expect("active arguments are variables");

@@ -154,6 +154,42 @@ pub fn element(base: &TokenStream, index: &[TokenStream]) -> TokenStream {
     }
 }
 
+/// `slot = value;` or, when `add`, `slot = slot + value;` (`+=` would need `AddAssign`).
+pub fn store(slot: &TokenStream, value: &TokenStream, add: bool) -> TokenStream {
+    if add {
+        quote!(#slot = #slot + #value;)
+    } else {
+        quote!(#slot = #value;)
+    }
+}
+
+/// The arguments of a primitive whose partial derivative must be carried: active, with a partial
+/// that is not identically zero.
+pub fn active_args(func: &Func, rule: &Rule, args: &[Operand]) -> Vec<usize> {
+    (0..args.len())
+        .filter(|&i| rule.partials[i] != Partial::Zero && func.is_active(&args[i]))
+        .collect()
+}
+
+/// Binds the runtime partials of a definition (`let y_partials = rules::div_partials(a, b, y);`)
+/// when the selected arguments need them.
+pub fn bind_partials(
+    func: &mut Func,
+    rule: &Rule,
+    args: &[TokenStream],
+    result: &Ident,
+    active: &[usize],
+    out: &mut TokenStream,
+) -> Option<Ident> {
+    if !needs_runtime(rule, active.iter().copied()) {
+        return None;
+    }
+    let p = func.namer.partials(result);
+    let call = partials_call(rule, args, result).expect("runtime partials have a rule");
+    out.extend(quote!(let #p = #call;));
+    Some(p)
+}
+
 /// The index operands of a memory access, as tokens.
 pub fn index(func: &Func, index: &[Operand]) -> Vec<TokenStream> {
     index.iter().map(|i| operand(func, i)).collect()

@@ -185,19 +185,10 @@ impl Tangent<'_> {
                     let idx = emit::index(self.func, index);
                     let slot = emit::element(&a, &idx);
                     let v = emit::operand(self.func, value);
-                    out.extend(if *add {
-                        quote!(#slot = #slot + #v;)
-                    } else {
-                        quote!(#slot = #v;)
-                    });
+                    out.extend(emit::store(&slot, &v, *add));
                     if let Some(da) = self.d[*array].clone() {
                         let dslot = emit::element(&da.to_token_stream(), &idx);
-                        let dv = self.d_of(value);
-                        out.extend(if *add {
-                            quote!(#dslot = #dslot + #dv;)
-                        } else {
-                            quote!(#dslot = #dv;)
-                        });
+                        out.extend(emit::store(&dslot, &self.d_of(value), *add));
                     }
                 }
                 Stmt::Push { array, value, .. } => {
@@ -222,20 +213,10 @@ impl Tangent<'_> {
         let mut out = TokenStream::new();
         let tangent = match rhs {
             Rhs::Prim { rule, args, .. } => {
-                let active: Vec<usize> = (0..args.len())
-                    .filter(|&i| {
-                        rule.partials[i] != crate::rules::Partial::Zero
-                            && self.func.is_active(&args[i])
-                    })
-                    .collect();
+                let active = emit::active_args(self.func, rule, args);
                 let arg_tokens: Vec<_> = args.iter().map(|a| emit::operand(self.func, a)).collect();
-                let partials = emit::needs_runtime(rule, active.iter().copied()).then(|| {
-                    let p = self.func.namer.partials(&ident);
-                    let call = emit::partials_call(rule, &arg_tokens, &ident)
-                        .expect("runtime partials have a rule");
-                    out.extend(quote!(let #p = #call;));
-                    p
-                });
+                let partials =
+                    emit::bind_partials(self.func, rule, &arg_tokens, &ident, &active, &mut out);
                 sum(active.iter().map(|&i| {
                     let f = emit::factor(rule, i, &arg_tokens, partials.as_ref());
                     (f, self.d_of(&args[i]))
