@@ -8,21 +8,8 @@
 
 use std::hint::black_box;
 
-use ad_runtime::{derive_grad, derive_tangent};
+use ad_tests::models::*;
 use criterion::{Criterion, criterion_group, criterion_main};
-
-/// Extended Rosenbrock on the first `n` entries of `x`.
-#[derive_tangent]
-#[derive_grad]
-fn rosenbrock(x: &[f64], n: usize) -> f64 {
-    let mut s = 0.0;
-    for i in 0..n - 1 {
-        let t = x[i + 1] - x[i] * x[i];
-        let u = 1.0 - x[i];
-        s += 100.0 * t * t + u * u;
-    }
-    s
-}
 
 /// The gradient by hand, in the primal's one pass; added into `dx` like the generated one.
 fn rosenbrock_grad_hand(x: &[f64], dx: &mut [f64], n: usize) -> f64 {
@@ -37,33 +24,7 @@ fn rosenbrock_grad_hand(x: &[f64], dx: &mut [f64], n: usize) -> f64 {
     s
 }
 
-const INPUTS: usize = 16;
-const HIDDEN: usize = 32;
 /// Offsets in the parameter vector: W1 (HIDDEN x INPUTS, row-major), b1, w2, b2.
-const B1: usize = HIDDEN * INPUTS;
-const W2: usize = B1 + HIDDEN;
-const B2: usize = W2 + HIDDEN;
-const PARAMS: usize = B2 + 1;
-
-/// The squared error of a one-hidden-layer tanh network on one sample.
-#[derive_grad]
-#[derive_tangent]
-fn mlp_loss(params: &[f64], x: &[f64], target: f64) -> f64 {
-    let mut hidden = [0.0; 32];
-    for j in 0..HIDDEN {
-        let mut a = params[B1 + j];
-        for k in 0..INPUTS {
-            a += params[j * INPUTS + k] * x[k];
-        }
-        hidden[j] = a.tanh();
-    }
-    let mut out = params[B2];
-    for j in 0..HIDDEN {
-        out += params[W2 + j] * hidden[j];
-    }
-    let e = out - target;
-    e * e
-}
 
 /// Backpropagation by hand, with the generated function's signature: the forward pass keeps
 /// the hidden activations, the backward pass adds into `dparams` and `dx`; returns the loss and

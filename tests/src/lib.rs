@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+pub mod models;
 
 /// Central finite difference of `f` at `x` along coordinate `i`.
 pub fn central_difference(f: impl Fn(&[f64]) -> f64, x: &[f64], i: usize) -> f64 {

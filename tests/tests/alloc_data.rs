@@ -18,21 +18,10 @@ use std::hint::black_box;
 
 use ad_runtime::{derive_grad, derive_tangent};
 use ad_tests::alloc::measure;
+use ad_tests::models::*;
 
 #[global_allocator]
 static GLOBAL: ad_tests::alloc::Counting = ad_tests::alloc::Counting;
-
-#[derive_tangent]
-#[derive_grad]
-fn rosenbrock(x: &[f64], n: usize) -> f64 {
-    let mut s = 0.0;
-    for i in 0..n - 1 {
-        let t = x[i + 1] - x[i] * x[i];
-        let u = 1.0 - x[i];
-        s += 100.0 * t * t + u * u;
-    }
-    s
-}
 
 #[derive_tangent]
 #[derive_grad]
@@ -88,32 +77,6 @@ fn dense(w: &[f64], x: &[f64], b: &[f64], y: &mut [f64]) {
         }
         y[i] = a.tanh();
     }
-}
-
-const INPUTS: usize = 16;
-const HIDDEN: usize = 32;
-const B1: usize = HIDDEN * INPUTS;
-const W2: usize = B1 + HIDDEN;
-const B2: usize = W2 + HIDDEN;
-const PARAMS: usize = B2 + 1;
-
-#[derive_grad]
-#[derive_tangent]
-fn mlp_loss(params: &[f64], x: &[f64], target: f64) -> f64 {
-    let mut hidden = [0.0; 32];
-    for j in 0..HIDDEN {
-        let mut a = params[B1 + j];
-        for k in 0..INPUTS {
-            a += params[j * INPUTS + k] * x[k];
-        }
-        hidden[j] = a.tanh();
-    }
-    let mut out = params[B2];
-    for j in 0..HIDDEN {
-        out += params[W2 + j] * hidden[j];
-    }
-    let e = out - target;
-    e * e
 }
 
 /// `n` values in [-1, 1), deterministic.

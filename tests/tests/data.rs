@@ -27,6 +27,7 @@
 //! `+=`.
 
 use ad_runtime::{derive_grad, derive_tangent};
+use ad_tests::models::*;
 use ad_tests::{At, HAND, MODES, Tol, VALUE, central_difference, check, check_jacobian};
 
 // ---------------------------------------------------------------------------------------------
@@ -364,19 +365,6 @@ fn check_in_out(
 // ---------------------------------------------------------------------------------------------
 // Extended Rosenbrock on a slice: x[i], x[i + 1], an integer parameter
 // ---------------------------------------------------------------------------------------------
-
-/// Extended Rosenbrock on the first `n` entries of `x`.
-#[derive_tangent]
-#[derive_grad]
-fn rosenbrock(x: &[f64], n: usize) -> f64 {
-    let mut s = 0.0;
-    for i in 0..n - 1 {
-        let t = x[i + 1] - x[i] * x[i];
-        let u = 1.0 - x[i];
-        s += 100.0 * t * t + u * u;
-    }
-    s
-}
 
 /// The gradient of Extended Rosenbrock on the first `n` entries, by hand, per component:
 /// `df/dx_i = 200 (x_i - x_{i-1}^2) [i > 0] - 400 x_i (x_{i+1} - x_i^2) - 2 (1 - x_i) [i < n-1]`,
@@ -1405,36 +1393,10 @@ fn dense_layer_values_and_the_shadow_of_a_pure_output() {
 // ---------------------------------------------------------------------------------------------
 
 /// Inputs of the MLP.
-const INPUTS: usize = 16;
 /// Hidden units of the MLP.
-const HIDDEN: usize = 32;
 /// Offsets of the parameter blocks in `params`: W1 (HIDDEN x INPUTS, row-major), b1 (HIDDEN),
 /// w2 (HIDDEN), b2 (1).
-const B1: usize = HIDDEN * INPUTS;
-const W2: usize = B1 + HIDDEN;
-const B2: usize = W2 + HIDDEN;
 /// The number of parameters: 577.
-const PARAMS: usize = B2 + 1;
-
-/// The squared error of a one-hidden-layer tanh network on one sample.
-#[derive_grad]
-#[derive_tangent]
-fn mlp_loss(params: &[f64], x: &[f64], target: f64) -> f64 {
-    let mut hidden = [0.0; 32];
-    for j in 0..HIDDEN {
-        let mut a = params[B1 + j];
-        for k in 0..INPUTS {
-            a += params[j * INPUTS + k] * x[k];
-        }
-        hidden[j] = a.tanh();
-    }
-    let mut out = params[B2];
-    for j in 0..HIDDEN {
-        out += params[W2 + j] * hidden[j];
-    }
-    let e = out - target;
-    e * e
-}
 
 /// The MLP loss's gradient by hand (backpropagation): with `h = tanh(W1 x + b1)`,
 /// `e = w2 . h + b2 - target`: `dL/db2 = 2e`, `dL/dw2_j = 2e h_j`, `dL/db1_j = 2e w2_j (1 - h_j^2)`
