@@ -24,8 +24,6 @@ fn rosenbrock_grad_hand(x: &[f64], dx: &mut [f64], n: usize) -> f64 {
     s
 }
 
-/// Offsets in the parameter vector: W1 (HIDDEN x INPUTS, row-major), b1, w2, b2.
-
 /// Backpropagation by hand, with the generated function's signature: the forward pass keeps
 /// the hidden activations, the backward pass adds into `dparams` and `dx`; returns the loss and
 /// the derivative in `target`.

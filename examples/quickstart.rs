@@ -43,7 +43,7 @@ fn main() {
         y + x.cos(),
         x
     );
-        println!("\nvalue from the reverse pass: {value:.6}");
+    println!("\nvalue from the reverse pass: {value:.6}");
 
     // Any derivative can be checked against central finite differences.
     let report = ad_runtime::check::gradient(|p: &[f64]| f(p[0], p[1]), &[x, y], &[gx, gy]);

@@ -18,6 +18,8 @@ mod emit;
 mod errors;
 mod expand;
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod golden;
 mod ir;
 mod lower;

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+pub mod r#gen;
 pub mod models;
 
 /// Central finite difference of `f` at `x` along coordinate `i`.

@@ -383,7 +383,7 @@ fn layer(w: &[f64], x: &[f64], scale: f64) -> f64 {
     for i in 0..n {
         row[i] = x[i] * scale;
     }
-    total + dot(&row, &ones[..n].to_vec()) * 0.0 + dot(x, x)
+    total + dot(&row, &ones[..n]) * 0.0 + dot(x, x)
 }
 
 fn layer_by_hand(w: &[f64], x: &[f64], scale: f64) -> (Vec<f64>, Vec<f64>, f64) {

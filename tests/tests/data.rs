@@ -1392,12 +1392,6 @@ fn dense_layer_values_and_the_shadow_of_a_pure_output() {
 // MLP: 16 inputs, 32 tanh hidden units, 1 linear output, squared error; a local [0.0; 32]
 // ---------------------------------------------------------------------------------------------
 
-/// Inputs of the MLP.
-/// Hidden units of the MLP.
-/// Offsets of the parameter blocks in `params`: W1 (HIDDEN x INPUTS, row-major), b1 (HIDDEN),
-/// w2 (HIDDEN), b2 (1).
-/// The number of parameters: 577.
-
 /// The MLP loss's gradient by hand (backpropagation): with `h = tanh(W1 x + b1)`,
 /// `e = w2 . h + b2 - target`: `dL/db2 = 2e`, `dL/dw2_j = 2e h_j`, `dL/db1_j = 2e w2_j (1 - h_j^2)`
 /// =: `a_j`, `dL/dW1_jk = a_j x_k`, `dL/dx_k = sum_j a_j W1_jk`, `dL/dtarget = -2e`.

@@ -1,0 +1,25 @@
+//! Writes the random programs of `tests/random_programs.rs` (SPEC §8) into
+//! `OUT_DIR/random_programs.rs`: `AD_RANDOM_PROGRAMS` programs (default
+//! `r#gen::DEFAULT_COUNT`), each with both macros, and the table that the test walks.
+
+#[allow(dead_code)]
+#[path = "src/gen.rs"]
+mod r#gen;
+
+use std::path::PathBuf;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/gen.rs");
+    println!("cargo:rerun-if-env-changed=AD_RANDOM_PROGRAMS");
+    let count = match std::env::var("AD_RANDOM_PROGRAMS") {
+        Ok(s) => s
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("AD_RANDOM_PROGRAMS must be a count, not {s:?}")),
+        Err(_) => r#gen::DEFAULT_COUNT,
+    };
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out.join("random_programs.rs"), r#gen::emit_all(count))
+        .expect("cannot write OUT_DIR/random_programs.rs");
+}

@@ -1,0 +1,304 @@
+//! Random-program differential testing (SPEC §8).
+//!
+//! `tests/build.rs` writes `AD_RANDOM_PROGRAMS` random functions (default 1000; see
+//! `ad_tests::r#gen` for the grammar and how the evaluation points are chosen), each carrying both
+//! `#[derive_tangent]` and `#[derive_grad]`, into `OUT_DIR/random_programs.rs`, included below.
+//! At each of its 3 points every program is checked:
+//!
+//! - the compiled function against the generator's interpreter (a check of the generator);
+//! - forward against reverse: the Jacobian by `_tangent` with unit tangents (columns) against
+//!   the one by `_vjp` with unit seeds (rows), to 1e-10 relative (absolute floor 1e-12); `_grad`
+//!   against `_vjp` with seed 1, and `_vjp` with another seed against that seed times it;
+//! - both against five-point central finite differences (step 1e-4), to 1e-5 relative with an
+//!   absolute floor of 1e-7 times the output's magnitude (at least 1);
+//! - the dot-product test `<J v, w> = <v, J^T w>` along random `v`, `w`;
+//! - the values of the generated functions against the original function's.
+//!
+//! A mismatch prints the program's source and the point. `AD_RANDOM_PROGRAM=p0042` checks one
+//! program only.
+//!
+//! Debug and release must give the same derivatives to the bit (SPEC §9): each run writes the
+//! bits of every value and Jacobian entry to `target/tmp/random_programs.{debug,release}.bits`.
+//! Compare them with
+//!
+//! ```text
+//! cargo test -p ad-tests --test random_programs
+//! cargo test -p ad-tests --test random_programs --release
+//! cmp target/tmp/random_programs.debug.bits target/tmp/random_programs.release.bits
+//! ```
+
+// Index loops over outputs and inputs read better than zips of three arrays here.
+#![allow(clippy::needless_range_loop)]
+
+use std::fmt::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use ad_tests::Tol;
+use ad_tests::r#gen::{Compiled, DEFAULT_COUNT, Rng, five_point};
+
+#[allow(
+    unused,
+    unused_parens,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    non_snake_case,
+    unreachable_code,
+    unused_comparisons
+)]
+mod generated {
+    use ad_tests::r#gen::Compiled;
+    include!(concat!(env!("OUT_DIR"), "/random_programs.rs"));
+}
+
+use generated::PROGRAMS;
+
+/// Forward against reverse mode.
+const MODES: Tol = Tol {
+    rel: 1e-10,
+    abs: 1e-12,
+};
+/// The compiled function against the generator's interpreter.
+const INTERPRETER: Tol = Tol {
+    rel: 1e-13,
+    abs: 1e-13,
+};
+
+/// Against five-point central differences, for an output of magnitude `value`.
+fn fd_tol(value: f64) -> Tol {
+    Tol {
+        rel: 1e-5,
+        abs: 1e-7 * value.abs().max(1.0),
+    }
+}
+
+/// The derivatives of one program at one point.
+struct Derivatives {
+    value: [f64; 2],
+    /// `forward[j][i]`: output `i` along unit tangent `j`.
+    forward: Vec<[f64; 2]>,
+    /// `reverse[i][j]`: adjoint of input `j` for unit seed `i`.
+    reverse: Vec<Vec<f64>>,
+}
+
+/// Checks one program at every point; returns the failures (empty if none) and appends the bits
+/// of what it computed to `bits`.
+fn check(c: &Compiled, bits: &mut String) -> Vec<String> {
+    let mut failures = Vec::new();
+    let (n, m) = (c.inputs, c.outputs);
+    let mut rng = Rng(c.seed ^ 0xd07_d07);
+    for (k, &p) in c.points.iter().enumerate() {
+        let mut fail = |what: String| failures.push(format!("point {k} {p:?}: {what}"));
+        let mut close = |what: &str, got: f64, want: f64, tol: Tol| {
+            if !tol.accepts(got, want) {
+                fail(format!(
+                    "{what}: got {got:e}, want {want:e} (difference {:e})",
+                    got - want
+                ));
+            }
+        };
+        let value = (c.eval)(p);
+        for i in 0..m {
+            close(
+                &format!("output {i} against the generator's interpreter (a generator bug)"),
+                value[i],
+                c.values[k][i],
+                INTERPRETER,
+            );
+        }
+
+        let forward: Vec<[f64; 2]> = (0..n)
+            .map(|j| {
+                let mut e = vec![0.0; n];
+                e[j] = 1.0;
+                let (v, t) = (c.jvp)(p, &e);
+                for i in 0..m {
+                    close(
+                        &format!("value {i} of _tangent"),
+                        v[i],
+                        value[i],
+                        ad_tests::VALUE,
+                    );
+                }
+                t
+            })
+            .collect();
+        let reverse: Vec<Vec<f64>> = (0..m)
+            .map(|i| {
+                let mut s = [0.0; 2];
+                s[i] = 1.0;
+                let mut g = vec![0.0; n];
+                let v = (c.vjp)(p, s, &mut g);
+                for i in 0..m {
+                    close(
+                        &format!("value {i} of _vjp"),
+                        v[i],
+                        value[i],
+                        ad_tests::VALUE,
+                    );
+                }
+                g
+            })
+            .collect();
+
+        for i in 0..m {
+            let tol = fd_tol(value[i]);
+            for j in 0..n {
+                let fd = five_point(c.eval, p, j)[i];
+                let (fwd, rev) = (forward[j][i], reverse[i][j]);
+                close(
+                    &format!("d out{i} / d in{j}: forward vs reverse"),
+                    fwd,
+                    rev,
+                    MODES,
+                );
+                close(&format!("d out{i} / d in{j}: forward vs fd"), fwd, fd, tol);
+                close(&format!("d out{i} / d in{j}: reverse vs fd"), rev, fd, tol);
+            }
+        }
+
+        if let Some(grad) = c.grad {
+            let mut g = vec![0.0; n];
+            let v = grad(p, &mut g);
+            close("value of _grad", v, value[0], ad_tests::VALUE);
+            for j in 0..n {
+                close(
+                    &format!("_grad vs _vjp with seed 1, input {j}"),
+                    g[j],
+                    reverse[0][j],
+                    MODES,
+                );
+            }
+            let mut g = vec![0.0; n];
+            (c.vjp)(p, [-0.75, 0.0], &mut g);
+            for j in 0..n {
+                close(
+                    &format!("_vjp with seed -0.75 vs -0.75 * _grad, input {j}"),
+                    g[j],
+                    -0.75 * reverse[0][j],
+                    MODES,
+                );
+            }
+        }
+
+        // The dot-product test, along random directions.
+        for trial in 0..2 {
+            let v: Vec<f64> = (0..n).map(|_| rng.range(-1.0, 1.0)).collect();
+            let mut w = [0.0; 2];
+            for wi in w.iter_mut().take(m) {
+                *wi = rng.range(-1.0, 1.0);
+            }
+            let (_, jv) = (c.jvp)(p, &v);
+            let mut jtw = vec![0.0; n];
+            (c.vjp)(p, w, &mut jtw);
+            let lhs: f64 = (0..m).map(|i| jv[i] * w[i]).sum();
+            let rhs: f64 = (0..n).map(|j| v[j] * jtw[j]).sum();
+            let scale: f64 = (0..m).map(|i| (jv[i] * w[i]).abs()).sum::<f64>()
+                + (0..n).map(|j| (v[j] * jtw[j]).abs()).sum::<f64>();
+            let tol = Tol {
+                rel: 1e-10,
+                abs: 1e-12 * scale.max(1.0),
+            };
+            close(
+                &format!("dot-product test {trial}: <J v, w> vs <v, J^T w> (v = {v:?}, w = {w:?})"),
+                lhs,
+                rhs,
+                tol,
+            );
+        }
+
+        let d = Derivatives {
+            value,
+            forward,
+            reverse,
+        };
+        let _ = write!(bits, "{} {k}", c.name);
+        let all = d.value[..m]
+            .iter()
+            .chain(d.forward.iter().flat_map(|t| t[..m].iter()))
+            .chain(d.reverse.iter().flatten());
+        for x in all {
+            let _ = write!(bits, " {:016x}", x.to_bits());
+        }
+        bits.push('\n');
+    }
+    failures
+}
+
+#[test]
+fn random_programs_agree_three_ways() {
+    let only = std::env::var("AD_RANDOM_PROGRAM").ok();
+    let mut bits = String::new();
+    let mut report = String::new();
+    let (mut failed, mut checked, mut points) = (0, 0, 0);
+    for c in PROGRAMS {
+        if only.as_deref().is_some_and(|o| o != c.name) {
+            continue;
+        }
+        checked += 1;
+        points += c.points.len();
+        let failures = match catch_unwind(AssertUnwindSafe(|| check(c, &mut bits))) {
+            Ok(f) => f,
+            Err(e) => vec![format!(
+                "panicked: {}",
+                e.downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| e.downcast_ref::<&str>().copied())
+                    .unwrap_or("(no message)")
+            )],
+        };
+        if !failures.is_empty() {
+            failed += 1;
+            if failed <= 20 {
+                let _ = writeln!(
+                    report,
+                    "\n=== {} (seed {:#x}), {} failure(s):\n{}",
+                    c.name,
+                    c.seed,
+                    failures.len(),
+                    c.source
+                );
+                for f in failures.iter().take(12) {
+                    let _ = writeln!(report, "  {f}");
+                }
+            }
+        }
+    }
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("random_programs.{profile}.bits"));
+    if only.is_none() {
+        std::fs::write(&path, &bits).expect("cannot write the derivative bits");
+    }
+    println!(
+        "{checked} random programs, {points} points checked; {failed} failed; bits in {}",
+        path.display()
+    );
+    assert!(
+        failed == 0,
+        "{failed} of {checked} random programs failed:{report}"
+    );
+}
+
+#[test]
+fn the_table_has_every_program() {
+    let expected = option_env!("AD_RANDOM_PROGRAMS")
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(DEFAULT_COUNT);
+    assert_eq!(PROGRAMS.len(), expected);
+    assert!(PROGRAMS.iter().all(|c| c.points.len() == 3));
+}
+
+#[test]
+fn the_generator_reproduces_the_table() {
+    for (index, c) in PROGRAMS.iter().enumerate().take(25) {
+        let (p, points) = ad_tests::r#gen::program(index);
+        assert_eq!(p.seed, c.seed);
+        assert_eq!(p.source(c.name), c.source);
+        assert_eq!(points.len(), c.points.len());
+    }
+}
