@@ -61,8 +61,10 @@ fn varied(stmts: &[Stmt], vars: &mut [Var]) -> bool {
                         .iter()
                         .zip(rule.partials)
                         .any(|(a, p)| *p != Partial::Zero && is_varied(vars, a)),
-                    Rhs::Copy(value) | Rhs::Cast { value, .. } => is_varied(vars, value),
-                    Rhs::Load { array, .. } => vars[*array].varied,
+                    Rhs::Copy(value) | Rhs::Cast { value, .. } | Rhs::Field { base: value, .. } => {
+                        is_varied(vars, value)
+                    }
+                    Rhs::Load { array, .. } | Rhs::Pop { array } => vars[*array].varied,
                     Rhs::Call { args, .. } => args.iter().any(|a| is_varied(vars, a)),
                     Rhs::Inert { .. } | Rhs::NewArray { .. } => false,
                 };
@@ -126,10 +128,10 @@ fn useful(stmts: &[Stmt], vars: &mut [Var]) -> bool {
                             }
                         }
                     }
-                    Rhs::Copy(value) | Rhs::Cast { value, .. } => {
+                    Rhs::Copy(value) | Rhs::Cast { value, .. } | Rhs::Field { base: value, .. } => {
                         changed |= mark_useful(vars, value);
                     }
-                    Rhs::Load { array, .. } => {
+                    Rhs::Load { array, .. } | Rhs::Pop { array } => {
                         changed |= mark_useful(vars, &Operand::Var(*array));
                     }
                     Rhs::Call { args, .. } => {

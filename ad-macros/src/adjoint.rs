@@ -91,10 +91,36 @@ struct Adjoint<'f> {
     /// Adjoints that are declared `zero()` up front, because contributions reach them from
     /// more than one region.
     predeclared: Vec<bool>,
+    /// For an active cell whose value after the loop gets no adjoint: a primal of the cell's
+    /// type in scope where the loop is reversed, whose `zero_like` starts the cell's adjoint
+    /// (an untyped `zero()` fails to infer when nothing else fixes its type).
+    cell_like: HashMap<VarId, VarId>,
+    /// The checkpointed loops, by address: the stack of carried values and the interval.
+    checkpoints: HashMap<usize, (Ident, Ident)>,
+    /// Emitting the first forward sweep of a checkpointed loop: nothing is stored.
+    no_push: bool,
 }
 
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
 pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Generated {
+    transform_with(func, out_ty, seed_from, false)
+}
+
+/// [`transform`], with `checkpoint`: each top-level `for` loop that stores values for its
+/// reverse sweep stores only its carried values every `ceil(sqrt(n))` iterations, and the
+/// reverse sweep runs each segment forward again (storing) before reversing it: the stacks peak at
+/// `O(sqrt(n))` values instead of `O(n)`, for one more forward pass.
+///
+/// Input:  `for i in it { x = step(x); }`
+/// Output (forward):  `for i in it { if trip % every == 0 { ckpt.push((x_c,)); } ..no pushes.. }`
+/// Output (reverse):  `for seg in (0..segments).rev() { (x_c,) = ckpt.pop();`
+///                    `  for k in lo..hi { ..the body, pushing.. }  for k in (lo..hi).rev() { .. } }`
+pub fn transform_with(
+    func: &mut Func,
+    out_ty: Option<&Type>,
+    seed_from: Seed,
+    checkpoint: bool,
+) -> Generated {
     let n = func.vars.len();
     let bar: Vec<Option<Ident>> = (0..n)
         .map(|v| {
@@ -119,9 +145,15 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
         },
         declared: HashSet::new(),
         predeclared: vec![false; n],
+        cell_like: HashMap::new(),
+        checkpoints: HashMap::new(),
+        no_push: false,
     };
     let stmts = std::mem::take(&mut a.func.stmts);
     a.analyse(&stmts);
+    if checkpoint {
+        a.plan_checkpoints(&stmts);
+    }
 
     let mut params = Vec::new();
     let mut call = crate::tangent::CallShape::default();
@@ -174,6 +206,9 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
     }
 
     // The value stacks, declared once, before everything.
+    for (s, _) in a.checkpoints.values() {
+        body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
+    }
     for s in a.plan.stack.iter().flatten() {
         body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
     }
@@ -255,6 +290,31 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
 use crate::emit::active_args;
 
 impl Adjoint<'_> {
+    /// A zero adjoint where nothing else fixes its type: of the float type of the active
+    /// parameters when they share one (always, in practice), else left to inference.
+    fn zero(&self) -> TokenStream {
+        let mut elems = self
+            .func
+            .params
+            .iter()
+            .filter(|p| p.active)
+            .map(|p| p.elem.to_token_stream().to_string());
+        let first = elems.next();
+        match first {
+            Some(f) if elems.all(|e| e == f) => {
+                let p = self
+                    .func
+                    .params
+                    .iter()
+                    .find(|p| p.active)
+                    .expect("one is active");
+                let elem = &p.elem;
+                quote!(::ad_runtime::zero::<#elem>())
+            }
+            _ => quote!(::ad_runtime::zero()),
+        }
+    }
+
     fn active(&self, op: &Operand) -> Option<VarId> {
         Func::var_of(op).filter(|&v| self.func.vars[v].active())
     }
@@ -299,6 +359,7 @@ impl Adjoint<'_> {
         self.regions(stmts, 0);
         let mut work = Vec::new();
         self.seed_needed(stmts, &mut work);
+        self.cell_types(stmts, &mut work);
         while let Some(v) = work.pop() {
             if std::mem::replace(&mut self.plan.needed[v], true) {
                 continue;
@@ -325,6 +386,40 @@ impl Adjoint<'_> {
         }
     }
 
+    /// Chooses, for each active cell whose value after the loop is not active (so nothing has
+    /// declared its adjoint when the loop is reversed), the primal its adjoint takes its type
+    /// from: the cell itself for a loop at the top level (still in scope), else the value it
+    /// starts from, else its value after the loop; that one becomes needed by the replay.
+    fn cell_types(&mut self, stmts: &[Stmt], work: &mut Vec<VarId>) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::If(i) => {
+                    self.cell_types(&i.then, work);
+                    self.cell_types(&i.els, work);
+                }
+                Stmt::Loop(l) => {
+                    for c in &l.cells {
+                        if !self.func.vars[c.cell].active() || self.func.vars[c.after].active() {
+                            continue;
+                        }
+                        let like = if self.plan.region[c.cell] == 0 {
+                            c.cell
+                        } else {
+                            Func::var_of(&c.init).unwrap_or(c.after)
+                        };
+                        self.cell_like.insert(c.cell, like);
+                        work.push(like);
+                    }
+                    if let LoopKind::While { cond_stmts, .. } = &l.kind {
+                        self.cell_types(cond_stmts, work);
+                    }
+                    self.cell_types(&l.body, work);
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn new_region(&mut self) -> usize {
         self.plan.next_region += 1;
         self.plan.next_region - 1
@@ -343,6 +438,8 @@ impl Adjoint<'_> {
                         Rhs::Load { .. } if self.plan.overwritten_loads.contains(var) => {
                             Origin::Impure
                         }
+                        // Popping again in the reverse sweep would take another value.
+                        Rhs::Pop { .. } => Origin::Impure,
                         _ => Origin::Recompute,
                     };
                     if self.func.vars[*var].active() {
@@ -357,9 +454,11 @@ impl Adjoint<'_> {
                             Rhs::Call { args, .. } => {
                                 args.iter().filter_map(|a| self.active(a)).collect()
                             }
-                            Rhs::Inert { .. } | Rhs::Load { .. } | Rhs::NewArray { .. } => {
-                                Vec::new()
-                            }
+                            Rhs::Inert { .. }
+                            | Rhs::Load { .. }
+                            | Rhs::NewArray { .. }
+                            | Rhs::Pop { .. }
+                            | Rhs::Field { .. } => Vec::new(),
                         };
                         for t in targets {
                             self.plan.contributed_in[t].insert(r);
@@ -582,11 +681,52 @@ impl Adjoint<'_> {
 
     fn push_if_stored(&self, v: VarId) -> TokenStream {
         match &self.plan.stack[v] {
-            Some(s) => {
+            Some(s) if !self.no_push => {
                 let ident = &self.func.vars[v].ident;
                 quote!(#s.push(::core::clone::Clone::clone(&#ident));)
             }
-            None => TokenStream::new(),
+            _ => TokenStream::new(),
+        }
+    }
+
+    /// Chooses the loops to checkpoint: at the top level, `for` loops without `break` whose
+    /// reverse sweep pops stored values and whose body writes no array (the carried values are
+    /// then the whole state of an iteration).
+    fn plan_checkpoints(&mut self, stmts: &[Stmt]) {
+        fn stores(stmts: &[Stmt]) -> bool {
+            stmts.iter().any(|s| match s {
+                Stmt::Store { .. } | Stmt::Push { .. } => true,
+                Stmt::If(i) => stores(&i.then) || stores(&i.els),
+                Stmt::Loop(l) => stores(&l.body),
+                _ => false,
+            })
+        }
+        fn stacked(a: &Adjoint, stmts: &[Stmt]) -> bool {
+            stmts.iter().any(|s| match s {
+                Stmt::Def { var, .. } => a.plan.stack[*var].is_some(),
+                Stmt::If(i) => {
+                    i.phis.iter().any(|p| a.plan.stack[p.var].is_some())
+                        || stacked(a, &i.then)
+                        || stacked(a, &i.els)
+                }
+                Stmt::Loop(l) => {
+                    l.cells.iter().any(|c| a.plan.stack[c.entry].is_some()) || stacked(a, &l.body)
+                }
+                _ => false,
+            })
+        }
+        for s in stmts {
+            if let Stmt::Loop(l) = s
+                && matches!(l.kind, LoopKind::For { .. })
+                && l.exit.is_none()
+                && self.plan.trips.contains_key(&key(l))
+                && !stores(&l.body)
+                && stacked(self, std::slice::from_ref(s))
+            {
+                let stack = self.func.namer.fresh("checkpoints");
+                let every = self.func.namer.fresh("every");
+                self.checkpoints.insert(key(l), (stack, every));
+            }
         }
     }
 
@@ -675,14 +815,36 @@ impl Adjoint<'_> {
             after.extend(self.push_if_stored(c.after));
         }
         let trip = self.plan.trips.get(&key(l)).cloned();
-        let count = trip.as_ref().map(|(t, _)| quote!(#t += 1;));
+        let checkpoint = self.checkpoints.get(&key(l)).cloned();
+        if checkpoint.is_some() {
+            pushes = TokenStream::new();
+        }
+        let mut count = trip.as_ref().map(|(t, _)| quote!(#t += 1;));
+        if let (Some((s, every)), Some((t, _)), LoopKind::For { iter, .. }) =
+            (&checkpoint, &trip, &l.kind)
+        {
+            let it = &self.func.vars[*iter].ident;
+            let cells = l.cells.iter().map(|c| &self.func.vars[c.cell].ident);
+            before.extend(quote!(
+                let #every = ::ad_runtime::checkpoint_interval(
+                    ::core::iter::Iterator::size_hint(&#it).0
+                );
+            ));
+            count = Some(quote! {
+                if #t % #every == 0 { #s.push((#(#cells,)*)); }
+                #t += 1;
+            });
+        }
         if let Some((t, stack)) = &trip {
             before.extend(quote!(let mut #t: usize = 0;));
             if let Some(s) = stack {
                 after.extend(quote!(#s.push(#t);));
             }
         }
+        let outer_no_push = self.no_push;
+        self.no_push |= checkpoint.is_some();
         let body = self.forward(&l.body, r + 1);
+        self.no_push = outer_no_push;
         let exit = l.exit.as_ref().map(|e| {
             let e = emit::operand(self.func, e);
             quote!(if #e { break; })
@@ -695,7 +857,9 @@ impl Adjoint<'_> {
                 let mut stored: Vec<VarId> = l.cells.iter().map(|c| c.entry).collect();
                 stored.extend(defined_directly(&l.body));
                 for v in stored {
-                    if let Some(s) = &self.plan.stack[v] {
+                    if let Some(s) = &self.plan.stack[v]
+                        && checkpoint.is_none()
+                    {
                         before
                             .extend(quote!(#s.reserve(::core::iter::Iterator::size_hint(&#it).0);));
                     }
@@ -800,7 +964,11 @@ impl Adjoint<'_> {
                         self.active(op).into_iter().collect()
                     }
                     Rhs::Call { args, .. } => args.iter().filter_map(|a| self.active(a)).collect(),
-                    Rhs::Inert { .. } | Rhs::Load { .. } | Rhs::NewArray { .. } => Vec::new(),
+                    Rhs::Inert { .. }
+                    | Rhs::Load { .. }
+                    | Rhs::NewArray { .. }
+                    | Rhs::Pop { .. }
+                    | Rhs::Field { .. } => Vec::new(),
                 },
                 Stmt::Loop(l) => l
                     .cells
@@ -849,7 +1017,7 @@ impl Adjoint<'_> {
                 let ident = &self.func.vars[v].ident;
                 quote!(::ad_runtime::zero_like(&#ident))
             } else {
-                quote!(::ad_runtime::zero())
+                self.zero()
             };
             out.extend(quote!(let mut #bar = #zero;));
             self.declared.insert(v);
@@ -937,6 +1105,11 @@ impl Adjoint<'_> {
         }
         let Some(bar) = self.bar_of(var) else { return };
         match rhs {
+            // Stacks exist only in generated reverse-mode code; reverse over reverse is not a
+            // mode the macros offer.
+            Rhs::Pop { .. } | Rhs::Field { .. } => out.extend(quote!(::core::compile_error!(
+                "reverse mode through a stack pop or a field of a call's tuple is not supported"
+            );)),
             Rhs::Prim { rule, args, .. } => {
                 let arg_tokens: Vec<TokenStream> =
                     args.iter().map(|a| emit::operand(self.func, a)).collect();
@@ -1059,7 +1232,13 @@ impl Adjoint<'_> {
                 .expect("active cells have adjoints");
             let start = self
                 .bar_of(c.after)
-                .unwrap_or_else(|| quote!(::ad_runtime::zero()));
+                .unwrap_or_else(|| match self.cell_like.get(&c.cell) {
+                    Some(&like) => {
+                        let like = &self.func.vars[like].ident;
+                        quote!(::ad_runtime::zero_like(&#like))
+                    }
+                    None => self.zero(),
+                });
             out.extend(quote!(let mut #cb = #start;));
             cell_bars.push(cb);
         }
@@ -1102,13 +1281,57 @@ impl Adjoint<'_> {
         iteration.extend(self.reverse(&l.body, false, &entries, seeds));
         // What reached the top of the iteration goes to the previous one.
         for (c, cb) in active_cells.iter().zip(&cell_bars) {
-            let next = self
-                .bar_of(c.entry)
-                .unwrap_or_else(|| quote!(::ad_runtime::zero()));
+            let next = self.bar_of(c.entry).unwrap_or_else(|| self.zero());
             iteration.extend(quote!(#cb = #next;));
         }
         self.declared = declared;
-        out.extend(quote!(for #k in (0..#trip).rev() { #iteration }));
+        match (self.checkpoints.get(&key(l)).cloned(), &l.kind) {
+            (Some((s, every)), LoopKind::For { pat, iter, .. }) => {
+                // Each segment: its carried values restored, run forward again storing what
+                // its reverse sweep pops, then reversed.
+                let it = self.func.vars[*iter].ident.clone();
+                let cells: Vec<Ident> = l
+                    .cells
+                    .iter()
+                    .map(|c| self.func.vars[c.cell].ident.clone())
+                    .collect();
+                let mut entry = TokenStream::new();
+                let mut pushes = TokenStream::new();
+                let mut write_back = TokenStream::new();
+                for c in &l.cells {
+                    let (cell, e) = (
+                        self.func.vars[c.cell].ident.clone(),
+                        self.func.vars[c.entry].ident.clone(),
+                    );
+                    let exit = emit::operand(self.func, &c.exit);
+                    entry.extend(quote!(let #e = #cell;));
+                    pushes.extend(self.push_if_stored(c.entry));
+                    write_back.extend(quote!(#cell = #exit;));
+                }
+                let body = self.forward(&l.body, 1);
+                let seg = self.func.namer.fresh("segment");
+                let (lo, hi) = (self.func.namer.fresh("lo"), self.func.namer.fresh("hi"));
+                let restored = self.func.namer.fresh("restored");
+                let assign = cells.iter().enumerate().map(|(i, c)| {
+                    let i = syn::Index::from(i);
+                    quote!(#c = #restored.#i;)
+                });
+                out.extend(quote! {
+                    for #seg in (0..#trip.div_ceil(#every)).rev() {
+                        let #restored = #s.pop();
+                        #(#assign)*
+                        let #lo = #seg * #every;
+                        let #hi = ::core::cmp::min(#trip, #lo + #every);
+                        for #k in #lo..#hi {
+                            let #pat = ::ad_runtime::nth(&#it, #k);
+                            #entry #pushes #body #write_back
+                        }
+                        for #k in (#lo..#hi).rev() { #iteration }
+                    }
+                });
+            }
+            _ => out.extend(quote!(for #k in (0..#trip).rev() { #iteration })),
+        }
         for (c, cb) in active_cells.iter().zip(&cell_bars) {
             if let Some(i) = self.active(&c.init) {
                 self.contribute(i, cb.to_token_stream(), &mut out, counts);

@@ -1,6 +1,6 @@
 //! The macros' arguments: `#[derive_grad]` or `#[derive_grad(wrt(a, b))]`.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Token, parenthesized};
@@ -10,6 +10,23 @@ use syn::{Token, parenthesized};
 pub struct Args {
     /// `wrt(a, b)`: exactly these parameters are active.
     pub wrt: Option<Vec<Ident>>,
+    /// `#[derive_jacobian(forward)]` or `(reverse)`: the mode, instead of the one the shapes pick.
+    pub pick: Option<(Pick, Span)>,
+    /// `#[derive_jacobian(lanes = 8)]`: tangents per forward pass.
+    pub lanes: Option<(usize, Span)>,
+    /// `#[derive_grad(hessian)]`: also `NAME_hvp` and `NAME_hessian`, forward over reverse.
+    pub hessian: Option<Span>,
+    /// `#[derive_grad(checkpoint)]`: long loops keep `O(sqrt(n))` values, not `O(n)`.
+    pub checkpoint: Option<Span>,
+}
+
+/// A mode asked for by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    /// Vector forward mode.
+    Forward,
+    /// Reverse mode.
+    Reverse,
 }
 
 impl Parse for Args {
@@ -48,11 +65,46 @@ impl Parse for Args {
                     }
                 }
                 args.wrt = Some(names);
+            } else if key == "forward" || key == "reverse" {
+                if args.pick.is_some() {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "the mode is given twice: write one of `forward` and `reverse`",
+                    ));
+                }
+                let pick = if key == "forward" {
+                    Pick::Forward
+                } else {
+                    Pick::Reverse
+                };
+                args.pick = Some((pick, key.span()));
+            } else if key == "checkpoint" {
+                if args.checkpoint.is_some() {
+                    return Err(syn::Error::new(key.span(), "`checkpoint` is given twice"));
+                }
+                args.checkpoint = Some(key.span());
+            } else if key == "hessian" {
+                if args.hessian.is_some() {
+                    return Err(syn::Error::new(key.span(), "`hessian` is given twice"));
+                }
+                args.hessian = Some(key.span());
+            } else if key == "lanes" {
+                input.parse::<Token![=]>()?;
+                let k: syn::LitInt = input.parse()?;
+                let n: usize = k.base10_parse()?;
+                if !(1..=64).contains(&n) {
+                    return Err(syn::Error::new(
+                        k.span(),
+                        "`lanes` is the number of tangents per forward pass: give 1 to 64 (4 or 8 \
+                         suit most machines)",
+                    ));
+                }
+                args.lanes = Some((n, k.span()));
             } else {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate"
+                        "unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate (and `hessian`, `checkpoint` for `#[derive_grad]`; `forward`, `reverse`, `lanes = K` for `#[derive_jacobian]`)"
                     ),
                 ));
             }

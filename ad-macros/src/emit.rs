@@ -90,6 +90,14 @@ fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
             let args = call_args(func, args, memory);
             quote_spanned!(*span=> #f(#(#args),*))
         }
+        Rhs::Pop { array } => {
+            let a = &func.vars[*array].ident;
+            quote!(#a.pop())
+        }
+        Rhs::Field { base, index } => {
+            let (b, i) = (operand(func, base), syn::Index::from(*index));
+            quote!(#b.#i)
+        }
         Rhs::Load { array, index } => {
             let index: Vec<TokenStream> = index.iter().map(|i| operand(func, i)).collect();
             element(&func.vars[*array].ident.to_token_stream(), &index)
@@ -201,6 +209,25 @@ pub fn zeros(zeros: crate::ir::Zeros, primal: &Ident) -> TokenStream {
         crate::ir::Zeros::Vec => quote!(::ad_runtime::zeros_vec(&#primal)),
         crate::ir::Zeros::Array => quote!(::ad_runtime::zeros_array(&#primal)),
         crate::ir::Zeros::Array2 => quote!(::ad_runtime::zeros_array2(&#primal)),
+        crate::ir::Zeros::Stack => quote!(::ad_runtime::Stack::new()),
+    }
+}
+
+/// Zero lanes (vector forward mode) shaped like a local array.
+pub fn lane_zeros(
+    zeros: crate::ir::Zeros,
+    primal: &Ident,
+    k: &proc_macro2::Literal,
+) -> TokenStream {
+    match zeros {
+        crate::ir::Zeros::Vec => quote!(::ad_runtime::jacobian::lanes_zeros_vec::<_, #k>(&#primal)),
+        crate::ir::Zeros::Array => {
+            quote!(::ad_runtime::jacobian::lanes_zeros_array::<_, #k, _>(&#primal))
+        }
+        crate::ir::Zeros::Array2 => {
+            quote!(::ad_runtime::jacobian::lanes_zeros_array2::<_, #k, _, _>(&#primal))
+        }
+        crate::ir::Zeros::Stack => quote!(::ad_runtime::Stack::new()),
     }
 }
 
@@ -271,6 +298,28 @@ pub fn zero_of(ty: Option<&Type>, primal: &TokenStream) -> TokenStream {
         Some(Type::Paren(p)) => zero_of(Some(&p.elem), primal),
         Some(ty @ Type::Path(_)) => quote!(::ad_runtime::zero::<#ty>()),
         _ => quote!(::ad_runtime::zero_like(&#primal)),
+    }
+}
+
+/// [`zero_of`] for vector forward mode: each float becomes `K` zero lanes.
+pub fn lane_zero_of(
+    ty: Option<&Type>,
+    primal: &TokenStream,
+    k: &proc_macro2::Literal,
+) -> TokenStream {
+    match ty {
+        Some(Type::Tuple(t)) => {
+            let zeros = t.elems.iter().map(|e| lane_zero_of(Some(e), &quote!(_), k));
+            quote!((#(#zeros,)*))
+        }
+        Some(Type::Array(a)) => {
+            let zero = lane_zero_of(Some(&a.elem), &quote!(_), k);
+            let len = &a.len;
+            quote!([#zero; #len])
+        }
+        Some(Type::Paren(p)) => lane_zero_of(Some(&p.elem), primal, k),
+        Some(ty @ Type::Path(_)) => quote!([::ad_runtime::zero::<#ty>(); #k]),
+        _ => quote!(::ad_runtime::jacobian::lanes_zero::<_, #k>(&#primal)),
     }
 }
 

@@ -27,6 +27,8 @@ pub enum Mode {
     CustomTangent,
     /// `#[custom_grad(rule)]`: reverse mode by a user rule.
     CustomGrad,
+    /// `#[derive_jacobian]`: full Jacobians by vector forward or reverse mode.
+    Jacobian,
 }
 
 impl Mode {
@@ -37,6 +39,7 @@ impl Mode {
             Mode::Grad => "#[derive_grad]",
             Mode::CustomTangent => "#[custom_tangent]",
             Mode::CustomGrad => "#[custom_grad]",
+            Mode::Jacobian => "#[derive_jacobian]",
         }
     }
 }
@@ -93,9 +96,94 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
         attr::Args::default()
     });
     check_signature(&f, name, &mut errors);
+    if mode != Mode::Grad {
+        for (span, what) in [(args.hessian, "hessian"), (args.checkpoint, "checkpoint")] {
+            if let Some(span) = span {
+                errors.at(
+                    span,
+                    format!("`{what}` is an argument of `#[derive_grad]`; {name} does not take it"),
+                );
+            }
+        }
+    }
+    if mode != Mode::Jacobian {
+        for span in [args.pick.map(|p| p.1), args.lanes.map(|l| l.1)]
+            .into_iter()
+            .flatten()
+        {
+            errors.at(
+                span,
+                format!(
+                    "`forward`, `reverse` and `lanes` are arguments of `#[derive_jacobian]`; \
+                     {name} takes only `wrt(..)`"
+                ),
+            );
+        }
+    }
+    let (mut func, floats, out_ty) = analyse(&f, &args, name, Namer::default(), &mut errors);
+    let reverse = mode == Mode::Grad
+        || (mode == Mode::Jacobian && args.pick.map(|p| p.0) != Some(crate::attr::Pick::Forward));
+    if reverse {
+        nested_arrays(&func, &func.stmts, name, &mut errors);
+        for span in adjoint::overwritten_call_args(&func.stmts) {
+            errors.at(
+                span,
+                format!(
+                    "{name} cannot differentiate passing this array to a call: it is written after \
+                     the call (or again in a loop around it), and the callee's reverse pass reads \
+                     it again. Pass a copy, or finish writing the array before the call"
+                ),
+            );
+        }
+    }
+    if let Some(span) = args.hessian
+        && mode == Mode::Grad
+    {
+        crate::hessian::check(&f, &func, out_ty.as_ref(), &floats, span, &mut errors);
+    }
+    if mode == Mode::Jacobian {
+        return crate::jacobian::generate(&f, &mut func, &args, out_ty.as_ref(), errors);
+    }
+    errors.finish()?;
+
+    let out = out_ty.as_ref();
+    let fresh = func.namer.clone();
+    let mut tokens = TokenStream::new();
+    match mode {
+        Mode::Tangent => {
+            let g = tangent::transform(&mut func, out);
+            tokens.extend(companion_jvp(&f, &g));
+            tokens.extend(wrap(&f, "tangent", g, doc_tangent(&f, &func)));
+        }
+        Mode::Grad | Mode::CustomTangent | Mode::CustomGrad | Mode::Jacobian => {
+            let checkpoint = args.checkpoint.is_some();
+            let g = adjoint::transform_with(&mut func, out, adjoint::Seed::Param, checkpoint);
+            tokens.extend(companion_vjp(&f, &g));
+            tokens.extend(wrap(&f, "vjp", g, doc_reverse(&f, &func, out, true)));
+            if out.is_some_and(|t| floats.is_float(t)) {
+                func.namer = fresh.clone();
+                let g = adjoint::transform_with(&mut func, out, adjoint::Seed::One, checkpoint);
+                tokens.extend(wrap(&f, "grad", g, doc_reverse(&f, &func, out, false)));
+            }
+            if let (Some(span), Some(out)) = (args.hessian, out) {
+                tokens.extend(crate::hessian::generate(&f, &mut func, fresh, out, span)?);
+            }
+        }
+    }
+    Ok(tokens)
+}
+
+/// The front half of the pipeline: the signature read, the body lowered to the IR, activity
+/// analysed. Errors are recorded, not returned, so that all of them are reported together.
+pub(crate) fn analyse(
+    f: &ItemFn,
+    args: &attr::Args,
+    name: &str,
+    mut namer: Namer,
+    errors: &mut Errors,
+) -> (Func, FloatTypes, Option<Type>) {
     let floats = FloatTypes::of(&f.sig);
-    let mut namer = Namer::default();
-    let params = sig::params(&f.sig, &args, &floats, name, &mut namer, &mut errors);
+    let params = sig::params(&f.sig, args, &floats, name, &mut namer, errors);
     let out_ty = sig::output(&f.sig);
     if let Some(ty) = &out_ty
         && !is_float_shaped(ty, &floats)
@@ -116,45 +204,11 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
         namer,
         name,
         out_ty.as_ref(),
-        &mut errors,
+        errors,
     );
-    activity::analyse(&mut func, &mut errors);
-    if mode == Mode::Grad {
-        nested_arrays(&func, &func.stmts, name, &mut errors);
-        for span in adjoint::overwritten_call_args(&func.stmts) {
-            errors.at(
-                span,
-                format!(
-                    "{name} cannot differentiate passing this array to a call: it is written after \
-                     the call (or again in a loop around it), and the callee's reverse pass reads \
-                     it again. Pass a copy, or finish writing the array before the call"
-                ),
-            );
-        }
-    }
-    errors.finish()?;
-
-    let out = out_ty.as_ref();
-    let fresh = func.namer.clone();
-    let mut tokens = TokenStream::new();
-    match mode {
-        Mode::Tangent => {
-            let g = tangent::transform(&mut func, out);
-            tokens.extend(companion_jvp(&f, &g));
-            tokens.extend(wrap(&f, "tangent", g, doc_tangent(&f, &func)));
-        }
-        Mode::Grad | Mode::CustomTangent | Mode::CustomGrad => {
-            let g = adjoint::transform(&mut func, out, adjoint::Seed::Param);
-            tokens.extend(companion_vjp(&f, &g));
-            tokens.extend(wrap(&f, "vjp", g, doc_reverse(&f, &func, out, true)));
-            if out.is_some_and(|t| floats.is_float(t)) {
-                func.namer = fresh;
-                let g = adjoint::transform(&mut func, out, adjoint::Seed::One);
-                tokens.extend(wrap(&f, "grad", g, doc_reverse(&f, &func, out, false)));
-            }
-        }
-    }
-    Ok(tokens)
+    activity::analyse(&mut func, errors);
+    lower::type_dummies(&mut func, &floats);
+    (func, floats, out_ty)
 }
 
 /// Reverse mode keeps the adjoint of a local array for the whole reverse sweep, so the array
@@ -225,10 +279,11 @@ pub(crate) fn is_float_shaped(ty: &Type, floats: &FloatTypes) -> bool {
 
 /// The attributes that carry over to generated functions: everything but docs and this crate's
 /// own macros (so that `#[derive_tangent] #[derive_grad]` on one function works in either order).
-fn carried_attrs(f: &ItemFn) -> Vec<&Attribute> {
+pub(crate) fn carried_attrs(f: &ItemFn) -> Vec<&Attribute> {
     const OURS: &[&str] = &[
         "derive_tangent",
         "derive_grad",
+        "derive_jacobian",
         "custom_tangent",
         "custom_grad",
         "doc",
@@ -258,7 +313,7 @@ pub(crate) fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> Token
     let code = pretty(
         &quote!(fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause { #body }),
     );
-    let doc = format!("{doc}\n\n# Generated code\n\n```rust,ignore\n{code}```");
+    let doc = format!("{doc}\n\n# Generated code\n\n```text\n{code}```");
     quote! {
         #[doc = #doc]
         #(#attrs)*
@@ -483,11 +538,80 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
 
 /// The generated code, formatted for reading. Hygiene marks are invisible in text, so a
 /// generated `dx` and a user's `dx` print alike; rustc keeps them apart.
-fn pretty(tokens: &TokenStream) -> String {
+pub(crate) fn pretty(tokens: &TokenStream) -> String {
     match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
-        Err(_) => tokens.to_string(),
+        Ok(file) if printable(&file) => prettyplease::unparse(&file),
+        _ => tokens.to_string(),
     }
+}
+
+/// Whether `prettyplease` can print a file: it panics ("not implemented") on the nodes syn keeps
+/// as verbatim tokens (`type T;` or `fn g();` in a body, for instance) and on `macro_rules!`
+/// whose rules are not `(..) => {..};` in sequence. Those print as plain tokens instead.
+fn printable(file: &syn::File) -> bool {
+    use syn::visit::Visit;
+    struct Check(bool);
+    impl<'ast> Visit<'ast> for Check {
+        fn visit_item(&mut self, i: &'ast syn::Item) {
+            match i {
+                syn::Item::Verbatim(_) => self.0 = false,
+                syn::Item::Macro(m) if m.mac.path.is_ident("macro_rules") && m.ident.is_some() => {
+                    self.0 &= macro_rules_printable(&m.mac.tokens);
+                }
+                _ => {}
+            }
+            syn::visit::visit_item(self, i);
+        }
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            self.0 &= !matches!(e, syn::Expr::Verbatim(_));
+            syn::visit::visit_expr(self, e);
+        }
+        fn visit_pat(&mut self, p: &'ast syn::Pat) {
+            self.0 &= !matches!(p, syn::Pat::Verbatim(_));
+            syn::visit::visit_pat(self, p);
+        }
+        fn visit_type(&mut self, t: &'ast syn::Type) {
+            self.0 &= !matches!(t, syn::Type::Verbatim(_));
+            syn::visit::visit_type(self, t);
+        }
+        fn visit_type_param_bound(&mut self, b: &'ast syn::TypeParamBound) {
+            self.0 &= !matches!(b, syn::TypeParamBound::Verbatim(_));
+            syn::visit::visit_type_param_bound(self, b);
+        }
+        fn visit_foreign_item(&mut self, i: &'ast syn::ForeignItem) {
+            self.0 &= !matches!(i, syn::ForeignItem::Verbatim(_));
+            syn::visit::visit_foreign_item(self, i);
+        }
+        fn visit_trait_item(&mut self, i: &'ast syn::TraitItem) {
+            self.0 &= !matches!(i, syn::TraitItem::Verbatim(_));
+            syn::visit::visit_trait_item(self, i);
+        }
+        fn visit_impl_item(&mut self, i: &'ast syn::ImplItem) {
+            self.0 &= !matches!(i, syn::ImplItem::Verbatim(_));
+            syn::visit::visit_impl_item(self, i);
+        }
+    }
+    let mut check = Check(true);
+    check.visit_file(file);
+    check.0
+}
+
+/// Whether `macro_rules!` rules have the shape `prettyplease` prints: `(matcher) => {body}`,
+/// separated by `;`.
+fn macro_rules_printable(rules: &TokenStream) -> bool {
+    use proc_macro2::{Spacing, TokenTree};
+    let mut state = 0;
+    for tt in rules.clone() {
+        state = match (state, &tt) {
+            (0, TokenTree::Group(_)) => 1,
+            (1, TokenTree::Punct(p)) if p.as_char() == '=' && p.spacing() == Spacing::Joint => 2,
+            (2, TokenTree::Punct(p)) if p.as_char() == '>' && p.spacing() == Spacing::Alone => 3,
+            (3, TokenTree::Group(_)) => 4,
+            (4, TokenTree::Punct(p)) if p.as_char() == ';' && p.spacing() == Spacing::Alone => 0,
+            _ => return false,
+        };
+    }
+    true
 }
 
 fn active_names(func: &Func) -> Vec<String> {

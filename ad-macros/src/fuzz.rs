@@ -22,9 +22,13 @@
 //! smaller), and choice 0 is always the simplest, so a failure shrinks to a small input; it is
 //! printed as tokens.
 //!
+//! The inputs include what once made the macros panic or emit code that does not parse: items
+//! that syn keeps as verbatim tokens (`type T;`, `fn h();`) in a body, patterns with a leading
+//! `|` (`for (|i, &xi) in ..`), raw identifiers (`let r#type = ..`), and `.map` / `.fold`
+//! closures whose body is no block tail (`|v| loop { break *v } / 2.0`).
+//!
 //! `PROPTEST_CASES` sets the number of cases of each of the three properties (default 700, so
-//! about 2,000 in all); `AD_FUZZ_SEED` changes the seed (default fixed, so runs repeat);
-//! `AD_FUZZ_SHOW_SKIPPED` prints the inputs skipped for a known bug (see [`known_bug`]). A long
+//! about 2,000 in all); `AD_FUZZ_SEED` changes the seed (default fixed, so runs repeat). A long
 //! run: `PROPTEST_CASES=100000 cargo test -p ad-macros --release fuzz`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -83,7 +87,6 @@ struct Tally {
     generated: AtomicUsize,
     refused: AtomicUsize,
     not_a_function: AtomicUsize,
-    known_bug: AtomicUsize,
 }
 
 impl Tally {
@@ -100,74 +103,12 @@ impl Tally {
 
     fn report(&self, name: &str) {
         eprintln!(
-            "{name}: {} calls generated code, {} refused a function, {} refused a non-function; \
-             {} inputs skipped (known bugs)",
+            "{name}: {} calls generated code, {} refused a function, {} refused a non-function",
             self.generated.load(Ordering::Relaxed),
             self.refused.load(Ordering::Relaxed),
             self.not_a_function.load(Ordering::Relaxed),
-            self.known_bug.load(Ordering::Relaxed),
         );
     }
-}
-
-/// Inputs that hit a known macro bug, which the properties skip so that they stay green (each
-/// bug is reported; remove its check once it is fixed):
-///
-/// - MACRO BUG 7 (panic): an item that syn keeps as `Item::Verbatim` inside the body, such as
-///   `type T;` or `fn g();`, reaches `expand::pretty`, where `prettyplease::unparse` panics
-///   ("not implemented: Item::Verbatim"). Repro: `#[derive_grad] fn f(x: f64) -> f64 { type T;
-///   x }` ("custom attribute panicked").
-/// - MACRO BUG 8 (generated code does not parse): a pattern with a leading `|` inside a `for`
-///   pattern, `for (|i, &xi) in x.iter().enumerate() { .. }` (valid Rust), is copied into
-///   `let | i = k;`: "`let` bindings require top-level or-patterns in parentheses".
-/// - MACRO BUG 9 (panic): a raw identifier bound in the body, `let r#type = x * x;` or
-///   `for r#match in 0..n`, makes the macro build an `Ident` from the text `r#type`:
-///   "`\"r#type\"` is not a valid identifier" (a raw parameter name works).
-/// - MACRO BUG 10 (panic): the desugaring of `.map(|v| BODY)` re-parses `BODY` as the tail of
-///   a block with `syn::parse_quote!`, which panics when it does not parse there. Valid Rust:
-///   `x.iter().map(|v| loop { break *v } / 2.0).sum::<f64>()` ("expected an expression"); also
-///   `x.iter().map(|v| crate * v).sum::<f64>()` ("expected `!`").
-fn known_bug(item: &TokenStream) -> bool {
-    use syn::visit::Visit;
-    #[derive(Default)]
-    struct Finder(bool);
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_item(&mut self, i: &'ast syn::Item) {
-            self.0 |= matches!(i, syn::Item::Verbatim(_));
-            syn::visit::visit_item(self, i);
-        }
-        fn visit_pat_or(&mut self, p: &'ast syn::PatOr) {
-            self.0 |= p.leading_vert.is_some();
-            syn::visit::visit_pat_or(self, p);
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            let desugared = m.method == "map" || m.method == "fold";
-            for arg in m.args.iter().filter(|_| desugared) {
-                if let syn::Expr::Closure(c) = arg {
-                    let body = &c.body;
-                    self.0 |=
-                        syn::parse2::<syn::Expr>(quote::quote!({ let v = x; #body })).is_err();
-                }
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-    }
-    #[derive(Default)]
-    struct RawBinding(bool);
-    impl<'ast> Visit<'ast> for RawBinding {
-        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.0 |= p.ident.to_string().starts_with("r#");
-            syn::visit::visit_pat_ident(self, p);
-        }
-    }
-    let Ok(f) = syn::parse2::<syn::ItemFn>(item.clone()) else {
-        return false;
-    };
-    let mut finder = Finder::default();
-    finder.visit_item_fn(&f);
-    let mut raw = RawBinding::default();
-    raw.visit_block(&f.block);
-    finder.0 || raw.0
 }
 
 /// Both modes, through `generate` and `expand`: tokens or an error, no panic; and generated
@@ -177,13 +118,6 @@ fn never_panics(
     item: &TokenStream,
     tally: &Tally,
 ) -> Result<(), TestCaseError> {
-    if known_bug(item) {
-        tally.known_bug.fetch_add(1, Ordering::Relaxed);
-        if std::env::var_os("AD_FUZZ_SHOW_SKIPPED").is_some() {
-            eprintln!("skipped (known bug): {item}");
-        }
-        return Ok(());
-    }
     for mode in [Mode::Tangent, Mode::Grad] {
         let result = catch_unwind(AssertUnwindSafe(|| {
             let generated = generate(mode, args.clone(), item.clone());
@@ -603,6 +537,28 @@ pub(crate) fn consts(x: f64) -> f64 {
     assert!(c.is_finite());
     (c / d).mul_add(x, 1e-3).max(x.abs()).clamp(-1.0, 1.0) as f64
 }
+#[derive_grad]
+fn odd_syntax(x: &[f64], n: usize) -> f64 {
+    let r#type = x[0] * 2.0;
+    let mut s = r#type;
+    for (|i, &xi) in x.iter().enumerate() {
+        if i != 1 { s += xi * i as f64; }
+    }
+    for | j in (0..n).rev().step_by(2) {
+        s = s * 0.5 + r#type * j as f64;
+    }
+    let m = x.iter().map(|v| loop { break *v } / 2.0).sum::<f64>();
+    let f = x.iter().fold(0.0, |acc, v| loop { break acc } + v * v);
+    s + m + f
+}
+#[derive_tangent]
+fn verbatim_items(x: f64) -> f64 {
+    type T;
+    fn h();
+    let mut y = x * 3.0;
+    y = 2.0;
+    y.sin() * x
+}
 "#;
 
 /// A token tree with its groups opened, so mutations can reach inside them.
@@ -862,6 +818,104 @@ fn the_corpus_expands_cleanly() {
 }
 
 // =============================================================================================
+// Regressions: inputs that once made the macros panic or write code that does not parse
+// =============================================================================================
+
+/// Expands `item` with both macros: no panic, generated code (not an error) that parses as
+/// items. Returns the generated code of both, as text.
+fn expands_to_code(item: TokenStream) -> String {
+    let mut out = String::new();
+    for mode in [Mode::Tangent, Mode::Grad] {
+        let generated = generate(mode, TokenStream::new(), item.clone())
+            .unwrap_or_else(|e| panic!("{} refused: {e}", mode.attribute()));
+        let expanded = expand(mode, TokenStream::new(), item.clone());
+        for tokens in [&generated, &expanded] {
+            if let Err(e) = syn::parse2::<syn::File>(tokens.clone()) {
+                panic!(
+                    "{}: code that does not parse ({e}): {tokens}",
+                    mode.attribute()
+                );
+            }
+        }
+        out.push_str(&generated.to_string());
+    }
+    out
+}
+
+#[test]
+fn items_syn_keeps_as_tokens_print_in_the_docs() {
+    // MACRO BUG 7: `prettyplease` panicked on `Item::Verbatim` while writing the docs.
+    let out = expands_to_code(quote::quote! {
+        fn f(x: f64) -> f64 {
+            type T;
+            fn h();
+            macro_rules! m { () => {} x }
+            x * x
+        }
+    });
+    assert!(
+        out.contains("Generated code"),
+        "the docs show the code: {out}"
+    );
+}
+
+#[test]
+fn patterns_with_a_leading_vert_are_bound_by_valid_lets() {
+    // MACRO BUG 8: `for (|i, &xi) in ..` was copied into `let | i = k;`.
+    let out = expands_to_code(quote::quote! {
+        fn f(x: &[f64], n: usize) -> f64 {
+            let mut s = 0.0;
+            for (|i, &xi) in x.iter().enumerate() {
+                s += xi * i as f64;
+            }
+            for | j in 0..n {
+                s = s * x[0] + j as f64;
+            }
+            s
+        }
+    });
+    assert!(!out.contains("let |"), "{out}");
+}
+
+#[test]
+fn raw_identifiers_name_generated_variables() {
+    // MACRO BUG 9: `Ident::new("r#type")` panicked.
+    let out = expands_to_code(quote::quote! {
+        fn f(x: f64, n: usize) -> f64 {
+            let r#type = x * 2.0;
+            let mut r#match = r#type * x;
+            for r#loop in 0..n {
+                r#match = r#match * x + r#loop as f64;
+            }
+            let r#type = r#type.sin() + r#match;
+            r#type
+        }
+    });
+    assert!(out.contains("r#type"), "{out}");
+}
+
+#[test]
+fn map_and_fold_bodies_that_are_no_block_tail_are_desugared() {
+    // MACRO BUG 10: the `.map` / `.fold` desugaring re-parsed the closure's body as the tail of a
+    // block with `parse_quote!`, which panicked on `loop { .. } / 2.0` and `crate * v`.
+    expands_to_code(quote::quote! {
+        fn f(x: &[f64]) -> f64 {
+            let a = x.iter().map(|v| loop { break *v } / 2.0).sum::<f64>();
+            let b = x.iter().fold(0.0, |acc, v| loop { break acc } + v * v);
+            a + b
+        }
+    });
+    for mode in [Mode::Tangent, Mode::Grad] {
+        let item =
+            quote::quote! { fn f(x: &[f64]) -> f64 { x.iter().map(|v| crate * v).sum::<f64>() } };
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            generate(mode, TokenStream::new(), item)
+        }));
+        assert!(result.is_ok(), "{} panicked", mode.attribute());
+    }
+}
+
+// =============================================================================================
 // Random syntax trees
 // =============================================================================================
 
@@ -1063,10 +1117,10 @@ impl<'a> Grammar<'a> {
     fn pat(&mut self) -> String {
         match self.choice(12, 7) {
             0..=3 => self
-                .pick(&["a", "s", "x", "dx", "_t0", "seed"], 6)
+                .pick(&["a", "s", "x", "dx", "_t0", "seed", "r#type"], 7)
                 .to_owned(),
             4 => "mut s".to_owned(),
-            5 => "(a, b)".to_owned(),
+            5 => self.pick(&["(a, b)", "(|a, b)"], 2).to_owned(),
             6 => "[a, b]".to_owned(),
             7 => "_".to_owned(),
             8 => "&a".to_owned(),
@@ -1080,8 +1134,9 @@ impl<'a> Grammar<'a> {
         if self.leaf() {
             return format!("let a = {};", self.expr());
         }
-        // Safe mode: lets, assignments, expressions, assertions, loops and branches.
-        const SAFE: [usize; 11] = [0, 1, 2, 3, 4, 5, 6, 10, 11, 12, 13];
+        // Safe mode: lets, assignments, expressions, items syn keeps as tokens, assertions, loops
+        // and branches.
+        const SAFE: [usize; 12] = [0, 1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13];
         let kind = if self.safe {
             SAFE[self.t.choose(SAFE.len())]
         } else {
@@ -1109,6 +1164,8 @@ impl<'a> Grammar<'a> {
             9 => self
                 .pick(
                     &[
+                        "type T;",
+                        "fn h();",
                         "struct S { x: f64 }",
                         "use std::f64::consts::PI;",
                         "const K: f64 = 2.0;",
@@ -1118,7 +1175,7 @@ impl<'a> Grammar<'a> {
                         "let _ = ();",
                         ";",
                     ],
-                    8,
+                    2,
                 )
                 .to_owned(),
             10 => format!(
@@ -1137,7 +1194,7 @@ impl<'a> Grammar<'a> {
                 ),
                 self.expr()
             ),
-            11 => format!("for {} in {} {}", self.pat(), self.iter(), self.block()),
+            11 => format!("for {} in {} {}", self.for_pat(), self.iter(), self.block()),
             12 => format!("while {} {}", self.cond(), self.block()),
             13 => format!("if {} {} else {}", self.cond(), self.block(), self.block()),
             14 => format!("unsafe {}", self.block()),
@@ -1146,6 +1203,15 @@ impl<'a> Grammar<'a> {
                 self.cond(),
                 self.expr()
             ),
+        }
+    }
+
+    /// A `for` pattern, which may also start with `|`.
+    fn for_pat(&mut self) -> String {
+        match self.t.choose(4) {
+            0 | 1 => self.pat(),
+            2 => "| a".to_owned(),
+            _ => "(|i, &a)".to_owned(),
         }
     }
 
@@ -1206,6 +1272,7 @@ impl<'a> Grammar<'a> {
                 "K",
                 "x_bar",
                 "_t0",
+                "r#type",
                 "true",
                 "2.0_f32",
                 "\"s\"",
@@ -1217,7 +1284,7 @@ impl<'a> Grammar<'a> {
                 "f64::MAX",
                 "f64::NAN",
             ],
-            17,
+            18,
         )
         .to_owned()
     }
@@ -1318,7 +1385,19 @@ impl<'a> Grammar<'a> {
                 self.pick(&["vec", "format", "m", "concat", "matches", "stringify"], 6),
                 self.expr()
             ),
-            _ => format!("(v.iter().map(|a| a * {}).sum::<f64>())", self.expr()),
+            // Closure bodies that are no block tail once desugared, and one that is no Rust.
+            _ => match self.t.choose(4) {
+                0 => format!("(v.iter().map(|a| a * {}).sum::<f64>())", self.expr()),
+                1 => format!(
+                    "(v.iter().map(|a| loop {{ break *a }} / {}).sum::<f64>())",
+                    self.expr()
+                ),
+                2 => format!(
+                    "(v.iter().fold(0.0, |s, a| loop {{ break s }} + a * {}))",
+                    self.expr()
+                ),
+                _ => "(v.iter().map(|a| crate * a).sum::<f64>())".to_owned(),
+            },
         };
         self.depth -= 1;
         e

@@ -97,3 +97,13 @@ fn golden() {
     }
     assert!(checked >= 3, "at least three golden inputs");
 }
+
+/// `AD_SHOW=path/to/file.rs cargo test -p ad-macros show -- --nocapture` prints what the macros
+/// write for the annotated functions of any file: a developer's window into the expansion.
+#[test]
+fn show() {
+    if let Ok(path) = std::env::var("AD_SHOW") {
+        let source = std::fs::read_to_string(&path).expect("AD_SHOW names a readable file");
+        println!("{}", expand_file(&source));
+    }
+}

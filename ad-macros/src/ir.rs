@@ -83,6 +83,12 @@ pub enum Rhs {
     },
     /// `array[i][j]` (or `*array` for `&F`): one float of memory.
     Load { array: VarId, index: Vec<Operand> },
+    /// `stack.pop()`: the last value pushed on an `ad_runtime::Stack`. Only reverse-mode code
+    /// has stacks; this is how the tangent transform reads it back (second derivatives).
+    Pop { array: VarId },
+    /// `t.0`: a field of a tuple a call returned (forward mode only: the runtime rules'
+    /// `NAME_partials`, in reverse-mode code transformed again).
+    Field { base: Operand, index: usize },
     /// A local array: `vec![0.0; n]`, `[0.0; N]`, `Vec::new()`, `Vec::with_capacity(n)`.
     NewArray {
         tokens: TokenStream,
@@ -197,6 +203,8 @@ pub enum Zeros {
     Array,
     /// `ad_runtime::zeros_array2`.
     Array2,
+    /// `ad_runtime::Stack::new()`: an empty stack.
+    Stack,
 }
 
 /// `let (phis..) = if cond { then..; (then values) } else { els..; (else values) };`
@@ -375,14 +383,14 @@ impl Rhs {
     pub fn operands(&self) -> Vec<&Operand> {
         match self {
             Rhs::Prim { args, .. } => args.iter().collect(),
-            Rhs::Copy(op) | Rhs::Cast { value: op, .. } => vec![op],
+            Rhs::Copy(op) | Rhs::Cast { value: op, .. } | Rhs::Field { base: op, .. } => vec![op],
             Rhs::Load { index, .. } => index.iter().collect(),
             // The ranges of sub-slices are read too.
             Rhs::Call { args, memory, .. } => args
                 .iter()
                 .chain(memory.iter().flatten().filter_map(|m| m.range.as_ref()))
                 .collect(),
-            Rhs::Inert { .. } | Rhs::NewArray { .. } => Vec::new(),
+            Rhs::Inert { .. } | Rhs::NewArray { .. } | Rhs::Pop { .. } => Vec::new(),
         }
     }
 }

@@ -2,11 +2,15 @@
 //! source transformation. Depend on `ad-runtime`, which re-exports these macros and holds the
 //! rules the generated code calls.
 //!
-//! The macro is a small compiler, one module per stage:
-//! [`attr`] and [`sig`] read the attribute and signature, [`lower`] turns the body into the
-//! [`ir`] (refusing what is outside the subset), [`activity`] decides which values need
-//! derivatives, [`tangent`] and [`adjoint`] transform, [`emit`] writes tokens, [`names`] owns
-//! every generated name, and [`rules`] is the one table of differentiable primitives.
+//! The macro is a small compiler, one (private) module per stage:
+//! `attr` and `sig` read the attribute and signature, `lower` turns the body into the
+//! `ir` (refusing what is outside the subset), `activity` decides which values need
+//! derivatives, `tangent` and `adjoint` transform, `emit` writes tokens, `names` owns
+//! every generated name, and `rules` is the one table of differentiable primitives
+//! (ARCHITECTURE.md in the repository walks through them).
+//!
+//! The examples below run as doctests of this crate (`ad-runtime` is its dev-dependency);
+//! users write `use ad_runtime::{derive_grad, derive_tangent};` as they do.
 
 #![forbid(unsafe_code)]
 
@@ -21,7 +25,9 @@ mod expand;
 mod fuzz;
 #[cfg(test)]
 mod golden;
+mod hessian;
 mod ir;
+mod jacobian;
 mod lower;
 mod names;
 mod rules;
@@ -34,6 +40,35 @@ use proc_macro::TokenStream;
 ///
 /// Each active parameter is followed by its tangent; the result is `(value, tangent)`. See the
 /// `ad-runtime` crate documentation for the supported subset and conventions.
+///
+/// One pass gives the derivative of every output along one input direction (a Jacobian-vector
+/// product): set one tangent to 1 and the others to 0 for one column of the Jacobian.
+///
+/// ```
+/// use ad_runtime::derive_tangent;
+///
+/// #[derive_tangent]
+/// fn f(x: f64, y: f64) -> f64 {
+///     x * y + x.sin()
+/// }
+///
+/// // Seed (dx, dy) = (1, 0): the partial derivative with respect to x.
+/// let (value, df_dx) = f_tangent(2.0, 1.0, 3.0, 0.0);
+/// assert_eq!(value, f(2.0, 3.0));
+/// assert_eq!(df_dx, 3.0 + 2.0_f64.cos());
+///
+/// // A slice input has a slice tangent; `wrt(..)` picks the differentiated parameters.
+/// #[derive_tangent(wrt(w))]
+/// fn weighted(w: &[f64], x: &[f64]) -> f64 {
+///     let mut s = 0.0;
+///     for i in 0..w.len() {
+///         s += w[i] * x[i];
+///     }
+///     s
+/// }
+/// let (_, d) = weighted_tangent(&[1.0, 2.0], &[0.0, 1.0], &[5.0, 7.0]);
+/// assert_eq!(d, 7.0);
+/// ```
 #[proc_macro_attribute]
 pub fn derive_tangent(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(expand::Mode::Tangent, args.into(), item.into()).into()
@@ -42,6 +77,29 @@ pub fn derive_tangent(args: TokenStream, item: TokenStream) -> TokenStream {
 /// A user rule for forward mode: `#[custom_tangent(rule)]` writes `NAME_tangent` (and the
 /// companion callers use) calling `rule`, which has the signature `#[derive_tangent]` would give
 /// `NAME_tangent`. The function's body is not looked into.
+///
+/// ```
+/// use ad_runtime::{custom_tangent, derive_tangent};
+///
+/// /// `ln(1 + e^x)`, written to avoid overflow; its derivative is the logistic function.
+/// #[custom_tangent(softplus_rule)]
+/// fn softplus(x: f64) -> f64 {
+///     x.max(0.0) + (-x.abs()).exp().ln_1p()
+/// }
+///
+/// fn softplus_rule(x: f64, dx: f64) -> (f64, f64) {
+///     (softplus(x), dx / (1.0 + (-x).exp()))
+/// }
+///
+/// // Annotated functions call it in forward mode through the rule.
+/// #[derive_tangent]
+/// fn g(x: f64) -> f64 {
+///     softplus(2.0 * x)
+/// }
+///
+/// let (_, d) = g_tangent(0.0, 1.0);
+/// assert_eq!(d, 1.0); // 2 · σ(0)
+/// ```
 #[proc_macro_attribute]
 pub fn custom_tangent(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(expand::Mode::CustomTangent, args.into(), item.into()).into()
@@ -50,6 +108,34 @@ pub fn custom_tangent(args: TokenStream, item: TokenStream) -> TokenStream {
 /// A user rule for reverse mode: `#[custom_grad(rule)]` writes `NAME_vjp`, `NAME_grad` (for a
 /// float output) and the companion callers use, calling `rule`, which has the signature
 /// `#[derive_grad]` would give `NAME_vjp`. The function's body is not looked into.
+///
+/// ```
+/// use ad_runtime::{custom_grad, derive_grad};
+///
+/// /// `log(e^a + e^b)` without overflow.
+/// #[custom_grad(lse_vjp)]
+/// fn lse(a: f64, b: f64) -> f64 {
+///     let m = a.max(b);
+///     m + ((a - m).exp() + (b - m).exp()).ln()
+/// }
+///
+/// // The signature `#[derive_grad]` would give `lse_vjp`: the inputs, then the seed; returns
+/// // the value and the adjoints. Since the rule is named `lse_vjp`, only `lse_grad` is written.
+/// fn lse_vjp(a: f64, b: f64, seed: f64) -> (f64, (f64, f64)) {
+///     let v = lse(a, b);
+///     (v, (seed * (a - v).exp(), seed * (b - v).exp()))
+/// }
+///
+/// #[derive_grad]
+/// fn uses_it(x: f64) -> f64 {
+///     lse(x, 2.0 * x)
+/// }
+///
+/// let (v, (ga, gb)) = lse_grad(800.0, 800.0); // e^800 would overflow
+/// assert!(v.is_finite() && (ga - 0.5).abs() < 1e-12 && (gb - 0.5).abs() < 1e-12);
+/// let (_, g) = uses_it_grad(0.3);
+/// ad_runtime::check::gradient(|x: &[f64]| uses_it(x[0]), &[0.3], &[g]).assert_below(1e-8);
+/// ```
 #[proc_macro_attribute]
 pub fn custom_grad(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(expand::Mode::CustomGrad, args.into(), item.into()).into()
@@ -59,7 +145,51 @@ pub fn custom_grad(args: TokenStream, item: TokenStream) -> TokenStream {
 /// next to the function.
 ///
 /// See the `ad-runtime` crate documentation for signatures and conventions.
+///
+/// One pass gives the derivative of one output (or of one combination of outputs, the seed)
+/// with respect to every input. Adjoints of by-value inputs are returned; adjoints of slices
+/// are ADDED into the shadow that follows each slice, so zero it first.
+///
+/// ```
+/// use ad_runtime::derive_grad;
+///
+/// #[derive_grad]
+/// fn f(x: f64, y: f64) -> f64 {
+///     x * y + x.sin()
+/// }
+///
+/// let (value, (gx, gy)) = f_grad(2.0, 3.0);
+/// assert_eq!((value, gx, gy), (f(2.0, 3.0), 3.0 + 2.0_f64.cos(), 2.0));
+/// let (_, (vx, vy)) = f_vjp(2.0, 3.0, 0.5); // any seed
+/// assert_eq!((vx, vy), (0.5 * gx, 1.0));
+///
+/// #[derive_grad]
+/// fn sum_of_squares(x: &[f64]) -> f64 {
+///     x.iter().map(|v| v * v).sum::<f64>()
+/// }
+///
+/// let mut g = [0.0; 3];
+/// let v = sum_of_squares_grad(&[1.0, 2.0, 3.0], &mut g);
+/// assert_eq!((v, g), (14.0, [2.0, 4.0, 6.0]));
+/// ```
 #[proc_macro_attribute]
 pub fn derive_grad(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(expand::Mode::Grad, args.into(), item.into()).into()
+}
+
+/// Full Jacobians: writes `NAME_jacfwd` (vector forward mode, `K` tangents per pass),
+/// `NAME_jacrev` (reverse mode, one pass per output) and `NAME_jacobian`, which picks the cheaper
+/// one from the shapes: forward when there are no more inputs than outputs, reverse otherwise
+/// (at compile time for `[F; N] -> [F; M]`, at run time for slices).
+///
+/// The function takes one differentiated input (a float, `[F; N]` or `&[F]`; other parameters
+/// are constants, or pick the input with `wrt(x)`) and has one output (a returned float or
+/// `[F; M]`, or one `&mut [F]` parameter it writes). Arguments: `forward` or `reverse` to choose
+/// the mode of `NAME_jacobian` (and write only that one), `lanes = K` (default 4). Each returns
+/// `(value, jacobian)` (the Jacobian alone for a `&mut [F]` output), with the Jacobian as
+/// `[[F; N]; M]` or, for slices, an `ad_runtime::Jacobian<F>`; row `i` is the gradient of
+/// output `i`. See `ad_runtime::jacobian` for a running example.
+#[proc_macro_attribute]
+pub fn derive_jacobian(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(expand::Mode::Jacobian, args.into(), item.into()).into()
 }

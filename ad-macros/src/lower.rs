@@ -42,8 +42,8 @@ use crate::sig::{FloatTypes, SigParam, is_integer_like};
 #[derive(Clone, Debug)]
 enum Binding {
     Value(Value),
-    /// `let y;`: defined by its first assignment.
-    Uninit,
+    /// `let y;` or `let y: T;`: defined by its first assignment, which gets the declared type.
+    Uninit(Option<TokenStream>),
     /// A name bound by a pattern inside copied code (a `match` guard): left as written.
     Raw,
 }
@@ -90,6 +90,16 @@ struct Lowerer<'a> {
     region_depth: usize,
     /// Counter for the names of desugared iterator loops.
     desugared: usize,
+    /// Every `(scope level, key)` rebound by an assignment, so a loop carries what its body
+    /// assigns even when the binding comes out the same in the trial (`b = y` where `b` already
+    /// held `y`'s value: in the loop, `y` becomes a cell entry that `b` must not escape as).
+    assigned: HashSet<(usize, String)>,
+    /// The `ad_runtime::Stack`s of generated reverse-mode code (lowered again for second
+    /// derivatives).
+    stacks: HashSet<VarId>,
+    /// Results of runtime rules returning a tuple of partials (`div_partials(..)`), whose
+    /// fields may be read.
+    rule_tuples: HashSet<VarId>,
 }
 
 /// Lowers a function body. Errors are recorded and lowering goes on, so that all of them are
@@ -126,6 +136,9 @@ pub fn lower(
         base_idents: HashMap::new(),
         region_depth: 0,
         desugared: 0,
+        assigned: HashSet::new(),
+        stacks: HashSet::new(),
+        rule_tuples: HashSet::new(),
     };
     let mut ir_params = Vec::new();
     for p in params {
@@ -209,6 +222,48 @@ pub fn lower(
     }
 }
 
+/// In a function generic over `T: Float`, `T` has no `Default`: the dummies of differentiated
+/// values (which are floats) become `ad_runtime::unreached()`, whose `T: Float` rustc infers.
+/// Runs after activity analysis, which says which values are floats for sure.
+pub fn type_dummies(func: &mut Func, floats: &FloatTypes) {
+    fn fix(op: &mut Operand) {
+        if let Operand::Const(t) = op
+            && t.to_string().contains("Default :: default")
+        {
+            *t = quote!(::ad_runtime::unreached());
+        }
+    }
+    fn walk(vars: &[crate::ir::Var], stmts: &mut [Stmt]) {
+        for s in stmts {
+            match s {
+                Stmt::If(i) => {
+                    for phi in &mut i.phis {
+                        if vars[phi.var].active() {
+                            fix(&mut phi.then);
+                            fix(&mut phi.els);
+                        }
+                    }
+                    walk(vars, &mut i.then);
+                    walk(vars, &mut i.els);
+                }
+                Stmt::Loop(l) => {
+                    for c in &mut l.cells {
+                        if vars[c.cell].active() {
+                            fix(&mut c.init);
+                            fix(&mut c.exit);
+                        }
+                    }
+                    walk(vars, &mut l.body);
+                }
+                _ => {}
+            }
+        }
+    }
+    if floats.any_generic() {
+        walk(&func.vars, &mut func.stmts);
+    }
+}
+
 /// A value for a path where a variable has none (a branch that did not assign it, a function
 /// that returned early): its type's default, inferred from the other path.
 fn dummy() -> Value {
@@ -232,8 +287,25 @@ fn dummy_shaped(ty: Option<&syn::Type>) -> Value {
             _ => dummy(),
         },
         Some(syn::Type::Paren(p)) => dummy_shaped(Some(&p.elem)),
+        // A float of the output: `T` need not have a `Default`.
+        Some(ty @ syn::Type::Path(_)) => Value::Scalar(Operand::Const(quote!(
+            ::ad_runtime::unreached::<#ty>()
+        ))),
         _ => dummy(),
     }
+}
+
+/// `::core::clone::Clone::clone`.
+fn is_clone(f: &Expr) -> bool {
+    matches!(f, Expr::Path(p) if p.path.segments.iter().map(|s| s.ident.to_string()).eq(["core", "clone", "Clone", "clone"]))
+}
+
+/// `ad_runtime::accumulate(&mut a, e)`, as generated reverse-mode code adds into an adjoint.
+fn is_accumulate(e: &Expr) -> bool {
+    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p)
+        if p.path.segments.len() == 2
+            && p.path.segments[0].ident == "ad_runtime"
+            && p.path.segments[1].ident == "accumulate"))
 }
 
 fn value_uses(v: &Value) -> Vec<VarId> {
@@ -244,7 +316,10 @@ fn value_uses(v: &Value) -> Vec<VarId> {
 }
 
 fn is_dummy(v: &Value) -> bool {
-    matches!(v, Value::Scalar(Operand::Const(t)) if t.to_string().contains("Default :: default"))
+    matches!(v, Value::Scalar(Operand::Const(t)) if {
+        let s = t.to_string();
+        s.contains("Default :: default") || s.contains("ad_runtime :: unreached")
+    })
 }
 
 fn unit() -> Value {
@@ -401,6 +476,24 @@ fn mutated_in_place(body: &syn::Block) -> HashSet<String> {
     let mut f = Find(HashSet::new());
     f.visit_block(body);
     f.0
+}
+
+/// Iterator adapters that keep an iterator over integers an iterator over integers.
+const RANGE_ADAPTERS: &[&str] = &["rev", "step_by", "skip", "take"];
+
+/// Whether an expression is a range, or a range through [`RANGE_ADAPTERS`]: an iterator over
+/// integers (a range of floats is no iterator, so rustc rejects adapters on one).
+fn is_range_iterator(e: &Expr) -> bool {
+    match e {
+        Expr::Range(_) => true,
+        Expr::Paren(p) => is_range_iterator(&p.expr),
+        Expr::Group(g) => is_range_iterator(&g.expr),
+        Expr::MethodCall(m) => {
+            RANGE_ADAPTERS.contains(&m.method.to_string().as_str())
+                && is_range_iterator(&m.receiver)
+        }
+        _ => false,
+    }
 }
 
 /// Methods that only read their receiver; any other method may change it in place.
@@ -632,7 +725,8 @@ fn variable_positions(tokens: &[TokenTree]) -> Vec<bool> {
             let after_path = punct(prev, ':') && punct(prev2, ':');
             let before_path = punct(next, ':') && punct(next2, ':');
             let field_name = punct(next, ':') && !punct(next2, ':');
-            let macro_name = punct(next, '!');
+            // `name!(..)` is a macro call, but `name != ..` compares the variable `name`.
+            let macro_name = punct(next, '!') && !punct(next2, '=');
             !(after_dot || after_path || before_path || field_name || macro_name)
         })
         .collect()
@@ -667,7 +761,7 @@ impl Lowerer<'_> {
         self.base_idents
             .get(key)
             .cloned()
-            .unwrap_or_else(|| Ident::new(key, Span::call_site()))
+            .unwrap_or_else(|| crate::names::user(key))
     }
 
     /// A new variable for a definition of `key`: the user's name itself the first time, a
@@ -741,8 +835,9 @@ impl Lowerer<'_> {
     /// Rebinds an existing name in the scope that owns it (an assignment).
     fn rebind(&mut self, name: &str, value: Value) {
         self.note_maybe_active(name, &value);
-        if let Some(scope) = self.scopes.iter_mut().rev().find(|s| s.contains_key(name)) {
-            scope.insert(name.to_owned(), Binding::Value(value));
+        if let Some(level) = self.scopes.iter().rposition(|s| s.contains_key(name)) {
+            self.scopes[level].insert(name.to_owned(), Binding::Value(value));
+            self.assigned.insert((level, name.to_owned()));
         }
     }
 
@@ -978,6 +1073,7 @@ impl Lowerer<'_> {
         }
         if is_control(e)
             || (matches!(e, Expr::MethodCall(_)) && self.mentions_active(e.to_token_stream()))
+            || is_accumulate(e)
         {
             let _ = self.lower_expr(e);
             return;
@@ -1060,8 +1156,33 @@ impl Lowerer<'_> {
     }
 
     fn assign_key(&mut self, key: &str, value: Value) {
-        let value = self.name_value(key, true, None, value);
+        // The first assignment of `let y: T;` is the definition with the declared type.
+        let ty = match self.lookup(key) {
+            Some(Binding::Uninit(ty)) => ty.clone(),
+            _ => None,
+        };
+        let value = self.name_value(key, true, ty, value);
         self.rebind(key, value);
+    }
+
+    /// The value of `y = e` where `e` is made of unsuffixed float literals only (`2.0`, `-0.5`,
+    /// `1.0 / 3.0`): on its own that has the ambiguous type `{float}` (`y_1.sin()` would not
+    /// compile), so the new version takes the float type of the variable's current value, by
+    /// `ad_runtime::cast_like`. `None` when `e` is anything else or `y` has no value yet.
+    fn float_literal_value(&mut self, key: &str, e: &Expr) -> Option<Value> {
+        if !is_float_literal_expr(e) {
+            return None;
+        }
+        let Some(Binding::Value(Value::Scalar(Operand::Var(prev)))) = self.lookup(key) else {
+            return None;
+        };
+        let prev = *prev;
+        let like = self.vars[prev].ident.clone();
+        Some(Value::Scalar(self.inert_tokens(
+            quote!(::ad_runtime::cast_like(&#like, #e)),
+            vec![prev],
+            true,
+        )))
     }
 
     /// Gives a freshly computed value the user's name (a new version of it), so that the
@@ -1161,17 +1282,61 @@ impl Lowerer<'_> {
         {
             return;
         }
-        let value = self.lower_expr(&init.expr);
+        let value = self.lower_destructured(&local.pat, &init.expr);
         self.bind_pattern(&local.pat, None, value);
+    }
+
+    /// The value of `e` bound by `pat`: a tuple (array) expression under a tuple (slice) pattern
+    /// of the same length is lowered element by element, even when it carries no derivative, so
+    /// that each name becomes a definition of its own (which the reverse sweep can replay) rather
+    /// than a destructuring copied as a statement: `let (a, t) = (0.25, 2.0);`.
+    fn lower_destructured(&mut self, pat: &Pat, e: &Expr) -> Value {
+        let no_rest = |elems: &syn::punctuated::Punctuated<Pat, syn::Token![,]>| {
+            !elems.iter().any(|p| matches!(p, Pat::Rest(_)))
+        };
+        match (pat, e) {
+            (Pat::Type(t), _) => self.lower_destructured(&t.pat, e),
+            (Pat::Paren(p), _) => self.lower_destructured(&p.pat, e),
+            (_, Expr::Paren(p)) => self.lower_destructured(pat, &p.expr),
+            (Pat::Tuple(p), Expr::Tuple(t))
+                if p.elems.len() == t.elems.len() && no_rest(&p.elems) =>
+            {
+                Value::Tuple(
+                    p.elems
+                        .iter()
+                        .zip(&t.elems)
+                        .map(|(p, e)| self.lower_destructured(p, e))
+                        .collect(),
+                )
+            }
+            (Pat::Slice(p), Expr::Array(a))
+                if p.elems.len() == a.elems.len() && no_rest(&p.elems) =>
+            {
+                Value::Array(
+                    p.elems
+                        .iter()
+                        .zip(&a.elems)
+                        .map(|(p, e)| self.lower_destructured(p, e))
+                        .collect(),
+                )
+            }
+            _ => self.lower_expr(e),
+        }
     }
 
     /// `let y;` or `let y: f64;`: bound by its first assignment.
     fn declare(&mut self, pat: &Pat) {
         match pat {
-            Pat::Type(t) => self.declare(&t.pat),
+            Pat::Type(t) => match simple_pattern(&t.pat) {
+                Some((ident, _)) => {
+                    let ty = t.ty.to_token_stream();
+                    self.bind(&ident.to_string(), Binding::Uninit(Some(ty)));
+                }
+                None => self.declare(&t.pat),
+            },
             _ => {
                 for name in pattern_names(pat) {
-                    self.bind(&name, Binding::Uninit);
+                    self.bind(&name, Binding::Uninit(None));
                 }
             }
         }
@@ -1184,13 +1349,17 @@ impl Lowerer<'_> {
             bound: Vec::new(),
         };
         renamer.visit_pat_mut(pat);
-        renamer.bound
+        let bound = renamer.bound;
+        let_pattern(pat);
+        bound
     }
 
     fn bind_pattern(&mut self, pat: &Pat, ty: Option<&syn::Type>, value: Value) {
         match (pat, &value) {
             (Pat::Type(t), _) => self.bind_pattern(&t.pat, Some(&t.ty), value),
             (Pat::Paren(p), _) => self.bind_pattern(&p.pat, ty, value),
+            // `| a` (a leading `|`, valid inside a pattern) is `a`.
+            (Pat::Or(o), _) if o.cases.len() == 1 => self.bind_pattern(&o.cases[0], ty, value),
             (Pat::Ident(p), _) if p.subpat.is_none() && p.by_ref.is_none() => {
                 let ty = ty.map(ToTokens::to_token_stream);
                 let key = p.ident.to_string();
@@ -1310,6 +1479,13 @@ impl Lowerer<'_> {
             {
                 return v.clone();
             }
+            // A tuple of constants keeps its shape: `return (0.0, 0.0);` must meet the other
+            // returns leaf by leaf.
+            if let Expr::Tuple(t) = e
+                && !t.elems.is_empty()
+            {
+                return Value::Tuple(t.elems.iter().map(|x| self.lower_expr(x)).collect());
+            }
             return Value::Scalar(self.inert(e, None));
         }
         match e {
@@ -1321,7 +1497,7 @@ impl Lowerer<'_> {
                 };
                 match self.lookup(&id.to_string()) {
                     Some(Binding::Value(v)) => v.clone(),
-                    Some(Binding::Uninit | Binding::Raw) => {
+                    Some(Binding::Uninit(_) | Binding::Raw) => {
                         self.errors.spanned(
                             e,
                             format!("{}: `{id}` is used before it is assigned", self.mode),
@@ -1472,6 +1648,22 @@ impl Lowerer<'_> {
                     {
                         items[i.index as usize].clone()
                     }
+                    // A field of the tuple a runtime rule returned, in reverse-mode code
+                    // transformed again (`y_partials.0`).
+                    (syn::Member::Unnamed(i), Value::Scalar(Operand::Var(v)))
+                        if self.rule_tuples.contains(&v) =>
+                    {
+                        let t = self.temp();
+                        self.push_def(
+                            t,
+                            None,
+                            Rhs::Field {
+                                base: Operand::Var(v),
+                                index: i.index as usize,
+                            },
+                        );
+                        Value::Scalar(Operand::Var(t))
+                    }
                     _ => {
                         let refusal = self.refusal(
                             e,
@@ -1509,7 +1701,10 @@ impl Lowerer<'_> {
             Expr::Return(r) => self.lower_return(r),
             Expr::Assign(a) => {
                 if let Some(name) = self.local_target(&a.left) {
-                    let value = self.lower_expr(&a.right);
+                    let value = match self.float_literal_value(&name.to_string(), &a.right) {
+                        Some(value) => value,
+                        None => self.lower_expr(&a.right),
+                    };
                     self.assign(&name, value, &a.left);
                 } else if let Some((array, index)) = self.store_target(&a.left) {
                     self.lower_store(array, &index, None, &a.right, &a.left);
@@ -1638,10 +1833,12 @@ impl Lowerer<'_> {
         let s_tokens = emit_operand(&self.vars, s);
         let body_flow = |l: &mut Self| {
             l.scopes.push(HashMap::new());
-            for name in pattern_names(pat) {
+            // `None`, `Ordering::Less`, `MAX`: a lone capitalised name in an arm is a unit
+            // variant or a constant (as rustc reads it when one is in scope), not a binding.
+            let binds = |n: &String| !n.starts_with(|c: char| c.is_ascii_uppercase());
+            for name in pattern_names(pat).into_iter().filter(binds) {
                 // Each name the pattern binds, taken out of the scrutinee by matching again.
-                let id = pattern_ident(pat, &name)
-                    .unwrap_or_else(|| Ident::new(&name, Span::call_site()));
+                let id = pattern_ident(pat, &name).unwrap_or_else(|| crate::names::user(&name));
                 let mut uses = Vec::new();
                 if let Operand::Var(x) = s {
                     uses.push(*x);
@@ -1833,7 +2030,7 @@ impl Lowerer<'_> {
                 });
                 Value::Scalar(Operand::Var(var))
             }
-            (a, _) => {
+            (a, _b) => {
                 self.errors.at(
                     Span::call_site(),
                     format!(
@@ -2112,17 +2309,21 @@ impl Lowerer<'_> {
         let errors = std::mem::take(&mut self.errors);
         let base_idents = self.base_idents.clone();
         let loop_count = self.loop_count;
+        let assigned = std::mem::take(&mut self.assigned);
         f(self);
         let mut changed = Vec::new();
         for (level, scope) in scopes.iter().enumerate() {
             let mut keys: Vec<&String> = scope.keys().collect();
             keys.sort();
             for key in keys {
-                if !same(&scope[key], &self.scopes[level][key]) {
+                if !same(&scope[key], &self.scopes[level][key])
+                    || self.assigned.contains(&(level, key.clone()))
+                {
                     changed.push((level, key.clone()));
                 }
             }
         }
+        self.assigned = assigned;
         self.vars.truncate(vars);
         self.namer = namer;
         self.versions = versions;
@@ -2370,6 +2571,9 @@ impl Lowerer<'_> {
         let v = self.named_var(key, true);
         self.vars[v].mutable = true;
         self.vars[v].depth = Some(if zeros == Zeros::Array2 { 2 } else { 1 });
+        if zeros == Zeros::Stack {
+            self.stacks.insert(v);
+        }
         let nested = (self.region_depth > 0).then(|| init.span());
         self.push_def(
             v,
@@ -2405,7 +2609,33 @@ impl Lowerer<'_> {
         strip_derefs(&mut body, &pattern_names(&pat));
         let stmts = &body.stmts;
         let label = &f.label;
-        Some(syn::parse_quote!(#label for #k in 0..#len { let #pat = #elem; #(#stmts)* }))
+        self.reparse(
+            quote!(#label for #k in 0..#len { let #pat = #elem; #(#stmts)* }),
+            f,
+        )
+    }
+
+    /// Parses code a desugaring built from the user's pieces. It should always parse; if it does
+    /// not, that is a spanned error at the user's code, never a panic.
+    fn reparse<T: syn::parse::Parse>(
+        &mut self,
+        tokens: TokenStream,
+        node: &impl ToTokens,
+    ) -> Option<T> {
+        match syn::parse2(tokens) {
+            Ok(parsed) => Some(parsed),
+            Err(e) => {
+                self.errors.spanned(
+                    node,
+                    format!(
+                        "{}: this iterator could not be rewritten as a loop ({e}). Write the loop \
+                         out with `for`",
+                        self.mode
+                    ),
+                );
+                None
+            }
+        }
     }
 
     /// What an iterator expression walks over, when it walks over memory.
@@ -2483,9 +2713,11 @@ impl Lowerer<'_> {
                 strip_ref_patterns(&mut pat);
                 let mut body = (*c.body).clone();
                 strip_derefs_expr(&mut body, &pattern_names(&pat));
-                syn::parse_quote!({ let #pat = #elem; #body })
+                // In parentheses: the closure's body is an expression, which as the tail of a
+                // block might parse otherwise (`loop { .. } / 2.0`) or not at all (`crate * v`).
+                self.reparse(quote!({ let #pat = #elem; (#body) }), &c.body)?
             }
-            None => syn::parse_quote!(#elem),
+            None => self.reparse(elem.clone(), m)?,
         };
         let (start, combine): (TokenStream, Expr) = match terminal.as_str() {
             "sum" | "product" => {
@@ -2495,7 +2727,11 @@ impl Lowerer<'_> {
                 } else {
                     quote!(one_elem)
                 };
-                let a = self.memory_of(&syn::parse_quote!(#x))?;
+                let a = self.memory_of(&Expr::Path(syn::ExprPath {
+                    attrs: Vec::new(),
+                    qself: None,
+                    path: x.clone().into(),
+                }))?;
                 let ident = self.vars[a].ident.clone();
                 let start = self.synthetic("start");
                 let t = self.inert_tokens(quote!(::ad_runtime::#f(&#ident)), vec![a], true);
@@ -2505,7 +2741,7 @@ impl Lowerer<'_> {
                 } else {
                     quote!(*)
                 };
-                (quote!(#start), syn::parse_quote!(#acc #op (#item)))
+                (quote!(#start), self.reparse(quote!(#acc #op (#item)), m)?)
             }
             _ => {
                 let Expr::Closure(c) = &m.args[1] else {
@@ -2522,19 +2758,23 @@ impl Lowerer<'_> {
                 names.extend(pattern_names(&v_pat));
                 strip_derefs_expr(&mut body, &names);
                 let init = &m.args[0];
-                (
-                    quote!(#init),
-                    syn::parse_quote!({ let #acc_pat = #acc; let #v_pat = #item; #body }),
-                )
+                let combine = self.reparse(
+                    quote!({ let #acc_pat = #acc; let #v_pat = #item; (#body) }),
+                    &c.body,
+                )?;
+                (quote!(#init), combine)
             }
         };
-        let block: Expr = syn::parse_quote!({
-            let mut #acc = #start;
-            for #k in 0..#len {
-                #acc = #combine;
-            }
-            #acc
-        });
+        let block: Expr = self.reparse(
+            quote!({
+                let mut #acc = #start;
+                for #k in 0..#len {
+                    #acc = #combine;
+                }
+                #acc
+            }),
+            m,
+        )?;
         Some(self.lower_expr(&block))
     }
 
@@ -2586,6 +2826,9 @@ impl Lowerer<'_> {
         if rules::is_inactive_method(&name) {
             return Value::Scalar(self.inert(e, None));
         }
+        if RANGE_ADAPTERS.contains(&name.as_str()) && is_range_iterator(&m.receiver) {
+            return self.lower_range_adapter(m, e);
+        }
         // A method of a constant receiver (`self.energy(x)`) with differentiated arguments: a call
         // to an annotated method, through its companions.
         if !self.mentions_active(m.receiver.to_token_stream())
@@ -2612,12 +2855,38 @@ impl Lowerer<'_> {
                 return Value::Scalar(Operand::Var(t));
             }
         }
+        // A stack of generated reverse-mode code: `s.pop()` reads its last value back,
+        // `s.reserve(n)` only makes room.
+        if let Some(array) = self.memory_of(&m.receiver)
+            && self.stacks.contains(&array)
+        {
+            if name == "pop" && m.args.is_empty() {
+                let t = self.temp();
+                self.push_def(t, None, Rhs::Pop { array });
+                return Value::Scalar(Operand::Var(t));
+            }
+            if name == "reserve" {
+                return Value::Scalar(self.inert(e, None));
+            }
+        }
         if name == "push"
             && m.args.len() == 1
             && let Some(array) = self.memory_of(&m.receiver)
         {
-            let v = self.lower_expr(&m.args[0]);
-            let Some(value) = self.scalar(v, &m.args[0]) else {
+            // A stack of generated code pushes `Clone::clone(&x)`: for a float, `x`.
+            let arg = match &m.args[0] {
+                Expr::Call(c)
+                    if self.stacks.contains(&array) && c.args.len() == 1 && is_clone(&c.func) =>
+                {
+                    match &c.args[0] {
+                        Expr::Reference(r) => &*r.expr,
+                        other => other,
+                    }
+                }
+                other => other,
+            };
+            let v = self.lower_expr(arg);
+            let Some(value) = self.scalar(v, arg) else {
                 return unit();
             };
             let ident = self.vars[array].ident.clone();
@@ -2645,7 +2914,89 @@ impl Lowerer<'_> {
         Value::Scalar(self.inert(e, Some(refusal)))
     }
 
+    /// The runtime's helpers, as generated reverse-mode code calls them, so that the tangent
+    /// transform can run over that code again (forward over reverse, for second derivatives):
+    /// `zero_like(&x)`, `zero()`, `one()` are constants; `accumulate(&mut a, e)` is `a = a + e`.
+    /// `None` for any other call.
+    fn lower_runtime_call(&mut self, c: &syn::ExprCall, e: &Expr) -> Option<Value> {
+        let Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let names: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        match names[..] {
+            [
+                "ad_runtime",
+                "zero_like" | "zero" | "one" | "zero_elem" | "one_elem" | "cast_like",
+            ] => {
+                let mut uses = Vec::new();
+                let mut args = Vec::new();
+                for a in &c.args {
+                    let (inner, borrowed) = match a {
+                        Expr::Reference(r) if r.mutability.is_none() => (&*r.expr, true),
+                        other => (other, false),
+                    };
+                    let v = match self.memory_of(inner) {
+                        Some(m) => Value::Scalar(Operand::Var(m)),
+                        None => self.lower_expr(inner),
+                    };
+                    uses.extend(value_uses(&v));
+                    let t = self.value_tokens(&v);
+                    args.push(if borrowed { quote!(&#t) } else { t });
+                }
+                let func = &c.func;
+                Some(Value::Scalar(self.inert_tokens(
+                    quote!(#func(#(#args),*)),
+                    uses,
+                    true,
+                )))
+            }
+            ["ad_runtime", "accumulate"] if c.args.len() == 2 => {
+                let Expr::Reference(r) = &c.args[0] else {
+                    return None;
+                };
+                let (target, value) = (&r.expr, &c.args[1]);
+                let assign: Expr = syn::parse2(quote!(#target = #target + (#value))).ok()?;
+                Some(self.lower_expr(&assign))
+            }
+            _ => {
+                let _ = e;
+                None
+            }
+        }
+    }
+
+    /// `(0..w.len()).rev()`, `(0..n).step_by(2)`: an iterator over integers carries no
+    /// derivative, whatever its bounds read, so it is inert; its operands are still read (and
+    /// taken apart, so that what they mention is renamed and recorded as used).
+    fn lower_range_adapter(&mut self, m: &syn::ExprMethodCall, e: &Expr) -> Value {
+        let receiver = self.lower_expr(&m.receiver);
+        let mut uses = value_uses(&receiver);
+        let receiver = self.value_tokens(&receiver);
+        let mut args = Vec::new();
+        for a in &m.args {
+            let v = self.lower_expr(a);
+            uses.extend(value_uses(&v));
+            args.push(self.value_tokens(&v));
+        }
+        let (method, turbofish) = (&m.method, &m.turbofish);
+        let pure = is_pure(e, &self.mutated);
+        Value::Scalar(self.inert_tokens(
+            quote!(#receiver.#method #turbofish (#(#args),*)),
+            uses,
+            pure,
+        ))
+    }
+
     fn lower_call(&mut self, c: &syn::ExprCall, e: &Expr) -> Value {
+        if let Some(v) = self.lower_runtime_call(c, e) {
+            return v;
+        }
         if let Expr::Path(p) = &*c.func
             && p.path.segments.len() >= 2
         {
@@ -2779,6 +3130,10 @@ impl Lowerer<'_> {
         let segments: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
         let (last, init) = segments.split_last()?;
         let name = last.ident.clone();
+        let is_rule_tuple = name.to_string().ends_with("_partials")
+            && segments.len() == 3
+            && segments[0].ident == "ad_runtime"
+            && segments[1].ident == "rules";
         let leading = p.path.leading_colon.map(|_| quote!(::));
         let init = init.iter();
         let prefix = quote!(#leading #(#init::)*);
@@ -2794,6 +3149,9 @@ impl Lowerer<'_> {
                 span: e.span(),
             },
         );
+        if is_rule_tuple {
+            self.rule_tuples.insert(t);
+        }
         Some(Value::Scalar(Operand::Var(t)))
     }
 
@@ -2912,6 +3270,28 @@ fn path_ident(e: &Expr) -> Option<&Ident> {
         Expr::Path(p) if p.qself.is_none() => p.path.get_ident(),
         Expr::Paren(p) => path_ident(&p.expr),
         _ => None,
+    }
+}
+
+/// Whether an expression is built from unsuffixed float literals only, by arithmetic: its type
+/// is the ambiguous `{float}` until something else fixes it.
+fn is_float_literal_expr(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(f),
+            ..
+        }) => f.suffix().is_empty(),
+        Expr::Paren(p) => is_float_literal_expr(&p.expr),
+        Expr::Group(g) => is_float_literal_expr(&g.expr),
+        Expr::Unary(u) => matches!(u.op, UnOp::Neg(_)) && is_float_literal_expr(&u.expr),
+        Expr::Binary(b) => {
+            matches!(
+                b.op,
+                BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_) | BinOp::Rem(_)
+            ) && is_float_literal_expr(&b.left)
+                && is_float_literal_expr(&b.right)
+        }
+        _ => false,
     }
 }
 
@@ -3060,7 +3440,7 @@ fn same_value(a: &Value, b: &Value) -> bool {
 fn same(a: &Binding, b: &Binding) -> bool {
     match (a, b) {
         (Binding::Value(x), Binding::Value(y)) => same_value(x, y),
-        (Binding::Uninit, Binding::Uninit) | (Binding::Raw, Binding::Raw) => true,
+        (Binding::Uninit(_), Binding::Uninit(_)) | (Binding::Raw, Binding::Raw) => true,
         _ => false,
     }
 }
@@ -3106,7 +3486,26 @@ fn array_creation(e: &Expr) -> Option<crate::ir::Zeros> {
     use crate::ir::Zeros;
     match e {
         Expr::Macro(m) if m.mac.path.is_ident("vec") => Some(Zeros::Vec),
+        // What generated reverse-mode code creates: adjoints of arrays, and value stacks.
         Expr::Call(c) => match &*c.func {
+            Expr::Path(p)
+                if p.path.segments.len() == 2 && p.path.segments[0].ident == "ad_runtime" =>
+            {
+                match p.path.segments[1].ident.to_string().as_str() {
+                    "zeros_vec" => Some(Zeros::Vec),
+                    "zeros_array" => Some(Zeros::Array),
+                    "zeros_array2" => Some(Zeros::Array2),
+                    _ => None,
+                }
+            }
+            Expr::Path(p)
+                if p.path.segments.len() == 3
+                    && p.path.segments[0].ident == "ad_runtime"
+                    && p.path.segments[1].ident == "Stack"
+                    && p.path.segments[2].ident == "new" =>
+            {
+                Some(Zeros::Stack)
+            }
             Expr::Path(p)
                 if p.path.segments.len() >= 2
                     && p.path.segments[p.path.segments.len() - 2].ident == "Vec"
@@ -3156,7 +3555,8 @@ fn literal_index(e: &Expr) -> Option<usize> {
     }
 }
 
-/// `&v` patterns become `v`: the desugared loop binds elements by value.
+/// `&v` patterns become `v`: the desugared loop binds elements by value (with `let`, so the
+/// pattern is also made fit for one by [`let_pattern`]).
 fn strip_ref_patterns(pat: &mut Pat) {
     struct Strip;
     impl VisitMut for Strip {
@@ -3168,6 +3568,34 @@ fn strip_ref_patterns(pat: &mut Pat) {
         }
     }
     Strip.visit_pat_mut(pat);
+    let_pattern(pat);
+}
+
+/// Makes a pattern (of a `for` loop, a closure parameter, a tuple element) fit to follow `let`,
+/// which takes no top-level or-pattern: leading `|`s, which change nothing, are removed
+/// (`(|i, x)` is `(i, x)`, `| i` is `i`), and a top-level `A | B` is parenthesized.
+fn let_pattern(pat: &mut Pat) {
+    struct StripVert;
+    impl VisitMut for StripVert {
+        fn visit_pat_or_mut(&mut self, p: &mut syn::PatOr) {
+            p.leading_vert = None;
+            syn::visit_mut::visit_pat_or_mut(self, p);
+        }
+    }
+    StripVert.visit_pat_mut(pat);
+    if let Pat::Or(o) = pat {
+        if o.cases.len() == 1 {
+            let case = o.cases[0].clone();
+            *pat = case;
+        } else {
+            let or = Pat::Or(o.clone());
+            *pat = Pat::Paren(syn::PatParen {
+                attrs: Vec::new(),
+                paren_token: Default::default(),
+                pat: Box::new(or),
+            });
+        }
+    }
 }
 
 struct StripDerefs<'n>(&'n [String]);

@@ -29,6 +29,20 @@ impl Namer {
         Ident::new(&name, Span::mixed_site())
     }
 
+    /// Marks every identifier in `tokens` as taken: for a transform run over generated code,
+    /// whose names share this expansion's hygiene.
+    pub fn reserve(&mut self, tokens: proc_macro2::TokenStream) {
+        for t in tokens {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => {
+                    self.used.insert(plain(&i));
+                }
+                proc_macro2::TokenTree::Group(g) => self.reserve(g.stream()),
+                _ => {}
+            }
+        }
+    }
+
     /// A temporary: `_t3`.
     pub fn temp(&mut self) -> Ident {
         let k = self.used.len();
@@ -74,6 +88,15 @@ impl Namer {
 /// The generated function `f_tangent`, `f_vjp`, `f_grad`.
 pub fn function(name: &Ident, suffix: &str) -> Ident {
     format_ident!("{}_{}", plain(name), suffix, span = name.span())
+}
+
+/// A user's identifier from its text, `x` or `r#type` (a raw identifier, which `Ident::new`
+/// refuses), with the user's hygiene (`Span::call_site`).
+pub fn user(text: &str) -> Ident {
+    match text.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(text, Span::call_site()),
+    }
 }
 
 /// The spelling of an identifier without `r#`.

@@ -47,6 +47,11 @@ impl FloatTypes {
         FloatTypes { generics }
     }
 
+    /// Whether the signature has a generic float type (`T: Float`).
+    pub fn any_generic(&self) -> bool {
+        !self.generics.is_empty()
+    }
+
     /// Whether `ty` is a float scalar type.
     pub fn is_float(&self, ty: &Type) -> bool {
         match ty {
@@ -216,6 +221,20 @@ pub fn tangent_type(kind: Kind, ty: &Type, elem: &Type) -> TokenStream {
         }
         Kind::Slice { mutable: false } => quote!(&[#elem]),
         Kind::Slice { mutable: true } => quote!(&mut [#elem]),
+    }
+}
+
+/// The type of a parameter's tangent lanes in vector forward mode: `[F; K]` per float. Only the
+/// kinds `#[derive_jacobian]` accepts (a scalar, an array `[F; N]`, a slice) are asked for.
+pub fn lane_type(kind: Kind, ty: &Type, elem: &Type, k: &proc_macro2::Literal) -> TokenStream {
+    match (kind, ty) {
+        (Kind::Array { depth: 1 }, Type::Array(a)) => {
+            let len = &a.len;
+            quote!([[#elem; #k]; #len])
+        }
+        (Kind::Slice { mutable: false }, _) => quote!(&[[#elem; #k]]),
+        (Kind::Slice { mutable: true }, _) => quote!(&mut [[#elem; #k]]),
+        _ => quote!([#elem; #k]),
     }
 }
 

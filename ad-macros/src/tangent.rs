@@ -62,10 +62,37 @@ struct Tangent<'f> {
     func: &'f mut Func,
     /// The tangent of each active variable.
     d: Vec<Option<Ident>>,
+    /// Vector forward mode: each tangent is `[F; K]`, `K` directions carried side by side.
+    lanes: Option<Lanes>,
+}
+
+/// The lane count of vector forward mode, and the lane index bound inside each lane-wise closure.
+struct Lanes {
+    k: proc_macro2::Literal,
+    index: Ident,
 }
 
 /// Builds `f_tangent` from the analysed IR.
 pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
+    transform_with(func, out_ty, None)
+}
+
+/// Builds the vector forward mode of `f` with `k` lanes: every tangent is `[F; k]` (an array's
+/// is `[[F; k]; N]`, a slice's `&[[F; k]]`), and each tangent definition is one lane-wise closure,
+/// `let dy = lanes(|k| a * dx[k] + b * dz[k]);`, which LLVM unrolls.
+///
+/// Input:  `let y = x * x.sin();`
+/// Output: `let _t0 = x.sin(); let d_t0 = lanes::<_, 4>(|k| sin_partial(x, _t0) * dx[k]);`
+///         `let y = x * _t0;   let dy = lanes::<_, 4>(|k| _t0 * dx[k] + x * d_t0[k]);`
+pub fn transform_lanes(func: &mut Func, out_ty: Option<&Type>, k: usize) -> Generated {
+    let lanes = Lanes {
+        k: proc_macro2::Literal::usize_unsuffixed(k),
+        index: Ident::new("__ad_lane", proc_macro2::Span::mixed_site()),
+    };
+    transform_with(func, out_ty, Some(lanes))
+}
+
+fn transform_with(func: &mut Func, out_ty: Option<&Type>, lanes: Option<Lanes>) -> Generated {
     let d: Vec<Option<Ident>> = (0..func.vars.len())
         .map(|v| {
             let is_active_param = func.params.iter().any(|p| p.active && p.var == Some(v));
@@ -73,7 +100,7 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
                 .then(|| func.namer.tangent(&func.vars[v].ident.clone()))
         })
         .collect();
-    let mut t = Tangent { func, d };
+    let mut t = Tangent { func, d, lanes };
 
     let mut params = Vec::new();
     let mut call = CallShape::default();
@@ -91,7 +118,10 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
             let dp = t.d[p.var.expect("parameters have variables")]
                 .as_ref()
                 .expect("active parameters have tangents");
-            let dty = crate::sig::tangent_type(p.kind, ty, &p.elem);
+            let dty = match &t.lanes {
+                Some(l) => crate::sig::lane_type(p.kind, ty, &p.elem, &l.k),
+                None => crate::sig::tangent_type(p.kind, ty, &p.elem),
+            };
             params.push(quote!(#dp: #dty));
             call.tangents.push(Some(dp.clone()));
         } else {
@@ -107,7 +137,11 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
         (Some(out), Some(ty)) => {
             let primal = emit::value(t.func, out);
             let tangent = t.output_tangent(out, Some(ty));
-            (quote!((#ty, #ty)), quote!((#primal, #tangent)))
+            let dty = match &t.lanes {
+                Some(l) => lane_output_type(ty, &l.k),
+                None => ty.to_token_stream(),
+            };
+            (quote!((#ty, #dty)), quote!((#primal, #tangent)))
         }
         _ => (quote!(()), quote!(())),
     };
@@ -122,7 +156,39 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
 
 impl Tangent<'_> {
     fn d_of(&self, op: &Operand) -> TokenStream {
-        emit::companion_or_zero(self.func, op, &self.d)
+        match (
+            &self.lanes,
+            Func::var_of(op).and_then(|v| self.d[v].as_ref()),
+        ) {
+            (Some(l), None) => {
+                let (k, primal) = (&l.k, emit::operand(self.func, op));
+                quote!(::ad_runtime::jacobian::lanes_zero::<_, #k>(&#primal))
+            }
+            _ => emit::companion_or_zero(self.func, op, &self.d),
+        }
+    }
+
+    /// One lane of an operand's tangent, inside a lane-wise closure.
+    fn lane_of(&self, op: &Operand) -> TokenStream {
+        let d = self.d_of(op);
+        match &self.lanes {
+            Some(l) => {
+                let i = &l.index;
+                quote!(#d[#i])
+            }
+            None => d,
+        }
+    }
+
+    /// `let dv = e;`, or in vector mode `let dv = lanes(|k| e);` where `e` reads lane `k`.
+    fn lanewise(&self, dv: &Ident, e: TokenStream) -> TokenStream {
+        match &self.lanes {
+            Some(l) => {
+                let (k, i) = (&l.k, &l.index);
+                quote!(let #dv = ::ad_runtime::jacobian::lanes::<_, #k>(|#i| #e);)
+            }
+            None => quote!(let #dv = #e;),
+        }
     }
 
     fn stmts(&mut self, stmts: &[Stmt]) -> TokenStream {
@@ -141,6 +207,12 @@ impl Tangent<'_> {
                         },
                     ..
                 } if self.d[*var].is_some() => {
+                    if self.lanes.is_some() {
+                        out.extend(quote::quote_spanned!(*span=> ::core::compile_error!(
+                            "vector forward mode does not go through calls yet"
+                        );));
+                        continue;
+                    }
                     let v = &self.func.vars[*var].ident;
                     let dv = self.d[*var].clone().expect("checked");
                     let f = callee.tokens(Some("_derive_tangent"));
@@ -188,7 +260,13 @@ impl Tangent<'_> {
                     out.extend(emit::store(&slot, &v, *add));
                     if let Some(da) = self.d[*array].clone() {
                         let dslot = emit::element(&da.to_token_stream(), &idx);
-                        out.extend(emit::store(&dslot, &self.d_of(value), *add));
+                        let dv = self.d_of(value);
+                        out.extend(match (&self.lanes, *add) {
+                            (Some(_), true) => quote!(
+                                #dslot = ::ad_runtime::jacobian::lanes_add(#dslot, #dv);
+                            ),
+                            _ => emit::store(&dslot, &dv, *add),
+                        });
                     }
                 }
                 Stmt::Push { array, value, .. } => {
@@ -217,12 +295,24 @@ impl Tangent<'_> {
                 let arg_tokens: Vec<_> = args.iter().map(|a| emit::operand(self.func, a)).collect();
                 let partials =
                     emit::bind_partials(self.func, rule, &arg_tokens, &ident, &active, &mut out);
-                sum(active.iter().map(|&i| {
+                let e = sum(active.iter().map(|&i| {
                     let f = emit::factor(rule, i, &arg_tokens, partials.as_ref());
-                    (f, self.d_of(&args[i]))
-                }))
+                    (f, self.lane_of(&args[i]))
+                }));
+                out.extend(self.lanewise(&dv, e));
+                return out;
             }
             Rhs::Copy(op) => self.d_of(op),
+            Rhs::Field { base, index } => {
+                let (d, i) = (self.d_of(base), syn::Index::from(*index));
+                quote!(#d.#i)
+            }
+            Rhs::Pop { array } => {
+                let da = self.d[*array]
+                    .clone()
+                    .expect("a varied pop reads a varied stack");
+                quote!(#da.pop())
+            }
             Rhs::Load { array, index } => {
                 let da = self.d[*array]
                     .clone()
@@ -231,13 +321,17 @@ impl Tangent<'_> {
                 emit::element(&da.to_token_stream(), &idx)
             }
             Rhs::NewArray { zeros, .. } => {
-                let z = emit::zeros(*zeros, &ident);
+                let z = match &self.lanes {
+                    Some(l) => emit::lane_zeros(*zeros, &ident, &l.k),
+                    None => emit::zeros(*zeros, &ident),
+                };
                 out.extend(quote!(let mut #dv = #z;));
                 return out;
             }
             Rhs::Cast { value, ty } => {
-                let dv = self.d_of(value);
-                quote!(#dv as #ty)
+                let d = self.lane_of(value);
+                out.extend(self.lanewise(&dv, quote!(#d as #ty)));
+                return out;
             }
             Rhs::Inert { .. } => unreachable!("inert definitions are never active"),
             Rhs::Call { .. } => unreachable!("active calls are emitted with their companion"),
@@ -333,7 +427,10 @@ impl Tangent<'_> {
         match out {
             Value::Scalar(op) => match Func::var_of(op).and_then(|v| self.d[v].as_ref()) {
                 Some(d) if self.func.is_active(op) => d.to_token_stream(),
-                _ => emit::zero_of(ty, &emit::operand(self.func, op)),
+                _ => match &self.lanes {
+                    Some(l) => emit::lane_zero_of(ty, &emit::operand(self.func, op), &l.k),
+                    None => emit::zero_of(ty, &emit::operand(self.func, op)),
+                },
             },
             Value::Tuple(items) => {
                 let items = items.iter().enumerate().map(|(i, item)| {
@@ -352,6 +449,23 @@ impl Tangent<'_> {
 }
 
 /// `a + b - c`: a sum of factor-times-tangent terms.
+/// The type of an output's tangent lanes: `F` becomes `[F; K]`, recursively through tuples and
+/// arrays.
+fn lane_output_type(ty: &Type, k: &proc_macro2::Literal) -> TokenStream {
+    match ty {
+        Type::Tuple(t) => {
+            let items = t.elems.iter().map(|e| lane_output_type(e, k));
+            quote!((#(#items,)*))
+        }
+        Type::Array(a) => {
+            let (inner, len) = (lane_output_type(&a.elem, k), &a.len);
+            quote!([#inner; #len])
+        }
+        Type::Paren(p) => lane_output_type(&p.elem, k),
+        ty => quote!([#ty; #k]),
+    }
+}
+
 fn sum(terms: impl Iterator<Item = (Factor, TokenStream)>) -> TokenStream {
     let mut out = TokenStream::new();
     for (k, (f, d)) in terms.enumerate() {

@@ -19,6 +19,18 @@
 use std::fmt;
 
 /// The result of a check: the worst relative error over the components, and where it is.
+///
+/// It prints as one line (`Display`), and [`Report::assert_below`] turns it into a test.
+///
+/// ```
+/// // d/dx x³ = 3x² = 12 at x = 2; claim 12.5 to see a failing component.
+/// let r = ad_runtime::check::gradient(|x: &[f64]| x[0] * x[0] * x[0], &[2.0], &[12.5]);
+/// assert_eq!(r.index, 0);
+/// assert_eq!(r.derivative, 12.5);
+/// assert!((r.finite_difference - 12.0).abs() < 1e-6);
+/// assert!((r.worst - 0.5 / 12.0).abs() < 1e-6); // relative to max(1, |fd|)
+/// println!("{r}");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Report {
     /// The worst error, relative to `max(1, |finite difference|)`.

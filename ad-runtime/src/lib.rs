@@ -59,11 +59,59 @@
 
 extern crate self as ad_runtime;
 
-pub use ad_macros::{custom_grad, custom_tangent, derive_grad, derive_tangent};
+pub use ad_macros::{custom_grad, custom_tangent, derive_grad, derive_jacobian, derive_tangent};
+/// The float trait of generic differentiated functions (`num_traits::Float`, re-exported):
+/// write `fn f<T: Float>(x: T) -> T` and the derivatives stay generic, so `f32` inputs get `f32`
+/// derivatives.
+///
+/// ```
+/// use ad_runtime::{Float, derive_grad};
+///
+/// #[derive_grad]
+/// fn softplus<T: Float>(x: T) -> T {
+///     (T::one() + x.exp()).ln()
+/// }
+///
+/// let (_, g32): (f32, f32) = softplus_grad(0.0_f32);
+/// let (_, g64): (f64, f64) = softplus_grad(0.0_f64);
+/// assert_eq!((g32, g64), (0.5, 0.5));
+/// ```
 pub use num_traits::Float;
 
 pub mod check;
+pub mod jacobian;
 pub mod rules;
+
+pub use jacobian::Jacobian;
+
+/// The value generated code gives a float on a path where it has none yet (the result of a
+/// function on the path that already returned): never read, and zero so that nothing
+/// arithmetic on it can trap.
+///
+/// ```
+/// assert_eq!(ad_runtime::unreached::<f32>(), 0.0);
+/// ```
+#[doc(hidden)]
+pub fn unreached<T: Float>() -> T {
+    T::zero()
+}
+
+/// The checkpoint interval of a loop of `n` iterations: `ceil(sqrt(n))`, at least 1. With
+/// `#[derive_grad(checkpoint)]`, the reverse sweep keeps the carried values every this many
+/// iterations and one segment's stored values at a time: about `2 sqrt(n)` values at the peak.
+///
+/// ```
+/// assert_eq!(ad_runtime::checkpoint_interval(100), 10);
+/// assert_eq!(ad_runtime::checkpoint_interval(101), 11);
+/// assert_eq!(ad_runtime::checkpoint_interval(0), 1);
+/// ```
+pub fn checkpoint_interval(n: usize) -> usize {
+    let mut s = n.isqrt();
+    if s * s < n {
+        s += 1;
+    }
+    s.max(1)
+}
 
 /// The zero of `x`'s type: the starting value of a tangent or adjoint that nothing has reached yet.
 ///
@@ -160,6 +208,11 @@ pub struct Stack<T> {
 
 impl<T> Stack<T> {
     /// An empty stack; allocates nothing.
+    ///
+    /// ```
+    /// let s: ad_runtime::Stack<f64> = ad_runtime::Stack::new();
+    /// assert!(s.is_empty());
+    /// ```
     #[inline]
     pub const fn new() -> Self {
         Stack { items: Vec::new() }
@@ -167,12 +220,27 @@ impl<T> Stack<T> {
 
     /// Reserves room for `n` more values at once, so that a loop whose trip count is known at
     /// entry allocates once.
+    ///
+    /// ```
+    /// let mut s = ad_runtime::Stack::new();
+    /// s.reserve(1000);
+    /// for i in 0..1000 {
+    ///     s.push(i as f64); // no reallocation
+    /// }
+    /// assert_eq!(s.len(), 1000);
+    /// ```
     #[inline]
     pub fn reserve(&mut self, n: usize) {
         self.items.reserve(n);
     }
 
     /// Stores a value.
+    ///
+    /// ```
+    /// let mut s = ad_runtime::Stack::new();
+    /// s.push(0.5_f32);
+    /// assert_eq!(s.len(), 1);
+    /// ```
     #[inline]
     pub fn push(&mut self, value: T) {
         self.items.push(value);
@@ -184,6 +252,13 @@ impl<T> Stack<T> {
     ///
     /// If the stack is empty: generated code pops exactly what it pushed, so this would be a bug
     /// in the macro, never a consequence of the user's input.
+    ///
+    /// ```
+    /// let mut s = ad_runtime::Stack::new();
+    /// s.push(1.0_f64);
+    /// s.push(2.0);
+    /// assert_eq!(s.pop(), 2.0); // last in, first out
+    /// ```
     #[inline]
     pub fn pop(&mut self) -> T {
         match self.items.pop() {
@@ -193,12 +268,25 @@ impl<T> Stack<T> {
     }
 
     /// How many values are stored.
+    ///
+    /// ```
+    /// let mut s = ad_runtime::Stack::new();
+    /// s.push(1.0_f64);
+    /// assert_eq!(s.len(), 1);
+    /// ```
     #[inline]
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
     /// Whether nothing is stored.
+    ///
+    /// ```
+    /// let mut s = ad_runtime::Stack::new();
+    /// s.push(1.0_f64);
+    /// s.pop();
+    /// assert!(s.is_empty());
+    /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
@@ -272,8 +360,21 @@ pub fn zeros_array2<T: Float, const N: usize, const M: usize>(_a: &[[T; N]; M]) 
 pub struct Zero;
 
 /// A tangent passed to a float parameter of an annotated callee: the float itself, or [`Zero`].
+///
+/// ```
+/// use ad_runtime::{TangentSlot, Zero};
+/// fn takes<S: TangentSlot<f32>>(d: S) -> f32 {
+///     d.tangent()
+/// }
+/// assert_eq!((takes(1.5_f32), takes(Zero)), (1.5, 0.0));
+/// ```
 pub trait TangentSlot<T> {
     /// The tangent as the parameter's float type.
+    ///
+    /// ```
+    /// use ad_runtime::TangentSlot;
+    /// assert_eq!(TangentSlot::<f64>::tangent(0.25_f64), 0.25);
+    /// ```
     fn tangent(self) -> T;
 }
 
@@ -317,6 +418,12 @@ pub fn trip_count<I: Iterator + Clone>(iter: &I) -> usize {
 /// ```
 pub trait SliceTangent<'a, T> {
     /// The tangent slice, if the argument has one.
+    ///
+    /// ```
+    /// use ad_runtime::SliceTangent;
+    /// let d = [0.5_f64];
+    /// assert_eq!(Some(&d[..]).slice(), Some(&[0.5][..]));
+    /// ```
     fn slice(self) -> Option<&'a [T]>;
 }
 
@@ -343,6 +450,15 @@ impl<'a, T> SliceTangent<'a, T> for Zero {
 /// ```
 pub trait SliceShadow<'a, T> {
     /// The adjoint slice to add into, if the caller has one.
+    ///
+    /// ```
+    /// use ad_runtime::SliceShadow;
+    /// let mut g = [0.0_f64; 2];
+    /// if let Some(shadow) = Some(&mut g[..]).shadow() {
+    ///     shadow[1] += 3.0;
+    /// }
+    /// assert_eq!(g, [0.0, 3.0]);
+    /// ```
     fn shadow(self) -> Option<&'a mut [T]>;
 }
 

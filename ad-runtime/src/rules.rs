@@ -16,6 +16,21 @@
 //! rules are named `NAME_partials(a, b, y)` / `NAME_partials(a, b, c, y)` and return one partial
 //! per argument, in argument order. Every rule is generic over [`Float`], pure, and never panics.
 //!
+//! ```
+//! use ad_runtime::rules;
+//!
+//! // y = sin(x) at x = 0.5: forward mode pushes a tangent dx through the rule,
+//! // reverse mode pulls an adjoint ȳ back through the same rule.
+//! let (x, dx, y_bar) = (0.5_f64, 2.0, 3.0);
+//! let y = x.sin();
+//! let p = rules::sin_partial(x, y);
+//! let (dy, x_bar) = (p * dx, p * y_bar);
+//! assert_eq!((dy, x_bar), (2.0 * x.cos(), 3.0 * x.cos()));
+//!
+//! // A kink has a convention, the same in both modes: max at a tie splits evenly.
+//! assert_eq!(rules::max_partials(1.0_f64, 1.0, 1.0), (0.5, 0.5));
+//! ```
+//!
 //! # Conventions at non-differentiable points
 //!
 //! `y` is the primal result. Operations marked "no rule" have constant partials that the macro
@@ -93,6 +108,7 @@ fn half<T: Float>() -> T {
 
 /// `1/x`, except `+inf` at both zeros (the one-sided derivative of a log at its domain edge).
 #[inline]
+#[crate::derive_tangent]
 fn recip_pos_zero<T: Float>(x: T) -> T {
     if x == T::zero() {
         T::infinity()
@@ -108,6 +124,7 @@ fn recip_pos_zero<T: Float>(x: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn sin_partial<T: Float>(x: T, _y: T) -> T {
     x.cos()
 }
@@ -119,6 +136,7 @@ pub fn sin_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn cos_partial<T: Float>(x: T, _y: T) -> T {
     -x.sin()
 }
@@ -130,6 +148,7 @@ pub fn cos_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn tan_partial<T: Float>(_x: T, y: T) -> T {
     T::one() + y * y
 }
@@ -141,6 +160,7 @@ pub fn tan_partial<T: Float>(_x: T, y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn asin_partial<T: Float>(x: T, _y: T) -> T {
     // √(1-x)·√(1+x) keeps precision near ±1 and is exactly 0 at both edges.
     ((T::one() - x).sqrt() * (T::one() + x).sqrt()).recip()
@@ -153,6 +173,7 @@ pub fn asin_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn acos_partial<T: Float>(x: T, _y: T) -> T {
     -((T::one() - x).sqrt() * (T::one() + x).sqrt()).recip()
 }
@@ -164,6 +185,7 @@ pub fn acos_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn atan_partial<T: Float>(x: T, _y: T) -> T {
     (T::one() + x * x).recip()
 }
@@ -175,6 +197,7 @@ pub fn atan_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn sinh_partial<T: Float>(x: T, _y: T) -> T {
     x.cosh()
 }
@@ -186,6 +209,7 @@ pub fn sinh_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn cosh_partial<T: Float>(x: T, _y: T) -> T {
     x.sinh()
 }
@@ -197,6 +221,7 @@ pub fn cosh_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn tanh_partial<T: Float>(_x: T, y: T) -> T {
     // (1-y)(1+y) is more accurate than 1 - y² when |y| is close to 1.
     (T::one() - y) * (T::one() + y)
@@ -209,6 +234,7 @@ pub fn tanh_partial<T: Float>(_x: T, y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn asinh_partial<T: Float>(x: T, _y: T) -> T {
     // hypot avoids overflowing x² for large |x|.
     x.hypot(T::one()).recip()
@@ -221,6 +247,7 @@ pub fn asinh_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn acosh_partial<T: Float>(x: T, _y: T) -> T {
     // √(x-1)·√(x+1): accurate near 1, no overflow for large x, NaN below 1.
     ((x - T::one()).sqrt() * (x + T::one()).sqrt()).recip()
@@ -233,6 +260,7 @@ pub fn acosh_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn atanh_partial<T: Float>(x: T, _y: T) -> T {
     ((T::one() - x) * (T::one() + x)).recip()
 }
@@ -244,6 +272,7 @@ pub fn atanh_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn exp_partial<T: Float>(_x: T, y: T) -> T {
     y
 }
@@ -255,6 +284,7 @@ pub fn exp_partial<T: Float>(_x: T, y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn exp2_partial<T: Float>(_x: T, y: T) -> T {
     y * two::<T>().ln()
 }
@@ -266,6 +296,7 @@ pub fn exp2_partial<T: Float>(_x: T, y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn exp_m1_partial<T: Float>(_x: T, y: T) -> T {
     y + T::one()
 }
@@ -277,6 +308,7 @@ pub fn exp_m1_partial<T: Float>(_x: T, y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn ln_partial<T: Float>(x: T, _y: T) -> T {
     recip_pos_zero(x)
 }
@@ -289,6 +321,7 @@ pub fn ln_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn log2_partial<T: Float>(x: T, _y: T) -> T {
     recip_pos_zero(x * two::<T>().ln())
 }
@@ -301,6 +334,7 @@ pub fn log2_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn log10_partial<T: Float>(x: T, _y: T) -> T {
     let two = two::<T>();
     let ten = (two * two + T::one()) * two;
@@ -314,6 +348,7 @@ pub fn log10_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn ln_1p_partial<T: Float>(x: T, _y: T) -> T {
     recip_pos_zero(T::one() + x)
 }
@@ -325,6 +360,7 @@ pub fn ln_1p_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn sqrt_partial<T: Float>(_x: T, y: T) -> T {
     // sqrt(-0.0) is -0.0; the explicit test makes both zeros give +inf.
     recip_pos_zero(y + y)
@@ -337,6 +373,7 @@ pub fn sqrt_partial<T: Float>(_x: T, y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn cbrt_partial<T: Float>(_x: T, y: T) -> T {
     let y2 = y * y;
     (y2 + y2 + y2).recip()
@@ -349,6 +386,7 @@ pub fn cbrt_partial<T: Float>(_x: T, y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn abs_partial<T: Float>(x: T, _y: T) -> T {
     if x > T::zero() {
         T::one()
@@ -368,6 +406,7 @@ pub fn abs_partial<T: Float>(x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn recip_partial<T: Float>(_x: T, y: T) -> T {
     -(y * y)
 }
@@ -379,6 +418,7 @@ pub fn recip_partial<T: Float>(_x: T, y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn to_degrees_partial<T: Float>(_x: T, _y: T) -> T {
     // The operation is linear, so its slope is its value at 1.
     T::one().to_degrees()
@@ -391,6 +431,7 @@ pub fn to_degrees_partial<T: Float>(_x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn to_radians_partial<T: Float>(_x: T, _y: T) -> T {
     T::one().to_radians()
 }
@@ -402,6 +443,7 @@ pub fn to_radians_partial<T: Float>(_x: T, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn powi_partial<T: Float>(x: T, n: i32, _y: T) -> T {
     if n == 0 {
         return T::zero();
@@ -423,6 +465,7 @@ pub fn powi_partial<T: Float>(x: T, n: i32, _y: T) -> T {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn div_partials<T: Float>(_a: T, b: T, y: T) -> (T, T) {
     (b.recip(), -y / b)
 }
@@ -434,6 +477,7 @@ pub fn div_partials<T: Float>(_a: T, b: T, y: T) -> (T, T) {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn rem_partials<T: Float>(a: T, b: T, y: T) -> (T, T) {
     // y = a - q·b exactly for an integer q; recovering q from y (rather than as trunc(a / b))
     // avoids the rounded division landing on the wrong integer, as in 1.0 % 0.1.
@@ -448,6 +492,7 @@ pub fn rem_partials<T: Float>(a: T, b: T, y: T) -> (T, T) {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn atan2_partials<T: Float>(a: T, b: T, _y: T) -> (T, T) {
     if a == T::zero() && b == T::zero() {
         return (T::zero(), T::zero());
@@ -469,6 +514,7 @@ pub fn atan2_partials<T: Float>(a: T, b: T, _y: T) -> (T, T) {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn powf_partials<T: Float>(a: T, b: T, y: T) -> (T, T) {
     let da = if b == T::zero() {
         T::zero()
@@ -490,6 +536,7 @@ pub fn powf_partials<T: Float>(a: T, b: T, y: T) -> (T, T) {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn hypot_partials<T: Float>(a: T, b: T, y: T) -> (T, T) {
     if y == T::zero() {
         return (T::zero(), T::zero());
@@ -505,6 +552,7 @@ pub fn hypot_partials<T: Float>(a: T, b: T, y: T) -> (T, T) {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn log_partials<T: Float>(a: T, b: T, _y: T) -> (T, T) {
     let ln_b = b.ln();
     // Treat -0 as +0 so that both zeros give the same infinity.
@@ -515,6 +563,7 @@ pub fn log_partials<T: Float>(a: T, b: T, _y: T) -> (T, T) {
 /// Shared by `max` and `min`: `first` says whether `a` is the argument returned (for non-NaN,
 /// non-tied inputs).
 #[inline]
+#[crate::derive_tangent]
 fn select_partials<T: Float>(a: T, b: T, first: bool) -> (T, T) {
     match (a.is_nan(), b.is_nan()) {
         (true, true) => (T::nan(), T::nan()),
@@ -533,6 +582,7 @@ fn select_partials<T: Float>(a: T, b: T, first: bool) -> (T, T) {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn max_partials<T: Float>(a: T, b: T, _y: T) -> (T, T) {
     select_partials(a, b, a > b)
 }
@@ -544,6 +594,7 @@ pub fn max_partials<T: Float>(a: T, b: T, _y: T) -> (T, T) {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn min_partials<T: Float>(a: T, b: T, _y: T) -> (T, T) {
     select_partials(a, b, a < b)
 }
@@ -555,6 +606,7 @@ pub fn min_partials<T: Float>(a: T, b: T, _y: T) -> (T, T) {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn mul_add_partials<T: Float>(a: T, b: T, _c: T, _y: T) -> (T, T, T) {
     (b, a, T::one())
 }
@@ -566,6 +618,7 @@ pub fn mul_add_partials<T: Float>(a: T, b: T, _c: T, _y: T) -> (T, T, T) {
 /// ```
 #[inline]
 #[must_use]
+#[crate::derive_tangent]
 pub fn clamp_partials<T: Float>(x: T, lo: T, hi: T, _y: T) -> (T, T, T) {
     let (zero, one) = (T::zero(), T::one());
     // Same test order as the primal: below `lo` first, then above `hi`, else `x` itself.

@@ -15,9 +15,11 @@
 //!   indices or at `i % 3`-style indices of loop counters), optionally `n: usize`, in random order;
 //! - statements: `let` / `let mut` (with or without `: f64`), shadowing, tuple `let`s,
 //!   assignment, `+= -= *=`, `if` / `else if` / `else` on comparisons of floats (also `&&`, `||`,
-//!   `!`) or integers, `for` over `0..n`, `0..=k`, `.rev()`, `.step_by(2)`, `0..w.len()` and
-//!   triangular `0..(i + 1)` ranges, `while` with an integer counter, `match` on `i % 3`, and
-//!   `return` / `break` / `continue` under integer conditions;
+//!   `!`) or integers (also `i != k`), `for` over `0..n`, `0..=k`, `.rev()`, `.step_by(2)`,
+//!   `0..w.len()` (also reversed or stepped) and triangular `0..(i + 1)` ranges, `while` with an
+//!   integer counter, `match` on `i % 3`, and `return` / `break` / `continue` under integer
+//!   conditions; assignments of literals (`y = 2.0;`) and copies (`b = y;`, also of a loop's
+//!   recurrence variable inside the loop), tuple `let`s of constants only;
 //! - expressions: `+ - * /`, unary `-`, `i as f64`, literals, and `sin cos tanh exp sqrt ln powi
 //!   atan hypot mul_add abs max min` in method and path form, on safe domains (`sqrt` and `ln`
 //!   of `a * a + 1.0`, `exp` of bounded arguments, divisions by `c + b * b` or `2.0 + b.sin()`);
@@ -27,13 +29,13 @@
 //! Values are kept bounded: every expression carries a rough bound of its magnitude, and one
 //! that may exceed [`CAP`] is wrapped in `tanh`, `sin`, `atan` or `cos`. Most loops update an
 //! accumulator (a reduction, a product or a recurrence that reads itself), outputs combine the
-//! variables assigned last, and every variable a loop assigns is folded into `total`, which
-//! every output adds (see MACRO BUG 4 below).
+//! variables assigned last, and after about half of the loops the variables the loop assigns
+//! are folded into `total`, which every output adds; after the others they may be dead.
 //!
-//! Constructs on which the macros fail today are not generated; each place says which bug
-//! (MACRO BUG 1 to 6 in this file: `i != k` in loops, `.rev()` / `.step_by()` of a range over
-//! `w.len()`, a float literal assigned to a variable, a loop-carried variable that is dead after
-//! its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a region).
+//! Constructs on which the macros once failed are generated on purpose; each place names its
+//! bug (MACRO BUG 1 to 6 in this file, fixed: `i != k` in loops, `.rev()` / `.step_by()` of a
+//! range over `w.len()`, a float literal assigned to a variable, a loop-carried variable that is
+//! dead after its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a region).
 //!
 //! The evaluation points are chosen at build time with an interpreter ([`Program::eval`]) that
 //! performs the same `f64` operations in the same order as the compiled function. A point is
@@ -424,8 +426,8 @@ struct Gen {
     assigned: Vec<Vec<String>>,
 }
 
-/// The float that every loop folds the variables it assigns into, and that every output adds:
-/// see MACRO BUG 4.
+/// The float that loops fold the variables they assign into, and that every output adds: see
+/// `fold_into_total`.
 const TOTAL: &str = "total";
 
 impl Gen {
@@ -548,7 +550,7 @@ impl Gen {
         let (name, max) = self.rng.pick(&ints).clone();
         let var = IExpr::Var(name);
         let k = self.rng.below(max.max(1) + 1);
-        Some(match self.rng.below(5) {
+        Some(match self.rng.below(7) {
             0 => Cond::I(Cmp::Eq, var, IExpr::Lit(k)),
             1 => Cond::I(Cmp::Gt, var, IExpr::Lit(k)),
             2 => Cond::I(Cmp::Le, var, IExpr::Lit(k)),
@@ -557,9 +559,11 @@ impl Gen {
                 IExpr::Rem(Box::new(var), Box::new(IExpr::Lit(2))),
                 IExpr::Lit(0),
             ),
-            // MACRO BUG 1 (not generated): `i != k` in a loop is not seen as a use of `i`
-            // (`lower::variable_positions` takes `i` before `!=` for a macro name `i!`), so the
-            // reverse sweep replays the condition without binding `i`: "cannot find value `i`".
+            // MACRO BUG 1 (fixed, generated): `i != k` in a loop was not seen as a use of `i`
+            // (`lower::variable_positions` took `i` before `!=` for a macro name `i!`), so the
+            // reverse sweep replayed the condition without binding `i`: "cannot find value `i`".
+            4 => Cond::I(Cmp::Ne, var, IExpr::Lit(k)),
+            5 => Cond::I(Cmp::Ne, IExpr::Lit(k), var),
             _ => Cond::I(Cmp::Lt, var, IExpr::Lit(k)),
         })
     }
@@ -904,7 +908,8 @@ impl Gen {
         }
     }
 
-    /// A loop body ending with an update of `target`, which the body does not shadow.
+    /// A loop body ending with an update of `target`, which the body does not shadow, sometimes
+    /// preceded by a copy of `target` into another variable, `b = target;`.
     fn loop_body(&mut self, target: Option<String>) -> Vec<Stmt> {
         let Some(t) = target else {
             return self.block_upto(3);
@@ -912,6 +917,31 @@ impl Gen {
         self.protected.push(t.clone());
         let mut body = self.block_upto(3);
         self.protected.pop();
+        // MACRO BUG 5 (fixed, generated): a copy `b = y;` inside a loop, with `y` carried too
+        // (and `b` holding `y`'s value before the loop), made `b` after the loop name the
+        // loop-local `y`: E0425 "cannot find value `y`".
+        if self.rng.chance(0.25) {
+            // Not a name the body's own `let`s shadow at its end.
+            let shadowed: HashSet<&str> = body
+                .iter()
+                .flat_map(|s| match s {
+                    Stmt::Let { name, .. } => vec![name.as_str()],
+                    Stmt::LetPair(names, _) => names.iter().map(String::as_str).collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            let copies: Vec<(String, bool, f64)> = self
+                .floats()
+                .into_iter()
+                .filter(|v| v.1 && v.0 != t && v.0 != TOTAL && !shadowed.contains(v.0.as_str()))
+                .collect();
+            let bound = self.floats().into_iter().find(|v| v.0 == t).map(|v| v.2);
+            if let (false, Some(bound)) = (copies.is_empty(), bound) {
+                let b = self.rng.pick(&copies).0.clone();
+                self.set_bound(&b, bound);
+                body.push(Stmt::Assign(b, Expr::Var(t.clone())));
+            }
+        }
         body.push(self.loop_update(&t));
         for frame in &mut self.assigned {
             frame.push(t.clone());
@@ -919,16 +949,19 @@ impl Gen {
         body
     }
 
-    /// After a loop: `total += tanh(a + b ..)` over the floats the loop assigned that are
-    /// visible after it.
+    /// After about half of the loops: `total += tanh(a + b ..)` over the floats the loop
+    /// assigned that are visible after it, which keeps them live after the loop.
     ///
-    /// MACRO BUG 4 (avoided): in reverse mode, the adjoint of a loop-carried variable whose
-    /// value after the loop is dead (it is overwritten or unused there, but feeds other carried
-    /// variables or leaves through an early `return`) starts as an untyped
-    /// `::ad_runtime::zero()`; when its first use is a negation (from `-`, `-=` or unary `-` in
-    /// the body), rustc fails with E0282 "type annotations needed". Folding every variable a
-    /// loop assigns into `total`, which every output adds, keeps them all live after the loop.
+    /// MACRO BUG 4 (fixed, generated): in reverse mode, the adjoint of a loop-carried variable
+    /// whose value after the loop is dead (it is overwritten or unused there, but feeds other
+    /// carried variables or leaves through an early `return`) started as an untyped
+    /// `::ad_runtime::zero()`; when its first use was a negation (from `-`, `-=` or unary `-` in
+    /// the body), rustc failed with E0282 "type annotations needed". So the fold is skipped
+    /// after the other loops.
     fn fold_into_total(&mut self, names: Vec<String>) -> Option<Stmt> {
+        if self.rng.chance(0.5) {
+            return None;
+        }
         let floats = self.floats();
         let mut sum: Option<Expr> = None;
         let mut seen = HashSet::new();
@@ -1071,13 +1104,12 @@ impl Gen {
                     let (name, _) = self.rng.pick(&ints).clone();
                     range.hi = IExpr::Add(Box::new(IExpr::Var(name)), Box::new(IExpr::Lit(1)));
                 }
-                // MACRO BUG 2 (not generated): `(0..w.len()).rev()` and `.step_by(k)` are
+                // MACRO BUG 2 (fixed, generated): `(0..w.len()).rev()` and `.step_by(k)` were
                 // refused ("cannot differentiate the method call `.rev(..)`"): the range
-                // mentions the active `w`. `0..w.len()` alone works.
-                let mentions_w = matches!(range.hi, IExpr::Len);
+                // mentions the active `w`.
                 match self.rng.below(8) {
-                    0 if !mentions_w => range.rev = true,
-                    1 if !mentions_w => range.step = Some(2),
+                    0 => range.rev = true,
+                    1 => range.step = Some(2),
                     2 => range.lo = 1,
                     _ => {}
                 }
@@ -1163,28 +1195,18 @@ impl Gen {
 
     fn let_stmt(&mut self) -> Vec<Stmt> {
         if self.rng.chance(0.06) {
-            let (mut a, ba) = self.expr(2);
-            let (b, bb) = self.expr(2);
-            // MACRO BUG 6 (not generated): a tuple `let` of constants only, such as
+            // MACRO BUG 6 (fixed, generated): a tuple `let` of constants only, such as
             // `let (a, t): (f64, f64) = (0.25, 2.0);`, in a region (a loop body, or the code
-            // after an early `return`) is not replayed by the reverse sweep: E0425 "cannot find
-            // value `t`". So one component mentions a parameter.
-            if !self.mentions_param(&a) && !self.mentions_param(&b) {
-                let params: Vec<String> = self
-                    .visible()
-                    .into_iter()
-                    .filter(|v| v.param && matches!(v.kind, Kind::Float { .. }))
-                    .map(|v| v.name)
-                    .collect();
-                let extra = if let Some(p) = params.first() {
-                    Expr::Var(p.clone())
-                } else if self.slice_len.is_some() {
-                    Expr::Elem(IExpr::Lit(0))
-                } else {
-                    return self.let_stmt();
-                };
-                a = Self::bin(Op::Add, a, extra);
-            }
+            // after an early `return`) was not replayed by the reverse sweep: E0425 "cannot find
+            // value `t`". So both components are sometimes literals.
+            let (a, ba, b, bb) = if self.rng.chance(0.3) {
+                let (a, b) = (self.lit(), self.lit());
+                (Expr::Lit(a), a.abs(), Expr::Lit(b), b.abs())
+            } else {
+                let (a, ba) = self.expr(2);
+                let (b, bb) = self.expr(2);
+                (a, ba, b, bb)
+            };
             let n1 = self.fresh_name();
             let mut n2 = self.fresh_name();
             if n2 == n1 {
@@ -1236,21 +1258,17 @@ impl Gen {
         }
         let (name, _, bv) = self.rng.pick(&targets).clone();
         if !compound {
-            // MACRO BUG 3 (not generated): `y = 2.0;` (a value without a variable) gives the new
-            // SSA version of `y` the ambiguous type `{float}`: `y.sin()` then fails with E0689.
-            // MACRO BUG 5 (not generated): a copy `b = y;` inside a loop, with `y` carried too,
-            // makes `b` after the loop name the loop-local `y`: E0425 "cannot find value `y`".
-            let acceptable = |e: &Expr| has_var(e) && !matches!(e, Expr::Var(_));
-            let (mut e, mut b) = self.expr(3);
-            for _ in 0..8 {
-                if acceptable(&e) {
-                    break;
-                }
-                (e, b) = self.expr(3);
-            }
-            if !acceptable(&e) {
-                return self.let_stmt();
-            }
+            // MACRO BUG 3 (fixed, generated): `y = 2.0;` (a value without a variable) gave the
+            // new SSA version of `y` the ambiguous type `{float}`: `y.sin()` then failed with
+            // E0689. So a literal is sometimes assigned on purpose (`expr` gives some too).
+            // MACRO BUG 5 (fixed, generated): copies `b = y;` (`expr` gives some; see also
+            // `loop_body`).
+            let (e, b) = if self.rng.chance(0.15) {
+                let v = self.lit();
+                (Expr::Lit(v), v.abs())
+            } else {
+                self.expr(3)
+            };
             self.set_bound(&name, b);
             return vec![Stmt::Assign(name, e)];
         }

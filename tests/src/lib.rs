@@ -13,6 +13,7 @@
 pub mod alloc;
 pub mod r#gen;
 pub mod models;
+pub mod plot;
 
 /// Central finite difference of `f` at `x` along coordinate `i`.
 pub fn central_difference(f: impl Fn(&[f64]) -> f64, x: &[f64], i: usize) -> f64 {

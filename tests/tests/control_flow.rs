@@ -1257,3 +1257,203 @@ fn branch_inside_a_loop_with_a_constant_between_active_parameters() {
         },
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Regressions: constructs the macros once mishandled inside loops and regions
+// ---------------------------------------------------------------------------------------------
+
+/// `i != k` inside loops, the loop variable used nowhere else (MACRO BUG 1: `i` before `!=` was
+/// taken for a macro name `i!`, so the reverse sweep replayed the comparison without binding `i`,
+/// and the second loop's renamed `i` was not renamed in the comparison).
+#[derive_tangent]
+#[derive_grad]
+fn not_equal_in_loops(x: f64, y: f64, n: usize) -> f64 {
+    let mut s = y;
+    for i in 0..n {
+        if i != 2 {
+            s *= x;
+        }
+    }
+    for i in 0..n {
+        if 1 != i {
+            s += x * y;
+        }
+    }
+    s
+}
+
+#[test]
+fn not_equal_on_a_loop_variable() {
+    // n = 5: the first loop multiplies by x four times (all i but 2), the second adds x y four
+    // times (all i but 1): f = y x⁴ + 4 x y.
+    check_fn!(
+        not_equal_in_loops,
+        not_equal_in_loops_tangent,
+        not_equal_in_loops_vjp,
+        not_equal_in_loops_grad,
+        [0, 1],
+        const [5],
+        &[[0.7, 1.3], [-1.2, 0.4], [1.5, -0.9]],
+        |[x, y]| [4.0 * y * x.powi(3) + 4.0 * y, x.powi(4) + 4.0 * x]
+    );
+}
+
+/// A float variable reassigned a bare float literal, which alone has the ambiguous type
+/// `{float}` (MACRO BUG 3: the new version `z_1 = 2.0` made `z_1.sin()` fail with E0689), also
+/// negated and inside a loop, and the first assignment of a `let q: f64;`.
+#[derive_tangent]
+#[derive_grad]
+#[allow(clippy::needless_late_init)] // the late initialisation is what is under test
+fn literal_reassignment(x: f64, y: f64) -> f64 {
+    let mut z = x * 3.0;
+    let w = z * y;
+    z = 2.0;
+    let mut a = z.sin() * w;
+    for _ in 0..2 {
+        z = -0.5;
+        a += z.exp() * x;
+    }
+    let q: f64;
+    q = 0.25;
+    a + q.sqrt() * y
+}
+
+#[test]
+fn float_variable_reassigned_a_literal() {
+    // f = sin(2) · 3 x y + 2 e^(-1/2) x + y / 2.
+    check_fn!(
+        literal_reassignment,
+        literal_reassignment_tangent,
+        literal_reassignment_vjp,
+        literal_reassignment_grad,
+        [0, 1],
+        &[[0.7, 1.3], [-1.2, 0.4], [1.5, -0.9]],
+        |[x, y]| {
+            let s2 = 2.0_f64.sin();
+            [3.0 * s2 * y + 2.0 * (-0.5_f64).exp(), 3.0 * s2 * x + 0.5]
+        }
+    );
+}
+
+/// Loop-carried variables whose value after the loop is dead, the first use of whose adjoint in
+/// the reverse sweep is a negation (MACRO BUG 4: the adjoint started as an untyped
+/// `ad_runtime::zero()` and rustc failed with E0282), at the top level and in a loop nested in
+/// another one.
+#[derive_tangent]
+#[derive_grad]
+#[allow(clippy::assign_op_pattern)] // written out on purpose: this is what is under test
+fn dead_cells_after_loops(x: f64, y: f64, n: usize) -> f64 {
+    let mut s = 0.0;
+    let mut k = x;
+    for _ in 0..n {
+        s = s + k * y;
+        k = k * x;
+        k = -k;
+    }
+    let mut t = 0.0;
+    for j in 0..2 {
+        let mut m = y + j as f64;
+        for _ in 0..2 {
+            t = t + m * x;
+            m = m * y;
+            m = -m;
+        }
+    }
+    s + t
+}
+
+#[test]
+fn loop_carried_variables_dead_after_the_loop() {
+    // k takes x, -x², x³: with n = 3, s = y (x - x² + x³). For j = 0, 1, m takes y + j, then
+    // -(y + j) y: t = Σ_j x (y + j)(1 - y) = x (1 - y)(2y + 1) = x (1 + y - 2y²).
+    check_fn!(
+        dead_cells_after_loops,
+        dead_cells_after_loops_tangent,
+        dead_cells_after_loops_vjp,
+        dead_cells_after_loops_grad,
+        [0, 1],
+        const [3],
+        &[[0.7, 1.3], [-1.2, 0.4], [1.5, -0.9]],
+        |[x, y]| {
+            [
+                y * (1.0 - 2.0 * x + 3.0 * x * x) + 1.0 + y - 2.0 * y * y,
+                x - x * x + x * x * x + x * (1.0 - 4.0 * y),
+            ]
+        }
+    );
+}
+
+/// A copy `b = y` inside a loop, where `b` already held `y`'s value before the loop, so that the
+/// trial lowering of the body saw no change to `b` (MACRO BUG 5: `b` was not carried, and after
+/// the loop it named the loop-local version of `y`: E0425).
+#[derive_tangent]
+#[derive_grad]
+fn copy_escapes_its_loop(x: f64, n: usize) -> f64 {
+    let mut y = x;
+    let mut b = y;
+    for _ in 0..n {
+        b = y;
+        y *= x;
+    }
+    b * y + b
+}
+
+#[test]
+fn copy_inside_a_loop_read_after_it() {
+    // Each step: b = y, then y = y x. After n = 3 steps b = x³, y = x⁴: f = x⁷ + x³.
+    check_fn!(
+        copy_escapes_its_loop,
+        copy_escapes_its_loop_tangent,
+        copy_escapes_its_loop_vjp,
+        copy_escapes_its_loop_grad,
+        [0],
+        const [3],
+        &[[0.7], [-1.2], [1.1]],
+        |[x]| [7.0 * x.powi(6) + 3.0 * x * x]
+    );
+}
+
+/// Tuple `let`s of constants only inside a loop body and after an early `return`, regions that
+/// the reverse sweep replays (MACRO BUG 6: the destructuring was copied as one statement that
+/// the replay did not repeat: "cannot find value `t`").
+#[derive_tangent]
+#[derive_grad]
+fn constant_tuples_in_regions(x: f64, n: usize) -> f64 {
+    let mut s = x;
+    for _ in 0..n {
+        let (a, t) = (0.25, 2.0);
+        s = s * a + t * x;
+    }
+    if n > 5 {
+        return s;
+    }
+    let (c, d): (f64, f64) = (3.0, 0.5);
+    s * c + d * x * x
+}
+
+#[test]
+fn tuples_of_constants_in_a_loop_and_after_a_return() {
+    // s_(k+1) = s_k / 4 + 2x from s_0 = x: s_n = x (1/4ⁿ + 2 Σ_(i<n) 1/4ⁱ). For n ≤ 5 the
+    // function goes on to 3 s_n + x² / 2; for n = 7 it returns s_n.
+    let slope = |n: i32| 0.25_f64.powi(n) + 2.0 * (0..n).map(|i| 0.25_f64.powi(i)).sum::<f64>();
+    check_fn!(
+        constant_tuples_in_regions,
+        constant_tuples_in_regions_tangent,
+        constant_tuples_in_regions_vjp,
+        constant_tuples_in_regions_grad,
+        [0],
+        const [3],
+        &[[0.7], [-1.2], [1.1]],
+        |[x]| [3.0 * slope(3) + x]
+    );
+    check_fn!(
+        constant_tuples_in_regions,
+        constant_tuples_in_regions_tangent,
+        constant_tuples_in_regions_vjp,
+        constant_tuples_in_regions_grad,
+        [0],
+        const [7],
+        &[[0.7], [-1.2], [1.1]],
+        |[_x]| [slope(7)]
+    );
+}

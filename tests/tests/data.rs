@@ -1620,3 +1620,47 @@ fn array_output_of_two_arrays() {
         },
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Regression: adapters of ranges over an active slice's length
+// ---------------------------------------------------------------------------------------------
+
+/// `(0..w.len()).rev()` and `(0..w.len()).step_by(2)` as `for` iterators (MACRO BUG 2: the
+/// adapters were refused, "cannot differentiate the method call `.rev(..)`", because the range
+/// mentions the active `w`; a range of integers carries no derivative).
+#[derive_tangent]
+#[derive_grad]
+#[allow(clippy::needless_range_loop)] // index loops are what is under test
+fn reversed_and_stepped(w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in (0..w.len()).rev() {
+        s = s * w[0] + w[i];
+    }
+    for j in (0..w.len()).step_by(2) {
+        s += w[j] * w[j];
+    }
+    s
+}
+
+#[test]
+fn reversed_and_stepped_ranges_over_a_slice() {
+    // Horner in x = w₀ from the last coefficient: p(x) = Σᵢ wᵢ xⁱ; then Σ over even j of wⱼ².
+    // ∂f/∂wₖ = xᵏ (+ 2 wₖ for even k), and ∂f/∂w₀ also gets p'(x) = Σ_(i≥1) i wᵢ xⁱ⁻¹.
+    check_slice_fn!(
+        reversed_and_stepped,
+        reversed_and_stepped_tangent,
+        reversed_and_stepped_vjp,
+        reversed_and_stepped_grad,
+        &points(0xae5, &[1, 2, 3, 5], -1.0, 1.0),
+        |w| {
+            let x = w[0];
+            let mut g: Vec<f64> = (0..w.len())
+                .map(|k| x.powi(k as i32) + if k % 2 == 0 { 2.0 * w[k] } else { 0.0 })
+                .collect();
+            g[0] += (1..w.len())
+                .map(|i| i as f64 * w[i] * x.powi(i as i32 - 1))
+                .sum::<f64>();
+            g
+        },
+    );
+}

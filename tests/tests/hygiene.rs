@@ -511,3 +511,38 @@ fn local_mod_ad_runtime_does_not_capture() {
         at.close("vjp", 0, bx, 3.0 * want, HAND);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Raw identifiers, shadowed and reassigned, next to a local spelled like a generated version
+// of one of them (MACRO BUG 9: the macros built `Ident::new("r#type")` and panicked).
+// ---------------------------------------------------------------------------------------------
+
+#[derive_tangent]
+#[derive_grad]
+#[allow(clippy::assign_op_pattern, clippy::let_and_return)] // written out on purpose
+fn raw_identifiers(x: f64, y: f64) -> f64 {
+    let r#type = x * y;
+    let type_1 = r#type + 1.0;
+    let mut r#match = r#type.sin();
+    r#match = r#match * type_1;
+    let r#type = r#match + type_1;
+    r#type
+}
+
+#[test]
+fn raw_identifiers_in_the_body() {
+    // u = x y: f = sin(u) (u + 1) + u + 1, df/du = cos(u) (u + 1) + sin(u) + 1.
+    ad_tests::check_fn!(
+        raw_identifiers,
+        raw_identifiers_tangent,
+        raw_identifiers_vjp,
+        raw_identifiers_grad,
+        [0, 1],
+        &[[0.5, 1.5], [-2.0, 0.3], [1.2, -0.8]],
+        |[x, y]| {
+            let u = x * y;
+            let df = u.cos() * (u + 1.0) + u.sin() + 1.0;
+            [df * y, df * x]
+        }
+    );
+}

@@ -1,0 +1,327 @@
+//! `#[derive_grad(hessian)]`: Hessian-vector products and Hessians by forward over reverse.
+//!
+//! The reverse transform writes `f`'s vector-Jacobian product as ordinary Rust; that code is
+//! parsed again and goes through the same pipeline as a user's function, this time through the
+//! tangent transform, with the input `x` and (for a slice) its adjoint's shadow active. The
+//! tangent of the gradient along `v` is the Hessian-vector product `H v`. The lowering knows the
+//! few runtime helpers reverse-mode code uses (`accumulate`, `zero_like`, value stacks), and each
+//! runtime rule `NAME_partial` has a tangent of its own, so the IR is closed under both
+//! transforms.
+//!
+//! Input:  `fn f(x: [f64; 2]) -> f64 { x[0] * x[0] * x[1] }`
+//! Output: `fn f_hvp(x: [f64; 2], v: [f64; 2]) -> (f64, [f64; 2], [f64; 2])` (value, gradient,
+//!         `H v`), and `fn f_hessian(x: [f64; 2]) -> (f64, [f64; 2], [[f64; 2]; 2])`, one
+//!         Hessian-vector product per column.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::{ItemFn, Type};
+
+use crate::errors::Errors;
+use crate::ir::Func;
+use crate::names::{self, Namer};
+use crate::sig::{FloatTypes, Kind};
+use crate::{adjoint, attr, tangent};
+
+/// The one parameter the Hessian is taken with respect to.
+struct Input {
+    index: usize,
+    kind: Kind,
+    /// `N` for `[F; N]`.
+    len: Option<TokenStream>,
+    elem: Type,
+}
+
+/// Checks that `f` is a scalar function of one float, array `[F; N]` or slice `&[F]`.
+pub fn check(
+    f: &ItemFn,
+    func: &Func,
+    out: Option<&Type>,
+    floats: &FloatTypes,
+    span: Span,
+    errors: &mut Errors,
+) {
+    let _ = f;
+    if !out.is_some_and(|t| floats.is_float(t)) {
+        errors.at(
+            span,
+            "`hessian` needs a function returning one float: the Hessian of a vector output is \
+             one Hessian per output; differentiate each output in a function of its own",
+        );
+    }
+    let _ = input(func, span, errors);
+    if left_early(&func.stmts) {
+        errors.at(
+            span,
+            "`hessian` cannot yet differentiate twice through a loop that is left early (`break`, \
+             or `return` inside a loop): the second pass through such a loop's reverse code is not \
+             right yet. Compute the trip count first and loop to it, or build the Hessian from \
+             `NAME_grad` by finite differences",
+        );
+    }
+}
+
+/// Whether some loop has an exit other than its iterator or condition running out.
+fn left_early(stmts: &[crate::ir::Stmt]) -> bool {
+    use crate::ir::Stmt;
+    stmts.iter().any(|s| match s {
+        Stmt::Loop(l) => l.exit.is_some() || left_early(&l.body),
+        Stmt::If(i) => left_early(&i.then) || left_early(&i.els),
+        _ => false,
+    })
+}
+
+fn input(func: &Func, span: Span, errors: &mut Errors) -> Option<Input> {
+    let active: Vec<usize> = (0..func.params.len())
+        .filter(|&i| func.params[i].active)
+        .collect();
+    let [index] = active[..] else {
+        errors.at(
+            span,
+            format!(
+                "`hessian` needs exactly one differentiated parameter, found {}: pack the inputs \
+                 into one array `[F; N]` or slice `&[F]`, or pick one with `wrt(x)`",
+                active.len()
+            ),
+        );
+        return None;
+    };
+    let p = &func.params[index];
+    let len = match (p.kind, &p.ty) {
+        (Kind::Scalar, _) | (Kind::Slice { mutable: false }, _) => None,
+        (Kind::Array { depth: 1 }, Type::Array(a)) => Some(a.len.to_token_stream()),
+        _ => {
+            errors.spanned(
+                &p.ty,
+                format!(
+                    "`hessian` takes the input as a float, an array `[F; N]` or a slice `&[F]`, not \
+                     `{}`",
+                    crate::lower::show_type(&p.ty)
+                ),
+            );
+            return None;
+        }
+    };
+    Some(Input {
+        index,
+        kind: p.kind,
+        len,
+        elem: p.elem.clone(),
+    })
+}
+
+/// Writes `NAME_hvp` and `NAME_hessian`.
+pub fn generate(
+    f: &ItemFn,
+    func: &mut Func,
+    fresh: Namer,
+    out: &Type,
+    span: Span,
+) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let x = input(func, span, &mut errors);
+    errors.finish()?;
+    let x = x.expect("checked");
+    let name = "#[derive_grad(hessian)]";
+
+    // The vector-Jacobian product, as code.
+    func.namer = fresh;
+    let vjp = adjoint::transform(func, Some(out), adjoint::Seed::Param);
+    let inner_name = Ident::new("__ad_hvp_inner", Span::mixed_site());
+    let generics = &f.sig.generics;
+    let where_clause = &generics.where_clause;
+    let receiver = f.sig.receiver().map(|r| quote!(#r,));
+    let (params, ret, body) = (&vjp.params, &vjp.ret, &vjp.body);
+    let code =
+        quote!(fn #inner_name #generics(#receiver #(#params),*) -> #ret #where_clause { #body });
+    let inner: ItemFn = syn::parse2(code.clone()).map_err(|e| {
+        syn::Error::new(
+            span,
+            format!("{name}: internal error, reverse-mode code does not parse: {e}"),
+        )
+    })?;
+
+    // Its tangent, with the input (and its shadow) active.
+    let primal = &func.params[x.index];
+    let slice = matches!(x.kind, Kind::Slice { .. });
+    let shadow = vjp.call.shadows.get(x.index).cloned().flatten();
+    let mut wrt = vec![primal.ident.clone()];
+    wrt.extend(shadow.clone());
+    let args = attr::Args {
+        wrt: Some(wrt),
+        ..attr::Args::default()
+    };
+    let mut namer = Namer::default();
+    namer.reserve(code);
+    let mut errors = Errors::default();
+    let (mut second, _, out2) = crate::expand::analyse(&inner, &args, name, namer, &mut errors);
+    errors.finish().map_err(|e| {
+        syn::Error::new(
+            span,
+            format!(
+                "{name} cannot take the tangent of this function's reverse-mode code: {e}. Build \
+                 the Hessian from `NAME_grad` by finite differences, or report the function"
+            ),
+        )
+    })?;
+    let g = tangent::transform(&mut second, out2.as_ref());
+
+    // The generated functions call the tangent as a closure (no `Self::` needed in an `impl`).
+    let pass = Ident::new("__ad_hvp", Span::mixed_site());
+    let (gparams, gret, gbody) = (&g.params, &g.ret, &g.body);
+    let closure = quote!(let mut #pass = |#(#gparams),*| -> #gret { #gbody };);
+    let v = Ident::new("__ad_v", Span::mixed_site());
+    let grad = Ident::new("__ad_grad", Span::mixed_site());
+    let hv = Ident::new("__ad_hv", Span::mixed_site());
+    let elem = &x.elem;
+    let mut call_args = Vec::new();
+    for (i, p) in func.params.iter().enumerate() {
+        call_args.push(crate::jacobian::reborrow(p));
+        if i == x.index {
+            call_args.push(if slice { quote!(&#v[..]) } else { quote!(#v) });
+            if slice {
+                call_args.push(quote!(&mut #grad[..]));
+                call_args.push(quote!(&mut #hv[..]));
+            }
+        }
+    }
+    call_args.push(quote!(::ad_runtime::one::<#out>()));
+    let call = quote!(#pass(#(#call_args),*));
+
+    // One pass: value, gradient and `H v` from a direction `v`.
+    let x_ident = &primal.ident;
+    let (grad_ty, pass_body) = match (&x.len, slice) {
+        (_, true) => (
+            quote!(::std::vec::Vec<#elem>),
+            quote! {
+                let mut #grad = ::ad_runtime::zeros_vec(#x_ident);
+                let mut #hv = ::ad_runtime::zeros_vec(#x_ident);
+                let (__ad_value, _) = #call;
+                (__ad_value, #grad, #hv)
+            },
+        ),
+        (Some(n), false) => (
+            quote!([#elem; #n]),
+            quote! {
+                let ((__ad_value, #grad), (_, #hv)) = #call;
+                (__ad_value, #grad, #hv)
+            },
+        ),
+        (None, false) => (
+            quote!(#elem),
+            quote! {
+                let ((__ad_value, #grad), (_, #hv)) = #call;
+                (__ad_value, #grad, #hv)
+            },
+        ),
+    };
+    let vis = &f.vis;
+    let attrs = crate::expand::carried_attrs(f);
+    let outer_params: Vec<TokenStream> = func
+        .params
+        .iter()
+        .map(|p| {
+            let (ident, ty) = (&p.ident, &p.ty);
+            quote!(#ident: #ty)
+        })
+        .collect();
+    let v_ty = if slice {
+        quote!(&[#elem])
+    } else {
+        primal.ty.to_token_stream()
+    };
+    let mut hvp_params = outer_params.clone();
+    hvp_params.insert(x.index + 1, quote!(#v: #v_ty));
+    let hvp_ident = names::function(&f.sig.ident, "hvp");
+    let hess_ident = names::function(&f.sig.ident, "hessian");
+    let self_call = |ident: &Ident, args: &[TokenStream]| match f.sig.receiver() {
+        Some(_) => quote!(self.#ident(#(#args),*)),
+        None => quote!(#ident(#(#args),*)),
+    };
+    let allow = quote!(#[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]);
+
+    let hvp_doc = format!(
+        "Hessian-vector product of `{}`, generated by `#[derive_grad(hessian)]`: forward mode over \
+         the reverse-mode gradient, one pass.\n\nReturns `(value, gradient, H v)` for the \
+         direction `{}`.",
+        f.sig.ident, "v"
+    );
+    let hvp = quote! {
+        #[doc = #hvp_doc]
+        #(#attrs)*
+        #allow
+        #vis fn #hvp_ident #generics(#receiver #(#hvp_params),*) -> (#out, #grad_ty, #grad_ty) #where_clause {
+            #closure
+            #pass_body
+        }
+    };
+
+    // The Hessian: one product per column.
+    let args_with = |v_expr: TokenStream| -> Vec<TokenStream> {
+        let mut a: Vec<TokenStream> = func.params.iter().map(crate::jacobian::reborrow).collect();
+        a.insert(x.index + 1, v_expr);
+        a
+    };
+    let j = Ident::new("__ad_j", Span::mixed_site());
+    let (hess_ty, hess_body) = match (&x.len, slice) {
+        (_, true) => {
+            let call = self_call(&hvp_ident, &args_with(quote!(&#v[..])));
+            (
+                quote!((#out, ::std::vec::Vec<#elem>, ::ad_runtime::Jacobian<#elem>)),
+                quote! {
+                    let __ad_n = #x_ident.len();
+                    let mut __ad_h = ::ad_runtime::Jacobian::<#elem>::zeros(__ad_n, __ad_n);
+                    let mut __ad_last = None;
+                    for #j in 0..__ad_n.max(1) {
+                        let #v = ::ad_runtime::jacobian::basis_vec::<#elem>(__ad_n, #j);
+                        let (__ad_value, #grad, #hv) = #call;
+                        for __ad_i in 0..__ad_n.min(#hv.len()) {
+                            __ad_h[(__ad_i, #j)] = #hv[__ad_i];
+                        }
+                        __ad_last = Some((__ad_value, #grad));
+                    }
+                    let (__ad_value, #grad) = __ad_last.expect("one pass at least");
+                    (__ad_value, #grad, __ad_h)
+                },
+            )
+        }
+        (Some(n), false) => {
+            let call = self_call(&hvp_ident, &args_with(quote!(#v)));
+            (
+                quote!((#out, [#elem; #n], [[#elem; #n]; #n])),
+                quote! {
+                    let mut __ad_h = [[::ad_runtime::zero::<#elem>(); #n]; #n];
+                    let mut __ad_last = None;
+                    for #j in 0..(#n).max(1) {
+                        let #v = <[#elem; #n] as ::ad_runtime::jacobian::Basis<#elem>>::basis(#j);
+                        let (__ad_value, #grad, #hv) = #call;
+                        for __ad_i in 0..#n {
+                            __ad_h[__ad_i][#j] = #hv[__ad_i];
+                        }
+                        __ad_last = Some((__ad_value, #grad));
+                    }
+                    let (__ad_value, #grad) = __ad_last.expect("one pass at least");
+                    (__ad_value, #grad, __ad_h)
+                },
+            )
+        }
+        (None, false) => {
+            let call = self_call(&hvp_ident, &args_with(quote!(::ad_runtime::one::<#elem>())));
+            (quote!((#out, #elem, #elem)), quote!(#call))
+        }
+    };
+    let hess_doc = format!(
+        "Hessian of `{}`, generated by `#[derive_grad(hessian)]`: one Hessian-vector product \
+         (forward over reverse) per input.\n\nReturns `(value, gradient, H)`.",
+        f.sig.ident
+    );
+    let hess = quote! {
+        #[doc = #hess_doc]
+        #(#attrs)*
+        #allow
+        #vis fn #hess_ident #generics(#receiver #(#outer_params),*) -> #hess_ty #where_clause {
+            #hess_body
+        }
+    };
+    Ok(quote!(#hvp #hess))
+}

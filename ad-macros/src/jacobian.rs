@@ -1,0 +1,492 @@
+//! `#[derive_jacobian]`: full Jacobians by vector forward mode or by reverse mode, after JAX's
+//! `jacfwd` and `jacrev`, with the cheaper mode picked from the shapes.
+//!
+//! Both transforms run on the same IR; their code goes into closures inside the generated
+//! functions (a closure, unlike a helper function, needs no `Self::` inside an `impl`), and the
+//! runtime's `jacobian::forward` / `jacobian::reverse` call them once per pass.
+//!
+//! Input:  `fn f(x: [f64; 3]) -> [f64; 2] { .. }`
+//! Output: `fn f_jacfwd(x: [f64; 3]) -> ([f64; 2], [[f64; 3]; 2]) {`
+//!         `    let mut pass = |x: [f64; 3], dx: [[f64; 4]; 3]| -> ([f64; 2], [[f64; 4]; 2]) { .. };`
+//!         `    forward::<f64, 4, _, _, _, [[f64; 3]; 2]>(&x, 2, |seed| pass(x, seed)) }`
+//!         `fn f_jacrev(x: [f64; 3]) -> .. { reverse(2, 3, |i| pull(x, Basis::basis(i))) }`
+//!         `fn f_jacobian(x: [f64; 3]) -> .. { if 3 <= 2 { f_jacfwd(x) } else { f_jacrev(x) } }`
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::{ItemFn, Type};
+
+use crate::attr::{Args, Pick};
+use crate::errors::Errors;
+use crate::ir::{Func, Rhs, Stmt};
+use crate::sig::Kind;
+use crate::{adjoint, names, tangent};
+
+/// The lanes of vector forward mode when `lanes = K` is not given.
+pub const DEFAULT_LANES: usize = 4;
+
+/// What the Jacobian is of: the one input parameter, and the output (returned, or written into
+/// one `&mut [F]` parameter).
+struct Shape {
+    /// Index of the input parameter in `func.params`.
+    input: usize,
+    /// The number of inputs, when known at compile time (`1` for a scalar, `N` for `[F; N]`).
+    n: Option<TokenStream>,
+    /// The output parameter (`&mut [F]`), when the function returns `()`.
+    out_param: Option<usize>,
+    /// The number of outputs, when known at compile time.
+    m: Option<TokenStream>,
+    /// The float type.
+    elem: Type,
+}
+
+/// Checks that the function has the shape of `f: Rⁿ → Rᵐ`, reporting what does not fit.
+fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Option<Shape> {
+    let inputs: Vec<usize> = (0..func.params.len())
+        .filter(|&i| func.params[i].active && !func.params[i].kind.writes_through())
+        .collect();
+    let outputs: Vec<usize> = (0..func.params.len())
+        .filter(|&i| func.params[i].active && func.params[i].kind.writes_through())
+        .collect();
+    let span = func
+        .params
+        .first()
+        .map(|p| p.ident.span())
+        .unwrap_or_else(Span::call_site);
+    let [input] = inputs[..] else {
+        errors.at(
+            span,
+            format!(
+                "{name} needs exactly one differentiated input, found {}: pack the inputs into one \
+                 array `[F; N]` or slice `&[F]`, or pick one with `wrt(x)`",
+                inputs.len()
+            ),
+        );
+        return None;
+    };
+    let p = &func.params[input];
+    let n = match (p.kind, &p.ty) {
+        (Kind::Scalar, _) => Some(quote!(1)),
+        (Kind::Array { depth: 1 }, Type::Array(a)) => Some(a.len.to_token_stream()),
+        (Kind::Slice { mutable: false }, _) => None,
+        _ => {
+            errors.spanned(
+                &p.ty,
+                format!(
+                    "{name} takes the input as a float, an array `[F; N]` or a slice `&[F]`, not \
+                     `{}`: pass the inputs in one of these forms",
+                    crate::lower::show_type(&p.ty)
+                ),
+            );
+            return None;
+        }
+    };
+    let elem = p.elem.clone();
+    let (out_param, m) = match (out, &outputs[..]) {
+        (Some(ty), []) => match ty {
+            Type::Array(a) if !matches!(&*a.elem, Type::Array(_) | Type::Tuple(_)) => {
+                (None, Some(a.len.to_token_stream()))
+            }
+            Type::Tuple(_) | Type::Array(_) => {
+                errors.spanned(
+                    ty,
+                    format!(
+                        "{name} needs the output as a float or an array `[F; M]`, not `{}`: return \
+                         the outputs in one array",
+                        crate::lower::show_type(ty)
+                    ),
+                );
+                return None;
+            }
+            _ => (None, Some(quote!(1))),
+        },
+        (None, [o]) if func.params[*o].kind == (Kind::Slice { mutable: true }) => (Some(*o), None),
+        _ => {
+            errors.at(
+                span,
+                format!(
+                    "{name} needs one output: a returned float or array `[F; M]`, or (returning \
+                     `()`) exactly one `&mut [F]` parameter the function writes"
+                ),
+            );
+            return None;
+        }
+    };
+    Some(Shape {
+        input,
+        n,
+        out_param,
+        m,
+        elem,
+    })
+}
+
+/// The spans of calls that carry derivatives: vector forward mode does not go through them yet.
+fn active_calls(func: &Func, stmts: &[Stmt], out: &mut Vec<Span>) {
+    for s in stmts {
+        match s {
+            Stmt::Def {
+                var,
+                rhs: Rhs::Call { span, .. },
+                ..
+            } if func.vars[*var].active() => out.push(*span),
+            Stmt::If(i) => {
+                active_calls(func, &i.then, out);
+                active_calls(func, &i.els, out);
+            }
+            Stmt::Loop(l) => active_calls(func, &l.body, out),
+            _ => {}
+        }
+    }
+}
+
+/// Writes `NAME_jacfwd` (unless reverse mode is asked for), `NAME_jacrev` (unless forward mode
+/// is) and `NAME_jacobian`.
+pub fn generate(
+    f: &ItemFn,
+    func: &mut Func,
+    args: &Args,
+    out: Option<&Type>,
+    mut errors: Errors,
+) -> syn::Result<TokenStream> {
+    let name = "#[derive_jacobian]";
+    let shape = shape(func, out, name, &mut errors);
+    let mut calls = Vec::new();
+    active_calls(func, &func.stmts, &mut calls);
+    let pick = args.pick.as_ref().map(|(p, _)| *p);
+    if pick != Some(Pick::Reverse) {
+        for span in calls {
+            errors.at(
+                span,
+                format!(
+                    "{name} cannot carry forward-mode lanes through a call yet: write \
+                     `#[derive_jacobian(reverse)]` to build the Jacobian by reverse mode, which \
+                     goes through calls"
+                ),
+            );
+        }
+    }
+    errors.finish()?;
+    let shape = shape.expect("errors are reported above");
+    let lanes = args.lanes.map_or(DEFAULT_LANES, |(k, _)| k);
+
+    let fresh = func.namer.clone();
+    let mut tokens = TokenStream::new();
+    let forward = (pick != Some(Pick::Reverse)).then(|| {
+        let g = tangent::transform_lanes(func, out, lanes);
+        forward_fn(f, func, &shape, out, g, lanes)
+    });
+    func.namer = fresh;
+    let reverse = (pick != Some(Pick::Forward)).then(|| {
+        let g = adjoint::transform(func, out, adjoint::Seed::Param);
+        reverse_fn(f, func, &shape, out, g)
+    });
+    let call = |suffix: &str| {
+        let ident = names::function(&f.sig.ident, suffix);
+        let args = call_args(func);
+        match f.sig.receiver() {
+            Some(_) => quote!(self.#ident(#(#args),*)),
+            None => quote!(#ident(#(#args),*)),
+        }
+    };
+    let (pick_body, how) = match (pick, &shape.n, &shape.m) {
+        (Some(Pick::Forward), ..) => (call("jacfwd"), "by forward mode (asked for)"),
+        (Some(Pick::Reverse), ..) => (call("jacrev"), "by reverse mode (asked for)"),
+        (None, Some(n), Some(m)) => {
+            let (fwd, rev) = (call("jacfwd"), call("jacrev"));
+            (
+                quote!(if (#n) <= (#m) { #fwd } else { #rev }),
+                "by forward mode when it has no more inputs than outputs (N <= M), by reverse \
+                 mode otherwise: the shapes decide at compile time",
+            )
+        }
+        (None, ..) => {
+            let (fwd, rev) = (call("jacfwd"), call("jacrev"));
+            let (n, m) = (len_of(func, &shape, true), len_of(func, &shape, false));
+            (
+                quote!(if #n <= #m { #fwd } else { #rev }),
+                "by forward mode when it has no more inputs than outputs, by reverse mode \
+                 otherwise: the slices' lengths decide at run time",
+            )
+        }
+    };
+    let (ret, _) = signature(&shape, out);
+    let doc = format!(
+        "The Jacobian of `{}`, generated by `#[derive_jacobian]`: {how}.\n\nReturns {}; row `i` \
+         of the Jacobian is the gradient of output `i`.",
+        f.sig.ident,
+        returns(out)
+    );
+    tokens.extend(forward);
+    tokens.extend(reverse);
+    tokens.extend(item(f, func, "jacobian", &ret, pick_body, &doc));
+    Ok(tokens)
+}
+
+fn returns(out: Option<&Type>) -> &'static str {
+    match out {
+        Some(_) => "`(value, jacobian)`",
+        None => "the Jacobian (the value is in the output parameter)",
+    }
+}
+
+/// The number of inputs (`input`) or outputs at run time.
+fn len_of(func: &Func, shape: &Shape, input: bool) -> TokenStream {
+    let known = if input { &shape.n } else { &shape.m };
+    if let Some(k) = known {
+        return k.clone();
+    }
+    let p = if input {
+        &func.params[shape.input]
+    } else {
+        &func.params[shape
+            .out_param
+            .expect("an output without a length is a parameter")]
+    };
+    let ident = &p.ident;
+    quote!(#ident.len())
+}
+
+/// The return type and the Jacobian's type.
+fn signature(shape: &Shape, out: Option<&Type>) -> (TokenStream, TokenStream) {
+    let elem = &shape.elem;
+    let jac = match (&shape.n, &shape.m) {
+        (Some(n), Some(m)) => quote!([[#elem; #n]; #m]),
+        _ => quote!(::ad_runtime::Jacobian<#elem>),
+    };
+    let ret = match out {
+        Some(ty) => quote!((#ty, #jac)),
+        None => jac.clone(),
+    };
+    (ret, jac)
+}
+
+/// The parameters of the generated functions: the original ones, by name.
+fn params(f: &ItemFn, func: &Func) -> Vec<TokenStream> {
+    let mut out: Vec<TokenStream> = f
+        .sig
+        .receiver()
+        .map(|r| r.to_token_stream())
+        .into_iter()
+        .collect();
+    out.extend(func.params.iter().map(|p| {
+        let (ident, ty) = (&p.ident, &p.ty);
+        quote!(#ident: #ty)
+    }));
+    out
+}
+
+/// The arguments forwarding the parameters.
+fn call_args(func: &Func) -> Vec<TokenStream> {
+    func.params.iter().map(reborrow).collect()
+}
+
+/// A parameter passed on: `&mut` memory is reborrowed so that it can be passed again.
+pub(crate) fn reborrow(p: &crate::ir::Param) -> TokenStream {
+    let ident = &p.ident;
+    match &p.ty {
+        Type::Reference(r) if r.mutability.is_some() => quote!(&mut *#ident),
+        _ => quote!(#ident),
+    }
+}
+
+/// One generated function, with the generated code in its documentation.
+fn item(
+    f: &ItemFn,
+    func: &Func,
+    suffix: &str,
+    ret: &TokenStream,
+    body: TokenStream,
+    doc: &str,
+) -> TokenStream {
+    let attrs = crate::expand::carried_attrs(f);
+    let vis = &f.vis;
+    let ident = names::function(&f.sig.ident, suffix);
+    let generics = &f.sig.generics;
+    let where_clause = &generics.where_clause;
+    let params = params(f, func);
+    let code = crate::expand::pretty(
+        &quote!(fn #ident #generics(#(#params),*) -> #ret #where_clause { #body }),
+    );
+    let doc = format!("{doc}\n\n# Generated code\n\n```text\n{code}```");
+    quote! {
+        #[doc = #doc]
+        #(#attrs)*
+        #[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]
+        #vis fn #ident #generics(#(#params),*) -> #ret #where_clause {
+            #body
+        }
+    }
+}
+
+/// The entry values of the output parameter, restored before each pass so that every pass
+/// differentiates the same function.
+fn save_entry(func: &Func, shape: &Shape) -> (TokenStream, TokenStream) {
+    match shape.out_param {
+        Some(o) => {
+            let y = &func.params[o].ident;
+            let entry = Ident::new("__ad_entry", Span::mixed_site());
+            (
+                quote!(let #entry = #y.to_vec();),
+                quote!(#y.copy_from_slice(&#entry);),
+            )
+        }
+        None => (TokenStream::new(), TokenStream::new()),
+    }
+}
+
+fn forward_fn(
+    f: &ItemFn,
+    func: &Func,
+    shape: &Shape,
+    out: Option<&Type>,
+    g: tangent::Generated,
+    lanes: usize,
+) -> TokenStream {
+    let k = proc_macro2::Literal::usize_unsuffixed(lanes);
+    let elem = &shape.elem;
+    let (ret, jac) = signature(shape, out);
+    let pass = Ident::new("__ad_pass", Span::mixed_site());
+    let seed = Ident::new("__ad_seed", Span::mixed_site());
+    let dy = Ident::new("__ad_dy", Span::mixed_site());
+    let tangent::Generated {
+        params: gparams,
+        ret: gret,
+        body: gbody,
+        ..
+    } = g;
+    let mut args = Vec::new();
+    for (i, p) in func.params.iter().enumerate() {
+        args.push(reborrow(p));
+        if i == shape.input {
+            args.push(match p.kind {
+                Kind::Slice { .. } => quote!(&#seed[..]),
+                _ => quote!(#seed),
+            });
+        } else if Some(i) == shape.out_param {
+            args.push(quote!(&mut #dy[..]));
+        } else if p.active {
+            unreachable!("the shape has one input and at most one output parameter")
+        }
+    }
+    let (save, restore) = save_entry(func, shape);
+    let x = &func.params[shape.input].ident;
+    let x_ref = match func.params[shape.input].kind {
+        Kind::Slice { .. } => quote!(&#x[..]),
+        _ => quote!(&#x),
+    };
+    let run = match shape.out_param {
+        Some(o) => {
+            let y = &func.params[o].ident;
+            quote! {
+                #restore
+                let mut #dy = ::ad_runtime::jacobian::lanes_zeros_vec::<#elem, #k>(&*#y);
+                let __ad_value = #pass(#(#args),*);
+                (__ad_value, #dy)
+            }
+        }
+        None => quote!(#pass(#(#args),*)),
+    };
+    let m = len_of(func, shape, false);
+    let finish = match out {
+        Some(_) => quote!(__ad_jac),
+        None => quote!(__ad_jac.1),
+    };
+    let body = quote! {
+        #save
+        let mut #pass = |#(#gparams),*| -> #gret { #gbody };
+        let __ad_jac: (_, #jac) = ::ad_runtime::jacobian::forward::<#elem, #k, _, _, _, #jac>(
+            #x_ref,
+            #m,
+            |#seed| { #run },
+        );
+        #finish
+    };
+    let doc = format!(
+        "The Jacobian of `{}` by vector forward mode, generated by `#[derive_jacobian]`: {lanes} \
+         tangents per pass, so `ceil(n / {lanes})` passes for `n` inputs.\n\nReturns {}; row `i` \
+         of the Jacobian is the gradient of output `i`.",
+        f.sig.ident,
+        returns(out)
+    );
+    item(f, func, "jacfwd", &ret, body, &doc)
+}
+
+fn reverse_fn(
+    f: &ItemFn,
+    func: &Func,
+    shape: &Shape,
+    out: Option<&Type>,
+    g: tangent::Generated,
+) -> TokenStream {
+    let elem = &shape.elem;
+    let (ret, jac) = signature(shape, out);
+    let pull = Ident::new("__ad_pull", Span::mixed_site());
+    let row = Ident::new("__ad_row", Span::mixed_site());
+    let dx = Ident::new("__ad_dx", Span::mixed_site());
+    let dy = Ident::new("__ad_dy", Span::mixed_site());
+    let tangent::Generated {
+        params: gparams,
+        ret: gret,
+        body: gbody,
+        ..
+    } = g;
+    let m = len_of(func, shape, false);
+    let n = len_of(func, shape, true);
+    let input = &func.params[shape.input];
+    let slice_input = matches!(input.kind, Kind::Slice { .. });
+    let mut args = Vec::new();
+    for (i, p) in func.params.iter().enumerate() {
+        args.push(reborrow(p));
+        if i == shape.input && slice_input {
+            args.push(quote!(&mut #dx[..]));
+        } else if Some(i) == shape.out_param {
+            args.push(quote!(&mut #dy[..]));
+        }
+    }
+    if let Some(ty) = out {
+        args.push(quote!(<#ty as ::ad_runtime::jacobian::Basis<#elem>>::basis(#row)));
+    }
+    let (save, restore) = save_entry(func, shape);
+    let mut setup = restore;
+    if slice_input {
+        let x = &input.ident;
+        setup.extend(quote!(let mut #dx = ::ad_runtime::zeros_vec::<#elem>(#x);));
+    }
+    if shape.out_param.is_some() {
+        setup.extend(quote!(let mut #dy = ::ad_runtime::jacobian::basis_vec::<#elem>(#m, #row);));
+    }
+    let result = Ident::new("__ad_result", Span::mixed_site());
+    let pair = match (out.is_some(), slice_input) {
+        (true, false) => quote!(#result),
+        (true, true) => quote!((#result, #dx)),
+        (false, false) => quote!(((), #result)),
+        (false, true) => quote!({ let () = #result; ((), #dx) }),
+    };
+    let finish = match out {
+        Some(_) => quote!(__ad_jac),
+        None => quote!(__ad_jac.1),
+    };
+    let body = quote! {
+        #save
+        let mut #pull = |#(#gparams),*| -> #gret { #gbody };
+        let __ad_jac: (_, #jac) = ::ad_runtime::jacobian::reverse::<#elem, _, _, #jac>(
+            #m,
+            #n,
+            |#row| {
+                #setup
+                let #result = #pull(#(#args),*);
+                #pair
+            },
+        );
+        #finish
+    };
+    let doc = format!(
+        "The Jacobian of `{}` by reverse mode, generated by `#[derive_jacobian]`: one pass per \
+         output, each giving one row.\n\nReturns {}; row `i` of the Jacobian is the gradient of \
+         output `i`.",
+        f.sig.ident,
+        returns(out)
+    );
+    item(f, func, "jacrev", &ret, body, &doc)
+}

@@ -1,0 +1,34 @@
+use ad_runtime::{derive_grad, derive_tangent};
+
+// A Hessian needs one float output.
+#[derive_grad(hessian)]
+fn vector(x: [f64; 2]) -> [f64; 2] {
+    [x[0] * x[1], x[0]]
+}
+
+// ... and one differentiated input.
+#[derive_grad(hessian)]
+fn two_inputs(x: f64, y: f64) -> f64 {
+    x * y
+}
+
+// `hessian` and `checkpoint` belong to `#[derive_grad]`.
+#[derive_tangent(hessian, checkpoint)]
+fn forward(x: f64) -> f64 {
+    x * x
+}
+
+// A loop left early: refused, not silently wrong.
+#[derive_grad(hessian)]
+fn early(x: [f64; 2]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..2 {
+        s += x[i] * x[i];
+        if s > 10.0 {
+            return s.sqrt();
+        }
+    }
+    s
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use ad_runtime::derive_jacobian;
+
+#[derive_jacobian]
+fn f(x: [f64; 2]) -> (f64, f64) {
+    (x[0] * x[1], x[0] + x[1])
+}
+
+fn main() {}
