@@ -1,7 +1,7 @@
 //! Writes `docs/benchmarks.md` and `docs/benchmarks.svg` from criterion's results.
 //!
-//! One command runs every measurement and then writes the report (about 10 minutes on two
-//! cores):
+//! One command runs every measurement and then writes the report (about 6 minutes on two
+//! cores once built):
 //!
 //! ```sh
 //! cargo run -p ad-tests --release --example bench_report -- --run

@@ -139,7 +139,7 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
     if let Some(span) = args.hessian
         && mode == Mode::Grad
     {
-        crate::hessian::check(&f, &func, out_ty.as_ref(), &floats, span, &mut errors);
+        crate::hessian::check(&func, out_ty.as_ref(), &floats, span, &mut errors);
     }
     if mode == Mode::Jacobian {
         return crate::jacobian::generate(&f, &mut func, &args, out_ty.as_ref(), errors);

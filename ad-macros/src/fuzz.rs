@@ -118,7 +118,22 @@ fn never_panics(
     item: &TokenStream,
     tally: &Tally,
 ) -> Result<(), TestCaseError> {
-    for mode in [Mode::Tangent, Mode::Grad] {
+    // Both modes, then the Jacobians, the Hessians (forward over reverse, which lowers the
+    // generated reverse code again) and checkpointed loops.
+    let variants = [
+        (Mode::Tangent, None),
+        (Mode::Grad, None),
+        (Mode::Jacobian, None),
+        (Mode::Grad, Some(quote::quote!(hessian))),
+        (Mode::Grad, Some(quote::quote!(checkpoint))),
+    ];
+    for (mode, extra) in variants {
+        let args = match extra {
+            Some(e) if args.is_empty() => e,
+            Some(e) => quote::quote!(#e, #args),
+            None => args.clone(),
+        };
+        let args = &args;
         let result = catch_unwind(AssertUnwindSafe(|| {
             let generated = generate(mode, args.clone(), item.clone());
             let expanded = expand(mode, args.clone(), item.clone());

@@ -450,6 +450,20 @@ fn mutated_in_place(body: &syn::Block) -> HashSet<String> {
             }
             syn::visit::visit_expr_reference(self, e);
         }
+        // `ad_runtime::accumulate(&mut a, e)` is lowered as the assignment `a = a + e`: its
+        // `&mut` changes nothing in place.
+        fn visit_expr_call(&mut self, e: &'ast syn::ExprCall) {
+            if is_accumulate(&Expr::Call(e.clone())) {
+                for a in e.args.iter().skip(1) {
+                    self.visit_expr(a);
+                }
+                if let Some(Expr::Reference(r)) = e.args.first() {
+                    self.visit_expr(&r.expr);
+                }
+                return;
+            }
+            syn::visit::visit_expr_call(self, e);
+        }
         fn visit_expr_assign(&mut self, e: &'ast syn::ExprAssign) {
             if !matches!(&*e.left, Expr::Path(_)) {
                 self.root(&e.left);
@@ -640,6 +654,16 @@ pub fn maybe_active(body: &syn::Block, mut names: HashSet<String>) -> HashSet<St
             self.0
                 .push((pattern_names(&e.pat), e.expr.to_token_stream()));
             syn::visit::visit_expr_for_loop(self, e);
+        }
+        // `ad_runtime::accumulate(&mut a, e)` in generated reverse code is `a = a + e`.
+        fn visit_expr_call(&mut self, e: &'ast syn::ExprCall) {
+            if is_accumulate(&Expr::Call(e.clone()))
+                && let Some(Expr::Reference(r)) = e.args.first()
+                && let Some(name) = place_root(&r.expr)
+            {
+                self.0.push((vec![name], e.args.to_token_stream()));
+            }
+            syn::visit::visit_expr_call(self, e);
         }
         fn visit_expr_method_call(&mut self, e: &'ast syn::ExprMethodCall) {
             if e.method == "push"

@@ -143,6 +143,9 @@ fn branchy(p: [f64; 3]) -> f64 {
         } else {
             s += (p[i] * 2.0).exp() / (1.0 + p[(i + 2) % 3] * p[(i + 2) % 3]);
         }
+        if s > 10.0 {
+            return s.sqrt();
+        }
     }
     s
 }

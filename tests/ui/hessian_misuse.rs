@@ -18,17 +18,4 @@ fn forward(x: f64) -> f64 {
     x * x
 }
 
-// A loop left early: refused, not silently wrong.
-#[derive_grad(hessian)]
-fn early(x: [f64; 2]) -> f64 {
-    let mut s = 0.0;
-    for i in 0..2 {
-        s += x[i] * x[i];
-        if s > 10.0 {
-            return s.sqrt();
-        }
-    }
-    s
-}
-
 fn main() {}
