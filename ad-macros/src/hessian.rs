@@ -48,6 +48,16 @@ pub fn check(
         );
     }
     let _ = input(func, span, errors);
+    let mut calls = Vec::new();
+    crate::jacobian::active_calls(func, &func.stmts, &mut calls);
+    for call in calls {
+        errors.at(
+            call,
+            "`hessian` cannot differentiate twice through a call yet: the callee would need a \
+             second-order companion. Inline the callee, or build the Hessian from `NAME_grad` by \
+             finite differences",
+        );
+    }
 }
 
 fn input(func: &Func, span: Span, errors: &mut Errors) -> Option<Input> {

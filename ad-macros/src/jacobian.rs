@@ -122,7 +122,7 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
 }
 
 /// The spans of calls that carry derivatives: vector forward mode does not go through them yet.
-fn active_calls(func: &Func, stmts: &[Stmt], out: &mut Vec<Span>) {
+pub(crate) fn active_calls(func: &Func, stmts: &[Stmt], out: &mut Vec<Span>) {
     for s in stmts {
         match s {
             Stmt::Def {
@@ -151,21 +151,7 @@ pub fn generate(
 ) -> syn::Result<TokenStream> {
     let name = "#[derive_jacobian]";
     let shape = shape(func, out, name, &mut errors);
-    let mut calls = Vec::new();
-    active_calls(func, &func.stmts, &mut calls);
     let pick = args.pick.as_ref().map(|(p, _)| *p);
-    if pick != Some(Pick::Reverse) {
-        for span in calls {
-            errors.at(
-                span,
-                format!(
-                    "{name} cannot carry forward-mode lanes through a call yet: write \
-                     `#[derive_jacobian(reverse)]` to build the Jacobian by reverse mode, which \
-                     goes through calls"
-                ),
-            );
-        }
-    }
     errors.finish()?;
     let shape = shape.expect("errors are reported above");
     let lanes = args.lanes.map_or(DEFAULT_LANES, |(k, _)| k);

@@ -207,38 +207,65 @@ impl Tangent<'_> {
                         },
                     ..
                 } if self.d[*var].is_some() => {
-                    if self.lanes.is_some() {
-                        out.extend(quote::quote_spanned!(*span=> ::core::compile_error!(
-                            "vector forward mode does not go through calls yet"
-                        );));
-                        continue;
-                    }
                     let v = &self.func.vars[*var].ident;
                     let dv = self.d[*var].clone().expect("checked");
                     let f = callee.tokens(Some("_derive_tangent"));
                     let primals = emit::call_args(self.func, args, memory);
+                    // In vector mode, each lane's tangents: `d[lane]` for a scalar, a slice of lane
+                    // `lane` for a slice (bound first).
+                    let mut lane_setup = TokenStream::new();
                     let tangents: Vec<_> = args
                         .iter()
                         .zip(memory)
-                        .map(|(a, m)| {
+                        .enumerate()
+                        .map(|(i, (a, m))| {
                             let d = Func::var_of(a)
                                 .and_then(|x| self.d[x].clone())
                                 .filter(|_| self.func.is_active(a));
-                            match (d, m) {
-                                (Some(d), Some(m)) => {
+                            match (d, m, &self.lanes) {
+                                (Some(d), Some(m), Some(l)) => {
+                                    let d = d.to_token_stream();
+                                    let lanes = emit::slice_of(self.func, &d, m, false);
+                                    let tmp = quote::format_ident!(
+                                        "__ad_lane_slice{}",
+                                        i,
+                                        span = proc_macro2::Span::mixed_site()
+                                    );
+                                    let lane = &l.index;
+                                    lane_setup.extend(quote!(
+                                        let #tmp = ::ad_runtime::jacobian::lane_slice(#lanes, #lane);
+                                    ));
+                                    quote!(::core::option::Option::Some(&#tmp[..]))
+                                }
+                                (Some(d), Some(m), None) => {
                                     let d = d.to_token_stream();
                                     let arg = emit::slice_of(self.func, &d, m, false);
                                     quote!(::core::option::Option::Some(#arg))
                                 }
-                                (None, Some(_)) => quote!(::core::option::Option::None),
-                                (Some(d), None) => d.to_token_stream(),
-                                (None, None) => quote!(::ad_runtime::Zero),
+                                (None, Some(_), _) => quote!(::core::option::Option::None),
+                                (Some(d), None, Some(l)) => {
+                                    let lane = &l.index;
+                                    quote!(#d[#lane])
+                                }
+                                (Some(d), None, None) => d.to_token_stream(),
+                                (None, None, _) => quote!(::ad_runtime::Zero),
                             }
                         })
                         .collect();
-                    out.extend(quote::quote_spanned!(*span=>
-                        let (#v, #dv) = #f((#(#primals,)*), (#(#tangents,)*));
-                    ));
+                    match &self.lanes {
+                        // Vector mode: the callee's scalar forward mode once per lane.
+                        Some(l) => {
+                            let (k, lane) = (&l.k, &l.index);
+                            out.extend(quote::quote_spanned!(*span=>
+                                let (#v, #dv) = ::ad_runtime::jacobian::per_lane::<_, _, #k>(
+                                    |#lane| { #lane_setup #f((#(#primals,)*), (#(#tangents,)*)) }
+                                );
+                            ));
+                        }
+                        None => out.extend(quote::quote_spanned!(*span=>
+                            let (#v, #dv) = #f((#(#primals,)*), (#(#tangents,)*));
+                        )),
+                    }
                 }
                 Stmt::Def { var, ty, rhs } => {
                     out.extend(emit::def(self.func, *var, ty.as_ref(), rhs));

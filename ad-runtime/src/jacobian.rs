@@ -383,6 +383,82 @@ pub fn lanes_zeros_array2<F: Float, const K: usize, const N: usize, const M: usi
     [[[F::zero(); K]; N]; M]
 }
 
+/// A callee's output in vector forward mode: `K` scalar tangent passes of the callee, one per
+/// lane, gathered into lanes (`F` into `[F; K]`, `[F; N]` into `[[F; K]; N]`).
+///
+/// ```
+/// use ad_runtime::jacobian::Lanable;
+/// let mut lanes = <[f64; 2] as Lanable<f64, 3>>::empty();
+/// <[f64; 2] as Lanable<f64, 3>>::set(&mut lanes, 1, [5.0, 6.0]);
+/// assert_eq!(lanes, [[0.0, 5.0, 0.0], [0.0, 6.0, 0.0]]);
+/// ```
+pub trait Lanable<F, const K: usize>: Sized {
+    /// The lanes of a value of this type.
+    type Lanes;
+    /// All lanes zero.
+    fn empty() -> Self::Lanes;
+    /// Writes lane `k`.
+    fn set(lanes: &mut Self::Lanes, k: usize, value: Self);
+}
+
+impl<F: Float, const K: usize> Lanable<F, K> for F {
+    type Lanes = [F; K];
+    fn empty() -> [F; K] {
+        [F::zero(); K]
+    }
+    fn set(lanes: &mut [F; K], k: usize, value: F) {
+        lanes[k] = value;
+    }
+}
+
+impl<F: Float, const K: usize, const N: usize> Lanable<F, K> for [F; N] {
+    type Lanes = [[F; K]; N];
+    fn empty() -> [[F; K]; N] {
+        [[F::zero(); K]; N]
+    }
+    fn set(lanes: &mut [[F; K]; N], k: usize, value: [F; N]) {
+        for (lane, v) in lanes.iter_mut().zip(value) {
+            lane[k] = v;
+        }
+    }
+}
+
+/// A call in vector forward mode: the callee's scalar forward mode once per lane (`pass(k)`
+/// returns the value and the tangent along lane `k`), gathered. Returns the value and the lanes.
+///
+/// ```
+/// // The callee y = x², its tangent 2 x dx, on two lanes dx = [1, 3].
+/// let (x, dx) = (2.0_f64, [1.0, 3.0]);
+/// let (y, dy) = ad_runtime::jacobian::per_lane::<f64, f64, 2>(|k| (x * x, 2.0 * x * dx[k]));
+/// assert_eq!((y, dy), (4.0, [4.0, 12.0]));
+/// ```
+pub fn per_lane<F, V, const K: usize>(mut pass: impl FnMut(usize) -> (V, V)) -> (V, V::Lanes)
+where
+    V: Lanable<F, K>,
+{
+    let mut lanes = V::empty();
+    let mut value = None;
+    for k in 0..K {
+        let (v, d) = pass(k);
+        V::set(&mut lanes, k, d);
+        value = Some(v);
+    }
+    (
+        value.expect("vector forward mode has at least one lane"),
+        lanes,
+    )
+}
+
+/// Lane `k` of a slice's tangent lanes, as a slice of its own (for a callee's scalar forward mode).
+///
+/// ```
+/// let lanes = [[1.0_f64, 2.0], [3.0, 4.0]];
+/// assert_eq!(ad_runtime::jacobian::lane_slice(&lanes, 1), vec![2.0, 4.0]);
+/// ```
+pub fn lane_slice<F: Float, const K: usize>(lanes: &[[F; K]], k: usize) -> Vec<F> {
+    lanes.iter().map(|l| l[k]).collect()
+}
+
 /// Vector forward mode: runs `pass` once per block of `K` input columns and assembles the
 /// `m` × `n` Jacobian. `pass` takes the lanes of the input's tangent and returns the value and
 /// the lanes of the output's tangent. Returns the value (of the last pass) and the Jacobian.

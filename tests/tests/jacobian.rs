@@ -447,3 +447,61 @@ fn methods_and_the_reverse_override() {
         arr(hand),
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Calls: in vector forward mode, the callee's scalar forward mode once per lane
+// ---------------------------------------------------------------------------------------------
+
+#[ad_runtime::derive_tangent]
+#[ad_runtime::derive_grad]
+fn soft(a: f64, b: f64) -> f64 {
+    (a.exp() + b.exp()).ln()
+}
+
+#[ad_runtime::derive_tangent]
+#[ad_runtime::derive_grad]
+fn weighted(w: &[f64], s: f64) -> f64 {
+    let mut t = 0.0;
+    for i in 0..w.len() {
+        t += w[i] * w[i] * s;
+    }
+    t
+}
+
+#[derive_jacobian(lanes = 2)]
+fn through_calls(x: [f64; 3]) -> [f64; 2] {
+    [
+        soft(x[0], x[1] * x[2]),
+        weighted(&x, x[0]) + soft(x[2], 1.0),
+    ]
+}
+
+#[test]
+fn calls_in_both_modes() {
+    let x = [0.3, -0.8, 1.4];
+    let (v, fwd) = through_calls_jacfwd(x);
+    let (_, rev) = through_calls_jacrev(x);
+    assert_eq!(v, through_calls(x));
+    let (e0, e1) = (x[0].exp(), (x[1] * x[2]).exp());
+    let s0 = e0 + e1;
+    let q: f64 = x.iter().map(|a| a * a).sum();
+    let e2 = x[2].exp();
+    let s2 = e2 + 1.0_f64.exp();
+    let hand = [
+        [e0 / s0, e1 / s0 * x[2], e1 / s0 * x[1]],
+        [
+            2.0 * x[0] * x[0] + q,
+            2.0 * x[1] * x[0],
+            2.0 * x[2] * x[0] + e2 / s2,
+        ],
+    ];
+    check(
+        "through_calls",
+        &x,
+        2,
+        |p| through_calls(p.try_into().unwrap()).to_vec(),
+        arr(fwd),
+        arr(rev),
+        arr(hand),
+    );
+}

@@ -18,4 +18,15 @@ fn forward(x: f64) -> f64 {
     x * x
 }
 
+#[derive_grad]
+fn square(x: f64) -> f64 {
+    x * x
+}
+
+// A call: refused, not a cascade of rustc errors about missing companions.
+#[derive_grad(hessian)]
+fn calls(x: [f64; 2]) -> f64 {
+    square(x[0]) * x[1]
+}
+
 fn main() {}
