@@ -172,6 +172,38 @@ pub fn custom_grad(args: TokenStream, item: TokenStream) -> TokenStream {
 /// let v = sum_of_squares_grad(&[1.0, 2.0, 3.0], &mut g);
 /// assert_eq!((v, g), (14.0, [2.0, 4.0, 6.0]));
 /// ```
+///
+/// Arguments: `wrt(a, b)` (only these parameters are differentiated); `hessian` (also
+/// `NAME_hvp(x, v, ..) -> (value, gradient, H v)` and `NAME_hessian(x, ..) -> (value, gradient,
+/// H)`, forward mode over reverse mode, for a float output and one input `F`, `[F; N]` or `&[F]`);
+/// `checkpoint` (top-level `for` loops keep their carried values every `ceil(sqrt(n))` steps
+/// and recompute the rest: `O(sqrt(n))` stored values instead of `O(n)`, the same gradient).
+///
+/// ```
+/// use ad_runtime::derive_grad;
+///
+/// #[derive_grad(hessian)]
+/// fn rosenbrock(p: [f64; 2]) -> f64 {
+///     (1.0 - p[0]).powi(2) + 100.0 * (p[1] - p[0] * p[0]).powi(2)
+/// }
+///
+/// let (_, _, h) = rosenbrock_hessian([1.0, 1.0]);
+/// assert!((h[0][0] - 802.0).abs() < 1e-9 && (h[0][1] + 400.0).abs() < 1e-9);
+/// let (_, _, hv) = rosenbrock_hvp([1.0, 1.0], [0.0, 1.0]); // H e_1: the second column
+/// assert!((hv[0] + 400.0).abs() < 1e-9 && (hv[1] - 200.0).abs() < 1e-9);
+///
+/// #[derive_grad(checkpoint)]
+/// fn simulate(x0: f64, n: usize) -> f64 {
+///     let mut x = x0;
+///     for _ in 0..n {
+///         x = x + 0.01 * x.sin();
+///     }
+///     x
+/// }
+///
+/// let (x, dx) = simulate_grad(0.5, 10_000);
+/// assert!(x.is_finite() && dx > 0.0);
+/// ```
 #[proc_macro_attribute]
 pub fn derive_grad(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(expand::Mode::Grad, args.into(), item.into()).into()
@@ -188,7 +220,29 @@ pub fn derive_grad(args: TokenStream, item: TokenStream) -> TokenStream {
 /// the mode of `NAME_jacobian` (and write only that one), `lanes = K` (default 4). Each returns
 /// `(value, jacobian)` (the Jacobian alone for a `&mut [F]` output), with the Jacobian as
 /// `[[F; N]; M]` or, for slices, an `ad_runtime::Jacobian<F>`; row `i` is the gradient of
-/// output `i`. See `ad_runtime::jacobian` for a running example.
+/// output `i`.
+///
+/// ```
+/// use ad_runtime::derive_jacobian;
+///
+/// #[derive_jacobian]
+/// fn polar(p: [f64; 2]) -> [f64; 2] {
+///     [p[0] * p[1].cos(), p[0] * p[1].sin()]
+/// }
+///
+/// let (_, j) = polar_jacobian([2.0, 0.0]); // N <= M: forward mode
+/// assert_eq!(j, [[1.0, 0.0], [0.0, 2.0]]);
+/// assert_eq!(polar_jacrev([2.0, 0.0]).1, j);
+///
+/// #[derive_jacobian]
+/// fn norm(x: &[f64]) -> f64 {
+///     x.iter().map(|v| v * v).sum::<f64>().sqrt()
+/// }
+///
+/// let (n, g) = norm_jacobian(&[3.0, 4.0]); // slices: a runtime ad_runtime::Jacobian
+/// assert_eq!((n, g.rows(), g.cols()), (5.0, 1, 2));
+/// assert!((g[(0, 0)] - 0.6).abs() < 1e-15 && (g[(0, 1)] - 0.8).abs() < 1e-15);
+/// ```
 #[proc_macro_attribute]
 pub fn derive_jacobian(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(expand::Mode::Jacobian, args.into(), item.into()).into()
