@@ -100,6 +100,8 @@ struct Lowerer<'a> {
     /// Results of runtime rules returning a tuple of partials (`div_partials(..)`), whose
     /// fields may be read.
     rule_tuples: HashSet<VarId>,
+    /// The `if` being lowered, for errors about its branches.
+    branch_span: Option<Span>,
 }
 
 /// Lowers a function body. Errors are recorded and lowering goes on, so that all of them are
@@ -139,6 +141,7 @@ pub fn lower(
         assigned: HashSet::new(),
         stacks: HashSet::new(),
         rule_tuples: HashSet::new(),
+        branch_span: None,
     };
     let mut ir_params = Vec::new();
     for p in params {
@@ -1757,6 +1760,13 @@ impl Lowerer<'_> {
     }
 
     fn lower_if(&mut self, i: &syn::ExprIf) -> Flow {
+        let outer = self.branch_span.replace(i.if_token.span);
+        let flow = self.lower_if_inner(i);
+        self.branch_span = outer;
+        flow
+    }
+
+    fn lower_if_inner(&mut self, i: &syn::ExprIf) -> Flow {
         if let Expr::Let(l) = &*i.cond {
             // `if let PAT = e { A } else { B }` is a two-armed match.
             let wild: Pat = syn::parse_quote!(_);
@@ -2054,11 +2064,18 @@ impl Lowerer<'_> {
                 });
                 Value::Scalar(Operand::Var(var))
             }
-            (a, _b) => {
+            (a, _) => {
+                let what = if key.starts_with('#') || key.starts_with("__ad") || key == "_v" {
+                    "the value of this `if` or `match`".to_owned()
+                } else {
+                    format!("`{key}`")
+                };
                 self.errors.at(
-                    Span::call_site(),
+                    self.branch_span.unwrap_or_else(Span::call_site),
                     format!(
-                        "{}: a variable holds values of different shapes on the two sides of a branch",
+                        "{} cannot differentiate this branch: {what} is a tuple or array on one \
+                         side and a single value (a variable or a call's result) on the other. \
+                         Build it the same way on both sides, e.g. `(a, b)` from named parts",
                         self.mode
                     ),
                 );
