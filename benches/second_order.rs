@@ -11,18 +11,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use ad_runtime::derive_grad;
+use ad_tests::models::{rosenbrock, rosenbrock_hessian, rosenbrock_hvp, rosenbrock_vjp};
 use criterion::{Criterion, criterion_group, criterion_main};
-
-#[derive_grad(hessian)]
-fn rosenbrock(x: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for i in 0..x.len() - 1 {
-        let t = x[i + 1] - x[i] * x[i];
-        let u = 1.0 - x[i];
-        s += 100.0 * t * t + u * u;
-    }
-    s
-}
 
 #[derive_grad]
 fn recurrence(x0: f64, p: f64, n: usize) -> f64 {
@@ -46,16 +36,18 @@ fn second_order(c: &mut Criterion) {
     let x: Vec<f64> = (0..100).map(|i| 0.5 + 0.01 * i as f64).collect();
     let v: Vec<f64> = (0..100).map(|i| 1.0 - 0.02 * i as f64).collect();
     let mut g = c.benchmark_group("rosenbrock_100");
-    g.bench_function("primal", |b| b.iter(|| rosenbrock(black_box(&x))));
+    g.bench_function("primal", |b| b.iter(|| rosenbrock(black_box(&x), 100)));
     g.bench_function("grad", |b| {
         b.iter(|| {
             let mut dx = vec![0.0; 100];
-            rosenbrock_vjp(black_box(&x), &mut dx, 1.0);
+            rosenbrock_vjp(black_box(&x), &mut dx, 100, 1.0);
             dx
         })
     });
-    g.bench_function("hvp", |b| b.iter(|| rosenbrock_hvp(black_box(&x), &v)));
-    g.bench_function("hessian", |b| b.iter(|| rosenbrock_hessian(black_box(&x))));
+    g.bench_function("hvp", |b| b.iter(|| rosenbrock_hvp(black_box(&x), &v, 100)));
+    g.bench_function("hessian", |b| {
+        b.iter(|| rosenbrock_hessian(black_box(&x), 100))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("recurrence_10000");

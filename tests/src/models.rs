@@ -4,9 +4,9 @@
 
 use ad_runtime::{derive_grad, derive_tangent};
 
-/// Extended Rosenbrock on the first `n` entries of `x`.
+/// Extended Rosenbrock on the first `n` entries of `x` (with its Hessian, forward over reverse).
 #[derive_tangent]
-#[derive_grad]
+#[derive_grad(hessian)]
 pub fn rosenbrock(x: &[f64], n: usize) -> f64 {
     let mut s = 0.0;
     for i in 0..n - 1 {

@@ -310,3 +310,22 @@ fn methods() {
         },
     );
 }
+
+/// The shared model, with a constant length parameter, gives the same Hessian.
+#[test]
+fn shared_model_with_a_constant() {
+    let x = [0.3, 0.9, -0.4, 1.2, 0.7];
+    let (v, g, h) = ad_tests::models::rosenbrock_hessian(&x, x.len());
+    let (v2, g2, h2) = rosenbrock_hessian(&x);
+    assert_eq!((v, g), (v2, g2));
+    assert_eq!(h, h2);
+    // Only the first three entries take part when n = 3.
+    let (_, _, h3) = ad_tests::models::rosenbrock_hessian(&x, 3);
+    let (_, _, want) = rosenbrock_hessian(&x[..3]);
+    for i in 0..5 {
+        for j in 0..5 {
+            let w = if i < 3 && j < 3 { want[(i, j)] } else { 0.0 };
+            assert_eq!(h3[(i, j)], w, "({i}, {j})");
+        }
+    }
+}
