@@ -166,7 +166,7 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
                 tokens.extend(wrap(&f, "grad", g, doc_reverse(&f, &func, out, false)));
             }
             if let (Some(span), Some(out)) = (args.hessian, out) {
-                tokens.extend(crate::hessian::generate(&f, &mut func, fresh, out, span)?);
+                tokens.extend(crate::hessian::generate(&f, &func, &args, out, span)?);
             }
         }
     }

@@ -102,8 +102,8 @@ fn input(func: &Func, span: Span, errors: &mut Errors) -> Option<Input> {
 /// Writes `NAME_hvp` and `NAME_hessian`.
 pub fn generate(
     f: &ItemFn,
-    func: &mut Func,
-    fresh: Namer,
+    func: &Func,
+    args: &attr::Args,
     out: &Type,
     span: Span,
 ) -> syn::Result<TokenStream> {
@@ -113,9 +113,14 @@ pub fn generate(
     let x = x.expect("checked");
     let name = "#[derive_grad(hessian)]";
 
-    // The vector-Jacobian product, as code.
-    func.namer = fresh;
-    let vjp = adjoint::transform(func, Some(out), adjoint::Seed::Param);
+    // The vector-Jacobian product, as code. The second pass's lowering tells variables apart by
+    // spelling, not by hygiene, so this first pass names nothing like any of the user's names.
+    let mut namer = Namer::default();
+    namer.reserve(f.to_token_stream());
+    let mut errors = Errors::default();
+    let (mut first, _, _) = crate::expand::analyse(f, args, name, namer, &mut errors);
+    errors.finish()?;
+    let vjp = adjoint::transform(&mut first, Some(out), adjoint::Seed::Param);
     let inner_name = Ident::new("__ad_hvp_inner", Span::mixed_site());
     let generics = &f.sig.generics;
     let where_clause = &generics.where_clause;

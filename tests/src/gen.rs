@@ -4,7 +4,11 @@
 //! and writes [`DEFAULT_COUNT`] programs (or `AD_RANDOM_PROGRAMS`) into
 //! `OUT_DIR/random_programs.rs`: one module per program holding the function, with both
 //! `#[derive_tangent]` and `#[derive_grad]` on it, four small wrappers that call the function and
-//! its derivatives on a flat point, and a table of [`Compiled`] entries.
+//! its derivatives on a flat point, and a table of [`Compiled`] entries. A program with one output
+//! has two more copies: one under `#[derive_grad(checkpoint)]` (its gradient must equal the
+//! plain one bit for bit) and, when it has a scalar input `x`, one under
+//! `#[derive_grad(hessian, wrt(x))]` (its second derivative, forward over reverse, is checked
+//! against finite differences of the gradient).
 //! `tests/tests/random_programs.rs` checks every entry: forward against reverse, both against
 //! finite differences, and the dot-product test. The module is `ad_tests::r#gen` (`gen` is a
 //! reserved word in edition 2024); `program(k)` gives program `k` back, with its points.
@@ -1619,6 +1623,11 @@ fn show_stmt(s: &Stmt, indent: usize, out: &mut String) {
 impl Program {
     /// The function, with both attributes, named `name`.
     pub fn source(&self, name: &str) -> String {
+        self.source_with(name, "#[derive_tangent]\n#[derive_grad]")
+    }
+
+    /// The function named `name`, under the attributes `attrs`.
+    pub fn source_with(&self, name: &str, attrs: &str) -> String {
         let params: Vec<String> = self
             .params
             .iter()
@@ -1634,7 +1643,7 @@ impl Program {
             "(f64, f64)"
         };
         let mut out = format!(
-            "#[derive_tangent]\n#[derive_grad]\npub fn {name}({}) -> {ret} {{\n",
+            "{attrs}\npub fn {name}({}) -> {ret} {{\n",
             params.join(", ")
         );
         show_block(&self.body, 1, &mut out);
@@ -2052,6 +2061,8 @@ pub type JvpFn = fn(&[f64], &[f64]) -> ([f64; 2], [f64; 2]);
 pub type VjpFn = fn(&[f64], [f64; 2], &mut [f64]) -> [f64; 2];
 /// `_grad`, adding the gradient into the last argument; the value.
 pub type GradFn = fn(&[f64], &mut [f64]) -> f64;
+/// `(value, df/dx, d²f/dx²)` of `_hessian` with respect to one scalar input.
+pub type HessFn = fn(&[f64]) -> [f64; 3];
 
 /// One compiled program, as the generated table lists it.
 #[derive(Clone, Copy)]
@@ -2078,6 +2089,11 @@ pub struct Compiled {
     pub vjp: VjpFn,
     /// `_grad` (one output only), adding the gradient into the last argument; the value.
     pub grad: Option<GradFn>,
+    /// `_grad` of a copy under `#[derive_grad(checkpoint)]` (one output only).
+    pub grad_checkpointed: Option<GradFn>,
+    /// The input index and `_hessian` of a copy under `#[derive_grad(hessian, wrt(x))]` for the
+    /// first scalar input `x` (one output only): forward over reverse.
+    pub hessian: Option<(usize, HessFn)>,
 }
 
 fn call_args(p: &Program, mode: &str) -> String {
@@ -2158,12 +2174,31 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
         call_args(p, "vjp"),
         flat("v")
     );
+    let mut second = None;
     if !two {
         let _ = writeln!(
             m,
             "pub fn grad(p: &[f64], g: &mut [f64]) -> f64 {{ let (v, {pattern}) = {name}_grad({}); {adds}v }}",
             call_args(p, "grad")
         );
+        // The same function checkpointed, and its second derivative in its first scalar.
+        let ck = format!("{name}_ck");
+        m.push_str(&p.source_with(&ck, "#[derive_grad(checkpoint)]"));
+        let _ = writeln!(
+            m,
+            "pub fn grad_ck(p: &[f64], g: &mut [f64]) -> f64 {{ let (v, {pattern}) = {ck}_grad({}); {adds}v }}",
+            call_args(p, "grad")
+        );
+        if let Some(&j) = order.first() {
+            let h = format!("{name}_h");
+            m.push_str(&p.source_with(&h, &format!("#[derive_grad(hessian, wrt(x{j}))]")));
+            let _ = writeln!(
+                m,
+                "pub fn hess(p: &[f64]) -> [f64; 3] {{ let (v, g, h) = {h}_hessian({}); [v, g, h] }}",
+                call_args(p, "eval")
+            );
+            second = Some(j);
+        }
     }
     m.push_str("}\n");
 
@@ -2185,7 +2220,8 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
         .collect();
     let entry = format!(
         "Compiled {{ name: {name:?}, seed: {:#x}, source: {name}::SOURCE, inputs: {}, outputs: {}, \
-         points: &[{}], values: &[{}], eval: {name}::eval, jvp: {name}::jvp, vjp: {name}::vjp, grad: {} }},\n",
+         points: &[{}], values: &[{}], eval: {name}::eval, jvp: {name}::jvp, vjp: {name}::vjp, grad: {}, \
+         grad_checkpointed: {}, hessian: {} }},\n",
         p.seed,
         p.inputs(),
         p.outputs(),
@@ -2195,6 +2231,15 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
             "None".to_owned()
         } else {
             format!("Some({name}::grad)")
+        },
+        if two {
+            "None".to_owned()
+        } else {
+            format!("Some({name}::grad_ck)")
+        },
+        match second {
+            Some(j) => format!("Some(({j}, {name}::hess))"),
+            None => "None".to_owned(),
         }
     );
     (m, entry)

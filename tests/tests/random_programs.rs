@@ -158,6 +158,45 @@ fn check(c: &Compiled, bits: &mut String) -> Vec<String> {
         }
 
         if let Some(grad) = c.grad {
+            // Checkpointing changes what is stored, not what is computed: the same bits.
+            if let Some(ck) = c.grad_checkpointed {
+                let (mut g, mut g_ck) = (vec![0.0; n], vec![0.0; n]);
+                let (v, v_ck) = (grad(p, &mut g), ck(p, &mut g_ck));
+                let exact = Tol { rel: 0.0, abs: 0.0 };
+                close("value of the checkpointed _grad", v_ck, v, exact);
+                for j in 0..n {
+                    close(
+                        &format!("checkpointed _grad, input {j}"),
+                        g_ck[j],
+                        g[j],
+                        exact,
+                    );
+                }
+            }
+            // The second derivative in one input (forward over reverse) against central
+            // differences of the gradient, and its value and first derivative against `_grad`.
+            if let Some((j, hess)) = c.hessian {
+                let [v, d1, d2] = hess(p);
+                let mut g = vec![0.0; n];
+                let v_grad = grad(p, &mut g);
+                close("value of _hessian", v, v_grad, ad_tests::VALUE);
+                close("gradient of _hessian vs _grad", d1, g[j], MODES);
+                let fd = five_point(
+                    |q| {
+                        let mut g = vec![0.0; n];
+                        grad(q, &mut g);
+                        [g[j], 0.0]
+                    },
+                    p,
+                    j,
+                )[0];
+                close(
+                    "d2 out / d in^2: _hessian vs fd of _grad",
+                    d2,
+                    fd,
+                    fd_tol(d1),
+                );
+            }
             let mut g = vec![0.0; n];
             let v = grad(p, &mut g);
             close("value of _grad", v, value[0], ad_tests::VALUE);
