@@ -11,57 +11,6 @@ use std::hint::black_box;
 use ad_tests::models::*;
 use criterion::{Criterion, criterion_group, criterion_main};
 
-/// The gradient by hand, in the primal's one pass; added into `dx` like the generated one.
-fn rosenbrock_grad_hand(x: &[f64], dx: &mut [f64], n: usize) -> f64 {
-    let mut s = 0.0;
-    for i in 0..n - 1 {
-        let t = x[i + 1] - x[i] * x[i];
-        let u = 1.0 - x[i];
-        s += 100.0 * t * t + u * u;
-        dx[i] += -400.0 * x[i] * t - 2.0 * u;
-        dx[i + 1] += 200.0 * t;
-    }
-    s
-}
-
-/// Backpropagation by hand, with the generated function's signature: the forward pass keeps
-/// the hidden activations, the backward pass adds into `dparams` and `dx`; returns the loss and
-/// the derivative in `target`.
-fn mlp_loss_grad_hand(
-    params: &[f64],
-    dparams: &mut [f64],
-    x: &[f64],
-    dx: &mut [f64],
-    target: f64,
-) -> (f64, f64) {
-    let mut hidden = [0.0; HIDDEN];
-    let mut out = params[B2];
-    for (j, h) in hidden.iter_mut().enumerate() {
-        let row = &params[j * INPUTS..(j + 1) * INPUTS];
-        let a = params[B1 + j] + row.iter().zip(x).map(|(w, x)| w * x).sum::<f64>();
-        *h = a.tanh();
-        out += params[W2 + j] * *h;
-    }
-    let e = out - target;
-    let e_bar = 2.0 * e;
-    dparams[B2] += e_bar;
-    for (j, h) in hidden.iter().enumerate() {
-        dparams[W2 + j] += e_bar * h;
-        let a_bar = e_bar * params[W2 + j] * (1.0 - h * h);
-        dparams[B1 + j] += a_bar;
-        let row = j * INPUTS..(j + 1) * INPUTS;
-        for ((dw, w), (dxk, xk)) in dparams[row.clone()]
-            .iter_mut()
-            .zip(&params[row])
-            .zip(dx.iter_mut().zip(x))
-        {
-            *dw += a_bar * xk;
-            *dxk += a_bar * w;
-        }
-    }
-    (e * e, -e_bar)
-}
-
 /// `n` deterministic values in [-1, 1).
 fn values(n: usize, k: f64) -> Vec<f64> {
     (0..n).map(|i| (k * (i as f64 + 1.0)).sin()).collect()

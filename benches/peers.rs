@@ -48,18 +48,6 @@ fn f(x: f64, y: f64) -> f64 {
     x * y + x.sin()
 }
 
-/// The recurrence of `benches/control_flow.rs`.
-#[derive_tangent]
-#[derive_grad]
-fn recurrence(x0: f64, p: f64, n: usize) -> f64 {
-    let h = 0.01;
-    let mut x = x0;
-    for _ in 0..n {
-        x = x + h * x.sin() * p;
-    }
-    x
-}
-
 /// Steps of the recurrence.
 const STEPS: usize = 1000;
 /// Its step size.
@@ -71,72 +59,6 @@ const H: f64 = 0.01;
 
 fn f_grad_hand(x: f64, y: f64) -> (f64, (f64, f64)) {
     (x * y + x.sin(), (y + x.cos(), x))
-}
-
-/// In the primal's one pass; added into `dx` like the generated one.
-fn rosenbrock_grad_hand(x: &[f64], dx: &mut [f64], n: usize) -> f64 {
-    let mut s = 0.0;
-    for i in 0..n - 1 {
-        let t = x[i + 1] - x[i] * x[i];
-        let u = 1.0 - x[i];
-        s += 100.0 * t * t + u * u;
-        dx[i] += -400.0 * x[i] * t - 2.0 * u;
-        dx[i + 1] += 200.0 * t;
-    }
-    s
-}
-
-/// Backpropagation, with the generated function's signature.
-fn mlp_loss_grad_hand(
-    params: &[f64],
-    dparams: &mut [f64],
-    x: &[f64],
-    dx: &mut [f64],
-    target: f64,
-) -> (f64, f64) {
-    let mut hidden = [0.0; HIDDEN];
-    let mut out = params[B2];
-    for (j, h) in hidden.iter_mut().enumerate() {
-        let row = &params[j * INPUTS..(j + 1) * INPUTS];
-        let a = params[B1 + j] + row.iter().zip(x).map(|(w, x)| w * x).sum::<f64>();
-        *h = a.tanh();
-        out += params[W2 + j] * *h;
-    }
-    let e = out - target;
-    let e_bar = 2.0 * e;
-    dparams[B2] += e_bar;
-    for (j, h) in hidden.iter().enumerate() {
-        dparams[W2 + j] += e_bar * h;
-        let a_bar = e_bar * params[W2 + j] * (1.0 - h * h);
-        dparams[B1 + j] += a_bar;
-        let row = j * INPUTS..(j + 1) * INPUTS;
-        for ((dw, w), (dxk, xk)) in dparams[row.clone()]
-            .iter_mut()
-            .zip(&params[row])
-            .zip(dx.iter_mut().zip(x))
-        {
-            *dw += a_bar * xk;
-            *dxk += a_bar * w;
-        }
-    }
-    (e * e, -e_bar)
-}
-
-/// Store the iterates, then run the steps backwards.
-fn recurrence_grad_hand(x0: f64, p: f64, n: usize) -> (f64, (f64, f64)) {
-    let mut xs = Vec::with_capacity(n);
-    let mut x = x0;
-    for _ in 0..n {
-        xs.push(x);
-        x = x + H * x.sin() * p;
-    }
-    let (mut x_bar, mut p_bar) = (1.0, 0.0);
-    for &xk in xs.iter().rev() {
-        let (s, c) = xk.sin_cos();
-        p_bar += H * s * x_bar;
-        x_bar *= 1.0 + H * c * p;
-    }
-    (x, (x_bar, p_bar))
 }
 
 // ---------------------------------------------------------------------------------------------

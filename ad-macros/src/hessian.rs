@@ -162,8 +162,7 @@ pub fn generate(
 
     // The generated functions call the tangent as a closure (no `Self::` needed in an `impl`).
     let pass = Ident::new("__ad_hvp", Span::mixed_site());
-    let (gparams, gret, gbody) = (&g.params, &g.ret, &g.body);
-    let closure = quote!(let mut #pass = |#(#gparams),*| -> #gret { #gbody };);
+    let closure = crate::jacobian::closure(&pass, &g);
     let v = Ident::new("v", Span::mixed_site());
     let grad = Ident::new("__ad_grad", Span::mixed_site());
     let hv = Ident::new("__ad_hv", Span::mixed_site());

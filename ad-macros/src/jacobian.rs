@@ -267,6 +267,13 @@ fn call_args(func: &Func) -> Vec<TokenStream> {
     func.params.iter().map(reborrow).collect()
 }
 
+/// `let mut name = |params| -> ret { body };`: generated code as a closure, which (unlike a
+/// helper function) needs no `Self::` inside an `impl`.
+pub(crate) fn closure(name: &Ident, g: &tangent::Generated) -> TokenStream {
+    let (params, ret, body) = (&g.params, &g.ret, &g.body);
+    quote!(let mut #name = |#(#params),*| -> #ret { #body };)
+}
+
 /// A parameter passed on: `&mut` memory is reborrowed so that it can be passed again.
 pub(crate) fn reborrow(p: &crate::ir::Param) -> TokenStream {
     let ident = &p.ident;
@@ -335,12 +342,7 @@ fn forward_fn(
     let pass = Ident::new("__ad_pass", Span::mixed_site());
     let seed = Ident::new("__ad_seed", Span::mixed_site());
     let dy = Ident::new("__ad_dy", Span::mixed_site());
-    let tangent::Generated {
-        params: gparams,
-        ret: gret,
-        body: gbody,
-        ..
-    } = g;
+    let pass_closure = closure(&pass, &g);
     let mut args = Vec::new();
     for (i, p) in func.params.iter().enumerate() {
         args.push(reborrow(p));
@@ -380,7 +382,7 @@ fn forward_fn(
     };
     let body = quote! {
         #save
-        let mut #pass = |#(#gparams),*| -> #gret { #gbody };
+        #pass_closure
         let __ad_jac: (_, #jac) = ::ad_runtime::jacobian::forward::<#elem, #k, _, _, _, #jac>(
             #x_ref,
             #m,
@@ -411,12 +413,7 @@ fn reverse_fn(
     let row = Ident::new("__ad_row", Span::mixed_site());
     let dx = Ident::new("__ad_dx", Span::mixed_site());
     let dy = Ident::new("__ad_dy", Span::mixed_site());
-    let tangent::Generated {
-        params: gparams,
-        ret: gret,
-        body: gbody,
-        ..
-    } = g;
+    let pull_closure = closure(&pull, &g);
     let m = len_of(func, shape, false);
     let n = len_of(func, shape, true);
     let input = &func.params[shape.input];
@@ -455,7 +452,7 @@ fn reverse_fn(
     };
     let body = quote! {
         #save
-        let mut #pull = |#(#gparams),*| -> #gret { #gbody };
+        #pull_closure
         let __ad_jac: (_, #jac) = ::ad_runtime::jacobian::reverse::<#elem, _, _, #jac>(
             #m,
             #n,

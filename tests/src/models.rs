@@ -50,3 +50,102 @@ pub fn mlp_loss(params: &[f64], x: &[f64], target: f64) -> f64 {
     let e = out - target;
     e * e
 }
+
+// ---------------------------------------------------------------------------------------------
+// The recurrence, and the gradients by hand that benchmarks compare against
+// ---------------------------------------------------------------------------------------------
+
+/// The recurrence `x <- x + h sin(x) p`, `n` steps from `x0`, `h = 0.01`.
+#[derive_tangent]
+#[derive_grad]
+pub fn recurrence(x0: f64, p: f64, n: usize) -> f64 {
+    let h = 0.01;
+    let mut x = x0;
+    for _ in 0..n {
+        x = x + h * x.sin() * p;
+    }
+    x
+}
+
+/// The gradient by hand, in the primal's one pass; added into `dx` like the generated one.
+pub fn rosenbrock_grad_hand(x: &[f64], dx: &mut [f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n - 1 {
+        let t = x[i + 1] - x[i] * x[i];
+        let u = 1.0 - x[i];
+        s += 100.0 * t * t + u * u;
+        dx[i] += -400.0 * x[i] * t - 2.0 * u;
+        dx[i + 1] += 200.0 * t;
+    }
+    s
+}
+
+/// Backpropagation by hand, with the generated function's signature: the forward pass keeps
+/// the hidden activations, the backward pass adds into `dparams` and `dx`; returns the loss and
+/// the derivative in `target`.
+pub fn mlp_loss_grad_hand(
+    params: &[f64],
+    dparams: &mut [f64],
+    x: &[f64],
+    dx: &mut [f64],
+    target: f64,
+) -> (f64, f64) {
+    let mut hidden = [0.0; HIDDEN];
+    let mut out = params[B2];
+    for (j, h) in hidden.iter_mut().enumerate() {
+        let row = &params[j * INPUTS..(j + 1) * INPUTS];
+        let a = params[B1 + j] + row.iter().zip(x).map(|(w, x)| w * x).sum::<f64>();
+        *h = a.tanh();
+        out += params[W2 + j] * *h;
+    }
+    let e = out - target;
+    let e_bar = 2.0 * e;
+    dparams[B2] += e_bar;
+    for (j, h) in hidden.iter().enumerate() {
+        dparams[W2 + j] += e_bar * h;
+        let a_bar = e_bar * params[W2 + j] * (1.0 - h * h);
+        dparams[B1 + j] += a_bar;
+        let row = j * INPUTS..(j + 1) * INPUTS;
+        for ((dw, w), (dxk, xk)) in dparams[row.clone()]
+            .iter_mut()
+            .zip(&params[row])
+            .zip(dx.iter_mut().zip(x))
+        {
+            *dw += a_bar * xk;
+            *dxk += a_bar * w;
+        }
+    }
+    (e * e, -e_bar)
+}
+
+/// The adjoint written by hand: store the iterates, then run the steps backwards.
+pub fn recurrence_grad_hand(x0: f64, p: f64, n: usize) -> (f64, (f64, f64)) {
+    let h = 0.01;
+    let mut xs = Vec::with_capacity(n);
+    let mut x = x0;
+    for _ in 0..n {
+        xs.push(x);
+        x = x + h * x.sin() * p;
+    }
+    let (mut x_bar, mut p_bar) = (1.0, 0.0);
+    for &xk in xs.iter().rev() {
+        let (s, c) = xk.sin_cos();
+        p_bar += h * s * x_bar;
+        x_bar *= 1.0 + h * c * p;
+    }
+    (x, (x_bar, p_bar))
+}
+
+/// Forward sensitivities by hand: two tangents carried along.
+pub fn recurrence_tangent_hand(x0: f64, p: f64, n: usize) -> (f64, (f64, f64)) {
+    let h = 0.01;
+    let (mut x, mut dx0, mut dp) = (x0, 1.0, 0.0);
+    for _ in 0..n {
+        let (s, c) = x.sin_cos();
+        let step = 1.0 + h * c * p;
+        dp = step * dp + h * s;
+        dx0 *= step;
+        x += h * s * p;
+    }
+    (x, (dx0, dp))
+}
