@@ -1664,3 +1664,25 @@ fn reversed_and_stepped_ranges_over_a_slice() {
         },
     );
 }
+
+#[ad_runtime::derive_grad(wrt(c, out))]
+#[allow(clippy::needless_range_loop)]
+fn grows(c: f64, y0: f64, out: &mut [f64]) {
+    let mut y = y0;
+    for i in 0..out.len() {
+        y += c * y;
+        out[i] = y;
+    }
+}
+/// A carried variable that starts from a constant and leaves only through a `&mut` output (its
+/// adjoint once failed to get a type: E0283).
+#[test]
+fn carried_from_a_constant_out_through_memory() {
+    let mut out = [0.0; 3];
+    let mut dout = [1.0, 1.0, 1.0];
+    let c_bar = grows_vjp(0.5, 1.0, &mut out, &mut dout);
+    // y_k = (1+c)^k: sum_k k (1+c)^(k-1) for k = 1..3 = 1 + 2*1.5 + 3*2.25 = 10.75
+    assert!((c_bar - 10.75).abs() < 1e-12, "{c_bar}");
+    grows(0.5, 1.0, &mut out);
+    assert_eq!(out, [1.5, 2.25, 3.375]);
+}
