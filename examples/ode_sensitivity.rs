@@ -32,9 +32,7 @@ fn logistic(y: f64, r: f64, cap: f64) -> f64 {
 ///
 /// `wrt(r, cap, out)`: the parameters and the output trajectory are differentiated; the initial
 /// value and the step are constants in forward mode. Reverse mode (used below for one row, to
-/// compare) differentiates `y0` too: with `y0` constant, `#[derive_grad]` currently fails to
-/// compile this function (`type annotations needed` on the adjoint of `y`, a loop-carried value
-/// that starts constant and leaves only through `out`).
+/// compare) differentiates `y0` too, which gives the sensitivity to the initial value as well.
 ///
 /// The loop indexes `out` rather than using `out.iter_mut()`: the macros differentiate indexed
 /// writes (`out[i] = ..`) and not writes through `iter_mut`, hence the `allow` for clippy.
