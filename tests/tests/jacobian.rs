@@ -46,7 +46,10 @@ fn dynamic(j: Jacobian<f64>) -> impl Fn(usize, usize) -> f64 {
 // Shapes known at compile time: [F; N] -> [F; M]
 // ---------------------------------------------------------------------------------------------
 
+/// All three macros on one function, in any order.
+#[ad_runtime::derive_tangent]
 #[derive_jacobian]
+#[ad_runtime::derive_grad]
 fn polar(p: [f64; 2]) -> [f64; 2] {
     [p[0] * p[1].cos(), p[0] * p[1].sin()]
 }
@@ -59,6 +62,9 @@ fn square_arrays() {
         let (v3, picked) = polar_jacobian(p);
         assert_eq!((v1, v2, v3), (polar(p), polar(p), polar(p)));
         assert_eq!(picked, fwd, "N <= M picks forward mode, bit for bit");
+        // Row 1 by `_vjp`, column 0 by `_tangent`: the same numbers.
+        assert_eq!(polar_vjp(p, [0.0, 1.0]).1, rev[1]);
+        assert_eq!(polar_tangent(p, [1.0, 0.0]).1, [fwd[0][0], fwd[1][0]]);
         let (r, t) = (p[0], p[1]);
         let hand = [[t.cos(), -r * t.sin()], [t.sin(), r * t.cos()]];
         check(
