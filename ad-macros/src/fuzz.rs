@@ -1,6 +1,8 @@
-//! No panics, whatever the input (SPEC §7): property tests that feed both macros, through
-//! [`generate`] and [`expand`], three kinds of input and assert that each call returns tokens or
-//! an error and never panics (`catch_unwind`):
+//! No panics, whatever the input (SPEC §7): property tests that feed every macro mode (both
+//! transforms, `#[derive_jacobian]`, and `#[derive_grad]` with `hessian`, which lowers generated
+//! reverse code again, and with `checkpoint`), through [`generate`] and [`expand`], three kinds
+//! of input and assert that each call returns tokens or an error and never panics
+//! (`catch_unwind`):
 //!
 //! - **random token streams**: identifiers (keywords included), punctuation, literals,
 //!   lifetimes and nested groups, on their own or spliced into a valid function in the place of
