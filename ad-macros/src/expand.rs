@@ -161,7 +161,7 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
             tokens.extend(companion_vjp(&f, &g));
             tokens.extend(wrap(&f, "vjp", g, doc_reverse(&f, &func, out, true)));
             if out.is_some_and(|t| floats.is_float(t)) {
-                func.namer = fresh.clone();
+                func.namer = fresh;
                 let g = adjoint::transform_with(&mut func, out, adjoint::Seed::One, checkpoint);
                 tokens.extend(wrap(&f, "grad", g, doc_reverse(&f, &func, out, false)));
             }
