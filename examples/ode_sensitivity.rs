@@ -33,21 +33,17 @@ fn logistic(y: f64, r: f64, cap: f64) -> f64 {
 /// `wrt(r, cap, out)`: the parameters and the output trajectory are differentiated; the initial
 /// value and the step are constants in forward mode. Reverse mode (used below for one row, to
 /// compare) differentiates `y0` too, which gives the sensitivity to the initial value as well.
-///
-/// The loop indexes `out` rather than using `out.iter_mut()`: the macros differentiate indexed
-/// writes (`out[i] = ..`) and not writes through `iter_mut`, hence the `allow` for clippy.
 #[derive_tangent(wrt(r, cap, out))]
 #[derive_grad(wrt(r, cap, y0, out))]
-#[allow(clippy::needless_range_loop)]
 fn trajectory(r: f64, cap: f64, y0: f64, h: f64, out: &mut [f64]) {
     let mut y = y0;
-    for i in 0..out.len() {
+    for slot in out.iter_mut() {
         let k1 = logistic(y, r, cap);
         let k2 = logistic(y + 0.5 * h * k1, r, cap);
         let k3 = logistic(y + 0.5 * h * k2, r, cap);
         let k4 = logistic(y + h * k3, r, cap);
         y += h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
-        out[i] = y;
+        *slot = y;
     }
 }
 

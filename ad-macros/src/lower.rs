@@ -656,6 +656,11 @@ pub fn maybe_active(body: &syn::Block, mut names: HashSet<String>) -> HashSet<St
         fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
             self.0
                 .push((pattern_names(&e.pat), e.expr.to_token_stream()));
+            // `for o in out.iter_mut() { *o = e; }` writes the body's values into `out`.
+            let written = iter_mut_roots(&e.expr);
+            if !written.is_empty() {
+                self.0.push((written, e.body.to_token_stream()));
+            }
             syn::visit::visit_expr_for_loop(self, e);
         }
         // `ad_runtime::accumulate(&mut a, e)` in generated reverse code is `a = a + e`.
@@ -2641,12 +2646,33 @@ impl Lowerer<'_> {
     /// `for PAT in xs.iter() / &xs / xs.iter().enumerate() / xs.iter().zip(ys.iter())` over memory,
     /// as a loop over indices: `for k in 0..len { let PAT = xs[k]; .. }`.
     fn desugar_for(&mut self, f: &syn::ExprForLoop) -> Option<syn::ExprForLoop> {
-        let shape = self.iteration(&f.expr)?;
+        let (shape, written) = self.iteration_mut(&f.expr)?;
         let k = self.synthetic("k");
         let (len, elem) = self.element(&shape, &k);
         let mut pat = (*f.pat).clone();
         strip_ref_patterns(&mut pat);
         let mut body = f.body.clone();
+        // An element of `xs.iter_mut()` is the place `xs[k]`: `*o` becomes `xs[k]`, and `o` is
+        // bound by nothing (anything but `*o` leaves the loop to the refusal).
+        let sources = match &shape {
+            Iteration::Elements(x) | Iteration::Enumerate(x) => [Some(x), None],
+            Iteration::Zip(x, y) => [Some(x), Some(y)],
+        };
+        for (slot, (source, mutable)) in sources.iter().zip(written).enumerate() {
+            let (Some(x), true) = (source, mutable) else {
+                continue;
+            };
+            let position = match &shape {
+                Iteration::Elements(_) => None,
+                Iteration::Enumerate(_) => Some(1),
+                Iteration::Zip(..) => Some(slot),
+            };
+            let name = take_binding(&mut pat, position)?;
+            let place: Expr = syn::parse2(quote!(#x[#k])).ok()?;
+            if !replace_derefs(&mut body, &name, &place) {
+                return None;
+            }
+        }
         strip_derefs(&mut body, &pattern_names(&pat));
         let stmts = &body.stmts;
         let label = &f.label;
@@ -2690,6 +2716,42 @@ impl Lowerer<'_> {
                 self.iterated(&m.args[0])?,
             )),
             _ => Some(Iteration::Elements(self.iterated(e)?)),
+        }
+    }
+
+    /// [`Self::iteration`], also over `xs.iter_mut()` (alone, enumerated, or zipped with a
+    /// read-only iterator): which of the (one or two) iterated memories are written through.
+    fn iteration_mut(&self, e: &Expr) -> Option<(Iteration, [bool; 2])> {
+        let mutable = |e: &Expr| -> Option<Ident> {
+            match e {
+                Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty() => {
+                    let a = self.memory_of(&m.receiver)?;
+                    (self.vars[a].depth == Some(1))
+                        .then(|| path_ident(&m.receiver).cloned())
+                        .flatten()
+                }
+                _ => None,
+            }
+        };
+        let side = |e: &Expr| -> Option<(Ident, bool)> {
+            match mutable(e) {
+                Some(x) => Some((x, true)),
+                None => Some((self.iterated(e)?, false)),
+            }
+        };
+        match e {
+            Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+                let (x, w) = side(&m.receiver)?;
+                Some((Iteration::Enumerate(x), [w, false]))
+            }
+            Expr::MethodCall(m) if m.method == "zip" && m.args.len() == 1 => {
+                let ((x, wx), (y, wy)) = (side(&m.receiver)?, side(&m.args[0])?);
+                (!(wx && wy)).then_some((Iteration::Zip(x, y), [wx, wy]))
+            }
+            _ => {
+                let (x, w) = side(e)?;
+                Some((Iteration::Elements(x), [w, false]))
+            }
         }
     }
 
@@ -3652,6 +3714,66 @@ impl VisitMut for StripDerefs<'_> {
         syn::visit_mut::visit_expr_mut(self, e);
     }
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+}
+
+/// The names of the memories a `for` loop's iterator walks with `iter_mut()`.
+fn iter_mut_roots(e: &Expr) -> Vec<String> {
+    struct Find(Vec<String>);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if m.method == "iter_mut"
+                && let Some(n) = place_root(&m.receiver)
+            {
+                self.0.push(n);
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut f = Find(Vec::new());
+    f.visit_expr(e);
+    f.0
+}
+
+/// Takes the plain binding at `position` of a tuple pattern (or the whole pattern, `None`) out,
+/// leaving `_`; its name, or `None` if it is not a plain name.
+fn take_binding(pat: &mut Pat, position: Option<usize>) -> Option<String> {
+    let slot = match position {
+        None => pat,
+        Some(i) => match pat {
+            Pat::Tuple(t) => t.elems.iter_mut().nth(i)?,
+            Pat::Paren(p) => return take_binding(&mut p.pat, Some(i)),
+            _ => return None,
+        },
+    };
+    let Pat::Ident(p) = &*slot else {
+        return None;
+    };
+    if p.by_ref.is_some() || p.subpat.is_some() {
+        return None;
+    }
+    let name = p.ident.to_string();
+    *slot = syn::parse_quote!(_);
+    Some(name)
+}
+
+/// Replaces every `*name` in `block` by `place`; `false` if `name` is also used otherwise (its
+/// element would then need to be a reference, which the macros do not follow).
+fn replace_derefs(block: &mut syn::Block, name: &str, place: &Expr) -> bool {
+    struct Replace<'a>(&'a str, &'a Expr);
+    impl VisitMut for Replace<'_> {
+        fn visit_expr_mut(&mut self, e: &mut Expr) {
+            if let Expr::Unary(u) = e
+                && matches!(u.op, UnOp::Deref(_))
+                && path_ident(&u.expr).is_some_and(|i| i == self.0)
+            {
+                *e = self.1.clone();
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    Replace(name, place).visit_block_mut(block);
+    !mentions(block.to_token_stream(), &HashSet::from([name.to_owned()]))
 }
 
 /// `*v` of an element bound by value becomes `v`.

@@ -56,7 +56,12 @@ impl Namer {
 
     /// The tangent of a value: `dx`.
     pub fn tangent(&mut self, primal: &Ident) -> Ident {
-        self.fresh(&format!("d{}", plain(primal)))
+        // `o` and `yn` would give the keywords `do` and `dyn`.
+        let name = match plain(primal).as_str() {
+            p @ ("o" | "yn") => format!("d_{p}"),
+            p => format!("d{p}"),
+        };
+        self.fresh(&name)
     }
 
     /// The adjoint (cotangent) of a value: `x_bar`.

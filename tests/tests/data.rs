@@ -1686,3 +1686,62 @@ fn carried_from_a_constant_out_through_memory() {
     grows(0.5, 1.0, &mut out);
     assert_eq!(out, [1.5, 2.25, 3.375]);
 }
+
+/// Writes through `iter_mut()`: alone, enumerated, and zipped with a read-only iterator.
+#[ad_runtime::derive_tangent]
+#[ad_runtime::derive_grad]
+fn through_iter_mut(x: &[f64], a: f64, out: &mut [f64]) {
+    for (o, &xi) in out.iter_mut().zip(x.iter()) {
+        *o = a * xi.sin();
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        *o += i as f64 * a;
+    }
+    for o in out.iter_mut() {
+        *o *= 2.0;
+    }
+    let mut local = vec![0.0; out.len()];
+    for (l, &o) in local.iter_mut().zip(out.iter()) {
+        *l = o * o;
+    }
+    for (o, &l) in out.iter_mut().zip(local.iter()) {
+        *o += 0.5 * l;
+    }
+}
+
+#[test]
+fn writes_through_iter_mut() {
+    let x: [f64; 3] = [0.3, -1.2, 2.0];
+    let a = 0.7;
+    // out_i = y + y^2 / 2 with y = 2 (a sin x_i + i a).
+    let y: Vec<f64> = (0..3)
+        .map(|i| 2.0 * (a * x[i].sin() + i as f64 * a))
+        .collect();
+    let mut out = [0.0; 3];
+    through_iter_mut(&x, a, &mut out);
+    for i in 0..3 {
+        assert!((out[i] - (y[i] + 0.5 * y[i] * y[i])).abs() < 1e-14);
+    }
+    // Forward, along da = 1: dout_i = (1 + y_i) 2 (sin x_i + i).
+    let (mut out2, mut dout) = ([0.0; 3], [0.0; 3]);
+    through_iter_mut_tangent(&x, &[0.0; 3], a, 1.0, &mut out2, &mut dout);
+    assert_eq!(out2, out);
+    for i in 0..3 {
+        let want = (1.0 + y[i]) * 2.0 * (x[i].sin() + i as f64);
+        assert!((dout[i] - want).abs() < 1e-13, "{i}: {} vs {want}", dout[i]);
+    }
+    // Reverse, with the cotangent e_2 on the outputs: d out_2 / d x_2 and d out_2 / d a.
+    let (mut out3, mut dx, mut s) = ([0.0; 3], [0.0; 3], [0.0, 0.0, 1.0]);
+    let a_bar = through_iter_mut_vjp(&x, &mut dx, a, &mut out3, &mut s);
+    assert!((dx[2] - (1.0 + y[2]) * 2.0 * a * x[2].cos()).abs() < 1e-13);
+    assert_eq!((dx[0], dx[1]), (0.0, 0.0));
+    assert!((a_bar - (1.0 + y[2]) * 2.0 * (x[2].sin() + 2.0)).abs() < 1e-13);
+    // And against finite differences in `a`.
+    let f = |q: &[f64]| {
+        let mut o = [0.0; 3];
+        through_iter_mut(&x, q[0], &mut o);
+        o[2]
+    };
+    let fd = ad_tests::central_difference(f, &[a], 0);
+    assert!((a_bar - fd).abs() < 1e-6 * fd.abs().max(1.0));
+}

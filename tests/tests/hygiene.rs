@@ -546,3 +546,21 @@ fn raw_identifiers_in_the_body() {
         }
     );
 }
+
+/// Variables whose tangents would be spelled like keywords (`do`, `dyn`).
+#[ad_runtime::derive_tangent]
+#[ad_runtime::derive_grad]
+fn keyword_tangents(o: f64, yn: f64) -> f64 {
+    let r#do = o * yn;
+    r#do + o.sin()
+}
+
+#[test]
+fn tangents_named_like_keywords() {
+    let (o, yn) = (0.4_f64, -1.3_f64);
+    let (v, d) = keyword_tangents_tangent(o, 1.0, yn, 0.0);
+    assert_eq!(v, keyword_tangents(o, yn));
+    assert!((d - (yn + o.cos())).abs() < 1e-15);
+    let (_, (go, gy)) = keyword_tangents_grad(o, yn);
+    assert_eq!((go, gy), (d, o));
+}
