@@ -25,6 +25,7 @@ pub fn expand_file(source: &str) -> String {
             let mode = match name.as_str() {
                 "derive_tangent" => Mode::Tangent,
                 "derive_grad" => Mode::Grad,
+                "derive_jacobian" => Mode::Jacobian,
                 _ => continue,
             };
             let args = match &attr.meta {

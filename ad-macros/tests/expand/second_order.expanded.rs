@@ -1,0 +1,394 @@
+fn polar_jacfwd(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
+    let mut __ad_pass = |p: [f64; 2], dp: [[f64; 4]; 2]| -> ([f64; 2], [[f64; 4]; 2]) {
+        let _t0 = p[0];
+        let d_t0 = dp[0];
+        let _t1 = p[1];
+        let d_t1 = dp[1];
+        let _t2 = _t1.cos();
+        let _t2_partials = ::ad_runtime::rules::cos_partial(_t1, _t2);
+        let d_t2 = ::ad_runtime::jacobian::lanes::<
+            _,
+            4,
+        >(|__ad_lane| _t2_partials * d_t1[__ad_lane]);
+        let _t3 = _t0 * _t2;
+        let d_t3 = ::ad_runtime::jacobian::lanes::<
+            _,
+            4,
+        >(|__ad_lane| _t2 * d_t0[__ad_lane] + _t0 * d_t2[__ad_lane]);
+        let _t4 = p[0];
+        let d_t4 = dp[0];
+        let _t5 = p[1];
+        let d_t5 = dp[1];
+        let _t6 = _t5.sin();
+        let _t6_partials = ::ad_runtime::rules::sin_partial(_t5, _t6);
+        let d_t6 = ::ad_runtime::jacobian::lanes::<
+            _,
+            4,
+        >(|__ad_lane| _t6_partials * d_t5[__ad_lane]);
+        let _t7 = _t4 * _t6;
+        let d_t7 = ::ad_runtime::jacobian::lanes::<
+            _,
+            4,
+        >(|__ad_lane| _t6 * d_t4[__ad_lane] + _t4 * d_t6[__ad_lane]);
+        ([_t3, _t7], [d_t3, d_t7])
+    };
+    let __ad_jac: (_, [[f64; 2]; 2]) = ::ad_runtime::jacobian::forward::<
+        f64,
+        4,
+        _,
+        _,
+        _,
+        [[f64; 2]; 2],
+    >(&p, 2, |__ad_seed| { __ad_pass(p, __ad_seed) });
+    __ad_jac
+}
+
+fn polar_jacrev(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
+    let mut __ad_pull = |p: [f64; 2], seed: [f64; 2]| -> ([f64; 2], [f64; 2]) {
+        let _t0 = p[0];
+        let _t1 = p[1];
+        let _t2 = _t1.cos();
+        let _t3 = _t0 * _t2;
+        let _t4 = p[0];
+        let _t5 = p[1];
+        let _t6 = _t5.sin();
+        let _t7 = _t4 * _t6;
+        let mut p_bar = ::ad_runtime::zeros_array(&p);
+        let _t3_bar = seed[0usize];
+        let _t7_bar = seed[1usize];
+        let _t4_bar = _t6 * _t7_bar;
+        let _t6_bar = _t4 * _t7_bar;
+        let _t6_partials = ::ad_runtime::rules::sin_partial(_t5, _t6);
+        let _t5_bar = _t6_partials * _t6_bar;
+        p_bar[1] = p_bar[1] + _t5_bar;
+        p_bar[0] = p_bar[0] + _t4_bar;
+        let _t0_bar = _t2 * _t3_bar;
+        let _t2_bar = _t0 * _t3_bar;
+        let _t2_partials = ::ad_runtime::rules::cos_partial(_t1, _t2);
+        let _t1_bar = _t2_partials * _t2_bar;
+        p_bar[1] = p_bar[1] + _t1_bar;
+        p_bar[0] = p_bar[0] + _t0_bar;
+        ([_t3, _t7], p_bar)
+    };
+    let __ad_jac: (_, [[f64; 2]; 2]) = ::ad_runtime::jacobian::reverse::<
+        f64,
+        _,
+        _,
+        [[f64; 2]; 2],
+    >(
+        2,
+        2,
+        |__ad_row| {
+            let __ad_result = __ad_pull(
+                p,
+                <[f64; 2] as ::ad_runtime::jacobian::Basis<f64>>::basis(__ad_row),
+            );
+            __ad_result
+        },
+    );
+    __ad_jac
+}
+
+fn polar_jacobian(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
+    if (2) <= (2) { polar_jacfwd(p) } else { polar_jacrev(p) }
+}
+
+fn cubic_vjp(x: [f64; 2], seed: f64) -> (f64, [f64; 2]) {
+    let _t0 = x[0];
+    let _t1 = x[0];
+    let _t2 = _t0 * _t1;
+    let _t3 = x[1];
+    let _t4 = _t2 * _t3;
+    let mut x_bar = ::ad_runtime::zeros_array(&x);
+    let _t4_bar = seed;
+    let _t2_bar = _t3 * _t4_bar;
+    let _t3_bar = _t2 * _t4_bar;
+    x_bar[1] = x_bar[1] + _t3_bar;
+    let _t0_bar = _t1 * _t2_bar;
+    let _t1_bar = _t0 * _t2_bar;
+    x_bar[0] = x_bar[0] + _t1_bar;
+    x_bar[0] = x_bar[0] + _t0_bar;
+    (_t4, x_bar)
+}
+
+fn cubic_grad(x: [f64; 2]) -> (f64, [f64; 2]) {
+    let seed: f64 = ::ad_runtime::one::<f64>();
+    let _t0 = x[0];
+    let _t1 = x[0];
+    let _t2 = _t0 * _t1;
+    let _t3 = x[1];
+    let _t4 = _t2 * _t3;
+    let mut x_bar = ::ad_runtime::zeros_array(&x);
+    let _t4_bar = seed;
+    let _t2_bar = _t3 * _t4_bar;
+    let _t3_bar = _t2 * _t4_bar;
+    x_bar[1] = x_bar[1] + _t3_bar;
+    let _t0_bar = _t1 * _t2_bar;
+    let _t1_bar = _t0 * _t2_bar;
+    x_bar[0] = x_bar[0] + _t1_bar;
+    x_bar[0] = x_bar[0] + _t0_bar;
+    (_t4, x_bar)
+}
+
+fn cubic_hvp(x: [f64; 2], v: [f64; 2]) -> (f64, [f64; 2], [f64; 2]) {
+    let mut __ad_hvp = |
+        x: [f64; 2],
+        dx: [f64; 2],
+        seed: f64,
+    | -> ((f64, [f64; 2]), (f64, [f64; 2])) {
+        let _t4 = x[0];
+        let d_t4 = dx[0];
+        let _t5 = x[0];
+        let d_t5 = dx[0];
+        let _t6 = _t4 * _t5;
+        let d_t6 = _t5 * d_t4 + _t4 * d_t5;
+        let _t7 = x[1];
+        let d_t7 = dx[1];
+        let _t8 = _t6 * _t7;
+        let d_t8 = _t7 * d_t6 + _t6 * d_t7;
+        let mut x_bar = ::ad_runtime::zeros_array(&x);
+        let mut dx_bar = ::ad_runtime::zeros_array(&x_bar);
+        let _t6_bar = _t7 * seed;
+        let d_t6_bar = seed * d_t7;
+        let _t7_bar = _t6 * seed;
+        let d_t7_bar = seed * d_t6;
+        let _t27 = x_bar[1];
+        let d_t27 = dx_bar[1];
+        let _t28 = _t27 + _t7_bar;
+        let d_t28 = d_t27 + d_t7_bar;
+        x_bar[1] = _t28;
+        dx_bar[1] = d_t28;
+        let _t4_bar = _t5 * _t6_bar;
+        let d_t4_bar = _t6_bar * d_t5 + _t5 * d_t6_bar;
+        let _t5_bar = _t4 * _t6_bar;
+        let d_t5_bar = _t6_bar * d_t4 + _t4 * d_t6_bar;
+        let _t31 = x_bar[0];
+        let d_t31 = dx_bar[0];
+        let _t32 = _t31 + _t5_bar;
+        let d_t32 = d_t31 + d_t5_bar;
+        x_bar[0] = _t32;
+        dx_bar[0] = d_t32;
+        let _t33 = x_bar[0];
+        let d_t33 = dx_bar[0];
+        let _t34 = _t33 + _t4_bar;
+        let d_t34 = d_t33 + d_t4_bar;
+        x_bar[0] = _t34;
+        dx_bar[0] = d_t34;
+        ((_t8, x_bar), (d_t8, dx_bar))
+    };
+    let ((__ad_value, __ad_grad), (_, __ad_hv)) = __ad_hvp(
+        x,
+        v,
+        ::ad_runtime::one::<f64>(),
+    );
+    (__ad_value, __ad_grad, __ad_hv)
+}
+
+fn cubic_hessian(x: [f64; 2]) -> (f64, [f64; 2], [[f64; 2]; 2]) {
+    let mut __ad_h = [[::ad_runtime::zero::<f64>(); 2]; 2];
+    let mut __ad_last = None;
+    for __ad_j in 0..(2).max(1) {
+        let v = <[f64; 2] as ::ad_runtime::jacobian::Basis<f64>>::basis(__ad_j);
+        let (__ad_value, __ad_grad, __ad_hv) = cubic_hvp(x, v);
+        for __ad_i in 0..2 {
+            __ad_h[__ad_i][__ad_j] = __ad_hv[__ad_i];
+        }
+        __ad_last = Some((__ad_value, __ad_grad));
+    }
+    let (__ad_value, __ad_grad) = __ad_last.expect("one pass at least");
+    (__ad_value, __ad_grad, __ad_h)
+}
+
+fn recurrence__derive_grad<__AdS0, __AdS1>(
+    __ad_args: (f64, usize),
+    __ad_shadows: (__AdS0, __AdS1),
+    seed: f64,
+) -> (f64, (f64, ())) {
+    let (x0, n) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
+    let (__ad_value, __ad_adjoints) = {
+        let mut checkpoints = ::ad_runtime::Stack::new();
+        let mut x_stack = ::ad_runtime::Stack::new();
+        let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
+        let mut x_c = x0;
+        let every = ::ad_runtime::checkpoint_interval(
+            ::core::iter::Iterator::size_hint(&_t0).0,
+        );
+        let mut trip: usize = 0;
+        for _ in ::core::clone::Clone::clone(&_t0) {
+            let x = x_c;
+            if trip % every == 0 {
+                checkpoints.push((x_c,));
+            }
+            trip += 1;
+            let _t2 = x.sin();
+            let _t3 = 0.01 * _t2;
+            let x_1 = x + _t3;
+            x_c = x_1;
+        }
+        let x_2 = x_c;
+        let x_2_bar = seed;
+        let mut x_c_bar = x_2_bar;
+        for segment in (0..trip.div_ceil(every)).rev() {
+            let restored = checkpoints.pop();
+            x_c = restored.0;
+            let lo = segment * every;
+            let hi = ::core::cmp::min(trip, lo + every);
+            for k in lo..hi {
+                let _ = ::ad_runtime::nth(&_t0, k);
+                let x = x_c;
+                x_stack.push(::core::clone::Clone::clone(&x));
+                let _t2 = x.sin();
+                let _t3 = 0.01 * _t2;
+                let x_1 = x + _t3;
+                x_c = x_1;
+            }
+            for k in (lo..hi).rev() {
+                let x = x_stack.pop();
+                let _t2 = x.sin();
+                let x_1_bar = x_c_bar;
+                let mut x_bar = x_1_bar;
+                let _t3_bar = x_1_bar;
+                let _t2_bar = 0.01 * _t3_bar;
+                let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+                x_bar = x_bar + _t2_partials * _t2_bar;
+                x_c_bar = x_bar;
+            }
+        }
+        let x0_bar = x_c_bar;
+        (x_2, x0_bar)
+    };
+    (__ad_value, (__ad_adjoints, ()))
+}
+
+fn recurrence_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
+    let mut checkpoints = ::ad_runtime::Stack::new();
+    let mut x_stack = ::ad_runtime::Stack::new();
+    let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
+    let mut x_c = x0;
+    let every = ::ad_runtime::checkpoint_interval(
+        ::core::iter::Iterator::size_hint(&_t0).0,
+    );
+    let mut trip: usize = 0;
+    for _ in ::core::clone::Clone::clone(&_t0) {
+        let x = x_c;
+        if trip % every == 0 {
+            checkpoints.push((x_c,));
+        }
+        trip += 1;
+        let _t2 = x.sin();
+        let _t3 = 0.01 * _t2;
+        let x_1 = x + _t3;
+        x_c = x_1;
+    }
+    let x_2 = x_c;
+    let x_2_bar = seed;
+    let mut x_c_bar = x_2_bar;
+    for segment in (0..trip.div_ceil(every)).rev() {
+        let restored = checkpoints.pop();
+        x_c = restored.0;
+        let lo = segment * every;
+        let hi = ::core::cmp::min(trip, lo + every);
+        for k in lo..hi {
+            let _ = ::ad_runtime::nth(&_t0, k);
+            let x = x_c;
+            x_stack.push(::core::clone::Clone::clone(&x));
+            let _t2 = x.sin();
+            let _t3 = 0.01 * _t2;
+            let x_1 = x + _t3;
+            x_c = x_1;
+        }
+        for k in (lo..hi).rev() {
+            let x = x_stack.pop();
+            let _t2 = x.sin();
+            let x_1_bar = x_c_bar;
+            let mut x_bar = x_1_bar;
+            let _t3_bar = x_1_bar;
+            let _t2_bar = 0.01 * _t3_bar;
+            let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+            x_bar = x_bar + _t2_partials * _t2_bar;
+            x_c_bar = x_bar;
+        }
+    }
+    let x0_bar = x_c_bar;
+    (x_2, x0_bar)
+}
+
+fn recurrence_grad(x0: f64, n: usize) -> (f64, f64) {
+    let seed: f64 = ::ad_runtime::one::<f64>();
+    let mut checkpoints = ::ad_runtime::Stack::new();
+    let mut x_stack = ::ad_runtime::Stack::new();
+    let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
+    let mut x_c = x0;
+    let every = ::ad_runtime::checkpoint_interval(
+        ::core::iter::Iterator::size_hint(&_t0).0,
+    );
+    let mut trip: usize = 0;
+    for _ in ::core::clone::Clone::clone(&_t0) {
+        let x = x_c;
+        if trip % every == 0 {
+            checkpoints.push((x_c,));
+        }
+        trip += 1;
+        let _t2 = x.sin();
+        let _t3 = 0.01 * _t2;
+        let x_1 = x + _t3;
+        x_c = x_1;
+    }
+    let x_2 = x_c;
+    let x_2_bar = seed;
+    let mut x_c_bar = x_2_bar;
+    for segment in (0..trip.div_ceil(every)).rev() {
+        let restored = checkpoints.pop();
+        x_c = restored.0;
+        let lo = segment * every;
+        let hi = ::core::cmp::min(trip, lo + every);
+        for k in lo..hi {
+            let _ = ::ad_runtime::nth(&_t0, k);
+            let x = x_c;
+            x_stack.push(::core::clone::Clone::clone(&x));
+            let _t2 = x.sin();
+            let _t3 = 0.01 * _t2;
+            let x_1 = x + _t3;
+            x_c = x_1;
+        }
+        for k in (lo..hi).rev() {
+            let x = x_stack.pop();
+            let _t2 = x.sin();
+            let x_1_bar = x_c_bar;
+            let mut x_bar = x_1_bar;
+            let _t3_bar = x_1_bar;
+            let _t2_bar = 0.01 * _t3_bar;
+            let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+            x_bar = x_bar + _t2_partials * _t2_bar;
+            x_c_bar = x_bar;
+        }
+    }
+    let x0_bar = x_c_bar;
+    (x_2, x0_bar)
+}
+
+fn scale_tangent(
+    x: &[f64],
+    dx: &[f64],
+    a: f64,
+    da: f64,
+    out: &mut [f64],
+    dout: &mut [f64],
+) -> () {
+    let _t1 = out.len();
+    let _t2 = x.len();
+    let _t3 = _t1.min(_t2);
+    let _t4 = (0).._t3;
+    let _t5 = ::core::iter::IntoIterator::into_iter(_t4);
+    for k in _t5 {
+        let _t6 = out[k];
+        let xi = x[k];
+        let dxi = dx[k];
+        let _t8 = a * xi;
+        let d_t8 = xi * da + a * dxi;
+        out[k] = _t8;
+        dout[k] = d_t8;
+    }
+    ()
+}

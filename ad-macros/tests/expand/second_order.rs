@@ -1,0 +1,30 @@
+// A Jacobian: vector forward mode (4 tangents per pass) and reverse mode (one pass per output);
+// `polar_jacobian` picks forward mode here, as N <= M.
+#[derive_jacobian]
+fn polar(p: [f64; 2]) -> [f64; 2] {
+    [p[0] * p[1].cos(), p[0] * p[1].sin()]
+}
+
+// A Hessian: the tangent transform run over the reverse transform's code.
+#[derive_grad(hessian)]
+fn cubic(x: [f64; 2]) -> f64 {
+    x[0] * x[0] * x[1]
+}
+
+// A checkpointed loop: carried values every ceil(sqrt(n)) steps, segments run again backwards.
+#[derive_grad(checkpoint)]
+fn recurrence(x0: f64, n: usize) -> f64 {
+    let mut x = x0;
+    for _ in 0..n {
+        x = x + 0.01 * x.sin();
+    }
+    x
+}
+
+// Writes through `iter_mut()`: `*o = e` is the store `out[k] = e`.
+#[derive_tangent]
+fn scale(x: &[f64], a: f64, out: &mut [f64]) {
+    for (o, &xi) in out.iter_mut().zip(x.iter()) {
+        *o = a * xi;
+    }
+}
