@@ -218,7 +218,12 @@ fn every_method(x: [f64; 4]) -> f64 {
         + c.min(d) * a
         + a.mul_add(b, c) * d
         + (a * b) / (c + 2.0)
-        + (a * 3.0) % 1.7;
+        + (a * 3.0) % 1.7
+        + (c * a).clamp(-0.3, 0.5) * b
+        + {
+            let (s, co) = (d * a).sin_cos();
+            s * co
+        };
     unary + binary
 }
 
