@@ -161,9 +161,9 @@ fn write_crate(
     Ok(())
 }
 
-/// Builds the crate in `dir` (and its dependencies) with rustc's default stack: whether it
-/// compiled, or false if rustc overflowed its stack; any other failure is an error.
-fn probe(cargo: &str, dir: &Path, target: &Path, profile: &str) -> Result<bool, Box<dyn Error>> {
+/// `cargo build` of the crate in `dir` into `target`, not incremental, without the caller's
+/// rustc flags.
+fn cargo_build(cargo: &str, dir: &Path, target: &Path, profile: &str) -> Command {
     let mut cmd = Command::new(cargo);
     cmd.arg("build")
         .arg("--quiet")
@@ -171,12 +171,19 @@ fn probe(cargo: &str, dir: &Path, target: &Path, profile: &str) -> Result<bool, 
         .arg(dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
         .env("CARGO_INCREMENTAL", "0")
-        .env_remove("RUST_MIN_STACK")
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
     if profile == "release" {
         cmd.arg("--release");
     }
+    cmd
+}
+
+/// Builds the crate in `dir` (and its dependencies) with rustc's default stack: whether it
+/// compiled, or false if rustc overflowed its stack; any other failure is an error.
+fn probe(cargo: &str, dir: &Path, target: &Path, profile: &str) -> Result<bool, Box<dyn Error>> {
+    let mut cmd = cargo_build(cargo, dir, target, profile);
+    cmd.env_remove("RUST_MIN_STACK");
     let out = cmd.output()?;
     if out.status.success() {
         return Ok(true);
@@ -196,19 +203,8 @@ fn probe(cargo: &str, dir: &Path, target: &Path, profile: &str) -> Result<bool, 
 /// Runs `cargo build` on the crate in `dir`, rustc with a [`BIG_STACK`] stack, and returns its
 /// wall time in seconds.
 fn build(cargo: &str, dir: &Path, target: &Path, profile: &str) -> Result<f64, Box<dyn Error>> {
-    let mut cmd = Command::new(cargo);
+    let mut cmd = cargo_build(cargo, dir, target, profile);
     cmd.env("RUST_MIN_STACK", BIG_STACK);
-    cmd.arg("build")
-        .arg("--quiet")
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", target)
-        .env("CARGO_INCREMENTAL", "0")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS");
-    if profile == "release" {
-        cmd.arg("--release");
-    }
     let start = Instant::now();
     let status = cmd.status()?;
     let seconds = start.elapsed().as_secs_f64();

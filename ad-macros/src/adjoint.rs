@@ -91,9 +91,12 @@ struct Adjoint<'f> {
     /// Adjoints that are declared `zero()` up front, because contributions reach them from
     /// more than one region.
     predeclared: Vec<bool>,
-    /// For an active cell whose value after the loop gets no adjoint: a primal of the cell's
-    /// type in scope where the loop is reversed, whose `zero_like` starts the cell's adjoint
-    /// (an untyped `zero()` fails to infer when nothing else fixes its type).
+    /// The float type of the active parameters, when they share one (always, in practice): the
+    /// type of a zero adjoint that nothing else fixes.
+    float: Option<Type>,
+    /// Only without such a type: for an active cell whose value after the loop gets no adjoint,
+    /// a primal of the cell's type in scope where the loop is reversed, whose `zero_like` starts
+    /// the cell's adjoint (an untyped `zero()` fails to infer when nothing else fixes its type).
     cell_like: HashMap<VarId, VarId>,
     /// The checkpointed loops, by address: the stack of carried values and the interval.
     checkpoints: HashMap<usize, (Ident, Ident)>,
@@ -129,6 +132,7 @@ pub fn transform_with(
                 .then(|| func.namer.adjoint(&func.vars[v].ident.clone()))
         })
         .collect();
+    let float = common_float(&func.params);
     let mut a = Adjoint {
         func,
         bar,
@@ -145,6 +149,7 @@ pub fn transform_with(
         },
         declared: HashSet::new(),
         predeclared: vec![false; n],
+        float,
         cell_like: HashMap::new(),
         checkpoints: HashMap::new(),
         no_push: false,
@@ -187,7 +192,7 @@ pub fn transform_with(
             } else {
                 crate::ir::Zeros::Array
             };
-            let z = emit::zeros(zeros, ident);
+            let z = emit::zeros(zeros, ident, None);
             memory.extend(quote!(let mut #bar = #z;));
             a.declared.insert(v);
         }
@@ -290,28 +295,12 @@ pub fn transform_with(
 use crate::emit::active_args;
 
 impl Adjoint<'_> {
-    /// A zero adjoint where nothing else fixes its type: of the float type of the active
-    /// parameters when they share one (always, in practice), else left to inference.
+    /// A zero adjoint where nothing else fixes its type: of [`Adjoint::float`] when known, else
+    /// left to inference.
     fn zero(&self) -> TokenStream {
-        let mut elems = self
-            .func
-            .params
-            .iter()
-            .filter(|p| p.active)
-            .map(|p| p.elem.to_token_stream().to_string());
-        let first = elems.next();
-        match first {
-            Some(f) if elems.all(|e| e == f) => {
-                let p = self
-                    .func
-                    .params
-                    .iter()
-                    .find(|p| p.active)
-                    .expect("one is active");
-                let elem = &p.elem;
-                quote!(::ad_runtime::zero::<#elem>())
-            }
-            _ => quote!(::ad_runtime::zero()),
+        match &self.float {
+            Some(f) => quote!(::ad_runtime::zero::<#f>()),
+            None => quote!(::ad_runtime::zero()),
         }
     }
 
@@ -359,7 +348,9 @@ impl Adjoint<'_> {
         self.regions(stmts, 0);
         let mut work = Vec::new();
         self.seed_needed(stmts, &mut work);
-        self.cell_types(stmts, &mut work);
+        if self.float.is_none() {
+            self.cell_types(stmts, &mut work);
+        }
         while let Some(v) = work.pop() {
             if std::mem::replace(&mut self.plan.needed[v], true) {
                 continue;
@@ -647,7 +638,7 @@ impl Adjoint<'_> {
                 let start = if output == Some(*var) {
                     seed.to_token_stream()
                 } else {
-                    emit::zeros(*zeros, &self.func.vars[*var].ident)
+                    emit::zeros(*zeros, &self.func.vars[*var].ident, None)
                 };
                 out.extend(quote!(let mut #bar = #start;));
                 self.declared.insert(*var);
@@ -793,32 +784,40 @@ impl Adjoint<'_> {
         quote!(let (#(#names,)*) = if #cond { #then (#(#t,)*) } else { #els (#(#e,)*) };)
     }
 
+    /// What an iteration does with the loop's cells: read them at the top (and store what the
+    /// reverse sweep pops), write them back at the bottom.
+    fn cell_moves(&self, l: &Loop) -> (TokenStream, TokenStream, TokenStream) {
+        let (mut entry, mut pushes, mut write_back) = Default::default();
+        for c in &l.cells {
+            let cell = &self.func.vars[c.cell].ident;
+            let (e, exit) = (
+                &self.func.vars[c.entry].ident,
+                emit::operand(self.func, &c.exit),
+            );
+            TokenStream::extend(&mut entry, quote!(let #e = #cell;));
+            TokenStream::extend(&mut write_back, quote!(#cell = #exit;));
+            TokenStream::extend(&mut pushes, self.push_if_stored(c.entry));
+        }
+        (entry, pushes, write_back)
+    }
+
     fn forward_loop(&mut self, l: &Loop, r: usize) -> TokenStream {
         let mut before = TokenStream::new();
-        let mut entry = TokenStream::new();
-        let mut write_back = TokenStream::new();
         let mut after = TokenStream::new();
-        let mut pushes = TokenStream::new();
         for c in &l.cells {
             let cell = &self.func.vars[c.cell].ident;
             let init = emit::operand(self.func, &c.init);
-            let exit = emit::operand(self.func, &c.exit);
-            let (e, a) = (
-                &self.func.vars[c.entry].ident,
-                &self.func.vars[c.after].ident,
-            );
+            let a = &self.func.vars[c.after].ident;
             before.extend(quote!(let mut #cell = #init;));
-            entry.extend(quote!(let #e = #cell;));
-            write_back.extend(quote!(#cell = #exit;));
             after.extend(quote!(let #a = #cell;));
-            pushes.extend(self.push_if_stored(c.entry));
             after.extend(self.push_if_stored(c.after));
         }
         let trip = self.plan.trips.get(&key(l)).cloned();
         let checkpoint = self.checkpoints.get(&key(l)).cloned();
-        if checkpoint.is_some() {
-            pushes = TokenStream::new();
-        }
+        // A checkpointed loop stores nothing on its first forward sweep.
+        let outer_no_push = self.no_push;
+        self.no_push |= checkpoint.is_some();
+        let (entry, pushes, write_back) = self.cell_moves(l);
         let mut count = trip.as_ref().map(|(t, _)| quote!(#t += 1;));
         if let (Some((s, every)), Some((t, _)), LoopKind::For { iter, .. }) =
             (&checkpoint, &trip, &l.kind)
@@ -841,8 +840,6 @@ impl Adjoint<'_> {
                 after.extend(quote!(#s.push(#t);));
             }
         }
-        let outer_no_push = self.no_push;
-        self.no_push |= checkpoint.is_some();
         let body = self.forward(&l.body, r + 1);
         self.no_push = outer_no_push;
         let exit = l.exit.as_ref().map(|e| {
@@ -1295,19 +1292,7 @@ impl Adjoint<'_> {
                     .iter()
                     .map(|c| self.func.vars[c.cell].ident.clone())
                     .collect();
-                let mut entry = TokenStream::new();
-                let mut pushes = TokenStream::new();
-                let mut write_back = TokenStream::new();
-                for c in &l.cells {
-                    let (cell, e) = (
-                        self.func.vars[c.cell].ident.clone(),
-                        self.func.vars[c.entry].ident.clone(),
-                    );
-                    let exit = emit::operand(self.func, &c.exit);
-                    entry.extend(quote!(let #e = #cell;));
-                    pushes.extend(self.push_if_stored(c.entry));
-                    write_back.extend(quote!(#cell = #exit;));
-                }
+                let (entry, pushes, write_back) = self.cell_moves(l);
                 let body = self.forward(&l.body, 1);
                 let seg = self.func.namer.fresh("segment");
                 let (lo, hi) = (self.func.namer.fresh("lo"), self.func.namer.fresh("hi"));
@@ -1339,6 +1324,14 @@ impl Adjoint<'_> {
         }
         out
     }
+}
+
+/// The float type all active parameters share, if they share one.
+fn common_float(params: &[crate::ir::Param]) -> Option<Type> {
+    let mut active = params.iter().filter(|p| p.active).map(|p| &p.elem);
+    let first = active.next()?;
+    let key = |t: &Type| t.to_token_stream().to_string();
+    active.all(|t| key(t) == key(first)).then(|| first.clone())
 }
 
 /// The loads a later write (in program order, or in a loop around the load) may invalidate.

@@ -203,31 +203,26 @@ pub fn index(func: &Func, index: &[Operand]) -> Vec<TokenStream> {
     index.iter().map(|i| operand(func, i)).collect()
 }
 
-/// Zeros shaped like a local array.
-pub fn zeros(zeros: crate::ir::Zeros, primal: &Ident) -> TokenStream {
-    match zeros {
-        crate::ir::Zeros::Vec => quote!(::ad_runtime::zeros_vec(&#primal)),
-        crate::ir::Zeros::Array => quote!(::ad_runtime::zeros_array(&#primal)),
-        crate::ir::Zeros::Array2 => quote!(::ad_runtime::zeros_array2(&#primal)),
-        crate::ir::Zeros::Stack => quote!(::ad_runtime::Stack::new()),
-    }
-}
-
-/// Zero lanes (vector forward mode) shaped like a local array.
-pub fn lane_zeros(
+/// Zeros shaped like a local array; with `lanes = Some(K)` (vector forward mode), `K` zero
+/// lanes for each of its floats.
+pub fn zeros(
     zeros: crate::ir::Zeros,
     primal: &Ident,
-    k: &proc_macro2::Literal,
+    lanes: Option<&proc_macro2::Literal>,
 ) -> TokenStream {
-    match zeros {
-        crate::ir::Zeros::Vec => quote!(::ad_runtime::jacobian::lanes_zeros_vec::<_, #k>(&#primal)),
-        crate::ir::Zeros::Array => {
+    use crate::ir::Zeros;
+    match (zeros, lanes) {
+        (Zeros::Stack, _) => quote!(::ad_runtime::Stack::new()),
+        (Zeros::Vec, None) => quote!(::ad_runtime::zeros_vec(&#primal)),
+        (Zeros::Array, None) => quote!(::ad_runtime::zeros_array(&#primal)),
+        (Zeros::Array2, None) => quote!(::ad_runtime::zeros_array2(&#primal)),
+        (Zeros::Vec, Some(k)) => quote!(::ad_runtime::jacobian::lanes_zeros_vec::<_, #k>(&#primal)),
+        (Zeros::Array, Some(k)) => {
             quote!(::ad_runtime::jacobian::lanes_zeros_array::<_, #k, _>(&#primal))
         }
-        crate::ir::Zeros::Array2 => {
+        (Zeros::Array2, Some(k)) => {
             quote!(::ad_runtime::jacobian::lanes_zeros_array2::<_, #k, _, _>(&#primal))
         }
-        crate::ir::Zeros::Stack => quote!(::ad_runtime::Stack::new()),
     }
 }
 
@@ -283,43 +278,31 @@ pub fn factor(rule: &Rule, i: usize, args: &[TokenStream], partials: Option<&Ide
 }
 
 /// The zero of the type `ty` (a float, or a tuple or array of floats), or of the primal value's
-/// type when the type is not spelled out.
-pub fn zero_of(ty: Option<&Type>, primal: &TokenStream) -> TokenStream {
-    match ty {
-        Some(Type::Tuple(t)) => {
-            let zeros = t.elems.iter().map(|e| zero_of(Some(e), &quote!(_)));
-            quote!((#(#zeros,)*))
-        }
-        Some(Type::Array(a)) => {
-            let zero = zero_of(Some(&a.elem), &quote!(_));
-            let len = &a.len;
-            quote!([#zero; #len])
-        }
-        Some(Type::Paren(p)) => zero_of(Some(&p.elem), primal),
-        Some(ty @ Type::Path(_)) => quote!(::ad_runtime::zero::<#ty>()),
-        _ => quote!(::ad_runtime::zero_like(&#primal)),
-    }
-}
-
-/// [`zero_of`] for vector forward mode: each float becomes `K` zero lanes.
-pub fn lane_zero_of(
+/// type when the type is not spelled out; with `lanes = Some(K)`, `K` zero lanes per float.
+pub fn zero_of(
     ty: Option<&Type>,
     primal: &TokenStream,
-    k: &proc_macro2::Literal,
+    lanes: Option<&proc_macro2::Literal>,
 ) -> TokenStream {
     match ty {
         Some(Type::Tuple(t)) => {
-            let zeros = t.elems.iter().map(|e| lane_zero_of(Some(e), &quote!(_), k));
+            let zeros = t.elems.iter().map(|e| zero_of(Some(e), &quote!(_), lanes));
             quote!((#(#zeros,)*))
         }
         Some(Type::Array(a)) => {
-            let zero = lane_zero_of(Some(&a.elem), &quote!(_), k);
+            let zero = zero_of(Some(&a.elem), &quote!(_), lanes);
             let len = &a.len;
             quote!([#zero; #len])
         }
-        Some(Type::Paren(p)) => lane_zero_of(Some(&p.elem), primal, k),
-        Some(ty @ Type::Path(_)) => quote!([::ad_runtime::zero::<#ty>(); #k]),
-        _ => quote!(::ad_runtime::jacobian::lanes_zero::<_, #k>(&#primal)),
+        Some(Type::Paren(p)) => zero_of(Some(&p.elem), primal, lanes),
+        Some(ty @ Type::Path(_)) => match lanes {
+            Some(k) => quote!([::ad_runtime::zero::<#ty>(); #k]),
+            None => quote!(::ad_runtime::zero::<#ty>()),
+        },
+        _ => match lanes {
+            Some(k) => quote!(::ad_runtime::jacobian::lanes_zero::<_, #k>(&#primal)),
+            None => quote!(::ad_runtime::zero_like(&#primal)),
+        },
     }
 }
 

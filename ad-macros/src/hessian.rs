@@ -257,27 +257,36 @@ pub fn generate(
     };
     let j = Ident::new("__ad_j", Span::mixed_site());
     let (hess_ty, hess_body) = match (&x.len, slice) {
-        (_, true) => {
-            let call = self_call(&hvp_ident, &args_with(quote!(&#v[..])));
-            (
-                quote!((#out, ::std::vec::Vec<#elem>, ::ad_runtime::Jacobian<#elem>)),
-                quote! {
-                    let __ad_n = #x_ident.len();
-                    let mut __ad_h = ::ad_runtime::Jacobian::<#elem>::zeros(__ad_n, __ad_n);
-                    let mut __ad_last = None;
-                    for #j in 0..__ad_n.max(1) {
-                        let #v = ::ad_runtime::jacobian::basis_vec::<#elem>(__ad_n, #j);
-                        let (__ad_value, #grad, #hv) = #call;
-                        for __ad_i in 0..__ad_n.min(#hv.len()) {
-                            __ad_h[(__ad_i, #j)] = #hv[__ad_i];
-                        }
-                        __ad_last = Some((__ad_value, #grad));
+        // Slices: the pass itself, with the direction and the two outputs allocated once and
+        // reset per column rather than allocated by each `_hvp` call.
+        (_, true) => (
+            quote!((#out, ::std::vec::Vec<#elem>, ::ad_runtime::Jacobian<#elem>)),
+            quote! {
+                #closure
+                let __ad_n = #x_ident.len();
+                let __ad_zero = ::ad_runtime::zero::<#elem>();
+                let mut __ad_h = ::ad_runtime::Jacobian::<#elem>::zeros(__ad_n, __ad_n);
+                let mut #v = ::ad_runtime::zeros_vec(#x_ident);
+                let mut #grad = ::ad_runtime::zeros_vec(#x_ident);
+                let mut #hv = ::ad_runtime::zeros_vec(#x_ident);
+                let mut __ad_value = ::ad_runtime::unreached::<#out>();
+                for #j in 0..__ad_n.max(1) {
+                    if #j > 0 {
+                        #v[#j - 1] = __ad_zero;
                     }
-                    let (__ad_value, #grad) = __ad_last.expect("one pass at least");
-                    (__ad_value, #grad, __ad_h)
-                },
-            )
-        }
+                    if #j < __ad_n {
+                        #v[#j] = ::ad_runtime::one::<#elem>();
+                    }
+                    #grad.fill(__ad_zero);
+                    #hv.fill(__ad_zero);
+                    (__ad_value, _) = #call;
+                    for __ad_i in 0..__ad_n {
+                        __ad_h[(__ad_i, #j)] = #hv[__ad_i];
+                    }
+                }
+                (__ad_value, #grad, __ad_h)
+            },
+        ),
         (Some(n), false) => {
             let call = self_call(&hvp_ident, &args_with(quote!(#v)));
             (

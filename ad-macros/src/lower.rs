@@ -305,10 +305,14 @@ fn is_clone(f: &Expr) -> bool {
 
 /// `ad_runtime::accumulate(&mut a, e)`, as generated reverse-mode code adds into an adjoint.
 fn is_accumulate(e: &Expr) -> bool {
-    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p)
+    matches!(e, Expr::Call(c) if is_accumulate_call(c))
+}
+
+fn is_accumulate_call(c: &syn::ExprCall) -> bool {
+    matches!(&*c.func, Expr::Path(p)
         if p.path.segments.len() == 2
             && p.path.segments[0].ident == "ad_runtime"
-            && p.path.segments[1].ident == "accumulate"))
+            && p.path.segments[1].ident == "accumulate")
 }
 
 fn value_uses(v: &Value) -> Vec<VarId> {
@@ -456,7 +460,7 @@ fn mutated_in_place(body: &syn::Block) -> HashSet<String> {
         // `ad_runtime::accumulate(&mut a, e)` is lowered as the assignment `a = a + e`: its
         // `&mut` changes nothing in place.
         fn visit_expr_call(&mut self, e: &'ast syn::ExprCall) {
-            if is_accumulate(&Expr::Call(e.clone())) {
+            if is_accumulate_call(e) {
                 for a in e.args.iter().skip(1) {
                     self.visit_expr(a);
                 }
@@ -665,7 +669,7 @@ pub fn maybe_active(body: &syn::Block, mut names: HashSet<String>) -> HashSet<St
         }
         // `ad_runtime::accumulate(&mut a, e)` in generated reverse code is `a = a + e`.
         fn visit_expr_call(&mut self, e: &'ast syn::ExprCall) {
-            if is_accumulate(&Expr::Call(e.clone()))
+            if is_accumulate_call(e)
                 && let Some(Expr::Reference(r)) = e.args.first()
                 && let Some(name) = place_root(&r.expr)
             {

@@ -22,7 +22,8 @@ impl Namer {
     pub fn fresh(&mut self, base: &str) -> Ident {
         let mut name = base.to_owned();
         let mut k = 2;
-        while !self.used.insert(name.clone()) {
+        // A keyword (`do`, the tangent of `o`) is no identifier: take the next spelling.
+        while is_keyword(&name) || !self.used.insert(name.clone()) {
             name = format!("{base}_{k}");
             k += 1;
         }
@@ -56,12 +57,7 @@ impl Namer {
 
     /// The tangent of a value: `dx`.
     pub fn tangent(&mut self, primal: &Ident) -> Ident {
-        // `o` and `yn` would give the keywords `do` and `dyn`.
-        let name = match plain(primal).as_str() {
-            p @ ("o" | "yn") => format!("d_{p}"),
-            p => format!("d{p}"),
-        };
-        self.fresh(&name)
+        self.fresh(&format!("d{}", plain(primal)))
     }
 
     /// The adjoint (cotangent) of a value: `x_bar`.
@@ -102,6 +98,11 @@ pub fn user(text: &str) -> Ident {
         Some(raw) => Ident::new_raw(raw, Span::call_site()),
         None => Ident::new(text, Span::call_site()),
     }
+}
+
+/// Whether `name` is a Rust keyword, which `Ident::new` would accept and the parser would not.
+fn is_keyword(name: &str) -> bool {
+    syn::parse_str::<Ident>(name).is_err()
 }
 
 /// The spelling of an identifier without `r#`.

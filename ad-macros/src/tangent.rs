@@ -348,10 +348,7 @@ impl Tangent<'_> {
                 emit::element(&da.to_token_stream(), &idx)
             }
             Rhs::NewArray { zeros, .. } => {
-                let z = match &self.lanes {
-                    Some(l) => emit::lane_zeros(*zeros, &ident, &l.k),
-                    None => emit::zeros(*zeros, &ident),
-                };
+                let z = emit::zeros(*zeros, &ident, self.lanes.as_ref().map(|l| &l.k));
                 out.extend(quote!(let mut #dv = #z;));
                 return out;
             }
@@ -454,10 +451,11 @@ impl Tangent<'_> {
         match out {
             Value::Scalar(op) => match Func::var_of(op).and_then(|v| self.d[v].as_ref()) {
                 Some(d) if self.func.is_active(op) => d.to_token_stream(),
-                _ => match &self.lanes {
-                    Some(l) => emit::lane_zero_of(ty, &emit::operand(self.func, op), &l.k),
-                    None => emit::zero_of(ty, &emit::operand(self.func, op)),
-                },
+                _ => emit::zero_of(
+                    ty,
+                    &emit::operand(self.func, op),
+                    self.lanes.as_ref().map(|l| &l.k),
+                ),
             },
             Value::Tuple(items) => {
                 let items = items.iter().enumerate().map(|(i, item)| {
