@@ -21,6 +21,8 @@
 
 #![allow(dead_code, unused_imports)]
 
+extern crate proc_macro;
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -31,6 +33,8 @@ use proc_macro2::TokenStream;
 mod activity;
 #[path = "../src/adjoint.rs"]
 mod adjoint;
+#[path = "../src/anchor.rs"]
+mod anchor;
 #[path = "../src/attr.rs"]
 mod attr;
 #[path = "../src/custom.rs"]

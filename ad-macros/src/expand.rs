@@ -50,7 +50,8 @@ pub fn expand(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(tokens) => tokens,
         Err(e) => e.to_compile_error(),
     };
-    quote!(#item #generated)
+    let anchor = crate::anchor::anchor(&item);
+    quote!(#item #generated #anchor)
 }
 
 /// The generated functions, or every error found.
@@ -405,16 +406,21 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
         .then(|| quote!('ad_slot,));
     let comma = (!existing.is_empty() && !generic.is_empty()).then(|| quote!(,));
     let (ret, body) = (&g.ret, &g.body);
+    let sig = quote! {
+        <#lifetime #existing #comma #(#generic),*>(
+            #receiver #args: (#(#tys,)*), #tangents: (#(#slot_tys,)*)
+        ) -> #ret #where_clause
+    };
+    let forward = crate::anchor::forward(f, "_derive_tangent", &sig, &[&args, &tangents]);
     quote! {
         #head
-        #vis fn #ident<#lifetime #existing #comma #(#generic),*>(
-            #receiver #args: (#(#tys,)*), #tangents: (#(#slot_tys,)*)
-        ) -> #ret #where_clause {
+        #vis fn #ident #sig {
             let (#(#bindings,)*) = #args;
             let (#(#slot_vars,)*) = #tangents;
             #unpack
             #body
         }
+        #forward
     }
 }
 
@@ -522,17 +528,22 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
         .any(Option::is_some)
         .then(|| quote!('ad_slot,));
     let comma = (!existing.is_empty() && !generic.is_empty()).then(|| quote!(,));
+    let sig = quote! {
+        <#lifetime #existing #comma #(#generic),*>(
+            #receiver #args: (#(#tys,)*), #shadows: (#(#shadow_tys,)*), #seed: #out
+        ) -> (#out, (#(#adj_tys,)*)) #where_clause
+    };
+    let forward = crate::anchor::forward(f, "_derive_grad", &sig, &[&args, &shadows, seed]);
     quote! {
         #head
-        #vis fn #ident<#lifetime #existing #comma #(#generic),*>(
-            #receiver #args: (#(#tys,)*), #shadows: (#(#shadow_tys,)*), #seed: #out
-        ) -> (#out, (#(#adj_tys,)*)) #where_clause {
+        #vis fn #ident #sig {
             let (#(#bindings,)*) = #args;
             let (#(#shadow_vars,)*) = #shadows;
             #unpack
             #result
             (#v, (#(#adj,)*))
         }
+        #forward
     }
 }
 

@@ -175,18 +175,24 @@ pub enum Callee {
 }
 
 impl Callee {
-    /// The callee itself, or its companion with `suffix` (`_ad_jvp`).
+    /// The callee itself, or its companion with `suffix` (`_derive_grad`).
     pub fn tokens(&self, suffix: Option<&str>) -> TokenStream {
         let name = |n: &proc_macro2::Ident| match suffix {
             Some(s) => crate::names::function(n, s),
             None => n.clone(),
         };
-        match self {
-            Callee::Path { prefix, name: n } => {
+        match (self, suffix) {
+            // A callee named by one identifier may have come in by `use m::g`, which brings its
+            // anchor but not its companions: `g::__derive_grad` (see `anchor`).
+            (Callee::Path { prefix, name: n }, Some(s)) if prefix.is_empty() => {
+                let f = crate::anchor::forwarder(s);
+                quote::quote!(#n::#f)
+            }
+            (Callee::Path { prefix, name: n }, _) => {
                 let n = name(n);
                 quote::quote!(#prefix #n)
             }
-            Callee::Method { receiver, name: n } => {
+            (Callee::Method { receiver, name: n }, _) => {
                 let n = name(n);
                 quote::quote!(#receiver.#n)
             }

@@ -16,6 +16,7 @@
 
 mod activity;
 mod adjoint;
+mod anchor;
 mod attr;
 mod custom;
 mod emit;

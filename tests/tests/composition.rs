@@ -54,6 +54,95 @@ fn three_deep_call_chain() {
     );
 }
 
+// ---- a callee brought in by `use m::g`, and nothing else ---------------------------------------
+
+mod imported {
+    /// Brought in by `use` below; `d` is its only derivative-carrying import.
+    pub mod shapes {
+        use ad_runtime::{derive_grad, derive_tangent};
+
+        #[derive_tangent]
+        #[derive_grad]
+        pub fn d(x: f64, y: f64) -> f64 {
+            x.hypot(y)
+        }
+
+        /// A free function with the same name as an associated one elsewhere in the file.
+        #[derive_tangent]
+        #[derive_grad]
+        pub fn scale(x: f64) -> f64 {
+            3.0 * x
+        }
+    }
+
+    use self::shapes::d;
+    use super::shapes_alias::scale;
+    use ad_runtime::{derive_grad, derive_tangent};
+
+    /// Calls `d` and `scale` by the names `use` gave them, in a loop.
+    #[derive_tangent]
+    #[derive_grad]
+    pub fn uses_imports(x: f64, y: f64) -> f64 {
+        let mut s = 0.0;
+        for k in 1..4 {
+            s += d(x * k as f64, y) + scale(x * y);
+        }
+        s
+    }
+}
+
+/// A re-export: `use` of a `pub use` reaches the anchor too.
+mod shapes_alias {
+    pub use super::imported::shapes::scale;
+}
+
+/// An associated function without a receiver, named like the free `scale` above: it gets no
+/// anchor (an `impl` cannot hold one) and is called by path.
+struct Scaler;
+
+impl Scaler {
+    #[derive_tangent]
+    #[derive_grad]
+    fn scale(x: f64) -> f64 {
+        x * x
+    }
+
+    #[derive_tangent]
+    #[derive_grad]
+    fn twice(x: f64) -> f64 {
+        Self::scale(x) + Scaler::scale(2.0 * x)
+    }
+}
+
+#[test]
+fn a_callee_imported_by_use() {
+    use imported::{uses_imports, uses_imports_grad, uses_imports_tangent, uses_imports_vjp};
+    // d(x, y) = |(x, y)|; s = sum_k d(kx, y) + 3xy.
+    check_fn!(
+        uses_imports,
+        uses_imports_tangent,
+        uses_imports_vjp,
+        uses_imports_grad,
+        [0, 1],
+        &[[0.3, -0.4], [-0.7, 0.9], [1.1, 0.2]],
+        |[x, y]| {
+            let mut g = [0.0, 0.0];
+            for k in 1..4 {
+                let k = k as f64;
+                let r = (k * x).hypot(y);
+                g[0] += k * k * x / r + 3.0 * y;
+                g[1] += y / r + 3.0 * x;
+            }
+            g
+        }
+    );
+    // twice(x) = x^2 + 4x^2.
+    let (v, g) = Scaler::twice_grad(0.7);
+    assert_eq!(v, Scaler::twice(0.7));
+    assert!((g - 10.0 * 0.7).abs() < 1e-14);
+    assert_eq!(Scaler::twice_tangent(0.7, 1.0).1, g);
+}
+
 // ---- calls inside a loop and a branch, in reverse mode ----------------------------------------
 
 #[derive_tangent]

@@ -31,6 +31,20 @@ fn piecewise__derive_grad<__AdS0>(
     (__ad_value, (__ad_adjoints,))
 }
 
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl piecewise {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0>(
+        __ad_args: (f64,),
+        __ad_shadows: (__AdS0,),
+        seed: f64,
+    ) -> (f64, (f64,)) {
+        piecewise__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
 fn piecewise_vjp(x: f64, seed: f64) -> (f64, f64) {
     let _t0 = x > 1.0;
     let (_t4,) = if _t0 {
@@ -121,6 +135,20 @@ fn reduction__derive_grad<__AdS0, __AdS1>(
         (s_3, x_bar)
     };
     (__ad_value, (__ad_adjoints, ()))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl reduction {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1>(
+        __ad_args: (f64, usize),
+        __ad_shadows: (__AdS0, __AdS1),
+        seed: f64,
+    ) -> (f64, (f64, ())) {
+        reduction__derive_grad(__ad_args, __ad_shadows, seed)
+    }
 }
 
 fn reduction_vjp(x: f64, n: usize, seed: f64) -> (f64, f64) {
@@ -225,6 +253,23 @@ fn recurrence__derive_tangent<
     (x_2, dx_2)
 }
 
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl recurrence {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_tangent<
+        __AdD0: ::ad_runtime::TangentSlot<f64>,
+        __AdD1: ::ad_runtime::TangentSlot<f64>,
+        __AdD2,
+    >(
+        __ad_args: (f64, f64, usize),
+        __ad_tangents: (__AdD0, __AdD1, __AdD2),
+    ) -> (f64, f64) {
+        recurrence__derive_tangent(__ad_args, __ad_tangents)
+    }
+}
+
 fn recurrence_tangent(x0: f64, dx0: f64, p: f64, dp: f64, n: usize) -> (f64, f64) {
     let h = 0.01;
     let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
@@ -296,6 +341,20 @@ fn recurrence__derive_grad<__AdS0, __AdS1, __AdS2>(
         (x_2, (x0_bar, p_bar))
     };
     (__ad_value, (__ad_adjoints.0, __ad_adjoints.1, ()))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl recurrence {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1, __AdS2>(
+        __ad_args: (f64, f64, usize),
+        __ad_shadows: (__AdS0, __AdS1, __AdS2),
+        seed: f64,
+    ) -> (f64, (f64, f64, ())) {
+        recurrence__derive_grad(__ad_args, __ad_shadows, seed)
+    }
 }
 
 fn recurrence_vjp(x0: f64, p: f64, n: usize, seed: f64) -> (f64, (f64, f64)) {

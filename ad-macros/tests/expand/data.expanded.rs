@@ -47,6 +47,20 @@ fn sumsq__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot, f64>
     (__ad_value, ((),))
 }
 
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl sumsq {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot, f64>>(
+        __ad_args: (&[f64],),
+        __ad_shadows: (__AdS0,),
+        seed: f64,
+    ) -> (f64, ((),)) {
+        sumsq__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
 fn sumsq_vjp(x: &[f64], dx: &mut [f64], seed: f64) -> f64 {
     let _t3 = ::ad_runtime::zero_elem(&x);
     let _t4 = x.len();
@@ -147,6 +161,19 @@ fn sumsq__derive_tangent<'ad_slot, __AdD0: ::ad_runtime::SliceTangent<'ad_slot, 
     let acc_2 = acc_c;
     let dacc_2 = dacc_c_2;
     (acc_2, dacc_2)
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl sumsq {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_tangent<'ad_slot, __AdD0: ::ad_runtime::SliceTangent<'ad_slot, f64>>(
+        __ad_args: (&[f64],),
+        __ad_tangents: (__AdD0,),
+    ) -> (f64, f64) {
+        sumsq__derive_tangent(__ad_args, __ad_tangents)
+    }
 }
 
 fn sumsq_tangent(x: &[f64], dx: &[f64]) -> (f64, f64) {
@@ -252,6 +279,20 @@ fn rosenbrock__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot,
         s_3
     };
     (__ad_value, ((),))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl rosenbrock {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot, f64>>(
+        __ad_args: (&[f64],),
+        __ad_shadows: (__AdS0,),
+        seed: f64,
+    ) -> (f64, ((),)) {
+        rosenbrock__derive_grad(__ad_args, __ad_shadows, seed)
+    }
 }
 
 fn rosenbrock_vjp(x: &[f64], dx: &mut [f64], seed: f64) -> f64 {

@@ -19,6 +19,19 @@ fn polar__derive_tangent<__AdD0: ::ad_runtime::TangentSlot<f64>, __AdD1, __AdD2>
     ((r, _t3), (dr, d_t3))
 }
 
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl polar {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_tangent<__AdD0: ::ad_runtime::TangentSlot<f64>, __AdD1, __AdD2>(
+        __ad_args: (f64, f64, f64),
+        __ad_tangents: (__AdD0, __AdD1, __AdD2),
+    ) -> ((f64, f64), (f64, f64)) {
+        polar__derive_tangent(__ad_args, __ad_tangents)
+    }
+}
+
 fn polar_tangent(x: f64, dx: f64, y: f64, scale: f64) -> ((f64, f64), (f64, f64)) {
     let _t0 = x.hypot(y);
     let _t0_partials = ::ad_runtime::rules::hypot_partials(x, y, _t0);
@@ -59,6 +72,20 @@ fn polar__derive_grad<__AdS0, __AdS1, __AdS2>(
         ((r, _t3), x_bar)
     };
     (__ad_value, (__ad_adjoints, (), ()))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl polar {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1, __AdS2>(
+        __ad_args: (f64, f64, f64),
+        __ad_shadows: (__AdS0, __AdS1, __AdS2),
+        seed: (f64, f64),
+    ) -> ((f64, f64), (f64, (), ())) {
+        polar__derive_grad(__ad_args, __ad_shadows, seed)
+    }
 }
 
 fn polar_vjp(x: f64, y: f64, scale: f64, seed: (f64, f64)) -> ((f64, f64), f64) {

@@ -16,6 +16,19 @@ fn f__derive_tangent<
     (_t2, d_t2)
 }
 
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl f {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_tangent<
+        __AdD0: ::ad_runtime::TangentSlot<f64>,
+        __AdD1: ::ad_runtime::TangentSlot<f64>,
+    >(__ad_args: (f64, f64), __ad_tangents: (__AdD0, __AdD1)) -> (f64, f64) {
+        f__derive_tangent(__ad_args, __ad_tangents)
+    }
+}
+
 fn f_tangent(x: f64, dx: f64, y: f64, dy: f64) -> (f64, f64) {
     let _t0 = x * y;
     let d_t0 = y * dx + x * dy;
@@ -48,6 +61,20 @@ fn f__derive_grad<__AdS0, __AdS1>(
         (_t2, (x_bar, y_bar))
     };
     (__ad_value, (__ad_adjoints.0, __ad_adjoints.1))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl f {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1>(
+        __ad_args: (f64, f64),
+        __ad_shadows: (__AdS0, __AdS1),
+        seed: f64,
+    ) -> (f64, (f64, f64)) {
+        f__derive_grad(__ad_args, __ad_shadows, seed)
+    }
 }
 
 fn f_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {

@@ -261,6 +261,20 @@ fn recurrence__derive_grad<__AdS0, __AdS1>(
     (__ad_value, (__ad_adjoints, ()))
 }
 
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl recurrence {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1>(
+        __ad_args: (f64, usize),
+        __ad_shadows: (__AdS0, __AdS1),
+        seed: f64,
+    ) -> (f64, (f64, ())) {
+        recurrence__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
 fn recurrence_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
     let mut checkpoints = ::ad_runtime::Stack::new();
     let mut x_stack = ::ad_runtime::Stack::new();

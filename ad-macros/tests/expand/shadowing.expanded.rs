@@ -30,6 +30,20 @@ fn g__derive_grad<__AdS0, __AdS1>(
     (__ad_value, (__ad_adjoints.0, __ad_adjoints.1))
 }
 
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl g {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1>(
+        __ad_args: (f64, f64),
+        __ad_shadows: (__AdS0, __AdS1),
+        seed: f64,
+    ) -> (f64, (f64, f64)) {
+        g__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
 fn g_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let s = x * y;
     let _t1 = s.exp();

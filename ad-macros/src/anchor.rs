@@ -1,0 +1,324 @@
+//! Anchors: how `use m::g; .. g(x)` reaches `g`'s companions without another import.
+//!
+//! `use m::g` imports every item named `g` in `m`, in each namespace. So next to a free function
+//! `g` the macros put a hidden empty struct `g` (the type namespace; the function lives in the
+//! value namespace), and one `impl g` per companion that forwards to it:
+//!
+//! Input:  `#[derive_grad] pub fn g(x: f64) -> f64 { .. }`
+//! Output: `pub struct g {}` and `impl g { pub fn __derive_grad(..) { g__derive_grad(..) } }`
+//!
+//! A caller that names its callee by one identifier, `g(x)`, calls `g::__derive_grad`, which
+//! resolves wherever `g` does. Longer paths (`m::g`, `Self::g`) keep `m::g__derive_grad`, which
+//! also reaches associated functions.
+//!
+//! An `impl` cannot hold a struct, and the attribute cannot see where its function stands. A
+//! method with a receiver or naming `Self` is associated; otherwise the macro reads the source
+//! file the function is in (`Span::local_file`) and looks it up: a function found only inside
+//! `impl` or `trait` blocks gets no anchor. Functions the file does not show (written by other
+//! macros, in doctests) are taken as free.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::{format_ident, quote};
+use syn::ItemFn;
+use syn::ext::IdentExt;
+use syn::visit::Visit;
+
+/// The attributes that write companions (or, for `derive_jacobian`, may share a function with
+/// those that do); the last of them on a function writes the struct.
+const OURS: &[&str] = &[
+    "derive_tangent",
+    "derive_grad",
+    "derive_jacobian",
+    "custom_tangent",
+    "custom_grad",
+];
+
+/// The associated function of the anchor that stands for the companion with `suffix`
+/// (`_derive_grad`: `g__derive_grad` is reached as `g::__derive_grad`).
+pub fn forwarder(suffix: &str) -> Ident {
+    format_ident!("_{}", suffix)
+}
+
+/// The anchor struct for the function `item`, written by the last of this crate's attributes on
+/// it; nothing for an associated function, or for input that is not a function.
+pub fn anchor(item: &TokenStream) -> TokenStream {
+    let Ok(f) = syn::parse2::<ItemFn>(item.clone()) else {
+        return TokenStream::new();
+    };
+    let last = !f.attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| OURS.iter().any(|o| s.ident == o))
+    });
+    if !last || !is_free(&f) {
+        return TokenStream::new();
+    }
+    let (name, vis) = (&f.sig.ident, &f.vis);
+    let doc = format!(
+        "Hidden: lets `use` statements that import `{}` bring its derivatives along.",
+        name.unraw()
+    );
+    quote! {
+        #[doc = #doc]
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+    }
+}
+
+/// `impl g { pub fn __derive_grad SIG { g__derive_grad(ARGS) } }`: the way to the companion
+/// `g__derive_grad` (of signature `sig`, everything after its name, and parameters `args`) through
+/// the anchor. Nothing for an associated function.
+pub fn forward(f: &ItemFn, suffix: &str, sig: &TokenStream, args: &[&Ident]) -> TokenStream {
+    if !is_free(f) {
+        return TokenStream::new();
+    }
+    let name = &f.sig.ident;
+    let companion = crate::names::function(name, suffix);
+    let forwarder = forwarder(suffix);
+    quote! {
+        #[doc(hidden)]
+        #[allow(dead_code, clippy::all, clippy::pedantic)]
+        impl #name {
+            #[doc(hidden)]
+            #[inline(always)]
+            pub fn #forwarder #sig {
+                #companion(#(#args),*)
+            }
+        }
+    }
+}
+
+/// Whether the function stands outside any `impl` or `trait` block.
+fn is_free(f: &ItemFn) -> bool {
+    if f.sig.receiver().is_some() {
+        return false;
+    }
+    if proc_macro::is_available()
+        && let Some(free) = from_source(&f.sig.ident)
+    {
+        return free;
+    }
+    !mentions_self(&quote!(#f))
+}
+
+/// Whether `Self` appears anywhere in the tokens.
+fn mentions_self(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|t| match t {
+        TokenTree::Ident(i) => i == "Self",
+        TokenTree::Group(g) => mentions_self(&g.stream()),
+        _ => false,
+    })
+}
+
+/// Where the functions of a source file stand: for each name, whether each function of that
+/// name is free (`true`) or associated.
+type Places = HashMap<String, Vec<bool>>;
+
+/// A source file as last read: its path, length and modification time (to tell when it changed),
+/// its text, and its functions.
+struct Source {
+    path: PathBuf,
+    stamp: (u64, Option<std::time::SystemTime>),
+    text: String,
+    places: Places,
+}
+
+thread_local! {
+    /// The last file read: the functions of one file are expanded one after another, so this
+    /// saves reading and parsing it again for each of them.
+    static LAST_FILE: RefCell<Option<Source>> = const { RefCell::new(None) };
+}
+
+/// Whether the function named `ident` is free, from the source file it is written in: `None`
+/// when the file cannot be read or parsed, or does not show this function.
+fn from_source(ident: &Ident) -> Option<bool> {
+    let span = ident.span().unwrap();
+    let path = span.local_file()?;
+    let meta = std::fs::metadata(&path).ok()?;
+    let stamp = (meta.len(), meta.modified().ok());
+    let name = ident.unraw().to_string();
+    LAST_FILE.with(|cell| {
+        let mut last = cell.borrow_mut();
+        if !matches!(&*last, Some(s) if s.path == path && s.stamp == stamp) {
+            let text = std::fs::read_to_string(&path).ok()?;
+            let places = places(&text)?;
+            *last = Some(Source {
+                path,
+                stamp,
+                text,
+                places,
+            });
+        }
+        let source = last.as_ref()?;
+        let kinds = source.places.get(&name)?;
+        verdict(kinds).or_else(|| by_line(kinds, &fn_lines(&source.text, &name), span.line()))
+    })
+}
+
+/// One answer when every function of a name stands alike.
+fn verdict(kinds: &[bool]) -> Option<bool> {
+    let first = *kinds.first()?;
+    kinds.iter().all(|&k| k == first).then_some(first)
+}
+
+/// When functions of one name stand both ways: the one defined on `line`, pairing the functions
+/// the parser found with the lines where `fn NAME` is written, in order. `None` when these do not
+/// pair up (the text shows `fn NAME` in a comment or a macro, say).
+fn by_line(kinds: &[bool], lines: &[usize], line: usize) -> Option<bool> {
+    if kinds.len() != lines.len() {
+        return None;
+    }
+    let k = lines.iter().position(|&l| l == line)?;
+    Some(kinds[k])
+}
+
+/// The (1-based) lines where `fn NAME` is written, once per occurrence.
+fn fn_lines(text: &str, name: &str) -> Vec<usize> {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(at) = rest.find("fn") {
+            let before = rest[..at].chars().next_back();
+            let after = &rest[at + 2..];
+            rest = after;
+            if before.is_some_and(ident) || !after.starts_with(char::is_whitespace) {
+                continue;
+            }
+            let word = after.trim_start();
+            let word = word.strip_prefix("r#").unwrap_or(word);
+            if word
+                .strip_prefix(name)
+                .is_some_and(|tail| !tail.starts_with(ident))
+            {
+                lines.push(i + 1);
+            }
+        }
+    }
+    lines
+}
+
+/// Every function of a source file, free or associated.
+fn places(text: &str) -> Option<Places> {
+    struct Walk(Places);
+    impl<'ast> Visit<'ast> for Walk {
+        fn visit_item_fn(&mut self, f: &'ast ItemFn) {
+            let name = f.sig.ident.unraw().to_string();
+            self.0.entry(name).or_default().push(true);
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            let name = f.sig.ident.unraw().to_string();
+            self.0.entry(name).or_default().push(false);
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+        fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+            let name = f.sig.ident.unraw().to_string();
+            self.0.entry(name).or_default().push(false);
+            syn::visit::visit_trait_item_fn(self, f);
+        }
+    }
+    let file = syn::parse_file(text).ok()?;
+    let mut walk = Walk(HashMap::new());
+    walk.visit_file(&file);
+    Some(walk.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_free_function_gets_a_struct_and_forwarders() {
+        let item = quote!(
+            pub fn g(x: f64) -> f64 {
+                x * x
+            }
+        );
+        let a = anchor(&item).to_string();
+        assert!(a.contains("pub struct g { }"), "{a}");
+        for mode in [crate::expand::Mode::Grad, crate::expand::Mode::Tangent] {
+            let generated = crate::expand::generate(mode, quote!(), item.clone()).unwrap();
+            let g = generated.to_string();
+            assert!(g.contains("impl g"), "{g}");
+            assert!(g.contains("pub fn __derive_"), "{g}");
+        }
+    }
+
+    #[test]
+    fn only_the_last_attribute_writes_the_struct() {
+        let a = anchor(&quote!(
+            #[derive_tangent]
+            fn g(x: f64) -> f64 {
+                x * x
+            }
+        ));
+        assert!(a.is_empty(), "{a}");
+        let a = anchor(&quote!(
+            #[inline]
+            fn g(x: f64) -> f64 {
+                x * x
+            }
+        ));
+        assert!(!a.is_empty());
+    }
+
+    #[test]
+    fn methods_and_functions_naming_self_are_associated() {
+        let method: ItemFn = syn::parse_quote!(
+            fn g(&self, x: f64) -> f64 {
+                x
+            }
+        );
+        let assoc: ItemFn = syn::parse_quote!(
+            fn g(x: f64) -> Self {
+                todo!()
+            }
+        );
+        let free: ItemFn = syn::parse_quote!(
+            fn g(x: f64) -> f64 {
+                x
+            }
+        );
+        assert!(!is_free(&method));
+        assert!(!is_free(&assoc));
+        assert!(is_free(&free));
+    }
+
+    #[test]
+    fn the_source_file_tells_free_from_associated() {
+        let text = "
+            fn a() {}
+            impl S { fn b() {} fn c() { fn d() {} } }
+            trait T { fn e() {} }
+            mod m { fn b() {} }
+            fn r#type() {}
+        ";
+        let p = places(text).unwrap();
+        assert_eq!(verdict(&p["a"]), Some(true));
+        assert_eq!(verdict(&p["b"]), None, "both kinds: no answer");
+        assert_eq!(verdict(&p["c"]), Some(false));
+        assert_eq!(
+            verdict(&p["d"]),
+            Some(true),
+            "a function inside a method body is free"
+        );
+        assert_eq!(verdict(&p["e"]), Some(false));
+        assert_eq!(verdict(&p["type"]), Some(true));
+        // `b` is associated on line 3 and free on line 5.
+        let lines = fn_lines(text, "b");
+        assert_eq!(lines, [3, 5]);
+        assert_eq!(by_line(&p["b"], &lines, 3), Some(false));
+        assert_eq!(by_line(&p["b"], &lines, 5), Some(true));
+        assert_eq!(fn_lines(text, "type"), [6]);
+        assert_eq!(fn_lines("fn bb() {} // fn b\nfn b_() {}", "b"), [1]);
+        // A mention in a comment breaks the pairing: no answer.
+        assert_eq!(by_line(&p["b"], &[1, 3, 5], 3), None);
+    }
+}
