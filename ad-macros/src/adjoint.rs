@@ -1156,19 +1156,29 @@ impl Adjoint<'_> {
                 for (a, m) in args.iter().zip(memory) {
                     shadows.push(match (m, self.active(a).and_then(|v| self.bar[v].clone().map(|b| (v, b)))) {
                         (Some(m), Some((v, b))) => {
-                            let target = emit::slice_of(self.func, &b.to_token_stream(), m, true);
+                            // A read-only slice parameter's shadow may be a sink (in a
+                            // companion whose caller passed `Zero`): it lends through `Shadow`.
+                            let param = self.func.is_slice_param(v);
+                            let range = emit::range_of(self.func, m);
                             if lent.insert(v) {
-                                quote!(::core::option::Option::Some(#target))
+                                if param {
+                                    quote!(::ad_runtime::Shadow::lend(&mut *#b, #range))
+                                } else {
+                                    quote!(&mut #b[#range])
+                                }
                             } else {
                                 let scratch = self.func.namer.fresh("scratch");
                                 let primal = emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
                                 out.extend(quote!(let mut #scratch = ::ad_runtime::zeros_vec(#primal);));
-                                after.extend(quote!(::ad_runtime::add_into(#target, &#scratch);));
-                                quote!(::core::option::Option::Some(&mut #scratch[..]))
+                                after.extend(if param {
+                                    quote!(::ad_runtime::Shadow::add_from(&mut *#b, #range, &#scratch);)
+                                } else {
+                                    quote!(::ad_runtime::add_into(&mut #b[#range], &#scratch);)
+                                });
+                                quote!(&mut #scratch[..])
                             }
                         }
-                        (Some(_), None) => quote!(::core::option::Option::None),
-                        (None, _) => quote!(::ad_runtime::Zero),
+                        (Some(_), None) | (None, _) => quote!(::ad_runtime::Zero),
                     });
                 }
                 let adj = self.func.namer.fresh("call_adjoints");

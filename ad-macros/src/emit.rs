@@ -144,12 +144,18 @@ pub fn slice_of(
     mutable: bool,
 ) -> TokenStream {
     let r = if mutable { quote!(&mut) } else { quote!(&) };
+    let range = range_of(func, m);
+    quote!(#r #base[#range])
+}
+
+/// The range of an array argument: `..`, or a clone of the sub-slice's range.
+pub fn range_of(func: &Func, m: &crate::ir::MemArg) -> TokenStream {
     match &m.range {
         Some(range) => {
             let range = operand(func, range);
-            quote!(#r #base[::core::clone::Clone::clone(&#range)])
+            quote!(::core::clone::Clone::clone(&#range))
         }
-        None => quote!(#r #base[..]),
+        None => quote!(..),
     }
 }
 

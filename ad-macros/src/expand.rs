@@ -371,19 +371,13 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
         match (t, c.slices.get(k).cloned().flatten()) {
             // A read-only slice: its tangent, or zeros for a constant slice (`None`).
             (Some(d), Some(elem)) => {
-                let z = format_ident!("__ad_zeros{}", k, span = Span::mixed_site());
-                let primal = binding_ident(&bindings[k]);
+                let z = format_ident!("__ad_store{}", k, span = Span::mixed_site());
                 generic.push(quote!(#p: ::ad_runtime::SliceTangent<'ad_slot, #elem>));
                 slot_tys.push(quote!(#p));
+                // The caller's tangent slice, or (for a slice it does not differentiate) zeros.
                 unpack.extend(quote! {
-                    let #z;
-                    let #d: &[#elem] = match ::ad_runtime::SliceTangent::slice(#s) {
-                        ::core::option::Option::Some(d) => d,
-                        ::core::option::Option::None => {
-                            #z = ::ad_runtime::zeros_vec(#primal);
-                            &#z[..]
-                        }
-                    };
+                    let mut #z = ::core::default::Default::default();
+                    let #d = ::ad_runtime::SliceTangent::<#elem>::slice(#s, &mut #z);
                 });
             }
             (Some(d), None) => {
@@ -424,19 +418,10 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
     }
 }
 
-/// The variable a parameter binding (`x` or `mut x`) names.
-fn binding_ident(binding: &TokenStream) -> TokenStream {
-    binding
-        .clone()
-        .into_iter()
-        .last()
-        .map(|t| t.into_token_stream())
-        .unwrap_or_default()
-}
-
 /// `NAME__derive_grad`: reverse mode in the calling convention of composition. Read-only slices
-/// take their shadow in a second tuple (`None` for a constant slice); the adjoints of by-value
-/// parameters come back one per argument, `()` for an argument that is not differentiated.
+/// take their shadow in a second tuple (`Zero` for a slice the caller does not differentiate,
+/// which the callee then adds into a sink); the adjoints of by-value parameters come back one
+/// per argument, `()` for an argument that is not differentiated.
 pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
     let c = &g.call;
     let Some(seed) = &c.seed else {
@@ -465,27 +450,21 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
     let mut shadow_tys = Vec::new();
     let mut shadow_vars = Vec::new();
     let mut unpack = TokenStream::new();
-    for (k, binding) in bindings.iter().enumerate() {
+    for k in 0..bindings.len() {
         let s = format_ident!("__ad_shadow{}", k, span = Span::mixed_site());
         match (
             c.shadows.get(k).cloned().flatten(),
             c.slices.get(k).cloned().flatten(),
         ) {
             (Some(d), Some(elem)) => {
-                let z = format_ident!("__ad_zeros{}", k, span = Span::mixed_site());
-                let primal = binding_ident(binding);
+                let z = format_ident!("__ad_store{}", k, span = Span::mixed_site());
                 let p = format_ident!("__AdS{}", k, span = Span::mixed_site());
                 generic.push(quote!(#p: ::ad_runtime::SliceShadow<'ad_slot, #elem>));
                 shadow_tys.push(quote!(#p));
+                // The caller's slice, or (for a slice it does not differentiate) a sink.
                 unpack.extend(quote! {
-                    let mut #z;
-                    let #d: &mut [#elem] = match ::ad_runtime::SliceShadow::shadow(#s) {
-                        ::core::option::Option::Some(d) => d,
-                        ::core::option::Option::None => {
-                            #z = ::ad_runtime::zeros_vec(#primal);
-                            &mut #z[..]
-                        }
-                    };
+                    let mut #z = ::core::default::Default::default();
+                    let #d = ::ad_runtime::SliceShadow::<#elem>::shadow(#s, &mut #z);
                 });
             }
             _ => {

@@ -370,6 +370,14 @@ pub struct Func {
 }
 
 impl Func {
+    /// Whether `v` is a read-only slice parameter (`&[F]`, `&Vec<F>`): in a companion, its
+    /// tangent or adjoint may be zeros or a sink rather than a slice (`ad_runtime::Zero`).
+    pub fn is_slice_param(&self, v: VarId) -> bool {
+        self.params.iter().any(|p| {
+            p.var == Some(v) && matches!(p.kind, crate::sig::Kind::Slice { mutable: false })
+        })
+    }
+
     /// The variables an operand reads.
     pub fn var_of(op: &Operand) -> Option<VarId> {
         match op {

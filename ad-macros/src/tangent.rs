@@ -235,14 +235,20 @@ impl Tangent<'_> {
                                     lane_setup.extend(quote!(
                                         let #tmp = ::ad_runtime::jacobian::lane_slice(#lanes, #lane);
                                     ));
-                                    quote!(::core::option::Option::Some(&#tmp[..]))
+                                    quote!(&#tmp[..])
                                 }
+                                // A read-only slice parameter's tangent may be zeros (in a
+                                // companion whose caller passed `Zero`): it lends through
+                                // `TangentSlice`.
                                 (Some(d), Some(m), None) => {
-                                    let d = d.to_token_stream();
-                                    let arg = emit::slice_of(self.func, &d, m, false);
-                                    quote!(::core::option::Option::Some(#arg))
+                                    if Func::var_of(a).is_some_and(|v| self.func.is_slice_param(v)) {
+                                        let range = emit::range_of(self.func, m);
+                                        quote!(::ad_runtime::TangentSlice::lend(&*#d, #range))
+                                    } else {
+                                        emit::slice_of(self.func, &d.to_token_stream(), m, false)
+                                    }
                                 }
-                                (None, Some(_), _) => quote!(::core::option::Option::None),
+                                (None, Some(_), _) => quote!(::ad_runtime::Zero),
                                 (Some(d), None, Some(l)) => {
                                     let lane = &l.index;
                                     quote!(#d[#lane])

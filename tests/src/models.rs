@@ -51,6 +51,54 @@ pub fn mlp_loss(params: &[f64], x: &[f64], target: f64) -> f64 {
     e * e
 }
 
+/// A weighted sum of squares over two slices: the callee of [`fit`].
+#[derive_tangent]
+#[derive_grad]
+pub fn weighted_sq(w: &[f64], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += w[i] * (x[i] * x[i]).sin();
+    }
+    s
+}
+
+/// A middle layer that passes both slices on (so a sink is lent on, two calls deep).
+#[derive_tangent]
+#[derive_grad]
+pub fn weighted_sq_shifted(w: &[f64], x: &[f64]) -> f64 {
+    weighted_sq(&w[1..], &x[..x.len() - 1]) + weighted_sq(w, x)
+}
+
+/// A fit through calls, differentiated in `w` only: `x` is a constant argument of each call, and
+/// its adjoint (or tangent) in the callees is a sink (or zeros), neither allocated nor computed.
+#[derive_tangent(wrt(w))]
+#[derive_grad(wrt(w))]
+pub fn fit(w: &[f64], x: &[f64]) -> f64 {
+    weighted_sq_shifted(w, x) * 0.5
+}
+
+/// [`fit`] differentiated in both slices: the work that `wrt(w)` saves.
+#[derive_grad]
+pub fn fit_both(w: &[f64], x: &[f64]) -> f64 {
+    weighted_sq_shifted(w, x) * 0.5
+}
+
+/// The gradient of [`fit`] in `w` by hand, in one pass; added into `dw` like the generated one.
+pub fn fit_grad_hand(w: &[f64], dw: &mut [f64], x: &[f64]) -> f64 {
+    let n = w.len();
+    let mut s = 0.0;
+    for i in 0..n {
+        let a = (x[i] * x[i]).sin();
+        s += w[i] * a;
+        dw[i] += 0.5 * a;
+        if i + 1 < n {
+            s += w[i + 1] * a;
+            dw[i + 1] += 0.5 * a;
+        }
+    }
+    s * 0.5
+}
+
 // ---------------------------------------------------------------------------------------------
 // The recurrence, and the gradients by hand that benchmarks compare against
 // ---------------------------------------------------------------------------------------------

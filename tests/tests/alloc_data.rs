@@ -4,6 +4,9 @@
 //! - Extended Rosenbrock on a slice and on an array, and reductions over iterators (`map(..)`
 //!   with `sum`, `fold`, `zip`): `_grad`, `_vjp` and `_tangent` allocate nothing, for n up to
 //!   10 000.
+//! - Calls that pass a slice the caller does not differentiate (`fit`, `wrt(w)`, two calls deep)
+//!   allocate nothing in either mode: the callees add its adjoint into a sink and read zeros for
+//!   its tangent.
 //! - A function whose own body creates `vec![0.0; n]`: the primal allocates once (n floats);
 //!   `_grad` / `_vjp` allocate twice (the `Vec` and its adjoint) and `_tangent` twice (the `Vec`
 //!   and its tangent), each of n floats: the peak is 2 n floats.
@@ -121,6 +124,20 @@ fn allocations_of_array_and_slice_code() {
     });
     assert_eq!(m.allocations, 0, "rosenbrock on [f64; 4]");
 
+    // Calls with a constant slice argument (`fit`, differentiated in `w` only, passes `x` on two
+    // calls deep): the callees add x's adjoint into a sink and read zeros for its tangent, so
+    // nothing is allocated.
+    for n in [2usize, 10, 1000] {
+        let (w, x, dir) = (values(n, 0.3), values(n, 0.8), values(n, 1.9));
+        let mut dw = vec![0.0; n];
+        let m = measure(|| {
+            black_box(fit_grad(black_box(&w), &mut dw, &x));
+            black_box(fit_vjp(black_box(&w), &mut dw, &x, 0.5));
+            black_box(fit_tangent(black_box(&w), &dir, &x));
+        });
+        assert_eq!(m.allocations, 0, "calls with a constant slice, n = {n}");
+    }
+
     // The user's own vec![0.0; n]: the primal allocates it once; each derivative allocates it
     // and one array of derivatives of the same size (the adjoint in reverse mode, the tangent
     // in forward mode), and nothing else.
@@ -232,6 +249,26 @@ fn measured_functions_are_right() {
         (f(&p) - f(&m)) / 2e-6
     };
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0);
+
+    // fit (wrt w): by hand, by finite differences, and against fit_both's w-part.
+    let (w, xs) = (values(20, 0.3), values(20, 0.8));
+    let (mut g, mut g_hand, mut g_both, mut gx) =
+        (vec![0.0; 20], vec![0.0; 20], vec![0.0; 20], vec![0.0; 20]);
+    let v = fit_grad(&w, &mut g, &xs);
+    assert!(close(v, fit_grad_hand(&w, &mut g_hand, &xs)));
+    assert_eq!(v, fit(&w, &xs));
+    fit_both_grad(&w, &mut g_both, &xs, &mut gx);
+    for i in 0..20 {
+        assert!(close(g[i], g_hand[i]), "fit {i}: {} vs {}", g[i], g_hand[i]);
+        assert_eq!(g[i], g_both[i], "fit {i}: the sink changes nothing for w");
+        assert!(close(g[i], fd(&|w| fit(w, &xs), &w, i)), "fit {i}");
+    }
+    let (_, t) = fit_tangent(&w, &xs, &xs);
+    let dot: f64 = g.iter().zip(&xs).map(|(a, b)| a * b).sum();
+    assert!(
+        close(t, dot),
+        "fit: tangent along xs {t} vs <grad, xs> {dot}"
+    );
 
     let x = values(50, 0.7);
     let mut g = vec![0.0; 50];

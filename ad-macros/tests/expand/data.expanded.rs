@@ -5,14 +5,8 @@ fn sumsq__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot, f64>
 ) -> (f64, ((),)) {
     let (x,) = __ad_args;
     let (__ad_shadow0,) = __ad_shadows;
-    let mut __ad_zeros0;
-    let dx: &mut [f64] = match ::ad_runtime::SliceShadow::shadow(__ad_shadow0) {
-        ::core::option::Option::Some(d) => d,
-        ::core::option::Option::None => {
-            __ad_zeros0 = ::ad_runtime::zeros_vec(x);
-            &mut __ad_zeros0[..]
-        }
-    };
+    let mut __ad_store0 = ::core::default::Default::default();
+    let dx = ::ad_runtime::SliceShadow::<f64>::shadow(__ad_shadow0, &mut __ad_store0);
     let __ad_value = {
         let _t3 = ::ad_runtime::zero_elem(&x);
         let _t4 = x.len();
@@ -132,14 +126,8 @@ fn sumsq__derive_tangent<'ad_slot, __AdD0: ::ad_runtime::SliceTangent<'ad_slot, 
 ) -> (f64, f64) {
     let (x,) = __ad_args;
     let (__ad_slot0,) = __ad_tangents;
-    let __ad_zeros0;
-    let dx: &[f64] = match ::ad_runtime::SliceTangent::slice(__ad_slot0) {
-        ::core::option::Option::Some(d) => d,
-        ::core::option::Option::None => {
-            __ad_zeros0 = ::ad_runtime::zeros_vec(x);
-            &__ad_zeros0[..]
-        }
-    };
+    let mut __ad_store0 = ::core::default::Default::default();
+    let dx = ::ad_runtime::SliceTangent::<f64>::slice(__ad_slot0, &mut __ad_store0);
     let _t3 = ::ad_runtime::zero_elem(&x);
     let _t4 = x.len();
     let _t5 = (0).._t4;
@@ -207,14 +195,8 @@ fn rosenbrock__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot,
 ) -> (f64, ((),)) {
     let (x,) = __ad_args;
     let (__ad_shadow0,) = __ad_shadows;
-    let mut __ad_zeros0;
-    let dx: &mut [f64] = match ::ad_runtime::SliceShadow::shadow(__ad_shadow0) {
-        ::core::option::Option::Some(d) => d,
-        ::core::option::Option::None => {
-            __ad_zeros0 = ::ad_runtime::zeros_vec(x);
-            &mut __ad_zeros0[..]
-        }
-    };
+    let mut __ad_store0 = ::core::default::Default::default();
+    let dx = ::ad_runtime::SliceShadow::<f64>::shadow(__ad_shadow0, &mut __ad_store0);
     let __ad_value = {
         let s = 0.0;
         let _t0 = x.len();
