@@ -14,8 +14,8 @@
 //! An `impl` cannot hold a struct, and the attribute cannot see where its function stands. A
 //! method with a receiver or naming `Self` is associated; otherwise the macro reads the source
 //! file the function is in (`Span::local_file`) and looks it up: a function found only inside
-//! `impl` or `trait` blocks gets no anchor. Functions the file does not show (written by other
-//! macros, in doctests) are taken as free.
+//! `impl` or `trait` blocks gets no anchor. A function the file does not show (written by another
+//! macro, or in a doctest) is taken as free unless it names `Self`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -26,16 +26,6 @@ use quote::{format_ident, quote};
 use syn::ItemFn;
 use syn::ext::IdentExt;
 use syn::visit::Visit;
-
-/// The attributes that write companions (or, for `derive_jacobian`, may share a function with
-/// those that do); the last of them on a function writes the struct.
-const OURS: &[&str] = &[
-    "derive_tangent",
-    "derive_grad",
-    "derive_jacobian",
-    "custom_tangent",
-    "custom_grad",
-];
 
 /// The associated function of the anchor that stands for the companion with `suffix`
 /// (`_derive_grad`: `g__derive_grad` is reached as `g::__derive_grad`).
@@ -49,12 +39,8 @@ pub fn anchor(item: &TokenStream) -> TokenStream {
     let Ok(f) = syn::parse2::<ItemFn>(item.clone()) else {
         return TokenStream::new();
     };
-    let last = !f.attrs.iter().any(|a| {
-        a.path()
-            .segments
-            .last()
-            .is_some_and(|s| OURS.iter().any(|o| s.ident == o))
-    });
+    // The last of this crate's attributes on the function writes the struct.
+    let last = !f.attrs.iter().any(|a| crate::expand::is_ours(a, false));
     if !last || !is_free(&f) {
         return TokenStream::new();
     }

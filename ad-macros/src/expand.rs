@@ -278,27 +278,25 @@ pub(crate) fn is_float_shaped(ty: &Type, floats: &FloatTypes) -> bool {
     }
 }
 
-/// The attributes that carry over to generated functions: everything but docs and this crate's
-/// own macros (so that `#[derive_tangent] #[derive_grad]` on one function works in either order).
-pub(crate) fn carried_attrs(f: &ItemFn) -> Vec<&Attribute> {
+/// Whether an attribute is one of this crate's macros (`derive_grad`, `ad_runtime::derive_grad`,
+/// ..), or, with `docs`, also `doc` or `test`.
+pub(crate) fn is_ours(a: &Attribute, docs: bool) -> bool {
     const OURS: &[&str] = &[
         "derive_tangent",
         "derive_grad",
         "derive_jacobian",
         "custom_tangent",
         "custom_grad",
-        "doc",
-        "test",
     ];
-    f.attrs
-        .iter()
-        .filter(|a| {
-            !a.path()
-                .segments
-                .last()
-                .is_some_and(|s| OURS.iter().any(|o| s.ident == o))
-        })
-        .collect()
+    a.path().segments.last().is_some_and(|s| {
+        OURS.iter().any(|o| s.ident == o) || (docs && (s.ident == "doc" || s.ident == "test"))
+    })
+}
+
+/// The attributes that carry over to generated functions: everything but docs and this crate's
+/// own macros (so that `#[derive_tangent] #[derive_grad]` on one function works in either order).
+pub(crate) fn carried_attrs(f: &ItemFn) -> Vec<&Attribute> {
+    f.attrs.iter().filter(|a| !is_ours(a, true)).collect()
 }
 
 pub(crate) fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> TokenStream {
@@ -369,7 +367,7 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
         let p = format_ident!("__AdD{}", k, span = Span::mixed_site());
         let s = format_ident!("__ad_slot{}", k, span = Span::mixed_site());
         match (t, c.slices.get(k).cloned().flatten()) {
-            // A read-only slice: its tangent, or zeros for a constant slice (`None`).
+            // A read-only slice: its tangent, or zeros for a constant slice (`Zero`).
             (Some(d), Some(elem)) => {
                 let z = format_ident!("__ad_store{}", k, span = Span::mixed_site());
                 generic.push(quote!(#p: ::ad_runtime::SliceTangent<'ad_slot, #elem>));

@@ -102,6 +102,8 @@ struct Lowerer<'a> {
     rule_tuples: HashSet<VarId>,
     /// The `if` being lowered, for errors about its branches.
     branch_span: Option<Span>,
+    /// The parameters the function writes through (`&mut [F]`, ..), for errors about calls.
+    written_params: HashSet<VarId>,
 }
 
 /// Lowers a function body. Errors are recorded and lowering goes on, so that all of them are
@@ -142,6 +144,7 @@ pub fn lower(
         stacks: HashSet::new(),
         rule_tuples: HashSet::new(),
         branch_span: None,
+        written_params: HashSet::new(),
     };
     let mut ir_params = Vec::new();
     for p in params {
@@ -149,6 +152,9 @@ pub fn lower(
         let v = l.new_var(p.ident.clone(), mutable);
         if p.kind.is_memory() {
             l.vars[v].depth = Some(p.kind.depth());
+        }
+        if p.kind.writes_through() {
+            l.written_params.insert(v);
         }
         l.versions.insert(p.ident.to_string(), 1);
         // A `_` parameter got a generated name: nothing in the body can refer to it.
@@ -2461,6 +2467,17 @@ impl Lowerer<'_> {
     }
 
     /// The memory (array, slice, `&F`) a plain name refers to.
+    /// Whether a call argument lends an array to be written: `&mut a`, `&mut a[..]`, or a
+    /// parameter the function itself writes through.
+    fn is_mutable_array(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Reference(r) => r.mutability.is_some(),
+            e => self
+                .memory_of(e)
+                .is_some_and(|v| self.written_params.contains(&v)),
+        }
+    }
+
     fn memory_of(&self, e: &Expr) -> Option<VarId> {
         let id = path_ident(e)?;
         match self.lookup(&id.to_string()) {
@@ -3313,6 +3330,13 @@ impl Lowerer<'_> {
                 ),
                 "the macro cannot see what it computes",
                 "Compute the value with supported operations, outside the macro",
+            ),
+            Expr::Call(c) if let Some(arg) = c.args.iter().find(|a| self.is_mutable_array(a)) => (
+                format!("the call `{}(..)`, given `{}`", show(&c.func), show(arg)),
+                "an array passed to a call to be written (`&mut`) is not supported yet: the macro \
+                 cannot yet carry derivatives through what the callee writes",
+                "Have the callee return its result (a float, a tuple, or an array `[F; N]`) and \
+                 store it here, or write the callee's loop in this function",
             ),
             Expr::Call(c) => (
                 format!("the call `{}(..)`", show(&c.func)),

@@ -76,18 +76,19 @@ mod imported {
     }
 
     use self::shapes::d;
+    use self::shapes::d as distance;
     use super::shapes_alias::scale;
     use ad_runtime::{derive_grad, derive_tangent};
 
-    /// Calls `d` and `scale` by the names `use` gave them, in a loop.
+    /// Calls `d` and `scale` by the names `use` gave them (`distance` is `d` renamed), in a loop.
     #[derive_tangent]
     #[derive_grad]
     pub fn uses_imports(x: f64, y: f64) -> f64 {
         let mut s = 0.0;
-        for k in 1..4 {
+        for k in 1..3 {
             s += d(x * k as f64, y) + scale(x * y);
         }
-        s
+        s + distance(3.0 * x, y) + scale(x * y)
     }
 }
 
