@@ -69,6 +69,10 @@ fn varied(stmts: &[Stmt], vars: &mut [Var]) -> bool {
                     Rhs::Inert { .. } | Rhs::NewArray { .. } => false,
                 };
                 changed |= set_varied(vars, *var, now);
+                // A slice lent to a call to be written holds what the call computed.
+                for array in rhs.written() {
+                    changed |= set_varied(vars, array, now);
+                }
             }
             // Memory holding a varied value is varied, for all of its elements.
             Stmt::Store { array, value, .. } | Stmt::Push { array, value, .. } => {
@@ -117,6 +121,10 @@ fn useful(stmts: &[Stmt], vars: &mut [Var]) -> bool {
     for stmt in stmts.iter().rev() {
         match stmt {
             Stmt::Def { var, rhs, .. } => {
+                // A call that writes a useful slice is useful, whether or not its result is.
+                if rhs.written().iter().any(|&a| vars[a].useful) {
+                    changed |= mark_useful(vars, &Operand::Var(*var));
+                }
                 if !vars[*var].useful {
                     continue;
                 }

@@ -102,6 +102,9 @@ struct Adjoint<'f> {
     checkpoints: HashMap<usize, (Ident, Ident)>,
     /// Emitting the first forward sweep of a checkpointed loop: nothing is stored.
     no_push: bool,
+    /// For each call lent a slice to write (by its result variable and argument): the stack that
+    /// keeps the slice's values from before the call, for the callee's reverse pass.
+    saved: HashMap<(VarId, usize), Ident>,
 }
 
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
@@ -153,9 +156,11 @@ pub fn transform_with(
         cell_like: HashMap::new(),
         checkpoints: HashMap::new(),
         no_push: false,
+        saved: HashMap::new(),
     };
     let stmts = std::mem::take(&mut a.func.stmts);
     a.analyse(&stmts);
+    a.plan_saved(&stmts);
     if checkpoint {
         a.plan_checkpoints(&stmts);
     }
@@ -211,6 +216,9 @@ pub fn transform_with(
     }
 
     // The value stacks, declared once, before everything.
+    for s in a.saved.values() {
+        body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
+    }
     for (s, _) in a.checkpoints.values() {
         body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
     }
@@ -431,6 +439,8 @@ impl Adjoint<'_> {
                         }
                         // Popping again in the reverse sweep would take another value.
                         Rhs::Pop { .. } => Origin::Impure,
+                        // Calling again would write the slices again.
+                        Rhs::Call { .. } if !rhs.written().is_empty() => Origin::Impure,
                         _ => Origin::Recompute,
                     };
                     if self.func.vars[*var].active() {
@@ -683,10 +693,42 @@ impl Adjoint<'_> {
     /// Chooses the loops to checkpoint: at the top level, `for` loops without `break` whose
     /// reverse sweep pops stored values and whose body writes no array (the carried values are
     /// then the whole state of an iteration).
+    /// A stack for each slice an active call is lent to write.
+    fn plan_saved(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            match s {
+                Stmt::Def {
+                    var,
+                    rhs: Rhs::Call { memory, .. },
+                    ..
+                } if self.func.vars[*var].active() => {
+                    for (k, m) in memory.iter().enumerate() {
+                        if m.as_ref().is_some_and(|m| m.mutable) {
+                            let stack = self.func.namer.fresh("saved");
+                            self.saved.insert((*var, k), stack);
+                        }
+                    }
+                }
+                Stmt::If(i) => {
+                    self.plan_saved(&i.then);
+                    self.plan_saved(&i.els);
+                }
+                Stmt::Loop(l) => {
+                    if let LoopKind::While { cond_stmts, .. } = &l.kind {
+                        self.plan_saved(cond_stmts);
+                    }
+                    self.plan_saved(&l.body);
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn plan_checkpoints(&mut self, stmts: &[Stmt]) {
         fn stores(stmts: &[Stmt]) -> bool {
             stmts.iter().any(|s| match s {
                 Stmt::Store { .. } | Stmt::Push { .. } => true,
+                Stmt::Def { rhs, .. } => !rhs.written().is_empty(),
                 Stmt::If(i) => stores(&i.then) || stores(&i.els),
                 Stmt::Loop(l) => stores(&l.body),
                 _ => false,
@@ -726,6 +768,20 @@ impl Adjoint<'_> {
         for stmt in stmts {
             match stmt {
                 Stmt::Def { var, ty, rhs } => {
+                    // What a call will overwrite, kept for its reverse pass.
+                    if let Rhs::Call { args, memory, .. } = rhs {
+                        for (k, (a, m)) in args.iter().zip(memory).enumerate() {
+                            if let (Some(s), Some(m)) = (self.saved.get(&(*var, k)), m) {
+                                let slice = emit::slice_of(
+                                    self.func,
+                                    &emit::operand(self.func, a),
+                                    m,
+                                    false,
+                                );
+                                out.extend(quote!(#s.push_slice(#slice);));
+                            }
+                        }
+                    }
                     out.extend(emit::def(self.func, *var, ty.as_ref(), rhs));
                     out.extend(self.push_if_stored(*var));
                 }
@@ -1100,7 +1156,13 @@ impl Adjoint<'_> {
         if !self.func.vars[var].active() {
             return;
         }
-        let Some(bar) = self.bar_of(var) else { return };
+        // A call that writes slices runs its reverse pass even when its result has no adjoint
+        // (a function without a result takes any seed and ignores it).
+        let bar = match self.bar_of(var) {
+            Some(bar) => bar,
+            None if !rhs.written().is_empty() => quote!(::ad_runtime::Zero),
+            None => return,
+        };
         match rhs {
             // Stacks exist only in generated reverse-mode code; reverse over reverse is not a
             // mode the macros offer.
@@ -1147,7 +1209,20 @@ impl Adjoint<'_> {
                 // The callee's companion pulls the adjoint back to every argument at once: into
                 // the shadows of slices, and as returned adjoints for scalars.
                 let f = callee.tokens(Some("_derive_grad"));
-                let primals = emit::call_args(self.func, args, memory);
+                let mut primals = emit::call_args(self.func, args, memory);
+                // A slice the call writes: the callee's reverse pass starts again from its values
+                // before the call, kept on a stack.
+                let mut dropped = TokenStream::new();
+                for (k, (a, m)) in args.iter().zip(memory).enumerate() {
+                    if let (Some(s), Some(m)) = (self.saved.get(&(var, k)), m) {
+                        let n = self.func.namer.fresh("saved_len");
+                        let slice =
+                            emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
+                        out.extend(quote!(let #n = (#slice).len();));
+                        primals[k] = quote!(#s.last_mut(#n));
+                        dropped.extend(quote!(#s.drop_last(#n);));
+                    }
+                }
                 // An array passed twice cannot lend its adjoint twice: later occurrences collect
                 // into a scratch slice, added in after the call.
                 let mut lent = HashSet::new();
@@ -1178,6 +1253,12 @@ impl Adjoint<'_> {
                                 quote!(&mut #scratch[..])
                             }
                         }
+                        // A written slice without an adjoint of its own still needs room: the
+                        // callee's reverse pass reads it.
+                        (Some(m), None) if m.mutable => {
+                            let primal = emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
+                            quote!(&mut ::ad_runtime::zeros_vec(#primal)[..])
+                        }
                         (Some(_), None) | (None, _) => quote!(::ad_runtime::Zero),
                     });
                 }
@@ -1185,6 +1266,7 @@ impl Adjoint<'_> {
                 out.extend(quote::quote_spanned!(*span=>
                     let (_, #adj) = #f((#(#primals,)*), (#(#shadows,)*), #bar);
                 ));
+                out.extend(dropped);
                 out.extend(after);
                 for (k, a) in args.iter().enumerate() {
                     if memory[k].is_some() {
@@ -1385,9 +1467,17 @@ fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, Vec<proc_macro2::Span>) {
                     rhs: Rhs::Call { args, memory, .. },
                     ..
                 } => {
+                    // A slice lent to be written is kept for the callee's reverse pass (so later
+                    // writes do not matter to it), and is itself a write.
                     for (a, m) in args.iter().zip(memory) {
-                        if let (Some(m), Operand::Var(array)) = (m, a) {
-                            s.passed.push((m.span, *array, s.seq, s.open.clone()));
+                        match (m, a) {
+                            (Some(m), Operand::Var(array)) if m.mutable => {
+                                s.writes.push((*array, s.seq))
+                            }
+                            (Some(m), Operand::Var(array)) => {
+                                s.passed.push((m.span, *array, s.seq, s.open.clone()))
+                            }
+                            _ => {}
                         }
                     }
                 }

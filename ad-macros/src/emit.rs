@@ -126,10 +126,8 @@ pub fn call_args(
 /// A memory argument as the user passes it.
 fn memory_arg(func: &Func, base: &TokenStream, m: &crate::ir::MemArg) -> TokenStream {
     match &m.range {
-        Some(range) => {
-            let range = operand(func, range);
-            quote!(&#base[::core::clone::Clone::clone(&#range)])
-        }
+        Some(_) => slice_of(func, base, m, m.mutable),
+        None if m.mutable => quote!(&mut #base[..]),
         None if m.borrowed => quote!(&#base),
         None => base.clone(),
     }

@@ -367,6 +367,11 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
         let p = format_ident!("__AdD{}", k, span = Span::mixed_site());
         let s = format_ident!("__ad_slot{}", k, span = Span::mixed_site());
         match (t, c.slices.get(k).cloned().flatten()) {
+            // A slice the function writes: the caller always lends a tangent slice.
+            (Some(d), None) if let Some(elem) = c.written.get(k).cloned().flatten() => {
+                slot_tys.push(quote!(&'ad_slot mut [#elem]));
+                unpack.extend(quote!(let #d: &mut [#elem] = #s;));
+            }
             // A read-only slice: its tangent, or zeros for a constant slice (`Zero`).
             (Some(d), Some(elem)) => {
                 let z = format_ident!("__ad_store{}", k, span = Span::mixed_site());
@@ -394,10 +399,18 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
     let lifetime = c
         .slices
         .iter()
+        .chain(&c.written)
         .any(Option::is_some)
         .then(|| quote!('ad_slot,));
     let comma = (!existing.is_empty() && !generic.is_empty()).then(|| quote!(,));
-    let (ret, body) = (&g.ret, &g.body);
+    // A function without a result still answers `(value, tangent)`: `((), ())`.
+    let (ret, body) = match f.sig.output {
+        ReturnType::Default => {
+            let body = &g.body;
+            (quote!(((), ())), quote!(let () = { #body }; ((), ())))
+        }
+        ReturnType::Type(..) => (g.ret.clone(), g.body.clone()),
+    };
     let sig = quote! {
         <#lifetime #existing #comma #(#generic),*>(
             #receiver #args: (#(#tys,)*), #tangents: (#(#slot_tys,)*)
@@ -422,15 +435,26 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
 /// per argument, `()` for an argument that is not differentiated.
 pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
     let c = &g.call;
-    let Some(seed) = &c.seed else {
-        return TokenStream::new();
-    };
-    let ReturnType::Type(_, out) = &f.sig.output else {
-        return TokenStream::new();
-    };
     if c.memory {
         return TokenStream::new();
     }
+    // A function that writes slices is called for their adjoints even when its result has
+    // none: then the caller passes `Zero` as the seed. Without a result, the seed is ignored.
+    let writes = c.written.iter().any(Option::is_some);
+    let any_seed = Ident::new("__ad_seed", Span::mixed_site());
+    let mut seed_unpack = TokenStream::new();
+    let (seed_param, out, seed_ty) = match (&c.seed, &f.sig.output) {
+        (Some(seed), ReturnType::Type(_, out)) if writes && matches!(**out, Type::Path(_)) => {
+            seed_unpack = quote!(
+                let #seed: #out = <__AdSeed as ::ad_runtime::TangentSlot<#out>>::tangent(#any_seed);
+            );
+            (any_seed, quote!(#out), quote!(__AdSeed))
+        }
+        (Some(seed), ReturnType::Type(_, out)) => (seed.clone(), quote!(#out), quote!(#out)),
+        (None, ReturnType::Default) => (any_seed, quote!(()), quote!(__AdSeed)),
+        _ => return TokenStream::new(),
+    };
+    let seed = &seed_param;
     let head = companion_head(f);
     let vis = &f.vis;
     let ident = names::function(&f.sig.ident, "_derive_grad");
@@ -454,6 +478,11 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
             c.shadows.get(k).cloned().flatten(),
             c.slices.get(k).cloned().flatten(),
         ) {
+            // A slice the function writes: the caller always lends its adjoint.
+            (Some(d), None) if let Some(elem) = c.written.get(k).cloned().flatten() => {
+                shadow_tys.push(quote!(&'ad_slot mut [#elem]));
+                unpack.extend(quote!(let #d: &mut [#elem] = #s;));
+            }
             (Some(d), Some(elem)) => {
                 let z = format_ident!("__ad_store{}", k, span = Span::mixed_site());
                 let p = format_ident!("__AdS{}", k, span = Span::mixed_site());
@@ -494,20 +523,29 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
         }
     }
     let body = &g.body;
-    let result = if count == 0 {
-        quote!(let #v = { #body };)
-    } else {
-        quote!(let (#v, #gs) = { #body };)
+    // `_vjp` returns `(value, adjoints)`, or only the adjoints for a function without a result.
+    let unit = c.seed.is_none();
+    let result = match (count, unit) {
+        (0, false) => quote!(let #v = { #body };),
+        (_, false) => quote!(let (#v, #gs) = { #body };),
+        (0, true) => quote!(let #v: () = { #body };),
+        (_, true) => quote!(let #gs = { #body }; let #v = ();),
     };
+    if unit {
+        generic.push(quote!(__AdSeed));
+    } else if !seed_unpack.is_empty() {
+        generic.push(quote!(__AdSeed: ::ad_runtime::TangentSlot<#out>));
+    }
     let lifetime = c
         .slices
         .iter()
+        .chain(&c.written)
         .any(Option::is_some)
         .then(|| quote!('ad_slot,));
     let comma = (!existing.is_empty() && !generic.is_empty()).then(|| quote!(,));
     let sig = quote! {
         <#lifetime #existing #comma #(#generic),*>(
-            #receiver #args: (#(#tys,)*), #shadows: (#(#shadow_tys,)*), #seed: #out
+            #receiver #args: (#(#tys,)*), #shadows: (#(#shadow_tys,)*), #seed: #seed_ty
         ) -> (#out, (#(#adj_tys,)*)) #where_clause
     };
     let forward = crate::anchor::forward(f, "_derive_grad", &sig, &[&args, &shadows, seed]);
@@ -517,6 +555,7 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
             let (#(#bindings,)*) = #args;
             let (#(#shadow_vars,)*) = #shadows;
             #unpack
+            #seed_unpack
             #result
             (#v, (#(#adj,)*))
         }

@@ -151,8 +151,10 @@ pub enum Stmt {
 /// A read-only slice passed to a call: `xs`, `&v` (borrowed), or `&xs[range]`.
 #[derive(Clone, Debug)]
 pub struct MemArg {
-    /// Passed as `&v`.
+    /// Passed as `&v` (or `&mut v`).
     pub borrowed: bool,
+    /// Lent for the callee to write: `&mut v`, `&mut v[a..b]`, or a `&mut` parameter passed on.
+    pub mutable: bool,
     /// `&xs[range]`: the range, an operand of its own (evaluated once, cloned at each use).
     pub range: Option<Operand>,
     /// The argument, for messages.
@@ -172,6 +174,23 @@ pub enum Callee {
         receiver: TokenStream,
         name: proc_macro2::Ident,
     },
+}
+
+impl Rhs {
+    /// The slices a call is lent to write (`&mut v`): memory the statement changes.
+    pub fn written(&self) -> Vec<VarId> {
+        match self {
+            Rhs::Call { args, memory, .. } => args
+                .iter()
+                .zip(memory)
+                .filter_map(|(a, m)| match (a, m) {
+                    (Operand::Var(v), Some(m)) if m.mutable => Some(*v),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl Callee {

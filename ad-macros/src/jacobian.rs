@@ -140,6 +140,33 @@ pub(crate) fn active_calls(func: &Func, stmts: &[Stmt], out: &mut Vec<Span>) {
     }
 }
 
+/// The spans of slices lent to active calls to be written: vector forward mode does not lend them.
+fn written_calls(func: &Func, stmts: &[Stmt], out: &mut Vec<Span>) {
+    for s in stmts {
+        match s {
+            Stmt::Def {
+                var,
+                rhs: Rhs::Call { memory, .. },
+                ..
+            } if func.vars[*var].active() => {
+                out.extend(
+                    memory
+                        .iter()
+                        .flatten()
+                        .filter(|m| m.mutable)
+                        .map(|m| m.span),
+                );
+            }
+            Stmt::If(i) => {
+                written_calls(func, &i.then, out);
+                written_calls(func, &i.els, out);
+            }
+            Stmt::Loop(l) => written_calls(func, &l.body, out),
+            _ => {}
+        }
+    }
+}
+
 /// Writes `NAME_jacfwd` (unless reverse mode is asked for), `NAME_jacrev` (unless forward mode
 /// is) and `NAME_jacobian`.
 pub fn generate(
@@ -152,6 +179,17 @@ pub fn generate(
     let name = "#[derive_jacobian]";
     let shape = shape(func, out, name, &mut errors);
     let pick = args.pick.as_ref().map(|(p, _)| *p);
+    if pick != Some(Pick::Reverse) {
+        let mut lent = Vec::new();
+        written_calls(func, &func.stmts, &mut lent);
+        for span in lent {
+            errors.at(
+                span,
+                "vector forward mode (`_jacfwd`) cannot lend a slice to a call to be written; \
+                 use `#[derive_jacobian(reverse)]`",
+            );
+        }
+    }
     errors.finish()?;
     let shape = shape.expect("errors are reported above");
     let lanes = args.lanes.map_or(DEFAULT_LANES, |(k, _)| k);

@@ -1113,8 +1113,11 @@ impl Lowerer<'_> {
             });
             return;
         }
+        // A call for its effect (it writes slices) or with its result dropped goes through the
+        // callee's companions like any call.
         if is_control(e)
-            || (matches!(e, Expr::MethodCall(_)) && self.mentions_active(e.to_token_stream()))
+            || (matches!(e, Expr::MethodCall(_) | Expr::Call(_))
+                && self.mentions_active(e.to_token_stream()))
             || is_accumulate(e)
         {
             let _ = self.lower_expr(e);
@@ -3192,8 +3195,9 @@ impl Lowerer<'_> {
         Value::Scalar(self.inert(e, Some(refusal)))
     }
 
-    /// Lowers the arguments of a call to an annotated callee: scalars, and read-only memory
-    /// (`xs`, `&v`); `None` when one is neither.
+    /// Lowers the arguments of a call to an annotated callee: scalars, read-only memory (`xs`,
+    /// `&v`, `&v[a..b]`) and slices lent to be written (`&mut v`, `&mut v[a..b]`, a `&mut`
+    /// parameter passed on); `None` when one is none of these.
     #[allow(clippy::type_complexity)]
     fn call_args<'e>(
         &mut self,
@@ -3202,9 +3206,9 @@ impl Lowerer<'_> {
         let mut ops = Vec::new();
         let mut memory = Vec::new();
         for a in args {
-            let (target, borrowed) = match a {
-                Expr::Reference(r) if r.mutability.is_none() => (&*r.expr, true),
-                other => (other, false),
+            let (target, borrowed, lent) = match a {
+                Expr::Reference(r) => (&*r.expr, true, r.mutability.is_some()),
+                other => (other, false, false),
             };
             // `&xs[a..b]`: a sub-slice, its range evaluated once.
             if borrowed
@@ -3218,19 +3222,29 @@ impl Lowerer<'_> {
                 ops.push(Operand::Var(array));
                 memory.push(Some(MemArg {
                     borrowed: true,
+                    mutable: lent,
                     range: Some(range),
                     span: a.span(),
                 }));
                 continue;
             }
             if let Some(array) = self.memory_of(target) {
+                // A slice the function writes through, passed on as it is, is lent to be written.
+                let mutable = lent || (!borrowed && self.written_params.contains(&array));
+                if mutable && self.vars[array].depth != Some(1) {
+                    return None;
+                }
                 ops.push(Operand::Var(array));
                 memory.push(Some(MemArg {
                     borrowed,
+                    mutable,
                     range: None,
                     span: a.span(),
                 }));
                 continue;
+            }
+            if lent {
+                return None;
             }
             match self.lower_expr(a) {
                 Value::Scalar(op) => {
@@ -3333,10 +3347,10 @@ impl Lowerer<'_> {
             ),
             Expr::Call(c) if let Some(arg) = c.args.iter().find(|a| self.is_mutable_array(a)) => (
                 format!("the call `{}(..)`, given `{}`", show(&c.func), show(arg)),
-                "an array passed to a call to be written (`&mut`) is not supported yet: the macro \
-                 cannot yet carry derivatives through what the callee writes",
-                "Have the callee return its result (a float, a tuple, or an array `[F; N]`) and \
-                 store it here, or write the callee's loop in this function",
+                "of what a call is lent to write, only slices of floats are supported (`&mut v` \
+                 or `&mut v[a..b]` for a local `Vec`, or a `&mut [F]` parameter passed on)",
+                "Lend a slice of floats, or have the callee return its result (a float, a tuple, \
+                 or an array `[F; N]`) and store it here",
             ),
             Expr::Call(c) => (
                 format!("the call `{}(..)`", show(&c.func)),

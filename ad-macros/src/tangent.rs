@@ -45,6 +45,9 @@ pub struct CallShape {
     pub memory: bool,
     /// The float type of each parameter that is an active read-only slice (`&[F]`, `&Vec<F>`).
     pub slices: Vec<Option<TokenStream>>,
+    /// The float type of each parameter that is an active slice the function writes (`&mut [F]`,
+    /// `&mut Vec<F>`): its tangent and shadow are always slices (`&mut [F]`).
+    pub written: Vec<Option<TokenStream>>,
     /// The shadow parameter of each active read-only slice (reverse mode).
     pub shadows: Vec<Option<Ident>>,
 }
@@ -53,8 +56,10 @@ impl CallShape {
     /// Records how a parameter takes part in calls.
     pub fn note(&mut self, active: bool, kind: crate::sig::Kind, elem: &Type) {
         let slice = active && matches!(kind, crate::sig::Kind::Slice { mutable: false });
-        self.memory |= active && kind.is_memory() && !slice;
+        let written = active && matches!(kind, crate::sig::Kind::Slice { mutable: true });
+        self.memory |= active && kind.is_memory() && !slice && !written;
         self.slices.push(slice.then(|| quote!(#elem)));
+        self.written.push(written.then(|| quote!(#elem)));
     }
 }
 
@@ -223,6 +228,17 @@ impl Tangent<'_> {
                                 .and_then(|x| self.d[x].clone())
                                 .filter(|_| self.func.is_active(a));
                             match (d, m, &self.lanes) {
+                                // (Refused before: see `jacobian::written_calls`.)
+                                (_, Some(m), Some(_)) if m.mutable => quote!(::core::unreachable!()),
+                                // A slice lent to be written: its tangent, or zeros the callee
+                                // fills (the callee may read them back).
+                                (Some(d), Some(m), None) if m.mutable => {
+                                    emit::slice_of(self.func, &d.to_token_stream(), m, true)
+                                }
+                                (None, Some(m), None) if m.mutable => {
+                                    let primal = emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
+                                    quote!(&mut ::ad_runtime::zeros_vec(#primal)[..])
+                                }
                                 (Some(d), Some(m), Some(l)) => {
                                     let d = d.to_token_stream();
                                     let lanes = emit::slice_of(self.func, &d, m, false);

@@ -267,6 +267,61 @@ impl<T> Stack<T> {
         }
     }
 
+    /// Stores a slice's values (what a call will overwrite, for its reverse pass).
+    ///
+    /// ```
+    /// let mut s = ad_runtime::Stack::new();
+    /// s.push_slice(&[1.0_f64, 2.0]);
+    /// assert_eq!(s.len(), 2);
+    /// ```
+    #[inline]
+    pub fn push_slice(&mut self, values: &[T])
+    where
+        T: Copy,
+    {
+        self.items.extend_from_slice(values);
+    }
+
+    /// The last `n` values stored, in the order they were pushed, to work on in place (the
+    /// callee's reverse pass runs its forward pass again over them); [`Stack::drop_last`] then
+    /// discards them.
+    ///
+    /// # Panics
+    ///
+    /// If fewer than `n` values are stored (a bug in the macro, as for [`Stack::pop`]).
+    ///
+    /// ```
+    /// let mut s = ad_runtime::Stack::new();
+    /// s.push_slice(&[1.0_f64, 2.0, 3.0]);
+    /// let top = s.last_mut(2);
+    /// top[0] += 10.0;
+    /// assert_eq!(top, &[12.0, 3.0]);
+    /// s.drop_last(2);
+    /// assert_eq!(s.pop(), 1.0);
+    /// ```
+    #[inline]
+    pub fn last_mut(&mut self, n: usize) -> &mut [T] {
+        let len = self.items.len();
+        match len.checked_sub(n) {
+            Some(start) => &mut self.items[start..],
+            None => panic!("ad_runtime::Stack popped more than was pushed: a bug in ad-macros"),
+        }
+    }
+
+    /// Discards the last `n` values stored.
+    ///
+    /// ```
+    /// let mut s = ad_runtime::Stack::new();
+    /// s.push_slice(&[1.0_f64, 2.0]);
+    /// s.drop_last(2);
+    /// assert!(s.is_empty());
+    /// ```
+    #[inline]
+    pub fn drop_last(&mut self, n: usize) {
+        let len = self.last_mut(n).len();
+        self.items.truncate(self.items.len() - len);
+    }
+
     /// How many values are stored.
     ///
     /// ```

@@ -516,3 +516,174 @@ fn slices_passed_to_annotated_helpers() {
         + vs * gs;
     assert!((t - dot_rev).abs() < 1e-13, "{t} {dot_rev}");
 }
+
+// ---- slices lent to callees to be written (`&mut`) ---------------------------------------------
+
+/// A pure output: `y[i] = w[i] sin x`, written before it is read; no result.
+#[derive_tangent]
+#[derive_grad]
+fn fill(w: &[f64], x: f64, y: &mut [f64]) {
+    for i in 0..y.len() {
+        y[i] = w[i] * x.sin();
+    }
+}
+
+/// Reads what it writes (the entry values matter): `y[i] += x y[i]`, and returns the new sum.
+#[allow(clippy::needless_range_loop)] // written out on purpose: this is what is under test
+#[derive_tangent]
+#[derive_grad]
+fn grow(x: f64, y: &mut [f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..y.len() {
+        y[i] = y[i] + x * y[i];
+        s += y[i];
+    }
+    s
+}
+
+/// Passes its own output on, whole and as a sub-slice; `grow`'s result is dropped.
+#[derive_tangent]
+#[derive_grad]
+fn passes_output_on(w: &[f64], x: f64, y: &mut [f64]) {
+    fill(w, x, y);
+    grow(x, &mut y[..2]);
+}
+
+/// A local `Vec` written by calls, in a loop, through a sub-slice, and then read.
+#[allow(clippy::needless_range_loop)] // written out on purpose: this is what is under test
+#[derive_tangent]
+#[derive_grad]
+fn writes_through_calls(w: &[f64], x: f64, z: f64) -> f64 {
+    let n = w.len();
+    let mut y = vec![0.0; n];
+    fill(w, x, &mut y);
+    let mut total = 0.0;
+    for k in 0..3 {
+        total += grow(z * k as f64, &mut y[1..]) * z;
+    }
+    let mut s = total;
+    for i in 0..n {
+        s += y[i] * y[i];
+    }
+    s
+}
+
+#[test]
+fn slices_written_by_callees() {
+    let w = [0.3, -0.7, 1.1, 0.4];
+    let x = 0.9;
+    // passes_output_on: y_i = c_i w_i sin x with c_i = 1 + x for i < 2, else 1.
+    let c = |i: usize| if i < 2 { 1.0 + x } else { 1.0 };
+    let mut y = [9.0; 4];
+    passes_output_on(&w, x, &mut y);
+    for i in 0..4 {
+        assert!(
+            (y[i] - c(i) * w[i] * x.sin()).abs() < 1e-15,
+            "primal y[{i}]"
+        );
+    }
+    // Reverse: the seed on y pulls back to w and x by hand; y's entry values do not matter, so
+    // its shadow is zero on exit.
+    let seed = [0.5, -1.0, 2.0, 0.25];
+    let (mut dw, mut y, mut dy) = ([0.0; 4], [9.0; 4], seed);
+    let gx = passes_output_on_vjp(&w, &mut dw, x, &mut y, &mut dy);
+    let mut want_x = 0.0;
+    for i in 0..4 {
+        assert!((dw[i] - seed[i] * c(i) * x.sin()).abs() < 1e-15, "dw[{i}]");
+        let dc = if i < 2 { 1.0 } else { 0.0 };
+        want_x += seed[i] * w[i] * (c(i) * x.cos() + dc * x.sin());
+    }
+    assert!((gx - want_x).abs() < 1e-14, "dx {gx} vs {want_x}");
+    assert_eq!(dy, [0.0; 4], "the adjoint of y's entry values");
+    assert_eq!(y[0], c(0) * w[0] * x.sin(), "y holds the result after _vjp");
+    // Forward against reverse (the dot-product test) over (w, x) -> y.
+    let (tw, tx) = ([0.2, 0.1, -0.4, 0.3], -0.6);
+    let (mut y, mut ty) = ([0.0; 4], [0.0; 4]);
+    passes_output_on_tangent(&w, &tw, x, tx, &mut y, &mut ty);
+    let jv_w: f64 = (0..4).map(|i| ty[i] * seed[i]).sum();
+    let jtw_v: f64 = (0..4).map(|i| tw[i] * dw[i]).sum::<f64>() + tx * gx;
+    assert!(
+        (jv_w - jtw_v).abs() < 1e-14,
+        "<J v, w> {jv_w} vs <v, J^T w> {jtw_v}"
+    );
+
+    // writes_through_calls: finite differences and forward against reverse at two points.
+    for (x, z) in [(0.9, 0.4), (-0.3, 1.2)] {
+        let mut dw = [0.0; 4];
+        let (v, (gx, gz)) = writes_through_calls_grad(&w, &mut dw, x, z);
+        assert_eq!(v, writes_through_calls(&w, x, z));
+        let f = |p: &[f64]| writes_through_calls(&p[..4], p[4], p[5]);
+        let p: Vec<f64> = w.iter().copied().chain([x, z]).collect();
+        let grad: Vec<f64> = dw.iter().copied().chain([gx, gz]).collect();
+        for (i, g) in grad.iter().enumerate() {
+            let h = 1e-6;
+            let (mut a, mut b) = (p.clone(), p.clone());
+            a[i] += h;
+            b[i] -= h;
+            let fd = (f(&a) - f(&b)) / (2.0 * h);
+            assert!(
+                (g - fd).abs() < 1e-7 * fd.abs().max(1.0),
+                "input {i}: {g} vs {fd}"
+            );
+        }
+        let dir = [0.3, -0.2, 0.5, 0.1, -0.7, 0.4];
+        let (_, t) = writes_through_calls_tangent(&w, &dir[..4], x, dir[4], z, dir[5]);
+        let dot: f64 = grad.iter().zip(dir).map(|(g, d)| g * d).sum();
+        assert!((t - dot).abs() < 1e-12 * dot.abs().max(1.0), "{t} vs {dot}");
+    }
+}
+
+/// Calls that write a slice every step of a loop, with checkpointing asked for: that loop is not
+/// checkpointed (its calls write memory), so the gradient is exactly the plain one.
+#[derive_grad(checkpoint)]
+#[allow(dead_code)] // only its gradient is called
+fn writer_loop_checkpointed(w: &[f64], x: f64) -> f64 {
+    let mut y = vec![0.0; w.len()];
+    let mut s = 0.0;
+    for k in 0..20 {
+        fill(w, x + 0.1 * k as f64, &mut y);
+        s += grow(0.01 * s, &mut y[..]);
+    }
+    s
+}
+
+#[derive_tangent]
+#[derive_grad]
+fn writer_loop(w: &[f64], x: f64) -> f64 {
+    let mut y = vec![0.0; w.len()];
+    let mut s = 0.0;
+    for k in 0..20 {
+        fill(w, x + 0.1 * k as f64, &mut y);
+        s += grow(0.01 * s, &mut y[..]);
+    }
+    s
+}
+
+#[test]
+fn slices_written_by_callees_in_a_loop() {
+    let (w, x) = ([0.3, -0.7, 1.1], 0.4);
+    let (mut dw, mut dw_c) = ([0.0; 3], [0.0; 3]);
+    let (v, gx) = writer_loop_grad(&w, &mut dw, x);
+    let (v_c, gx_c) = writer_loop_checkpointed_grad(&w, &mut dw_c, x);
+    assert_eq!((v, gx, dw), (v_c, gx_c, dw_c));
+    // Finite differences, and forward against reverse.
+    let f = |p: &[f64]| writer_loop(&p[..3], p[3]);
+    let p = [w[0], w[1], w[2], x];
+    let grad = [dw[0], dw[1], dw[2], gx];
+    for i in 0..4 {
+        let h = 1e-6;
+        let (mut a, mut b) = (p, p);
+        a[i] += h;
+        b[i] -= h;
+        let fd = (f(&a) - f(&b)) / (2.0 * h);
+        assert!(
+            (grad[i] - fd).abs() < 1e-7 * fd.abs().max(1.0),
+            "input {i}: {} vs {fd}",
+            grad[i]
+        );
+    }
+    let dir = [0.5, -0.25, 0.75, 1.5];
+    let (_, t) = writer_loop_tangent(&w, &dir[..3], x, dir[3]);
+    let dot: f64 = grad.iter().zip(dir).map(|(g, d)| g * d).sum();
+    assert!((t - dot).abs() < 1e-12 * dot.abs().max(1.0), "{t} vs {dot}");
+}

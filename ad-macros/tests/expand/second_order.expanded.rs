@@ -382,6 +382,57 @@ fn recurrence_grad(x0: f64, n: usize) -> (f64, f64) {
     (x_2, x0_bar)
 }
 
+fn scale__derive_tangent<
+    'ad_slot,
+    __AdD0: ::ad_runtime::SliceTangent<'ad_slot, f64>,
+    __AdD1: ::ad_runtime::TangentSlot<f64>,
+>(
+    __ad_args: (&[f64], f64, &mut [f64]),
+    __ad_tangents: (__AdD0, __AdD1, &'ad_slot mut [f64]),
+) -> ((), ()) {
+    let (x, a, out) = __ad_args;
+    let (__ad_slot0, __ad_slot1, __ad_slot2) = __ad_tangents;
+    let mut __ad_store0 = ::core::default::Default::default();
+    let dx = ::ad_runtime::SliceTangent::<f64>::slice(__ad_slot0, &mut __ad_store0);
+    let da = <__AdD1 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot1);
+    let dout: &mut [f64] = __ad_slot2;
+    let () = {
+        let _t1 = out.len();
+        let _t2 = x.len();
+        let _t3 = _t1.min(_t2);
+        let _t4 = (0).._t3;
+        let _t5 = ::core::iter::IntoIterator::into_iter(_t4);
+        for k in _t5 {
+            let _t6 = out[k];
+            let xi = x[k];
+            let dxi = dx[k];
+            let _t8 = a * xi;
+            let d_t8 = xi * da + a * dxi;
+            out[k] = _t8;
+            dout[k] = d_t8;
+        }
+        ()
+    };
+    ((), ())
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl scale {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_tangent<
+        'ad_slot,
+        __AdD0: ::ad_runtime::SliceTangent<'ad_slot, f64>,
+        __AdD1: ::ad_runtime::TangentSlot<f64>,
+    >(
+        __ad_args: (&[f64], f64, &mut [f64]),
+        __ad_tangents: (__AdD0, __AdD1, &'ad_slot mut [f64]),
+    ) -> ((), ()) {
+        scale__derive_tangent(__ad_args, __ad_tangents)
+    }
+}
+
 fn scale_tangent(
     x: &[f64],
     dx: &[f64],
