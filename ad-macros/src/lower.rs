@@ -673,13 +673,16 @@ pub fn maybe_active(body: &syn::Block, mut names: HashSet<String>) -> HashSet<St
             }
             syn::visit::visit_expr_for_loop(self, e);
         }
-        // `ad_runtime::accumulate(&mut a, e)` in generated reverse code is `a = a + e`.
+        // `ad_runtime::accumulate(&mut a, e)` in generated reverse code is `a = a + e`; a slice
+        // lent to any call to be written (`g(x, &mut a)`) takes values from all its arguments.
         fn visit_expr_call(&mut self, e: &'ast syn::ExprCall) {
-            if is_accumulate_call(e)
-                && let Some(Expr::Reference(r)) = e.args.first()
-                && let Some(name) = place_root(&r.expr)
-            {
-                self.0.push((vec![name], e.args.to_token_stream()));
+            for a in &e.args {
+                if let Expr::Reference(r) = a
+                    && r.mutability.is_some()
+                    && let Some(name) = place_root(&r.expr)
+                {
+                    self.0.push((vec![name], e.args.to_token_stream()));
+                }
             }
             syn::visit::visit_expr_call(self, e);
         }
@@ -3348,7 +3351,8 @@ impl Lowerer<'_> {
             Expr::Call(c) if let Some(arg) = c.args.iter().find(|a| self.is_mutable_array(a)) => (
                 format!("the call `{}(..)`, given `{}`", show(&c.func), show(arg)),
                 "of what a call is lent to write, only slices of floats are supported (`&mut v` \
-                 or `&mut v[a..b]` for a local `Vec`, or a `&mut [F]` parameter passed on)",
+                 or `&mut v[a..b]` for a local `Vec` or array, or a `&mut [F]` parameter passed \
+                 on)",
                 "Lend a slice of floats, or have the callee return its result (a float, a tuple, \
                  or an array `[F; N]`) and store it here",
             ),

@@ -99,6 +99,53 @@ pub fn fit_grad_hand(w: &[f64], dw: &mut [f64], x: &[f64]) -> f64 {
     s * 0.5
 }
 
+/// A tanh layer written into `out` (rows of `w` against `x`): the callee of [`layer_via_call`].
+#[derive_tangent]
+#[derive_grad]
+#[allow(clippy::needless_range_loop)] // the indexing form is what is under test
+pub fn tanh_layer(w: &[f64], x: &[f64], out: &mut [f64]) {
+    let n = x.len();
+    for i in 0..out.len() {
+        let mut a = 0.0;
+        for j in 0..n {
+            a += w[i * n + j] * x[j];
+        }
+        out[i] = a.tanh();
+    }
+}
+
+/// The squared norm of a tanh layer's output, the layer lent a local `Vec` to write.
+#[derive_grad(wrt(w))]
+pub fn layer_via_call(w: &[f64], x: &[f64], m: usize) -> f64 {
+    let mut h = vec![0.0; m];
+    tanh_layer(w, x, &mut h);
+    let mut s = 0.0;
+    for i in 0..m {
+        s += h[i] * h[i];
+    }
+    s
+}
+
+/// [`layer_via_call`] with the layer written inline.
+#[derive_grad(wrt(w))]
+#[allow(clippy::needless_range_loop)] // the indexing form is what is under test
+pub fn layer_inline(w: &[f64], x: &[f64], m: usize) -> f64 {
+    let n = x.len();
+    let mut h = vec![0.0; m];
+    for i in 0..m {
+        let mut a = 0.0;
+        for j in 0..n {
+            a += w[i * n + j] * x[j];
+        }
+        h[i] = a.tanh();
+    }
+    let mut s = 0.0;
+    for i in 0..m {
+        s += h[i] * h[i];
+    }
+    s
+}
+
 // ---------------------------------------------------------------------------------------------
 // The recurrence, and the gradients by hand that benchmarks compare against
 // ---------------------------------------------------------------------------------------------

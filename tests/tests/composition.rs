@@ -687,3 +687,136 @@ fn slices_written_by_callees_in_a_loop() {
     let dot: f64 = grad.iter().zip(dir).map(|(g, d)| g * d).sum();
     assert!((t - dot).abs() < 1e-12 * dot.abs().max(1.0), "{t} vs {dot}");
 }
+
+/// A generic writer, and a method that lends `self`'s callee a slice of its own.
+#[derive_tangent]
+#[derive_grad]
+fn axpy<T: Float>(a: T, x: &[T], y: &mut [T]) {
+    for i in 0..y.len() {
+        y[i] = y[i] + a * x[i];
+    }
+}
+
+#[allow(clippy::needless_range_loop)] // written out on purpose: this is what is under test
+#[derive_tangent]
+#[derive_grad]
+fn generic_writer_caller<T: Float>(a: T, x: &[T]) -> T {
+    let mut y = vec![T::one(); x.len()];
+    axpy(a, x, &mut y);
+    axpy(a * a, x, &mut y);
+    let mut s = T::zero();
+    for i in 0..y.len() {
+        s = s + y[i] * y[i];
+    }
+    s
+}
+
+struct Layer {
+    gain: f64,
+}
+
+impl Layer {
+    #[allow(clippy::needless_range_loop)] // written out on purpose: this is what is under test
+    #[derive_tangent]
+    #[derive_grad]
+    fn act(&self, z: &mut [f64]) {
+        for i in 0..z.len() {
+            z[i] = (self.gain * z[i]).tanh();
+        }
+    }
+
+    #[ad_runtime::derive_jacobian(reverse)]
+    #[derive_tangent]
+    #[derive_grad]
+    fn forward(&self, x: &[f64], out: &mut [f64]) {
+        for i in 0..out.len() {
+            out[i] = x[i] + x[(i + 1) % x.len()];
+        }
+        self.act(out);
+    }
+}
+
+#[test]
+fn writers_generic_and_methods() {
+    // s = sum_i (1 + (a + a^2) x_i)^2, ds/da = sum_i 2 (1 + (a + a^2) x_i) (1 + 2a) x_i.
+    let x = [0.5, -1.5, 2.0];
+    let by_hand = |a: f64| -> f64 {
+        x.iter()
+            .map(|&xi| 2.0 * (1.0 + (a + a * a) * xi) * (1.0 + 2.0 * a) * xi)
+            .sum()
+    };
+    for a in [0.3, -0.8] {
+        let mut dx = [0.0; 3];
+        let (v, ga) = generic_writer_caller_grad(a, &x, &mut dx);
+        assert_eq!(v, generic_writer_caller(a, &x));
+        assert!(
+            (ga - by_hand(a)).abs() < 1e-12,
+            "f64: {ga} vs {}",
+            by_hand(a)
+        );
+        let (_, t) = generic_writer_caller_tangent(a, 1.0, &x, &[0.0; 3]);
+        assert!((t - ga).abs() < 1e-12);
+        let x32 = x.map(|v| v as f32);
+        let mut dx32 = [0.0f32; 3];
+        let (_, ga32) = generic_writer_caller_grad(a as f32, &x32, &mut dx32);
+        assert!((ga32 as f64 - by_hand(a)).abs() < 1e-3 * by_hand(a).abs().max(1.0));
+    }
+
+    // The layer's Jacobian in reverse mode against forward mode, column by column, and against
+    // the closed form: out_i = tanh(g (x_i + x_{i+1})).
+    let layer = Layer { gain: 0.7 };
+    let x = [0.2, -0.4, 0.9];
+    let mut out = [0.0; 3];
+    let jac = layer.forward_jacobian(&x, &mut out);
+    for j in 0..3 {
+        let mut e = [0.0; 3];
+        e[j] = 1.0;
+        let (mut out, mut dout) = ([0.0; 3], [0.0; 3]);
+        layer.forward_tangent(&x, &e, &mut out, &mut dout);
+        for i in 0..3 {
+            let z = x[i] + x[(i + 1) % 3];
+            let dz = if j == i { 1.0 } else { 0.0 } + if j == (i + 1) % 3 { 1.0 } else { 0.0 };
+            let want = (1.0 - (0.7 * z).tanh().powi(2)) * 0.7 * dz;
+            assert!((dout[i] - want).abs() < 1e-15, "tangent ({i}, {j})");
+            assert!((jac[(i, j)] - want).abs() < 1e-15, "jacobian ({i}, {j})");
+        }
+    }
+}
+
+/// A fixed-size local array lent to be written.
+#[derive_tangent]
+#[derive_grad]
+fn lends_a_local_array(w: &[f64], x: f64) -> f64 {
+    let mut y = [0.0; 3];
+    fill(w, x, &mut y);
+    grow(x, &mut y[1..]) + y[0] * y[2]
+}
+
+#[test]
+fn a_local_array_lent_to_be_written() {
+    let (w, x) = ([0.3, -0.7, 1.1], 0.4);
+    let mut dw = [0.0; 3];
+    let (v, gx) = lends_a_local_array_grad(&w, &mut dw, x);
+    assert_eq!(v, lends_a_local_array(&w, x));
+    // y = w sin x; grow scales y[1..] by (1 + x) and returns their sum; then y0 * y2.
+    // v = (1 + x) sin x (w1 + w2) + (1 + x) w0 w2 sin^2 x.
+    let (s, c) = (x.sin(), x.cos());
+    let want_w = [
+        (1.0 + x) * w[2] * s * s,
+        (1.0 + x) * s,
+        (1.0 + x) * s + (1.0 + x) * w[0] * s * s,
+    ];
+    let want_x =
+        (s + (1.0 + x) * c) * (w[1] + w[2]) + w[0] * w[2] * (s * s + (1.0 + x) * 2.0 * s * c);
+    for i in 0..3 {
+        assert!(
+            (dw[i] - want_w[i]).abs() < 1e-14,
+            "w[{i}]: {} vs {}",
+            dw[i],
+            want_w[i]
+        );
+    }
+    assert!((gx - want_x).abs() < 1e-14, "x: {gx} vs {want_x}");
+    let (_, t) = lends_a_local_array_tangent(&w, &[0.0; 3], x, 1.0);
+    assert!((t - gx).abs() < 1e-14);
+}

@@ -21,14 +21,6 @@ fn lends_a_float(a: f64) -> f64 {
     x
 }
 
-/// A local array (not a `Vec`) lent to be written.
-#[derive_grad]
-fn lends_a_local_array(x: &[f64]) -> f64 {
-    let mut y = [0.0; 2];
-    fill(x, &mut y);
-    y[0]
-}
-
 /// Vector forward mode does not go through a call that writes a slice.
 #[derive_jacobian(forward)]
 fn jacfwd_through_a_writer(x: &[f64], out: &mut [f64]) {
