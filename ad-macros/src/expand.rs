@@ -208,6 +208,20 @@ pub(crate) fn analyse(
         errors,
     );
     activity::analyse(&mut func, errors);
+    // A parameter left out of `wrt(..)` that receives differentiated values would need a
+    // derivative it has no place for.
+    for p in &func.params {
+        if !p.active && p.kind.writes_through() && p.var.is_some_and(|v| func.vars[v].active()) {
+            errors.spanned(
+                &p.ident,
+                format!(
+                    "{name}: `{}` is written with values that carry a derivative, so it needs one \
+                     too: add it to `wrt(..)`",
+                    p.ident
+                ),
+            );
+        }
+    }
     lower::type_dummies(&mut func, &floats);
     (func, floats, out_ty)
 }
