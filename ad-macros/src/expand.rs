@@ -358,6 +358,27 @@ fn companion_head(f: &ItemFn) -> TokenStream {
 // They repeat the body rather than call `g_tangent`, because a call would need `Self::` inside
 // an `impl`, which the macro cannot see.
 
+/// A companion's generic parameters: `'ad_slot` when slices are lent, the function's own, then
+/// the companion's (`<'ad_slot, T: Float, __AdD0: ..>`).
+fn companion_generics(
+    c: &crate::tangent::CallShape,
+    existing: &syn::punctuated::Punctuated<syn::GenericParam, syn::Token![,]>,
+    generic: &[TokenStream],
+) -> TokenStream {
+    let lifetime = c
+        .slices
+        .iter()
+        .chain(&c.written)
+        .any(Option::is_some)
+        .then(|| quote!('ad_slot));
+    let existing = existing.iter();
+    let all = lifetime
+        .into_iter()
+        .chain(existing.map(ToTokens::to_token_stream));
+    let all: Vec<TokenStream> = all.chain(generic.iter().cloned()).collect();
+    quote!(<#(#all),*>)
+}
+
 /// `NAME__derive_tangent`: forward mode in the calling convention of composition.
 pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
     let c = &g.call;
@@ -410,13 +431,7 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
         }
         slot_vars.push(s);
     }
-    let lifetime = c
-        .slices
-        .iter()
-        .chain(&c.written)
-        .any(Option::is_some)
-        .then(|| quote!('ad_slot,));
-    let comma = (!existing.is_empty() && !generic.is_empty()).then(|| quote!(,));
+    let generics = companion_generics(c, existing, &generic);
     // A function without a result still answers `(value, tangent)`: `((), ())`.
     let (ret, body) = match f.sig.output {
         ReturnType::Default => {
@@ -426,7 +441,7 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
         ReturnType::Type(..) => (g.ret.clone(), g.body.clone()),
     };
     let sig = quote! {
-        <#lifetime #existing #comma #(#generic),*>(
+        #generics(
             #receiver #args: (#(#tys,)*), #tangents: (#(#slot_tys,)*)
         ) -> #ret #where_clause
     };
@@ -550,15 +565,9 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
     } else if !seed_unpack.is_empty() {
         generic.push(quote!(__AdSeed: ::ad_runtime::TangentSlot<#out>));
     }
-    let lifetime = c
-        .slices
-        .iter()
-        .chain(&c.written)
-        .any(Option::is_some)
-        .then(|| quote!('ad_slot,));
-    let comma = (!existing.is_empty() && !generic.is_empty()).then(|| quote!(,));
+    let generics = companion_generics(c, existing, &generic);
     let sig = quote! {
-        <#lifetime #existing #comma #(#generic),*>(
+        #generics(
             #receiver #args: (#(#tys,)*), #shadows: (#(#shadow_tys,)*), #seed: #seed_ty
         ) -> (#out, (#(#adj_tys,)*)) #where_clause
     };

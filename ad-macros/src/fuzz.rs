@@ -860,6 +860,17 @@ fn expands_to_code(item: TokenStream) -> String {
 }
 
 #[test]
+fn generics_with_a_trailing_comma_give_companions_that_parse() {
+    // Found by the fuzzer (2026-11-26): `<T: Float,>` gave companions `<T: Float, , __AdD0>`.
+    let out = expands_to_code(quote::quote! {
+        fn generic<T: Float,>(a: T, b: T) -> T {
+            a * b + a.exp()
+        }
+    });
+    assert!(!out.contains(", ,"), "{out}");
+}
+
+#[test]
 fn items_syn_keeps_as_tokens_print_in_the_docs() {
     // MACRO BUG 7: `prettyplease` panicked on `Item::Verbatim` while writing the docs.
     let out = expands_to_code(quote::quote! {
