@@ -80,17 +80,35 @@ pub fn forward(f: &ItemFn, suffix: &str, sig: &TokenStream, args: &[&Ident]) -> 
     }
 }
 
+/// Where a function stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// Outside any `impl` or `trait` (in a module or a block).
+    Free,
+    /// In an inherent `impl`, or a `trait` definition.
+    Associated,
+    /// In `impl Trait for Type`, which cannot hold the derivatives.
+    TraitImpl,
+}
+
 /// Whether the function stands outside any `impl` or `trait` block.
 fn is_free(f: &ItemFn) -> bool {
     if f.sig.receiver().is_some() {
         return false;
     }
     if proc_macro::is_available()
-        && let Some(free) = from_source(&f.sig.ident)
+        && let Some(place) = from_source(&f.sig.ident)
     {
-        return free;
+        return place == Place::Free;
     }
     !mentions_self(&quote!(#f))
+}
+
+/// Whether the source file shows the function inside `impl Trait for Type`: the generated
+/// functions cannot stand there (a trait impl holds only the trait's items).
+pub fn in_trait_impl(item: &TokenStream) -> Option<ItemFn> {
+    let f = syn::parse2::<ItemFn>(item.clone()).ok()?;
+    (proc_macro::is_available() && from_source(&f.sig.ident) == Some(Place::TraitImpl)).then_some(f)
 }
 
 /// Whether `Self` appears anywhere in the tokens.
@@ -102,9 +120,8 @@ fn mentions_self(tokens: &TokenStream) -> bool {
     })
 }
 
-/// Where the functions of a source file stand: for each name, whether each function of that
-/// name is free (`true`) or associated.
-type Places = HashMap<String, Vec<bool>>;
+/// Where the functions of a source file stand, by name, in the order they are written.
+type Places = HashMap<String, Vec<Place>>;
 
 /// A source file as last read: its path, length and modification time (to tell when it changed),
 /// its text, and its functions.
@@ -121,9 +138,9 @@ thread_local! {
     static LAST_FILE: RefCell<Option<Source>> = const { RefCell::new(None) };
 }
 
-/// Whether the function named `ident` is free, from the source file it is written in: `None`
-/// when the file cannot be read or parsed, or does not show this function.
-fn from_source(ident: &Ident) -> Option<bool> {
+/// Where the function named `ident` stands, from the source file it is written in: `None` when
+/// the file cannot be read or parsed, or does not show this function.
+fn from_source(ident: &Ident) -> Option<Place> {
     let span = ident.span().unwrap();
     let path = span.local_file()?;
     let meta = std::fs::metadata(&path).ok()?;
@@ -148,7 +165,7 @@ fn from_source(ident: &Ident) -> Option<bool> {
 }
 
 /// One answer when every function of a name stands alike.
-fn verdict(kinds: &[bool]) -> Option<bool> {
+fn verdict(kinds: &[Place]) -> Option<Place> {
     let first = *kinds.first()?;
     kinds.iter().all(|&k| k == first).then_some(first)
 }
@@ -156,7 +173,7 @@ fn verdict(kinds: &[bool]) -> Option<bool> {
 /// When functions of one name stand both ways: the one defined on `line`, pairing the functions
 /// the parser found with the lines where `fn NAME` is written, in order. `None` when these do not
 /// pair up (the text shows `fn NAME` in a comment or a macro, say).
-fn by_line(kinds: &[bool], lines: &[usize], line: usize) -> Option<bool> {
+fn by_line(kinds: &[Place], lines: &[usize], line: usize) -> Option<Place> {
     if kinds.len() != lines.len() {
         return None;
     }
@@ -190,30 +207,50 @@ fn fn_lines(text: &str, name: &str) -> Vec<usize> {
     lines
 }
 
-/// Every function of a source file, free or associated.
+/// Every function of a source file, and where it stands.
 fn places(text: &str) -> Option<Places> {
-    struct Walk(Places);
+    struct Walk {
+        places: Places,
+        /// Inside `impl Trait for Type` (the innermost `impl`).
+        trait_impl: bool,
+    }
+    impl Walk {
+        fn record(&mut self, ident: &Ident, place: Place) {
+            let name = ident.unraw().to_string();
+            self.places.entry(name).or_default().push(place);
+        }
+    }
     impl<'ast> Visit<'ast> for Walk {
         fn visit_item_fn(&mut self, f: &'ast ItemFn) {
-            let name = f.sig.ident.unraw().to_string();
-            self.0.entry(name).or_default().push(true);
+            self.record(&f.sig.ident, Place::Free);
             syn::visit::visit_item_fn(self, f);
         }
+        fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+            let outer = std::mem::replace(&mut self.trait_impl, i.trait_.is_some());
+            syn::visit::visit_item_impl(self, i);
+            self.trait_impl = outer;
+        }
         fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-            let name = f.sig.ident.unraw().to_string();
-            self.0.entry(name).or_default().push(false);
+            let place = if self.trait_impl {
+                Place::TraitImpl
+            } else {
+                Place::Associated
+            };
+            self.record(&f.sig.ident, place);
             syn::visit::visit_impl_item_fn(self, f);
         }
         fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
-            let name = f.sig.ident.unraw().to_string();
-            self.0.entry(name).or_default().push(false);
+            self.record(&f.sig.ident, Place::Associated);
             syn::visit::visit_trait_item_fn(self, f);
         }
     }
     let file = syn::parse_file(text).ok()?;
-    let mut walk = Walk(HashMap::new());
+    let mut walk = Walk {
+        places: HashMap::new(),
+        trait_impl: false,
+    };
     walk.visit_file(&file);
-    Some(walk.0)
+    Some(walk.places)
 }
 
 #[cfg(test)]
@@ -285,23 +322,31 @@ mod tests {
             trait T { fn e() {} }
             mod m { fn b() {} }
             fn r#type() {}
+            impl T for S { fn e() { impl U { fn f() {} } } }
         ";
         let p = places(text).unwrap();
-        assert_eq!(verdict(&p["a"]), Some(true));
+        use Place::*;
+        assert_eq!(verdict(&p["a"]), Some(Free));
         assert_eq!(verdict(&p["b"]), None, "both kinds: no answer");
-        assert_eq!(verdict(&p["c"]), Some(false));
+        assert_eq!(verdict(&p["c"]), Some(Associated));
         assert_eq!(
             verdict(&p["d"]),
-            Some(true),
+            Some(Free),
             "a function inside a method body is free"
         );
-        assert_eq!(verdict(&p["e"]), Some(false));
-        assert_eq!(verdict(&p["type"]), Some(true));
+        assert_eq!(p["e"], [Associated, TraitImpl]);
+        assert_eq!(
+            verdict(&p["f"]),
+            Some(Associated),
+            "an inherent impl in a trait method"
+        );
+        assert_eq!(verdict(&p["type"]), Some(Free));
         // `b` is associated on line 3 and free on line 5.
         let lines = fn_lines(text, "b");
         assert_eq!(lines, [3, 5]);
-        assert_eq!(by_line(&p["b"], &lines, 3), Some(false));
-        assert_eq!(by_line(&p["b"], &lines, 5), Some(true));
+        assert_eq!(by_line(&p["b"], &lines, 3), Some(Associated));
+        assert_eq!(by_line(&p["b"], &lines, 5), Some(Free));
+        assert_eq!(by_line(&p["e"], &fn_lines(text, "e"), 7), Some(TraitImpl));
         assert_eq!(fn_lines(text, "type"), [6]);
         assert_eq!(fn_lines("fn bb() {} // fn b\nfn b_() {}", "b"), [1]);
         // A mention in a comment breaks the pairing: no answer.

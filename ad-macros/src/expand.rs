@@ -46,6 +46,20 @@ impl Mode {
 
 /// Expands one macro invocation: the original item, then the generated functions or the errors.
 pub fn expand(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
+    if let Some(f) = crate::anchor::in_trait_impl(&item) {
+        let e = syn::Error::new(
+            f.sig.ident.span(),
+            format!(
+                "{} cannot write derivatives inside a trait impl: `impl Trait for Type` holds only \
+                 the trait's items. Put the computation in an inherent method or a free function \
+                 with the macro, and call it from `{}`",
+                mode.attribute(),
+                f.sig.ident
+            ),
+        );
+        let e = e.to_compile_error();
+        return quote!(#item #e);
+    }
     let generated = match generate(mode, args, item.clone()) {
         Ok(tokens) => tokens,
         Err(e) => e.to_compile_error(),
