@@ -33,15 +33,12 @@ pub fn forwarder(suffix: &str) -> Ident {
     format_ident!("_{}", suffix)
 }
 
-/// The anchor struct for the function `item`, written by the last of this crate's attributes on
-/// it; nothing for an associated function, or for input that is not a function.
-pub fn anchor(item: &TokenStream) -> TokenStream {
-    let Ok(f) = syn::parse2::<ItemFn>(item.clone()) else {
-        return TokenStream::new();
-    };
+/// The anchor struct for the function `f`, written by the last of this crate's attributes on
+/// it; nothing for an associated function.
+pub fn anchor(f: &ItemFn) -> TokenStream {
     // The last of this crate's attributes on the function writes the struct.
     let last = !f.attrs.iter().any(|a| crate::expand::is_ours(a, false));
-    if !last || !is_free(&f) {
+    if !last || !is_free(f) {
         return TokenStream::new();
     }
     let (name, vis) = (&f.sig.ident, &f.vis);
@@ -106,9 +103,8 @@ fn is_free(f: &ItemFn) -> bool {
 
 /// Whether the source file shows the function inside `impl Trait for Type`: the generated
 /// functions cannot stand there (a trait impl holds only the trait's items).
-pub fn in_trait_impl(item: &TokenStream) -> Option<ItemFn> {
-    let f = syn::parse2::<ItemFn>(item.clone()).ok()?;
-    (proc_macro::is_available() && from_source(&f.sig.ident) == Some(Place::TraitImpl)).then_some(f)
+pub fn in_trait_impl(f: &ItemFn) -> bool {
+    proc_macro::is_available() && from_source(&f.sig.ident) == Some(Place::TraitImpl)
 }
 
 /// Whether `Self` appears anywhere in the tokens.
@@ -264,7 +260,7 @@ mod tests {
                 x * x
             }
         );
-        let a = anchor(&item).to_string();
+        let a = anchor(&syn::parse2(item.clone()).unwrap()).to_string();
         assert!(a.contains("pub struct g { }"), "{a}");
         for mode in [crate::expand::Mode::Grad, crate::expand::Mode::Tangent] {
             let generated = crate::expand::generate(mode, quote!(), item.clone()).unwrap();
@@ -276,14 +272,14 @@ mod tests {
 
     #[test]
     fn only_the_last_attribute_writes_the_struct() {
-        let a = anchor(&quote!(
+        let a = anchor(&syn::parse_quote!(
             #[derive_tangent]
             fn g(x: f64) -> f64 {
                 x * x
             }
         ));
         assert!(a.is_empty(), "{a}");
-        let a = anchor(&quote!(
+        let a = anchor(&syn::parse_quote!(
             #[inline]
             fn g(x: f64) -> f64 {
                 x * x

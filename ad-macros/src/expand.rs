@@ -46,7 +46,8 @@ impl Mode {
 
 /// Expands one macro invocation: the original item, then the generated functions or the errors.
 pub fn expand(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
-    if let Some(f) = crate::anchor::in_trait_impl(&item) {
+    let f = syn::parse2::<ItemFn>(item.clone()).ok();
+    if let Some(f) = f.as_ref().filter(|f| crate::anchor::in_trait_impl(f)) {
         let e = syn::Error::new(
             f.sig.ident.span(),
             format!(
@@ -64,7 +65,7 @@ pub fn expand(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(tokens) => tokens,
         Err(e) => e.to_compile_error(),
     };
-    let anchor = crate::anchor::anchor(&item);
+    let anchor = f.as_ref().map(crate::anchor::anchor);
     quote!(#item #generated #anchor)
 }
 

@@ -104,6 +104,16 @@ impl Rng {
         lo + (hi - lo) * self.unit()
     }
 
+    /// A uniform float in `[-1, 1)`.
+    pub fn signed(&mut self) -> f64 {
+        self.range(-1.0, 1.0)
+    }
+
+    /// `n` uniform floats in `[lo, hi)`.
+    pub fn vec(&mut self, n: usize, lo: f64, hi: f64) -> Vec<f64> {
+        (0..n).map(|_| self.range(lo, hi)).collect()
+    }
+
     /// True with probability `p`.
     pub fn chance(&mut self, p: f64) -> bool {
         self.unit() < p

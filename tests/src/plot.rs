@@ -172,15 +172,7 @@ where
             name_style.clone(),
         ))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(("sans-serif", 13))
-        .draw()?;
-    root.present()?;
-    Ok(())
+    legend_and_write(&mut chart, &root)
 }
 
 /// Lines through (x, y) points, one per series, each point marked, with a legend. `series`
@@ -275,6 +267,14 @@ where
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], line));
         chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
     }
+    legend_and_write(&mut chart, &root)
+}
+
+/// Draws the legend (upper left) and writes the file.
+fn legend_and_write<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
+) -> Result<(), Box<dyn Error>> {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)

@@ -27,6 +27,7 @@
 //! `+=`.
 
 use ad_runtime::{derive_grad, derive_tangent};
+use ad_tests::r#gen::Rng;
 use ad_tests::models::*;
 use ad_tests::{At, HAND, MODES, Tol, VALUE, central_difference, check, check_jacobian};
 
@@ -34,37 +35,14 @@ use ad_tests::{At, HAND, MODES, Tol, VALUE, central_difference, check, check_jac
 // Machinery for slices
 // ---------------------------------------------------------------------------------------------
 
-/// A tiny deterministic pseudo-random generator (64-bit LCG, Knuth's MMIX constants).
-struct Lcg(u64);
-
-impl Lcg {
-    /// A float in [-1, 1).
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        // The top 53 bits, as a float in [0, 1).
-        let unit = (self.0 >> 11) as f64 / (1u64 << 53) as f64;
-        2.0 * unit - 1.0
-    }
-
-    /// `n` floats in [lo, hi).
-    fn vec(&mut self, n: usize, lo: f64, hi: f64) -> Vec<f64> {
-        (0..n)
-            .map(|_| lo + (hi - lo) * 0.5 * (self.next() + 1.0))
-            .collect()
-    }
-
-    /// `n` floats of magnitude in [lo, hi) and random sign (away from zero).
-    fn vec_signed(&mut self, n: usize, lo: f64, hi: f64) -> Vec<f64> {
-        (0..n)
-            .map(|_| {
-                let m = lo + (hi - lo) * 0.5 * (self.next() + 1.0);
-                if self.next() < 0.0 { -m } else { m }
-            })
-            .collect()
-    }
+/// `n` floats of magnitude in [lo, hi) and random sign (away from zero).
+fn vec_signed(rng: &mut Rng, n: usize, lo: f64, hi: f64) -> Vec<f64> {
+    (0..n)
+        .map(|_| {
+            let m = rng.range(lo, hi);
+            if rng.chance(0.5) { -m } else { m }
+        })
+        .collect()
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -144,7 +122,7 @@ fn check_slices(
     grad: impl Fn(&[f64], &mut [f64]) -> f64,
     analytic: impl Fn(&[f64]) -> Vec<f64>,
 ) {
-    let mut rng = Lcg(0x5eed);
+    let mut rng = Rng(0x5eed);
     for p in points {
         let n = p.len();
         let name = format!("{name} (n = {n})");
@@ -233,7 +211,7 @@ macro_rules! check_slice_fn {
 
 /// Points of the given lengths, coordinates in [lo, hi).
 fn points(seed: u64, lengths: &[usize], lo: f64, hi: f64) -> Vec<Vec<f64>> {
-    let mut rng = Lcg(seed);
+    let mut rng = Rng(seed);
     lengths.iter().map(|&n| rng.vec(n, lo, hi)).collect()
 }
 
@@ -262,7 +240,7 @@ fn check_in_out(
     vjp: impl Fn(&[f64], &mut [f64], &mut [f64], &mut [f64]),
     jacobian: impl Fn(&[f64], &[f64]) -> Vec<Vec<f64>>,
 ) {
-    let mut rng = Lcg(0xd07);
+    let mut rng = Rng(0xd07);
     for (p, y_in) in points {
         let (np, m) = (p.len(), y_in.len());
         let name = format!("{name} ({np} inputs, {m} outputs)");
@@ -387,7 +365,7 @@ fn rosenbrock_hand(x: &[f64], n: usize) -> Vec<f64> {
 /// Points for Rosenbrock in `n` dimensions: the classic start (-1.2, 1, -1.2, 1, ..), the
 /// minimum (1, .., 1), and two random points in [-1.5, 1.5)^n.
 fn rosenbrock_points(n: usize) -> Vec<Vec<f64>> {
-    let mut rng = Lcg(n as u64);
+    let mut rng = Rng(n as u64);
     vec![
         (0..n)
             .map(|i| if i % 2 == 0 { -1.2 } else { 1.0 })
@@ -434,7 +412,7 @@ fn rosenbrock_on_a_slice_n_1000() {
 fn a_prefilled_shadow_receives_plus_equals() {
     // Twelve entries, of which Rosenbrock uses the first ten: the last two shadow entries keep
     // their values exactly.
-    let x = Lcg(12).vec(12, -1.5, 1.5);
+    let x = Rng(12).vec(12, -1.5, 1.5);
     let n = 10;
     let g = rosenbrock_hand(&x, n);
     let before: Vec<f64> = (0..12).map(|i| 3.0 - 0.5 * i as f64).collect();
@@ -913,7 +891,7 @@ fn iter_zip(xs: &[f64], ys: &[f64]) -> f64 {
 fn for_over_zip_of_two_slices() {
     // Equal lengths, and each one longer: the tail of the longer one has zero gradient.
     for (nx, ny) in [(1, 1), (5, 5), (3, 6), (6, 3)] {
-        let mut rng = Lcg(34 + nx as u64 * 10 + ny as u64);
+        let mut rng = Rng(34 + nx as u64 * 10 + ny as u64);
         let pts: Vec<Vec<f64>> = (0..2).map(|_| rng.vec(nx + ny, -2.0, 2.0)).collect();
         check_slices(
             &format!("iter_zip with lengths {nx}, {ny}"),
@@ -1002,10 +980,10 @@ fn iter_product(xs: &[f64]) -> f64 {
 
 #[test]
 fn iter_product_reductions() {
-    let mut rng = Lcg(37);
+    let mut rng = Rng(37);
     let pts: Vec<Vec<f64>> = [1, 2, 3, 7]
         .iter()
-        .map(|&n| rng.vec_signed(n, 0.4, 1.6))
+        .map(|&n| vec_signed(&mut rng, n, 0.4, 1.6))
         .collect();
     check_slice_fn!(
         iter_product,
@@ -1036,10 +1014,10 @@ fn iter_fold(xs: &[f64]) -> f64 {
 
 #[test]
 fn iter_fold_reduction() {
-    let mut rng = Lcg(38);
+    let mut rng = Rng(38);
     let pts: Vec<Vec<f64>> = [1, 2, 7]
         .iter()
-        .map(|&n| rng.vec_signed(n, 0.2, 2.0))
+        .map(|&n| vec_signed(&mut rng, n, 0.2, 2.0))
         .collect();
     check_slice_fn!(
         iter_fold,
@@ -1082,7 +1060,7 @@ fn log_sum_exp_scaled_hand(a: f64, x: &[f64]) -> (Vec<f64>, f64) {
 #[test]
 fn a_scalar_and_a_slice() {
     // p = [a, x...]: the closures put the returned adjoint of `a` into slot 0.
-    let mut rng = Lcg(41);
+    let mut rng = Rng(41);
     let pts: Vec<Vec<f64>> = [1, 2, 6]
         .iter()
         .flat_map(|&n| {
@@ -1164,10 +1142,10 @@ fn square_plus(y: &mut Vec<f64>, c: f64) {
 fn a_vec_by_mutable_reference_in_and_out() {
     // p = [c]; the shadow of y carries the entry tangent in and the exit tangent out (forward),
     // the exit cotangent in and the entry adjoint out (reverse).
-    let mut rng = Lcg(52);
+    let mut rng = Rng(52);
     let pts: Vec<(Vec<f64>, Vec<f64>)> = [1, 4]
         .iter()
-        .map(|&m| (vec![rng.next()], rng.vec(m, -2.0, 2.0)))
+        .map(|&m| (vec![rng.signed()], rng.vec(m, -2.0, 2.0)))
         .collect();
     check_in_out(
         "square_plus",
@@ -1218,7 +1196,7 @@ fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
 #[test]
 fn a_mutable_slice_read_and_written() {
     // p = [a, x...]. The entry adjoint of y is its exit cotangent (y passes through).
-    let mut rng = Lcg(61);
+    let mut rng = Rng(61);
     let pts: Vec<(Vec<f64>, Vec<f64>)> = [1, 5]
         .iter()
         .map(|&m| (rng.vec(1 + m, -2.0, 2.0), rng.vec(m, -2.0, 2.0)))
@@ -1294,7 +1272,7 @@ fn dense_jacobian(p: &[f64], m: usize, n: usize) -> Vec<Vec<f64>> {
 
 /// Random layer parameters `[W, x, b]` for `m` outputs and `n` inputs, and garbage in `y` (which
 /// the layer must not read).
-fn dense_point(rng: &mut Lcg, m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
+fn dense_point(rng: &mut Rng, m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut p = rng.vec(m * n, -0.6, 0.6);
     p.extend(rng.vec(n, -1.5, 1.5));
     p.extend(rng.vec(m, -0.5, 0.5));
@@ -1303,7 +1281,7 @@ fn dense_point(rng: &mut Lcg, m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
 
 #[test]
 fn dense_layer_jacobian_and_dot_product_test() {
-    let mut rng = Lcg(71);
+    let mut rng = Rng(71);
     for (m, n) in [(1, 1), (3, 4), (8, 5)] {
         let pts: Vec<_> = (0..2).map(|_| dense_point(&mut rng, m, n)).collect();
         // Splits [W, x, b] (and its tangent or shadow) into the three parameters.
@@ -1345,7 +1323,7 @@ fn dense_layer_jacobian_and_dot_product_test() {
 #[test]
 fn dense_layer_values_and_the_shadow_of_a_pure_output() {
     let (m, n) = (6, 4);
-    let mut rng = Lcg(72);
+    let mut rng = Rng(72);
     let (p, garbage) = dense_point(&mut rng, m, n);
     let (w, rest) = p.split_at(m * n);
     let (x, b) = rest.split_at(n);
@@ -1419,7 +1397,7 @@ fn mlp_loss_hand(params: &[f64], x: &[f64], target: f64) -> (Vec<f64>, Vec<f64>,
 }
 
 /// Parameters scaled so that the hidden pre-activations are of order one.
-fn mlp_params(rng: &mut Lcg) -> Vec<f64> {
+fn mlp_params(rng: &mut Rng) -> Vec<f64> {
     let mut p = rng.vec(B1, -0.25, 0.25);
     p.extend(rng.vec(HIDDEN, -0.5, 0.5));
     p.extend(rng.vec(HIDDEN, -0.4, 0.4));
@@ -1429,7 +1407,7 @@ fn mlp_params(rng: &mut Lcg) -> Vec<f64> {
 }
 
 /// p = [params (577), x (16), target].
-fn mlp_point(rng: &mut Lcg, target: f64) -> Vec<f64> {
+fn mlp_point(rng: &mut Rng, target: f64) -> Vec<f64> {
     let mut p = mlp_params(rng);
     p.extend(rng.vec(INPUTS, -1.0, 1.0));
     p.push(target);
@@ -1441,7 +1419,7 @@ fn mlp_loss_against_hand_and_finite_differences_on_all_parameters() {
     // Every one of the 577 parameters (and the 16 inputs and the target): the `_grad` shadow
     // against the hand gradient and against central finite differences (1e-6 relative, with an
     // absolute floor of 1e-6 times the loss), `_tangent` per component against `_grad`.
-    let mut rng = Lcg(81);
+    let mut rng = Rng(81);
     let pts = vec![mlp_point(&mut rng, 0.3), mlp_point(&mut rng, -1.7)];
     let (xs, t) = (PARAMS..PARAMS + INPUTS, PARAMS + INPUTS);
     check_slices(
@@ -1482,7 +1460,7 @@ fn mlp_loss_against_hand_and_finite_differences_on_all_parameters() {
 
 #[test]
 fn mlp_loss_forward_vs_reverse_on_random_directions() {
-    let mut rng = Lcg(82);
+    let mut rng = Rng(82);
     let p = mlp_params(&mut rng);
     let x = rng.vec(INPUTS, -1.0, 1.0);
     let target = 0.8;
@@ -1493,7 +1471,7 @@ fn mlp_loss_forward_vs_reverse_on_random_directions() {
     for trial in 0..5 {
         let dp = rng.vec(PARAMS, -1.0, 1.0);
         let dx = rng.vec(INPUTS, -1.0, 1.0);
-        let dt = rng.next();
+        let dt = rng.signed();
         let (v, t) = mlp_loss_tangent(&p, &dp, &x, &dx, target, dt);
         at.close("value of _tangent", trial, v, value, VALUE);
         let want = dot(&gp, &dp) + dot(&gx, &dx) + gt * dt;
@@ -1535,7 +1513,7 @@ fn array_output_of_a_slice() {
     // `moments_tangent(x, dx) -> ([f64; 3], [f64; 3])`, `moments_vjp(x, dx, seed: [f64; 3]) ->
     // [f64; 3]` (the value; the adjoint went into the shadow). A returned array is a pure
     // output: the closures present it as an output slice that is written, not read.
-    let mut rng = Lcg(91);
+    let mut rng = Rng(91);
     let pts: Vec<(Vec<f64>, Vec<f64>)> = [1, 2, 6]
         .iter()
         .map(|&n| (rng.vec(n, -2.0, 2.0), vec![0.0; 3]))

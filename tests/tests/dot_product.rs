@@ -6,26 +6,7 @@
 
 use ad_runtime::{derive_grad, derive_tangent};
 use ad_tests::Tol;
-
-/// A tiny deterministic pseudo-random generator (64-bit LCG, Knuth's MMIX constants).
-struct Lcg(u64);
-
-impl Lcg {
-    /// A float in [-1, 1).
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        // The top 53 bits, as a float in [0, 1).
-        let unit = (self.0 >> 11) as f64 / (1u64 << 53) as f64;
-        2.0 * unit - 1.0
-    }
-
-    fn vector<const K: usize>(&mut self) -> [f64; K] {
-        std::array::from_fn(|_| self.next())
-    }
-}
+use ad_tests::r#gen::Rng;
 
 fn dot<const K: usize>(a: [f64; K], b: [f64; K]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -49,14 +30,14 @@ fn dot_product_test<const N: usize, const M: usize>(
         M > 1,
         "the dot-product test is about functions with several outputs"
     );
-    let mut rng = Lcg(seed);
+    let mut rng = Rng(seed);
     let trials = 8;
     for p in points {
         let p = *p;
         let value = f(p);
         for trial in 0..trials {
-            let v: [f64; N] = rng.vector();
-            let w: [f64; M] = rng.vector();
+            let v: [f64; N] = std::array::from_fn(|_| rng.signed());
+            let w: [f64; M] = std::array::from_fn(|_| rng.signed());
             let (value_fwd, jv) = jvp(p, v);
             let (value_rev, jtw) = vjp(p, w);
             assert_eq!(value_fwd, value, "{name} at {p:?}: value of _tangent");
