@@ -29,38 +29,28 @@ use std::time::Duration;
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use proc_macro2::TokenStream;
 
-#[path = "../src/activity.rs"]
-mod activity;
-#[path = "../src/adjoint.rs"]
-mod adjoint;
-#[path = "../src/anchor.rs"]
-mod anchor;
-#[path = "../src/attr.rs"]
-mod attr;
-#[path = "../src/custom.rs"]
-mod custom;
-#[path = "../src/emit.rs"]
+#[path = "../src/analysis/mod.rs"]
+mod analysis;
+#[path = "../src/emit/mod.rs"]
 mod emit;
 #[path = "../src/errors.rs"]
 mod errors;
 #[path = "../src/expand.rs"]
 mod expand;
-#[path = "../src/hessian.rs"]
-mod hessian;
+#[path = "../src/front/mod.rs"]
+mod front;
 #[path = "../src/ir.rs"]
 mod ir;
-#[path = "../src/jacobian.rs"]
-mod jacobian;
-#[path = "../src/lower.rs"]
+#[path = "../src/lower/mod.rs"]
 mod lower;
+#[path = "../src/modes/mod.rs"]
+mod modes;
 #[path = "../src/names.rs"]
 mod names;
 #[path = "../src/rules.rs"]
 mod rules;
-#[path = "../src/sig.rs"]
-mod sig;
-#[path = "../src/tangent.rs"]
-mod tangent;
+#[path = "../src/transform/mod.rs"]
+mod transform;
 
 include!("support/big_fn.rs");
 

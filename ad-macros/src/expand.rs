@@ -9,12 +9,15 @@ use proc_macro2::{Ident, Span};
 use quote::{ToTokens, format_ident, quote};
 use syn::{Attribute, ItemFn, ReturnType, Type};
 
+use crate::analysis::activity;
 use crate::errors::Errors;
+use crate::front::attr;
+use crate::front::sig::{self, FloatTypes};
 use crate::ir::Func;
+use crate::lower;
 use crate::names::{self, Namer};
-use crate::sig::{self, FloatTypes};
-use crate::tangent::Generated;
-use crate::{activity, adjoint, attr, lower, tangent};
+use crate::transform::tangent::Generated;
+use crate::transform::{adjoint, tangent};
 
 /// Which macro is running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +50,7 @@ impl Mode {
 /// Expands one macro invocation: the original item, then the generated functions or the errors.
 pub fn expand(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
     let f = syn::parse2::<ItemFn>(item.clone()).ok();
-    if let Some(f) = f.as_ref().filter(|f| crate::anchor::in_trait_impl(f)) {
+    if let Some(f) = f.as_ref().filter(|f| crate::emit::anchor::in_trait_impl(f)) {
         let e = syn::Error::new(
             f.sig.ident.span(),
             format!(
@@ -65,14 +68,14 @@ pub fn expand(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(tokens) => tokens,
         Err(e) => e.to_compile_error(),
     };
-    let anchor = f.as_ref().map(crate::anchor::anchor);
+    let anchor = f.as_ref().map(crate::emit::anchor::anchor);
     quote!(#item #generated #anchor)
 }
 
 /// The generated functions, or every error found.
 pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     if matches!(mode, Mode::CustomTangent | Mode::CustomGrad) {
-        return crate::custom::generate(mode, args, item);
+        return crate::modes::custom::generate(mode, args, item);
     }
     let name = mode.attribute();
     let f = parse_fn(item, name)?;
@@ -138,7 +141,8 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
     }
     let (mut func, floats, out_ty) = analyse(&f, &args, name, Namer::default(), &mut errors);
     let reverse = mode == Mode::Grad
-        || (mode == Mode::Jacobian && args.pick.map(|p| p.0) != Some(crate::attr::Pick::Forward));
+        || (mode == Mode::Jacobian
+            && args.pick.map(|p| p.0) != Some(crate::front::attr::Pick::Forward));
     if reverse {
         nested_arrays(&func, &func.stmts, name, &mut errors);
         for span in adjoint::overwritten_call_args(&func.stmts) {
@@ -155,10 +159,10 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
     if let Some(span) = args.hessian
         && mode == Mode::Grad
     {
-        crate::hessian::check(&func, out_ty.as_ref(), &floats, span, &mut errors);
+        crate::modes::hessian::check(&func, out_ty.as_ref(), &floats, span, &mut errors);
     }
     if mode == Mode::Jacobian {
-        return crate::jacobian::generate(&f, &mut func, &args, out_ty.as_ref(), errors);
+        return crate::modes::jacobian::generate(&f, &mut func, &args, out_ty.as_ref(), errors);
     }
     errors.finish()?;
 
@@ -182,7 +186,9 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
                 tokens.extend(wrap(&f, "grad", g, doc_reverse(&f, &func, out, false)));
             }
             if let (Some(span), Some(out)) = (args.hessian, out) {
-                tokens.extend(crate::hessian::generate(&f, &func, &args, out, span)?);
+                tokens.extend(crate::modes::hessian::generate(
+                    &f, &func, &args, out, span,
+                )?);
             }
         }
     }
@@ -376,7 +382,7 @@ fn companion_head(f: &ItemFn) -> TokenStream {
 /// A companion's generic parameters: `'ad_slot` when slices are lent, the function's own, then
 /// the companion's (`<'ad_slot, T: Float, __AdD0: ..>`).
 fn companion_generics(
-    c: &crate::tangent::CallShape,
+    c: &crate::transform::tangent::CallShape,
     existing: &syn::punctuated::Punctuated<syn::GenericParam, syn::Token![,]>,
     generic: &[TokenStream],
 ) -> TokenStream {
@@ -460,7 +466,7 @@ pub(crate) fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
             #receiver #args: (#(#tys,)*), #tangents: (#(#slot_tys,)*)
         ) -> #ret #where_clause
     };
-    let forward = crate::anchor::forward(f, "_derive_tangent", &sig, &[&args, &tangents]);
+    let forward = crate::emit::anchor::forward(f, "_derive_tangent", &sig, &[&args, &tangents]);
     quote! {
         #head
         #vis fn #ident #sig {
@@ -586,7 +592,7 @@ pub(crate) fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
             #receiver #args: (#(#tys,)*), #shadows: (#(#shadow_tys,)*), #seed: #seed_ty
         ) -> (#out, (#(#adj_tys,)*)) #where_clause
     };
-    let forward = crate::anchor::forward(f, "_derive_grad", &sig, &[&args, &shadows, seed]);
+    let forward = crate::emit::anchor::forward(f, "_derive_grad", &sig, &[&args, &shadows, seed]);
     quote! {
         #head
         #vis fn #ident #sig {

@@ -204,7 +204,7 @@ impl Callee {
             // A callee named by one identifier may have come in by `use m::g`, which brings its
             // anchor but not its companions: `g::__derive_grad` (see `anchor`).
             (Callee::Path { prefix, name: n }, Some(s)) if prefix.is_empty() => {
-                let f = crate::anchor::forwarder(s);
+                let f = crate::emit::anchor::forwarder(s);
                 quote::quote!(#n::#f)
             }
             (Callee::Path { prefix, name: n }, _) => {
@@ -368,7 +368,7 @@ pub struct Param {
     /// The IR variable holding it.
     pub var: Option<VarId>,
     /// How it holds its floats.
-    pub kind: crate::sig::Kind,
+    pub kind: crate::front::sig::Kind,
     /// Its float type.
     pub elem: syn::Type,
 }
@@ -393,7 +393,7 @@ impl Func {
     /// tangent or adjoint may be zeros or a sink rather than a slice (`ad_runtime::Zero`).
     pub fn is_slice_param(&self, v: VarId) -> bool {
         self.params.iter().any(|p| {
-            p.var == Some(v) && matches!(p.kind, crate::sig::Kind::Slice { mutable: false })
+            p.var == Some(v) && matches!(p.kind, crate::front::sig::Kind::Slice { mutable: false })
         })
     }
 

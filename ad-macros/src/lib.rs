@@ -14,26 +14,31 @@
 
 #![forbid(unsafe_code)]
 
-mod activity;
-mod adjoint;
-mod anchor;
-mod attr;
-mod custom;
-mod emit;
+// The stages, bottom to top (a module uses only the ones above it in this list; the test
+// `tests::layering` checks it): errors, names, rules → ir → front → lower → analysis → emit
+// → transform → modes → expand.
 mod errors;
-mod expand;
-#[cfg(test)]
-mod fuzz;
-#[cfg(test)]
-mod golden;
-mod hessian;
-mod ir;
-mod jacobian;
-mod lower;
 mod names;
 mod rules;
-mod sig;
-mod tangent;
+
+mod ir;
+
+mod front;
+
+mod lower;
+
+mod analysis;
+
+mod emit;
+
+mod transform;
+
+mod modes;
+
+mod expand;
+
+#[cfg(test)]
+mod tests;
 
 use proc_macro::TokenStream;
 

@@ -54,9 +54,9 @@ pub struct CallShape {
 
 impl CallShape {
     /// Records how a parameter takes part in calls.
-    pub fn note(&mut self, active: bool, kind: crate::sig::Kind, elem: &Type) {
-        let slice = active && matches!(kind, crate::sig::Kind::Slice { mutable: false });
-        let written = active && matches!(kind, crate::sig::Kind::Slice { mutable: true });
+    pub fn note(&mut self, active: bool, kind: crate::front::sig::Kind, elem: &Type) {
+        let slice = active && matches!(kind, crate::front::sig::Kind::Slice { mutable: false });
+        let written = active && matches!(kind, crate::front::sig::Kind::Slice { mutable: true });
         self.memory |= active && kind.is_memory() && !slice && !written;
         self.slices.push(slice.then(|| quote!(#elem)));
         self.written.push(written.then(|| quote!(#elem)));
@@ -124,8 +124,8 @@ fn transform_with(func: &mut Func, out_ty: Option<&Type>, lanes: Option<Lanes>) 
                 .as_ref()
                 .expect("active parameters have tangents");
             let dty = match &t.lanes {
-                Some(l) => crate::sig::lane_type(p.kind, ty, &p.elem, &l.k),
-                None => crate::sig::tangent_type(p.kind, ty, &p.elem),
+                Some(l) => crate::front::sig::lane_type(p.kind, ty, &p.elem, &l.k),
+                None => crate::front::sig::tangent_type(p.kind, ty, &p.elem),
             };
             params.push(quote!(#dp: #dty));
             call.tangents.push(Some(dp.clone()));

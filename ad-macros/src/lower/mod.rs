@@ -30,13 +30,13 @@ use syn::visit_mut::VisitMut;
 use syn::{BinOp, Expr, Pat, Stmt as SynStmt, UnOp};
 
 use crate::errors::Errors;
+use crate::front::sig::{FloatTypes, SigParam, is_integer_like};
 use crate::ir::{
     Callee, Cell, Form, Func, If, Loop, LoopKind, MemArg, Operand, Param, Phi, Rhs, Stmt, Value,
     Var, VarId, Zeros,
 };
 use crate::names::Namer;
 use crate::rules;
-use crate::sig::{FloatTypes, SigParam, is_integer_like};
 
 /// What a user name stands for at a point of the body.
 #[derive(Clone, Debug)]

@@ -17,9 +17,9 @@ use syn::{ItemFn, Path};
 
 use crate::errors::Errors;
 use crate::expand::{Mode, companion_jvp, companion_vjp, parse_fn, wrap};
+use crate::front::sig::{self, FloatTypes};
 use crate::names::Namer;
-use crate::sig::{self, FloatTypes};
-use crate::tangent::{CallShape, Generated};
+use crate::transform::tangent::{CallShape, Generated};
 
 /// Whether the rule is the generated function itself (`#[custom_grad(f_vjp)]` on `fn f`).
 fn names_itself(rule: &Path, f: &ItemFn, suffix: &str) -> bool {
@@ -69,7 +69,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
     let mut namer = Namer::default();
     let params = sig::params(
         &f.sig,
-        &crate::attr::Args::default(),
+        &crate::front::attr::Args::default(),
         &floats,
         name,
         &mut namer,

@@ -1,6 +1,8 @@
 //! Emission shared by both transforms: the primal statements, and the local partial
 //! derivatives of a definition as tokens.
 
+pub mod anchor;
+
 use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::Type;

@@ -18,10 +18,11 @@ use quote::{ToTokens, quote};
 use syn::{ItemFn, Type};
 
 use crate::errors::Errors;
+use crate::front::attr;
+use crate::front::sig::{FloatTypes, Kind};
 use crate::ir::Func;
 use crate::names::{self, Namer};
-use crate::sig::{FloatTypes, Kind};
-use crate::{adjoint, attr, tangent};
+use crate::transform::{adjoint, tangent};
 
 /// The one parameter the Hessian is taken with respect to.
 struct Input {
@@ -49,7 +50,7 @@ pub fn check(
     }
     let _ = input(func, span, errors);
     let mut calls = Vec::new();
-    crate::jacobian::active_calls(func, &func.stmts, &mut calls);
+    crate::modes::jacobian::active_calls(func, &func.stmts, &mut calls);
     for call in calls {
         errors.at(
             call,
@@ -162,14 +163,14 @@ pub fn generate(
 
     // The generated functions call the tangent as a closure (no `Self::` needed in an `impl`).
     let pass = Ident::new("__ad_hvp", Span::mixed_site());
-    let closure = crate::jacobian::closure(&pass, &g);
+    let closure = crate::modes::jacobian::closure(&pass, &g);
     let v = Ident::new("v", Span::mixed_site());
     let grad = Ident::new("__ad_grad", Span::mixed_site());
     let hv = Ident::new("__ad_hv", Span::mixed_site());
     let elem = &x.elem;
     let mut call_args = Vec::new();
     for (i, p) in func.params.iter().enumerate() {
-        call_args.push(crate::jacobian::reborrow(p));
+        call_args.push(crate::modes::jacobian::reborrow(p));
         if i == x.index {
             call_args.push(if slice { quote!(&#v[..]) } else { quote!(#v) });
             if slice {
@@ -251,7 +252,11 @@ pub fn generate(
 
     // The Hessian: one product per column.
     let args_with = |v_expr: TokenStream| -> Vec<TokenStream> {
-        let mut a: Vec<TokenStream> = func.params.iter().map(crate::jacobian::reborrow).collect();
+        let mut a: Vec<TokenStream> = func
+            .params
+            .iter()
+            .map(crate::modes::jacobian::reborrow)
+            .collect();
         a.insert(x.index + 1, v_expr);
         a
     };

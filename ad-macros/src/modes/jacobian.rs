@@ -16,11 +16,12 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::{ItemFn, Type};
 
-use crate::attr::{Args, Pick};
 use crate::errors::Errors;
+use crate::front::attr::{Args, Pick};
+use crate::front::sig::Kind;
 use crate::ir::{Func, Rhs, Stmt};
-use crate::sig::Kind;
-use crate::{adjoint, names, tangent};
+use crate::names;
+use crate::transform::{adjoint, tangent};
 
 /// The lanes of vector forward mode when `lanes = K` is not given.
 pub const DEFAULT_LANES: usize = 4;

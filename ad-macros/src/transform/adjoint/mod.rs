@@ -35,7 +35,7 @@ use syn::Type;
 use crate::emit;
 use crate::ir::{Func, If, Loop, LoopKind, Operand, Rhs, Stmt, VarId};
 use crate::rules::Partial;
-use crate::tangent::Generated;
+use crate::transform::tangent::Generated;
 
 /// Where the seed comes from.
 pub enum Seed {
@@ -166,7 +166,7 @@ pub fn transform_with(
     }
 
     let mut params = Vec::new();
-    let mut call = crate::tangent::CallShape::default();
+    let mut call = crate::transform::tangent::CallShape::default();
     // The adjoint of memory: a by-reference parameter's shadow, or a local array of zeros.
     let mut memory = TokenStream::new();
     for p in &a.func.params {
@@ -181,14 +181,14 @@ pub fn transform_with(
         if !p.active {
             continue;
         }
-        if let Some(shadow_ty) = crate::sig::shadow_type(p.kind, ty, &p.elem) {
+        if let Some(shadow_ty) = crate::front::sig::shadow_type(p.kind, ty, &p.elem) {
             let shadow = a.func.namer.tangent(ident);
             params.push(quote!(#shadow: #shadow_ty));
             call.shadows.resize(call.args.len() - 1, None);
             call.shadows.push(Some(shadow.clone()));
             a.bar[v] = Some(shadow);
             a.declared.insert(v);
-        } else if let crate::sig::Kind::Array { depth } = p.kind {
+        } else if let crate::front::sig::Kind::Array { depth } = p.kind {
             let bar = a.bar[v]
                 .get_or_insert_with(|| a.func.namer.adjoint(ident))
                 .clone();

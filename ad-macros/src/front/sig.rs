@@ -6,8 +6,8 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, quote};
 use syn::{FnArg, GenericParam, Pat, ReturnType, Signature, Type, TypeParamBound, WherePredicate};
 
-use crate::attr::Args;
 use crate::errors::Errors;
+use crate::front::attr::Args;
 
 /// The float types of a signature: `f32`, `f64`, and generic parameters bounded by `Float`.
 pub struct FloatTypes {

@@ -1,0 +1,3 @@
+//! Analyses of the IR: which values need derivatives.
+
+pub mod activity;

@@ -1,0 +1,5 @@
+//! The modes built on the transforms: Jacobians, Hessians, and user rules.
+
+pub mod custom;
+pub mod hessian;
+pub mod jacobian;

@@ -1,0 +1,4 @@
+//! Tests that drive the whole pipeline.
+
+mod fuzz;
+mod golden;

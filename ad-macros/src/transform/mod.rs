@@ -1,0 +1,4 @@
+//! The two transforms: forward mode (`tangent`) and reverse mode (`adjoint`).
+
+pub mod adjoint;
+pub mod tangent;
