@@ -1,6 +1,7 @@
 //! Collects every error of one function so the user sees them all at once.
 
 use proc_macro2::Span;
+use quote::ToTokens;
 
 /// An error sink: passes keep going after an error and report the rest too.
 #[derive(Default)]
@@ -42,4 +43,32 @@ impl Errors {
             }
         }
     }
+}
+
+/// A type for a message: `Option<f64>`, not `Option < f64 >`.
+pub fn show_type(ty: &syn::Type) -> String {
+    let mut s = show(ty);
+    for (from, to) in [(" <", "<"), ("< ", "<"), (" >", ">"), (" ;", ";")] {
+        s = s.replace(from, to);
+    }
+    s
+}
+
+/// Code for a message, without the spaces token printing puts everywhere.
+pub fn show(node: &impl ToTokens) -> String {
+    let mut s = node.to_token_stream().to_string();
+    for (from, to) in [
+        (" [", "["),
+        (" (", "("),
+        (" .", "."),
+        (". ", "."),
+        ("& ", "&"),
+        (" !", "!"),
+        (" ,", ","),
+        (" :: ", "::"),
+        (":: ", "::"),
+    ] {
+        s = s.replace(from, to);
+    }
+    s
 }

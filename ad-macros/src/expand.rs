@@ -215,7 +215,7 @@ pub(crate) fn analyse(
             format!(
                 "{name} cannot differentiate a function returning `{}`: return a float, a tuple of \
                  floats or an array `[F; N]`",
-                crate::lower::show_type(ty)
+                crate::errors::show_type(ty)
             ),
         );
     }

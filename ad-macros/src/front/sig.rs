@@ -295,7 +295,7 @@ pub fn params(
                     format!(
                         "{mode} cannot differentiate a parameter bound by a pattern: \
                          bind it to a plain name (`p: {}`) and destructure it in the body",
-                        crate::lower::show_type(&pt.ty)
+                        crate::errors::show_type(&pt.ty)
                     ),
                 );
                 continue;
@@ -319,7 +319,7 @@ pub fn params(
                      are not in a form the macro knows. Use `f32`/`f64`/`T: Float`, `&F`, `&mut F`, \
                      `[F; N]`, `[[F; N]; M]`, `&[F]`, `&mut [F]`, `&Vec<F>` or `&mut Vec<F>`, or \
                      list only the float parameters in `wrt(..)`",
-                    crate::lower::show_type(&ty)
+                    crate::errors::show_type(&ty)
                 ),
             );
         }

@@ -83,7 +83,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
             ty,
             format!(
                 "{name}: the output `{}` is not a float, a tuple of floats or an array",
-                crate::lower::show_type(ty)
+                crate::errors::show_type(ty)
             ),
         );
     }
@@ -134,7 +134,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
                 "Forward-mode derivative of `{}`, computed by the user rule `{}` (`#[custom_tangent]`).\n\n\
                  Each active parameter ({}) is followed by its tangent; returns `(value, tangent)`.",
                 f.sig.ident,
-                crate::lower::show(&rule),
+                crate::errors::show(&rule),
                 active.join(", ")
             );
             // A rule already called `f_tangent` is the function itself: only the companion is new.
@@ -213,7 +213,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
                         "Gradient"
                     },
                     f.sig.ident,
-                    crate::lower::show(&rule),
+                    crate::errors::show(&rule),
                     if seeded {
                         "; the last parameter is the output's seed"
                     } else {

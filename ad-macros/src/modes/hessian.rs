@@ -86,7 +86,7 @@ fn input(func: &Func, span: Span, errors: &mut Errors) -> Option<Input> {
                 format!(
                     "`hessian` takes the input as a float, an array `[F; N]` or a slice `&[F]`, not \
                      `{}`",
-                    crate::lower::show_type(&p.ty)
+                    crate::errors::show_type(&p.ty)
                 ),
             );
             return None;

@@ -76,7 +76,7 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
                 format!(
                     "{name} takes the input as a float, an array `[F; N]` or a slice `&[F]`, not \
                      `{}`: pass the inputs in one of these forms",
-                    crate::lower::show_type(&p.ty)
+                    crate::errors::show_type(&p.ty)
                 ),
             );
             return None;
@@ -94,7 +94,7 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
                     format!(
                         "{name} needs the output as a float or an array `[F; M]`, not `{}`: return \
                          the outputs in one array",
-                        crate::lower::show_type(ty)
+                        crate::errors::show_type(ty)
                     ),
                 );
                 return None;

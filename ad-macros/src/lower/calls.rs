@@ -1,0 +1,236 @@
+//! Calls: runtime helpers, path calls to primitives (`f64::sin(x)`), and calls of other
+//! annotated functions (composition through their companions), with their argument classes.
+
+use super::*;
+
+impl Lowerer<'_> {
+    /// The runtime's helpers, as generated reverse-mode code calls them, so that the tangent
+    /// transform can run over that code again (forward over reverse, for second derivatives):
+    /// `zero_like(&x)`, `zero()`, `one()` are constants; `accumulate(&mut a, e)` is `a = a + e`.
+    /// `None` for any other call.
+    pub(super) fn lower_runtime_call(&mut self, c: &syn::ExprCall, e: &Expr) -> Option<Value> {
+        let Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let names: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        match names[..] {
+            [
+                "ad_runtime",
+                "zero_like" | "zero" | "one" | "zero_elem" | "one_elem" | "cast_like",
+            ] => {
+                let mut uses = Vec::new();
+                let mut args = Vec::new();
+                for a in &c.args {
+                    let (inner, borrowed) = match a {
+                        Expr::Reference(r) if r.mutability.is_none() => (&*r.expr, true),
+                        other => (other, false),
+                    };
+                    let v = match self.memory_of(inner) {
+                        Some(m) => Value::Scalar(Operand::Var(m)),
+                        None => self.lower_expr(inner),
+                    };
+                    uses.extend(value_uses(&v));
+                    let t = self.value_tokens(&v);
+                    args.push(if borrowed { quote!(&#t) } else { t });
+                }
+                let func = &c.func;
+                Some(Value::Scalar(self.inert_tokens(
+                    quote!(#func(#(#args),*)),
+                    uses,
+                    true,
+                )))
+            }
+            ["ad_runtime", "accumulate"] if c.args.len() == 2 => {
+                let Expr::Reference(r) = &c.args[0] else {
+                    return None;
+                };
+                let (target, value) = (&r.expr, &c.args[1]);
+                let assign: Expr = syn::parse2(quote!(#target = #target + (#value))).ok()?;
+                Some(self.lower_expr(&assign))
+            }
+            _ => {
+                let _ = e;
+                None
+            }
+        }
+    }
+
+    pub(super) fn lower_call(&mut self, c: &syn::ExprCall, e: &Expr) -> Value {
+        if let Some(v) = self.lower_runtime_call(c, e) {
+            return v;
+        }
+        if let Expr::Path(p) = &*c.func
+            && p.path.segments.len() >= 2
+        {
+            let last = p
+                .path
+                .segments
+                .last()
+                .expect("two segments")
+                .ident
+                .to_string();
+            let rule_names: Vec<&str> = if last == rules::SIN_COS {
+                vec!["sin", "cos"]
+            } else {
+                vec![last.as_str()]
+            };
+            if rule_names.iter().all(|n| rules::method(n).is_some()) {
+                let mut args = Vec::new();
+                for a in &c.args {
+                    let v = self.lower_expr(a);
+                    match self.scalar(v, a) {
+                        Some(op) => args.push(op),
+                        None => return Value::Scalar(Operand::Const(e.to_token_stream())),
+                    }
+                }
+                let mut results = Vec::new();
+                for n in rule_names {
+                    let rule = rules::method(n).expect("checked above");
+                    if args.len() != rule.arity {
+                        self.errors.spanned(
+                            e,
+                            format!(
+                                "{}: `{n}` takes {} argument(s), not {}",
+                                self.mode,
+                                rule.arity,
+                                args.len()
+                            ),
+                        );
+                        return Value::Scalar(Operand::Const(e.to_token_stream()));
+                    }
+                    let mut path = p.clone();
+                    path.path.segments.last_mut().expect("two segments").ident = Ident::new(
+                        n,
+                        p.path.segments.last().expect("two segments").ident.span(),
+                    );
+                    let span = c.func.span();
+                    results.push(Value::Scalar(self.prim(
+                        rule,
+                        args.clone(),
+                        Form::Path(path.to_token_stream()),
+                        span,
+                    )));
+                }
+                return if results.len() == 1 {
+                    results.pop().expect("one")
+                } else {
+                    Value::Tuple(results)
+                };
+            }
+        }
+        // A call to another function: differentiated through its companions, which the callee's
+        // own macro wrote (rustc reports a callee without them, at this call).
+        if let Expr::Path(p) = &*c.func
+            && p.qself.is_none()
+            && let Some(v) = self.lower_composition(p, &c.args, e)
+        {
+            return v;
+        }
+        let refusal = self.refuse_expr(e);
+        Value::Scalar(self.inert(e, Some(refusal)))
+    }
+
+    /// Lowers the arguments of a call to an annotated callee: scalars, read-only memory (`xs`,
+    /// `&v`, `&v[a..b]`) and slices lent to be written (`&mut v`, `&mut v[a..b]`, a `&mut`
+    /// parameter passed on); `None` when one is none of these.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn call_args<'e>(
+        &mut self,
+        args: impl Iterator<Item = &'e Expr>,
+    ) -> Option<(Vec<Operand>, Vec<Option<MemArg>>)> {
+        let mut ops = Vec::new();
+        let mut memory = Vec::new();
+        for a in args {
+            let (target, borrowed, lent) = match a {
+                Expr::Reference(r) => (&*r.expr, true, r.mutability.is_some()),
+                other => (other, false, false),
+            };
+            // `&xs[a..b]`: a sub-slice, its range evaluated once.
+            if borrowed
+                && let Expr::Index(ix) = target
+                && matches!(&*ix.index, Expr::Range(_))
+                && let Some(array) = self.memory_of(&ix.expr)
+                && self.vars[array].depth == Some(1)
+            {
+                let range = self.lower_expr(&ix.index);
+                let range = self.operand_of(range);
+                ops.push(Operand::Var(array));
+                memory.push(Some(MemArg {
+                    borrowed: true,
+                    mutable: lent,
+                    range: Some(range),
+                    span: a.span(),
+                }));
+                continue;
+            }
+            if let Some(array) = self.memory_of(target) {
+                // A slice the function writes through, passed on as it is, is lent to be written.
+                let mutable = lent || (!borrowed && self.written_params.contains(&array));
+                if mutable && self.vars[array].depth != Some(1) {
+                    return None;
+                }
+                ops.push(Operand::Var(array));
+                memory.push(Some(MemArg {
+                    borrowed,
+                    mutable,
+                    range: None,
+                    span: a.span(),
+                }));
+                continue;
+            }
+            if lent {
+                return None;
+            }
+            match self.lower_expr(a) {
+                Value::Scalar(op) => {
+                    ops.push(op);
+                    memory.push(None);
+                }
+                _ => return None,
+            }
+        }
+        Some((ops, memory))
+    }
+
+    pub(super) fn lower_composition(
+        &mut self,
+        p: &syn::ExprPath,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        e: &Expr,
+    ) -> Option<Value> {
+        // `a::b::g::<T>` is called as `a::b::g__derive_tangent`: the prefix keeps its `::`; the turbofish
+        // goes (the companion has more generic parameters, and inference finds them).
+        let segments: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
+        let (last, init) = segments.split_last()?;
+        let name = last.ident.clone();
+        let is_rule_tuple = name.to_string().ends_with("_partials")
+            && segments.len() == 3
+            && segments[0].ident == "ad_runtime"
+            && segments[1].ident == "rules";
+        let leading = p.path.leading_colon.map(|_| quote!(::));
+        let init = init.iter();
+        let prefix = quote!(#leading #(#init::)*);
+        let (args, memory) = self.call_args(args.iter())?;
+        let t = self.temp();
+        self.push_def(
+            t,
+            None,
+            Rhs::Call {
+                callee: Callee::Path { prefix, name },
+                args,
+                memory,
+                span: e.span(),
+            },
+        );
+        if is_rule_tuple {
+            self.rule_tuples.insert(t);
+        }
+        Some(Value::Scalar(Operand::Var(t)))
+    }
+}

@@ -1,0 +1,263 @@
+//! Memory: arrays, slices and local arrays; loads, stores and array creation.
+
+use super::*;
+
+impl Lowerer<'_> {
+    /// The memory (array, slice, `&F`) a plain name refers to.
+    /// Whether a call argument lends an array to be written: `&mut a`, `&mut a[..]`, or a
+    /// parameter the function itself writes through.
+    pub(super) fn is_mutable_array(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Reference(r) => r.mutability.is_some(),
+            e => self
+                .memory_of(e)
+                .is_some_and(|v| self.written_params.contains(&v)),
+        }
+    }
+
+    pub(super) fn memory_of(&self, e: &Expr) -> Option<VarId> {
+        let id = path_ident(e)?;
+        match self.lookup(&id.to_string()) {
+            Some(Binding::Value(Value::Scalar(Operand::Var(v))))
+                if self.vars[*v].depth.is_some() =>
+            {
+                Some(*v)
+            }
+            _ => None,
+        }
+    }
+
+    /// `a[i][j]` as the memory `a` and its index expressions.
+    pub(super) fn index_chain<'e>(&self, e: &'e Expr) -> Option<(VarId, Vec<&'e Expr>)> {
+        let mut index = Vec::new();
+        let mut cur = e;
+        loop {
+            match cur {
+                Expr::Index(i) => {
+                    index.push(&*i.index);
+                    cur = &i.expr;
+                }
+                Expr::Paren(p) => cur = &p.expr,
+                _ => break,
+            }
+        }
+        index.reverse();
+        Some((self.memory_of(cur)?, index))
+    }
+
+    /// Where `target = ..` writes when it is an element of memory (`a[i]`, `*r`).
+    pub(super) fn store_target<'e>(&self, target: &'e Expr) -> Option<(VarId, Vec<&'e Expr>)> {
+        match target {
+            Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => {
+                let a = self.memory_of(&u.expr)?;
+                (self.vars[a].depth == Some(0)).then(|| (a, Vec::new()))
+            }
+            Expr::Index(_) => self.index_chain(target),
+            Expr::Paren(p) => self.store_target(&p.expr),
+            _ => None,
+        }
+    }
+
+    pub(super) fn index_operands(&mut self, index: &[&Expr]) -> Vec<Operand> {
+        index
+            .iter()
+            .map(|i| {
+                let v = self.lower_expr(i);
+                self.operand_of(v)
+            })
+            .collect()
+    }
+
+    /// Checks that an access goes down to one float.
+    pub(super) fn full_depth(&mut self, array: VarId, index: &[Operand], node: &Expr) -> bool {
+        let depth = self.vars[array].depth.unwrap_or(0);
+        if index.len() == depth {
+            return true;
+        }
+        self.errors.spanned(
+            node,
+            format!(
+                "{} cannot differentiate `{}`: it is a row of an array, not a float. Index down \
+                 to one float (`{}[i][j]`), or copy the row with a loop",
+                self.mode,
+                show(node),
+                self.vars[array].ident
+            ),
+        );
+        false
+    }
+
+    pub(super) fn load(&mut self, array: VarId, index: Vec<Operand>, node: &Expr) -> Value {
+        if !self.full_depth(array, &index, node) {
+            return dummy();
+        }
+        let t = self.temp();
+        self.push_def(t, None, Rhs::Load { array, index });
+        Value::Scalar(Operand::Var(t))
+    }
+
+    /// `a[i] = v`, `a[i] op= v`, `*r = v`: a store into memory.
+    pub(super) fn lower_store(
+        &mut self,
+        array: VarId,
+        index: &[&Expr],
+        op: Option<&BinOp>,
+        rhs: &Expr,
+        node: &Expr,
+    ) {
+        let index = self.index_operands(index);
+        if !self.full_depth(array, &index, node) {
+            return;
+        }
+        let v = self.lower_expr(rhs);
+        let Some(value) = self.scalar(v, rhs) else {
+            return;
+        };
+        let (value, add) = match op {
+            None => (value, false),
+            Some(BinOp::AddAssign(_)) => (value, true),
+            Some(BinOp::SubAssign(_)) => {
+                let neg = self.prim(
+                    rules::operator("neg"),
+                    vec![value],
+                    Form::Operator,
+                    rhs.span(),
+                );
+                (neg, true)
+            }
+            Some(op) => {
+                let Some(rule) = compound_rule(op) else {
+                    self.errors.spanned(
+                        node,
+                        format!(
+                            "{}: `{}` is not an operation on floats",
+                            self.mode,
+                            show(op)
+                        ),
+                    );
+                    return;
+                };
+                let current = self.load(array, index.clone(), node);
+                let current = self.operand_of(current);
+                (
+                    self.prim(rule, vec![current, value], Form::Operator, op.span()),
+                    false,
+                )
+            }
+        };
+        self.stmts.push(Stmt::Store {
+            array,
+            index,
+            value,
+            add,
+        });
+    }
+
+    /// A local array that may hold differentiated values: `vec![0.0; n]`, `[0.0; N]`,
+    /// `[[0.0; N]; M]`, `Vec::new()`, `Vec::with_capacity(n)`.
+    pub(super) fn lower_new_array(
+        &mut self,
+        key: &str,
+        ty: Option<&syn::Type>,
+        init: &Expr,
+    ) -> bool {
+        let Some(zeros) = array_creation(init) else {
+            return false;
+        };
+        if self.mentions_active(creation_elements(init)) {
+            let refusal = self.refusal(
+                init,
+                &format!(
+                    "the array `{}` filled with a differentiated value",
+                    show(init)
+                ),
+                "an array's tangent and adjoint start from constants",
+                "Create it with a constant (`vec![0.0; n]`), then assign its elements",
+            );
+            self.errors.push(refusal);
+        }
+        let (tokens, _) = self.rename(init.to_token_stream());
+        let v = self.named_var(key, true);
+        self.vars[v].mutable = true;
+        self.vars[v].depth = Some(if zeros == Zeros::Array2 { 2 } else { 1 });
+        if zeros == Zeros::Stack {
+            self.stacks.insert(v);
+        }
+        let nested = (self.region_depth > 0).then(|| init.span());
+        self.push_def(
+            v,
+            ty.map(ToTokens::to_token_stream),
+            Rhs::NewArray {
+                tokens,
+                zeros,
+                nested,
+            },
+        );
+        self.bind(key, Binding::Value(Value::Scalar(Operand::Var(v))));
+        true
+    }
+}
+
+/// Which local array an expression creates, if it creates one.
+pub(super) fn array_creation(e: &Expr) -> Option<crate::ir::Zeros> {
+    use crate::ir::Zeros;
+    match e {
+        Expr::Macro(m) if m.mac.path.is_ident("vec") => Some(Zeros::Vec),
+        // What generated reverse-mode code creates: adjoints of arrays, and value stacks.
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p)
+                if p.path.segments.len() == 2 && p.path.segments[0].ident == "ad_runtime" =>
+            {
+                match p.path.segments[1].ident.to_string().as_str() {
+                    "zeros_vec" => Some(Zeros::Vec),
+                    "zeros_array" => Some(Zeros::Array),
+                    "zeros_array2" => Some(Zeros::Array2),
+                    _ => None,
+                }
+            }
+            Expr::Path(p)
+                if p.path.segments.len() == 3
+                    && p.path.segments[0].ident == "ad_runtime"
+                    && p.path.segments[1].ident == "Stack"
+                    && p.path.segments[2].ident == "new" =>
+            {
+                Some(Zeros::Stack)
+            }
+            Expr::Path(p)
+                if p.path.segments.len() >= 2
+                    && p.path.segments[p.path.segments.len() - 2].ident == "Vec"
+                    && ["new", "with_capacity"]
+                        .iter()
+                        .any(|n| p.path.segments.last().is_some_and(|s| s.ident == n)) =>
+            {
+                Some(Zeros::Vec)
+            }
+            _ => None,
+        },
+        Expr::Repeat(r) => Some(if matches!(&*r.expr, Expr::Repeat(_)) {
+            Zeros::Array2
+        } else {
+            Zeros::Array
+        }),
+        Expr::Paren(p) => array_creation(&p.expr),
+        _ => None,
+    }
+}
+
+/// The element part of an array creation: `e` in `vec![e; n]` and `[e; N]`, every element of
+/// `vec![a, b]`; nothing for `Vec::new()`.
+pub(super) fn creation_elements(e: &Expr) -> TokenStream {
+    match e {
+        Expr::Repeat(r) => creation_elements(&r.expr),
+        Expr::Macro(m) => m
+            .mac
+            .tokens
+            .clone()
+            .into_iter()
+            .take_while(|t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ';'))
+            .collect(),
+        Expr::Paren(p) => creation_elements(&p.expr),
+        Expr::Call(_) => TokenStream::new(),
+        other => other.to_token_stream(),
+    }
+}
