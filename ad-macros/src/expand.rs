@@ -145,7 +145,7 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
             && args.pick.map(|p| p.0) != Some(crate::front::attr::Pick::Forward));
     if reverse {
         nested_arrays(&func, &func.stmts, name, &mut errors);
-        for span in adjoint::overwritten_call_args(&func.stmts) {
+        for span in crate::analysis::overwritten::overwritten_call_args(&func.stmts) {
             errors.at(
                 span,
                 format!(

@@ -1,3 +1,4 @@
 //! Analyses of the IR: which values need derivatives.
 
 pub mod activity;
+pub mod overwritten;

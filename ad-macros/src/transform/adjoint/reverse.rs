@@ -1,0 +1,458 @@
+//! The reverse sweep: statements backwards, each adding `partial * adjoint` into the adjoints of
+//! its active arguments; branches and loops replayed, then reversed.
+
+use super::*;
+
+impl Adjoint<'_> {
+    /// Adds `expr` into the adjoint of `v`, declaring it on first use.
+    pub(super) fn contribute(
+        &mut self,
+        v: VarId,
+        expr: TokenStream,
+        out: &mut TokenStream,
+        counts: &HashMap<VarId, usize>,
+    ) {
+        let bar = self.bar[v]
+            .clone()
+            .expect("contributions go to active variables");
+        if self.predeclared[v] {
+            out.extend(quote!(::ad_runtime::accumulate(&mut #bar, #expr);));
+        } else if self.declared.contains(&v) {
+            out.extend(quote!(#bar = #bar + #expr;));
+        } else {
+            self.declared.insert(v);
+            let mutability = (counts.get(&v).copied().unwrap_or(0) > 1).then(|| quote!(mut));
+            out.extend(quote!(let #mutability #bar = #expr;));
+        }
+    }
+
+    /// The adjoint of `v` as an expression, or `None` when nothing has reached it.
+    pub(super) fn bar_of(&self, v: VarId) -> Option<TokenStream> {
+        self.bar[v]
+            .as_ref()
+            .filter(|_| self.declared.contains(&v))
+            .map(ToTokens::to_token_stream)
+    }
+
+    /// How many contributions each variable gets directly in this list of statements (not in
+    /// nested regions): one contribution is a plain `let`, more need `mut`.
+    pub(super) fn count(
+        &self,
+        stmts: &[Stmt],
+        seeds: &[(VarId, TokenStream)],
+    ) -> HashMap<VarId, usize> {
+        let mut counts: HashMap<VarId, usize> = HashMap::new();
+        for (v, _) in seeds {
+            *counts.entry(*v).or_default() += 1;
+        }
+        for stmt in stmts {
+            let targets: Vec<VarId> = match stmt {
+                Stmt::Def { var, rhs, .. } if self.func.vars[*var].active() => match rhs {
+                    Rhs::Prim { rule, args, .. } => active_args(self.func, rule, args)
+                        .into_iter()
+                        .filter_map(|i| Func::var_of(&args[i]))
+                        .collect(),
+                    Rhs::Copy(op) | Rhs::Cast { value: op, .. } => {
+                        self.active(op).into_iter().collect()
+                    }
+                    Rhs::Call { args, .. } => args.iter().filter_map(|a| self.active(a)).collect(),
+                    Rhs::Inert { .. }
+                    | Rhs::Load { .. }
+                    | Rhs::NewArray { .. }
+                    | Rhs::Pop { .. }
+                    | Rhs::Field { .. } => Vec::new(),
+                },
+                Stmt::Loop(l) => l
+                    .cells
+                    .iter()
+                    .filter(|c| self.func.vars[c.cell].active())
+                    .filter_map(|c| self.active(&c.init))
+                    .collect(),
+                Stmt::Store { array, value, .. } | Stmt::Push { array, value, .. }
+                    if self.func.vars[*array].active() =>
+                {
+                    self.active(value).into_iter().collect()
+                }
+                _ => Vec::new(),
+            };
+            for t in targets {
+                *counts.entry(t).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    /// The reverse sweep of a region: `seeds` are contributions that arrive first (the output
+    /// at the top level, the φ values at the end of a branch, the cells at the end of a body).
+    pub(super) fn reverse(
+        &mut self,
+        stmts: &[Stmt],
+        top: bool,
+        entries: &[VarId],
+        seeds: Vec<(VarId, TokenStream)>,
+    ) -> TokenStream {
+        let mut out = TokenStream::new();
+        // Adjoints that contributions reach from more than one region start at zero here, where
+        // their variable is defined.
+        let mut own: Vec<VarId> = (0..self.func.vars.len())
+            .filter(|&v| {
+                self.predeclared[v]
+                    && (entries.contains(&v)
+                        || self.defined_by(stmts, v)
+                        || (top && self.plan.origin[v] == Origin::Param))
+            })
+            .collect();
+        own.sort_unstable();
+        for v in own {
+            let bar = self.bar[v].clone().expect("predeclared adjoints exist");
+            let zero = if top {
+                let ident = &self.func.vars[v].ident;
+                quote!(::ad_runtime::zero_like(&#ident))
+            } else {
+                self.zero()
+            };
+            out.extend(quote!(let mut #bar = #zero;));
+            self.declared.insert(v);
+        }
+        let counts = self.count(stmts, &seeds);
+        for (v, expr) in seeds {
+            self.contribute(v, expr, &mut out, &counts);
+        }
+        for stmt in stmts.iter().rev() {
+            match stmt {
+                Stmt::Def { var, rhs, .. } => self.reverse_def(*var, rhs, &mut out, &counts),
+                Stmt::Inert { .. } => {}
+                Stmt::If(i) => {
+                    if self.has_work(std::slice::from_ref(stmt)) {
+                        out.extend(self.reverse_if(i));
+                    }
+                }
+                Stmt::Loop(l) => {
+                    if self.has_work(std::slice::from_ref(stmt)) {
+                        out.extend(self.reverse_loop(l, &counts));
+                    }
+                }
+                Stmt::Store {
+                    array,
+                    index,
+                    value,
+                    add,
+                } => {
+                    let Some(a_bar) = self.bar[*array].clone() else {
+                        continue;
+                    };
+                    let slot =
+                        emit::element(&a_bar.to_token_stream(), &emit::index(self.func, index));
+                    let target = self.active(value);
+                    if *add {
+                        if let Some(v) = target {
+                            self.contribute(v, slot, &mut out, &counts);
+                        }
+                    } else {
+                        // The value stored takes the slot's adjoint; what was there before is
+                        // overwritten, so its adjoint is zero.
+                        let t = self.func.namer.fresh("slot_bar");
+                        out.extend(quote!(let #t = #slot; #slot = ::ad_runtime::zero();));
+                        if let Some(v) = target {
+                            self.contribute(v, t.to_token_stream(), &mut out, &counts);
+                        }
+                    }
+                }
+                Stmt::Push {
+                    array,
+                    index,
+                    value,
+                } => {
+                    let (Some(a_bar), Some(v)) = (self.bar[*array].clone(), self.active(value))
+                    else {
+                        continue;
+                    };
+                    let i = &self.func.vars[*index].ident;
+                    self.contribute(v, quote!(#a_bar[#i]), &mut out, &counts);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `v` is defined directly by these statements (not inside a nested region).
+    pub(super) fn defined_by(&self, stmts: &[Stmt], v: VarId) -> bool {
+        stmts.iter().any(|s| match s {
+            Stmt::Def { var, .. } => *var == v,
+            Stmt::If(i) => i.phis.iter().any(|p| p.var == v),
+            Stmt::Loop(l) => l.cells.iter().any(|c| c.after == v),
+            Stmt::Inert { .. } | Stmt::Store { .. } | Stmt::Push { .. } => false,
+        })
+    }
+
+    pub(super) fn reverse_def(
+        &mut self,
+        var: VarId,
+        rhs: &Rhs,
+        out: &mut TokenStream,
+        counts: &HashMap<VarId, usize>,
+    ) {
+        if !self.func.vars[var].active() {
+            return;
+        }
+        // A call that writes slices runs its reverse pass even when its result has no adjoint
+        // (a function without a result takes any seed and ignores it).
+        let bar = match self.bar_of(var) {
+            Some(bar) => bar,
+            None if !rhs.written().is_empty() => quote!(::ad_runtime::Zero),
+            None => return,
+        };
+        match rhs {
+            // Stacks exist only in generated reverse-mode code; reverse over reverse is not a
+            // mode the macros offer.
+            Rhs::Pop { .. } | Rhs::Field { .. } => out.extend(quote!(::core::compile_error!(
+                "reverse mode through a stack pop or a field of a call's tuple is not supported"
+            );)),
+            Rhs::Prim { rule, args, .. } => {
+                let arg_tokens: Vec<TokenStream> =
+                    args.iter().map(|a| emit::operand(self.func, a)).collect();
+                let active = active_args(self.func, rule, args);
+                let ident = self.func.vars[var].ident.clone();
+                let partials =
+                    emit::bind_partials(self.func, rule, &arg_tokens, &ident, &active, out);
+                for j in active {
+                    let f = emit::factor(rule, j, &arg_tokens, partials.as_ref());
+                    let target = Func::var_of(&args[j]).expect("active arguments are variables");
+                    self.contribute(target, f.times(&bar), out, counts);
+                }
+            }
+            Rhs::Copy(op) => {
+                if let Some(t) = self.active(op) {
+                    self.contribute(t, bar, out, counts);
+                }
+            }
+            Rhs::Cast { value, .. } => {
+                if let Some(t) = self.active(value) {
+                    let src = emit::operand(self.func, value);
+                    self.contribute(t, quote!(::ad_runtime::cast_like(&#src, #bar)), out, counts);
+                }
+            }
+            Rhs::Load { array, index } => {
+                if let Some(a_bar) = self.bar[*array].clone() {
+                    let slot =
+                        emit::element(&a_bar.to_token_stream(), &emit::index(self.func, index));
+                    out.extend(quote!(#slot = #slot + #bar;));
+                }
+            }
+            Rhs::Call {
+                callee,
+                args,
+                memory,
+                span,
+            } => {
+                // The callee's companion pulls the adjoint back to every argument at once: into
+                // the shadows of slices, and as returned adjoints for scalars.
+                let f = callee.tokens(Some("_derive_grad"));
+                let mut primals = emit::call_args(self.func, args, memory);
+                // A slice the call writes: the callee's reverse pass starts again from its values
+                // before the call, kept on a stack.
+                let mut dropped = TokenStream::new();
+                for (k, (a, m)) in args.iter().zip(memory).enumerate() {
+                    if let (Some(s), Some(m)) = (self.saved.get(&(var, k)), m) {
+                        let n = self.func.namer.fresh("saved_len");
+                        let slice =
+                            emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
+                        out.extend(quote!(let #n = (#slice).len();));
+                        primals[k] = quote!(#s.last_mut(#n));
+                        dropped.extend(quote!(#s.drop_last(#n);));
+                    }
+                }
+                // An array passed twice cannot lend its adjoint twice: later occurrences collect
+                // into a scratch slice, added in after the call.
+                let mut lent = HashSet::new();
+                let mut after = TokenStream::new();
+                let mut shadows = Vec::new();
+                for (a, m) in args.iter().zip(memory) {
+                    shadows.push(match (m, self.active(a).and_then(|v| self.bar[v].clone().map(|b| (v, b)))) {
+                        (Some(m), Some((v, b))) => {
+                            // A read-only slice parameter's shadow may be a sink (in a
+                            // companion whose caller passed `Zero`): it lends through `Shadow`.
+                            let param = self.func.is_slice_param(v);
+                            let range = emit::range_of(self.func, m);
+                            if lent.insert(v) {
+                                if param {
+                                    quote!(::ad_runtime::Shadow::lend(&mut *#b, #range))
+                                } else {
+                                    quote!(&mut #b[#range])
+                                }
+                            } else {
+                                let scratch = self.func.namer.fresh("scratch");
+                                let primal = emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
+                                out.extend(quote!(let mut #scratch = ::ad_runtime::zeros_vec(#primal);));
+                                after.extend(if param {
+                                    quote!(::ad_runtime::Shadow::add_from(&mut *#b, #range, &#scratch);)
+                                } else {
+                                    quote!(::ad_runtime::add_into(&mut #b[#range], &#scratch);)
+                                });
+                                quote!(&mut #scratch[..])
+                            }
+                        }
+                        // A written slice without an adjoint of its own still needs room: the
+                        // callee's reverse pass reads it.
+                        (Some(m), None) if m.mutable => {
+                            let primal = emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
+                            quote!(&mut ::ad_runtime::zeros_vec(#primal)[..])
+                        }
+                        (Some(_), None) | (None, _) => quote!(::ad_runtime::Zero),
+                    });
+                }
+                let adj = self.func.namer.fresh("call_adjoints");
+                out.extend(quote::quote_spanned!(*span=>
+                    let (_, #adj) = #f((#(#primals,)*), (#(#shadows,)*), #bar);
+                ));
+                out.extend(dropped);
+                out.extend(after);
+                for (k, a) in args.iter().enumerate() {
+                    if memory[k].is_some() {
+                        continue;
+                    }
+                    if let Some(t) = self.active(a) {
+                        let k = syn::Index::from(k);
+                        self.contribute(t, quote!(#adj.#k), out, counts);
+                    }
+                }
+            }
+            Rhs::Inert { .. } | Rhs::NewArray { .. } => {}
+        }
+    }
+
+    /// `if c { replay(A); φ contributions; reverse(A) } else { .. }`
+    pub(super) fn reverse_if(&mut self, i: &If) -> TokenStream {
+        let cond = emit::operand(self.func, &i.cond);
+        let mut sides = Vec::new();
+        for (branch, then) in [(&i.then, true), (&i.els, false)] {
+            let seeds: Vec<(VarId, TokenStream)> = i
+                .phis
+                .iter()
+                .filter_map(|p| {
+                    let phi_bar = self.bar_of(p.var)?;
+                    let op = if then { &p.then } else { &p.els };
+                    Some((self.active(op)?, phi_bar))
+                })
+                .collect();
+            let replay = self.replay(branch);
+            let declared = self.declared.clone();
+            let reverse = self.reverse(branch, false, &[], seeds);
+            // Adjoints declared inside the branch end with it.
+            self.declared = declared;
+            sides.push(quote!(#replay #reverse));
+        }
+        let (t, e) = (&sides[0], &sides[1]);
+        quote!(if #cond { #t } else { #e })
+    }
+
+    pub(super) fn reverse_loop(&mut self, l: &Loop, counts: &HashMap<VarId, usize>) -> TokenStream {
+        let mut out = TokenStream::new();
+        let active_cells: Vec<_> = l
+            .cells
+            .iter()
+            .filter(|c| self.func.vars[c.cell].active())
+            .collect();
+        let mut cell_bars = Vec::new();
+        for c in &active_cells {
+            let cb = self.bar[c.cell]
+                .clone()
+                .expect("active cells have adjoints");
+            let start = self
+                .bar_of(c.after)
+                .unwrap_or_else(|| match self.cell_like.get(&c.cell) {
+                    Some(&like) => {
+                        let like = &self.func.vars[like].ident;
+                        quote!(::ad_runtime::zero_like(&#like))
+                    }
+                    None => self.zero(),
+                });
+            out.extend(quote!(let mut #cb = #start;));
+            cell_bars.push(cb);
+        }
+        let (trip, stack) = self
+            .plan
+            .trips
+            .get(&key(l))
+            .cloned()
+            .expect("loops with work count trips");
+        if let Some(s) = &stack {
+            out.extend(quote!(let #trip: usize = #s.pop();));
+        } else if let Some(it) = self.recounted(l)
+            && self.plan.region[it] != 0
+        {
+            let it = &self.func.vars[it].ident;
+            out.extend(quote!(let #trip: usize = ::ad_runtime::trip_count(&#it);));
+        }
+        let k = self.func.namer.fresh("k");
+        let mut iteration = TokenStream::new();
+        if let LoopKind::For { pat, iter, bound } = &l.kind
+            && bound.iter().any(|&b| self.plan.needed[b])
+        {
+            let it = &self.func.vars[*iter].ident;
+            iteration.extend(quote!(let #pat = ::ad_runtime::nth(&#it, #k);));
+        }
+        for c in &l.cells {
+            if let Some(s) = &self.plan.stack[c.entry] {
+                let e = &self.func.vars[c.entry].ident;
+                iteration.extend(quote!(let #e = #s.pop();));
+            }
+        }
+        iteration.extend(self.replay(&l.body));
+        let seeds: Vec<(VarId, TokenStream)> = active_cells
+            .iter()
+            .zip(&cell_bars)
+            .filter_map(|(c, cb)| Some((self.active(&c.exit)?, cb.to_token_stream())))
+            .collect();
+        let declared = self.declared.clone();
+        let entries: Vec<VarId> = l.cells.iter().map(|c| c.entry).collect();
+        iteration.extend(self.reverse(&l.body, false, &entries, seeds));
+        // What reached the top of the iteration goes to the previous one.
+        for (c, cb) in active_cells.iter().zip(&cell_bars) {
+            let next = self.bar_of(c.entry).unwrap_or_else(|| self.zero());
+            iteration.extend(quote!(#cb = #next;));
+        }
+        self.declared = declared;
+        match (self.checkpoints.get(&key(l)).cloned(), &l.kind) {
+            (Some((s, every)), LoopKind::For { pat, iter, .. }) => {
+                // Each segment: its carried values restored, run forward again storing what
+                // its reverse sweep pops, then reversed.
+                let it = self.func.vars[*iter].ident.clone();
+                let cells: Vec<Ident> = l
+                    .cells
+                    .iter()
+                    .map(|c| self.func.vars[c.cell].ident.clone())
+                    .collect();
+                let (entry, pushes, write_back) = self.cell_moves(l);
+                let body = self.forward(&l.body, 1);
+                let seg = self.func.namer.fresh("segment");
+                let (lo, hi) = (self.func.namer.fresh("lo"), self.func.namer.fresh("hi"));
+                let restored = self.func.namer.fresh("restored");
+                let assign = cells.iter().enumerate().map(|(i, c)| {
+                    let i = syn::Index::from(i);
+                    quote!(#c = #restored.#i;)
+                });
+                out.extend(quote! {
+                    for #seg in (0..#trip.div_ceil(#every)).rev() {
+                        let #restored = #s.pop();
+                        #(#assign)*
+                        let #lo = #seg * #every;
+                        let #hi = ::core::cmp::min(#trip, #lo + #every);
+                        for #k in #lo..#hi {
+                            let #pat = ::ad_runtime::nth(&#it, #k);
+                            #entry #pushes #body #write_back
+                        }
+                        for #k in (#lo..#hi).rev() { #iteration }
+                    }
+                });
+            }
+            _ => out.extend(quote!(for #k in (0..#trip).rev() { #iteration })),
+        }
+        for (c, cb) in active_cells.iter().zip(&cell_bars) {
+            if let Some(i) = self.active(&c.init) {
+                self.contribute(i, cb.to_token_stream(), &mut out, counts);
+            }
+        }
+        out
+    }
+}
