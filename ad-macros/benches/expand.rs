@@ -39,7 +39,7 @@ mod errors;
 mod expand;
 #[path = "../src/front/mod.rs"]
 mod front;
-#[path = "../src/ir.rs"]
+#[path = "../src/ir/mod.rs"]
 mod ir;
 #[path = "../src/lower/mod.rs"]
 mod lower;
@@ -54,7 +54,7 @@ mod transform;
 
 include!("support/big_fn.rs");
 
-use expand::Mode;
+use front::Mode;
 
 /// Statements in each generated function.
 const STATEMENTS: usize = 1000;

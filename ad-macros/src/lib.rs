@@ -77,7 +77,7 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn derive_tangent(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(expand::Mode::Tangent, args.into(), item.into()).into()
+    expand::expand(front::Mode::Tangent, args.into(), item.into()).into()
 }
 
 /// A user rule for forward mode: `#[custom_tangent(rule)]` writes `NAME_tangent` (and the
@@ -108,7 +108,7 @@ pub fn derive_tangent(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn custom_tangent(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(expand::Mode::CustomTangent, args.into(), item.into()).into()
+    expand::expand(front::Mode::CustomTangent, args.into(), item.into()).into()
 }
 
 /// A user rule for reverse mode: `#[custom_grad(rule)]` writes `NAME_vjp`, `NAME_grad` (for a
@@ -144,7 +144,7 @@ pub fn custom_tangent(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn custom_grad(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(expand::Mode::CustomGrad, args.into(), item.into()).into()
+    expand::expand(front::Mode::CustomGrad, args.into(), item.into()).into()
 }
 
 /// Reverse mode: writes `NAME_vjp` (any seed) and, for a float output, `NAME_grad` (seed 1)
@@ -215,7 +215,7 @@ pub fn custom_grad(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn derive_grad(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(expand::Mode::Grad, args.into(), item.into()).into()
+    expand::expand(front::Mode::Grad, args.into(), item.into()).into()
 }
 
 /// Full Jacobians: writes `NAME_jacfwd` (vector forward mode, `K` tangents per pass),
@@ -254,5 +254,5 @@ pub fn derive_grad(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn derive_jacobian(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(expand::Mode::Jacobian, args.into(), item.into()).into()
+    expand::expand(front::Mode::Jacobian, args.into(), item.into()).into()
 }

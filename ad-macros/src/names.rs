@@ -110,3 +110,9 @@ pub fn plain(ident: &Ident) -> String {
     let s = ident.to_string();
     s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
 }
+
+/// The associated function of the anchor that stands for the companion with `suffix`
+/// (`_derive_grad`: `g__derive_grad` is reached as `g::__derive_grad`).
+pub fn forwarder(suffix: &str) -> Ident {
+    format_ident!("_{}", suffix)
+}

@@ -1,4 +1,70 @@
-//! Analyses of the IR: which values need derivatives.
+//! Analyses of the IR: which values need derivatives (`activity`), which reads of memory a
+//! later write invalidates (`overwritten`), and the refusals that need the analysed IR
+//! (`checks`). [`analyse`] is the front half of the pipeline, which `#[derive_grad(hessian)]`
+//! runs a second time over reverse-mode code.
 
 pub mod activity;
+pub mod checks;
 pub mod overwritten;
+
+use syn::{ItemFn, Type};
+
+use crate::errors::Errors;
+use crate::front::attr;
+use crate::front::parse::is_float_shaped;
+use crate::front::sig::{self, FloatTypes};
+use crate::ir::Func;
+use crate::lower;
+use crate::names::Namer;
+
+/// The front half of the pipeline: the signature read, the body lowered to the IR, activity
+/// analysed. Errors are recorded, not returned, so that all of them are reported together.
+pub fn analyse(
+    f: &ItemFn,
+    args: &attr::Args,
+    name: &str,
+    mut namer: Namer,
+    errors: &mut Errors,
+) -> (Func, FloatTypes, Option<Type>) {
+    let floats = FloatTypes::of(&f.sig);
+    let params = sig::params(&f.sig, args, &floats, name, &mut namer, errors);
+    let out_ty = sig::output(&f.sig);
+    if let Some(ty) = &out_ty
+        && !is_float_shaped(ty, &floats)
+    {
+        errors.spanned(
+            ty,
+            format!(
+                "{name} cannot differentiate a function returning `{}`: return a float, a tuple of \
+                 floats or an array `[F; N]`",
+                crate::errors::show_type(ty)
+            ),
+        );
+    }
+    let mut func = lower::lower(
+        &f.block,
+        &params,
+        &floats,
+        namer,
+        name,
+        out_ty.as_ref(),
+        errors,
+    );
+    activity::analyse(&mut func, errors);
+    // A parameter left out of `wrt(..)` that receives differentiated values would need a
+    // derivative it has no place for.
+    for p in &func.params {
+        if !p.active && p.kind.writes_through() && p.var.is_some_and(|v| func.vars[v].active()) {
+            errors.spanned(
+                &p.ident,
+                format!(
+                    "{name}: `{}` is written with values that carry a derivative, so it needs one \
+                     too: add it to `wrt(..)`",
+                    p.ident
+                ),
+            );
+        }
+    }
+    lower::type_dummies(&mut func, &floats);
+    (func, floats, out_ty)
+}

@@ -22,22 +22,19 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::ItemFn;
 use syn::ext::IdentExt;
 use syn::visit::Visit;
-
-/// The associated function of the anchor that stands for the companion with `suffix`
-/// (`_derive_grad`: `g__derive_grad` is reached as `g::__derive_grad`).
-pub fn forwarder(suffix: &str) -> Ident {
-    format_ident!("_{}", suffix)
-}
 
 /// The anchor struct for the function `f`, written by the last of this crate's attributes on
 /// it; nothing for an associated function.
 pub fn anchor(f: &ItemFn) -> TokenStream {
     // The last of this crate's attributes on the function writes the struct.
-    let last = !f.attrs.iter().any(|a| crate::expand::is_ours(a, false));
+    let last = !f
+        .attrs
+        .iter()
+        .any(|a| crate::front::attr::is_ours(a, false));
     if !last || !is_free(f) {
         return TokenStream::new();
     }
@@ -63,7 +60,7 @@ pub fn forward(f: &ItemFn, suffix: &str, sig: &TokenStream, args: &[&Ident]) -> 
     }
     let name = &f.sig.ident;
     let companion = crate::names::function(name, suffix);
-    let forwarder = forwarder(suffix);
+    let forwarder = crate::names::forwarder(suffix);
     quote! {
         #[doc(hidden)]
         #[allow(dead_code, clippy::all, clippy::pedantic)]
@@ -252,23 +249,6 @@ fn places(text: &str) -> Option<Places> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_free_function_gets_a_struct_and_forwarders() {
-        let item = quote!(
-            pub fn g(x: f64) -> f64 {
-                x * x
-            }
-        );
-        let a = anchor(&syn::parse2(item.clone()).unwrap()).to_string();
-        assert!(a.contains("pub struct g { }"), "{a}");
-        for mode in [crate::expand::Mode::Grad, crate::expand::Mode::Tangent] {
-            let generated = crate::expand::generate(mode, quote!(), item.clone()).unwrap();
-            let g = generated.to_string();
-            assert!(g.contains("impl g"), "{g}");
-            assert!(g.contains("pub fn __derive_"), "{g}");
-        }
-    }
 
     #[test]
     fn only_the_last_attribute_writes_the_struct() {

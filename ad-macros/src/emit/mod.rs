@@ -1,7 +1,12 @@
-//! Emission shared by both transforms: the primal statements, and the local partial
-//! derivatives of a definition as tokens.
+//! Emission: here, the tokens shared by both transforms (the primal statements, and the local
+//! partial derivatives of a definition); in the child modules, the items written around the
+//! transforms' output: the generated function with its attributes and docs (`item`, `docs`),
+//! the companions other annotated functions call (`companion`), and the anchor (`anchor`).
 
 pub mod anchor;
+pub mod companion;
+pub mod docs;
+pub mod item;
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};

@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Token, parenthesized};
+use syn::{Attribute, Token, parenthesized};
 
 /// Parsed macro arguments.
 #[derive(Debug, Default)]
@@ -119,4 +119,19 @@ impl Parse for Args {
 /// Parses the attribute's tokens.
 pub fn parse(tokens: TokenStream) -> syn::Result<Args> {
     Args::parse.parse2(tokens)
+}
+
+/// Whether an attribute is one of this crate's macros (`derive_grad`, `ad_runtime::derive_grad`,
+/// ..), or, with `docs`, also `doc` or `test`.
+pub fn is_ours(a: &Attribute, docs: bool) -> bool {
+    const OURS: &[&str] = &[
+        "derive_tangent",
+        "derive_grad",
+        "derive_jacobian",
+        "custom_tangent",
+        "custom_grad",
+    ];
+    a.path().segments.last().is_some_and(|s| {
+        OURS.iter().any(|o| s.ident == o) || (docs && (s.ident == "doc" || s.ident == "test"))
+    })
 }

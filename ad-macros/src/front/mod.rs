@@ -1,4 +1,34 @@
-//! The front of the pipeline: the attribute's arguments and the function's signature.
+//! The front of the pipeline: which macro runs ([`Mode`]), the attribute's arguments (`attr`),
+//! the function's signature (`sig`), and the item parsed as a function and checked (`parse`).
 
 pub mod attr;
+pub mod parse;
 pub mod sig;
+
+/// Which macro is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `#[derive_tangent]`: forward mode.
+    Tangent,
+    /// `#[derive_grad]`: reverse mode.
+    Grad,
+    /// `#[custom_tangent(rule)]`: forward mode by a user rule.
+    CustomTangent,
+    /// `#[custom_grad(rule)]`: reverse mode by a user rule.
+    CustomGrad,
+    /// `#[derive_jacobian]`: full Jacobians by vector forward or reverse mode.
+    Jacobian,
+}
+
+impl Mode {
+    /// The attribute as the user writes it, for messages.
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Mode::Tangent => "#[derive_tangent]",
+            Mode::Grad => "#[derive_grad]",
+            Mode::CustomTangent => "#[custom_tangent]",
+            Mode::CustomGrad => "#[custom_grad]",
+            Mode::Jacobian => "#[derive_jacobian]",
+        }
+    }
+}

@@ -8,6 +8,7 @@ use syn::{FnArg, GenericParam, Pat, ReturnType, Signature, Type, TypeParamBound,
 
 use crate::errors::Errors;
 use crate::front::attr::Args;
+use crate::ir::Kind;
 
 /// The float types of a signature: `f32`, `f64`, and generic parameters bounded by `Float`.
 pub struct FloatTypes {
@@ -110,52 +111,6 @@ pub fn is_integer_like(ty: &Type) -> bool {
         Type::Paren(p) => is_integer_like(&p.elem),
         Type::Group(g) => is_integer_like(&g.elem),
         _ => false,
-    }
-}
-
-/// How an active parameter holds its floats, which decides its tangent and shadow (SPEC §4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// `F`: the tangent follows it by value; its adjoint is returned.
-    Scalar,
-    /// `&F` or `&mut F`: memory of one float, read as `*x`.
-    Ref { mutable: bool },
-    /// `[F; N]` or `[[F; N]; M]` by value: the tangent is the same array; the adjoint is returned.
-    Array { depth: usize },
-    /// `&[F; N]` or `&mut [F; N]` (depth 1 or 2).
-    ArrayRef { depth: usize, mutable: bool },
-    /// `&[F]`, `&Vec<F>`, `&mut [F]`, `&mut Vec<F>`.
-    Slice { mutable: bool },
-}
-
-impl Kind {
-    /// Whether the parameter is memory the body indexes (everything but a scalar).
-    pub fn is_memory(self) -> bool {
-        self != Kind::Scalar
-    }
-
-    /// How many indices reach a float: 0 for `&F`, 1 for a slice, 2 for `[[F; N]; M]`.
-    pub fn depth(self) -> usize {
-        match self {
-            Kind::Scalar | Kind::Ref { .. } => 0,
-            Kind::Array { depth } | Kind::ArrayRef { depth, .. } => depth,
-            Kind::Slice { .. } => 1,
-        }
-    }
-
-    /// Whether the function can write through it (`&mut F`, `&mut [F]`, ..): an output as well.
-    pub fn writes_through(self) -> bool {
-        matches!(
-            self,
-            Kind::Ref { mutable: true }
-                | Kind::ArrayRef { mutable: true, .. }
-                | Kind::Slice { mutable: true }
-        )
-    }
-
-    /// Whether its adjoint is returned (by-value parameters) rather than added into a shadow.
-    pub fn by_value(self) -> bool {
-        matches!(self, Kind::Scalar | Kind::Array { .. })
     }
 }
 

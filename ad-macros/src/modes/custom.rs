@@ -15,11 +15,14 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemFn, Path};
 
+use crate::emit::companion::{companion_jvp, companion_vjp};
+use crate::emit::item::wrap;
 use crate::errors::Errors;
-use crate::expand::{Mode, companion_jvp, companion_vjp, parse_fn, wrap};
+use crate::front::Mode;
+use crate::front::parse::{check_signature, is_float_shaped, parse_fn};
 use crate::front::sig::{self, FloatTypes};
+use crate::ir::{CallShape, Generated};
 use crate::names::Namer;
-use crate::transform::tangent::{CallShape, Generated};
 
 /// Whether the rule is the generated function itself (`#[custom_grad(f_vjp)]` on `fn f`).
 fn names_itself(rule: &Path, f: &ItemFn, suffix: &str) -> bool {
@@ -64,7 +67,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
             None
         }
     };
-    crate::expand::check_signature(&f, name, &mut errors);
+    check_signature(&f, name, &mut errors);
     let floats = FloatTypes::of(&f.sig);
     let mut namer = Namer::default();
     let params = sig::params(
@@ -77,7 +80,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
     );
     let out_ty = sig::output(&f.sig);
     if let Some(ty) = &out_ty
-        && !crate::expand::is_float_shaped(ty, &floats)
+        && !is_float_shaped(ty, &floats)
     {
         errors.spanned(
             ty,

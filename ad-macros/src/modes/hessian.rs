@@ -17,10 +17,13 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::{ItemFn, Type};
 
+use crate::analysis::analyse;
+use crate::emit::item::{carried_attrs, closure, reborrow};
 use crate::errors::Errors;
 use crate::front::attr;
-use crate::front::sig::{FloatTypes, Kind};
+use crate::front::sig::FloatTypes;
 use crate::ir::Func;
+use crate::ir::Kind;
 use crate::names::{self, Namer};
 use crate::transform::{adjoint, tangent};
 
@@ -50,7 +53,7 @@ pub fn check(
     }
     let _ = input(func, span, errors);
     let mut calls = Vec::new();
-    crate::modes::jacobian::active_calls(func, &func.stmts, &mut calls);
+    crate::analysis::checks::active_calls(func, &func.stmts, &mut calls);
     for call in calls {
         errors.at(
             call,
@@ -119,7 +122,7 @@ pub fn generate(
     let mut namer = Namer::default();
     namer.reserve(f.to_token_stream());
     let mut errors = Errors::default();
-    let (mut first, _, _) = crate::expand::analyse(f, args, name, namer, &mut errors);
+    let (mut first, _, _) = analyse(f, args, name, namer, &mut errors);
     errors.finish()?;
     let vjp = adjoint::transform(&mut first, Some(out), adjoint::Seed::Param);
     let inner_name = Ident::new("__ad_hvp_inner", Span::mixed_site());
@@ -149,7 +152,7 @@ pub fn generate(
     let mut namer = Namer::default();
     namer.reserve(code);
     let mut errors = Errors::default();
-    let (mut second, _, out2) = crate::expand::analyse(&inner, &args, name, namer, &mut errors);
+    let (mut second, _, out2) = analyse(&inner, &args, name, namer, &mut errors);
     errors.finish().map_err(|e| {
         syn::Error::new(
             span,
@@ -163,14 +166,14 @@ pub fn generate(
 
     // The generated functions call the tangent as a closure (no `Self::` needed in an `impl`).
     let pass = Ident::new("__ad_hvp", Span::mixed_site());
-    let closure = crate::modes::jacobian::closure(&pass, &g);
+    let closure = closure(&pass, &g);
     let v = Ident::new("v", Span::mixed_site());
     let grad = Ident::new("__ad_grad", Span::mixed_site());
     let hv = Ident::new("__ad_hv", Span::mixed_site());
     let elem = &x.elem;
     let mut call_args = Vec::new();
     for (i, p) in func.params.iter().enumerate() {
-        call_args.push(crate::modes::jacobian::reborrow(p));
+        call_args.push(reborrow(p));
         if i == x.index {
             call_args.push(if slice { quote!(&#v[..]) } else { quote!(#v) });
             if slice {
@@ -210,7 +213,7 @@ pub fn generate(
         ),
     };
     let vis = &f.vis;
-    let attrs = crate::expand::carried_attrs(f);
+    let attrs = carried_attrs(f);
     let outer_params: Vec<TokenStream> = func
         .params
         .iter()
@@ -252,11 +255,7 @@ pub fn generate(
 
     // The Hessian: one product per column.
     let args_with = |v_expr: TokenStream| -> Vec<TokenStream> {
-        let mut a: Vec<TokenStream> = func
-            .params
-            .iter()
-            .map(crate::modes::jacobian::reborrow)
-            .collect();
+        let mut a: Vec<TokenStream> = func.params.iter().map(reborrow).collect();
         a.insert(x.index + 1, v_expr);
         a
     };

@@ -16,9 +16,10 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::{ItemFn, Type};
 
+use crate::emit::item::{carried_attrs, closure, pretty, reborrow};
 use crate::errors::Errors;
 use crate::front::attr::{Args, Pick};
-use crate::front::sig::Kind;
+use crate::ir::Kind;
 use crate::ir::{Func, Rhs, Stmt};
 use crate::names;
 use crate::transform::{adjoint, tangent};
@@ -120,25 +121,6 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
         m,
         elem,
     })
-}
-
-/// The spans of calls that carry derivatives: vector forward mode does not go through them yet.
-pub(crate) fn active_calls(func: &Func, stmts: &[Stmt], out: &mut Vec<Span>) {
-    for s in stmts {
-        match s {
-            Stmt::Def {
-                var,
-                rhs: Rhs::Call { span, .. },
-                ..
-            } if func.vars[*var].active() => out.push(*span),
-            Stmt::If(i) => {
-                active_calls(func, &i.then, out);
-                active_calls(func, &i.els, out);
-            }
-            Stmt::Loop(l) => active_calls(func, &l.body, out),
-            _ => {}
-        }
-    }
 }
 
 /// The spans of slices lent to active calls to be written: vector forward mode does not lend them.
@@ -306,22 +288,6 @@ fn call_args(func: &Func) -> Vec<TokenStream> {
     func.params.iter().map(reborrow).collect()
 }
 
-/// `let mut name = |params| -> ret { body };`: generated code as a closure, which (unlike a
-/// helper function) needs no `Self::` inside an `impl`.
-pub(crate) fn closure(name: &Ident, g: &tangent::Generated) -> TokenStream {
-    let (params, ret, body) = (&g.params, &g.ret, &g.body);
-    quote!(let mut #name = |#(#params),*| -> #ret { #body };)
-}
-
-/// A parameter passed on: `&mut` memory is reborrowed so that it can be passed again.
-pub(crate) fn reborrow(p: &crate::ir::Param) -> TokenStream {
-    let ident = &p.ident;
-    match &p.ty {
-        Type::Reference(r) if r.mutability.is_some() => quote!(&mut *#ident),
-        _ => quote!(#ident),
-    }
-}
-
 /// One generated function, with the generated code in its documentation.
 fn item(
     f: &ItemFn,
@@ -331,15 +297,13 @@ fn item(
     body: TokenStream,
     doc: &str,
 ) -> TokenStream {
-    let attrs = crate::expand::carried_attrs(f);
+    let attrs = carried_attrs(f);
     let vis = &f.vis;
     let ident = names::function(&f.sig.ident, suffix);
     let generics = &f.sig.generics;
     let where_clause = &generics.where_clause;
     let params = params(f, func);
-    let code = crate::expand::pretty(
-        &quote!(fn #ident #generics(#(#params),*) -> #ret #where_clause { #body }),
-    );
+    let code = pretty(&quote!(fn #ident #generics(#(#params),*) -> #ret #where_clause { #body }));
     let doc = format!("{doc}\n\n# Generated code\n\n```text\n{code}```");
     quote! {
         #[doc = #doc]
@@ -372,7 +336,7 @@ fn forward_fn(
     func: &Func,
     shape: &Shape,
     out: Option<&Type>,
-    g: tangent::Generated,
+    g: crate::ir::Generated,
     lanes: usize,
 ) -> TokenStream {
     let k = proc_macro2::Literal::usize_unsuffixed(lanes);
@@ -444,7 +408,7 @@ fn reverse_fn(
     func: &Func,
     shape: &Shape,
     out: Option<&Type>,
-    g: tangent::Generated,
+    g: crate::ir::Generated,
 ) -> TokenStream {
     let elem = &shape.elem;
     let (ret, jac) = signature(shape, out);

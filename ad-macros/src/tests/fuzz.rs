@@ -43,7 +43,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use quote::ToTokens;
 
-use crate::expand::{Mode, expand, generate};
+use crate::expand::{expand, generate};
+use crate::front::Mode;
 
 /// Cases of each property when `PROPTEST_CASES` is not set.
 const DEFAULT_CASES: u32 = 700;

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use quote::ToTokens;
 
-use crate::expand::{Mode, generate};
+use crate::expand::generate;
+use crate::front::Mode;
 
 /// The generated functions for every annotated function of a source file, formatted.
 pub fn expand_file(source: &str) -> String {

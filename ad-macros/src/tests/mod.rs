@@ -1,4 +1,5 @@
 //! Tests that drive the whole pipeline.
 
+mod anchor;
 mod fuzz;
 mod golden;

@@ -13,55 +13,7 @@ use quote::{ToTokens, quote};
 use syn::Type;
 
 use crate::emit::{self, Factor};
-use crate::ir::{Func, If, Loop, LoopKind, Operand, Rhs, Stmt, Value};
-
-/// The parts of a generated function that differ between the transforms.
-pub struct Generated {
-    /// The parameter list.
-    pub params: Vec<TokenStream>,
-    /// The return type.
-    pub ret: TokenStream,
-    /// The body's statements.
-    pub body: TokenStream,
-    /// What the companion for calls from other annotated functions needs (see `expand`).
-    pub call: CallShape,
-}
-
-/// The shape of a generated function as a callee: the primal parameters in order (binding and
-/// type), the tangent each active one takes (forward), which adjoints the result returns
-/// (reverse), the seed. `None` when some active parameter is memory: calls with arrays are not
-/// supported yet.
-#[derive(Default)]
-pub struct CallShape {
-    /// `(binding, type)` of each primal parameter.
-    pub args: Vec<(TokenStream, TokenStream)>,
-    /// The tangent parameter of each primal parameter (forward mode).
-    pub tangents: Vec<Option<Ident>>,
-    /// Whether each parameter's adjoint is part of the returned adjoints (reverse mode).
-    pub returned: Vec<bool>,
-    /// The seed parameter (reverse mode).
-    pub seed: Option<Ident>,
-    /// Some active parameter is memory other than a read-only slice.
-    pub memory: bool,
-    /// The float type of each parameter that is an active read-only slice (`&[F]`, `&Vec<F>`).
-    pub slices: Vec<Option<TokenStream>>,
-    /// The float type of each parameter that is an active slice the function writes (`&mut [F]`,
-    /// `&mut Vec<F>`): its tangent and shadow are always slices (`&mut [F]`).
-    pub written: Vec<Option<TokenStream>>,
-    /// The shadow parameter of each active read-only slice (reverse mode).
-    pub shadows: Vec<Option<Ident>>,
-}
-
-impl CallShape {
-    /// Records how a parameter takes part in calls.
-    pub fn note(&mut self, active: bool, kind: crate::front::sig::Kind, elem: &Type) {
-        let slice = active && matches!(kind, crate::front::sig::Kind::Slice { mutable: false });
-        let written = active && matches!(kind, crate::front::sig::Kind::Slice { mutable: true });
-        self.memory |= active && kind.is_memory() && !slice && !written;
-        self.slices.push(slice.then(|| quote!(#elem)));
-        self.written.push(written.then(|| quote!(#elem)));
-    }
-}
+use crate::ir::{CallShape, Func, Generated, If, Loop, LoopKind, Operand, Rhs, Stmt, Value};
 
 struct Tangent<'f> {
     func: &'f mut Func,

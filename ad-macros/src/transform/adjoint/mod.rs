@@ -39,9 +39,9 @@ use syn::Type;
 use crate::analysis::overwritten::overwritten_loads;
 use crate::emit;
 use crate::emit::active_args;
+use crate::ir::Generated;
 use crate::ir::{Func, If, Loop, LoopKind, Operand, Rhs, Stmt, VarId};
 use crate::rules::Partial;
-use crate::transform::tangent::Generated;
 
 mod checkpoint;
 mod forward;
@@ -177,7 +177,7 @@ pub fn transform_with(
     }
 
     let mut params = Vec::new();
-    let mut call = crate::transform::tangent::CallShape::default();
+    let mut call = crate::ir::CallShape::default();
     // The adjoint of memory: a by-reference parameter's shadow, or a local array of zeros.
     let mut memory = TokenStream::new();
     for p in &a.func.params {
@@ -199,7 +199,7 @@ pub fn transform_with(
             call.shadows.push(Some(shadow.clone()));
             a.bar[v] = Some(shadow);
             a.declared.insert(v);
-        } else if let crate::front::sig::Kind::Array { depth } = p.kind {
+        } else if let crate::ir::Kind::Array { depth } = p.kind {
             let bar = a.bar[v]
                 .get_or_insert_with(|| a.func.namer.adjoint(ident))
                 .clone();

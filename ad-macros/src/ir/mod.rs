@@ -13,6 +13,10 @@ use proc_macro2::{Ident, Span, TokenStream};
 
 use crate::rules::Rule;
 
+mod shape;
+
+pub use shape::{CallShape, Generated, Kind};
+
 /// Index of a [`Var`] in [`Func::vars`].
 pub type VarId = usize;
 
@@ -204,7 +208,7 @@ impl Callee {
             // A callee named by one identifier may have come in by `use m::g`, which brings its
             // anchor but not its companions: `g::__derive_grad` (see `anchor`).
             (Callee::Path { prefix, name: n }, Some(s)) if prefix.is_empty() => {
-                let f = crate::emit::anchor::forwarder(s);
+                let f = crate::names::forwarder(s);
                 quote::quote!(#n::#f)
             }
             (Callee::Path { prefix, name: n }, _) => {
@@ -368,7 +372,7 @@ pub struct Param {
     /// The IR variable holding it.
     pub var: Option<VarId>,
     /// How it holds its floats.
-    pub kind: crate::front::sig::Kind,
+    pub kind: Kind,
     /// Its float type.
     pub elem: syn::Type,
 }
@@ -392,9 +396,9 @@ impl Func {
     /// Whether `v` is a read-only slice parameter (`&[F]`, `&Vec<F>`): in a companion, its
     /// tangent or adjoint may be zeros or a sink rather than a slice (`ad_runtime::Zero`).
     pub fn is_slice_param(&self, v: VarId) -> bool {
-        self.params.iter().any(|p| {
-            p.var == Some(v) && matches!(p.kind, crate::front::sig::Kind::Slice { mutable: false })
-        })
+        self.params
+            .iter()
+            .any(|p| p.var == Some(v) && matches!(p.kind, Kind::Slice { mutable: false }))
     }
 
     /// The variables an operand reads.

@@ -1,0 +1,134 @@
+//! A generated function as an item: its attributes, its documentation with the generated code
+//! in it, and small pieces of tokens the modes share.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use syn::{Attribute, ItemFn, Type};
+
+use crate::front::attr::is_ours;
+use crate::ir::Generated;
+use crate::names;
+
+/// The attributes that carry over to generated functions: everything but docs and this crate's
+/// own macros (so that `#[derive_tangent] #[derive_grad]` on one function works in either order).
+pub fn carried_attrs(f: &ItemFn) -> Vec<&Attribute> {
+    f.attrs.iter().filter(|a| !is_ours(a, true)).collect()
+}
+
+pub fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> TokenStream {
+    let attrs = carried_attrs(f);
+    let vis = &f.vis;
+    let ident = names::function(&f.sig.ident, suffix);
+    let generics = &f.sig.generics;
+    let where_clause = &generics.where_clause;
+    let receiver = f.sig.receiver().map(|r| quote!(#r,));
+    let Generated {
+        params, ret, body, ..
+    } = g;
+    let code = pretty(
+        &quote!(fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause { #body }),
+    );
+    let doc = format!("{doc}\n\n# Generated code\n\n```text\n{code}```");
+    quote! {
+        #[doc = #doc]
+        #(#attrs)*
+        #[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]
+        #vis fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause {
+            #body
+        }
+    }
+}
+
+/// `let mut name = |params| -> ret { body };`: generated code as a closure, which (unlike a
+/// helper function) needs no `Self::` inside an `impl`.
+pub fn closure(name: &Ident, g: &Generated) -> TokenStream {
+    let (params, ret, body) = (&g.params, &g.ret, &g.body);
+    quote!(let mut #name = |#(#params),*| -> #ret { #body };)
+}
+
+/// A parameter passed on: `&mut` memory is reborrowed so that it can be passed again.
+pub fn reborrow(p: &crate::ir::Param) -> TokenStream {
+    let ident = &p.ident;
+    match &p.ty {
+        Type::Reference(r) if r.mutability.is_some() => quote!(&mut *#ident),
+        _ => quote!(#ident),
+    }
+}
+
+/// The generated code, formatted for reading. Hygiene marks are invisible in text, so a
+/// generated `dx` and a user's `dx` print alike; rustc keeps them apart.
+pub fn pretty(tokens: &TokenStream) -> String {
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) if printable(&file) => prettyplease::unparse(&file),
+        _ => tokens.to_string(),
+    }
+}
+
+/// Whether `prettyplease` can print a file: it panics ("not implemented") on the nodes syn keeps
+/// as verbatim tokens (`type T;` or `fn g();` in a body, for instance) and on `macro_rules!`
+/// whose rules are not `(..) => {..};` in sequence. Those print as plain tokens instead.
+fn printable(file: &syn::File) -> bool {
+    use syn::visit::Visit;
+    struct Check(bool);
+    impl<'ast> Visit<'ast> for Check {
+        fn visit_item(&mut self, i: &'ast syn::Item) {
+            match i {
+                syn::Item::Verbatim(_) => self.0 = false,
+                syn::Item::Macro(m) if m.mac.path.is_ident("macro_rules") && m.ident.is_some() => {
+                    self.0 &= macro_rules_printable(&m.mac.tokens);
+                }
+                _ => {}
+            }
+            syn::visit::visit_item(self, i);
+        }
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            self.0 &= !matches!(e, syn::Expr::Verbatim(_));
+            syn::visit::visit_expr(self, e);
+        }
+        fn visit_pat(&mut self, p: &'ast syn::Pat) {
+            self.0 &= !matches!(p, syn::Pat::Verbatim(_));
+            syn::visit::visit_pat(self, p);
+        }
+        fn visit_type(&mut self, t: &'ast syn::Type) {
+            self.0 &= !matches!(t, syn::Type::Verbatim(_));
+            syn::visit::visit_type(self, t);
+        }
+        fn visit_type_param_bound(&mut self, b: &'ast syn::TypeParamBound) {
+            self.0 &= !matches!(b, syn::TypeParamBound::Verbatim(_));
+            syn::visit::visit_type_param_bound(self, b);
+        }
+        fn visit_foreign_item(&mut self, i: &'ast syn::ForeignItem) {
+            self.0 &= !matches!(i, syn::ForeignItem::Verbatim(_));
+            syn::visit::visit_foreign_item(self, i);
+        }
+        fn visit_trait_item(&mut self, i: &'ast syn::TraitItem) {
+            self.0 &= !matches!(i, syn::TraitItem::Verbatim(_));
+            syn::visit::visit_trait_item(self, i);
+        }
+        fn visit_impl_item(&mut self, i: &'ast syn::ImplItem) {
+            self.0 &= !matches!(i, syn::ImplItem::Verbatim(_));
+            syn::visit::visit_impl_item(self, i);
+        }
+    }
+    let mut check = Check(true);
+    check.visit_file(file);
+    check.0
+}
+
+/// Whether `macro_rules!` rules have the shape `prettyplease` prints: `(matcher) => {body}`,
+/// separated by `;`.
+fn macro_rules_printable(rules: &TokenStream) -> bool {
+    use proc_macro2::{Spacing, TokenTree};
+    let mut state = 0;
+    for tt in rules.clone() {
+        state = match (state, &tt) {
+            (0, TokenTree::Group(_)) => 1,
+            (1, TokenTree::Punct(p)) if p.as_char() == '=' && p.spacing() == Spacing::Joint => 2,
+            (2, TokenTree::Punct(p)) if p.as_char() == '>' && p.spacing() == Spacing::Alone => 3,
+            (3, TokenTree::Group(_)) => 4,
+            (4, TokenTree::Punct(p)) if p.as_char() == ';' && p.spacing() == Spacing::Alone => 0,
+            _ => return false,
+        };
+    }
+    true
+}
