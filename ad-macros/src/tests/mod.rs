@@ -3,3 +3,4 @@
 mod anchor;
 mod fuzz;
 mod golden;
+mod layering;
