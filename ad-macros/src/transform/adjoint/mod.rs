@@ -40,7 +40,7 @@ use crate::analysis::overwritten::overwritten_loads;
 use crate::emit;
 use crate::emit::active_args;
 use crate::ir::Generated;
-use crate::ir::{Func, If, Loop, LoopKind, Operand, Rhs, Stmt, VarId};
+use crate::ir::{CallShape, Func, If, Loop, LoopKind, Operand, Rhs, Stmt, VarId};
 use crate::rules::Partial;
 
 mod checkpoint;
@@ -138,169 +138,18 @@ pub fn transform_with(
     seed_from: Seed,
     checkpoint: bool,
 ) -> Generated {
-    let n = func.vars.len();
-    let bar: Vec<Option<Ident>> = (0..n)
-        .map(|v| {
-            func.vars[v]
-                .active()
-                .then(|| func.namer.adjoint(&func.vars[v].ident.clone()))
-        })
-        .collect();
-    let float = common_float(&func.params);
-    let mut a = Adjoint {
-        func,
-        bar,
-        plan: Plan {
-            region: vec![0; n],
-            origin: vec![Origin::Param; n],
-            contributed_in: vec![HashSet::new(); n],
-            needed: vec![false; n],
-            stack: vec![None; n],
-            trips: HashMap::new(),
-            next_region: 1,
-            written: HashSet::new(),
-            overwritten_loads: HashSet::new(),
-        },
-        declared: HashSet::new(),
-        predeclared: vec![false; n],
-        float,
-        cell_like: HashMap::new(),
-        checkpoints: HashMap::new(),
-        no_push: false,
-        saved: HashMap::new(),
-    };
+    let mut a = Adjoint::new(func);
     let stmts = std::mem::take(&mut a.func.stmts);
-    a.analyse(&stmts);
-    a.plan_saved(&stmts);
-    if checkpoint {
-        a.plan_checkpoints(&stmts);
-    }
-
-    let mut params = Vec::new();
-    let mut call = crate::ir::CallShape::default();
-    // The adjoint of memory: a by-reference parameter's shadow, or a local array of zeros.
-    let mut memory = TokenStream::new();
-    for p in &a.func.params {
-        let (ident, ty) = (&p.ident, &p.ty);
-        let v = p.var.expect("parameters have variables");
-        let mutability = a.func.vars[v].mutable.then(|| quote!(mut));
-        params.push(quote!(#mutability #ident: #ty));
-        call.args
-            .push((quote!(#mutability #ident), ty.to_token_stream()));
-        call.returned.push(p.active && p.kind.by_value());
-        call.note(p.active, p.kind, &p.elem);
-        if !p.active {
-            continue;
-        }
-        if let Some(shadow_ty) = crate::front::sig::shadow_type(p.kind, ty, &p.elem) {
-            let shadow = a.func.namer.tangent(ident);
-            params.push(quote!(#shadow: #shadow_ty));
-            call.shadows.resize(call.args.len() - 1, None);
-            call.shadows.push(Some(shadow.clone()));
-            a.bar[v] = Some(shadow);
-            a.declared.insert(v);
-        } else if let crate::ir::Kind::Array { depth } = p.kind {
-            let bar = a.bar[v]
-                .get_or_insert_with(|| a.func.namer.adjoint(ident))
-                .clone();
-            let zeros = if depth == 2 {
-                crate::ir::Zeros::Array2
-            } else {
-                crate::ir::Zeros::Array
-            };
-            let z = emit::zeros(zeros, ident, None);
-            memory.extend(quote!(let mut #bar = #z;));
-            a.declared.insert(v);
-        }
-    }
-    let seed = a.func.namer.seed();
-    let mut body = TokenStream::new();
-    match (seed_from, out_ty) {
-        (Seed::Param, Some(ty)) => {
-            params.push(quote!(#seed: #ty));
-            call.seed = Some(seed.clone());
-        }
-        (Seed::One, Some(ty)) => {
-            body.extend(quote!(let #seed: #ty = ::ad_runtime::one::<#ty>();));
-        }
-        (_, None) => {}
-    }
-
-    // The value stacks, declared once, before everything.
-    for s in a.saved.values() {
-        body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
-    }
-    for (s, _) in a.checkpoints.values() {
-        body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
-    }
-    for s in a.plan.stack.iter().flatten() {
-        body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
-    }
-    for (_, s) in a.plan.trips.values() {
-        if let Some(s) = s {
-            body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
-        }
-    }
-
+    a.plan(&stmts, checkpoint);
+    let (mut params, mut call, mut memory) = a.params();
+    let (seed, mut body) = a.seed(seed_from, out_ty, &mut params, &mut call);
+    body.extend(a.stacks());
     body.extend(a.forward(&stmts, 0));
-
-    // Local arrays' adjoints start at zero, or at the seed for an array the function returns.
-    let output_var = match &a.func.output {
-        Some(crate::ir::Value::Scalar(Operand::Var(v))) if a.func.vars[*v].depth.is_some() => {
-            Some(*v)
-        }
-        _ => None,
-    };
-    a.local_arrays(&stmts, &mut memory, output_var, &seed);
+    a.adjoint_arrays(&stmts, &mut memory, &seed);
     body.extend(memory);
-
-    // Reverse sweep of the top level, seeded at the output.
-    let mut seeds = Vec::new();
-    if let Some(out) = &a.func.output {
-        for (path, op) in out.leaves() {
-            if let Some(v) = Func::var_of(op)
-                .filter(|&v| a.func.vars[v].active() && a.func.vars[v].depth.is_none())
-            {
-                seeds.push((v, emit::project(&seed.to_token_stream(), &path)));
-            }
-        }
-    }
+    let seeds = a.output_seeds(&seed);
     body.extend(a.reverse(&stmts, true, &[], seeds));
-
-    // The adjoints of the active by-value parameters.
-    let mut grads = Vec::new();
-    let mut grad_tys = Vec::new();
-    for p in a
-        .func
-        .params
-        .iter()
-        .filter(|p| p.active && p.kind.by_value())
-    {
-        let v = p.var.expect("parameters have variables");
-        grads.push(match &a.bar[v] {
-            Some(bar) if a.declared.contains(&v) => bar.to_token_stream(),
-            _ => {
-                let ident = &p.ident;
-                quote!(::ad_runtime::zero_like(&#ident))
-            }
-        });
-        grad_tys.push(p.ty.clone());
-    }
-    let (g, g_ty) = match grads.len() {
-        0 => (None, None),
-        1 => (
-            Some(grads.pop().expect("one")),
-            Some(grad_tys.pop().expect("one").to_token_stream()),
-        ),
-        _ => (Some(quote!((#(#grads,)*))), Some(quote!((#(#grad_tys,)*)))),
-    };
-    let primal = a.func.output.as_ref().map(|o| emit::value(a.func, o));
-    let (ret, tail) = match (primal, out_ty, g, g_ty) {
-        (Some(v), Some(ty), Some(g), Some(g_ty)) => (quote!((#ty, #g_ty)), quote!((#v, #g))),
-        (Some(v), Some(ty), None, _) => (ty.to_token_stream(), v),
-        (_, _, Some(g), Some(g_ty)) => (g_ty, g),
-        _ => (quote!(()), quote!(())),
-    };
+    let (ret, tail) = a.result(out_ty);
     body.extend(tail);
     a.func.stmts = stmts;
     Generated {
@@ -308,6 +157,210 @@ pub fn transform_with(
         ret,
         body,
         call,
+    }
+}
+
+// The steps of `transform_with`, in order.
+impl<'f> Adjoint<'f> {
+    /// An adjoint name for every active variable; an empty plan.
+    fn new(func: &'f mut Func) -> Self {
+        let n = func.vars.len();
+        let bar: Vec<Option<Ident>> = (0..n)
+            .map(|v| {
+                func.vars[v]
+                    .active()
+                    .then(|| func.namer.adjoint(&func.vars[v].ident.clone()))
+            })
+            .collect();
+        let float = common_float(&func.params);
+        Adjoint {
+            func,
+            bar,
+            plan: Plan {
+                region: vec![0; n],
+                origin: vec![Origin::Param; n],
+                contributed_in: vec![HashSet::new(); n],
+                needed: vec![false; n],
+                stack: vec![None; n],
+                trips: HashMap::new(),
+                next_region: 1,
+                written: HashSet::new(),
+                overwritten_loads: HashSet::new(),
+            },
+            declared: HashSet::new(),
+            predeclared: vec![false; n],
+            float,
+            cell_like: HashMap::new(),
+            checkpoints: HashMap::new(),
+            no_push: false,
+            saved: HashMap::new(),
+        }
+    }
+
+    /// Decides what is stored (see `plan.rs`), the stacks of slices lent to calls, and the
+    /// checkpointed loops.
+    fn plan(&mut self, stmts: &[Stmt], checkpoint: bool) {
+        self.analyse(stmts);
+        self.plan_saved(stmts);
+        if checkpoint {
+            self.plan_checkpoints(stmts);
+        }
+    }
+
+    /// The parameter list (each active by-reference parameter followed by its shadow), the
+    /// shape of the companion's call, and the adjoints of by-value array parameters.
+    fn params(&mut self) -> (Vec<TokenStream>, CallShape, TokenStream) {
+        let a = self;
+        let mut params = Vec::new();
+        let mut call = CallShape::default();
+        // The adjoint of memory: a by-reference parameter's shadow, or a local array of zeros.
+        let mut memory = TokenStream::new();
+        for p in &a.func.params {
+            let (ident, ty) = (&p.ident, &p.ty);
+            let v = p.var.expect("parameters have variables");
+            let mutability = a.func.vars[v].mutable.then(|| quote!(mut));
+            params.push(quote!(#mutability #ident: #ty));
+            call.args
+                .push((quote!(#mutability #ident), ty.to_token_stream()));
+            call.returned.push(p.active && p.kind.by_value());
+            call.note(p.active, p.kind, &p.elem);
+            if !p.active {
+                continue;
+            }
+            if let Some(shadow_ty) = crate::front::sig::shadow_type(p.kind, ty, &p.elem) {
+                let shadow = a.func.namer.tangent(ident);
+                params.push(quote!(#shadow: #shadow_ty));
+                call.shadows.resize(call.args.len() - 1, None);
+                call.shadows.push(Some(shadow.clone()));
+                a.bar[v] = Some(shadow);
+                a.declared.insert(v);
+            } else if let crate::ir::Kind::Array { depth } = p.kind {
+                let bar = a.bar[v]
+                    .get_or_insert_with(|| a.func.namer.adjoint(ident))
+                    .clone();
+                let zeros = if depth == 2 {
+                    crate::ir::Zeros::Array2
+                } else {
+                    crate::ir::Zeros::Array
+                };
+                let z = emit::zeros(zeros, ident, None);
+                memory.extend(quote!(let mut #bar = #z;));
+                a.declared.insert(v);
+            }
+        }
+        (params, call, memory)
+    }
+
+    /// The seed: a parameter (`f_vjp`), or the constant 1 the body starts with (`f_grad`).
+    fn seed(
+        &mut self,
+        seed_from: Seed,
+        out_ty: Option<&Type>,
+        params: &mut Vec<TokenStream>,
+        call: &mut CallShape,
+    ) -> (Ident, TokenStream) {
+        let a = self;
+        let seed = a.func.namer.seed();
+        let mut body = TokenStream::new();
+        match (seed_from, out_ty) {
+            (Seed::Param, Some(ty)) => {
+                params.push(quote!(#seed: #ty));
+                call.seed = Some(seed.clone());
+            }
+            (Seed::One, Some(ty)) => {
+                body.extend(quote!(let #seed: #ty = ::ad_runtime::one::<#ty>();));
+            }
+            (_, None) => {}
+        }
+        (seed, body)
+    }
+
+    /// The value stacks, declared once, before everything.
+    fn stacks(&self) -> TokenStream {
+        let a = self;
+        let mut body = TokenStream::new();
+        for s in a.saved.values() {
+            body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
+        }
+        for (s, _) in a.checkpoints.values() {
+            body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
+        }
+        for s in a.plan.stack.iter().flatten() {
+            body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
+        }
+        for (_, s) in a.plan.trips.values() {
+            if let Some(s) = s {
+                body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
+            }
+        }
+        body
+    }
+
+    /// Local arrays' adjoints start at zero, or at the seed for an array the function returns.
+    fn adjoint_arrays(&mut self, stmts: &[Stmt], memory: &mut TokenStream, seed: &Ident) {
+        let a = self;
+        let output_var = match &a.func.output {
+            Some(crate::ir::Value::Scalar(Operand::Var(v))) if a.func.vars[*v].depth.is_some() => {
+                Some(*v)
+            }
+            _ => None,
+        };
+        a.local_arrays(stmts, memory, output_var, seed);
+    }
+
+    /// The seed of each output component, where the reverse sweep of the top level starts.
+    fn output_seeds(&self, seed: &Ident) -> Vec<(VarId, TokenStream)> {
+        let a = self;
+        let mut seeds = Vec::new();
+        if let Some(out) = &a.func.output {
+            for (path, op) in out.leaves() {
+                if let Some(v) = Func::var_of(op)
+                    .filter(|&v| a.func.vars[v].active() && a.func.vars[v].depth.is_none())
+                {
+                    seeds.push((v, emit::project(&seed.to_token_stream(), &path)));
+                }
+            }
+        }
+        seeds
+    }
+
+    /// The return type and the returned value: `(value, adjoints of the active by-value
+    /// parameters)`, or either alone.
+    fn result(&self, out_ty: Option<&Type>) -> (TokenStream, TokenStream) {
+        let a = self;
+        let mut grads = Vec::new();
+        let mut grad_tys = Vec::new();
+        for p in a
+            .func
+            .params
+            .iter()
+            .filter(|p| p.active && p.kind.by_value())
+        {
+            let v = p.var.expect("parameters have variables");
+            grads.push(match &a.bar[v] {
+                Some(bar) if a.declared.contains(&v) => bar.to_token_stream(),
+                _ => {
+                    let ident = &p.ident;
+                    quote!(::ad_runtime::zero_like(&#ident))
+                }
+            });
+            grad_tys.push(p.ty.clone());
+        }
+        let (g, g_ty) = match grads.len() {
+            0 => (None, None),
+            1 => (
+                Some(grads.pop().expect("one")),
+                Some(grad_tys.pop().expect("one").to_token_stream()),
+            ),
+            _ => (Some(quote!((#(#grads,)*))), Some(quote!((#(#grad_tys,)*)))),
+        };
+        let primal = a.func.output.as_ref().map(|o| emit::value(a.func, o));
+        match (primal, out_ty, g, g_ty) {
+            (Some(v), Some(ty), Some(g), Some(g_ty)) => (quote!((#ty, #g_ty)), quote!((#v, #g))),
+            (Some(v), Some(ty), None, _) => (ty.to_token_stream(), v),
+            (_, _, Some(g), Some(g_ty)) => (g_ty, g),
+            _ => (quote!(()), quote!(())),
+        }
     }
 }
 
