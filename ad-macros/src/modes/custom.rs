@@ -13,14 +13,14 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{ItemFn, Path};
+use syn::{ItemFn, Path, Type};
 
 use crate::emit::companion::{companion_jvp, companion_vjp};
 use crate::emit::item::wrap;
 use crate::errors::Errors;
 use crate::front::Mode;
 use crate::front::parse::{check_signature, is_float_shaped, parse_fn};
-use crate::front::sig::{self, FloatTypes};
+use crate::front::sig::{self, FloatTypes, SigParam};
 use crate::ir::{CallShape, Generated};
 use crate::names::Namer;
 
@@ -59,6 +59,27 @@ fn rule(mode: Mode, args: TokenStream) -> syn::Result<Path> {
 pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let name = mode.attribute();
     let f: ItemFn = parse_fn(item, name)?;
+    let c = read(mode, args, &f)?;
+    Ok(match mode {
+        Mode::CustomTangent => c.tangent(&f),
+        _ => c.grad(&f),
+    })
+}
+
+/// What the generated functions are built from: the rule, the function's parameters and output.
+struct Custom {
+    rule: Path,
+    params: Vec<SigParam>,
+    out_ty: Option<Type>,
+    floats: FloatTypes,
+    namer: Namer,
+    /// The active parameters, for the docs: `` `x`, `y` ``.
+    active: Vec<String>,
+}
+
+/// The rule and the signature, or every error found in them.
+fn read(mode: Mode, args: TokenStream, f: &ItemFn) -> syn::Result<Custom> {
+    let name = mode.attribute();
     let mut errors = Errors::default();
     let rule = match rule(mode, args) {
         Ok(r) => Some(r),
@@ -67,7 +88,7 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
             None
         }
     };
-    check_signature(&f, name, &mut errors);
+    check_signature(f, name, &mut errors);
     let floats = FloatTypes::of(&f.sig);
     let mut namer = Namer::default();
     let params = sig::params(
@@ -92,142 +113,182 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
     }
     errors.finish()?;
     let rule = rule.expect("no error, so the rule parsed");
-    let span = rule.span();
     let active: Vec<String> = params
         .iter()
         .filter(|p| p.active)
         .map(|p| format!("`{}`", p.ident))
         .collect();
-    let mut out = TokenStream::new();
-    match mode {
-        Mode::CustomTangent => {
-            let mut call = CallShape::default();
-            let mut params_out = Vec::new();
-            let mut forwarded = Vec::new();
-            for p in &params {
-                let (ident, ty) = (&p.ident, &p.ty);
-                params_out.push(quote!(#ident: #ty));
-                forwarded.push(ident.to_token_stream());
-                call.args
-                    .push((ident.to_token_stream(), ty.to_token_stream()));
-                call.note(p.active, p.kind, &p.elem);
-                if p.active {
-                    let d = namer.tangent(ident);
-                    let dty = sig::tangent_type(p.kind, ty, &p.elem);
-                    params_out.push(quote!(#d: #dty));
-                    forwarded.push(d.to_token_stream());
-                    call.tangents.push(Some(d));
-                } else {
-                    call.tangents.push(None);
-                }
+    Ok(Custom {
+        rule,
+        params,
+        out_ty,
+        floats,
+        namer,
+        active,
+    })
+}
+
+/// A generated function's parameters, the arguments it forwards to the rule, and its shape as a
+/// callee.
+struct Forwarded {
+    params: Vec<TokenStream>,
+    args: Vec<TokenStream>,
+    call: CallShape,
+}
+
+/// Each parameter forwarded as it is; `derivative` adds what follows it (a tangent or shadow).
+fn forward_params(
+    params: &[SigParam],
+    mut derivative: impl FnMut(&SigParam, &mut Forwarded),
+) -> Forwarded {
+    let mut out = Forwarded {
+        params: Vec::new(),
+        args: Vec::new(),
+        call: CallShape::default(),
+    };
+    for p in params {
+        let (ident, ty) = (&p.ident, &p.ty);
+        out.params.push(quote!(#ident: #ty));
+        out.args.push(ident.to_token_stream());
+        out.call
+            .args
+            .push((ident.to_token_stream(), ty.to_token_stream()));
+        out.call.note(p.active, p.kind, &p.elem);
+        derivative(p, &mut out);
+    }
+    out
+}
+
+impl Custom {
+    /// `#[custom_tangent(rule)]`: `f_tangent` calling the rule, and the companion.
+    fn tangent(mut self, f: &ItemFn) -> TokenStream {
+        let (rule, span) = (&self.rule, self.rule.span());
+        let namer = &mut self.namer;
+        let mut out = TokenStream::new();
+        let forwarded = forward_params(&self.params, |p, o| {
+            if p.active {
+                let d = namer.tangent(&p.ident);
+                let dty = sig::tangent_type(p.kind, &p.ty, &p.elem);
+                o.params.push(quote!(#d: #dty));
+                o.args.push(d.to_token_stream());
+                o.call.tangents.push(Some(d));
+            } else {
+                o.call.tangents.push(None);
             }
-            let ret = match &out_ty {
-                Some(t) => quote!((#t, #t)),
-                None => quote!(()),
+        });
+        let Forwarded {
+            params: params_out,
+            args: forwarded,
+            call,
+        } = forwarded;
+        let ret = match &self.out_ty {
+            Some(t) => quote!((#t, #t)),
+            None => quote!(()),
+        };
+        let body = quote_spanned!(span=> #rule(#(#forwarded),*));
+        let g = Generated {
+            params: params_out,
+            ret,
+            body,
+            call,
+        };
+        out.extend(companion_jvp(f, &g));
+        let doc = format!(
+            "Forward-mode derivative of `{}`, computed by the user rule `{}` (`#[custom_tangent]`).\n\n\
+             Each active parameter ({}) is followed by its tangent; returns `(value, tangent)`.",
+            f.sig.ident,
+            crate::errors::show(rule),
+            self.active.join(", ")
+        );
+        // A rule already called `f_tangent` is the function itself: only the companion is new.
+        if !names_itself(rule, f, "tangent") {
+            out.extend(wrap(f, "tangent", g, doc));
+        }
+        out
+    }
+
+    /// `#[custom_grad(rule)]`: `f_vjp` and (for a float output) `f_grad` calling the rule, and
+    /// the companion.
+    fn grad(mut self, f: &ItemFn) -> TokenStream {
+        let (rule, span) = (&self.rule, self.rule.span());
+        let mut out = TokenStream::new();
+        for (suffix, seeded) in [("vjp", true), ("grad", false)] {
+            let Some(out_t) = &self.out_ty else {
+                // A function returning `()` has only `_vjp`, without a seed.
+                break;
             };
-            let body = quote_spanned!(span=> #rule(#(#forwarded),*));
+            if !seeded && !self.floats.is_float(out_t) {
+                break;
+            }
+            let namer = &mut self.namer;
+            let forwarded = forward_params(&self.params, |p, o| {
+                o.call.returned.push(p.active && p.kind.by_value());
+                if p.active
+                    && let Some(shadow_ty) = sig::shadow_type(p.kind, &p.ty, &p.elem)
+                {
+                    let d = namer.tangent(&p.ident);
+                    o.params.push(quote!(#d: #shadow_ty));
+                    o.args.push(d.to_token_stream());
+                    o.call.shadows.resize(o.call.args.len() - 1, None);
+                    o.call.shadows.push(Some(d));
+                }
+            });
+            let Forwarded {
+                params: mut params_out,
+                args: forwarded,
+                mut call,
+            } = forwarded;
+            let seed: Ident = self.namer.seed();
+            let mut body = TokenStream::new();
+            if seeded {
+                params_out.push(quote!(#seed: #out_t));
+                call.seed = Some(seed.clone());
+            } else {
+                body.extend(quote!(let #seed: #out_t = ::ad_runtime::one::<#out_t>();));
+            }
+            body.extend(quote_spanned!(span=> #rule(#(#forwarded,)* #seed)));
+            let grads: Vec<_> = self
+                .params
+                .iter()
+                .filter(|p| p.active && p.kind.by_value())
+                .map(|p| p.ty.clone())
+                .collect();
+            let ret = match grads.len() {
+                0 => quote!(#out_t),
+                1 => {
+                    let g = &grads[0];
+                    quote!((#out_t, #g))
+                }
+                _ => quote!((#out_t, (#(#grads,)*))),
+            };
             let g = Generated {
                 params: params_out,
                 ret,
                 body,
                 call,
             };
-            out.extend(companion_jvp(&f, &g));
+            if seeded {
+                out.extend(companion_vjp(f, &g));
+            }
             let doc = format!(
-                "Forward-mode derivative of `{}`, computed by the user rule `{}` (`#[custom_tangent]`).\n\n\
-                 Each active parameter ({}) is followed by its tangent; returns `(value, tangent)`.",
-                f.sig.ident,
-                crate::errors::show(&rule),
-                active.join(", ")
-            );
-            // A rule already called `f_tangent` is the function itself: only the companion is new.
-            if !names_itself(&rule, &f, "tangent") {
-                out.extend(wrap(&f, "tangent", g, doc));
-            }
-        }
-        _ => {
-            for (suffix, seeded) in [("vjp", true), ("grad", false)] {
-                let Some(out_t) = &out_ty else {
-                    if seeded {
-                        // A function returning `()` has only `_vjp`, without a seed.
-                    }
-                    break;
-                };
-                if !seeded && !floats.is_float(out_t) {
-                    break;
-                }
-                let mut call = CallShape::default();
-                let mut params_out = Vec::new();
-                let mut forwarded = Vec::new();
-                for p in &params {
-                    let (ident, ty) = (&p.ident, &p.ty);
-                    params_out.push(quote!(#ident: #ty));
-                    forwarded.push(ident.to_token_stream());
-                    call.args
-                        .push((ident.to_token_stream(), ty.to_token_stream()));
-                    call.returned.push(p.active && p.kind.by_value());
-                    call.note(p.active, p.kind, &p.elem);
-                    if p.active
-                        && let Some(shadow_ty) = sig::shadow_type(p.kind, ty, &p.elem)
-                    {
-                        let d = namer.tangent(ident);
-                        params_out.push(quote!(#d: #shadow_ty));
-                        forwarded.push(d.to_token_stream());
-                        call.shadows.resize(call.args.len() - 1, None);
-                        call.shadows.push(Some(d));
-                    }
-                }
-                let seed: Ident = namer.seed();
-                let mut body = TokenStream::new();
+                "{} of `{}`, computed by the user rule `{}` (`#[custom_grad]`){}.",
                 if seeded {
-                    params_out.push(quote!(#seed: #out_t));
-                    call.seed = Some(seed.clone());
+                    "Reverse-mode derivative (vector-Jacobian product)"
                 } else {
-                    body.extend(quote!(let #seed: #out_t = ::ad_runtime::one::<#out_t>();));
-                }
-                body.extend(quote_spanned!(span=> #rule(#(#forwarded,)* #seed)));
-                let grads: Vec<_> = params
-                    .iter()
-                    .filter(|p| p.active && p.kind.by_value())
-                    .map(|p| p.ty.clone())
-                    .collect();
-                let ret = match grads.len() {
-                    0 => quote!(#out_t),
-                    1 => {
-                        let g = &grads[0];
-                        quote!((#out_t, #g))
-                    }
-                    _ => quote!((#out_t, (#(#grads,)*))),
-                };
-                let g = Generated {
-                    params: params_out,
-                    ret,
-                    body,
-                    call,
-                };
+                    "Gradient"
+                },
+                f.sig.ident,
+                crate::errors::show(rule),
                 if seeded {
-                    out.extend(companion_vjp(&f, &g));
+                    "; the last parameter is the output's seed"
+                } else {
+                    ", seeded with 1"
                 }
-                let doc = format!(
-                    "{} of `{}`, computed by the user rule `{}` (`#[custom_grad]`){}.",
-                    if seeded {
-                        "Reverse-mode derivative (vector-Jacobian product)"
-                    } else {
-                        "Gradient"
-                    },
-                    f.sig.ident,
-                    crate::errors::show(&rule),
-                    if seeded {
-                        "; the last parameter is the output's seed"
-                    } else {
-                        ", seeded with 1"
-                    }
-                );
-                if !names_itself(&rule, &f, suffix) {
-                    out.extend(wrap(&f, suffix, g, doc));
-                }
+            );
+            if !names_itself(rule, f, suffix) {
+                out.extend(wrap(f, suffix, g, doc));
             }
         }
+        out
     }
-    Ok(out)
 }
