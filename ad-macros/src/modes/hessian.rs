@@ -23,6 +23,7 @@ use crate::errors::Errors;
 use crate::front::attr;
 use crate::front::sig::FloatTypes;
 use crate::ir::Func;
+use crate::ir::Generated;
 use crate::ir::Kind;
 use crate::names::{self, Namer};
 use crate::transform::{adjoint, tangent};
@@ -103,7 +104,8 @@ fn input(func: &Func, span: Span, errors: &mut Errors) -> Option<Input> {
     })
 }
 
-/// Writes `NAME_hvp` and `NAME_hessian`.
+/// Writes `NAME_hvp` and `NAME_hessian`: the reverse-mode code of `f` (first pass), its
+/// tangent (second pass), and the two functions around that tangent.
 pub fn generate(
     f: &ItemFn,
     func: &Func,
@@ -116,7 +118,22 @@ pub fn generate(
     errors.finish()?;
     let x = x.expect("checked");
     let name = "#[derive_grad(hessian)]";
+    let (vjp, code, inner) = reverse_code(f, args, out, span, name)?;
+    let g = tangent_of_reverse(func, &x, &vjp, code, &inner, span, name)?;
+    let pass = Pass::new(f, func, &x, out, &g);
+    let hvp = pass.hvp_fn();
+    let hess = pass.hessian_fn();
+    Ok(quote!(#hvp #hess))
+}
 
+/// The first pass: the vector-Jacobian product, as code, and that code parsed as a function.
+fn reverse_code(
+    f: &ItemFn,
+    args: &attr::Args,
+    out: &Type,
+    span: Span,
+    name: &str,
+) -> syn::Result<(Generated, TokenStream, ItemFn)> {
     // The vector-Jacobian product, as code. The second pass's lowering tells variables apart by
     // spelling, not by hygiene, so this first pass names nothing like any of the user's names.
     let mut namer = Namer::default();
@@ -138,10 +155,21 @@ pub fn generate(
             format!("{name}: internal error, reverse-mode code does not parse: {e}"),
         )
     })?;
+    Ok((vjp, code, inner))
+}
 
-    // Its tangent, with the input (and its shadow) active.
+/// The second pass: the tangent of the reverse-mode code, with the input (and its shadow)
+/// active. The tangent of the gradient along `v` is `H v`.
+fn tangent_of_reverse(
+    func: &Func,
+    x: &Input,
+    vjp: &Generated,
+    code: TokenStream,
+    inner: &ItemFn,
+    span: Span,
+    name: &str,
+) -> syn::Result<Generated> {
     let primal = &func.params[x.index];
-    let slice = matches!(x.kind, Kind::Slice { .. });
     let shadow = vjp.call.shadows.get(x.index).cloned().flatten();
     let mut wrt = vec![primal.ident.clone()];
     wrt.extend(shadow.clone());
@@ -152,7 +180,7 @@ pub fn generate(
     let mut namer = Namer::default();
     namer.reserve(code);
     let mut errors = Errors::default();
-    let (mut second, _, out2) = analyse(&inner, &args, name, namer, &mut errors);
+    let (mut second, _, out2) = analyse(inner, &args, name, namer, &mut errors);
     errors.finish().map_err(|e| {
         syn::Error::new(
             span,
@@ -162,172 +190,254 @@ pub fn generate(
             ),
         )
     })?;
-    let g = tangent::transform(&mut second, out2.as_ref());
+    Ok(tangent::transform(&mut second, out2.as_ref()))
+}
 
-    // The generated functions call the tangent as a closure (no `Self::` needed in an `impl`).
-    let pass = Ident::new("__ad_hvp", Span::mixed_site());
-    let closure = closure(&pass, &g);
-    let v = Ident::new("v", Span::mixed_site());
-    let grad = Ident::new("__ad_grad", Span::mixed_site());
-    let hv = Ident::new("__ad_hv", Span::mixed_site());
-    let elem = &x.elem;
-    let mut call_args = Vec::new();
-    for (i, p) in func.params.iter().enumerate() {
-        call_args.push(reborrow(p));
-        if i == x.index {
-            call_args.push(if slice { quote!(&#v[..]) } else { quote!(#v) });
-            if slice {
-                call_args.push(quote!(&mut #grad[..]));
-                call_args.push(quote!(&mut #hv[..]));
+/// What `NAME_hvp` and `NAME_hessian` share: the tangent pass as a closure, and its call.
+struct Pass<'a> {
+    f: &'a ItemFn,
+    func: &'a Func,
+    x: &'a Input,
+    out: &'a Type,
+    slice: bool,
+    closure: TokenStream,
+    call: TokenStream,
+    v: Ident,
+    grad: Ident,
+    hv: Ident,
+}
+
+impl<'a> Pass<'a> {
+    fn new(f: &'a ItemFn, func: &'a Func, x: &'a Input, out: &'a Type, g: &Generated) -> Self {
+        let slice = matches!(x.kind, Kind::Slice { .. });
+        // The generated functions call the tangent as a closure (no `Self::` needed in an `impl`).
+        let pass = Ident::new("__ad_hvp", Span::mixed_site());
+        let closure = closure(&pass, g);
+        let v = Ident::new("v", Span::mixed_site());
+        let grad = Ident::new("__ad_grad", Span::mixed_site());
+        let hv = Ident::new("__ad_hv", Span::mixed_site());
+        let mut call_args = Vec::new();
+        for (i, p) in func.params.iter().enumerate() {
+            call_args.push(reborrow(p));
+            if i == x.index {
+                call_args.push(if slice { quote!(&#v[..]) } else { quote!(#v) });
+                if slice {
+                    call_args.push(quote!(&mut #grad[..]));
+                    call_args.push(quote!(&mut #hv[..]));
+                }
             }
         }
+        call_args.push(quote!(::ad_runtime::one::<#out>()));
+        let call = quote!(#pass(#(#call_args),*));
+        Pass {
+            f,
+            func,
+            x,
+            out,
+            slice,
+            closure,
+            call,
+            v,
+            grad,
+            hv,
+        }
     }
-    call_args.push(quote!(::ad_runtime::one::<#out>()));
-    let call = quote!(#pass(#(#call_args),*));
 
-    // One pass: value, gradient and `H v` from a direction `v`.
-    let x_ident = &primal.ident;
-    let (grad_ty, pass_body) = match (&x.len, slice) {
-        (_, true) => (
-            quote!(::std::vec::Vec<#elem>),
-            quote! {
-                let mut #grad = ::ad_runtime::zeros_vec(#x_ident);
-                let mut #hv = ::ad_runtime::zeros_vec(#x_ident);
-                let (__ad_value, _) = #call;
-                (__ad_value, #grad, #hv)
-            },
-        ),
-        (Some(n), false) => (
-            quote!([#elem; #n]),
-            quote! {
-                let ((__ad_value, #grad), (_, #hv)) = #call;
-                (__ad_value, #grad, #hv)
-            },
-        ),
-        (None, false) => (
-            quote!(#elem),
-            quote! {
-                let ((__ad_value, #grad), (_, #hv)) = #call;
-                (__ad_value, #grad, #hv)
-            },
-        ),
-    };
-    let vis = &f.vis;
-    let attrs = carried_attrs(f);
-    let outer_params: Vec<TokenStream> = func
-        .params
+    /// `NAME_hvp`: value, gradient and `H v` from a direction `v`, in one pass.
+    fn hvp_fn(&self) -> TokenStream {
+        let Pass {
+            f,
+            func,
+            x,
+            out,
+            slice,
+            closure,
+            call,
+            v,
+            grad,
+            hv,
+        } = self;
+        let (slice, primal, elem) = (*slice, &func.params[x.index], &x.elem);
+        let x_ident = &primal.ident;
+        let (grad_ty, pass_body) = match (&x.len, slice) {
+            (_, true) => (
+                quote!(::std::vec::Vec<#elem>),
+                quote! {
+                    let mut #grad = ::ad_runtime::zeros_vec(#x_ident);
+                    let mut #hv = ::ad_runtime::zeros_vec(#x_ident);
+                    let (__ad_value, _) = #call;
+                    (__ad_value, #grad, #hv)
+                },
+            ),
+            (Some(n), false) => (
+                quote!([#elem; #n]),
+                quote! {
+                    let ((__ad_value, #grad), (_, #hv)) = #call;
+                    (__ad_value, #grad, #hv)
+                },
+            ),
+            (None, false) => (
+                quote!(#elem),
+                quote! {
+                    let ((__ad_value, #grad), (_, #hv)) = #call;
+                    (__ad_value, #grad, #hv)
+                },
+            ),
+        };
+        let v_ty = if slice {
+            quote!(&[#elem])
+        } else {
+            primal.ty.to_token_stream()
+        };
+        let mut hvp_params = outer_params(func);
+        hvp_params.insert(x.index + 1, quote!(#v: #v_ty));
+        let hvp_doc = format!(
+            "Hessian-vector product of `{}`, generated by `#[derive_grad(hessian)]`: forward mode over \
+             the reverse-mode gradient, one pass.\n\nReturns `(value, gradient, H v)` for the \
+             direction `v`.",
+            f.sig.ident
+        );
+        let hvp_ident = names::function(&f.sig.ident, "hvp");
+        let body = quote! {
+            #closure
+            #pass_body
+        };
+        item(
+            f,
+            &hvp_ident,
+            &hvp_params,
+            quote!((#out, #grad_ty, #grad_ty)),
+            body,
+            hvp_doc,
+        )
+    }
+
+    /// `NAME_hessian`: one Hessian-vector product per column.
+    fn hessian_fn(&self) -> TokenStream {
+        let Pass {
+            f,
+            func,
+            x,
+            out,
+            slice,
+            closure,
+            call,
+            v,
+            grad,
+            hv,
+        } = self;
+        let (slice, elem, x_ident) = (*slice, &x.elem, &func.params[x.index].ident);
+        let hvp_ident = names::function(&f.sig.ident, "hvp");
+        let hess_ident = names::function(&f.sig.ident, "hessian");
+        let self_call = |ident: &Ident, args: &[TokenStream]| match f.sig.receiver() {
+            Some(_) => quote!(self.#ident(#(#args),*)),
+            None => quote!(#ident(#(#args),*)),
+        };
+        // The Hessian: one product per column.
+        let args_with = |v_expr: TokenStream| -> Vec<TokenStream> {
+            let mut a: Vec<TokenStream> = func.params.iter().map(reborrow).collect();
+            a.insert(x.index + 1, v_expr);
+            a
+        };
+        let j = Ident::new("__ad_j", Span::mixed_site());
+        let (hess_ty, hess_body) = match (&x.len, slice) {
+            // Slices: the pass itself, with the direction and the two outputs allocated once and
+            // reset per column rather than allocated by each `_hvp` call.
+            (_, true) => (
+                quote!((#out, ::std::vec::Vec<#elem>, ::ad_runtime::Jacobian<#elem>)),
+                quote! {
+                    #closure
+                    let __ad_n = #x_ident.len();
+                    let __ad_zero = ::ad_runtime::zero::<#elem>();
+                    let mut __ad_h = ::ad_runtime::Jacobian::<#elem>::zeros(__ad_n, __ad_n);
+                    let mut #v = ::ad_runtime::zeros_vec(#x_ident);
+                    let mut #grad = ::ad_runtime::zeros_vec(#x_ident);
+                    let mut #hv = ::ad_runtime::zeros_vec(#x_ident);
+                    let mut __ad_value = ::ad_runtime::unreached::<#out>();
+                    for #j in 0..__ad_n.max(1) {
+                        if #j > 0 {
+                            #v[#j - 1] = __ad_zero;
+                        }
+                        if #j < __ad_n {
+                            #v[#j] = ::ad_runtime::one::<#elem>();
+                        }
+                        #grad.fill(__ad_zero);
+                        #hv.fill(__ad_zero);
+                        (__ad_value, _) = #call;
+                        for __ad_i in 0..__ad_n {
+                            __ad_h[(__ad_i, #j)] = #hv[__ad_i];
+                        }
+                    }
+                    (__ad_value, #grad, __ad_h)
+                },
+            ),
+            (Some(n), false) => {
+                let call = self_call(&hvp_ident, &args_with(quote!(#v)));
+                (
+                    quote!((#out, [#elem; #n], [[#elem; #n]; #n])),
+                    quote! {
+                        let mut __ad_h = [[::ad_runtime::zero::<#elem>(); #n]; #n];
+                        let mut __ad_last = None;
+                        for #j in 0..(#n).max(1) {
+                            let #v = <[#elem; #n] as ::ad_runtime::jacobian::Basis<#elem>>::basis(#j);
+                            let (__ad_value, #grad, #hv) = #call;
+                            for __ad_i in 0..#n {
+                                __ad_h[__ad_i][#j] = #hv[__ad_i];
+                            }
+                            __ad_last = Some((__ad_value, #grad));
+                        }
+                        let (__ad_value, #grad) = __ad_last.expect("one pass at least");
+                        (__ad_value, #grad, __ad_h)
+                    },
+                )
+            }
+            (None, false) => {
+                let call = self_call(&hvp_ident, &args_with(quote!(::ad_runtime::one::<#elem>())));
+                (quote!((#out, #elem, #elem)), quote!(#call))
+            }
+        };
+        let hess_doc = format!(
+            "Hessian of `{}`, generated by `#[derive_grad(hessian)]`: one Hessian-vector product \
+             (forward over reverse) per input.\n\nReturns `(value, gradient, H)`.",
+            f.sig.ident
+        );
+        let params = outer_params(func);
+        item(f, &hess_ident, &params, hess_ty, hess_body, hess_doc)
+    }
+}
+
+/// The function's own parameters, `name: type`.
+fn outer_params(func: &Func) -> Vec<TokenStream> {
+    func.params
         .iter()
         .map(|p| {
             let (ident, ty) = (&p.ident, &p.ty);
             quote!(#ident: #ty)
         })
-        .collect();
-    let v_ty = if slice {
-        quote!(&[#elem])
-    } else {
-        primal.ty.to_token_stream()
-    };
-    let mut hvp_params = outer_params.clone();
-    hvp_params.insert(x.index + 1, quote!(#v: #v_ty));
-    let hvp_ident = names::function(&f.sig.ident, "hvp");
-    let hess_ident = names::function(&f.sig.ident, "hessian");
-    let self_call = |ident: &Ident, args: &[TokenStream]| match f.sig.receiver() {
-        Some(_) => quote!(self.#ident(#(#args),*)),
-        None => quote!(#ident(#(#args),*)),
-    };
+        .collect()
+}
+
+/// One generated function with the function's attributes, generics and receiver.
+fn item(
+    f: &ItemFn,
+    ident: &Ident,
+    params: &[TokenStream],
+    ret: TokenStream,
+    body: TokenStream,
+    doc: String,
+) -> TokenStream {
+    let vis = &f.vis;
+    let attrs = carried_attrs(f);
+    let generics = &f.sig.generics;
+    let where_clause = &generics.where_clause;
+    let receiver = f.sig.receiver().map(|r| quote!(#r,));
     let allow = quote!(#[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]);
-
-    let hvp_doc = format!(
-        "Hessian-vector product of `{}`, generated by `#[derive_grad(hessian)]`: forward mode over \
-         the reverse-mode gradient, one pass.\n\nReturns `(value, gradient, H v)` for the \
-         direction `v`.",
-        f.sig.ident
-    );
-    let hvp = quote! {
-        #[doc = #hvp_doc]
+    quote! {
+        #[doc = #doc]
         #(#attrs)*
         #allow
-        #vis fn #hvp_ident #generics(#receiver #(#hvp_params),*) -> (#out, #grad_ty, #grad_ty) #where_clause {
-            #closure
-            #pass_body
+        #vis fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause {
+            #body
         }
-    };
-
-    // The Hessian: one product per column.
-    let args_with = |v_expr: TokenStream| -> Vec<TokenStream> {
-        let mut a: Vec<TokenStream> = func.params.iter().map(reborrow).collect();
-        a.insert(x.index + 1, v_expr);
-        a
-    };
-    let j = Ident::new("__ad_j", Span::mixed_site());
-    let (hess_ty, hess_body) = match (&x.len, slice) {
-        // Slices: the pass itself, with the direction and the two outputs allocated once and
-        // reset per column rather than allocated by each `_hvp` call.
-        (_, true) => (
-            quote!((#out, ::std::vec::Vec<#elem>, ::ad_runtime::Jacobian<#elem>)),
-            quote! {
-                #closure
-                let __ad_n = #x_ident.len();
-                let __ad_zero = ::ad_runtime::zero::<#elem>();
-                let mut __ad_h = ::ad_runtime::Jacobian::<#elem>::zeros(__ad_n, __ad_n);
-                let mut #v = ::ad_runtime::zeros_vec(#x_ident);
-                let mut #grad = ::ad_runtime::zeros_vec(#x_ident);
-                let mut #hv = ::ad_runtime::zeros_vec(#x_ident);
-                let mut __ad_value = ::ad_runtime::unreached::<#out>();
-                for #j in 0..__ad_n.max(1) {
-                    if #j > 0 {
-                        #v[#j - 1] = __ad_zero;
-                    }
-                    if #j < __ad_n {
-                        #v[#j] = ::ad_runtime::one::<#elem>();
-                    }
-                    #grad.fill(__ad_zero);
-                    #hv.fill(__ad_zero);
-                    (__ad_value, _) = #call;
-                    for __ad_i in 0..__ad_n {
-                        __ad_h[(__ad_i, #j)] = #hv[__ad_i];
-                    }
-                }
-                (__ad_value, #grad, __ad_h)
-            },
-        ),
-        (Some(n), false) => {
-            let call = self_call(&hvp_ident, &args_with(quote!(#v)));
-            (
-                quote!((#out, [#elem; #n], [[#elem; #n]; #n])),
-                quote! {
-                    let mut __ad_h = [[::ad_runtime::zero::<#elem>(); #n]; #n];
-                    let mut __ad_last = None;
-                    for #j in 0..(#n).max(1) {
-                        let #v = <[#elem; #n] as ::ad_runtime::jacobian::Basis<#elem>>::basis(#j);
-                        let (__ad_value, #grad, #hv) = #call;
-                        for __ad_i in 0..#n {
-                            __ad_h[__ad_i][#j] = #hv[__ad_i];
-                        }
-                        __ad_last = Some((__ad_value, #grad));
-                    }
-                    let (__ad_value, #grad) = __ad_last.expect("one pass at least");
-                    (__ad_value, #grad, __ad_h)
-                },
-            )
-        }
-        (None, false) => {
-            let call = self_call(&hvp_ident, &args_with(quote!(::ad_runtime::one::<#elem>())));
-            (quote!((#out, #elem, #elem)), quote!(#call))
-        }
-    };
-    let hess_doc = format!(
-        "Hessian of `{}`, generated by `#[derive_grad(hessian)]`: one Hessian-vector product \
-         (forward over reverse) per input.\n\nReturns `(value, gradient, H)`.",
-        f.sig.ident
-    );
-    let hess = quote! {
-        #[doc = #hess_doc]
-        #(#attrs)*
-        #allow
-        #vis fn #hess_ident #generics(#receiver #(#outer_params),*) -> #hess_ty #where_clause {
-            #hess_body
-        }
-    };
-    Ok(quote!(#hvp #hess))
+    }
 }
