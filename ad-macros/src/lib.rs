@@ -2,12 +2,13 @@
 //! source transformation. Depend on `ad-runtime`, which re-exports these macros and holds the
 //! rules the generated code calls.
 //!
-//! The macro is a small compiler, one (private) module per stage:
-//! `attr` and `sig` read the attribute and signature, `lower` turns the body into the
-//! `ir` (refusing what is outside the subset), `activity` decides which values need
-//! derivatives, `tangent` and `adjoint` transform, `emit` writes tokens, `names` owns
-//! every generated name, and `rules` is the one table of differentiable primitives
-//! (ARCHITECTURE.md in the repository walks through them).
+//! The macro is a small compiler, one (private) module per stage, each a folder:
+//! `front` reads the attribute and signature, `lower` turns the body into the `ir` (refusing
+//! what is outside the subset), `analysis` decides which values need derivatives, `emit` writes
+//! tokens, `transform` holds the `tangent` and `adjoint` transforms, `modes` the Jacobians,
+//! Hessians and user rules, and `expand` runs them in order; `names` owns every generated name
+//! and `rules` is the one table of differentiable primitives (ARCHITECTURE.md in the repository
+//! walks through them, with the stage order that `tests::layering` enforces).
 //!
 //! The examples below run as doctests of this crate (`ad-runtime` is its dev-dependency);
 //! users write `use ad_runtime::{derive_grad, derive_tangent};` as they do.
