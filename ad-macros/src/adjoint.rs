@@ -105,6 +105,8 @@ struct Adjoint<'f> {
     /// For each call lent a slice to write (by its result variable and argument): the stack that
     /// keeps the slice's values from before the call, for the callee's reverse pass.
     saved: HashMap<(VarId, usize), Ident>,
+    /// Copies of state taken before calls, for their reverse passes (`ir::StateArg`).
+    copies: HashSet<VarId>,
 }
 
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
@@ -157,7 +159,9 @@ pub fn transform_with(
         checkpoints: HashMap::new(),
         no_push: false,
         saved: HashMap::new(),
+        copies: HashSet::new(),
     };
+    a.copies = Func::snapshots(&a.func.stmts);
     let stmts = std::mem::take(&mut a.func.stmts);
     a.analyse(&stmts);
     a.plan_saved(&stmts);
@@ -439,8 +443,13 @@ impl Adjoint<'_> {
                         }
                         // Popping again in the reverse sweep would take another value.
                         Rhs::Pop { .. } => Origin::Impure,
-                        // Calling again would write the slices again.
-                        Rhs::Call { .. } if !rhs.written().is_empty() => Origin::Impure,
+                        // Calling again would write the slices again, or would need the
+                        // state the call saw: its result is stored instead.
+                        Rhs::Call { .. }
+                            if !rhs.written().is_empty() || !rhs.snapshots().is_empty() =>
+                        {
+                            Origin::Impure
+                        }
                         _ => Origin::Recompute,
                     };
                     if self.func.vars[*var].active() {
@@ -725,13 +734,24 @@ impl Adjoint<'_> {
     }
 
     fn plan_checkpoints(&mut self, stmts: &[Stmt]) {
-        fn stores(stmts: &[Stmt]) -> bool {
+        // Writes to memory, and code that may change state in place (`p.swap(i, j)`,
+        // `idx[k] = ..`, a call lent `&mut idx`): a segment run again from a checkpoint would
+        // start from the state as it is at the end, not as it was.
+        fn stores(func: &Func, stmts: &[Stmt]) -> bool {
+            let changes = |uses: &[VarId]| uses.iter().any(|&v| func.changes_in_place(v));
             stmts.iter().any(|s| match s {
                 Stmt::Store { .. } | Stmt::Push { .. } => true,
-                Stmt::Def { rhs, .. } => !rhs.written().is_empty(),
-                Stmt::If(i) => stores(&i.then) || stores(&i.els),
-                Stmt::Loop(l) => stores(&l.body),
-                _ => false,
+                Stmt::Def {
+                    rhs: Rhs::Inert { uses, pure, .. },
+                    ..
+                } => !pure && changes(uses),
+                Stmt::Def { rhs, .. } => !rhs.written().is_empty() || !rhs.snapshots().is_empty(),
+                Stmt::Inert { uses, .. } => changes(uses),
+                Stmt::If(i) => stores(func, &i.then) || stores(func, &i.els),
+                Stmt::Loop(l) => {
+                    stores(func, &l.body)
+                        || matches!(&l.kind, LoopKind::While { cond_stmts, .. } if stores(func, cond_stmts))
+                }
             })
         }
         fn stacked(a: &Adjoint, stmts: &[Stmt]) -> bool {
@@ -753,7 +773,7 @@ impl Adjoint<'_> {
                 && matches!(l.kind, LoopKind::For { .. })
                 && l.exit.is_none()
                 && self.plan.trips.contains_key(&key(l))
-                && !stores(&l.body)
+                && !stores(self.func, &l.body)
                 && stacked(self, std::slice::from_ref(s))
             {
                 let stack = self.func.namer.fresh("checkpoints");
@@ -780,6 +800,18 @@ impl Adjoint<'_> {
                                 );
                                 out.extend(quote!(#s.push_slice(#slice);));
                             }
+                        }
+                    }
+                    // A copy of state for a call's reverse pass: taken only when that pass
+                    // runs, and moved straight onto its stack when it is stored.
+                    if self.copies.contains(var) {
+                        if !self.plan.needed[*var] {
+                            continue;
+                        }
+                        if let (Some(s), false) = (&self.plan.stack[*var], self.no_push) {
+                            let copy = emit::primal_rhs(self.func, rhs);
+                            out.extend(quote!(#s.push(#copy);));
+                            continue;
                         }
                     }
                     out.extend(emit::def(self.func, *var, ty.as_ref(), rhs));
@@ -943,7 +975,8 @@ impl Adjoint<'_> {
         let pop = |v: VarId| -> Option<TokenStream> {
             let s = self.plan.stack[v].as_ref()?;
             let ident = &self.func.vars[v].ident;
-            Some(quote!(let #ident = #s.pop();))
+            let mutability = self.func.vars[v].mutable.then(|| quote!(mut));
+            Some(quote!(let #mutability #ident = #s.pop();))
         };
         for stmt in stmts {
             match stmt {
@@ -1204,12 +1237,14 @@ impl Adjoint<'_> {
                 callee,
                 args,
                 memory,
+                state,
                 span,
             } => {
                 // The callee's companion pulls the adjoint back to every argument at once: into
-                // the shadows of slices, and as returned adjoints for scalars.
+                // the shadows of slices, and as returned adjoints for scalars. State the function
+                // changes in place is passed as the copy taken before the call.
                 let f = callee.tokens(Some("_derive_grad"));
-                let mut primals = emit::call_args(self.func, args, memory);
+                let mut primals = emit::call_args(self.func, args, memory, state, true);
                 // A slice the call writes: the callee's reverse pass starts again from its values
                 // before the call, kept on a stack.
                 let mut dropped = TokenStream::new();

@@ -31,8 +31,8 @@ use syn::{BinOp, Expr, Pat, Stmt as SynStmt, UnOp};
 
 use crate::errors::Errors;
 use crate::ir::{
-    Callee, Cell, Form, Func, If, Loop, LoopKind, MemArg, Operand, Param, Phi, Rhs, Stmt, Value,
-    Var, VarId, Zeros,
+    Callee, Cell, Form, Func, If, Loop, LoopKind, MemArg, Operand, Param, Pass, Phi, Rhs, StateArg,
+    Stmt, Value, Var, VarId, Zeros,
 };
 use crate::names::Namer;
 use crate::rules;
@@ -104,6 +104,11 @@ struct Lowerer<'a> {
     branch_span: Option<Span>,
     /// The parameters the function writes through (`&mut [F]`, ..), for errors about calls.
     written_params: HashSet<VarId>,
+    /// Variables known to hold integers or containers of integers (by their type or their
+    /// initial value): state that steers the computation, never differentiated.
+    integers: HashSet<VarId>,
+    /// Parameters of a `&mut` reference type.
+    ref_mut_params: HashSet<VarId>,
 }
 
 /// Lowers a function body. Errors are recorded and lowering goes on, so that all of them are
@@ -145,6 +150,8 @@ pub fn lower(
         rule_tuples: HashSet::new(),
         branch_span: None,
         written_params: HashSet::new(),
+        integers: HashSet::new(),
+        ref_mut_params: HashSet::new(),
     };
     let mut ir_params = Vec::new();
     for p in params {
@@ -155,6 +162,12 @@ pub fn lower(
         }
         if p.kind.writes_through() {
             l.written_params.insert(v);
+        }
+        if integer_type(&p.ty) {
+            l.integers.insert(v);
+        }
+        if matches!(&p.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
+            l.ref_mut_params.insert(v);
         }
         l.versions.insert(p.ident.to_string(), 1);
         // A `_` parameter got a generated name: nothing in the body can refer to it.
@@ -986,6 +999,32 @@ impl Lowerer<'_> {
         Operand::Var(t)
     }
 
+    /// The value of a name read as a whole. A variable that code here changes in place (`k` in
+    /// `bump(&mut k)`, an index list written element by element) is not versioned, so its value
+    /// is read into a copy at this point: an alias would see later changes, and the reverse
+    /// sweep would read the value the variable has then. Floats that may carry a derivative are
+    /// left as they are (changing one in place is refused where it happens).
+    fn read_state(&mut self, name: &str, value: Value) -> Value {
+        let Value::Scalar(Operand::Var(v)) = value else {
+            return value;
+        };
+        let state = self.vars[v].depth.is_none()
+            && self.mutated.contains(name)
+            && !self.ref_mut_params.contains(&v)
+            && (self.integers.contains(&v) || !self.maybe_active.contains(name));
+        if !state {
+            return value;
+        }
+        let ident = self.vars[v].ident.clone();
+        let copy = self.inert_tokens(quote!(#ident), vec![v], false);
+        if self.integers.contains(&v)
+            && let Some(c) = Func::var_of(&copy)
+        {
+            self.integers.insert(c);
+        }
+        Value::Scalar(copy)
+    }
+
     /// An inert definition from tokens the macro built (a flag test, a match condition).
     fn inert_tokens(&mut self, tokens: TokenStream, uses: Vec<VarId>, pure: bool) -> Operand {
         let t = self.temp();
@@ -1332,6 +1371,53 @@ impl Lowerer<'_> {
         }
         let value = self.lower_destructured(&local.pat, &init.expr);
         self.bind_pattern(&local.pat, None, value);
+        if let Some((ident, ty)) = simple_pattern(&local.pat)
+            && (ty.is_some_and(integer_type) || self.integer_value(&init.expr))
+            && let Some(Binding::Value(Value::Scalar(Operand::Var(v)))) =
+                self.lookup(&ident.to_string())
+        {
+            let v = *v;
+            self.integers.insert(v);
+        }
+    }
+
+    /// Whether an expression certainly yields an integer, or an array, `Vec` or range of
+    /// integers: integer literals, integer state, and copies and collections of them.
+    fn integer_value(&self, e: &Expr) -> bool {
+        let int_literal = |e: &Expr| {
+            matches!(
+                e,
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(_) | syn::Lit::Bool(_),
+                    ..
+                })
+            )
+        };
+        match e {
+            Expr::Paren(p) => self.integer_value(&p.expr),
+            Expr::Group(g) => self.integer_value(&g.expr),
+            Expr::Lit(_) => int_literal(e),
+            Expr::Repeat(r) => self.integer_value(&r.expr),
+            Expr::Array(a) => !a.elems.is_empty() && a.elems.iter().all(|x| self.integer_value(x)),
+            Expr::Range(_) => true,
+            Expr::Cast(c) => integer_type(&c.ty),
+            Expr::Path(_) => path_ident(e).is_some_and(|id| {
+                matches!(
+                    self.lookup(&id.to_string()),
+                    Some(Binding::Value(Value::Scalar(Operand::Var(v)))) if self.integers.contains(v)
+                )
+            }),
+            // `vec![a, b]` and `vec![a; n]`, read as the arrays `[a, b]` and `[a; n]`.
+            Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let tokens = &m.mac.tokens;
+                syn::parse2::<Expr>(quote!([#tokens])).is_ok_and(|a| self.integer_value(&a))
+            }
+            Expr::MethodCall(m) => {
+                ["collect", "to_vec", "clone", "to_owned"].contains(&m.method.to_string().as_str())
+                    && self.integer_value(&m.receiver)
+            }
+            _ => false,
+        }
     }
 
     /// The value of `e` bound by `pat`: a tuple (array) expression under a tuple (slice) pattern
@@ -1522,10 +1608,11 @@ impl Lowerer<'_> {
             return self.lower_control(e);
         }
         if !self.mentions_active(e.to_token_stream()) {
-            if let Some(Binding::Value(v)) =
-                path_ident(e).and_then(|id| self.lookup(&id.to_string()))
+            if let Some(id) = path_ident(e)
+                && let Some(Binding::Value(v)) = self.lookup(&id.to_string())
             {
-                return v.clone();
+                let v = v.clone();
+                return self.read_state(&id.to_string(), v);
             }
             // A tuple of constants keeps its shape: `return (0.0, 0.0);` must meet the other
             // returns leaf by leaf.
@@ -1544,7 +1631,10 @@ impl Lowerer<'_> {
                     return Value::Scalar(self.inert(e, None));
                 };
                 match self.lookup(&id.to_string()) {
-                    Some(Binding::Value(v)) => v.clone(),
+                    Some(Binding::Value(v)) => {
+                        let v = v.clone();
+                        self.read_state(&id.to_string(), v)
+                    }
                     Some(Binding::Uninit(_) | Binding::Raw) => {
                         self.errors.spanned(
                             e,
@@ -2628,6 +2718,10 @@ impl Lowerer<'_> {
         let Some(zeros) = array_creation(init) else {
             return false;
         };
+        // An array of integers is state, not memory of floats.
+        if ty.is_some_and(integer_type) || self.integer_value(init) {
+            return false;
+        }
         if self.mentions_active(creation_elements(init)) {
             let refusal = self.refusal(
                 init,
@@ -2967,7 +3061,7 @@ impl Lowerer<'_> {
                 .any(|a| self.mentions_active(a.to_token_stream()))
         {
             let (receiver, _) = self.rename(m.receiver.to_token_stream());
-            if let Some((args, memory)) = self.call_args(m.args.iter()) {
+            if let Some((args, memory, state)) = self.call_args(m.args.iter()) {
                 let t = self.temp();
                 self.push_def(
                     t,
@@ -2979,6 +3073,7 @@ impl Lowerer<'_> {
                         },
                         args,
                         memory,
+                        state,
                         span: e.span(),
                     },
                 );
@@ -3201,14 +3296,20 @@ impl Lowerer<'_> {
     /// Lowers the arguments of a call to an annotated callee: scalars, read-only memory (`xs`,
     /// `&v`, `&v[a..b]`) and slices lent to be written (`&mut v`, `&mut v[a..b]`, a `&mut`
     /// parameter passed on); `None` when one is none of these.
-    #[allow(clippy::type_complexity)]
-    fn call_args<'e>(
-        &mut self,
-        args: impl Iterator<Item = &'e Expr>,
-    ) -> Option<(Vec<Operand>, Vec<Option<MemArg>>)> {
+    fn call_args<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) -> Option<CallArgs> {
         let mut ops = Vec::new();
         let mut memory = Vec::new();
+        let mut state = Vec::new();
         for a in args {
+            // Integer state (an index list, a permutation): passed through, and copied first
+            // when it may change before the reverse sweep reruns the callee.
+            if let Some((v, s)) = self.state_arg(a) {
+                ops.push(Operand::Var(v));
+                memory.push(None);
+                state.push(Some(s));
+                continue;
+            }
+            state.push(None);
             let (target, borrowed, lent) = match a {
                 Expr::Reference(r) => (&*r.expr, true, r.mutability.is_some()),
                 other => (other, false, false),
@@ -3257,7 +3358,50 @@ impl Lowerer<'_> {
                 _ => return None,
             }
         }
-        Some((ops, memory))
+        Some((ops, memory, state))
+    }
+
+    /// A call argument that is integer state the function may change in place: `&mut v`, a
+    /// `&mut` parameter passed on, or (by value or `&v`) a variable that code here changes in
+    /// place. Takes the copy (`v.to_owned()`) that the reverse sweep passes instead, so the
+    /// callee's reverse pass sees what its forward pass saw (see [`StateArg`]). `None` for
+    /// anything else, which is passed as before.
+    fn state_arg(&mut self, a: &Expr) -> Option<(VarId, StateArg)> {
+        let (target, pass) = match a {
+            Expr::Reference(r) if r.mutability.is_some() => (&*r.expr, Pass::BorrowMut),
+            Expr::Reference(r) => (&*r.expr, Pass::Borrow),
+            other => (other, Pass::Value),
+        };
+        let name = path_ident(target)?.to_string();
+        let Some(Binding::Value(Value::Scalar(Operand::Var(v)))) = self.lookup(&name) else {
+            return None;
+        };
+        let v = *v;
+        if self.vars[v].depth.is_some() || !self.integers.contains(&v) {
+            return None;
+        }
+        let pass = match pass {
+            Pass::Value if self.ref_mut_params.contains(&v) => Pass::RefMut,
+            p => p,
+        };
+        let changes =
+            matches!(pass, Pass::BorrowMut | Pass::RefMut) || self.mutated.contains(&name);
+        if !changes {
+            return None;
+        }
+        let ident = self.vars[v].ident.clone();
+        let snapshot = self.inert_tokens(quote!(#ident.to_owned()), vec![v], false);
+        if pass == Pass::BorrowMut || pass == Pass::RefMut {
+            let s = Func::var_of(&snapshot).expect("a definition");
+            self.vars[s].mutable = true;
+        }
+        Some((
+            v,
+            StateArg {
+                pass,
+                snapshot: Some(snapshot),
+            },
+        ))
     }
 
     fn lower_composition(
@@ -3278,7 +3422,7 @@ impl Lowerer<'_> {
         let leading = p.path.leading_colon.map(|_| quote!(::));
         let init = init.iter();
         let prefix = quote!(#leading #(#init::)*);
-        let (args, memory) = self.call_args(args.iter())?;
+        let (args, memory, state) = self.call_args(args.iter())?;
         let t = self.temp();
         self.push_def(
             t,
@@ -3287,6 +3431,7 @@ impl Lowerer<'_> {
                 callee: Callee::Path { prefix, name },
                 args,
                 memory,
+                state,
                 span: e.span(),
             },
         );
@@ -3419,6 +3564,30 @@ fn path_ident(e: &Expr) -> Option<&Ident> {
         Expr::Path(p) if p.qself.is_none() => p.path.get_ident(),
         Expr::Paren(p) => path_ident(&p.expr),
         _ => None,
+    }
+}
+
+/// A call's arguments: operands, how memory is passed, how state is passed.
+type CallArgs = (Vec<Operand>, Vec<Option<MemArg>>, Vec<Option<StateArg>>);
+
+/// Whether a type is an integer (or `bool`), or an array, slice, `Vec` or reference of them.
+fn integer_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => integer_type(&r.elem),
+        syn::Type::Array(a) => integer_type(&a.elem),
+        syn::Type::Slice(s) => integer_type(&s.elem),
+        syn::Type::Paren(p) => integer_type(&p.elem),
+        syn::Type::Path(p) if p.qself.is_none() => match p.path.segments.last() {
+            Some(seg) if seg.ident == "Vec" => match &seg.arguments {
+                syn::PathArguments::AngleBracketed(a) => a
+                    .args
+                    .iter()
+                    .any(|g| matches!(g, syn::GenericArgument::Type(t) if integer_type(t))),
+                _ => false,
+            },
+            _ => is_integer_like(ty),
+        },
+        _ => is_integer_like(ty),
     }
 }
 
