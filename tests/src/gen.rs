@@ -6,7 +6,7 @@
 //! `#[derive_tangent]` and `#[derive_grad]` on it, four small wrappers that call the function and
 //! its derivatives on a flat point, and a table of [`Compiled`] entries. A program with one output
 //! has two more copies: one under `#[derive_grad(checkpoint)]` (its gradient must equal the
-//! plain one bit for bit) and, when it has a scalar input `x`, one under
+//! plain one bit for bit) and, when it has a scalar input `x` and calls no helper, one under
 //! `#[derive_grad(hessian, wrt(x))]` (its second derivative, forward over reverse, is checked
 //! against finite differences of the gradient).
 //! `tests/tests/random_programs.rs` checks every entry: forward against reverse, both against
@@ -28,7 +28,22 @@
 //!   atan hypot mul_add abs max min` in method and path form, on safe domains (`sqrt` and `ln`
 //!   of `a * a + 1.0`, `exp` of bounded arguments, divisions by `c + b * b` or `2.0 + b.sin()`);
 //!   `if` and `match` as values;
-//! - one `f64` output or a pair.
+//! - one `f64` output or a pair;
+//! - integer state, in [`INTEGER_SHARE`] of the programs (they always have `w`): a local
+//!   `let mut idx: [usize; K] = [..];` (`K` 3 or 4; a permutation of `0..K` or a list of indices
+//!   below `w.len()`), sometimes a parameter `iw: &mut [usize]` (the wrappers pass a fresh copy);
+//!   element writes `a[i] = b[j];`, `a.swap(i, j);`, `a[i] = (a[i] + 1) % L;` anywhere (also
+//!   in loops and branches, at `i % K`-style indices), reads `w[a[i]]` in float expressions,
+//!   integer branches `if a[i] < b[j]`, saved elements `let sv = a[i];` (integers like any
+//!   other), copies written and used `let mut rot = idx; rot[0] = idx[2];`, and calls of
+//!   annotated helpers emitted in the program's module ([`Helper`]: `h_read(x, w, &idx)` /
+//!   `(x, w, iw)`, `h_swap` and `h_bump(x, w, iw)` which write the list and restore it or not,
+//!   `h_val(x, w, idx)` by value, the recursion `h_rec(x, w, iw, depth)` in the style of a
+//!   determinant by minors), their result added into a float, often between a write of an
+//!   element and its undoing (`let sv = a[i]; a[i] = a[j]; y = y + h(y, w, a); a[i] = sv;`),
+//!   at the top level and in loops and branches. A program that calls helpers has no
+//!   `hessian` copy (`derive_grad(hessian)` refuses calls). Shapes that do not compile today
+//!   are behind switches ([`Features`]).
 //!
 //! Values are kept bounded: every expression carries a rough bound of its magnitude, and one
 //! that may exceed [`CAP`] is wrapped in `tanh`, `sin`, `atan` or `cos`. Most loops update an
@@ -37,9 +52,26 @@
 //! are folded into `total`, which every output adds; after the others they may be dead.
 //!
 //! Constructs on which the macros once failed are generated on purpose; each place names its
-//! bug (MACRO BUG 1 to 6 in this file, fixed: `i != k` in loops, `.rev()` / `.step_by()` of a
-//! range over `w.len()`, a float literal assigned to a variable, a loop-carried variable that is
-//! dead after its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a region).
+//! bug (MACRO BUG 1 to 7 in this file; 1 to 6 fixed: `i != k` in loops, `.rev()` / `.step_by()`
+//! of a range over `w.len()`, a float literal assigned to a variable, a loop-carried variable
+//! that is dead after its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a
+//! region).
+//!
+//! MACRO BUG 7 (open, generated): integer state that steers the computation gives SILENTLY
+//! WRONG reverse-mode gradients. (a) An index list passed to a call, written before the call
+//! and restored after it (`let s = c[k]; c[k] = c[j]; y += g(x, w, c); c[k] = s;`, also `c` by
+//! value or as a `&mut [usize]` parameter passed on, or written after the call and not
+//! restored): the reverse sweep runs the callee again with the list as it is at the end, so
+//! the adjoints of `w` land on the wrong elements. (b) An integer array copied by value and
+//! written before a call (`let mut rot = idx; rot[0] = idx[2]; g(x, w, rot)`) inside a branch
+//! or a loop body: the replay of the region keeps `let mut rot = idx;` but drops the element
+//! writes. (c) A `&mut Vec<usize>` lent to an annotated callee does not compile (rustc: "the
+//! trait bound `usize: Float` is not satisfied"): behind `AD_GEN_VEC_USIZE=1`. Also refused or
+//! failing to compile today, so avoided or behind `AD_GEN_LEND_LOCAL=1`: `&rot` of a local
+//! integer array in a region (a block, a loop body, the code after an early `return`; E0716)
+//! or written after the call (E0506); `a[i] = (a[i] + 1) % w.len();` (the macro takes
+//! `w.len()` for a differentiated value: "only plain local variables can receive
+//! differentiated values").
 //!
 //! The evaluation points are chosen at build time with an interpreter ([`Program::eval`]) that
 //! performs the same `f64` operations in the same order as the compiled function. A point is
@@ -736,6 +768,8 @@ struct Gen {
     ist: Option<IntState>,
     /// Helpers called.
     helpers: Vec<Helper>,
+    /// An early `return` was generated: the code after it is a region of the reverse sweep.
+    returned: bool,
 }
 
 /// The float that loops fold the variables they assign into, and that every output adds: see
@@ -1528,7 +1562,10 @@ impl Gen {
                 let jump = match self.rng.below(4) {
                     0 if self.loops > 0 => Stmt::Break,
                     1 if self.loops > 0 => Stmt::Continue,
-                    _ => Stmt::Return(self.output()),
+                    _ => {
+                        self.returned = true;
+                        Stmt::Return(self.output())
+                    }
                 };
                 vec![Stmt::If(c, vec![jump], None)]
             }
@@ -1678,6 +1715,10 @@ impl Gen {
     /// A call of a helper with an integer array (`only` this one, if given), added into a
     /// float; often between a write of an element of the array and its undoing:
     /// `let sv = a[i]; a[i] = a[j]; y = y + h(y, w, a); a[i] = sv;`.
+    ///
+    /// MACRO BUG 7 (open, generated): the reverse sweep runs the callee again with the array as
+    /// it is after the call (shape (a)), and the replay of a region drops the writes of a copy
+    /// (shape (b)); see the module docs.
     fn call_stmt(&mut self, only: Option<&str>) -> Vec<Stmt> {
         let st = self.ist.unwrap();
         let mut cands: Vec<(Helper, ArrArg, Arr)> = Vec::new();
@@ -1693,8 +1734,10 @@ impl Gen {
             match a.how {
                 ArrHow::Local => {
                     cands.push((Helper::Val, arg(Pass::Value), a.clone()));
+                    // Not in a region of the reverse sweep (a block, a loop body, the code after
+                    // an early `return`): E0716.
                     let lend = st.features.lend_local
-                        || (a.depth == 0 && self.depth == 0 && self.loops == 0);
+                        || (a.depth == 0 && self.depth == 0 && self.loops == 0 && !self.returned);
                     if lend {
                         cands.push((Helper::Read, arg(Pass::Shared), a.clone()));
                     }
@@ -2041,6 +2084,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         assigned: Vec::new(),
         ist,
         helpers: Vec::new(),
+        returned: false,
     };
     // `total` (see `fold_into_total`): mutable in the program, but the generator neither assigns
     // nor shadows it.
