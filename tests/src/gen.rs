@@ -542,7 +542,8 @@ impl Helper {
 ",
                 k - 1
             ),
-            Helper::Rec => "pub fn h_rec(x: f64, w: &[f64], ix: &mut [usize], depth: usize) -> f64 {
+            Helper::Rec => {
+                "pub fn h_rec(x: f64, w: &[f64], ix: &mut [usize], depth: usize) -> f64 {
     if depth == 0 {
         return w[ix[0]] * x;
     }
@@ -553,7 +554,8 @@ impl Helper {
     v + w[ix[depth]] * x
 }
 "
-            .to_owned(),
+                .to_owned()
+            }
             Helper::VecH => "pub fn h_vec(x: f64, w: &[f64], ix: &mut Vec<usize>) -> f64 {
     ix.swap(0, 1);
     w[ix[0]] * x.sin() + w[ix[2]] * x
@@ -1612,7 +1614,9 @@ impl Gen {
         }
         let (a, aa) = self.rng.pick(&arrays).clone();
         let lhs = IExpr::At(a, Box::new(self.arr_index(aa.len)));
-        let op = *self.rng.pick(&[Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Eq, Cmp::Ne]);
+        let op = *self
+            .rng
+            .pick(&[Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Eq, Cmp::Ne]);
         let rhs = if self.rng.chance(0.7) {
             let (b, ab) = self.rng.pick(&arrays).clone();
             IExpr::At(b, Box::new(self.arr_index(ab.len)))
@@ -1661,8 +1665,7 @@ impl Gen {
     /// call of a helper (often between a write and its undoing).
     fn int_stmt(&mut self) -> Vec<Stmt> {
         let arrays = self.arrays();
-        let writable: Vec<(String, Arr)> =
-            arrays.iter().filter(|a| !a.1.frozen).cloned().collect();
+        let writable: Vec<(String, Arr)> = arrays.iter().filter(|a| !a.1.frozen).cloned().collect();
         let locals: Vec<(String, Arr)> = arrays
             .iter()
             .filter(|a| a.1.how == ArrHow::Local)
@@ -1828,7 +1831,10 @@ impl Gen {
             let b = tb + hb;
             if b > 3.0 * CAP {
                 let (sq, bs) = self.squash(Expr::Var(t.clone()));
-                out.push(Stmt::Assign(t.clone(), Self::bin(Op::Mul, sq, Expr::Lit(2.0))));
+                out.push(Stmt::Assign(
+                    t.clone(),
+                    Self::bin(Op::Mul, sq, Expr::Lit(2.0)),
+                ));
                 self.set_bound(&t, 2.0 * bs);
             } else {
                 self.set_bound(&t, b);
