@@ -734,23 +734,24 @@ impl Adjoint<'_> {
     }
 
     fn plan_checkpoints(&mut self, stmts: &[Stmt]) {
-        // Writes to memory, and code that may change state in place (`p.swap(i, j)`,
-        // `idx[k] = ..`, a call lent `&mut idx`): a segment run again from a checkpoint would
-        // start from the state as it is at the end, not as it was.
-        fn stores(func: &Func, stmts: &[Stmt]) -> bool {
-            let changes = |uses: &[VarId]| uses.iter().any(|&v| func.changes_in_place(v));
+        // Writes to memory, code that may change state in place (`p.swap(i, j)`, `idx[k] = ..`,
+        // a call lent `&mut idx`), and values that cannot be evaluated twice (a load of memory
+        // written later, a pop): a segment run again from a checkpoint would see the state as
+        // it is at the end, not as it was.
+        fn unrepeatable(a: &Adjoint, stmts: &[Stmt]) -> bool {
+            let changes = |uses: &[VarId]| uses.iter().any(|&v| a.func.changes_in_place(v));
             stmts.iter().any(|s| match s {
                 Stmt::Store { .. } | Stmt::Push { .. } => true,
-                Stmt::Def {
-                    rhs: Rhs::Inert { uses, pure, .. },
-                    ..
-                } => !pure && changes(uses),
-                Stmt::Def { rhs, .. } => !rhs.written().is_empty() || !rhs.snapshots().is_empty(),
+                Stmt::Def { var, rhs, .. } => {
+                    a.plan.origin[*var] == Origin::Impure
+                        || !rhs.written().is_empty()
+                        || !rhs.snapshots().is_empty()
+                }
                 Stmt::Inert { uses, .. } => changes(uses),
-                Stmt::If(i) => stores(func, &i.then) || stores(func, &i.els),
+                Stmt::If(i) => unrepeatable(a, &i.then) || unrepeatable(a, &i.els),
                 Stmt::Loop(l) => {
-                    stores(func, &l.body)
-                        || matches!(&l.kind, LoopKind::While { cond_stmts, .. } if stores(func, cond_stmts))
+                    unrepeatable(a, &l.body)
+                        || matches!(&l.kind, LoopKind::While { cond_stmts, .. } if unrepeatable(a, cond_stmts))
                 }
             })
         }
@@ -773,7 +774,7 @@ impl Adjoint<'_> {
                 && matches!(l.kind, LoopKind::For { .. })
                 && l.exit.is_none()
                 && self.plan.trips.contains_key(&key(l))
-                && !stores(self.func, &l.body)
+                && !unrepeatable(self, &l.body)
                 && stacked(self, std::slice::from_ref(s))
             {
                 let stack = self.func.namer.fresh("checkpoints");

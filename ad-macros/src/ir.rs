@@ -175,6 +175,15 @@ pub struct StateArg {
     /// The copy (`v.to_owned()`) taken before the call, when something can change the state
     /// between the call and the reverse sweep; the reverse sweep passes it as `pass` says.
     pub snapshot: Option<Operand>,
+    /// The argument, for messages.
+    pub span: Span,
+}
+
+impl StateArg {
+    /// Lent to the callee to change (`&mut v`, a `&mut` parameter passed on).
+    pub fn lent(&self) -> bool {
+        matches!(self.pass, Pass::BorrowMut | Pass::RefMut)
+    }
 }
 
 /// How a [`StateArg`] is passed.

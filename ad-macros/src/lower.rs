@@ -1016,7 +1016,7 @@ impl Lowerer<'_> {
             return value;
         }
         let ident = self.vars[v].ident.clone();
-        let copy = self.inert_tokens(quote!(#ident), vec![v], false);
+        let copy = self.inert_tokens(quote!(::core::clone::Clone::clone(&#ident)), vec![v], false);
         if self.integers.contains(&v)
             && let Some(c) = Func::var_of(&copy)
         {
@@ -1172,7 +1172,7 @@ impl Lowerer<'_> {
     /// A statement copied as tokens; refused if it touches a differentiated value.
     fn inert_stmt(&mut self, e: &Expr) {
         let tokens = e.to_token_stream();
-        let refusal = if self.mentions_active(tokens.clone()) {
+        let refusal = if self.mentions_active(tokens.clone()) && !self.writes_integers(e) {
             Some(self.refuse_expr(e))
         } else {
             None
@@ -1184,6 +1184,24 @@ impl Lowerer<'_> {
             uses,
             refusal,
         });
+    }
+
+    /// Whether a statement only changes integer state: an assignment to an element of an
+    /// integer array (`idx[0] = (idx[0] + 1) % w.len()`), or a method of one (`idx.swap(i, j)`).
+    /// No derivative can flow into integers, whatever the statement reads.
+    fn writes_integers(&self, e: &Expr) -> bool {
+        let target = match e {
+            Expr::Assign(a) => &*a.left,
+            Expr::Binary(b) if is_compound(&b.op) => &*b.left,
+            Expr::MethodCall(m) => &*m.receiver,
+            _ => return false,
+        };
+        place_root(target).is_some_and(|name| {
+            matches!(
+                self.lookup(&name),
+                Some(Binding::Value(Value::Scalar(Operand::Var(v)))) if self.integers.contains(v)
+            )
+        })
     }
 
     /// `a op= b` as the value `a op b`.
@@ -1751,7 +1769,11 @@ impl Lowerer<'_> {
                     let index = self.index_operands(&index);
                     return self.load(array, index, e);
                 }
-                let base = self.lower_expr(&ix.expr);
+                // The base as it is bound (not read into a copy: only an element is read).
+                let base = match path_ident(&ix.expr).and_then(|id| self.lookup(&id.to_string())) {
+                    Some(Binding::Value(v)) => v.clone(),
+                    _ => self.lower_expr(&ix.expr),
+                };
                 match (base, literal_index(&ix.index)) {
                     (Value::Array(items), Some(k)) if k < items.len() => items[k].clone(),
                     _ => {
@@ -3391,17 +3413,14 @@ impl Lowerer<'_> {
         }
         let ident = self.vars[v].ident.clone();
         let snapshot = self.inert_tokens(quote!(#ident.to_owned()), vec![v], false);
-        if pass == Pass::BorrowMut || pass == Pass::RefMut {
-            let s = Func::var_of(&snapshot).expect("a definition");
-            self.vars[s].mutable = true;
-        }
-        Some((
-            v,
-            StateArg {
-                pass,
-                snapshot: Some(snapshot),
-            },
-        ))
+        let copy = Func::var_of(&snapshot).expect("a definition");
+        let state = StateArg {
+            pass,
+            snapshot: Some(snapshot),
+            span: a.span(),
+        };
+        self.vars[copy].mutable = state.lent();
+        Some((v, state))
     }
 
     fn lower_composition(

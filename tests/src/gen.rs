@@ -32,7 +32,7 @@
 //! - integer state, in [`INTEGER_SHARE`] of the programs (they always have `w`): a local
 //!   `let mut idx: [usize; K] = [..];` (`K` 3 or 4; a permutation of `0..K` or a list of indices
 //!   below `w.len()`), sometimes a parameter `iw: &mut [usize]` (the wrappers pass a fresh copy);
-//!   element writes `a[i] = b[j];`, `a.swap(i, j);`, `a[i] = (a[i] + 1) % L;` anywhere (also
+//!   element writes `a[i] = b[j];`, `a.swap(i, j);`, `a[i] = (a[i] + 1) % L;` (`L` a literal or `w.len()`) anywhere (also
 //!   in loops and branches, at `i % K`-style indices), reads `w[a[i]]` in float expressions,
 //!   integer branches `if a[i] < b[j]`, saved elements `let sv = a[i];` (integers like any
 //!   other), copies written and used `let mut rot = idx; rot[0] = idx[2];`, and calls of
@@ -42,8 +42,8 @@
 //!   determinant by minors), their result added into a float, often between a write of an
 //!   element and its undoing (`let sv = a[i]; a[i] = a[j]; y = y + h(y, w, a); a[i] = sv;`),
 //!   at the top level and in loops and branches. A program that calls helpers has no
-//!   `hessian` copy (`derive_grad(hessian)` refuses calls). Shapes that do not compile today
-//!   are behind switches ([`Features`]).
+//!   `hessian` copy (`derive_grad(hessian)` refuses calls). Shapes that once did not compile
+//!   are behind switches ([`Features`], on by default).
 //!
 //! Values are kept bounded: every expression carries a rough bound of its magnitude, and one
 //! that may exceed [`CAP`] is wrapped in `tanh`, `sin`, `atan` or `cos`. Most loops update an
@@ -52,26 +52,25 @@
 //! are folded into `total`, which every output adds; after the others they may be dead.
 //!
 //! Constructs on which the macros once failed are generated on purpose; each place names its
-//! bug (MACRO BUG 1 to 7 in this file; 1 to 6 fixed: `i != k` in loops, `.rev()` / `.step_by()`
-//! of a range over `w.len()`, a float literal assigned to a variable, a loop-carried variable
-//! that is dead after its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a
-//! region).
+//! bug (MACRO BUG 1 to 7 in this file, fixed: `i != k` in loops, `.rev()` / `.step_by()` of a
+//! range over `w.len()`, a float literal assigned to a variable, a loop-carried variable that
+//! is dead after its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a region,
+//! and integer state, below).
 //!
-//! MACRO BUG 7 (open, generated): integer state that steers the computation gives SILENTLY
-//! WRONG reverse-mode gradients. (a) An index list passed to a call, written before the call
-//! and restored after it (`let s = c[k]; c[k] = c[j]; y += g(x, w, c); c[k] = s;`, also `c` by
-//! value or as a `&mut [usize]` parameter passed on, or written after the call and not
-//! restored): the reverse sweep runs the callee again with the list as it is at the end, so
-//! the adjoints of `w` land on the wrong elements. (b) An integer array copied by value and
-//! written before a call (`let mut rot = idx; rot[0] = idx[2]; g(x, w, rot)`) inside a branch
-//! or a loop body: the replay of the region keeps `let mut rot = idx;` but drops the element
-//! writes. (c) A `&mut Vec<usize>` lent to an annotated callee does not compile (rustc: "the
-//! trait bound `usize: Float` is not satisfied"): behind `AD_GEN_VEC_USIZE=1`. Also refused or
-//! failing to compile today, so avoided or behind `AD_GEN_LEND_LOCAL=1`: `&rot` of a local
-//! integer array in a region (a block, a loop body, the code after an early `return`; E0716)
-//! or written after the call (E0506); `a[i] = (a[i] + 1) % w.len();` (the macro takes
-//! `w.len()` for a differentiated value: "only plain local variables can receive
-//! differentiated values").
+//! MACRO BUG 7 (fixed; found by this generator after 3 programs, 68 of 1000 failing, before the
+//! fix): integer state that steers the computation gave SILENTLY WRONG reverse-mode gradients.
+//! (a) An index list passed to a call, written before the call and restored after it
+//! (`let s = c[k]; c[k] = c[j]; y += g(x, w, c); c[k] = s;`, also `c` by value or as a
+//! `&mut [usize]` parameter passed on, or written after the call and not restored): the
+//! reverse sweep ran the callee again with the list as it is at the end, so the adjoints of `w`
+//! landed on the wrong elements. (b) An integer array copied by value and written before a call
+//! (`let mut rot = idx; rot[0] = idx[2]; g(x, w, rot)`) inside a branch or a loop body: the
+//! replay of the region kept `let mut rot = idx;` but dropped the element writes. (c) A
+//! `&mut Vec<usize>` lent to an annotated callee did not compile (`usize: Float`). Also: a
+//! checkpointed loop that writes an integer array gave a gradient other than the plain one;
+//! `&rot` of a local integer array in a region or written after the call did not compile
+//! (E0716, E0506); `a[i] = (a[i] + 1) % w.len();` was refused. The shapes that did not compile
+//! are behind switches ([`Features`], on by default).
 //!
 //! The evaluation points are chosen at build time with an interpreter ([`Program::eval`]) that
 //! performs the same `f64` operations in the same order as the compiled function. A point is
@@ -698,25 +697,35 @@ struct Arr {
     depth: usize,
 }
 
-/// Switches of the generator for integer-state shapes that do not compile on the macro of
-/// today (MACRO BUG 7), read from the environment so that the suite builds by default.
-#[derive(Clone, Copy, Debug, Default)]
+/// Switches of the generator for integer-state shapes that did not compile before MACRO BUG 7
+/// was fixed; on by default, `0` in the environment turns one off (to tell a new failure of
+/// these shapes from others).
+#[derive(Clone, Copy, Debug)]
 pub struct Features {
-    /// `AD_GEN_VEC_USIZE=1`: a local `let mut iv: Vec<usize> = vec![..];`, read, written and lent
-    /// as `&mut iv` to helpers (shape (c); rustc: "the trait bound `usize: Float` is not
+    /// `AD_GEN_VEC_USIZE`: a local `let mut iv: Vec<usize> = vec![..];`, read, written and lent
+    /// as `&mut iv` to helpers (shape (c); rustc said "the trait bound `usize: Float` is not
     /// satisfied").
     pub vec_usize: bool,
-    /// `AD_GEN_LEND_LOCAL=1`: `&rot` of a local integer array declared in a block or written
-    /// after the call (rustc E0716 "temporary value dropped while borrowed", E0506 "cannot
+    /// `AD_GEN_LEND_LOCAL`: `&rot` of a local integer array declared in a block or written
+    /// after the call (rustc said E0716 "temporary value dropped while borrowed", E0506 "cannot
     /// assign to value because it is borrowed"). Without it, `&idx` is lent only at the top
     /// level, of a top-level array that is then never written again.
     pub lend_local: bool,
 }
 
+impl Default for Features {
+    fn default() -> Features {
+        Features {
+            vec_usize: true,
+            lend_local: true,
+        }
+    }
+}
+
 impl Features {
-    /// The switches set in the environment (`1` turns one on).
+    /// The switches as the environment sets them (`0` turns one off).
     pub fn from_env() -> Features {
-        let on = |k: &str| std::env::var(k).is_ok_and(|v| v.trim() == "1");
+        let on = |k: &str| std::env::var(k).map_or(true, |v| v.trim() != "0");
         Features {
             vec_usize: on("AD_GEN_VEC_USIZE"),
             lend_local: on("AD_GEN_LEND_LOCAL"),
@@ -1644,10 +1653,14 @@ impl Gen {
                 Stmt::ISwap(name.to_owned(), a, b)
             }
             _ => {
-                // Not `% w.len()`: the macro takes `w.len()` for a differentiated value and
-                // refuses the write ("only plain local variables can receive differentiated
-                // values").
+                // `% w.len()` when the values index `w` (MACRO BUG 7: once refused, the macro
+                // taking `w.len()` for a differentiated value).
                 let i = self.arr_index(len);
+                let modulus = if self.slice_len == Some(st.l) && self.rng.chance(0.5) {
+                    IExpr::Len
+                } else {
+                    IExpr::Lit(st.l)
+                };
                 let bump = IExpr::Add(
                     Box::new(IExpr::At(name.to_owned(), Box::new(i.clone()))),
                     Box::new(IExpr::Lit(1)),
@@ -1655,7 +1668,7 @@ impl Gen {
                 Stmt::ISet(
                     name.to_owned(),
                     i,
-                    IExpr::Rem(Box::new(bump), Box::new(IExpr::Lit(st.l))),
+                    IExpr::Rem(Box::new(bump), Box::new(modulus)),
                 )
             }
         }
