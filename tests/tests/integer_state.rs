@@ -497,6 +497,7 @@ fn integer_changed_in_place_by_a_call() {
 /// A constant slice read in a loop (its values are the partials of `x`), then reordered in place
 /// by a method the macro copies as it is: the loop's reverse sweep must read the values as they
 /// were.
+#[allow(clippy::needless_range_loop)]
 #[derive_tangent(wrt(x))]
 #[derive_grad(wrt(x))]
 fn swapped_after_reading(x: f64, w: &mut [f64]) -> f64 {
