@@ -12,6 +12,9 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/gen.rs");
     println!("cargo:rerun-if-env-changed=AD_RANDOM_PROGRAMS");
+    // Switches of integer-state shapes that do not compile today (`r#gen::Features`).
+    println!("cargo:rerun-if-env-changed=AD_GEN_VEC_USIZE");
+    println!("cargo:rerun-if-env-changed=AD_GEN_LEND_LOCAL");
     let count = match std::env::var("AD_RANDOM_PROGRAMS") {
         Ok(s) => s
             .trim()

@@ -6,7 +6,7 @@
 //! `#[derive_tangent]` and `#[derive_grad]` on it, four small wrappers that call the function and
 //! its derivatives on a flat point, and a table of [`Compiled`] entries. A program with one output
 //! has two more copies: one under `#[derive_grad(checkpoint)]` (its gradient must equal the
-//! plain one bit for bit) and, when it has a scalar input `x`, one under
+//! plain one bit for bit) and, when it has a scalar input `x` and calls no helper, one under
 //! `#[derive_grad(hessian, wrt(x))]` (its second derivative, forward over reverse, is checked
 //! against finite differences of the gradient).
 //! `tests/tests/random_programs.rs` checks every entry: forward against reverse, both against
@@ -28,7 +28,22 @@
 //!   atan hypot mul_add abs max min` in method and path form, on safe domains (`sqrt` and `ln`
 //!   of `a * a + 1.0`, `exp` of bounded arguments, divisions by `c + b * b` or `2.0 + b.sin()`);
 //!   `if` and `match` as values;
-//! - one `f64` output or a pair.
+//! - one `f64` output or a pair;
+//! - integer state, in [`INTEGER_SHARE`] of the programs (they always have `w`): a local
+//!   `let mut idx: [usize; K] = [..];` (`K` 3 or 4; a permutation of `0..K` or a list of indices
+//!   below `w.len()`), sometimes a parameter `iw: &mut [usize]` (the wrappers pass a fresh copy);
+//!   element writes `a[i] = b[j];`, `a.swap(i, j);`, `a[i] = (a[i] + 1) % L;` (`L` a literal or `w.len()`) anywhere (also
+//!   in loops and branches, at `i % K`-style indices), reads `w[a[i]]` in float expressions,
+//!   integer branches `if a[i] < b[j]`, saved elements `let sv = a[i];` (integers like any
+//!   other), copies written and used `let mut rot = idx; rot[0] = idx[2];`, and calls of
+//!   annotated helpers emitted in the program's module ([`Helper`]: `h_read(x, w, &idx)` /
+//!   `(x, w, iw)`, `h_swap` and `h_bump(x, w, iw)` which write the list and restore it or not,
+//!   `h_val(x, w, idx)` by value, the recursion `h_rec(x, w, iw, depth)` in the style of a
+//!   determinant by minors), their result added into a float, often between a write of an
+//!   element and its undoing (`let sv = a[i]; a[i] = a[j]; y = y + h(y, w, a); a[i] = sv;`),
+//!   at the top level and in loops and branches. A program that calls helpers has no
+//!   `hessian` copy (`derive_grad(hessian)` refuses calls). Shapes that once did not compile
+//!   are behind switches ([`Features`], on by default).
 //!
 //! Values are kept bounded: every expression carries a rough bound of its magnitude, and one
 //! that may exceed [`CAP`] is wrapped in `tanh`, `sin`, `atan` or `cos`. Most loops update an
@@ -37,9 +52,25 @@
 //! are folded into `total`, which every output adds; after the others they may be dead.
 //!
 //! Constructs on which the macros once failed are generated on purpose; each place names its
-//! bug (MACRO BUG 1 to 6 in this file, fixed: `i != k` in loops, `.rev()` / `.step_by()` of a
-//! range over `w.len()`, a float literal assigned to a variable, a loop-carried variable that is
-//! dead after its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a region).
+//! bug (MACRO BUG 1 to 7 in this file, fixed: `i != k` in loops, `.rev()` / `.step_by()` of a
+//! range over `w.len()`, a float literal assigned to a variable, a loop-carried variable that
+//! is dead after its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a region,
+//! and integer state, below).
+//!
+//! MACRO BUG 7 (fixed; found by this generator after 3 programs, 68 of 1000 failing, before the
+//! fix): integer state that steers the computation gave SILENTLY WRONG reverse-mode gradients.
+//! (a) An index list passed to a call, written before the call and restored after it
+//! (`let s = c[k]; c[k] = c[j]; y += g(x, w, c); c[k] = s;`, also `c` by value or as a
+//! `&mut [usize]` parameter passed on, or written after the call and not restored): the
+//! reverse sweep ran the callee again with the list as it is at the end, so the adjoints of `w`
+//! landed on the wrong elements. (b) An integer array copied by value and written before a call
+//! (`let mut rot = idx; rot[0] = idx[2]; g(x, w, rot)`) inside a branch or a loop body: the
+//! replay of the region kept `let mut rot = idx;` but dropped the element writes. (c) A
+//! `&mut Vec<usize>` lent to an annotated callee did not compile (`usize: Float`). Also: a
+//! checkpointed loop that writes an integer array gave a gradient other than the plain one;
+//! `&rot` of a local integer array in a region or written after the call did not compile
+//! (E0716, E0506); `a[i] = (a[i] + 1) % w.len();` was refused. The shapes that did not compile
+//! are behind switches ([`Features`], on by default).
 //!
 //! The evaluation points are chosen at build time with an interpreter ([`Program::eval`]) that
 //! performs the same `f64` operations in the same order as the compiled function. A point is
@@ -229,6 +260,8 @@ pub enum IExpr {
     Add(Box<IExpr>, Box<IExpr>),
     /// `(a % b)`.
     Rem(Box<IExpr>, Box<IExpr>),
+    /// `arr[index]`: an element of an integer array (MACRO BUG 7).
+    At(String, Box<IExpr>),
 }
 
 /// A comparison operator.
@@ -348,6 +381,241 @@ pub enum Stmt {
     Break,
     /// `continue;`
     Continue,
+    /// An integer array (MACRO BUG 7): `let mut name: [usize; K] = [..];`,
+    /// `let mut name = src;` (a copy) or `let mut name: Vec<usize> = vec![..];`.
+    LetArr(String, ArrInit),
+    /// `let name = value;` of an integer (an element saved before a write, say).
+    LetInt(String, IExpr),
+    /// `arr[index] = value;` on an integer array.
+    ISet(String, IExpr, IExpr),
+    /// `arr.swap(a, b);` on an integer array.
+    ISwap(String, usize, usize),
+    /// A call of a helper (see [`Helper`]), its result added into a float:
+    /// `target = target + helper(x, w, arg[, depth]);` (`+=` when `compound`), or
+    /// `let mut target = helper(..);` when `fresh`.
+    CallHelper {
+        /// The float receiving the result.
+        target: String,
+        /// `let mut target = ..` rather than an update.
+        fresh: bool,
+        /// `+=` rather than `target = target + ..`.
+        compound: bool,
+        /// The callee.
+        helper: Helper,
+        /// The float argument, a variable.
+        x: String,
+        /// The integer array passed, and how.
+        arg: ArrArg,
+        /// The recursion depth passed to [`Helper::Rec`].
+        depth: usize,
+    },
+}
+
+/// How an integer array starts.
+#[derive(Clone, Debug)]
+pub enum ArrInit {
+    /// `[usize; K]` literal.
+    Lit(Vec<usize>),
+    /// A copy of another local array, `let mut rot = idx;`.
+    Copy(String),
+    /// `Vec<usize>` from `vec![..]`.
+    Vec(Vec<usize>),
+}
+
+/// Where an integer array lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrHow {
+    /// A local `[usize; K]`.
+    Local,
+    /// The parameter `iw: &mut [usize]`.
+    Param,
+    /// A local `Vec<usize>`.
+    Vec,
+}
+
+/// An integer array passed to a helper.
+#[derive(Clone, Debug)]
+pub struct ArrArg {
+    /// Its name.
+    pub name: String,
+    /// Where it lives.
+    pub how: ArrHow,
+    /// How it is passed.
+    pub pass: Pass,
+}
+
+/// How an integer array is passed to a helper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// To read: `&idx` (a local array or `Vec`), `iw` (the parameter).
+    Shared,
+    /// To write: `iw` (the parameter), `&mut iv` (a `Vec`).
+    Mut,
+    /// By value: `idx` (a local `[usize; K]`).
+    Value,
+}
+
+/// The hand-written helpers a program may call, emitted next to it in its module with both
+/// attributes (see [`Helper::source`]); [`Machine`] has a matching case for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Helper {
+    /// `h_read(x, w, ix: &[usize])`: reads through `ix`, an integer branch.
+    Read,
+    /// `h_swap(x, w, ix: &mut [usize])`: swaps, reads, swaps back (mutate and restore).
+    Swap,
+    /// `h_bump(x, w, ix: &mut [usize])`: writes `ix` and leaves it changed, then reads.
+    Bump,
+    /// `h_val(x, w, ix: [usize; K])`: by value, copies and writes the copy, reads it in a loop.
+    Val,
+    /// `h_rec(x, w, ix: &mut [usize], depth)`: recursion in the style of a determinant by
+    /// minors: swap, recurse, restore.
+    Rec,
+    /// `h_vec(x, w, ix: &mut Vec<usize>)` (only with `AD_GEN_VEC_USIZE=1`).
+    VecH,
+}
+
+impl Helper {
+    /// Its name in the program's module.
+    pub fn name(self) -> &'static str {
+        match self {
+            Helper::Read => "h_read",
+            Helper::Swap => "h_swap",
+            Helper::Bump => "h_bump",
+            Helper::Val => "h_val",
+            Helper::Rec => "h_rec",
+            Helper::VecH => "h_vec",
+        }
+    }
+
+    /// A bound of its result's magnitude for a float argument bounded by `x` (`|w| <= RANGE`).
+    fn bound(self, x: f64, depth: usize) -> f64 {
+        match self {
+            Helper::Read | Helper::Swap | Helper::Bump | Helper::Val => 2.5,
+            Helper::Rec => (depth + 1) as f64 * RANGE * x,
+            Helper::VecH => RANGE + RANGE * x,
+        }
+    }
+
+    /// Its source, with both attributes, for integer arrays of length `k` and `w` of length `l`.
+    pub fn source(self, k: usize, l: usize) -> String {
+        let body = match self {
+            Helper::Read => "pub fn h_read(x: f64, w: &[f64], ix: &[usize]) -> f64 {
+    let mut s: f64 = 0.0;
+    for k in 0..ix.len() {
+        s += w[ix[k]] * (x + (k as f64)).sin();
+    }
+    if ix[0] < ix[1] {
+        s = s * x.cos();
+    }
+    s * 0.5
+}
+"
+            .to_owned(),
+            Helper::Swap => "pub fn h_swap(x: f64, w: &[f64], ix: &mut [usize]) -> f64 {
+    ix.swap(0, 1);
+    let v = w[ix[0]] * x.sin() + w[ix[1]] * x.cos();
+    ix.swap(0, 1);
+    v
+}
+"
+            .to_owned(),
+            Helper::Bump => format!(
+                "pub fn h_bump(x: f64, w: &[f64], ix: &mut [usize]) -> f64 {{
+    ix[0] = (ix[0] + 1) % {l};
+    let last = ix.len() - 1;
+    ix.swap(1, last);
+    w[ix[0]] * x.tanh() + w[ix[1]] * (x * 0.5).sin()
+}}
+"
+            ),
+            Helper::Val => format!(
+                "pub fn h_val(x: f64, w: &[f64], ix: [usize; {k}]) -> f64 {{
+    let mut jx = ix;
+    jx[0] = ix[{}];
+    let mut s: f64 = 0.0;
+    for k in 0..2 {{
+        s += w[jx[k]] * (x * ((k as f64) + 1.0)).sin();
+    }}
+    s
+}}
+",
+                k - 1
+            ),
+            Helper::Rec => {
+                "pub fn h_rec(x: f64, w: &[f64], ix: &mut [usize], depth: usize) -> f64 {
+    if depth == 0 {
+        return w[ix[0]] * x;
+    }
+    let s = ix[depth];
+    ix[depth] = ix[0];
+    let v = h_rec(x.sin(), w, ix, depth - 1);
+    ix[depth] = s;
+    v + w[ix[depth]] * x
+}
+"
+                .to_owned()
+            }
+            Helper::VecH => "pub fn h_vec(x: f64, w: &[f64], ix: &mut Vec<usize>) -> f64 {
+    ix.swap(0, 1);
+    w[ix[0]] * x.sin() + w[ix[2]] * x
+}
+"
+            .to_owned(),
+        };
+        format!("#[derive_tangent]\n#[derive_grad]\n{body}")
+    }
+
+    /// What the compiled helper computes, with the same `f64` operations in the same order;
+    /// writes through `ix` as the helper does.
+    fn eval(self, x: f64, w: &[f64], ix: &mut [usize], depth: usize) -> f64 {
+        match self {
+            Helper::Read => {
+                let mut s: f64 = 0.0;
+                for k in 0..ix.len() {
+                    s += w[ix[k]] * (x + (k as f64)).sin();
+                }
+                if ix[0] < ix[1] {
+                    s *= x.cos();
+                }
+                s * 0.5
+            }
+            Helper::Swap => {
+                ix.swap(0, 1);
+                let v = w[ix[0]] * x.sin() + w[ix[1]] * x.cos();
+                ix.swap(0, 1);
+                v
+            }
+            Helper::Bump => {
+                ix[0] = (ix[0] + 1) % w.len();
+                let last = ix.len() - 1;
+                ix.swap(1, last);
+                w[ix[0]] * x.tanh() + w[ix[1]] * (x * 0.5).sin()
+            }
+            Helper::Val => {
+                let mut jx = ix.to_vec();
+                jx[0] = ix[ix.len() - 1];
+                let mut s: f64 = 0.0;
+                for k in 0..2 {
+                    s += w[jx[k]] * (x * ((k as f64) + 1.0)).sin();
+                }
+                s
+            }
+            Helper::Rec => {
+                if depth == 0 {
+                    return w[ix[0]] * x;
+                }
+                let s = ix[depth];
+                ix[depth] = ix[0];
+                let v = Helper::Rec.eval(x.sin(), w, ix, depth - 1);
+                ix[depth] = s;
+                v + w[ix[depth]] * x
+            }
+            Helper::VecH => {
+                ix.swap(0, 1);
+                w[ix[0]] * x.sin() + w[ix[2]] * x
+            }
+        }
+    }
 }
 
 /// Where a parameter sits in the signature.
@@ -359,6 +627,9 @@ pub enum Param {
     Slice,
     /// `n: usize`, a constant.
     N,
+    /// `iw: &mut [usize]`, a constant integer list (MACRO BUG 7); every call passes a fresh
+    /// copy of [`Program::iw`].
+    IdxMut,
 }
 
 /// One generated program.
@@ -374,6 +645,13 @@ pub struct Program {
     pub slice_len: Option<usize>,
     /// Value of `n` passed in every call, if the program has it.
     pub n: Option<usize>,
+    /// The initial contents of `iw`, if the program has it.
+    pub iw: Option<Vec<usize>>,
+    /// The helpers it calls (sorted, without repeats), and the length `K` of its integer
+    /// arrays.
+    pub helpers: Vec<Helper>,
+    /// The length of its integer arrays (0 if it has none).
+    pub k: usize,
     /// The statements of the body.
     pub body: Vec<Stmt>,
     /// The tail: one expression per output.
@@ -404,6 +682,65 @@ enum Kind {
     },
     /// An integer with this largest value.
     Int(usize),
+    /// An integer array (MACRO BUG 7).
+    Arr(Arr),
+}
+
+#[derive(Clone, Debug)]
+struct Arr {
+    len: usize,
+    how: ArrHow,
+    /// Lent to a call by `&` and so never written again (a write after the call does not
+    /// compile: see `Features::lend_local`).
+    frozen: bool,
+    /// `Gen::depth` where it was declared.
+    depth: usize,
+}
+
+/// Switches of the generator for integer-state shapes that did not compile before MACRO BUG 7
+/// was fixed; on by default, `0` in the environment turns one off (to tell a new failure of
+/// these shapes from others).
+#[derive(Clone, Copy, Debug)]
+pub struct Features {
+    /// `AD_GEN_VEC_USIZE`: a local `let mut iv: Vec<usize> = vec![..];`, read, written and lent
+    /// as `&mut iv` to helpers (shape (c); rustc said "the trait bound `usize: Float` is not
+    /// satisfied").
+    pub vec_usize: bool,
+    /// `AD_GEN_LEND_LOCAL`: `&rot` of a local integer array declared in a block or written
+    /// after the call (rustc said E0716 "temporary value dropped while borrowed", E0506 "cannot
+    /// assign to value because it is borrowed"). Without it, `&idx` is lent only at the top
+    /// level, of a top-level array that is then never written again.
+    pub lend_local: bool,
+}
+
+impl Default for Features {
+    fn default() -> Features {
+        Features {
+            vec_usize: true,
+            lend_local: true,
+        }
+    }
+}
+
+impl Features {
+    /// The switches as the environment sets them (`0` turns one off).
+    pub fn from_env() -> Features {
+        let on = |k: &str| std::env::var(k).map_or(true, |v| v.trim() != "0");
+        Features {
+            vec_usize: on("AD_GEN_VEC_USIZE"),
+            lend_local: on("AD_GEN_LEND_LOCAL"),
+        }
+    }
+}
+
+/// The integer state of a program that has it.
+#[derive(Clone, Copy, Debug)]
+struct IntState {
+    /// Length of every integer array.
+    k: usize,
+    /// Length of `w`: every element of an integer array is below it.
+    l: usize,
+    features: Features,
 }
 
 #[derive(Clone, Debug)]
@@ -438,6 +775,12 @@ struct Gen {
     protected: Vec<String>,
     /// Per enclosing loop, the floats it assigns.
     assigned: Vec<Vec<String>>,
+    /// Integer arrays and calls of helpers (MACRO BUG 7), in some programs.
+    ist: Option<IntState>,
+    /// Helpers called.
+    helpers: Vec<Helper>,
+    /// An early `return` was generated: the code after it is a region of the reverse sweep.
+    returned: bool,
 }
 
 /// The float that loops fold the variables they assign into, and that every output adds: see
@@ -463,7 +806,7 @@ impl Gen {
             .into_iter()
             .filter_map(|v| match v.kind {
                 Kind::Float { mutable, bound } => Some((v.name, mutable, bound)),
-                Kind::Int(_) => None,
+                _ => None,
             })
             .collect()
     }
@@ -473,9 +816,30 @@ impl Gen {
             .into_iter()
             .filter_map(|v| match v.kind {
                 Kind::Int(max) => Some((v.name, max)),
-                Kind::Float { .. } => None,
+                _ => None,
             })
             .collect()
+    }
+
+    fn arrays(&self) -> Vec<(String, Arr)> {
+        self.visible()
+            .into_iter()
+            .filter_map(|v| match v.kind {
+                Kind::Arr(a) => Some((v.name, a)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn freeze(&mut self, name: &str) {
+        for scope in self.scopes.iter_mut().rev() {
+            if let Some(v) = scope.iter_mut().rev().find(|v| v.name == name) {
+                if let Kind::Arr(a) = &mut v.kind {
+                    a.frozen = true;
+                }
+                return;
+            }
+        }
     }
 
     fn bind(&mut self, name: &str, kind: Kind) {
@@ -552,6 +916,7 @@ impl Gen {
             IExpr::Len => self.slice_len.unwrap_or(0),
             IExpr::Add(a, b) => self.iexpr_max(a) + self.iexpr_max(b),
             IExpr::Rem(_, b) => self.iexpr_max(b).saturating_sub(1),
+            IExpr::At(..) => self.ist.map_or(0, |st| st.l - 1),
         }
     }
 
@@ -559,7 +924,10 @@ impl Gen {
     fn icond(&mut self) -> Option<Cond> {
         let ints = self.ints();
         if ints.is_empty() {
-            return None;
+            return self.arr_cond();
+        }
+        if let Some(c) = self.arr_cond() {
+            return Some(c);
         }
         let (name, max) = self.rng.pick(&ints).clone();
         let var = IExpr::Var(name);
@@ -614,6 +982,9 @@ impl Gen {
 
     fn index(&mut self) -> IExpr {
         let len = self.slice_len.unwrap();
+        if let Some(e) = self.arr_read() {
+            return e;
+        }
         let ints = self.ints();
         if ints.is_empty() || self.rng.chance(0.4) {
             return IExpr::Lit(self.rng.below(len));
@@ -1071,6 +1442,9 @@ impl Gen {
             return Vec::new();
         }
         self.budget -= 1;
+        if self.ist.is_some() && self.rng.chance(0.3) {
+            return self.int_stmt();
+        }
         let nested = self.depth < 3 && self.budget > 2;
         let roll = self.rng.below(100);
         match roll {
@@ -1199,12 +1573,288 @@ impl Gen {
                 let jump = match self.rng.below(4) {
                     0 if self.loops > 0 => Stmt::Break,
                     1 if self.loops > 0 => Stmt::Continue,
-                    _ => Stmt::Return(self.output()),
+                    _ => {
+                        self.returned = true;
+                        Stmt::Return(self.output())
+                    }
                 };
                 vec![Stmt::If(c, vec![jump], None)]
             }
             _ => self.let_stmt(),
         }
+    }
+
+    // ---- integer state (MACRO BUG 7) ----
+
+    /// An index into an integer array of length `len`: a literal or a counter `% len`.
+    fn arr_index(&mut self, len: usize) -> IExpr {
+        let ints = self.ints();
+        if ints.is_empty() || self.rng.chance(0.5) {
+            return IExpr::Lit(self.rng.below(len));
+        }
+        let (name, _) = self.rng.pick(&ints).clone();
+        let var = IExpr::Var(name);
+        let base = if self.rng.chance(0.3) {
+            IExpr::Add(Box::new(var), Box::new(IExpr::Lit(1)))
+        } else {
+            var
+        };
+        IExpr::Rem(Box::new(base), Box::new(IExpr::Lit(len)))
+    }
+
+    /// `arr[i]`, sometimes, if the program has integer arrays (an index into `w`).
+    fn arr_read(&mut self) -> Option<IExpr> {
+        self.ist?;
+        let arrays = self.arrays();
+        if arrays.is_empty() || self.rng.chance(0.4) {
+            return None;
+        }
+        let (name, a) = self.rng.pick(&arrays).clone();
+        let i = self.arr_index(a.len);
+        Some(IExpr::At(name, Box::new(i)))
+    }
+
+    /// A comparison of elements of integer arrays, sometimes, if the program has them.
+    fn arr_cond(&mut self) -> Option<Cond> {
+        let st = self.ist?;
+        let arrays = self.arrays();
+        if arrays.is_empty() || self.rng.chance(0.5) {
+            return None;
+        }
+        let (a, aa) = self.rng.pick(&arrays).clone();
+        let lhs = IExpr::At(a, Box::new(self.arr_index(aa.len)));
+        let op = *self
+            .rng
+            .pick(&[Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Eq, Cmp::Ne]);
+        let rhs = if self.rng.chance(0.7) {
+            let (b, ab) = self.rng.pick(&arrays).clone();
+            IExpr::At(b, Box::new(self.arr_index(ab.len)))
+        } else {
+            IExpr::Lit(self.rng.below(st.l))
+        };
+        Some(Cond::I(op, lhs, rhs))
+    }
+
+    /// A write of an element of the writable array `name`: a copy of another element, a swap
+    /// or a bump `(a[i] + 1) % L`.
+    fn arr_write(&mut self, name: &str, len: usize) -> Stmt {
+        let st = self.ist.unwrap();
+        match self.rng.below(3) {
+            0 => {
+                let arrays = self.arrays();
+                let (src, sa) = self.rng.pick(&arrays).clone();
+                let i = self.arr_index(len);
+                let j = self.arr_index(sa.len);
+                Stmt::ISet(name.to_owned(), i, IExpr::At(src, Box::new(j)))
+            }
+            1 => {
+                let a = self.rng.below(len);
+                let b = (a + 1 + self.rng.below(len - 1)) % len;
+                Stmt::ISwap(name.to_owned(), a, b)
+            }
+            _ => {
+                // `% w.len()` when the values index `w` (MACRO BUG 7: once refused, the macro
+                // taking `w.len()` for a differentiated value).
+                let i = self.arr_index(len);
+                let modulus = if self.slice_len == Some(st.l) && self.rng.chance(0.5) {
+                    IExpr::Len
+                } else {
+                    IExpr::Lit(st.l)
+                };
+                let bump = IExpr::Add(
+                    Box::new(IExpr::At(name.to_owned(), Box::new(i.clone()))),
+                    Box::new(IExpr::Lit(1)),
+                );
+                Stmt::ISet(
+                    name.to_owned(),
+                    i,
+                    IExpr::Rem(Box::new(bump), Box::new(modulus)),
+                )
+            }
+        }
+    }
+
+    /// A statement on integer state: writes, a copy written and used, a branch on elements, a
+    /// call of a helper (often between a write and its undoing).
+    fn int_stmt(&mut self) -> Vec<Stmt> {
+        let arrays = self.arrays();
+        let writable: Vec<(String, Arr)> = arrays.iter().filter(|a| !a.1.frozen).cloned().collect();
+        let locals: Vec<(String, Arr)> = arrays
+            .iter()
+            .filter(|a| a.1.how == ArrHow::Local)
+            .cloned()
+            .collect();
+        let nested = self.depth < 3 && self.budget > 2;
+        match self.rng.below(10) {
+            0..=1 if !writable.is_empty() => {
+                let (name, a) = self.rng.pick(&writable).clone();
+                let mut out = vec![self.arr_write(&name, a.len)];
+                if self.rng.chance(0.4) {
+                    out.push(self.arr_write(&name, a.len));
+                }
+                out
+            }
+            2..=4 if !locals.is_empty() => {
+                // let mut rot = idx; rot[0] = idx[2]; .. then used.
+                let (src, sa) = self.rng.pick(&locals).clone();
+                let name = (*self.rng.pick(&["rot", "perm", "ord"])).to_owned();
+                let mut out = vec![Stmt::LetArr(name.clone(), ArrInit::Copy(src))];
+                self.bind(
+                    &name,
+                    Kind::Arr(Arr {
+                        len: sa.len,
+                        how: ArrHow::Local,
+                        frozen: false,
+                        depth: self.depth,
+                    }),
+                );
+                for _ in 0..1 + self.rng.below(2) {
+                    out.push(self.arr_write(&name, sa.len));
+                }
+                if self.rng.chance(0.7) {
+                    out.extend(self.call_stmt(Some(&name)));
+                }
+                out
+            }
+            5..=6 if nested => {
+                let Some(c) = self.arr_cond() else {
+                    return self.call_stmt(None);
+                };
+                let then = self.block_upto(3);
+                let els = self.rng.chance(0.4).then(|| self.block_upto(2));
+                vec![Stmt::If(c, then, els)]
+            }
+            _ => self.call_stmt(None),
+        }
+    }
+
+    /// A call of a helper with an integer array (`only` this one, if given), added into a
+    /// float; often between a write of an element of the array and its undoing:
+    /// `let sv = a[i]; a[i] = a[j]; y = y + h(y, w, a); a[i] = sv;`.
+    ///
+    /// MACRO BUG 7 (open, generated): the reverse sweep runs the callee again with the array as
+    /// it is after the call (shape (a)), and the replay of a region drops the writes of a copy
+    /// (shape (b)); see the module docs.
+    fn call_stmt(&mut self, only: Option<&str>) -> Vec<Stmt> {
+        let st = self.ist.unwrap();
+        let mut cands: Vec<(Helper, ArrArg, Arr)> = Vec::new();
+        for (name, a) in self.arrays() {
+            if only.is_some_and(|o| o != name) {
+                continue;
+            }
+            let arg = |pass| ArrArg {
+                name: name.clone(),
+                how: a.how,
+                pass,
+            };
+            match a.how {
+                ArrHow::Local => {
+                    cands.push((Helper::Val, arg(Pass::Value), a.clone()));
+                    // Not in a region of the reverse sweep (a block, a loop body, the code after
+                    // an early `return`): E0716.
+                    let lend = st.features.lend_local
+                        || (a.depth == 0 && self.depth == 0 && self.loops == 0 && !self.returned);
+                    if lend {
+                        cands.push((Helper::Read, arg(Pass::Shared), a.clone()));
+                    }
+                }
+                ArrHow::Param | ArrHow::Vec => {
+                    cands.push((Helper::Read, arg(Pass::Shared), a.clone()));
+                    for h in [Helper::Swap, Helper::Bump, Helper::Rec] {
+                        cands.push((h, arg(Pass::Mut), a.clone()));
+                    }
+                    if a.how == ArrHow::Vec {
+                        cands.push((Helper::VecH, arg(Pass::Mut), a.clone()));
+                    }
+                }
+            }
+        }
+        let floats = self.floats();
+        if cands.is_empty() || floats.is_empty() {
+            return self.let_stmt();
+        }
+        let (helper, arg, a) = self.rng.pick(&cands).clone();
+        let depth = if helper == Helper::Rec {
+            1 + self.rng.below((a.len - 1).min(3))
+        } else {
+            0
+        };
+        let (x, _, xb) = self.rng.pick(&floats).clone();
+        let hb = helper.bound(xb, depth);
+        let mut out = Vec::new();
+        // The write before the call, undone after it unless the array is lent by `&` (a write
+        // after that does not compile).
+        let shared_local = arg.pass == Pass::Shared && a.how == ArrHow::Local;
+        let mut restore = None;
+        if !a.frozen && self.rng.chance(0.6) {
+            let i = self.rng.below(a.len);
+            let j = (i + 1 + self.rng.below(a.len - 1)) % a.len;
+            if !shared_local || st.features.lend_local {
+                let sv = format!("sv{}", self.counters);
+                self.counters += 1;
+                out.push(Stmt::LetInt(
+                    sv.clone(),
+                    IExpr::At(arg.name.clone(), Box::new(IExpr::Lit(i))),
+                ));
+                self.bind(&sv, Kind::Int(st.l - 1));
+                restore = Some(Stmt::ISet(arg.name.clone(), IExpr::Lit(i), IExpr::Var(sv)));
+            }
+            out.push(Stmt::ISet(
+                arg.name.clone(),
+                IExpr::Lit(i),
+                IExpr::At(arg.name.clone(), Box::new(IExpr::Lit(j))),
+            ));
+        }
+        if shared_local && !st.features.lend_local {
+            self.freeze(&arg.name);
+        }
+        if !self.helpers.contains(&helper) {
+            self.helpers.push(helper);
+        }
+        let targets: Vec<_> = floats.iter().filter(|v| v.1).cloned().collect();
+        if targets.is_empty() || self.rng.chance(0.15) {
+            let name = self.fresh_name();
+            self.bind(
+                &name,
+                Kind::Float {
+                    mutable: true,
+                    bound: hb,
+                },
+            );
+            out.push(Stmt::CallHelper {
+                target: name,
+                fresh: true,
+                compound: false,
+                helper,
+                x,
+                arg,
+                depth,
+            });
+        } else {
+            let (t, _, tb) = self.rng.pick(&targets).clone();
+            out.push(Stmt::CallHelper {
+                target: t.clone(),
+                fresh: false,
+                compound: self.rng.chance(0.4),
+                helper,
+                x,
+                arg,
+                depth,
+            });
+            let b = tb + hb;
+            if b > 3.0 * CAP {
+                let (sq, bs) = self.squash(Expr::Var(t.clone()));
+                out.push(Stmt::Assign(
+                    t.clone(),
+                    Self::bin(Op::Mul, sq, Expr::Lit(2.0)),
+                ));
+                self.set_bound(&t, 2.0 * bs);
+            } else {
+                self.set_bound(&t, b);
+            }
+        }
+        out.extend(restore);
+        out
     }
 
     fn let_stmt(&mut self) -> Vec<Stmt> {
@@ -1346,11 +1996,27 @@ pub fn program(index: usize) -> (Program, Vec<Vec<f64>>) {
     }
 }
 
-/// The program generated from `seed` (without evaluation points).
+/// The share of programs with integer arrays and calls of helpers (MACRO BUG 7).
+pub const INTEGER_SHARE: f64 = 0.35;
+
+/// The program generated from `seed` (without evaluation points), with the switches of the
+/// environment ([`Features::from_env`]).
 pub fn generate(seed: u64) -> Program {
+    generate_with(seed, Features::from_env())
+}
+
+/// The program generated from `seed` with the switches `features`.
+pub fn generate_with(seed: u64, features: Features) -> Program {
     let mut rng = Rng(seed);
+    // Whether it has integer state is drawn apart, so that the programs without it are the
+    // ones the generator gave before it knew integer state.
+    let mut irng = Rng(seed ^ 0x1a7e_6e75_0000_0007);
+    let integers = irng.chance(INTEGER_SHARE);
     let scalars = 1 + rng.below(4);
-    let slice_len = rng.chance(0.4).then(|| 3 + rng.below(2));
+    let mut slice_len = rng.chance(0.4).then(|| 3 + rng.below(2));
+    if integers && slice_len.is_none() {
+        slice_len = Some(3 + irng.below(2));
+    }
     let n = rng
         .chance(0.75)
         .then(|| if rng.chance(0.1) { 0 } else { 1 + rng.below(4) });
@@ -1362,6 +2028,31 @@ pub fn generate(seed: u64) -> Program {
     if n.is_some() {
         params.push(Param::N);
     }
+    let ist = integers.then(|| IntState {
+        k: 3 + irng.below(2),
+        l: slice_len.unwrap(),
+        features,
+    });
+    let elements = |irng: &mut Rng, st: &IntState| -> Vec<usize> {
+        if st.k <= st.l && irng.chance(0.5) {
+            // a permutation of 0..K
+            let mut v: Vec<usize> = (0..st.k).collect();
+            for i in (1..v.len()).rev() {
+                let j = irng.below(i + 1);
+                v.swap(i, j);
+            }
+            v
+        } else {
+            (0..st.k).map(|_| irng.below(st.l)).collect()
+        }
+    };
+    let iw = match &ist {
+        Some(st) if irng.chance(0.6) => {
+            params.push(Param::IdxMut);
+            Some(elements(&mut irng, st))
+        }
+        _ => None,
+    };
     // Shuffle the signature (Fisher-Yates).
     for i in (1..params.len()).rev() {
         let j = rng.below(i + 1);
@@ -1385,6 +2076,18 @@ pub fn generate(seed: u64) -> Program {
             param: true,
         });
     }
+    if let (Some(st), Some(_)) = (&ist, &iw) {
+        scope.push(Var {
+            name: "iw".into(),
+            kind: Kind::Arr(Arr {
+                len: st.k,
+                how: ArrHow::Param,
+                frozen: false,
+                depth: 0,
+            }),
+            param: true,
+        });
+    }
     let budget = 5 + rng.below(10);
     let mut g = Gen {
         rng,
@@ -1398,6 +2101,9 @@ pub fn generate(seed: u64) -> Program {
         recent: Vec::new(),
         protected: Vec::new(),
         assigned: Vec::new(),
+        ist,
+        helpers: Vec::new(),
+        returned: false,
     };
     // `total` (see `fold_into_total`): mutable in the program, but the generator neither assigns
     // nor shadows it.
@@ -1416,16 +2122,39 @@ pub fn generate(seed: u64) -> Program {
         annotate: true,
         value: Expr::Lit(0.0),
     }];
+    if let Some(st) = ist {
+        let v = elements(&mut irng, &st);
+        body.push(Stmt::LetArr("idx".into(), ArrInit::Lit(v)));
+        let arr = |how| {
+            Kind::Arr(Arr {
+                len: st.k,
+                how,
+                frozen: false,
+                depth: 0,
+            })
+        };
+        g.bind("idx", arr(ArrHow::Local));
+        if st.features.vec_usize && irng.chance(0.5) {
+            let v = elements(&mut irng, &st);
+            body.push(Stmt::LetArr("iv".into(), ArrInit::Vec(v)));
+            g.bind("iv", arr(ArrHow::Vec));
+        }
+    }
     while g.budget > 0 {
         body.extend(g.stmt());
     }
     let out = g.output();
+    let mut helpers = g.helpers;
+    helpers.sort();
     Program {
         seed,
         params,
         scalars,
         slice_len,
         n,
+        iw,
+        helpers,
+        k: ist.map_or(0, |st| st.k),
         body,
         out,
     }
@@ -1446,6 +2175,7 @@ fn show_i(e: &IExpr) -> String {
         IExpr::Len => "w.len()".into(),
         IExpr::Add(a, b) => format!("({} + {})", show_i(a), show_i(b)),
         IExpr::Rem(a, b) => format!("({} % {})", show_i(a), show_i(b)),
+        IExpr::At(n, i) => format!("{n}[{}]", show_i(i)),
     }
 }
 
@@ -1627,13 +2357,76 @@ fn show_stmt(s: &Stmt, indent: usize, out: &mut String) {
         Stmt::Continue => {
             let _ = writeln!(out, "{pad}continue;");
         }
+        Stmt::LetArr(name, init) => {
+            let list = |v: &[usize]| {
+                v.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let _ = match init {
+                ArrInit::Lit(v) => writeln!(
+                    out,
+                    "{pad}let mut {name}: [usize; {}] = [{}];",
+                    v.len(),
+                    list(v)
+                ),
+                ArrInit::Copy(src) => writeln!(out, "{pad}let mut {name} = {src};"),
+                ArrInit::Vec(v) => {
+                    writeln!(out, "{pad}let mut {name}: Vec<usize> = vec![{}];", list(v))
+                }
+            };
+        }
+        Stmt::LetInt(name, e) => {
+            let _ = writeln!(out, "{pad}let {name} = {};", show_i(e));
+        }
+        Stmt::ISet(name, i, e) => {
+            let _ = writeln!(out, "{pad}{name}[{}] = {};", show_i(i), show_i(e));
+        }
+        Stmt::ISwap(name, a, b) => {
+            let _ = writeln!(out, "{pad}{name}.swap({a}, {b});");
+        }
+        Stmt::CallHelper {
+            target,
+            fresh,
+            compound,
+            helper,
+            x,
+            arg,
+            depth,
+        } => {
+            let a = match (arg.how, arg.pass) {
+                (ArrHow::Param, _) | (ArrHow::Local, Pass::Value) => arg.name.clone(),
+                (_, Pass::Mut) => format!("&mut {}", arg.name),
+                _ => format!("&{}", arg.name),
+            };
+            let d = if *helper == Helper::Rec {
+                format!(", {depth}")
+            } else {
+                String::new()
+            };
+            let call = format!("{}({x}, w, {a}{d})", helper.name());
+            let _ = if *fresh {
+                writeln!(out, "{pad}let mut {target} = {call};")
+            } else if *compound {
+                writeln!(out, "{pad}{target} += {call};")
+            } else {
+                writeln!(out, "{pad}{target} = {target} + {call};")
+            };
+        }
     }
 }
 
 impl Program {
-    /// The function, with both attributes, named `name`.
+    /// The helpers it calls, then the function, with both attributes, named `name`.
     pub fn source(&self, name: &str) -> String {
-        self.source_with(name, "#[derive_tangent]\n#[derive_grad]")
+        let mut out: String = self
+            .helpers
+            .iter()
+            .map(|h| h.source(self.k, self.slice_len.unwrap_or(0)))
+            .collect();
+        out.push_str(&self.source_with(name, "#[derive_tangent]\n#[derive_grad]"));
+        out
     }
 
     /// The function named `name`, under the attributes `attrs`.
@@ -1645,6 +2438,7 @@ impl Program {
                 Param::Scalar(k) => format!("x{k}: f64"),
                 Param::Slice => "w: &[f64]".into(),
                 Param::N => "n: usize".into(),
+                Param::IdxMut => "iw: &mut [usize]".into(),
             })
             .collect();
         let ret = if self.outputs() == 1 {
@@ -1681,10 +2475,12 @@ pub struct Eval {
     pub max_abs: f64,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Val {
     F(f64),
     I(usize),
+    /// An integer array.
+    A(Vec<usize>),
 }
 
 enum Flow {
@@ -1706,7 +2502,35 @@ impl<'a> Machine<'a> {
     fn get(&self, name: &str) -> Val {
         for scope in self.scopes.iter().rev() {
             if let Some((_, v)) = scope.iter().rev().find(|(n, _)| *n == name) {
-                return *v;
+                return match v {
+                    Val::F(x) => Val::F(*x),
+                    Val::I(k) => Val::I(*k),
+                    Val::A(_) => panic!("generator bug: `{name}` is an array"),
+                };
+            }
+        }
+        panic!("generator bug: `{name}` is not in scope")
+    }
+
+    fn arr(&self, name: &str) -> &Vec<usize> {
+        for scope in self.scopes.iter().rev() {
+            if let Some((_, v)) = scope.iter().rev().find(|(n, _)| *n == name) {
+                let Val::A(a) = v else {
+                    panic!("generator bug: `{name}` is not an array")
+                };
+                return a;
+            }
+        }
+        panic!("generator bug: `{name}` is not in scope")
+    }
+
+    fn arr_mut(&mut self, name: &str) -> &mut Vec<usize> {
+        for scope in self.scopes.iter_mut().rev() {
+            if let Some((_, v)) = scope.iter_mut().rev().find(|(n, _)| *n == name) {
+                let Val::A(a) = v else {
+                    panic!("generator bug: `{name}` is not an array")
+                };
+                return a;
             }
         }
         panic!("generator bug: `{name}` is not in scope")
@@ -1742,12 +2566,16 @@ impl<'a> Machine<'a> {
         match e {
             IExpr::Var(n) => match self.get(n) {
                 Val::I(k) => k,
-                Val::F(_) => panic!("generator bug: `{n}` is a float"),
+                _ => panic!("generator bug: `{n}` is not an integer"),
             },
             IExpr::Lit(k) => *k,
             IExpr::Len => self.w.len(),
             IExpr::Add(a, b) => self.int(a) + self.int(b),
             IExpr::Rem(a, b) => self.int(a) % self.int(b),
+            IExpr::At(n, i) => {
+                let i = self.int(i);
+                self.arr(n)[i]
+            }
         }
     }
 
@@ -1756,7 +2584,7 @@ impl<'a> Machine<'a> {
             Expr::Lit(v) => *v,
             Expr::Var(n) => match self.get(n) {
                 Val::F(v) => v,
-                Val::I(_) => panic!("generator bug: `{n}` is an integer"),
+                _ => panic!("generator bug: `{n}` is not a float"),
             },
             Expr::Elem(i) => self.w[self.int(i)],
             Expr::Cast(i) => self.int(i) as f64,
@@ -1943,6 +2771,60 @@ impl<'a> Machine<'a> {
             Stmt::Return(out) => return Flow::Return(self.out(out)),
             Stmt::Break => return Flow::Break,
             Stmt::Continue => return Flow::Continue,
+            Stmt::LetArr(name, init) => {
+                let v = match init {
+                    ArrInit::Lit(v) | ArrInit::Vec(v) => v.clone(),
+                    ArrInit::Copy(src) => self.arr(src).clone(),
+                };
+                self.bind(name, Val::A(v));
+            }
+            Stmt::LetInt(name, e) => {
+                let v = self.int(e);
+                self.bind(name, Val::I(v));
+            }
+            Stmt::ISet(name, i, e) => {
+                // Rust evaluates the value first, then the index.
+                let v = self.int(e);
+                let i = self.int(i);
+                self.arr_mut(name)[i] = v;
+            }
+            Stmt::ISwap(name, a, b) => self.arr_mut(name).swap(*a, *b),
+            Stmt::CallHelper {
+                target,
+                fresh,
+                helper,
+                x,
+                arg,
+                depth,
+                ..
+            } => {
+                let old = if *fresh {
+                    None
+                } else {
+                    match self.get(target) {
+                        Val::F(v) => Some(v),
+                        _ => panic!("generator bug: `{target}` is not a float"),
+                    }
+                };
+                let Val::F(xv) = self.get(x) else {
+                    panic!("generator bug: `{x}` is not a float")
+                };
+                let w = self.w;
+                let r = if arg.pass == Pass::Mut {
+                    helper.eval(xv, w, self.arr_mut(&arg.name), *depth)
+                } else {
+                    let mut copy = self.arr(&arg.name).clone();
+                    helper.eval(xv, w, &mut copy, *depth)
+                };
+                let r = self.float(r);
+                match old {
+                    None => self.bind(target, Val::F(r)),
+                    Some(o) => {
+                        let v = self.float(o + r);
+                        self.set(target, Val::F(v));
+                    }
+                }
+            }
         }
         Flow::Normal
     }
@@ -1961,6 +2843,9 @@ impl Program {
         }
         if let Some(n) = self.n {
             scope.push(("n", Val::I(n)));
+        }
+        if let Some(iw) = &self.iw {
+            scope.push(("iw", Val::A(iw.clone())));
         }
         let mut m = Machine {
             scopes: Vec::new(),
@@ -2120,6 +3005,16 @@ fn call_args(p: &Program, mode: &str) -> String {
             // Opaque to the optimiser: constant folding (of `powi` by `pow`, say) would make the
             // release build compute another function than the debug build.
             (Param::N, _) => args.push(format!("::std::hint::black_box({})", p.n.unwrap())),
+            // A fresh copy in every call: the function may leave it changed.
+            (Param::IdxMut, _) => args.push(format!(
+                "&mut [{}]",
+                p.iw.as_ref()
+                    .unwrap()
+                    .iter()
+                    .map(|v| format!("{v}usize"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         }
     }
     args.join(", ")
@@ -2199,7 +3094,8 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
             "pub fn grad_ck(p: &[f64], g: &mut [f64]) -> f64 {{ let (v, {pattern}) = {ck}_grad({}); {adds}v }}",
             call_args(p, "grad")
         );
-        if let Some(&j) = order.first() {
+        // `derive_grad(hessian)` refuses calls.
+        if let (Some(&j), true) = (order.first(), p.helpers.is_empty()) {
             let h = format!("{name}_h");
             m.push_str(&p.source_with(&h, &format!("#[derive_grad(hessian, wrt(x{j}))]")));
             let _ = writeln!(

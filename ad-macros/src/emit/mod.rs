@@ -70,7 +70,8 @@ pub fn companion_or_zero(func: &Func, op: &Operand, companion: &[Option<Ident>])
     }
 }
 
-fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
+/// The expression of a definition's right-hand side, as the primal computes it.
+pub fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
     match rhs {
         Rhs::Prim {
             rule,
@@ -91,10 +92,11 @@ fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
             callee,
             args,
             memory,
+            state,
             span,
         } => {
             let f = callee.tokens(None);
-            let args = call_args(func, args, memory);
+            let args = call_args(func, args, memory, state, false);
             quote_spanned!(*span=> #f(#(#args),*))
         }
         Rhs::Pop { array } => {
@@ -113,19 +115,25 @@ fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
 }
 
 /// The arguments of a call as written: memory passed by reference where the user borrowed it.
+/// With `copies` (a reverse pass), state the function changes in place is replaced by the copy
+/// taken before the call.
 pub fn call_args(
     func: &Func,
     args: &[Operand],
     memory: &[Option<crate::ir::MemArg>],
+    state: &[Option<crate::ir::StateArg>],
+    copies: bool,
 ) -> Vec<TokenStream> {
     args.iter()
         .zip(memory)
-        .map(|(a, m)| {
-            let a = operand(func, a);
-            match m {
-                Some(m) => memory_arg(func, &a, m),
-                None => a,
-            }
+        .zip(state)
+        .map(|((a, m), s)| match (m, s) {
+            (Some(m), _) => memory_arg(func, &operand(func, a), m),
+            (None, Some(s)) => match (&s.snapshot, copies) {
+                (Some(copy), true) => s.pass.pass(&operand(func, copy), true),
+                _ => s.pass.pass(&operand(func, a), false),
+            },
+            (None, None) => operand(func, a),
         })
         .collect()
 }

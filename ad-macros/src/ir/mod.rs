@@ -83,6 +83,9 @@ pub enum Rhs {
         args: Vec<Operand>,
         /// For each argument that is memory (a read-only slice): how it is passed.
         memory: Vec<Option<MemArg>>,
+        /// For each argument that is other state the function may change in place (an index
+        /// list, an integer array): how it is passed, and the copy the reverse sweep passes.
+        state: Vec<Option<StateArg>>,
         span: proc_macro2::Span,
     },
     /// `array[i][j]` (or `*array` for `&F`): one float of memory.
@@ -165,6 +168,54 @@ pub struct MemArg {
     pub span: proc_macro2::Span,
 }
 
+/// State that is not differentiated but that the function changes in place (an index list
+/// `&mut [usize]`, a local `Vec<usize>` or `[usize; N]` written element by element), passed to a
+/// call. The callee's reverse pass runs its forward pass again, so it must see the state the
+/// forward call saw: the reverse sweep passes a copy taken just before the call.
+#[derive(Clone, Debug)]
+pub struct StateArg {
+    /// How the user passes it.
+    pub pass: Pass,
+    /// The copy (`v.to_owned()`) taken before the call, when something can change the state
+    /// between the call and the reverse sweep; the reverse sweep passes it as `pass` says.
+    pub snapshot: Option<Operand>,
+    /// The argument, for messages.
+    pub span: Span,
+}
+
+impl StateArg {
+    /// Lent to the callee to change (`&mut v`, a `&mut` parameter passed on).
+    pub fn lent(&self) -> bool {
+        matches!(self.pass, Pass::BorrowMut | Pass::RefMut)
+    }
+}
+
+/// How a [`StateArg`] is passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// `&mut v`.
+    BorrowMut,
+    /// `&v`.
+    Borrow,
+    /// `r`, a `&mut` parameter passed on (a copy of its elements is passed as `&mut copy`).
+    RefMut,
+    /// `v` by value (a copy is passed as it is).
+    Value,
+}
+
+impl Pass {
+    /// The argument as passed: `&mut v`, `&v` or `v`. For a copy of a `&mut` parameter's
+    /// elements, `&mut copy`.
+    pub fn pass(self, v: &TokenStream, copy: bool) -> TokenStream {
+        match self {
+            Pass::BorrowMut => quote::quote!(&mut #v),
+            Pass::RefMut if copy => quote::quote!(&mut #v),
+            Pass::Borrow => quote::quote!(&#v),
+            Pass::RefMut | Pass::Value => v.clone(),
+        }
+    }
+}
+
 /// Who is called.
 #[derive(Clone, Debug)]
 pub enum Callee {
@@ -191,6 +242,18 @@ impl Rhs {
                     (Operand::Var(v), Some(m)) if m.mutable => Some(*v),
                     _ => None,
                 })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The copies of state a call takes for its reverse pass (see [`StateArg`]).
+    pub fn snapshots(&self) -> Vec<VarId> {
+        match self {
+            Rhs::Call { state, .. } => state
+                .iter()
+                .flatten()
+                .filter_map(|s| s.snapshot.as_ref().and_then(Func::var_of))
                 .collect(),
             _ => Vec::new(),
         }
@@ -393,6 +456,42 @@ pub struct Func {
 }
 
 impl Func {
+    /// Every copy of state that a call takes for its reverse pass (see [`StateArg`]), in all
+    /// regions: forward mode never reads them.
+    pub fn snapshots(stmts: &[Stmt]) -> std::collections::HashSet<VarId> {
+        fn walk(stmts: &[Stmt], out: &mut std::collections::HashSet<VarId>) {
+            for s in stmts {
+                match s {
+                    Stmt::Def { rhs, .. } => out.extend(rhs.snapshots()),
+                    Stmt::If(i) => {
+                        walk(&i.then, out);
+                        walk(&i.els, out);
+                    }
+                    Stmt::Loop(l) => {
+                        if let LoopKind::While { cond_stmts, .. } = &l.kind {
+                            walk(cond_stmts, out);
+                        }
+                        walk(&l.body, out);
+                    }
+                    Stmt::Inert { .. } | Stmt::Store { .. } | Stmt::Push { .. } => {}
+                }
+            }
+        }
+        let mut out = std::collections::HashSet::new();
+        walk(stmts, &mut out);
+        out
+    }
+
+    /// Whether code may change `v` in place, unversioned: a variable declared `mut` that copied
+    /// code mutates (`v.swap(i, j)`, `v[k] = ..`, `&mut v`), or a `&mut` parameter.
+    pub fn changes_in_place(&self, v: VarId) -> bool {
+        self.vars[v].mutable
+            || self.params.iter().any(|p| {
+                p.var == Some(v)
+                    && matches!(&p.ty, syn::Type::Reference(r) if r.mutability.is_some())
+            })
+    }
+
     /// Whether `v` is a read-only slice parameter (`&[F]`, `&Vec<F>`): in a companion, its
     /// tangent or adjoint may be zeros or a sink rather than a slice (`ad_runtime::Zero`).
     pub fn is_slice_param(&self, v: VarId) -> bool {
@@ -422,9 +521,16 @@ impl Rhs {
             Rhs::Prim { args, .. } => args.iter().collect(),
             Rhs::Copy(op) | Rhs::Cast { value: op, .. } | Rhs::Field { base: op, .. } => vec![op],
             Rhs::Load { index, .. } => index.iter().collect(),
-            // The ranges of sub-slices are read too.
-            Rhs::Call { args, memory, .. } => args
+            // The ranges of sub-slices are read too; a copy of state stands for the state.
+            Rhs::Call {
+                args,
+                memory,
+                state,
+                ..
+            } => args
                 .iter()
+                .zip(state)
+                .map(|(a, s)| s.as_ref().and_then(|s| s.snapshot.as_ref()).unwrap_or(a))
                 .chain(memory.iter().flatten().filter_map(|m| m.range.as_ref()))
                 .collect(),
             Rhs::Inert { .. } | Rhs::NewArray { .. } | Rhs::Pop { .. } => Vec::new(),

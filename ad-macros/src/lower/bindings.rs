@@ -207,6 +207,32 @@ impl Lowerer<'_> {
         Operand::Var(t)
     }
 
+    /// The value of a name read as a whole. A variable that code here changes in place (`k` in
+    /// `bump(&mut k)`, an index list written element by element) is not versioned, so its value
+    /// is read into a copy at this point: an alias would see later changes, and the reverse
+    /// sweep would read the value the variable has then. Floats that may carry a derivative are
+    /// left as they are (changing one in place is refused where it happens).
+    pub(super) fn read_state(&mut self, name: &str, value: Value) -> Value {
+        let Value::Scalar(Operand::Var(v)) = value else {
+            return value;
+        };
+        let state = self.vars[v].depth.is_none()
+            && self.mutated.contains(name)
+            && !self.ref_mut_params.contains(&v)
+            && (self.integers.contains(&v) || !self.maybe_active.contains(name));
+        if !state {
+            return value;
+        }
+        let ident = self.vars[v].ident.clone();
+        let copy = self.inert_tokens(quote!(::core::clone::Clone::clone(&#ident)), vec![v], false);
+        if self.integers.contains(&v)
+            && let Some(c) = Func::var_of(&copy)
+        {
+            self.integers.insert(c);
+        }
+        Value::Scalar(copy)
+    }
+
     /// An inert definition from tokens the macro built (a flag test, a match condition).
     pub(super) fn inert_tokens(
         &mut self,

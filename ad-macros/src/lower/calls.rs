@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// A call's arguments: operands, how memory is passed, how state is passed.
+pub(super) type CallArgs = (Vec<Operand>, Vec<Option<MemArg>>, Vec<Option<StateArg>>);
+
 impl Lowerer<'_> {
     /// The runtime's helpers, as generated reverse-mode code calls them, so that the tangent
     /// transform can run over that code again (forward over reverse, for second derivatives):
@@ -139,14 +142,23 @@ impl Lowerer<'_> {
     /// Lowers the arguments of a call to an annotated callee: scalars, read-only memory (`xs`,
     /// `&v`, `&v[a..b]`) and slices lent to be written (`&mut v`, `&mut v[a..b]`, a `&mut`
     /// parameter passed on); `None` when one is none of these.
-    #[allow(clippy::type_complexity)]
     pub(super) fn call_args<'e>(
         &mut self,
         args: impl Iterator<Item = &'e Expr>,
-    ) -> Option<(Vec<Operand>, Vec<Option<MemArg>>)> {
+    ) -> Option<CallArgs> {
         let mut ops = Vec::new();
         let mut memory = Vec::new();
+        let mut state = Vec::new();
         for a in args {
+            // Integer state (an index list, a permutation): passed through, and copied first
+            // when it may change before the reverse sweep reruns the callee.
+            if let Some((v, s)) = self.state_arg(a) {
+                ops.push(Operand::Var(v));
+                memory.push(None);
+                state.push(Some(s));
+                continue;
+            }
+            state.push(None);
             let (target, borrowed, lent) = match a {
                 Expr::Reference(r) => (&*r.expr, true, r.mutability.is_some()),
                 other => (other, false, false),
@@ -195,7 +207,47 @@ impl Lowerer<'_> {
                 _ => return None,
             }
         }
-        Some((ops, memory))
+        Some((ops, memory, state))
+    }
+
+    /// A call argument that is integer state the function may change in place: `&mut v`, a
+    /// `&mut` parameter passed on, or (by value or `&v`) a variable that code here changes in
+    /// place. Takes the copy (`v.to_owned()`) that the reverse sweep passes instead, so the
+    /// callee's reverse pass sees what its forward pass saw (see [`StateArg`]). `None` for
+    /// anything else, which is passed as before.
+    fn state_arg(&mut self, a: &Expr) -> Option<(VarId, StateArg)> {
+        let (target, pass) = match a {
+            Expr::Reference(r) if r.mutability.is_some() => (&*r.expr, Pass::BorrowMut),
+            Expr::Reference(r) => (&*r.expr, Pass::Borrow),
+            other => (other, Pass::Value),
+        };
+        let name = path_ident(target)?.to_string();
+        let Some(Binding::Value(Value::Scalar(Operand::Var(v)))) = self.lookup(&name) else {
+            return None;
+        };
+        let v = *v;
+        if self.vars[v].depth.is_some() || !self.integers.contains(&v) {
+            return None;
+        }
+        let pass = match pass {
+            Pass::Value if self.ref_mut_params.contains(&v) => Pass::RefMut,
+            p => p,
+        };
+        let changes =
+            matches!(pass, Pass::BorrowMut | Pass::RefMut) || self.mutated.contains(&name);
+        if !changes {
+            return None;
+        }
+        let ident = self.vars[v].ident.clone();
+        let snapshot = self.inert_tokens(quote!(#ident.to_owned()), vec![v], false);
+        let copy = Func::var_of(&snapshot).expect("a definition");
+        let state = StateArg {
+            pass,
+            snapshot: Some(snapshot),
+            span: a.span(),
+        };
+        self.vars[copy].mutable = state.lent();
+        Some((v, state))
     }
 
     pub(super) fn lower_composition(
@@ -216,7 +268,7 @@ impl Lowerer<'_> {
         let leading = p.path.leading_colon.map(|_| quote!(::));
         let init = init.iter();
         let prefix = quote!(#leading #(#init::)*);
-        let (args, memory) = self.call_args(args.iter())?;
+        let (args, memory, state) = self.call_args(args.iter())?;
         let t = self.temp();
         self.push_def(
             t,
@@ -225,6 +277,7 @@ impl Lowerer<'_> {
                 callee: Callee::Path { prefix, name },
                 args,
                 memory,
+                state,
                 span: e.span(),
             },
         );

@@ -62,10 +62,11 @@ impl Lowerer<'_> {
             return self.lower_control(e);
         }
         if !self.mentions_active(e.to_token_stream()) {
-            if let Some(Binding::Value(v)) =
-                path_ident(e).and_then(|id| self.lookup(&id.to_string()))
+            if let Some(id) = path_ident(e)
+                && let Some(Binding::Value(v)) = self.lookup(&id.to_string())
             {
-                return v.clone();
+                let v = v.clone();
+                return self.read_state(&id.to_string(), v);
             }
             // A tuple of constants keeps its shape: `return (0.0, 0.0);` must meet the other
             // returns leaf by leaf.
@@ -84,7 +85,10 @@ impl Lowerer<'_> {
                     return Value::Scalar(self.inert(e, None));
                 };
                 match self.lookup(&id.to_string()) {
-                    Some(Binding::Value(v)) => v.clone(),
+                    Some(Binding::Value(v)) => {
+                        let v = v.clone();
+                        self.read_state(&id.to_string(), v)
+                    }
                     Some(Binding::Uninit(_) | Binding::Raw) => {
                         self.errors.spanned(
                             e,
@@ -201,7 +205,11 @@ impl Lowerer<'_> {
                     let index = self.index_operands(&index);
                     return self.load(array, index, e);
                 }
-                let base = self.lower_expr(&ix.expr);
+                // The base as it is bound (not read into a copy: only an element is read).
+                let base = match path_ident(&ix.expr).and_then(|id| self.lookup(&id.to_string())) {
+                    Some(Binding::Value(v)) => v.clone(),
+                    _ => self.lower_expr(&ix.expr),
+                };
                 match (base, literal_index(&ix.index)) {
                     (Value::Array(items), Some(k)) if k < items.len() => items[k].clone(),
                     _ => {

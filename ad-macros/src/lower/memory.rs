@@ -164,6 +164,10 @@ impl Lowerer<'_> {
         let Some(zeros) = array_creation(init) else {
             return false;
         };
+        // An array of integers is state, not memory of floats.
+        if ty.is_some_and(integer_type) || self.integer_value(init) {
+            return false;
+        }
         if self.mentions_active(creation_elements(init)) {
             let refusal = self.refusal(
                 init,

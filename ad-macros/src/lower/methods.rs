@@ -63,7 +63,7 @@ impl Lowerer<'_> {
                 .any(|a| self.mentions_active(a.to_token_stream()))
         {
             let (receiver, _) = self.rename(m.receiver.to_token_stream());
-            if let Some((args, memory)) = self.call_args(m.args.iter()) {
+            if let Some((args, memory, state)) = self.call_args(m.args.iter()) {
                 let t = self.temp();
                 self.push_def(
                     t,
@@ -75,6 +75,7 @@ impl Lowerer<'_> {
                         },
                         args,
                         memory,
+                        state,
                         span: e.span(),
                     },
                 );

@@ -39,8 +39,8 @@ use syn::{BinOp, Expr, Pat, Stmt as SynStmt, UnOp};
 use crate::errors::{Errors, show};
 use crate::front::sig::{FloatTypes, SigParam, is_integer_like};
 use crate::ir::{
-    Callee, Cell, Form, Func, If, Loop, LoopKind, MemArg, Operand, Param, Phi, Rhs, Stmt, Value,
-    Var, VarId, Zeros,
+    Callee, Cell, Form, Func, If, Loop, LoopKind, MemArg, Operand, Param, Pass, Phi, Rhs, StateArg,
+    Stmt, Value, Var, VarId, Zeros,
 };
 use crate::names::Namer;
 use crate::rules;
@@ -127,6 +127,11 @@ struct Lowerer<'a> {
     branch_span: Option<Span>,
     /// The parameters the function writes through (`&mut [F]`, ..), for errors about calls.
     written_params: HashSet<VarId>,
+    /// Variables known to hold integers or containers of integers (by their type or their
+    /// initial value): state that steers the computation, never differentiated.
+    integers: HashSet<VarId>,
+    /// Parameters of a `&mut` reference type.
+    ref_mut_params: HashSet<VarId>,
 }
 
 /// Lowers a function body. Errors are recorded and lowering goes on, so that all of them are
@@ -168,6 +173,8 @@ pub fn lower(
         rule_tuples: HashSet::new(),
         branch_span: None,
         written_params: HashSet::new(),
+        integers: HashSet::new(),
+        ref_mut_params: HashSet::new(),
     };
     let mut ir_params = Vec::new();
     for p in params {
@@ -178,6 +185,12 @@ pub fn lower(
         }
         if p.kind.writes_through() {
             l.written_params.insert(v);
+        }
+        if integer_type(&p.ty) {
+            l.integers.insert(v);
+        }
+        if matches!(&p.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
+            l.ref_mut_params.insert(v);
         }
         l.versions.insert(p.ident.to_string(), 1);
         // A `_` parameter got a generated name: nothing in the body can refer to it.

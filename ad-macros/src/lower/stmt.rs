@@ -104,7 +104,7 @@ impl Lowerer<'_> {
     /// A statement copied as tokens; refused if it touches a differentiated value.
     pub(super) fn inert_stmt(&mut self, e: &Expr) {
         let tokens = e.to_token_stream();
-        let refusal = if self.mentions_active(tokens.clone()) {
+        let refusal = if self.mentions_active(tokens.clone()) && !self.writes_integers(e) {
             Some(self.refuse_expr(e))
         } else {
             None
@@ -116,6 +116,24 @@ impl Lowerer<'_> {
             uses,
             refusal,
         });
+    }
+
+    /// Whether a statement only changes integer state: an assignment to an element of an
+    /// integer array (`idx[0] = (idx[0] + 1) % w.len()`), or a method of one (`idx.swap(i, j)`).
+    /// No derivative can flow into integers, whatever the statement reads.
+    fn writes_integers(&self, e: &Expr) -> bool {
+        let target = match e {
+            Expr::Assign(a) => &*a.left,
+            Expr::Binary(b) if is_compound(&b.op) => &*b.left,
+            Expr::MethodCall(m) => &*m.receiver,
+            _ => return false,
+        };
+        place_root(target).is_some_and(|name| {
+            matches!(
+                self.lookup(&name),
+                Some(Binding::Value(Value::Scalar(Operand::Var(v)))) if self.integers.contains(v)
+            )
+        })
     }
 
     /// `a op= b` as the value `a op b`.
@@ -303,6 +321,53 @@ impl Lowerer<'_> {
         }
         let value = self.lower_destructured(&local.pat, &init.expr);
         self.bind_pattern(&local.pat, None, value);
+        if let Some((ident, ty)) = simple_pattern(&local.pat)
+            && (ty.is_some_and(integer_type) || self.integer_value(&init.expr))
+            && let Some(Binding::Value(Value::Scalar(Operand::Var(v)))) =
+                self.lookup(&ident.to_string())
+        {
+            let v = *v;
+            self.integers.insert(v);
+        }
+    }
+
+    /// Whether an expression certainly yields an integer, or an array, `Vec` or range of
+    /// integers: integer literals, integer state, and copies and collections of them.
+    pub(super) fn integer_value(&self, e: &Expr) -> bool {
+        let int_literal = |e: &Expr| {
+            matches!(
+                e,
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(_) | syn::Lit::Bool(_),
+                    ..
+                })
+            )
+        };
+        match e {
+            Expr::Paren(p) => self.integer_value(&p.expr),
+            Expr::Group(g) => self.integer_value(&g.expr),
+            Expr::Lit(_) => int_literal(e),
+            Expr::Repeat(r) => self.integer_value(&r.expr),
+            Expr::Array(a) => !a.elems.is_empty() && a.elems.iter().all(|x| self.integer_value(x)),
+            Expr::Range(_) => true,
+            Expr::Cast(c) => integer_type(&c.ty),
+            Expr::Path(_) => path_ident(e).is_some_and(|id| {
+                matches!(
+                    self.lookup(&id.to_string()),
+                    Some(Binding::Value(Value::Scalar(Operand::Var(v)))) if self.integers.contains(v)
+                )
+            }),
+            // `vec![a, b]` and `vec![a; n]`, read as the arrays `[a, b]` and `[a; n]`.
+            Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let tokens = &m.mac.tokens;
+                syn::parse2::<Expr>(quote!([#tokens])).is_ok_and(|a| self.integer_value(&a))
+            }
+            Expr::MethodCall(m) => {
+                ["collect", "to_vec", "clone", "to_owned"].contains(&m.method.to_string().as_str())
+                    && self.integer_value(&m.receiver)
+            }
+            _ => false,
+        }
     }
 
     /// The value of `e` bound by `pat`: a tuple (array) expression under a tuple (slice) pattern

@@ -104,6 +104,27 @@ pub(super) fn path_ident(e: &Expr) -> Option<&Ident> {
     }
 }
 
+/// Whether a type is an integer (or `bool`), or an array, slice, `Vec` or reference of them.
+pub(super) fn integer_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => integer_type(&r.elem),
+        syn::Type::Array(a) => integer_type(&a.elem),
+        syn::Type::Slice(s) => integer_type(&s.elem),
+        syn::Type::Paren(p) => integer_type(&p.elem),
+        syn::Type::Path(p) if p.qself.is_none() => match p.path.segments.last() {
+            Some(seg) if seg.ident == "Vec" => match &seg.arguments {
+                syn::PathArguments::AngleBracketed(a) => a
+                    .args
+                    .iter()
+                    .any(|g| matches!(g, syn::GenericArgument::Type(t) if integer_type(t))),
+                _ => false,
+            },
+            _ => is_integer_like(ty),
+        },
+        _ => is_integer_like(ty),
+    }
+}
+
 /// Whether an expression is built from unsuffixed float literals only, by arithmetic: its type
 /// is the ambiguous `{float}` until something else fixes it.
 pub(super) fn is_float_literal_expr(e: &Expr) -> bool {

@@ -123,13 +123,14 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
     })
 }
 
-/// The spans of slices lent to active calls to be written: vector forward mode does not lend them.
+/// The spans of slices lent to active calls to be written (floats, or state such as an index
+/// list): vector forward mode, which runs the callee once per lane, does not lend them.
 fn written_calls(func: &Func, stmts: &[Stmt], out: &mut Vec<Span>) {
     for s in stmts {
         match s {
             Stmt::Def {
                 var,
-                rhs: Rhs::Call { memory, .. },
+                rhs: Rhs::Call { memory, state, .. },
                 ..
             } if func.vars[*var].active() => {
                 out.extend(
@@ -139,6 +140,7 @@ fn written_calls(func: &Func, stmts: &[Stmt], out: &mut Vec<Span>) {
                         .filter(|m| m.mutable)
                         .map(|m| m.span),
                 );
+                out.extend(state.iter().flatten().filter(|s| s.lent()).map(|s| s.span));
             }
             Stmt::If(i) => {
                 written_calls(func, &i.then, out);

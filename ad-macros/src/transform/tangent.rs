@@ -21,6 +21,8 @@ struct Tangent<'f> {
     d: Vec<Option<Ident>>,
     /// Vector forward mode: each tangent is `[F; K]`, `K` directions carried side by side.
     lanes: Option<Lanes>,
+    /// Copies of state taken for reverse passes of calls: forward mode skips them.
+    copies: std::collections::HashSet<usize>,
 }
 
 /// The lane count of vector forward mode, and the lane index bound inside each lane-wise closure.
@@ -57,7 +59,13 @@ fn transform_with(func: &mut Func, out_ty: Option<&Type>, lanes: Option<Lanes>) 
                 .then(|| func.namer.tangent(&func.vars[v].ident.clone()))
         })
         .collect();
-    let mut t = Tangent { func, d, lanes };
+    let copies = Func::snapshots(&func.stmts);
+    let mut t = Tangent {
+        func,
+        d,
+        lanes,
+        copies,
+    };
 
     let mut params = Vec::new();
     let mut call = CallShape::default();
@@ -160,6 +168,7 @@ impl Tangent<'_> {
                             callee,
                             args,
                             memory,
+                            state,
                             span,
                         },
                     ..
@@ -167,7 +176,7 @@ impl Tangent<'_> {
                     let v = &self.func.vars[*var].ident;
                     let dv = self.d[*var].clone().expect("checked");
                     let f = callee.tokens(Some("_derive_tangent"));
-                    let primals = emit::call_args(self.func, args, memory);
+                    let primals = emit::call_args(self.func, args, memory, state, false);
                     // In vector mode, each lane's tangents: `d[lane]` for a scalar, a slice of lane
                     // `lane` for a slice (bound first).
                     let mut lane_setup = TokenStream::new();
@@ -241,6 +250,7 @@ impl Tangent<'_> {
                         )),
                     }
                 }
+                Stmt::Def { var, .. } if self.copies.contains(var) => {}
                 Stmt::Def { var, ty, rhs } => {
                     out.extend(emit::def(self.func, *var, ty.as_ref(), rhs));
                     out.extend(self.tangent_def(*var, rhs));

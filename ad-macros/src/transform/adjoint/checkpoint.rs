@@ -9,13 +9,25 @@ impl Adjoint<'_> {
     /// reverse sweep pops stored values and whose body writes no array (the carried values are
     /// then the whole state of an iteration).
     pub(super) fn plan_checkpoints(&mut self, stmts: &[Stmt]) {
-        fn stores(stmts: &[Stmt]) -> bool {
+        // Writes to memory, code that may change state in place (`p.swap(i, j)`, `idx[k] = ..`,
+        // a call lent `&mut idx`), and values that cannot be evaluated twice (a load of memory
+        // written later, a pop): a segment run again from a checkpoint would see the state as
+        // it is at the end, not as it was.
+        fn unrepeatable(a: &Adjoint, stmts: &[Stmt]) -> bool {
+            let changes = |uses: &[VarId]| uses.iter().any(|&v| a.func.changes_in_place(v));
             stmts.iter().any(|s| match s {
                 Stmt::Store { .. } | Stmt::Push { .. } => true,
-                Stmt::Def { rhs, .. } => !rhs.written().is_empty(),
-                Stmt::If(i) => stores(&i.then) || stores(&i.els),
-                Stmt::Loop(l) => stores(&l.body),
-                _ => false,
+                Stmt::Def { var, rhs, .. } => {
+                    a.plan.origin[*var] == Origin::Impure
+                        || !rhs.written().is_empty()
+                        || !rhs.snapshots().is_empty()
+                }
+                Stmt::Inert { uses, .. } => changes(uses),
+                Stmt::If(i) => unrepeatable(a, &i.then) || unrepeatable(a, &i.els),
+                Stmt::Loop(l) => {
+                    unrepeatable(a, &l.body)
+                        || matches!(&l.kind, LoopKind::While { cond_stmts, .. } if unrepeatable(a, cond_stmts))
+                }
             })
         }
         fn stacked(a: &Adjoint, stmts: &[Stmt]) -> bool {
@@ -37,7 +49,7 @@ impl Adjoint<'_> {
                 && matches!(l.kind, LoopKind::For { .. })
                 && l.exit.is_none()
                 && self.plan.trips.contains_key(&key(l))
-                && !stores(&l.body)
+                && !unrepeatable(self, &l.body)
                 && stacked(self, std::slice::from_ref(s))
             {
                 let stack = self.func.namer.fresh("checkpoints");

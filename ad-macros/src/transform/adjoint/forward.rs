@@ -33,6 +33,18 @@ impl Adjoint<'_> {
                             }
                         }
                     }
+                    // A copy of state for a call's reverse pass: taken only when that pass
+                    // runs, and moved straight onto its stack when it is stored.
+                    if self.copies.contains(var) {
+                        if !self.plan.needed[*var] {
+                            continue;
+                        }
+                        if let (Some(s), false) = (&self.plan.stack[*var], self.no_push) {
+                            let copy = emit::primal_rhs(self.func, rhs);
+                            out.extend(quote!(#s.push(#copy);));
+                            continue;
+                        }
+                    }
                     out.extend(emit::def(self.func, *var, ty.as_ref(), rhs));
                     out.extend(self.push_if_stored(*var));
                 }
@@ -192,7 +204,8 @@ impl Adjoint<'_> {
         let pop = |v: VarId| -> Option<TokenStream> {
             let s = self.plan.stack[v].as_ref()?;
             let ident = &self.func.vars[v].ident;
-            Some(quote!(let #ident = #s.pop();))
+            let mutability = self.func.vars[v].mutable.then(|| quote!(mut));
+            Some(quote!(let #mutability #ident = #s.pop();))
         };
         for stmt in stmts {
             match stmt {

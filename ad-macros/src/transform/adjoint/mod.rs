@@ -116,6 +116,8 @@ struct Adjoint<'f> {
     /// For each call lent a slice to write (by its result variable and argument): the stack that
     /// keeps the slice's values from before the call, for the callee's reverse pass.
     saved: HashMap<(VarId, usize), Ident>,
+    /// Copies of state taken before calls, for their reverse passes (`ir::StateArg`).
+    copies: HashSet<VarId>,
 }
 
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
@@ -173,6 +175,7 @@ impl<'f> Adjoint<'f> {
             })
             .collect();
         let float = common_float(&func.params);
+        let copies = Func::snapshots(&func.stmts);
         Adjoint {
             func,
             bar,
@@ -194,6 +197,7 @@ impl<'f> Adjoint<'f> {
             checkpoints: HashMap::new(),
             no_push: false,
             saved: HashMap::new(),
+            copies,
         }
     }
 

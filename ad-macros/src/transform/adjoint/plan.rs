@@ -109,8 +109,13 @@ impl Adjoint<'_> {
                         }
                         // Popping again in the reverse sweep would take another value.
                         Rhs::Pop { .. } => Origin::Impure,
-                        // Calling again would write the slices again.
-                        Rhs::Call { .. } if !rhs.written().is_empty() => Origin::Impure,
+                        // Calling again would write the slices again, or would need the
+                        // state the call saw: its result is stored instead.
+                        Rhs::Call { .. }
+                            if !rhs.written().is_empty() || !rhs.snapshots().is_empty() =>
+                        {
+                            Origin::Impure
+                        }
                         _ => Origin::Recompute,
                     };
                     if self.func.vars[*var].active() {

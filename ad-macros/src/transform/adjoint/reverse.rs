@@ -243,12 +243,14 @@ impl Adjoint<'_> {
                 callee,
                 args,
                 memory,
+                state,
                 span,
             } => {
                 // The callee's companion pulls the adjoint back to every argument at once: into
-                // the shadows of slices, and as returned adjoints for scalars.
+                // the shadows of slices, and as returned adjoints for scalars. State the function
+                // changes in place is passed as the copy taken before the call.
                 let f = callee.tokens(Some("_derive_grad"));
-                let mut primals = emit::call_args(self.func, args, memory);
+                let mut primals = emit::call_args(self.func, args, memory, state, true);
                 // A slice the call writes: the callee's reverse pass starts again from its values
                 // before the call, kept on a stack.
                 let mut dropped = TokenStream::new();
