@@ -183,6 +183,8 @@ pub fn is_inactive_method(name: &str) -> bool {
             | "le"
             | "gt"
             | "ge"
+            | "saturating_sub"
+            | "saturating_add"
     )
 }
 

@@ -186,6 +186,24 @@ pub fn nth<I: Iterator + Clone>(iter: &I, k: usize) -> I::Item {
     }
 }
 
+/// The order of two values under a comparison closure, as `Iterator::max_by` and
+/// `Iterator::min_by` call it: how generated code keeps a user's `max_by(|a, b| ..)` with the
+/// standard library's tie convention (`max_by` keeps the later of equal items, `min_by` the
+/// earlier). The comparison carries no derivative.
+///
+/// ```
+/// use core::cmp::Ordering;
+/// assert_eq!(ad_runtime::ordering(&1.0, &2.0, |a: &f64, b: &f64| a.total_cmp(b)), Ordering::Less);
+/// ```
+#[inline(always)]
+pub fn ordering<T, F: FnOnce(&T, &T) -> core::cmp::Ordering>(
+    a: &T,
+    b: &T,
+    compare: F,
+) -> core::cmp::Ordering {
+    compare(a, b)
+}
+
 /// The value stack of the reverse sweep: what a loop overwrites and the reverse sweep still
 /// needs is pushed in the forward sweep and popped, last in first out, in the reverse sweep.
 ///

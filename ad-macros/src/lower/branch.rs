@@ -15,7 +15,10 @@ impl Lowerer<'_> {
                 self.scopes.pop();
                 f
             }
-            Expr::ForLoop(f) => self.lower_loop(Head::For(f), &f.body, f.label.as_ref()),
+            Expr::ForLoop(f) => match self.rewrite_for(f) {
+                Some(rewritten) => return self.lower_control(&rewritten),
+                None => self.lower_loop(Head::For(f), &f.body, f.label.as_ref()),
+            },
             Expr::While(w) => self.lower_loop(Head::While(&w.cond), &w.body, w.label.as_ref()),
             Expr::Loop(l) => self.lower_loop(Head::Loop, &l.body, l.label.as_ref()),
             Expr::Break(b) => self.lower_break(b),

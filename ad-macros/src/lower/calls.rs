@@ -25,7 +25,7 @@ impl Lowerer<'_> {
         match names[..] {
             [
                 "ad_runtime",
-                "zero_like" | "zero" | "one" | "zero_elem" | "one_elem" | "cast_like",
+                "zero_like" | "zero" | "one" | "zero_elem" | "one_elem" | "cast_like" | "ordering",
             ] => {
                 let mut uses = Vec::new();
                 let mut args = Vec::new();
@@ -65,6 +65,9 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn lower_call(&mut self, c: &syn::ExprCall, e: &Expr) -> Value {
+        if let Some(f) = self.local_callee(&c.func) {
+            return self.inline_call(&f, &c.args, e);
+        }
         if let Some(v) = self.lower_runtime_call(c, e) {
             return v;
         }
@@ -159,6 +162,10 @@ impl Lowerer<'_> {
                 continue;
             }
             state.push(None);
+            let a = match a {
+                Expr::Paren(p) => &*p.expr,
+                other => other,
+            };
             let (target, borrowed, lent) = match a {
                 Expr::Reference(r) => (&*r.expr, true, r.mutability.is_some()),
                 other => (other, false, false),

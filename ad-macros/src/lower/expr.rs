@@ -37,7 +37,25 @@ impl Lowerer<'_> {
                     let src = self.vars[v].ident.clone();
                     let ident = self.namer.snapshot(&src);
                     let copy = self.new_var(ident, false);
-                    self.push_def(copy, None, inert_rhs(quote!(#src), vec![v], false));
+                    // Raised only if the value carries a derivative, which the copy would drop.
+                    let refusal = self.refusal(
+                        &src,
+                        &format!("`{src}` here"),
+                        "code the macro copies as written (a closure it does not inline, a \
+                         macro, `unsafe`) may change it in place, so its derivative cannot be \
+                         followed",
+                        "Change it with plain assignments in the function's body",
+                    );
+                    self.push_def(
+                        copy,
+                        None,
+                        Rhs::Inert {
+                            tokens: quote!(#src),
+                            uses: vec![v],
+                            refusal: Some(refusal),
+                            pure: false,
+                        },
+                    );
                     Operand::Var(copy)
                 }
                 a => a,
@@ -89,7 +107,12 @@ impl Lowerer<'_> {
                         let v = v.clone();
                         self.read_state(&id.to_string(), v)
                     }
-                    Some(Binding::Uninit(_) | Binding::Raw) => {
+                    Some(Binding::Closure(f)) => {
+                        let f = f.clone();
+                        self.escaping(&f, e);
+                        dummy()
+                    }
+                    Some(Binding::Uninit(_) | Binding::Raw | Binding::View(_)) => {
                         self.errors.spanned(
                             e,
                             format!("{}: `{id}` is used before it is assigned", self.mode),
@@ -144,18 +167,16 @@ impl Lowerer<'_> {
                     }
                 }
                 UnOp::Not(_) => Value::Scalar(self.inert(e, None)),
+                // `*x.first().unwrap()`, `*xs.iter().max_by(..).unwrap()`: the item itself.
+                UnOp::Deref(_)
+                    if let Expr::MethodCall(m) = &*u.expr
+                        && let Some(rewritten) = self.rewrite_consumer(m, &u.expr) =>
+                {
+                    self.lower_expr(&rewritten)
+                }
                 UnOp::Deref(_) if self.store_target(e).is_some() => {
                     let (array, _) = self.store_target(e).expect("checked");
                     self.load(array, Vec::new(), e)
-                }
-                // `*v` of a variable holding a float (an element of an iterator): the value.
-                UnOp::Deref(_)
-                    if matches!(
-                        path_ident(&u.expr).and_then(|i| self.lookup(&i.to_string())),
-                        Some(Binding::Value(Value::Scalar(_)))
-                    ) =>
-                {
-                    self.lower_expr(&u.expr)
                 }
                 _ => {
                     let refusal = self.refusal(

@@ -75,21 +75,7 @@ impl Lowerer<'_> {
         }
     }
 
-    /// What an iterator expression walks over, when it walks over memory.
-    pub(super) fn iteration(&self, e: &Expr) -> Option<Iteration> {
-        match e {
-            Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
-                Some(Iteration::Enumerate(self.iterated(&m.receiver)?))
-            }
-            Expr::MethodCall(m) if m.method == "zip" && m.args.len() == 1 => Some(Iteration::Zip(
-                self.iterated(&m.receiver)?,
-                self.iterated(&m.args[0])?,
-            )),
-            _ => Some(Iteration::Elements(self.iterated(e)?)),
-        }
-    }
-
-    /// [`Self::iteration`], also over `xs.iter_mut()` (alone, enumerated, or zipped with a
+    /// What a `for` loop walks over, also over `xs.iter_mut()` (alone, enumerated, or zipped with a
     /// read-only iterator): which of the (one or two) iterated memories are written through.
     pub(super) fn iteration_mut(&self, e: &Expr) -> Option<(Iteration, [bool; 2])> {
         let mutable = |e: &Expr| -> Option<Ident> {
@@ -155,101 +141,6 @@ impl Lowerer<'_> {
             Iteration::Zip(x, y) => (quote!(#x.len().min(#y.len())), quote!((#x[#k], #y[#k]))),
         }
     }
-
-    /// `xs.iter()[.map(|v| e)].sum()` / `.product()` / `.fold(init, |acc, v| e)` over memory, as
-    /// a loop: `{ let mut acc = start; for k in 0..len { acc = combine(acc, xs[k]) } acc }`.
-    pub(super) fn desugar_reduction(&mut self, m: &syn::ExprMethodCall) -> Option<Value> {
-        let terminal = m.method.to_string();
-        let fold = terminal == "fold" && m.args.len() == 2;
-        if !(fold || (["sum", "product"].contains(&terminal.as_str()) && m.args.is_empty())) {
-            return None;
-        }
-        let (map, source) = match &*m.receiver {
-            Expr::MethodCall(inner) if inner.method == "map" && inner.args.len() == 1 => {
-                match &inner.args[0] {
-                    Expr::Closure(c) if c.inputs.len() == 1 => (Some(c), &*inner.receiver),
-                    _ => return None,
-                }
-            }
-            other => (None, other),
-        };
-        let Iteration::Elements(x) = self.iteration(source)? else {
-            return None;
-        };
-        let k = self.synthetic("k");
-        let acc = self.synthetic("acc");
-        let (len, elem) = self.element(&Iteration::Elements(x.clone()), &k);
-        // The item, through the map closure if there is one.
-        let item: Expr = match map {
-            Some(c) => {
-                let mut pat = c.inputs[0].clone();
-                strip_ref_patterns(&mut pat);
-                let mut body = (*c.body).clone();
-                strip_derefs_expr(&mut body, &pattern_names(&pat));
-                // In parentheses: the closure's body is an expression, which as the tail of a
-                // block might parse otherwise (`loop { .. } / 2.0`) or not at all (`crate * v`).
-                self.reparse(quote!({ let #pat = #elem; (#body) }), &c.body)?
-            }
-            None => self.reparse(elem.clone(), m)?,
-        };
-        let (start, combine): (TokenStream, Expr) = match terminal.as_str() {
-            "sum" | "product" => {
-                // The start value has the element type, from the memory itself.
-                let f = if terminal == "sum" {
-                    quote!(zero_elem)
-                } else {
-                    quote!(one_elem)
-                };
-                let a = self.memory_of(&Expr::Path(syn::ExprPath {
-                    attrs: Vec::new(),
-                    qself: None,
-                    path: x.clone().into(),
-                }))?;
-                let ident = self.vars[a].ident.clone();
-                let start = self.synthetic("start");
-                let t = self.inert_tokens(quote!(::ad_runtime::#f(&#ident)), vec![a], true);
-                self.bind(&start.to_string(), Binding::Value(Value::Scalar(t)));
-                let op = if terminal == "sum" {
-                    quote!(+)
-                } else {
-                    quote!(*)
-                };
-                (quote!(#start), self.reparse(quote!(#acc #op (#item)), m)?)
-            }
-            _ => {
-                let Expr::Closure(c) = &m.args[1] else {
-                    return None;
-                };
-                if c.inputs.len() != 2 {
-                    return None;
-                }
-                let (mut acc_pat, mut v_pat) = (c.inputs[0].clone(), c.inputs[1].clone());
-                strip_ref_patterns(&mut acc_pat);
-                strip_ref_patterns(&mut v_pat);
-                let mut body = (*c.body).clone();
-                let mut names = pattern_names(&acc_pat);
-                names.extend(pattern_names(&v_pat));
-                strip_derefs_expr(&mut body, &names);
-                let init = &m.args[0];
-                let combine = self.reparse(
-                    quote!({ let #acc_pat = #acc; let #v_pat = #item; (#body) }),
-                    &c.body,
-                )?;
-                (quote!(#init), combine)
-            }
-        };
-        let block: Expr = self.reparse(
-            quote!({
-                let mut #acc = #start;
-                for #k in 0..#len {
-                    #acc = #combine;
-                }
-                #acc
-            }),
-            m,
-        )?;
-        Some(self.lower_expr(&block))
-    }
 }
 
 /// `&v` patterns become `v`: the desugared loop binds elements by value (with `let`, so the
@@ -272,9 +163,11 @@ pub(super) struct StripDerefs<'n>(&'n [String]);
 
 impl VisitMut for StripDerefs<'_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
-        if let Expr::Unary(u) = e
+        // `*v` and `**v` (a reference to a reference, in `filter`) of an element bound by
+        // value are `v`.
+        while let Expr::Unary(u) = e
             && matches!(u.op, UnOp::Deref(_))
-            && path_ident(&u.expr).is_some_and(|i| self.0.contains(&i.to_string()))
+            && derefs_of(&u.expr).is_some_and(|i| self.0.contains(&i.to_string()))
         {
             *e = (*u.expr).clone();
         }
@@ -332,4 +225,12 @@ pub(super) fn strip_derefs(block: &mut syn::Block, names: &[String]) {
 
 pub(super) fn strip_derefs_expr(e: &mut Expr, names: &[String]) {
     StripDerefs(names).visit_expr_mut(e);
+}
+
+/// The name under any number of `*`: `v` of `v`, `*v`, `**v`.
+fn derefs_of(e: &Expr) -> Option<&Ident> {
+    match e {
+        Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => derefs_of(&u.expr),
+        other => path_ident(other),
+    }
 }

@@ -128,8 +128,8 @@ impl Lowerer<'_> {
             });
             return unit();
         }
-        if let Some(v) = self.desugar_reduction(m) {
-            return v;
+        if let Some(rewritten) = self.rewrite_consumer(m, e) {
+            return self.lower_expr(&rewritten);
         }
         if (name == "clone" || name == "to_owned")
             && m.args.is_empty()

@@ -48,6 +48,9 @@ use crate::rules;
 mod bindings;
 mod branch;
 mod calls;
+mod chain;
+mod closure;
+mod consume;
 mod expr;
 mod iter;
 mod loops;
@@ -56,6 +59,7 @@ mod methods;
 mod scan;
 mod stmt;
 mod syntax;
+mod view;
 
 use scan::*;
 use stmt::*;
@@ -69,6 +73,10 @@ enum Binding {
     Uninit(Option<TokenStream>),
     /// A name bound by a pattern inside copied code (a `match` guard): left as written.
     Raw,
+    /// A local closure or `fn`, inlined where it is called.
+    Closure(std::rc::Rc<closure::LocalFn>),
+    /// A slice of memory by its bounds (`let a = &x[i..j];`), replaced where it is used.
+    View(view::View),
 }
 
 /// The flags of one loop being lowered: `(key in the scopes, base name)`.
@@ -132,6 +140,11 @@ struct Lowerer<'a> {
     integers: HashSet<VarId>,
     /// Parameters of a `&mut` reference type.
     ref_mut_params: HashSet<VarId>,
+    /// The float type of the function (its output's, or its first active parameter's element
+    /// type), for the accumulators of rewritten iterator chains.
+    float_ty: Option<TokenStream>,
+    /// How many local closures are being inlined, one inside the other.
+    inlining: usize,
 }
 
 /// Lowers a function body. Errors are recorded and lowering goes on, so that all of them are
@@ -161,7 +174,7 @@ pub fn lower(
         scopes: vec![HashMap::new()],
         versions: HashMap::new(),
         maybe_active: maybe_active(body, active_names),
-        mutated: mutated_in_place(body),
+        mutated: HashSet::new(),
         loops: Vec::new(),
         loop_count: 0,
         diverged: false,
@@ -175,7 +188,18 @@ pub fn lower(
         written_params: HashSet::new(),
         integers: HashSet::new(),
         ref_mut_params: HashSet::new(),
+        inlining: 0,
+        float_ty: out_ty
+            .filter(|t| floats.is_float(t))
+            .map(ToTokens::to_token_stream)
+            .or_else(|| {
+                params
+                    .iter()
+                    .find(|p| p.active)
+                    .map(|p| p.elem.to_token_stream())
+            }),
     };
+    l.mutated = mutated_in_place(body, &l.maybe_active);
     let mut ir_params = Vec::new();
     for p in params {
         let mutable = p.mutable && l.mutated.contains(&p.ident.to_string());
@@ -403,6 +427,10 @@ fn same(a: &Binding, b: &Binding) -> bool {
     match (a, b) {
         (Binding::Value(x), Binding::Value(y)) => same_value(x, y),
         (Binding::Uninit(_), Binding::Uninit(_)) | (Binding::Raw, Binding::Raw) => true,
+        (Binding::Closure(x), Binding::Closure(y)) => std::rc::Rc::ptr_eq(x, y),
+        (Binding::View(x), Binding::View(y)) => {
+            x.slice().to_string() == y.slice().to_string() && x.len.to_string() == y.len.to_string()
+        }
         _ => false,
     }
 }

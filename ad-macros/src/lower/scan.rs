@@ -105,22 +105,35 @@ pub(super) fn exits(body: &syn::Block, label: Option<&str>) -> Exits {
 /// The names that copied code may change in place: receivers of method calls, `&mut name`,
 /// roots of element and field assignments, and names assigned inside code that is copied whole
 /// (closures, macros, `unsafe` blocks). Their values are read, not assumed unchanged.
-pub(super) fn mutated_in_place(body: &syn::Block) -> HashSet<String> {
-    struct Find(HashSet<String>);
-    impl Find {
+pub(super) fn mutated_in_place(body: &syn::Block, active: &HashSet<String>) -> HashSet<String> {
+    struct Find<'a>(HashSet<String>, &'a HashSet<String>, usize);
+    impl Find<'_> {
         fn root(&mut self, e: &Expr) {
             if let Some(n) = place_root(e) {
                 self.0.insert(n);
             }
         }
     }
-    impl<'ast> Visit<'ast> for Find {
+    impl<'ast> Visit<'ast> for Find<'_> {
         fn visit_expr_method_call(&mut self, e: &'ast syn::ExprMethodCall) {
             let name = e.method.to_string();
             if !rules::is_float_method(&name) && !READ_ONLY_METHODS.contains(&name.as_str()) {
                 self.root(&e.receiver);
             }
+            // The closures of an iterator chain over maybe-active data are inlined where the
+            // chain becomes a loop: what they assign is assigned there, in order.
+            let inlined = CHAIN_METHODS.contains(&name.as_str())
+                && mentions(e.receiver.to_token_stream(), self.1);
+            self.2 += usize::from(inlined);
             syn::visit::visit_expr_method_call(self, e);
+            self.2 -= usize::from(inlined);
+        }
+        // A closure bound by `let` is inlined where it is called.
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            let closure = matches!(l.init.as_ref().map(|i| &*i.expr), Some(Expr::Closure(_)));
+            self.2 += usize::from(closure);
+            syn::visit::visit_local(self, l);
+            self.2 -= usize::from(closure);
         }
         fn visit_expr_reference(&mut self, e: &'ast syn::ExprReference) {
             if e.mutability.is_some() {
@@ -155,7 +168,11 @@ pub(super) fn mutated_in_place(body: &syn::Block) -> HashSet<String> {
             syn::visit::visit_expr_binary(self, e);
         }
         fn visit_expr_closure(&mut self, e: &'ast syn::ExprClosure) {
-            self.0.extend(assigned_names(&e.body.to_token_stream()));
+            if self.2 > 0 {
+                syn::visit::visit_expr_closure(self, e);
+            } else {
+                self.0.extend(assigned_names(&e.body.to_token_stream()));
+            }
         }
         fn visit_expr_unsafe(&mut self, e: &'ast syn::ExprUnsafe) {
             self.0.extend(assigned_names(&e.block.to_token_stream()));
@@ -165,13 +182,18 @@ pub(super) fn mutated_in_place(body: &syn::Block) -> HashSet<String> {
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut f = Find(HashSet::new());
+    let mut f = Find(HashSet::new(), active, 0);
     f.visit_block(body);
     f.0
 }
 
+/// Methods whose closures the chain rewriting inlines.
+const CHAIN_METHODS: &[&str] = &[
+    "map", "for_each", "fold", "filter", "any", "all", "max_by", "min_by",
+];
+
 /// Iterator adapters that keep an iterator over integers an iterator over integers.
-pub(super) const RANGE_ADAPTERS: &[&str] = &["rev", "step_by", "skip", "take"];
+pub(super) const RANGE_ADAPTERS: &[&str] = &["rev", "step_by", "skip", "take", "zip", "enumerate"];
 
 /// Whether an expression is a range, or a range through [`RANGE_ADAPTERS`]: an iterator over
 /// integers (a range of floats is no iterator, so rustc rejects adapters on one).

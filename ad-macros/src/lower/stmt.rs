@@ -16,10 +16,13 @@ impl Lowerer<'_> {
                 })
                 .collect();
             let mut value = None;
+            let substituted = self.with_views(stmt);
+            let stmt = substituted.as_ref().unwrap_or(stmt);
             match stmt {
                 SynStmt::Local(local) => self.lower_local(local),
                 SynStmt::Expr(e, None) if last => value = Some(self.lower_expr(e)),
                 SynStmt::Expr(e, _) => self.lower_expr_stmt(e, stmt),
+                SynStmt::Item(syn::Item::Fn(f)) => self.lower_local_fn(f),
                 SynStmt::Item(item) => self.stmts.push(Stmt::Inert {
                     tokens: item.to_token_stream(),
                     uses: Vec::new(),
@@ -311,6 +314,29 @@ impl Lowerer<'_> {
                     Binding::Value(Value::Scalar(Operand::Var(v))),
                 );
             }
+            return;
+        }
+        if self.lower_view_let(local) {
+            return;
+        }
+        if let Expr::Closure(c) = &*init.expr
+            && self.lower_closure_let(local)
+        {
+            // A closure of constants stays as written too, for uses that carry no derivative.
+            if !self.mentions_active(c.to_token_stream()) && c.capture.is_none() {
+                let (tokens, uses) = self.rename(local.to_token_stream());
+                self.stmts.push(Stmt::Inert {
+                    tokens: quote!(#[allow(unused)] #tokens),
+                    uses,
+                    refusal: None,
+                });
+            }
+            return;
+        }
+        if self.mentions_active(init.expr.to_token_stream())
+            && let Some(stmts) = self.rewrite_collect(local)
+        {
+            self.lower_stmts(&stmts);
             return;
         }
         if let Some((ident, ty)) = simple_pattern(&local.pat)

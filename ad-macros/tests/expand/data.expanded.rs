@@ -8,35 +8,35 @@ fn sumsq__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot, f64>
     let mut __ad_store0 = ::core::default::Default::default();
     let dx = ::ad_runtime::SliceShadow::<f64>::shadow(__ad_shadow0, &mut __ad_store0);
     let __ad_value = {
-        let _t3 = ::ad_runtime::zero_elem(&x);
+        let acc: f64 = ::ad_runtime::zero();
         let _t4 = x.len();
         let _t5 = (0).._t4;
         let _t6 = ::core::iter::IntoIterator::into_iter(_t5);
-        let mut acc_c = _t3;
+        let mut acc_c = acc;
         let mut trip: usize = 0;
         for k in ::core::clone::Clone::clone(&_t6) {
-            let acc = acc_c;
+            let acc_1 = acc_c;
             trip += 1;
             let v = x[k];
-            let _t9 = v * v;
-            let acc_1 = acc + _t9;
-            acc_c = acc_1;
+            let _t10 = v * v;
+            let acc_2 = acc_1 + _t10;
+            acc_c = acc_2;
         }
-        let acc_2 = acc_c;
-        let acc_2_bar = seed;
-        let mut acc_c_bar = acc_2_bar;
+        let acc_3 = acc_c;
+        let acc_3_bar = seed;
+        let mut acc_c_bar = acc_3_bar;
         for k_2 in (0..trip).rev() {
             let k = ::ad_runtime::nth(&_t6, k_2);
             let v = x[k];
-            let acc_1_bar = acc_c_bar;
-            let acc_bar = acc_1_bar;
-            let _t9_bar = acc_1_bar;
-            let mut v_bar = v * _t9_bar;
-            v_bar = v_bar + v * _t9_bar;
+            let acc_2_bar = acc_c_bar;
+            let acc_1_bar = acc_2_bar;
+            let _t10_bar = acc_2_bar;
+            let mut v_bar = v * _t10_bar;
+            v_bar = v_bar + v * _t10_bar;
             dx[k] = dx[k] + v_bar;
-            acc_c_bar = acc_bar;
+            acc_c_bar = acc_1_bar;
         }
-        acc_2
+        acc_3
     };
     (__ad_value, ((),))
 }
@@ -56,68 +56,68 @@ impl sumsq {
 }
 
 fn sumsq_vjp(x: &[f64], dx: &mut [f64], seed: f64) -> f64 {
-    let _t3 = ::ad_runtime::zero_elem(&x);
+    let acc: f64 = ::ad_runtime::zero();
     let _t4 = x.len();
     let _t5 = (0).._t4;
     let _t6 = ::core::iter::IntoIterator::into_iter(_t5);
-    let mut acc_c = _t3;
+    let mut acc_c = acc;
     let mut trip: usize = 0;
     for k in ::core::clone::Clone::clone(&_t6) {
-        let acc = acc_c;
+        let acc_1 = acc_c;
         trip += 1;
         let v = x[k];
-        let _t9 = v * v;
-        let acc_1 = acc + _t9;
-        acc_c = acc_1;
+        let _t10 = v * v;
+        let acc_2 = acc_1 + _t10;
+        acc_c = acc_2;
     }
-    let acc_2 = acc_c;
-    let acc_2_bar = seed;
-    let mut acc_c_bar = acc_2_bar;
+    let acc_3 = acc_c;
+    let acc_3_bar = seed;
+    let mut acc_c_bar = acc_3_bar;
     for k_2 in (0..trip).rev() {
         let k = ::ad_runtime::nth(&_t6, k_2);
         let v = x[k];
-        let acc_1_bar = acc_c_bar;
-        let acc_bar = acc_1_bar;
-        let _t9_bar = acc_1_bar;
-        let mut v_bar = v * _t9_bar;
-        v_bar = v_bar + v * _t9_bar;
+        let acc_2_bar = acc_c_bar;
+        let acc_1_bar = acc_2_bar;
+        let _t10_bar = acc_2_bar;
+        let mut v_bar = v * _t10_bar;
+        v_bar = v_bar + v * _t10_bar;
         dx[k] = dx[k] + v_bar;
-        acc_c_bar = acc_bar;
+        acc_c_bar = acc_1_bar;
     }
-    acc_2
+    acc_3
 }
 
 fn sumsq_grad(x: &[f64], dx: &mut [f64]) -> f64 {
     let seed: f64 = ::ad_runtime::one::<f64>();
-    let _t3 = ::ad_runtime::zero_elem(&x);
+    let acc: f64 = ::ad_runtime::zero();
     let _t4 = x.len();
     let _t5 = (0).._t4;
     let _t6 = ::core::iter::IntoIterator::into_iter(_t5);
-    let mut acc_c = _t3;
+    let mut acc_c = acc;
     let mut trip: usize = 0;
     for k in ::core::clone::Clone::clone(&_t6) {
-        let acc = acc_c;
+        let acc_1 = acc_c;
         trip += 1;
         let v = x[k];
-        let _t9 = v * v;
-        let acc_1 = acc + _t9;
-        acc_c = acc_1;
+        let _t10 = v * v;
+        let acc_2 = acc_1 + _t10;
+        acc_c = acc_2;
     }
-    let acc_2 = acc_c;
-    let acc_2_bar = seed;
-    let mut acc_c_bar = acc_2_bar;
+    let acc_3 = acc_c;
+    let acc_3_bar = seed;
+    let mut acc_c_bar = acc_3_bar;
     for k_2 in (0..trip).rev() {
         let k = ::ad_runtime::nth(&_t6, k_2);
         let v = x[k];
-        let acc_1_bar = acc_c_bar;
-        let acc_bar = acc_1_bar;
-        let _t9_bar = acc_1_bar;
-        let mut v_bar = v * _t9_bar;
-        v_bar = v_bar + v * _t9_bar;
+        let acc_2_bar = acc_c_bar;
+        let acc_1_bar = acc_2_bar;
+        let _t10_bar = acc_2_bar;
+        let mut v_bar = v * _t10_bar;
+        v_bar = v_bar + v * _t10_bar;
         dx[k] = dx[k] + v_bar;
-        acc_c_bar = acc_bar;
+        acc_c_bar = acc_1_bar;
     }
-    acc_2
+    acc_3
 }
 
 fn sumsq__derive_tangent<'ad_slot, __AdD0: ::ad_runtime::SliceTangent<'ad_slot, f64>>(
@@ -128,27 +128,27 @@ fn sumsq__derive_tangent<'ad_slot, __AdD0: ::ad_runtime::SliceTangent<'ad_slot, 
     let (__ad_slot0,) = __ad_tangents;
     let mut __ad_store0 = ::core::default::Default::default();
     let dx = ::ad_runtime::SliceTangent::<f64>::slice(__ad_slot0, &mut __ad_store0);
-    let _t3 = ::ad_runtime::zero_elem(&x);
+    let acc: f64 = ::ad_runtime::zero();
     let _t4 = x.len();
     let _t5 = (0).._t4;
     let _t6 = ::core::iter::IntoIterator::into_iter(_t5);
-    let mut acc_c = _t3;
-    let mut dacc_c_2 = ::ad_runtime::zero_like(&_t3);
+    let mut acc_c = acc;
+    let mut dacc_c_2 = ::ad_runtime::zero_like(&acc);
     for k in _t6 {
-        let acc = acc_c;
-        let dacc = dacc_c_2;
+        let acc_1 = acc_c;
+        let dacc_1 = dacc_c_2;
         let v = x[k];
         let dv = dx[k];
-        let _t9 = v * v;
-        let d_t9 = v * dv + v * dv;
-        let acc_1 = acc + _t9;
-        let dacc_1 = dacc + d_t9;
-        acc_c = acc_1;
-        dacc_c_2 = dacc_1;
+        let _t10 = v * v;
+        let d_t10 = v * dv + v * dv;
+        let acc_2 = acc_1 + _t10;
+        let dacc_2 = dacc_1 + d_t10;
+        acc_c = acc_2;
+        dacc_c_2 = dacc_2;
     }
-    let acc_2 = acc_c;
-    let dacc_2 = dacc_c_2;
-    (acc_2, dacc_2)
+    let acc_3 = acc_c;
+    let dacc_3 = dacc_c_2;
+    (acc_3, dacc_3)
 }
 
 #[doc(hidden)]
@@ -165,27 +165,27 @@ impl sumsq {
 }
 
 fn sumsq_tangent(x: &[f64], dx: &[f64]) -> (f64, f64) {
-    let _t3 = ::ad_runtime::zero_elem(&x);
+    let acc: f64 = ::ad_runtime::zero();
     let _t4 = x.len();
     let _t5 = (0).._t4;
     let _t6 = ::core::iter::IntoIterator::into_iter(_t5);
-    let mut acc_c = _t3;
-    let mut dacc_c_2 = ::ad_runtime::zero_like(&_t3);
+    let mut acc_c = acc;
+    let mut dacc_c_2 = ::ad_runtime::zero_like(&acc);
     for k in _t6 {
-        let acc = acc_c;
-        let dacc = dacc_c_2;
+        let acc_1 = acc_c;
+        let dacc_1 = dacc_c_2;
         let v = x[k];
         let dv = dx[k];
-        let _t9 = v * v;
-        let d_t9 = v * dv + v * dv;
-        let acc_1 = acc + _t9;
-        let dacc_1 = dacc + d_t9;
-        acc_c = acc_1;
-        dacc_c_2 = dacc_1;
+        let _t10 = v * v;
+        let d_t10 = v * dv + v * dv;
+        let acc_2 = acc_1 + _t10;
+        let dacc_2 = dacc_1 + d_t10;
+        acc_c = acc_2;
+        dacc_c_2 = dacc_2;
     }
-    let acc_2 = acc_c;
-    let dacc_2 = dacc_c_2;
-    (acc_2, dacc_2)
+    let acc_3 = acc_c;
+    let dacc_3 = dacc_c_2;
+    (acc_3, dacc_3)
 }
 
 fn rosenbrock__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot, f64>>(

@@ -397,19 +397,19 @@ fn scale__derive_tangent<
     let da = <__AdD1 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot1);
     let dout: &mut [f64] = __ad_slot2;
     let () = {
-        let _t1 = out.len();
-        let _t2 = x.len();
-        let _t3 = _t1.min(_t2);
-        let _t4 = (0).._t3;
-        let _t5 = ::core::iter::IntoIterator::into_iter(_t4);
-        for k in _t5 {
-            let _t6 = out[k];
-            let xi = x[k];
-            let dxi = dx[k];
-            let _t8 = a * xi;
-            let d_t8 = xi * da + a * dxi;
-            out[k] = _t8;
-            dout[k] = d_t8;
+        let _t2 = out.len();
+        let _t3 = (0).._t2;
+        let _t4 = x.len();
+        let _t5 = (0).._t4;
+        let _t6 = _t3.zip(_t5);
+        let _t7 = ::core::iter::IntoIterator::into_iter(_t6);
+        for (k, k_2) in _t7 {
+            let xi = x[k_2];
+            let dxi = dx[k_2];
+            let _t9 = a * xi;
+            let d_t9 = xi * da + a * dxi;
+            out[k] = _t9;
+            dout[k] = d_t9;
         }
         ()
     };
@@ -441,19 +441,19 @@ fn scale_tangent(
     out: &mut [f64],
     dout: &mut [f64],
 ) -> () {
-    let _t1 = out.len();
-    let _t2 = x.len();
-    let _t3 = _t1.min(_t2);
-    let _t4 = (0).._t3;
-    let _t5 = ::core::iter::IntoIterator::into_iter(_t4);
-    for k in _t5 {
-        let _t6 = out[k];
-        let xi = x[k];
-        let dxi = dx[k];
-        let _t8 = a * xi;
-        let d_t8 = xi * da + a * dxi;
-        out[k] = _t8;
-        dout[k] = d_t8;
+    let _t2 = out.len();
+    let _t3 = (0).._t2;
+    let _t4 = x.len();
+    let _t5 = (0).._t4;
+    let _t6 = _t3.zip(_t5);
+    let _t7 = ::core::iter::IntoIterator::into_iter(_t6);
+    for (k, k_2) in _t7 {
+        let xi = x[k_2];
+        let dxi = dx[k_2];
+        let _t9 = a * xi;
+        let d_t9 = xi * da + a * dxi;
+        out[k] = _t9;
+        dout[k] = d_t9;
     }
     ()
 }

@@ -1,0 +1,201 @@
+//! Local closures (`let sq = |t: f64| t * t;`) and local `fn` items, inlined where they are
+//! called: their parameters are bound to the arguments' values, their captures to the values
+//! the captured names had where the closure was written, and their body is lowered in place.
+//! So both transforms see straight code, and no closure is ever called at run time.
+//!
+//! A closure used otherwise than called (returned, stored, passed to a function the macro
+//! cannot see) escapes: that is a spanned error at the closure, saying why.
+
+use std::rc::Rc;
+
+use super::*;
+
+/// A closure or local `fn` bound to a name, as written.
+#[derive(Debug)]
+pub(super) struct LocalFn {
+    pub(super) name: Ident,
+    pub(super) params: Vec<Pat>,
+    pub(super) body: Expr,
+    /// The captured names and their bindings where the closure was written (names the body
+    /// assigns are not captured by value: their current binding is used).
+    pub(super) captures: Vec<(String, Binding)>,
+    /// The closure or the item's name, for errors.
+    pub(super) node: TokenStream,
+}
+
+/// How deep inlining may nest (a local `fn` calling itself has no end).
+const MAX_INLINE: usize = 32;
+
+impl Lowerer<'_> {
+    /// `let NAME = |params| body;`: binds the name to the closure. `false` when the `let` is
+    /// not one.
+    pub(super) fn lower_closure_let(&mut self, local: &syn::Local) -> bool {
+        let Some(init) = &local.init else {
+            return false;
+        };
+        let Expr::Closure(c) = &*init.expr else {
+            return false;
+        };
+        let Some((ident, _)) = simple_pattern(&local.pat) else {
+            return false;
+        };
+        let params: Vec<Pat> = c.inputs.iter().cloned().collect();
+        let body = (*c.body).clone();
+        let f = self.local_fn(ident.clone(), params, body, c.to_token_stream());
+        self.bind(&ident.to_string(), Binding::Closure(Rc::new(f)));
+        true
+    }
+
+    /// A local `fn` item: bound like a closure without captures. Its item is kept as written
+    /// (for calls that carry no derivative), allowed to be unused.
+    pub(super) fn lower_local_fn(&mut self, item: &syn::ItemFn) {
+        let params: Vec<Pat> = item
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(t) => Some(Pat::Type(t.clone())),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let block = &item.block;
+        let body: Expr = syn::parse_quote!(#block);
+        let f = LocalFn {
+            name: item.sig.ident.clone(),
+            params,
+            body,
+            captures: Vec::new(),
+            node: item.sig.ident.to_token_stream(),
+        };
+        self.bind(&item.sig.ident.to_string(), Binding::Closure(Rc::new(f)));
+        self.stmts.push(Stmt::Inert {
+            tokens: quote!(#[allow(dead_code)] #item),
+            uses: Vec::new(),
+            refusal: None,
+        });
+    }
+
+    fn local_fn(&self, name: Ident, params: Vec<Pat>, body: Expr, node: TokenStream) -> LocalFn {
+        let own: HashSet<String> = params.iter().flat_map(pattern_names).collect();
+        let assigned: HashSet<String> = assigned_names(&body.to_token_stream())
+            .into_iter()
+            .collect();
+        let mut captures = Vec::new();
+        for name in collect_idents(&body.to_token_stream()) {
+            if own.contains(&name) || assigned.contains(&name) {
+                continue;
+            }
+            if let Some(b) = self.lookup(&name) {
+                captures.push((name, b.clone()));
+            }
+        }
+        LocalFn {
+            name,
+            params,
+            body,
+            captures,
+            node,
+        }
+    }
+
+    /// The local closure or `fn` a call's callee names, if it names one.
+    pub(super) fn local_callee(&self, func: &Expr) -> Option<Rc<LocalFn>> {
+        let id = path_ident(func)?;
+        match self.lookup(&id.to_string()) {
+            Some(Binding::Closure(f)) => Some(f.clone()),
+            _ => None,
+        }
+    }
+
+    /// `f(args)` of a local closure or `fn`: its body, lowered here with its parameters bound.
+    pub(super) fn inline_call(
+        &mut self,
+        f: &LocalFn,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        e: &Expr,
+    ) -> Value {
+        if args.len() != f.params.len() {
+            self.errors.spanned(
+                e,
+                format!(
+                    "{}: `{}` takes {} argument(s), not {}",
+                    self.mode,
+                    f.name,
+                    f.params.len(),
+                    args.len()
+                ),
+            );
+            return dummy();
+        }
+        if self.inlining >= MAX_INLINE {
+            self.errors.spanned(
+                e,
+                format!(
+                    "{} cannot differentiate the call of `{}`: a local function is inlined where \
+                     it is called, and this one calls itself. Move it out of the function and \
+                     annotate it with the same macro",
+                    self.mode, f.name
+                ),
+            );
+            return dummy();
+        }
+        // The arguments, in the caller's scope: values, or the memory lent (`&x`, `x`).
+        let values: Vec<Value> = args
+            .iter()
+            .map(|a| {
+                let inner = match a {
+                    Expr::Reference(r) => &*r.expr,
+                    other => other,
+                };
+                match self.memory_of(inner) {
+                    Some(m) => Value::Scalar(Operand::Var(m)),
+                    None => self.lower_expr(a),
+                }
+            })
+            .collect();
+        self.inlining += 1;
+        self.scopes.push(HashMap::new());
+        for (name, b) in &f.captures {
+            self.scopes
+                .last_mut()
+                .expect("just pushed")
+                .insert(name.clone(), b.clone());
+        }
+        for (p, v) in f.params.iter().zip(values) {
+            let mut p = p.clone();
+            super::iter::strip_ref_patterns(&mut p);
+            self.bind_param(&p, v);
+        }
+        let body = f.body.clone();
+        let v = self.lower_expr(&body);
+        self.scopes.pop();
+        self.inlining -= 1;
+        v
+    }
+
+    /// Binds a parameter: memory by alias, values as a `let` would.
+    fn bind_param(&mut self, p: &Pat, v: Value) {
+        let memory = matches!(&v, Value::Scalar(Operand::Var(x)) if self.vars[*x].depth.is_some());
+        match (p, memory) {
+            (Pat::Type(t), true) => self.bind_param(&t.pat, v),
+            (Pat::Ident(i), true) => self.bind(&i.ident.to_string(), Binding::Value(v)),
+            _ => self.bind_pattern(p, None, v),
+        }
+    }
+
+    /// The error for a local closure used as a value: it would escape the macro's sight.
+    pub(super) fn escaping(&mut self, f: &LocalFn, use_site: &Expr) {
+        self.errors.push(syn::Error::new_spanned(
+            &f.node,
+            format!(
+                "{} cannot differentiate the closure `{}` used as a value (at `{}`): closures \
+                 are inlined where they are called, and one that is passed on, stored or \
+                 returned leaves the function. Call it here, or make it a function annotated \
+                 with the same macro",
+                self.mode,
+                f.name,
+                show(use_site)
+            ),
+        ));
+    }
+}
