@@ -181,6 +181,40 @@ pub enum Expr {
     If(Box<Cond>, Box<Expr>, Box<Expr>),
     /// `match scrutinee { 0 => a, 1 => b, _ => c }` (one arm per expression, the last `_`).
     Match(IExpr, Vec<Expr>),
+    /// An iterator chain or a local closure (issue 16): see [`Chain`].
+    Chain(Box<Chain>),
+}
+
+/// An iterator chain over `w` or a range, or a local closure called twice: the shapes that
+/// the macros rewrite into loops (`lower/chain.rs`) or inline (`lower/closure.rs`). `body`
+/// reads the item names and any float in scope (captured).
+#[derive(Clone, Debug)]
+pub struct Chain {
+    /// Which shape.
+    pub kind: ChainKind,
+    /// The names the closure binds (the second unused by some shapes).
+    pub names: [String; 2],
+    /// The closure's body.
+    pub body: Expr,
+    /// The arguments of [`ChainKind::Closure`]'s two calls.
+    pub args: Vec<Expr>,
+}
+
+/// The shape of a [`Chain`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChainKind {
+    /// `w.iter().map(|&a| body).sum::<f64>()`
+    MapSum,
+    /// `w.iter().zip(w.iter().skip(1)).map(|(&a, &b)| body).sum::<f64>()`
+    ZipSum,
+    /// `w.windows(2).map(|pair| { let (a, b) = (pair[0], pair[1]); body }).sum::<f64>()`
+    Windows,
+    /// `w.iter().rev().fold(0.0, |fold_acc, &b| 0.5 * fold_acc + body)`
+    Fold,
+    /// `(0..3).map(|a| body).sum::<f64>()`, `a` an integer
+    RangeSum,
+    /// `{ let f = |a: f64| -> f64 { body }; f(args[0]) + f(args[1]) }`
+    Closure,
 }
 
 /// A binary float operator.
@@ -890,6 +924,11 @@ impl Gen {
             Expr::Call(_, args, _) => args.iter().any(|a| self.mentions_param(a)),
             Expr::If(_, a, b) => self.mentions_param(a) || self.mentions_param(b),
             Expr::Match(_, arms) => arms.iter().any(|a| self.mentions_param(a)),
+            Expr::Chain(c) => {
+                c.kind != ChainKind::RangeSum && c.kind != ChainKind::Closure
+                    || self.mentions_param(&c.body)
+                    || c.args.iter().any(|a| self.mentions_param(a))
+            }
         }
     }
 
@@ -1182,9 +1221,73 @@ impl Gen {
         if b > CAP { self.squash(e) } else { (e, b) }
     }
 
+    /// An iterator chain or a local closure (see [`Chain`]), its bound squashed to [`CAP`].
+    fn chain(&mut self) -> (Expr, f64) {
+        use ChainKind::*;
+        let kinds: &[ChainKind] = if self.slice_len.is_some() {
+            &[MapSum, ZipSum, Windows, Fold, RangeSum, Closure]
+        } else {
+            &[RangeSum, Closure]
+        };
+        let kind = *self.rng.pick(kinds);
+        let names = [self.fresh_name(), self.fresh_name()];
+        let names = if names[0] == names[1] {
+            [names[0].clone(), format!("{}2", names[1])]
+        } else {
+            names
+        };
+        let mut args = Vec::new();
+        let mut arg_bound: f64 = 0.0;
+        if kind == Closure {
+            for _ in 0..2 {
+                let (e, b) = self.expr(2);
+                arg_bound = arg_bound.max(b);
+                args.push(e);
+            }
+        }
+        self.scopes.push(Vec::new());
+        let float = |bound| Kind::Float {
+            mutable: false,
+            bound,
+        };
+        match kind {
+            MapSum => self.bind(&names[0], float(RANGE)),
+            ZipSum | Windows => {
+                self.bind(&names[0], float(RANGE));
+                self.bind(&names[1], float(RANGE));
+            }
+            Fold => self.bind(&names[1], float(RANGE)),
+            RangeSum => self.bind(&names[0], Kind::Int(2)),
+            Closure => self.bind(&names[0], float(arg_bound)),
+        }
+        let (body, b) = self.bounded(2, CAP);
+        self.scopes.pop();
+        let len = self.slice_len.unwrap_or(0) as f64;
+        let bound = match kind {
+            MapSum | ZipSum | Windows => len * b,
+            Fold => 2.0 * b,
+            RangeSum => 3.0 * b,
+            Closure => 2.0 * b,
+        };
+        let e = Expr::Chain(Box::new(Chain {
+            kind,
+            names,
+            body,
+            args,
+        }));
+        if bound > CAP {
+            self.squash(e)
+        } else {
+            (e, bound)
+        }
+    }
+
     /// The value of a `let`: an expression, sometimes an `if` or `match` expression.
     fn value(&mut self) -> (Expr, f64) {
         let roll = self.rng.below(100);
+        if (90..96).contains(&roll) {
+            return self.chain();
+        }
         if roll < 8 && self.depth < 3 {
             let c = self.cond();
             let (a, ba) = self.expr(2);
@@ -1975,6 +2078,7 @@ fn has_var(e: &Expr) -> bool {
         Expr::Call(_, args, _) => args.iter().any(has_var),
         Expr::If(_, a, b) => has_var(a) || has_var(b),
         Expr::Match(_, arms) => arms.iter().any(has_var),
+        Expr::Chain(_) => true,
     }
 }
 
@@ -2219,6 +2323,7 @@ fn show(e: &Expr) -> String {
             }
         }
         Expr::If(c, a, b) => format!("if {} {{ {} }} else {{ {} }}", show_c(c), show(a), show(b)),
+        Expr::Chain(c) => show_chain(c),
         Expr::Match(s, arms) => {
             let mut out = format!("match {} {{ ", show_i(s));
             for (k, a) in arms.iter().enumerate() {
@@ -2230,6 +2335,29 @@ fn show(e: &Expr) -> String {
             }
             out
         }
+    }
+}
+
+fn show_chain(c: &Chain) -> String {
+    let [a, b] = &c.names;
+    let body = show(&c.body);
+    match c.kind {
+        ChainKind::MapSum => format!("w.iter().map(|&{a}| {body}).sum::<f64>()"),
+        ChainKind::ZipSum => {
+            format!("w.iter().zip(w.iter().skip(1)).map(|(&{a}, &{b})| {body}).sum::<f64>()")
+        }
+        ChainKind::Windows => format!(
+            "w.windows(2).map(|pair| {{ let ({a}, {b}) = (pair[0], pair[1]); {body} }}).sum::<f64>()"
+        ),
+        ChainKind::Fold => {
+            format!("w.iter().rev().fold(0.0, |fold_acc, &{b}| 0.5 * fold_acc + {body})")
+        }
+        ChainKind::RangeSum => format!("(0..3).map(|{a}: usize| {body}).sum::<f64>()"),
+        ChainKind::Closure => format!(
+            "{{ let f = |{a}: f64| -> f64 {{ {body} }}; f({}) + f({}) }}",
+            show(&c.args[0]),
+            show(&c.args[1])
+        ),
     }
 }
 
@@ -2643,8 +2771,55 @@ impl<'a> Machine<'a> {
                 let k = self.int(s).min(arms.len() - 1);
                 self.expr(&arms[k])
             }
+            Expr::Chain(c) => self.chain(c),
         };
         self.float(v)
+    }
+
+    /// A [`Chain`], as the standard library runs it.
+    fn chain(&mut self, c: &'a Chain) -> f64 {
+        let [a, b] = [c.names[0].as_str(), c.names[1].as_str()];
+        let w = self.w;
+        let n = w.len();
+        let mut out = 0.0;
+        let item = |m: &mut Self, binds: &[(&'a str, Val)]| {
+            m.scopes.push(Vec::new());
+            for (name, v) in binds {
+                m.bind(name, v.clone());
+            }
+            let v = m.expr(&c.body);
+            m.scopes.pop();
+            v
+        };
+        match c.kind {
+            ChainKind::MapSum => {
+                for &v in w {
+                    out += item(self, &[(a, Val::F(v))]);
+                }
+            }
+            ChainKind::ZipSum | ChainKind::Windows => {
+                for k in 0..n.saturating_sub(1) {
+                    out += item(self, &[(a, Val::F(w[k])), (b, Val::F(w[k + 1]))]);
+                }
+            }
+            ChainKind::Fold => {
+                for &v in w.iter().rev() {
+                    out = 0.5 * out + item(self, &[(b, Val::F(v))]);
+                }
+            }
+            ChainKind::RangeSum => {
+                for j in 0..3 {
+                    out += item(self, &[(a, Val::I(j))]);
+                }
+            }
+            ChainKind::Closure => {
+                for arg in &c.args {
+                    let v = self.expr(arg);
+                    out += item(self, &[(a, Val::F(v))]);
+                }
+            }
+        }
+        out
     }
 
     fn cond(&mut self, c: &'a Cond) -> bool {

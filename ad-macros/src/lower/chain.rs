@@ -73,6 +73,8 @@ pub(super) struct Stream {
     filters: Vec<(Closure, Item)>,
     /// The indices are `0..len` of one source, not adapted: item `n` is at index `n`.
     simple: bool,
+    /// Every source holds constants (a slice or array the macro copies as written).
+    pub(super) constant: bool,
 }
 
 /// Why a chain could not be rewritten; `None` when it is simply not a chain over memory.
@@ -109,6 +111,7 @@ impl Lowerer<'_> {
                     item: Item::Int(k),
                     filters: Vec::new(),
                     simple: false,
+                    constant: true,
                 }));
             }
             Expr::Reference(r) if r.mutability.is_none() => return self.source(&r.expr, false),
@@ -155,11 +158,7 @@ impl Lowerer<'_> {
                 let Some(mut a) = self.stream_of(&m.receiver)? else {
                     return Ok(None);
                 };
-                let b = match self.stream_of(&m.args[0])? {
-                    Some(b) => Some(b),
-                    None => self.constant_source(&m.args[0]),
-                };
-                let Some(b) = b else {
+                let Some(b) = self.stream_of(&m.args[0])? else {
                     return Err(format!(
                         "`zip` with `{}`, which is not a slice, an array, a range or a chain \
                          over one",
@@ -211,6 +210,7 @@ impl Lowerer<'_> {
                 };
                 a.item = Item::Tuple(vec![a.item, b.item]);
                 a.simple = false;
+                a.constant &= b.constant;
                 Ok(Some(a))
             }
             ("rev" | "skip" | "take" | "step_by", _) => {
@@ -334,6 +334,7 @@ impl Lowerer<'_> {
                 item,
                 filters: Vec::new(),
                 simple: true,
+                constant: false,
             }));
         }
         if let Some(Binding::Value(Value::Array(items))) = self.lookup(&id.to_string()) {
@@ -353,9 +354,14 @@ impl Lowerer<'_> {
                 },
                 filters: Vec::new(),
                 simple: false,
+                constant: false,
             }));
         }
-        Ok(None)
+        Ok(if mutable {
+            None
+        } else {
+            self.constant_source(e)
+        })
     }
 
     /// The partner of a `zip` that holds constants (`w` in `v.iter().zip(w.iter())`, an array
@@ -386,6 +392,7 @@ impl Lowerer<'_> {
             },
             filters: Vec::new(),
             simple: true,
+            constant: true,
         })
     }
 
@@ -424,6 +431,7 @@ impl Lowerer<'_> {
             }),
             filters: Vec::new(),
             simple: false,
+            constant: false,
         }))
     }
 }

@@ -40,7 +40,7 @@ impl Lowerer<'_> {
             return false;
         };
         let params: Vec<Pat> = c.inputs.iter().cloned().collect();
-        let body = (*c.body).clone();
+        let body = typed_body(&c.body, &c.output);
         let f = self.local_fn(ident.clone(), params, body, c.to_token_stream());
         self.bind(&ident.to_string(), Binding::Closure(Rc::new(f)));
         true
@@ -59,7 +59,7 @@ impl Lowerer<'_> {
             })
             .collect();
         let block = &item.block;
-        let body: Expr = syn::parse_quote!(#block);
+        let body = typed_body(&syn::parse_quote!(#block), &item.sig.output);
         let f = LocalFn {
             name: item.sig.ident.clone(),
             params,
@@ -197,5 +197,17 @@ impl Lowerer<'_> {
                 show(use_site)
             ),
         ));
+    }
+}
+
+/// The body of a closure or local `fn`, its result given the declared return type (a literal
+/// result such as `3.0` would otherwise have no float type once inlined).
+fn typed_body(body: &Expr, output: &syn::ReturnType) -> Expr {
+    match output {
+        syn::ReturnType::Type(_, ty) => syn::parse_quote!({
+            let __ad_result: #ty = #body;
+            __ad_result
+        }),
+        syn::ReturnType::Default => body.clone(),
     }
 }

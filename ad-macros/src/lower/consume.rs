@@ -15,6 +15,8 @@ impl Lowerer<'_> {
             return None;
         }
         let stream = match self.stream(&f.expr) {
+            // Over constants only, the loop stays as written (its body is lowered as usual).
+            Ok(Some(s)) if s.constant => return None,
             Ok(Some(s)) => s,
             Ok(None) => return None,
             Err(why) => return self.cannot_rewrite(&f.expr, &why),

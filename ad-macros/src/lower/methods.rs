@@ -55,6 +55,11 @@ impl Lowerer<'_> {
         if RANGE_ADAPTERS.contains(&name.as_str()) && is_range_iterator(&m.receiver) {
             return self.lower_range_adapter(m, e);
         }
+        // An iterator chain ending in a consumer, also over constants with closures that
+        // capture differentiated values.
+        if let Some(rewritten) = self.rewrite_consumer(m, e) {
+            return self.lower_expr(&rewritten);
+        }
         // A method of a constant receiver (`self.energy(x)`) with differentiated arguments: a call
         // to an annotated method, through its companions.
         if !self.mentions_active(m.receiver.to_token_stream())
@@ -127,9 +132,6 @@ impl Lowerer<'_> {
                 value,
             });
             return unit();
-        }
-        if let Some(rewritten) = self.rewrite_consumer(m, e) {
-            return self.lower_expr(&rewritten);
         }
         if (name == "clone" || name == "to_owned")
             && m.args.is_empty()

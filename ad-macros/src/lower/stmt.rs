@@ -322,7 +322,9 @@ impl Lowerer<'_> {
         if let Expr::Closure(c) = &*init.expr
             && self.lower_closure_let(local)
         {
-            // A closure of constants stays as written too, for uses that carry no derivative.
+            // A closure of constants stays as written too, for uses that carry no derivative
+            // (calls with constant arguments, `sort_by(cmp)`); any other is inlined at every
+            // call, so its name must be taken apart wherever it is mentioned.
             if !self.mentions_active(c.to_token_stream()) && c.capture.is_none() {
                 let (tokens, uses) = self.rename(local.to_token_stream());
                 self.stmts.push(Stmt::Inert {
@@ -330,6 +332,8 @@ impl Lowerer<'_> {
                     uses,
                     refusal: None,
                 });
+            } else if let Some((ident, _)) = simple_pattern(&local.pat) {
+                self.maybe_active.insert(ident.to_string());
             }
             return;
         }

@@ -113,6 +113,20 @@ impl VisitMut for Substitution {
         syn::visit_mut::visit_expr_mut(self, e);
     }
 
+    // A `let` that binds a replaced name shadows it for the rest of its block.
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let saved = (self.places.clone(), self.views.clone());
+        for stmt in &mut b.stmts {
+            self.visit_stmt_mut(stmt);
+            if let SynStmt::Local(l) = stmt {
+                let bound = pattern_names(&l.pat);
+                self.places.retain(|(n, _)| !bound.contains(n));
+                self.views.retain(|(n, _)| !bound.contains(n));
+            }
+        }
+        (self.places, self.views) = saved;
+    }
+
     // A nested closure keeps its own parameters; its captures are replaced like any code.
     fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
         let shadowed: Vec<String> = c.inputs.iter().flat_map(pattern_names).collect();
