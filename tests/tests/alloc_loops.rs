@@ -100,3 +100,77 @@ fn measured_functions_are_right() {
         assert!((g.0 - fd(&|x| piecewise(x, 0.4), x)).abs() < 1e-6, "{x}");
     }
 }
+
+// ---- iterator chains, array literals and closures (issue 16) ---------------------------------
+
+#[derive_tangent]
+#[derive_grad]
+fn chained(x: &[f64], y: &[f64], a: f64) -> f64 {
+    let weighted: f64 = (0..x.len()).map(|i| x[i] * (i + 1) as f64).sum();
+    let dot = x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>();
+    let tv = x.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum::<f64>();
+    weighted * a + dot + tv
+}
+
+#[derive_tangent]
+#[derive_grad]
+fn literal_and_closure(x: f64, y: f64) -> f64 {
+    let v = [x, y, x * y];
+    let sq = |t: f64| t * t;
+    let s: f64 = v.iter().map(|&a| sq(a.sin())).sum();
+    s + sq(x - y)
+}
+
+#[test]
+fn chains_literals_and_closures_allocate_nothing() {
+    let x: Vec<f64> = (0..64).map(|i| 0.1 * i as f64).collect();
+    let y: Vec<f64> = (0..64).map(|i| 1.0 - 0.01 * i as f64).collect();
+    let (mut gx, mut gy) = (vec![0.0; 64], vec![0.0; 64]);
+    let _ = black_box(chained_grad(&x, &mut gx, &y, &mut gy, 0.5));
+    let m = measure(|| {
+        for _ in 0..50 {
+            black_box(chained_grad(black_box(&x), &mut gx, &y, &mut gy, 0.5));
+            black_box(chained_tangent(black_box(&x), &y, &y, &x, 0.5, 1.0));
+        }
+    });
+    assert_eq!(
+        m.allocations, 0,
+        "(0..n).map(..).sum(), zip and windows store nothing"
+    );
+    let m = measure(|| {
+        for k in 0..200 {
+            let t = 0.01 * k as f64;
+            black_box(literal_and_closure_grad(black_box(t), 0.4));
+            black_box(literal_and_closure_tangent(black_box(t), 1.0, 0.4, 0.0));
+        }
+    });
+    assert_eq!(
+        m.allocations, 0,
+        "array literals and closures store nothing"
+    );
+}
+
+#[test]
+fn chains_measured_are_right() {
+    let fd = |f: &dyn Fn(f64) -> f64, x: f64| (f(x + 1e-6) - f(x - 1e-6)) / 2e-6;
+    let (_, (gx, gy)) = literal_and_closure_grad(0.3, 0.4);
+    assert!((gx - fd(&|t| literal_and_closure(t, 0.4), 0.3)).abs() < 1e-6);
+    assert!((gy - fd(&|t| literal_and_closure(0.3, t), 0.4)).abs() < 1e-6);
+    let x = [0.2, -0.5, 0.9];
+    let y = [1.0, 0.3, -0.4];
+    let (mut gx, mut gy) = ([0.0; 3], [0.0; 3]);
+    let (_, ga) = chained_grad(&x, &mut gx, &y, &mut gy, 0.5);
+    assert!((ga - fd(&|a| chained(&x, &y, a), 0.5)).abs() < 1e-6);
+    for i in 0..3 {
+        let fx = fd(
+            &|t| {
+                let mut z = x;
+                z[i] = t;
+                chained(&z, &y, 0.5)
+            },
+            x[i],
+        );
+        assert!((gx[i] - fx).abs() < 1e-6, "{i}");
+        assert!((gy[i] - x[i]).abs() < 1e-12, "{i}");
+    }
+}
