@@ -1,5 +1,5 @@
 //! Refusals that need the analysed IR: what reverse mode cannot do (a local array created in a
-//! loop, an array written after a call that reads it), and calls that carry derivatives where
+//! loop), and calls that carry derivatives where
 //! a mode cannot go through them yet.
 
 use proc_macro2::Span;
@@ -10,16 +10,6 @@ use crate::ir::{Func, Rhs, Stmt};
 /// What reverse mode refuses in an analysed function.
 pub fn reverse_mode(func: &Func, name: &str, errors: &mut Errors) {
     nested_arrays(func, &func.stmts, name, errors);
-    for span in crate::analysis::overwritten::overwritten_call_args(&func.stmts) {
-        errors.at(
-            span,
-            format!(
-                "{name} cannot differentiate passing this array to a call: it is written after \
-                 the call (or again in a loop around it), and the callee's reverse pass reads \
-                 it again. Pass a copy, or finish writing the array before the call"
-            ),
-        );
-    }
 }
 
 /// Reverse mode keeps the adjoint of a local array for the whole reverse sweep, so the array

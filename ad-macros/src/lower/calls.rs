@@ -196,6 +196,18 @@ impl Lowerer<'_> {
                 }));
                 continue;
             }
+            // An array literal, or a name bound to one, holding differentiated values: its
+            // components are variables of their own, so it becomes memory first.
+            if borrowed && let Some(array) = self.materialise(target, lent) {
+                ops.push(Operand::Var(array));
+                memory.push(Some(MemArg {
+                    borrowed: true,
+                    mutable: lent,
+                    range: None,
+                    span: a.span(),
+                }));
+                continue;
+            }
             if lent {
                 return None;
             }

@@ -91,6 +91,9 @@ struct Plan {
     written: HashSet<VarId>,
     /// Loads whose memory is written after them, or in a loop around them.
     overwritten_loads: HashSet<VarId>,
+    /// Calls given memory that a later write changes: their results are stored, not
+    /// recomputed (a call again would read the new values).
+    saved_reads: HashSet<VarId>,
 }
 
 struct Adjoint<'f> {
@@ -189,6 +192,7 @@ impl<'f> Adjoint<'f> {
                 next_region: 1,
                 written: HashSet::new(),
                 overwritten_loads: HashSet::new(),
+                saved_reads: HashSet::new(),
             },
             declared: HashSet::new(),
             predeclared: vec![false; n],

@@ -251,8 +251,8 @@ impl Adjoint<'_> {
                 // changes in place is passed as the copy taken before the call.
                 let f = callee.tokens(Some("_derive_grad"));
                 let mut primals = emit::call_args(self.func, args, memory, state, true);
-                // A slice the call writes: the callee's reverse pass starts again from its values
-                // before the call, kept on a stack.
+                // A slice the call writes, or reads and a later write changes: the callee's
+                // reverse pass starts again from its values before the call, kept on a stack.
                 let mut dropped = TokenStream::new();
                 for (k, (a, m)) in args.iter().zip(memory).enumerate() {
                     if let (Some(s), Some(m)) = (self.saved.get(&(var, k)), m) {
@@ -260,7 +260,11 @@ impl Adjoint<'_> {
                         let slice =
                             emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
                         out.extend(quote!(let #n = (#slice).len();));
-                        primals[k] = quote!(#s.last_mut(#n));
+                        primals[k] = if m.mutable {
+                            quote!(#s.last_mut(#n))
+                        } else {
+                            quote!(&*#s.last_mut(#n))
+                        };
                         dropped.extend(quote!(#s.drop_last(#n);));
                     }
                 }

@@ -1,0 +1,320 @@
+//! Local arrays and aggregates as full citizens (issue 16): arrays `[e; N]` of a
+//! differentiated value, local arrays lent to annotated callees, arrays lent and written again
+//! afterwards. Every function is checked three ways, in both modes: against a gradient worked
+//! out by hand, against central finite differences, and forward against reverse mode (plus the
+//! seed scaling of `_vjp` and a tangent along a general direction).
+
+// Index loops are the shapes under test.
+#![allow(clippy::needless_range_loop)]
+
+use std::hint::black_box;
+
+use ad_runtime::{derive_grad, derive_tangent};
+use ad_tests::alloc::allocations_in;
+use ad_tests::{At, HAND, MODES, Tol, VALUE, central_difference};
+
+/// Counts the measuring thread's allocations only (see `alloc_free.rs`).
+#[global_allocator]
+static GLOBAL: ad_tests::alloc::Counting = ad_tests::alloc::Counting;
+
+/// Every check of a scalar function of one flat vector `p`, at each point: `_grad` against
+/// the hand gradient and finite differences, one `_tangent` pass per component against both
+/// and against `_grad`, `_vjp` at other seeds against seed times `_grad`, and the tangent along
+/// a general direction against the gradient dotted with it.
+///
+/// - `tangent(p, dp)`: (value, directional derivative);
+/// - `vjp(p, seed)`: (value, adjoint of `p`).
+fn check_flat(
+    name: &str,
+    points: &[Vec<f64>],
+    f: impl Fn(&[f64]) -> f64,
+    tangent: impl Fn(&[f64], &[f64]) -> (f64, f64),
+    vjp: impl Fn(&[f64], f64) -> (f64, Vec<f64>),
+    analytic: impl Fn(&[f64]) -> Vec<f64>,
+) {
+    for p in points {
+        let n = p.len();
+        let at = At(name, p);
+        let value = f(p);
+        let by_hand = analytic(p);
+        let (v, reverse) = vjp(p, 1.0);
+        at.close("value of _vjp", 0, v, value, VALUE);
+        let fd_tol = Tol::fd(value);
+        let mut e = vec![0.0; n];
+        for i in 0..n {
+            e[i] = 1.0;
+            let (v, t) = tangent(p, &e);
+            e[i] = 0.0;
+            at.close("value of _tangent", i, v, value, VALUE);
+            let fd = central_difference(&f, p, i);
+            at.close("_tangent vs hand", i, t, by_hand[i], HAND);
+            at.close("_grad vs hand", i, reverse[i], by_hand[i], HAND);
+            at.close("_tangent vs finite differences", i, t, fd, fd_tol);
+            at.close("_grad vs finite differences", i, reverse[i], fd, fd_tol);
+            at.close("forward vs reverse", i, t, reverse[i], MODES);
+        }
+        for seed in [-0.75, 2.5] {
+            let (_, adj) = vjp(p, seed);
+            for i in 0..n {
+                at.close("_vjp vs seed * _grad", i, adj[i], seed * reverse[i], MODES);
+            }
+        }
+        let dir: Vec<f64> = (0..n).map(|i| 0.3 + 0.17 * i as f64).collect();
+        let (_, t) = tangent(p, &dir);
+        let want: f64 = (0..n).map(|i| by_hand[i] * dir[i]).sum();
+        at.close("_tangent along a direction", 0, t, want, Tol::fd(want));
+    }
+}
+
+// ---- an array lent to a callee, then written again (GMM's shape) -----------------------------
+
+/// `out = a - b`.
+#[derive_tangent]
+#[derive_grad]
+fn subtract(a: &[f64], b: &[f64], out: &mut [f64]) {
+    for i in 0..out.len() {
+        out[i] = a[i] - b[i];
+    }
+}
+
+/// `|v|²`.
+#[derive_tangent]
+#[derive_grad]
+fn sqnorm(v: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..v.len() {
+        s += v[i] * v[i];
+    }
+    s
+}
+
+/// `Σ_j w_j |x - mu_j|²`: `xc` is lent to `sqnorm`, then rewritten by `subtract` in the next
+/// iteration, so the reverse pass of `sqnorm` needs the values it had at each call.
+#[derive_tangent]
+#[derive_grad]
+fn lend_then_rewrite(x: &[f64], mu: &[f64], k: usize) -> f64 {
+    let d = x.len();
+    let mut xc = vec![0.0; d];
+    let mut s = 0.0;
+    for j in 0..k {
+        subtract(x, &mu[j * d..(j + 1) * d], &mut xc);
+        s += (j as f64 + 1.0) * sqnorm(&xc);
+    }
+    s
+}
+
+#[test]
+fn array_lent_then_rewritten() {
+    let (d, k) = (3, 4);
+    let points: Vec<Vec<f64>> = (0..3)
+        .map(|s| {
+            (0..d + d * k)
+                .map(|i| ((i * 7 + s * 3) % 11) as f64 * 0.31 - 1.4)
+                .collect()
+        })
+        .collect();
+    check_flat(
+        "lend_then_rewrite",
+        &points,
+        |p| lend_then_rewrite(&p[..d], &p[d..], k),
+        |p, dp| lend_then_rewrite_tangent(&p[..d], &dp[..d], &p[d..], &dp[d..], k),
+        |p, seed| {
+            let mut adj = vec![0.0; p.len()];
+            let (ax, am) = adj.split_at_mut(d);
+            let v = lend_then_rewrite_vjp(&p[..d], ax, &p[d..], am, k, seed);
+            (v, adj)
+        },
+        |p| {
+            // d/dx = Σ_j 2 w_j (x - mu_j), d/dmu_j = -2 w_j (x - mu_j), w_j = j + 1.
+            let mut g = vec![0.0; p.len()];
+            for j in 0..k {
+                let w = j as f64 + 1.0;
+                for i in 0..d {
+                    let r = p[i] - p[d + j * d + i];
+                    g[i] += 2.0 * w * r;
+                    g[d + j * d + i] -= 2.0 * w * r;
+                }
+            }
+            g
+        },
+    );
+}
+
+/// `a[0] + a[1]`.
+#[derive_tangent]
+#[derive_grad]
+fn pair_sum(a: &[f64]) -> f64 {
+    a[0] + a[1]
+}
+
+/// Loop-free: `v` is lent to `pair_sum`, then written. `s = x0`, result `x0 + x0 x1`.
+#[derive_tangent]
+#[derive_grad]
+fn written_after_call(x: &[f64]) -> f64 {
+    let mut v = vec![0.0; 2];
+    v[0] = x[0];
+    let s = pair_sum(&v);
+    v[1] = s * x[1];
+    v[0] = 3.0;
+    s + v[1] + pair_sum(&v)
+}
+
+#[test]
+fn array_written_after_a_call_in_straight_line_code() {
+    let points = [vec![0.4, -1.3], vec![-2.0, 0.7]];
+    check_flat(
+        "written_after_call",
+        &points,
+        written_after_call,
+        written_after_call_tangent,
+        |p, seed| {
+            let mut adj = vec![0.0; 2];
+            let v = written_after_call_vjp(p, &mut adj, seed);
+            (v, adj)
+        },
+        // x0 + 2 x0 x1 + 3.
+        |p| vec![1.0 + 2.0 * p[1], 2.0 * p[0]],
+    );
+}
+
+// ---- `[e; N]` and `vec![e; n]` of a differentiated value ----------------------------------
+
+/// The issue's example: `v = [2x, 2x, 2x]`, `v0 v1 + v2 = 4x² + 2x`.
+#[derive_tangent]
+#[derive_grad]
+fn repeat_array(x: f64) -> f64 {
+    let v = [x * 2.0; 3];
+    v[0] * v[1] + v[2]
+}
+
+/// A filled `Vec`, then written: `w = [y, .., y]` (n of them), `w[0] = x w[0]`,
+/// `Σ w_i sin(i) ... `: result `x y sin(1)·0 + ..`; see the hand gradient.
+#[derive_tangent]
+#[derive_grad]
+fn repeat_vec(x: f64, y: f64, n: usize) -> f64 {
+    let mut w = vec![y.sin(); n];
+    w[0] *= x;
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += (i as f64 + 1.0) * w[i];
+    }
+    s
+}
+
+#[test]
+fn repeated_differentiated_element() {
+    let points = [vec![0.7], vec![-1.3]];
+    check_flat(
+        "repeat_array",
+        &points,
+        |p| repeat_array(p[0]),
+        |p, d| repeat_array_tangent(p[0], d[0]),
+        |p, seed| {
+            let (v, g) = repeat_array_vjp(p[0], seed);
+            (v, vec![g])
+        },
+        |p| vec![8.0 * p[0] + 2.0],
+    );
+    let n = 4;
+    let points = [vec![0.7, 0.4], vec![-1.3, 2.1]];
+    check_flat(
+        "repeat_vec",
+        &points,
+        |p| repeat_vec(p[0], p[1], n),
+        |p, d| repeat_vec_tangent(p[0], d[0], p[1], d[1], n),
+        |p, seed| {
+            let (v, (gx, gy)) = repeat_vec_vjp(p[0], p[1], n, seed);
+            (v, vec![gx, gy])
+        },
+        // f = x sin y + (2 + 3 + 4) sin y.
+        |p| vec![p[1].sin(), (p[0] + 9.0) * p[1].cos()],
+    );
+}
+
+// ---- array literals stay allocation-free ---------------------------------------------------
+
+#[test]
+fn array_literals_do_not_allocate() {
+    let n = allocations_in(|| {
+        for i in 0..100 {
+            let x = black_box(0.1 * i as f64);
+            black_box(repeat_array(x));
+            black_box(repeat_array_tangent(x, 1.0));
+            black_box(repeat_array_grad(x));
+            black_box(repeat_array_vjp(x, 0.5));
+        }
+    });
+    assert_eq!(n, 0, "[e; N]: {n} allocations");
+    let n = allocations_in(|| {
+        for i in 0..100 {
+            let (x, y) = (black_box(0.1 * i as f64), black_box(0.3));
+            black_box(lend_literal(x, y));
+            black_box(lend_literal_tangent(x, 1.0, y, 0.5));
+            black_box(lend_literal_grad(x, y));
+        }
+    });
+    assert_eq!(n, 0, "an array literal lent to a callee: {n} allocations");
+}
+
+// ---- array literals lent to annotated callees ----------------------------------------------
+
+/// `v[0] *= s; v[1] *= s`: writes what it is lent.
+#[derive_tangent]
+#[derive_grad]
+fn scale_in_place(v: &mut [f64], s: f64) {
+    for i in 0..v.len() {
+        v[i] *= s;
+    }
+}
+
+/// The issue's example: `|[x, 2x]|² = 5x²`, plus a literal lent in place: `sqnorm(&[x, y])`.
+#[derive_tangent]
+#[derive_grad]
+fn lend_literal(x: f64, y: f64) -> f64 {
+    let v = [x, 2.0 * x];
+    sqnorm(&v) + sqnorm(&[x, y * x])
+}
+
+/// A literal lent to be written, then read: `w = [x, y] * (x + y)`, result `w0 + w1 y`.
+#[derive_tangent]
+#[derive_grad]
+fn lend_literal_mut(x: f64, y: f64) -> f64 {
+    let mut w = [x, y];
+    scale_in_place(&mut w, x + y);
+    w[0] + w[1] * y
+}
+
+#[test]
+fn array_literals_lent_to_callees() {
+    let points = [vec![0.7, 0.4], vec![-1.3, 2.1]];
+    check_flat(
+        "lend_literal",
+        &points,
+        |p| lend_literal(p[0], p[1]),
+        |p, d| lend_literal_tangent(p[0], d[0], p[1], d[1]),
+        |p, seed| {
+            let (v, (gx, gy)) = lend_literal_vjp(p[0], p[1], seed);
+            (v, vec![gx, gy])
+        },
+        // 5x² + x² + x² y².
+        |p| {
+            let (x, y) = (p[0], p[1]);
+            vec![12.0 * x + 2.0 * x * y * y, 2.0 * x * x * y]
+        },
+    );
+    check_flat(
+        "lend_literal_mut",
+        &points,
+        |p| lend_literal_mut(p[0], p[1]),
+        |p, d| lend_literal_mut_tangent(p[0], d[0], p[1], d[1]),
+        |p, seed| {
+            let (v, (gx, gy)) = lend_literal_mut_vjp(p[0], p[1], seed);
+            (v, vec![gx, gy])
+        },
+        // (x + y)(x + y²): d/dx = x + y² + x + y, d/dy = x + y² + (x + y) 2y.
+        |p| {
+            let (x, y) = (p[0], p[1]);
+            vec![2.0 * x + y * y + y, x + y * y + 2.0 * y * (x + y)]
+        },
+    );
+}
