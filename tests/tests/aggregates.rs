@@ -254,6 +254,15 @@ fn array_literals_do_not_allocate() {
         }
     });
     assert_eq!(n, 0, "an array literal lent to a callee: {n} allocations");
+    let n = allocations_in(|| {
+        for i in 0..100 {
+            let (x, v, k) = (black_box(0.1 * i as f64), black_box(0.3), black_box(1.2));
+            black_box(tuple_destructured(x, v, k));
+            black_box(tuple_destructured_tangent(x, 1.0, v, 0.5, k, 0.0));
+            black_box(tuple_destructured_vjp(x, v, k, 1.0));
+        }
+    });
+    assert_eq!(n, 0, "a helper's tuple destructured: {n} allocations");
 }
 
 // ---- array literals lent to annotated callees ----------------------------------------------
@@ -315,6 +324,89 @@ fn array_literals_lent_to_callees() {
         |p| {
             let (x, y) = (p[0], p[1]);
             vec![2.0 * x + y * y + y, x + y * y + 2.0 * y * (x + y)]
+        },
+    );
+}
+
+// ---- tuple results of annotated helpers ----------------------------------------------------
+
+/// The right-hand side of an oscillator: `(v, -k x)`.
+#[derive_tangent]
+#[derive_grad]
+fn rhs(x: f64, v: f64, k: f64) -> (f64, f64) {
+    (v, -k * x)
+}
+
+/// Destructured: `a b = -k v x`, plus a field of a second call.
+#[derive_tangent]
+#[derive_grad]
+fn tuple_destructured(x: f64, v: f64, k: f64) -> f64 {
+    let (a, b) = rhs(x, v, k);
+    let t = rhs(a, b, 2.0);
+    a * b + t.1
+}
+
+/// One step of explicit Euler in a loop, through the helper's tuple:
+/// `(x, v) += h (v, -k x)`, n steps; the result `x² + v`.
+#[derive_tangent]
+#[derive_grad]
+fn tuple_in_loop(x: f64, v: f64, k: f64, n: usize) -> f64 {
+    let (mut x, mut v) = (x, v);
+    for _ in 0..n {
+        let (dx, dv) = rhs(x, v, k);
+        x += 0.1 * dx;
+        v += 0.1 * dv;
+    }
+    x * x + v
+}
+
+#[test]
+fn tuple_results_of_helpers() {
+    let points = [vec![0.7, 0.4, 1.5], vec![-1.3, 2.1, 0.6]];
+    check_flat(
+        "tuple_destructured",
+        &points,
+        |p| tuple_destructured(p[0], p[1], p[2]),
+        |p, d| tuple_destructured_tangent(p[0], d[0], p[1], d[1], p[2], d[2]),
+        |p, seed| {
+            let (v, (a, b, c)) = tuple_destructured_vjp(p[0], p[1], p[2], seed);
+            (v, vec![a, b, c])
+        },
+        // a = v, b = -k x; t.1 = -2 a = -2 v. f = -k x v - 2 v.
+        |p| {
+            let (x, v, k) = (p[0], p[1], p[2]);
+            vec![-k * v, -k * x - 2.0, -x * v]
+        },
+    );
+    // The Euler map is linear: (x, v) -> M^n (x, v) with M = [[1, h], [-h k, 1]]; its
+    // derivative with respect to k follows the recurrence differentiated by hand:
+    // (a, b)' = (a' + h b', b' - h a - h k a').
+    let n = 5;
+    let euler = |x: f64, v: f64, k: f64| {
+        let (mut a, mut b, mut da, mut db) = (x, v, 0.0, 0.0);
+        for _ in 0..n {
+            (da, db) = (da + 0.1 * db, db - 0.1 * a - 0.1 * k * da);
+            (a, b) = (a + 0.1 * b, b - 0.1 * k * a);
+        }
+        (a, b, da, db)
+    };
+    check_flat(
+        "tuple_in_loop",
+        &points,
+        |p| tuple_in_loop(p[0], p[1], p[2], n),
+        |p, d| tuple_in_loop_tangent(p[0], d[0], p[1], d[1], p[2], d[2], n),
+        |p, seed| {
+            let (v, (a, b, c)) = tuple_in_loop_vjp(p[0], p[1], p[2], n, seed);
+            (v, vec![a, b, c])
+        },
+        |p| {
+            let (x, v, k) = (p[0], p[1], p[2]);
+            // Linear in (x, v): the columns of M^n are the images of the unit vectors.
+            let (m00, m10, ..) = euler(1.0, 0.0, k);
+            let (m01, m11, ..) = euler(0.0, 1.0, k);
+            let (a, _, da, db) = euler(x, v, k);
+            let dk = 2.0 * a * da + db;
+            vec![2.0 * a * m00 + m10, 2.0 * a * m01 + m11, dk]
         },
     );
 }

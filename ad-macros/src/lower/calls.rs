@@ -273,10 +273,6 @@ impl Lowerer<'_> {
         let segments: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
         let (last, init) = segments.split_last()?;
         let name = last.ident.clone();
-        let is_rule_tuple = name.to_string().ends_with("_partials")
-            && segments.len() == 3
-            && segments[0].ident == "ad_runtime"
-            && segments[1].ident == "rules";
         let leading = p.path.leading_colon.map(|_| quote!(::));
         let init = init.iter();
         let prefix = quote!(#leading #(#init::)*);
@@ -293,9 +289,9 @@ impl Lowerer<'_> {
                 span: e.span(),
             },
         );
-        if is_rule_tuple {
-            self.rule_tuples.insert(t);
-        }
+        // Its result may be a tuple (a runtime rule's partials, a helper's `(f64, f64)`), read
+        // by fields or a tuple pattern.
+        self.call_results.insert(t, self.region_depth);
         Some(Value::Scalar(Operand::Var(t)))
     }
 }

@@ -462,6 +462,25 @@ impl Lowerer<'_> {
                     self.bind_pattern(p, ty, item);
                 }
             }
+            // The tuple a call returned: one field read per name.
+            (Pat::Tuple(t), Value::Scalar(Operand::Var(v)))
+                if self.call_results.get(v) == Some(&self.region_depth)
+                    && !t.elems.iter().any(|p| matches!(p, Pat::Rest(_))) =>
+            {
+                let v = *v;
+                for (i, p) in t.elems.iter().enumerate() {
+                    let f = self.temp();
+                    self.push_def(
+                        f,
+                        None,
+                        Rhs::Field {
+                            base: Operand::Var(v),
+                            index: i,
+                        },
+                    );
+                    self.bind_pattern(p, None, Value::Scalar(Operand::Var(f)));
+                }
+            }
             (Pat::Slice(s), Value::Array(items)) if s.elems.len() == items.len() => {
                 for (p, item) in s.elems.iter().zip(items.clone()) {
                     self.bind_pattern(p, None, item);

@@ -359,6 +359,34 @@ impl Adjoint<'_> {
         }
     }
 
+    /// The fields read of each call's tuple result.
+    pub(super) fn plan_fields(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            match s {
+                Stmt::Def {
+                    var,
+                    rhs:
+                        Rhs::Field {
+                            base: Operand::Var(b),
+                            index,
+                        },
+                    ..
+                } => self.fields.entry(*b).or_default().push((*index, *var)),
+                Stmt::If(i) => {
+                    self.plan_fields(&i.then);
+                    self.plan_fields(&i.els);
+                }
+                Stmt::Loop(l) => {
+                    if let LoopKind::While { cond_stmts, .. } = &l.kind {
+                        self.plan_fields(cond_stmts);
+                    }
+                    self.plan_fields(&l.body);
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// A stack for each slice an active call is lent to write, and for each slice it reads that
     /// a later write changes (`overwritten_call_args`): its reverse pass gets the values the
     /// call saw, saved at the call (Tapenade's rule: only when they are overwritten later).

@@ -197,12 +197,34 @@ impl Adjoint<'_> {
         }
         // A call that writes slices runs its reverse pass even when its result has no adjoint
         // (a function without a result takes any seed and ignores it).
-        let bar = match self.bar_of(var) {
+        // A call whose tuple result is read by fields: its seed is the tuple of the fields'
+        // adjoints (zero for fields nothing reached).
+        let bar = match self.fields.get(&var) {
+            Some(fields) if matches!(rhs, Rhs::Call { .. }) => {
+                let parts: Vec<TokenStream> = fields
+                    .iter()
+                    .filter_map(|&(i, f)| {
+                        let i = proc_macro2::Literal::usize_unsuffixed(i);
+                        self.bar_of(f).map(|b| quote!((#i, #b)))
+                    })
+                    .collect();
+                (!parts.is_empty()).then(|| {
+                    quote!(<_ as ::ad_runtime::FromComponents<_>>::from_components(&[#(#parts),*]))
+                })
+            }
+            _ => self.bar_of(var),
+        };
+        let bar = match bar {
             Some(bar) => bar,
             None if !rhs.written().is_empty() => quote!(::ad_runtime::Zero),
             None => return,
         };
         match rhs {
+            // A field of a call's tuple: its adjoint goes into the call's seed, above.
+            Rhs::Field {
+                base: Operand::Var(b),
+                ..
+            } if self.fields.contains_key(b) => {}
             // Stacks exist only in generated reverse-mode code; reverse over reverse is not a
             // mode the macros offer.
             Rhs::Pop { .. } | Rhs::Field { .. } => out.extend(quote!(::core::compile_error!(
