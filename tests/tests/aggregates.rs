@@ -410,3 +410,83 @@ fn tuple_results_of_helpers() {
         },
     );
 }
+
+// ---- element operations on local arrays ----------------------------------------------------
+
+/// A copy (`to_vec`, `clone`), `swap`, `fill` with a differentiated value, and a compound
+/// assignment through `iter_mut`; `v` is written after `w` copied it.
+#[derive_tangent]
+#[derive_grad]
+fn element_ops(x: &[f64], s: f64) -> f64 {
+    let mut v = x.to_vec();
+    v.swap(0, 2);
+    for a in v.iter_mut() {
+        *a *= s;
+    }
+    let w = v.clone();
+    let mut z = vec![0.0; 3];
+    z.fill(s * s);
+    v[1] = 0.0;
+    w[0] * z[1] + w[1] + v[2] * v[0] + z[2]
+}
+
+#[test]
+fn element_operations() {
+    let points = [vec![0.7, 0.4, 1.5, -0.8], vec![-1.3, 2.1, 0.6, 1.7]];
+    check_flat(
+        "element_ops",
+        &points,
+        |p| element_ops(&p[..3], p[3]),
+        |p, d| element_ops_tangent(&p[..3], &d[..3], p[3], d[3]),
+        |p, seed| {
+            let mut adj = vec![0.0; 4];
+            let (v, gs) = element_ops_vjp(&p[..3], &mut adj[..3], p[3], seed);
+            adj[3] = gs;
+            (v, adj)
+        },
+        // v = s [x2, x1, x0]: f = s³ x2 + s x1 + s² x0 x2 + s².
+        |p| {
+            let (x0, x1, x2, s) = (p[0], p[1], p[2], p[3]);
+            vec![
+                s * s * x2,
+                s,
+                s * s * s + s * s * x0,
+                3.0 * s * s * x2 + x1 + 2.0 * s * x0 * x2 + 2.0 * s,
+            ]
+        },
+    );
+}
+
+/// A compound assignment through `iter_mut` of a `&mut [f64]` parameter.
+#[derive_tangent]
+#[derive_grad]
+fn scale_iter(v: &mut [f64], s: f64) {
+    for a in v.iter_mut() {
+        *a *= s;
+    }
+}
+
+/// `v = [x, 2] s` by `scale_iter`, then `v0 v1 = 2 s² x`.
+#[derive_tangent]
+#[derive_grad]
+fn use_scale_iter(x: f64, s: f64) -> f64 {
+    let mut v = [x, 2.0];
+    scale_iter(&mut v, s);
+    v[0] * v[1]
+}
+
+#[test]
+fn compound_assignment_through_iter_mut() {
+    let points = [vec![0.7, 0.4], vec![-1.3, 2.1]];
+    check_flat(
+        "use_scale_iter",
+        &points,
+        |p| use_scale_iter(p[0], p[1]),
+        |p, d| use_scale_iter_tangent(p[0], d[0], p[1], d[1]),
+        |p, seed| {
+            let (v, (a, b)) = use_scale_iter_vjp(p[0], p[1], seed);
+            (v, vec![a, b])
+        },
+        |p| vec![2.0 * p[1] * p[1], 4.0 * p[0] * p[1]],
+    );
+}

@@ -353,6 +353,94 @@ impl Lowerer<'_> {
     }
 }
 
+impl Lowerer<'_> {
+    /// Element operations on a local array of floats, written as the loops they are:
+    ///
+    /// - `v.fill(e)`: `{ let fill = e; for k in 0..v.len() { v[k] = fill; } }`;
+    /// - `v.swap(i, j)`: `{ let (a, b) = (i, j); let t = v[a]; v[a] = v[b]; v[b] = t; }`.
+    ///
+    /// `None` for anything else (and for integer arrays, which are state, not memory).
+    pub(super) fn desugar_element_op(&mut self, m: &syn::ExprMethodCall) -> Option<Expr> {
+        let array = self.memory_of(&m.receiver)?;
+        if self.vars[array].depth != Some(1) {
+            return None;
+        }
+        let v = path_ident(&m.receiver)?.clone();
+        let tokens = match (m.method.to_string().as_str(), m.args.len()) {
+            ("fill", 1) => {
+                let (fill, k) = (self.synthetic("fill"), self.synthetic("k"));
+                let e = &m.args[0];
+                quote!({
+                    let #fill = #e;
+                    for #k in 0..#v.len() {
+                        #v[#k] = #fill;
+                    }
+                })
+            }
+            ("swap", 2) => {
+                let (a, b, t) = (
+                    self.synthetic("i"),
+                    self.synthetic("j"),
+                    self.synthetic("t"),
+                );
+                let (i, j) = (&m.args[0], &m.args[1]);
+                quote!({
+                    let (#a, #b) = (#i, #j);
+                    let #t = #v[#a];
+                    #v[#a] = #v[#b];
+                    #v[#b] = #t;
+                })
+            }
+            _ => return None,
+        };
+        self.reparse(tokens, m)
+    }
+
+    /// `let w = v.to_vec()` (also `.clone()`, `.to_owned()`) of an array of floats: a new local
+    /// array holding the copy, whose elements are then assigned from `v`'s, so that the copy's
+    /// tangent and adjoint are its own (later writes to either leave the other alone).
+    pub(super) fn lower_array_copy(
+        &mut self,
+        key: &str,
+        ty: Option<&syn::Type>,
+        init: &Expr,
+    ) -> bool {
+        let Expr::MethodCall(m) = init else {
+            return false;
+        };
+        if !m.args.is_empty()
+            || !["to_vec", "clone", "to_owned"].contains(&m.method.to_string().as_str())
+        {
+            return false;
+        }
+        let Some(source) = self.memory_of(&m.receiver) else {
+            return false;
+        };
+        if self.vars[source].depth != Some(1) {
+            return false;
+        }
+        let (Some(v), Ok(mut name)) = (
+            path_ident(&m.receiver).cloned(),
+            syn::parse_str::<Ident>(key),
+        ) else {
+            return false;
+        };
+        name.set_span(init.span());
+        let k = self.synthetic("k");
+        let Some(copy) = self.reparse::<Expr>(
+            quote!(for #k in 0..#name.len() {
+                #name[#k] = #v[#k];
+            }),
+            init,
+        ) else {
+            return false;
+        };
+        self.create_array(key, ty, init, Zeros::Vec);
+        let _ = self.lower_expr(&copy);
+        true
+    }
+}
+
 /// Which local array an expression creates, if it creates one.
 pub(super) fn array_creation(e: &Expr) -> Option<crate::ir::Zeros> {
     use crate::ir::Zeros;

@@ -87,6 +87,14 @@ impl Lowerer<'_> {
             });
             return;
         }
+        // `v.fill(e)`, `v.swap(i, j)` on an array of floats: the loops they are.
+        if let Expr::MethodCall(m) = e
+            && self.mentions_active(e.to_token_stream())
+            && let Some(ops) = self.desugar_element_op(m)
+        {
+            let _ = self.lower_expr(&ops);
+            return;
+        }
         // A call for its effect (it writes slices) or with its result dropped goes through the
         // callee's companions like any call.
         if is_control(e)
@@ -315,7 +323,8 @@ impl Lowerer<'_> {
         }
         if let Some((ident, ty)) = simple_pattern(&local.pat)
             && self.maybe_active.contains(&ident.to_string())
-            && self.lower_new_array(&ident.to_string(), ty, &init.expr)
+            && (self.lower_new_array(&ident.to_string(), ty, &init.expr)
+                || self.lower_array_copy(&ident.to_string(), ty, &init.expr))
         {
             return;
         }
