@@ -113,6 +113,50 @@ pub fn checkpoint_interval(n: usize) -> usize {
     s.max(1)
 }
 
+/// The adjoint of a local array created inside a branch or loop body, in that region's reverse
+/// sweep: zero everywhere, growing as elements are written, so it needs no length (the array
+/// itself is gone by then, and a `Vec` filled by `push` had no fixed one).
+///
+/// ```
+/// let mut a = ad_runtime::Adjoints::<f64>::new();
+/// assert_eq!(a[3], 0.0);
+/// a[2] = a[2] + 1.5;
+/// assert_eq!((a[2], a[0]), (1.5, 0.0));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Adjoints<F> {
+    values: Vec<F>,
+    zero: F,
+}
+
+impl<F: Float> Adjoints<F> {
+    /// All zeros.
+    pub fn new() -> Self {
+        Adjoints {
+            values: Vec::new(),
+            zero: F::zero(),
+        }
+    }
+}
+
+impl<F: Float> core::ops::Index<usize> for Adjoints<F> {
+    type Output = F;
+    #[inline]
+    fn index(&self, i: usize) -> &F {
+        self.values.get(i).unwrap_or(&self.zero)
+    }
+}
+
+impl<F: Float> core::ops::IndexMut<usize> for Adjoints<F> {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut F {
+        if i >= self.values.len() {
+            self.values.resize(i + 1, F::zero());
+        }
+        &mut self.values[i]
+    }
+}
+
 /// A tuple of floats from the adjoints of some of its components, the others zero: the seed
 /// of a call whose tuple result the caller reads by fields (`let (a, b) = g(x);`). Generated
 /// reverse-mode code calls it; the tuple type comes from the callee's companion.

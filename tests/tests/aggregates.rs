@@ -490,3 +490,93 @@ fn compound_assignment_through_iter_mut() {
         |p| vec![2.0 * p[1] * p[1], 4.0 * p[0] * p[1]],
     );
 }
+
+// ---- local arrays created inside branches and loop bodies, in reverse mode -----------------
+
+/// The example: a `Vec` created in one arm, `Σ x_i²`, or `x0`.
+#[derive_tangent]
+#[derive_grad]
+fn array_in_branch(x: &[f64], flag: bool) -> f64 {
+    if flag {
+        let mut v = vec![0.0; x.len()];
+        for i in 0..x.len() {
+            v[i] = x[i] * x[i];
+        }
+        v.iter().sum()
+    } else {
+        x[0]
+    }
+}
+
+/// A `Vec` filled by `push` inside a loop body, once per iteration, then rewritten in place:
+/// `Σ_k sqrt(Σ_i ((k + 1) x_i)²) + w_0` terms, see the hand gradient.
+#[derive_tangent]
+#[derive_grad]
+fn arrays_in_loop_body(x: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for k in 0..n {
+        let mut w = Vec::new();
+        for i in 0..x.len() {
+            w.push(x[i] * (k as f64 + 1.0));
+        }
+        let mut t = 0.0;
+        for i in 0..w.len() {
+            t += w[i] * w[i];
+        }
+        w[0] *= t;
+        s += t.sqrt() + w[0];
+    }
+    s
+}
+
+#[test]
+fn local_arrays_inside_branches_and_loops() {
+    let points = [vec![0.7, 0.4, -1.5], vec![-1.3, 2.1, 0.6]];
+    for flag in [true, false] {
+        check_flat(
+            "array_in_branch",
+            &points,
+            |p| array_in_branch(p, flag),
+            |p, d| array_in_branch_tangent(p, d, flag),
+            |p, seed| {
+                let mut adj = vec![0.0; p.len()];
+                let v = array_in_branch_vjp(p, &mut adj, flag, seed);
+                (v, adj)
+            },
+            |p| {
+                if flag {
+                    p.iter().map(|x| 2.0 * x).collect()
+                } else {
+                    vec![1.0, 0.0, 0.0]
+                }
+            },
+        );
+    }
+    let n = 3;
+    check_flat(
+        "arrays_in_loop_body",
+        &points,
+        |p| arrays_in_loop_body(p, n),
+        |p, d| arrays_in_loop_body_tangent(p, d, n),
+        |p, seed| {
+            let mut adj = vec![0.0; p.len()];
+            let v = arrays_in_loop_body_vjp(p, &mut adj, n, seed);
+            (v, adj)
+        },
+        // With c = k + 1 and r = |x|: t = c² r², sqrt t = c r, w0 = c x0 t = c³ x0 r².
+        // d(c r)/dx_i = c x_i / r; d(c³ x0 r²)/dx_i = c³ (δ_i0 r² + 2 x0 x_i).
+        |p| {
+            let r2: f64 = p.iter().map(|x| x * x).sum();
+            let r = r2.sqrt();
+            let mut g = vec![0.0; p.len()];
+            for k in 0..n {
+                let c = k as f64 + 1.0;
+                for i in 0..p.len() {
+                    g[i] += c * p[i] / r + c * c * c * 2.0 * p[0] * p[i];
+                }
+                g[0] += c * c * c * r2;
+            }
+            g
+        },
+    );
+}

@@ -34,6 +34,7 @@ pub fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, HashSet<(VarId, usize)>) 
         /// Memory passed to calls: `((call, argument), array, position, loops around)`.
         passed: Vec<(CallArg, VarId, usize, Vec<usize>)>,
         writes: Vec<(VarId, usize)>,
+        nested: HashSet<VarId>,
     }
     fn walk(stmts: &[Stmt], s: &mut Scan) {
         for stmt in stmts {
@@ -64,6 +65,18 @@ pub fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, HashSet<(VarId, usize)>) 
                             _ => {}
                         }
                     }
+                }
+                // A local array created inside a branch or loop body is gone by the time that
+                // region's reverse sweep runs: every load of it is stored.
+                Stmt::Def {
+                    var,
+                    rhs:
+                        Rhs::NewArray {
+                            nested: Some(_), ..
+                        },
+                    ..
+                } => {
+                    s.nested.insert(*var);
                 }
                 Stmt::Store { array, .. } | Stmt::Push { array, .. } => {
                     s.writes.push((*array, s.seq))
@@ -108,7 +121,9 @@ pub fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, HashSet<(VarId, usize)>) 
     let loads = s
         .loads
         .iter()
-        .filter(|(_, array, at, around)| invalidated(*array, *at, around))
+        .filter(|(_, array, at, around)| {
+            s.nested.contains(array) || invalidated(*array, *at, around)
+        })
         .map(|(v, ..)| *v)
         .collect();
     let passed = s

@@ -114,6 +114,23 @@ impl Adjoint<'_> {
             out.extend(quote!(let mut #bar = #zero;));
             self.declared.insert(v);
         }
+        // A local array created in this region (not at the top level): its adjoint lives for
+        // this reverse sweep of the region, growing as it is written.
+        for s in stmts {
+            if let Stmt::Def {
+                var,
+                rhs: Rhs::NewArray {
+                    nested: Some(_), ..
+                },
+                ..
+            } = s
+                && let Some(bar) = self.bar[*var].clone()
+            {
+                let ty = self.float.as_ref().map(|t| quote!(::<#t>));
+                out.extend(quote!(let mut #bar = ::ad_runtime::Adjoints #ty ::new();));
+                self.declared.insert(*var);
+            }
+        }
         let counts = self.count(stmts, &seeds);
         for (v, expr) in seeds {
             self.contribute(v, expr, &mut out, &counts);
