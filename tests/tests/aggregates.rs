@@ -201,8 +201,32 @@ fn repeat_vec(x: f64, y: f64, n: usize) -> f64 {
     s
 }
 
+/// The element a path call (found by the random programs: `[f64::tanh(b); 3]` was taken for a
+/// constant array, a silently zero derivative).
+#[derive_tangent]
+#[derive_grad]
+fn repeat_call(x: f64) -> f64 {
+    let v = [f64::tanh(x); 2];
+    v[0] * v[1]
+}
+
 #[test]
 fn repeated_differentiated_element() {
+    let points = [vec![0.7], vec![-1.3]];
+    check_flat(
+        "repeat_call",
+        &points,
+        |p| repeat_call(p[0]),
+        |p, d| repeat_call_tangent(p[0], d[0]),
+        |p, seed| {
+            let (v, g) = repeat_call_vjp(p[0], seed);
+            (v, vec![g])
+        },
+        |p| {
+            let t = p[0].tanh();
+            vec![2.0 * t * (1.0 - t * t)]
+        },
+    );
     let points = [vec![0.7], vec![-1.3]];
     check_flat(
         "repeat_array",

@@ -491,7 +491,9 @@ pub(super) fn array_creation(e: &Expr) -> Option<crate::ir::Zeros> {
 /// `vec![a, b]`; nothing for `Vec::new()`.
 pub(super) fn creation_elements(e: &Expr) -> TokenStream {
     match e {
-        Expr::Repeat(r) => creation_elements(&r.expr),
+        // The element of `[e; N]` is any expression (`[f64::tanh(b); 3]` is no creation call).
+        Expr::Repeat(r) if matches!(&*r.expr, Expr::Repeat(_)) => creation_elements(&r.expr),
+        Expr::Repeat(r) => r.expr.to_token_stream(),
         Expr::Macro(m) => m
             .mac
             .tokens
