@@ -604,3 +604,120 @@ fn local_arrays_inside_branches_and_loops() {
         },
     );
 }
+
+// ---- Jacobians and Hessians through local arrays -------------------------------------------
+
+/// `[e; N]`, `swap`, `fill`, and a `Vec` created in a branch: an R² -> R² map.
+/// `out0 = y sin x` (x > 0) or `sin x`; `out1 = x y + x y²`.
+#[ad_runtime::derive_jacobian]
+fn array_map(p: [f64; 2]) -> [f64; 2] {
+    let mut v = [p[0] * p[1]; 3];
+    v[1] = p[0].sin();
+    v.swap(0, 1);
+    let mut out = [0.0; 2];
+    if p[0] > 0.0 {
+        let mut w = vec![0.0; 2];
+        w.fill(p[1]);
+        out[0] = v[0] * w[0];
+    } else {
+        out[0] = v[0];
+    }
+    out[1] = v[1] + v[2] * p[1];
+    out
+}
+
+#[test]
+fn jacobian_through_local_arrays() {
+    ad_tests::check_jacobian(
+        "array_map",
+        &[[0.7, -0.4], [-1.1, 0.9], [1.6, 1.3]],
+        array_map,
+        |p, d| {
+            let (v, t) = array_map_jacfwd(p);
+            let jv = [0, 1].map(|i| t[i][0] * d[0] + t[i][1] * d[1]);
+            (v, jv)
+        },
+        |p, w| {
+            let (v, j) = array_map_jacrev(p);
+            let jtw = [0, 1].map(|k| j[0][k] * w[0] + j[1][k] * w[1]);
+            (v, jtw)
+        },
+        |p| {
+            let (x, y) = (p[0], p[1]);
+            let row0 = if x > 0.0 {
+                [y * x.cos(), x.sin()]
+            } else {
+                [x.cos(), 0.0]
+            };
+            [row0, [y + y * y, x + 2.0 * x * y]]
+        },
+    );
+}
+
+/// `x² y² + y sin x` through `[e; N]`.
+#[derive_grad(hessian)]
+fn repeat_hessian(p: [f64; 2]) -> f64 {
+    let mut v = [p[0] * p[1]; 3];
+    v[2] = p[0].sin();
+    v[0] * v[1] + v[2] * p[1]
+}
+
+#[test]
+fn hessian_through_a_repeated_element() {
+    for p in [[0.7, -0.4], [-1.1, 0.9]] {
+        let (x, y) = (p[0], p[1]);
+        let (v, g, h) = repeat_hessian_hessian(p);
+        assert_eq!(v, repeat_hessian(p));
+        let at = At("repeat_hessian", &p);
+        let grad = [2.0 * x * y * y + y * x.cos(), 2.0 * x * x * y + x.sin()];
+        let hand = [
+            [2.0 * y * y - y * x.sin(), 4.0 * x * y + x.cos()],
+            [4.0 * x * y + x.cos(), 2.0 * x * x],
+        ];
+        for i in 0..2 {
+            at.close("gradient vs hand", i, g[i], grad[i], HAND);
+            for j in 0..2 {
+                let fd = central_difference(|q| repeat_hessian_grad([q[0], q[1]]).1[i], &p, j);
+                at.close("H vs hand", 2 * i + j, h[i][j], hand[i][j], HAND);
+                at.close("H vs fd of _grad", 2 * i + j, h[i][j], fd, Tol::fd(grad[i]));
+            }
+        }
+    }
+}
+
+/// `x² y² + y` (x > 0) through a local array created in a branch.
+#[derive_grad(hessian)]
+fn nested_hessian(p: [f64; 2]) -> f64 {
+    let mut s = 0.0;
+    if p[0] > 0.0 {
+        let mut w = [0.0; 2];
+        w[0] = p[0] * p[1];
+        s = w[0] * w[0];
+    }
+    s + p[1]
+}
+
+#[test]
+fn hessian_through_an_array_created_in_a_branch() {
+    for p in [[0.7, -0.4], [1.1, 0.9], [-0.6, 0.5]] {
+        let (x, y) = (p[0], p[1]);
+        let (v, g, h) = nested_hessian_hessian(p);
+        assert_eq!(v, nested_hessian(p));
+        let at = At("nested_hessian", &p);
+        // Outside the branch the function is `y`.
+        let on = if x > 0.0 { 1.0 } else { 0.0 };
+        let grad = [on * 2.0 * x * y * y, on * 2.0 * x * x * y + 1.0];
+        let hand = [
+            [on * 2.0 * y * y, on * 4.0 * x * y],
+            [on * 4.0 * x * y, on * 2.0 * x * x],
+        ];
+        for i in 0..2 {
+            at.close("gradient vs hand", i, g[i], grad[i], HAND);
+            for j in 0..2 {
+                let fd = central_difference(|q| nested_hessian_grad([q[0], q[1]]).1[i], &p, j);
+                at.close("H vs hand", 2 * i + j, h[i][j], hand[i][j], HAND);
+                at.close("H vs fd of _grad", 2 * i + j, h[i][j], fd, Tol::fd(grad[i]));
+            }
+        }
+    }
+}

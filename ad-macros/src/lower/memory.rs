@@ -467,6 +467,14 @@ pub(super) fn array_creation(e: &Expr) -> Option<crate::ir::Zeros> {
                 Some(Zeros::Stack)
             }
             Expr::Path(p)
+                if p.path.segments.len() == 3
+                    && p.path.segments[0].ident == "ad_runtime"
+                    && p.path.segments[1].ident == "Adjoints"
+                    && p.path.segments[2].ident == "new" =>
+            {
+                Some(Zeros::Grow)
+            }
+            Expr::Path(p)
                 if p.path.segments.len() >= 2
                     && p.path.segments[p.path.segments.len() - 2].ident == "Vec"
                     && ["new", "with_capacity"]
