@@ -113,6 +113,92 @@ pub fn checkpoint_interval(n: usize) -> usize {
     s.max(1)
 }
 
+/// The adjoint of a local array created inside a branch or loop body, in that region's reverse
+/// sweep: zero everywhere, growing as elements are written, so it needs no length (the array
+/// itself is gone by then, and a `Vec` filled by `push` had no fixed one).
+///
+/// ```
+/// let mut a = ad_runtime::Adjoints::<f64>::new();
+/// assert_eq!(a[3], 0.0);
+/// a[2] = a[2] + 1.5;
+/// assert_eq!((a[2], a[0]), (1.5, 0.0));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Adjoints<F> {
+    values: Vec<F>,
+    zero: F,
+}
+
+impl<F: Float> Adjoints<F> {
+    /// All zeros.
+    pub fn new() -> Self {
+        Adjoints {
+            values: Vec::new(),
+            zero: F::zero(),
+        }
+    }
+}
+
+impl<F: Float> core::ops::Index<usize> for Adjoints<F> {
+    type Output = F;
+    #[inline]
+    fn index(&self, i: usize) -> &F {
+        self.values.get(i).unwrap_or(&self.zero)
+    }
+}
+
+impl<F: Float> core::ops::IndexMut<usize> for Adjoints<F> {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut F {
+        if i >= self.values.len() {
+            self.values.resize(i + 1, F::zero());
+        }
+        &mut self.values[i]
+    }
+}
+
+/// A tuple of floats from the adjoints of some of its components, the others zero: the seed
+/// of a call whose tuple result the caller reads by fields (`let (a, b) = g(x);`). Generated
+/// reverse-mode code calls it; the tuple type comes from the callee's companion.
+///
+/// ```
+/// use ad_runtime::FromComponents;
+/// let t: (f64, f64, f64) = FromComponents::from_components(&[(0, 1.5), (2, -2.0)]);
+/// assert_eq!(t, (1.5, 0.0, -2.0));
+/// ```
+pub trait FromComponents<F>: Sized {
+    /// Component `i` is the sum of the values given for `i` (zero when none is).
+    fn from_components(parts: &[(usize, F)]) -> Self;
+}
+
+macro_rules! from_components {
+    (@float $i:tt) => { F };
+    (@zero $i:tt) => { F::zero() };
+    ($($i:tt),+) => {
+        impl<F: Float> FromComponents<F> for ($(from_components!(@float $i),)+) {
+            #[inline(always)]
+            fn from_components(parts: &[(usize, F)]) -> Self {
+                let mut t = ($(from_components!(@zero $i),)+);
+                for &(k, v) in parts {
+                    $(if k == $i {
+                        t.$i = t.$i + v;
+                    })+
+                }
+                t
+            }
+        }
+    };
+}
+
+from_components!(0);
+from_components!(0, 1);
+from_components!(0, 1, 2);
+from_components!(0, 1, 2, 3);
+from_components!(0, 1, 2, 3, 4);
+from_components!(0, 1, 2, 3, 4, 5);
+from_components!(0, 1, 2, 3, 4, 5, 6);
+from_components!(0, 1, 2, 3, 4, 5, 6, 7);
+
 /// The zero of `x`'s type: the starting value of a tangent or adjoint that nothing has reached yet.
 ///
 /// ```

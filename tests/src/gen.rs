@@ -45,6 +45,13 @@
 //!   `hessian` copy (`derive_grad(hessian)` refuses calls). Shapes that once did not compile
 //!   are behind switches ([`Features`], on by default).
 //!
+//! - local arrays of floats (issue 16, [`Stmt::FloatArr`]): `[e; 3]` / `vec![e; 3]` of a
+//!   differentiated `e`, written, read, and at the top level lent to the annotated helper
+//!   `h_fsum(&fa)` and written again after the call (also in a loop: GMM's shape); inside
+//!   branches and loop bodies too. `AD_GEN_FLOAT_ARRAYS=0` turns them off. Found at once: an
+//!   element that is a path call (`[f64::tanh(b); 3]`) was taken for a constant, a silently
+//!   zero derivative (fixed).
+//!
 //! Values are kept bounded: every expression carries a rough bound of its magnitude, and one
 //! that may exceed [`CAP`] is wrapped in `tanh`, `sin`, `atan` or `cos`. Most loops update an
 //! accumulator (a reduction, a product or a recurrence that reads itself), outputs combine the
@@ -424,6 +431,36 @@ pub enum Stmt {
     ISet(String, IExpr, IExpr),
     /// `arr.swap(a, b);` on an integer array.
     ISwap(String, usize, usize),
+    /// A local array of floats (issue 16), in a block that gives a fresh float its value:
+    ///
+    /// ```text
+    /// let mut target: f64 = {
+    ///     let mut fa = [elem; 3];            // or vec![elem; 3]
+    ///     fa[1] = fa[1] * 0.5 + 0.25;
+    ///     let mut r: f64 = fa[0] * fa[2];    // with `lend`: h_fsum(&fa), then fa written again
+    ///     fa[0] = fa[2] * 0.5;
+    ///     r = r + (fa[0] * fa[1]).sin();
+    ///     r
+    /// };
+    /// ```
+    ///
+    /// With `looped` (and `lend`), GMM's shape: `for j in 0..2 { fa[j] = fa[j + 1] * 0.5 +
+    /// r * 0.1; r = r + h_fsum(&fa); }`, the array lent and rewritten in each iteration. Inside
+    /// a branch or loop body the array is created in a region (never lent there).
+    FloatArr {
+        /// The float receiving the result.
+        target: String,
+        /// The name of the array.
+        array: String,
+        /// The value every element starts with.
+        elem: Expr,
+        /// `vec![..]` rather than `[..]`.
+        vec: bool,
+        /// Lent to [`Helper::FSum`].
+        lend: bool,
+        /// Lent in a loop that writes it again.
+        looped: bool,
+    },
     /// A call of a helper (see [`Helper`]), its result added into a float:
     /// `target = target + helper(x, w, arg[, depth]);` (`+=` when `compound`), or
     /// `let mut target = helper(..);` when `fresh`.
@@ -506,6 +543,8 @@ pub enum Helper {
     Rec,
     /// `h_vec(x, w, ix: &mut Vec<usize>)` (only with `AD_GEN_VEC_USIZE=1`).
     VecH,
+    /// `h_fsum(v: &[f64])`: reads a local array of floats lent to it ([`Stmt::FloatArr`]).
+    FSum,
 }
 
 impl Helper {
@@ -518,6 +557,7 @@ impl Helper {
             Helper::Val => "h_val",
             Helper::Rec => "h_rec",
             Helper::VecH => "h_vec",
+            Helper::FSum => "h_fsum",
         }
     }
 
@@ -527,6 +567,7 @@ impl Helper {
             Helper::Read | Helper::Swap | Helper::Bump | Helper::Val => 2.5,
             Helper::Rec => (depth + 1) as f64 * RANGE * x,
             Helper::VecH => RANGE + RANGE * x,
+            Helper::FSum => 1.0,
         }
     }
 
@@ -595,6 +636,15 @@ impl Helper {
 }
 "
             .to_owned(),
+            Helper::FSum => "pub fn h_fsum(v: &[f64]) -> f64 {
+    let mut s: f64 = 0.0;
+    for i in 0..v.len() {
+        s += v[i] * ((i as f64) + 0.5);
+    }
+    s.tanh()
+}
+"
+            .to_owned(),
         };
         format!("#[derive_tangent]\n#[derive_grad]\n{body}")
     }
@@ -648,8 +698,18 @@ impl Helper {
                 ix.swap(0, 1);
                 w[ix[0]] * x.sin() + w[ix[2]] * x
             }
+            Helper::FSum => unreachable!("h_fsum takes floats: see `fsum`"),
         }
     }
+}
+
+/// What `h_fsum` computes, with the same `f64` operations in the same order.
+fn fsum(v: &[f64]) -> f64 {
+    let mut s: f64 = 0.0;
+    for (i, x) in v.iter().enumerate() {
+        s += x * ((i as f64) + 0.5);
+    }
+    s.tanh()
 }
 
 /// Where a parameter sits in the signature.
@@ -690,6 +750,9 @@ pub struct Program {
     pub body: Vec<Stmt>,
     /// The tail: one expression per output.
     pub out: Vec<Expr>,
+    /// It has local arrays of floats ([`Stmt::FloatArr`]): no `hessian` copy (second order
+    /// through local arrays is not generated here).
+    pub float_arrays: bool,
 }
 
 impl Program {
@@ -745,6 +808,8 @@ pub struct Features {
     /// assign to value because it is borrowed"). Without it, `&idx` is lent only at the top
     /// level, of a top-level array that is then never written again.
     pub lend_local: bool,
+    /// `AD_GEN_FLOAT_ARRAYS`: local arrays of floats (issue 16), see [`Stmt::FloatArr`].
+    pub float_arrays: bool,
 }
 
 impl Default for Features {
@@ -752,6 +817,7 @@ impl Default for Features {
         Features {
             vec_usize: true,
             lend_local: true,
+            float_arrays: true,
         }
     }
 }
@@ -763,6 +829,7 @@ impl Features {
         Features {
             vec_usize: on("AD_GEN_VEC_USIZE"),
             lend_local: on("AD_GEN_LEND_LOCAL"),
+            float_arrays: on("AD_GEN_FLOAT_ARRAYS"),
         }
     }
 }
@@ -815,6 +882,10 @@ struct Gen {
     helpers: Vec<Helper>,
     /// An early `return` was generated: the code after it is a region of the reverse sweep.
     returned: bool,
+    /// Local arrays of floats ([`Stmt::FloatArr`]): drawn from a generator of their own (so
+    /// that programs without them are unchanged), and whether any was generated.
+    farrays: Option<Rng>,
+    float_arrays: bool,
 }
 
 /// The float that loops fold the variables they assign into, and that every output adds: see
@@ -1548,6 +1619,11 @@ impl Gen {
         if self.ist.is_some() && self.rng.chance(0.3) {
             return self.int_stmt();
         }
+        if let Some(r) = &mut self.farrays
+            && r.chance(0.08)
+        {
+            return self.float_arr_stmt();
+        }
         let nested = self.depth < 3 && self.budget > 2;
         let roll = self.rng.below(100);
         match roll {
@@ -1960,6 +2036,38 @@ impl Gen {
         out
     }
 
+    /// [`Stmt::FloatArr`]: a fresh float computed through a local array of floats.
+    fn float_arr_stmt(&mut self) -> Vec<Stmt> {
+        let (elem, _) = self.bounded(2, 1.5);
+        let r = self.farrays.as_mut().expect("float arrays are on");
+        let vec = r.chance(0.5);
+        // Lent only where it is not created in a region (a block, an arm, a loop body, or the
+        // code after an early `return`): reverse mode refuses that.
+        let lend = self.depth == 0 && !self.returned && r.chance(0.6);
+        let looped = lend && r.chance(0.5);
+        let array = format!("fa{}", r.below(100));
+        if lend && !self.helpers.contains(&Helper::FSum) {
+            self.helpers.push(Helper::FSum);
+        }
+        self.float_arrays = true;
+        let target = self.fresh_name();
+        self.bind(
+            &target,
+            Kind::Float {
+                mutable: true,
+                bound: 6.0,
+            },
+        );
+        vec![Stmt::FloatArr {
+            target,
+            array,
+            elem,
+            vec,
+            lend,
+            looped,
+        }]
+    }
+
     fn let_stmt(&mut self) -> Vec<Stmt> {
         if self.rng.chance(0.06) {
             // MACRO BUG 6 (fixed, generated): a tuple `let` of constants only, such as
@@ -2208,6 +2316,10 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         ist,
         helpers: Vec::new(),
         returned: false,
+        farrays: features
+            .float_arrays
+            .then_some(Rng(seed ^ 0xf1a7_a55a_0000_0016)),
+        float_arrays: false,
     };
     // `total` (see `fold_into_total`): mutable in the program, but the generator neither assigns
     // nor shadows it.
@@ -2248,6 +2360,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         body.extend(g.stmt());
     }
     let out = g.output();
+    let float_arrays = g.float_arrays;
     let mut helpers = g.helpers;
     helpers.sort();
     Program {
@@ -2261,6 +2374,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         k: ist.map_or(0, |st| st.k),
         body,
         out,
+        float_arrays,
     }
 }
 
@@ -2513,6 +2627,41 @@ fn show_stmt(s: &Stmt, indent: usize, out: &mut String) {
         }
         Stmt::ISwap(name, a, b) => {
             let _ = writeln!(out, "{pad}{name}.swap({a}, {b});");
+        }
+        Stmt::FloatArr {
+            target,
+            array: fa,
+            elem,
+            vec,
+            lend,
+            looped,
+        } => {
+            let e = show(elem);
+            let create = if *vec {
+                format!("vec![{e}; 3]")
+            } else {
+                format!("[{e}; 3]")
+            };
+            let _ = writeln!(out, "{pad}let mut {target}: f64 = {{");
+            let _ = writeln!(out, "{pad}    let mut {fa} = {create};");
+            if *looped {
+                let _ = writeln!(out, "{pad}    let mut r: f64 = 0.0;");
+                let _ = writeln!(out, "{pad}    for j in 0..2 {{");
+                let _ = writeln!(out, "{pad}        {fa}[j] = {fa}[j + 1] * 0.5 + r * 0.1;");
+                let _ = writeln!(out, "{pad}        r = r + h_fsum(&{fa});");
+                let _ = writeln!(out, "{pad}    }}");
+            } else {
+                let _ = writeln!(out, "{pad}    {fa}[1] = {fa}[1] * 0.5 + 0.25;");
+                if *lend {
+                    let _ = writeln!(out, "{pad}    let mut r: f64 = h_fsum(&{fa});");
+                } else {
+                    let _ = writeln!(out, "{pad}    let mut r: f64 = {fa}[0] * {fa}[2];");
+                }
+                let _ = writeln!(out, "{pad}    {fa}[0] = {fa}[2] * 0.5;");
+                let _ = writeln!(out, "{pad}    r = r + ({fa}[0] * {fa}[1]).sin();");
+            }
+            let _ = writeln!(out, "{pad}    r");
+            let _ = writeln!(out, "{pad}}};");
         }
         Stmt::CallHelper {
             target,
@@ -2964,6 +3113,31 @@ impl<'a> Machine<'a> {
                 self.arr_mut(name)[i] = v;
             }
             Stmt::ISwap(name, a, b) => self.arr_mut(name).swap(*a, *b),
+            Stmt::FloatArr {
+                target,
+                elem,
+                lend,
+                looped,
+                ..
+            } => {
+                let e = self.expr(elem);
+                let mut fa = [e; 3];
+                let mut r: f64;
+                if *looped {
+                    r = 0.0;
+                    for j in 0..2 {
+                        fa[j] = self.float(fa[j + 1] * 0.5 + r * 0.1);
+                        r = self.float(r + fsum(&fa));
+                    }
+                } else {
+                    fa[1] = self.float(fa[1] * 0.5 + 0.25);
+                    r = if *lend { fsum(&fa) } else { fa[0] * fa[2] };
+                    r = self.float(r);
+                    fa[0] = self.float(fa[2] * 0.5);
+                    r = self.float(r + (fa[0] * fa[1]).sin());
+                }
+                self.bind(target, Val::F(r));
+            }
             Stmt::CallHelper {
                 target,
                 fresh,
@@ -3270,7 +3444,7 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
             call_args(p, "grad")
         );
         // `derive_grad(hessian)` refuses calls.
-        if let (Some(&j), true) = (order.first(), p.helpers.is_empty()) {
+        if let (Some(&j), true) = (order.first(), p.helpers.is_empty() && !p.float_arrays) {
             let h = format!("{name}_h");
             m.push_str(&p.source_with(&h, &format!("#[derive_grad(hessian, wrt(x{j}))]")));
             let _ = writeln!(

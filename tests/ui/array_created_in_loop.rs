@@ -1,12 +1,18 @@
 use ad_runtime::derive_grad;
 
 #[derive_grad]
+fn sum(a: &[f64]) -> f64 {
+    a[0] + a[1]
+}
+
+// A local array created in a loop body is fine in reverse mode, unless it is lent to a call.
+#[derive_grad]
 fn f(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
         let mut scratch = [0.0; 2];
         scratch[0] = x[i] * 2.0;
-        s += scratch[0];
+        s += sum(&scratch);
     }
     s
 }

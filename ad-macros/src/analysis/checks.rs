@@ -1,5 +1,5 @@
 //! Refusals that need the analysed IR: what reverse mode cannot do (a local array created in a
-//! loop, an array written after a call that reads it), and calls that carry derivatives where
+//! loop and lent to a call), and calls that carry derivatives where
 //! a mode cannot go through them yet.
 
 use proc_macro2::Span;
@@ -10,22 +10,16 @@ use crate::ir::{Func, Rhs, Stmt};
 /// What reverse mode refuses in an analysed function.
 pub fn reverse_mode(func: &Func, name: &str, errors: &mut Errors) {
     nested_arrays(func, &func.stmts, name, errors);
-    for span in crate::analysis::overwritten::overwritten_call_args(&func.stmts) {
-        errors.at(
-            span,
-            format!(
-                "{name} cannot differentiate passing this array to a call: it is written after \
-                 the call (or again in a loop around it), and the callee's reverse pass reads \
-                 it again. Pass a copy, or finish writing the array before the call"
-            ),
-        );
-    }
 }
 
-/// Reverse mode keeps the adjoint of a local array for the whole reverse sweep, so the array
-/// must be created at the top level of the function.
+/// A local array created inside a branch or loop body gets its adjoint in that region's reverse
+/// sweep (`ad_runtime::Adjoints`, which grows as it is written). What that cannot serve yet: an
+/// array of rows, and an array lent to a call (the callee's reverse pass needs a slice of the
+/// array's length).
 pub fn nested_arrays(func: &Func, stmts: &[crate::ir::Stmt], name: &str, errors: &mut Errors) {
     use crate::ir::{Rhs, Stmt};
+    let mut lent = std::collections::HashSet::new();
+    lent_arrays(&func.stmts, &mut lent);
     for s in stmts {
         match s {
             Stmt::Def {
@@ -34,13 +28,16 @@ pub fn nested_arrays(func: &Func, stmts: &[crate::ir::Stmt], name: &str, errors:
                     nested: Some(span), ..
                 },
                 ..
-            } if func.vars[*var].active() => {
+            } if func.vars[*var].active()
+                && (func.vars[*var].depth != Some(1) || lent.contains(var)) =>
+            {
                 errors.at(
                     *span,
                     format!(
                         "{name} cannot differentiate a local array created inside a loop or branch \
-                         that holds differentiated values: its adjoint must outlive the loop. \
-                         Create it once before the loop (and reset its elements inside)"
+                         that holds differentiated values and is lent to a call (or holds rows): \
+                         the callee's reverse pass needs its adjoint as a slice. Create it once \
+                         before the loop (and reset its elements inside)"
                     ),
                 );
             }
@@ -49,6 +46,30 @@ pub fn nested_arrays(func: &Func, stmts: &[crate::ir::Stmt], name: &str, errors:
                 nested_arrays(func, &i.els, name, errors);
             }
             Stmt::Loop(l) => nested_arrays(func, &l.body, name, errors),
+            _ => {}
+        }
+    }
+}
+
+/// The arrays passed to calls.
+fn lent_arrays(stmts: &[Stmt], out: &mut std::collections::HashSet<crate::ir::VarId>) {
+    for s in stmts {
+        match s {
+            Stmt::Def {
+                rhs: Rhs::Call { args, memory, .. },
+                ..
+            } => {
+                for (a, m) in args.iter().zip(memory) {
+                    if let (Some(_), crate::ir::Operand::Var(v)) = (m, a) {
+                        out.insert(*v);
+                    }
+                }
+            }
+            Stmt::If(i) => {
+                lent_arrays(&i.then, out);
+                lent_arrays(&i.els, out);
+            }
+            Stmt::Loop(l) => lent_arrays(&l.body, out),
             _ => {}
         }
     }

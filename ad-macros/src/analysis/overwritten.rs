@@ -5,20 +5,24 @@ use std::collections::HashSet;
 
 use crate::ir::{LoopKind, Operand, Rhs, Stmt, VarId};
 
+/// A call (the variable it defines) and the position of one of its arguments.
+type CallArg = (VarId, usize);
+
 /// The loads a later write (in program order, or in a loop around the load) may invalidate.
 pub fn overwritten_loads(stmts: &[Stmt]) -> HashSet<VarId> {
     overwritten(stmts).0
 }
 
-/// Memory passed to calls that a later write may change: the callee's reverse pass would read
-/// other values than its forward pass did. Reverse mode refuses these (their spans).
-pub fn overwritten_call_args(stmts: &[Stmt]) -> Vec<proc_macro2::Span> {
+/// Memory passed read-only to calls that a later write may change, as `(call, argument
+/// position)`: the callee's reverse pass would read other values than its forward pass did, so
+/// reverse mode saves the argument's values at the call (as for a slice lent to be written).
+pub fn overwritten_call_args(stmts: &[Stmt]) -> HashSet<(VarId, usize)> {
     overwritten(stmts).1
 }
 
 /// Reads of memory (loads, and memory passed to calls) that a write later in program order, or
 /// in a loop around the read, may invalidate.
-pub fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, Vec<proc_macro2::Span>) {
+pub fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, HashSet<(VarId, usize)>) {
     #[derive(Default)]
     struct Scan {
         seq: usize,
@@ -27,9 +31,10 @@ pub fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, Vec<proc_macro2::Span>) {
         loops: Vec<(usize, usize)>,
         /// `(load, array, position, starts of the loops around it)`.
         loads: Vec<(VarId, VarId, usize, Vec<usize>)>,
-        /// Memory passed to calls: `(span, array, position, loops around)`.
-        passed: Vec<(proc_macro2::Span, VarId, usize, Vec<usize>)>,
+        /// Memory passed to calls: `((call, argument), array, position, loops around)`.
+        passed: Vec<(CallArg, VarId, usize, Vec<usize>)>,
         writes: Vec<(VarId, usize)>,
+        nested: HashSet<VarId>,
     }
     fn walk(stmts: &[Stmt], s: &mut Scan) {
         for stmt in stmts {
@@ -43,22 +48,35 @@ pub fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, Vec<proc_macro2::Span>) {
                     s.loads.push((*var, *array, s.seq, s.open.clone()));
                 }
                 Stmt::Def {
+                    var,
                     rhs: Rhs::Call { args, memory, .. },
                     ..
                 } => {
                     // A slice lent to be written is kept for the callee's reverse pass (so later
                     // writes do not matter to it), and is itself a write.
-                    for (a, m) in args.iter().zip(memory) {
+                    for (k, (a, m)) in args.iter().zip(memory).enumerate() {
                         match (m, a) {
                             (Some(m), Operand::Var(array)) if m.mutable => {
                                 s.writes.push((*array, s.seq))
                             }
-                            (Some(m), Operand::Var(array)) => {
-                                s.passed.push((m.span, *array, s.seq, s.open.clone()))
+                            (Some(_), Operand::Var(array)) => {
+                                s.passed.push(((*var, k), *array, s.seq, s.open.clone()))
                             }
                             _ => {}
                         }
                     }
+                }
+                // A local array created inside a branch or loop body is gone by the time that
+                // region's reverse sweep runs: every load of it is stored.
+                Stmt::Def {
+                    var,
+                    rhs:
+                        Rhs::NewArray {
+                            nested: Some(_), ..
+                        },
+                    ..
+                } => {
+                    s.nested.insert(*var);
                 }
                 Stmt::Store { array, .. } | Stmt::Push { array, .. } => {
                     s.writes.push((*array, s.seq))
@@ -103,14 +121,16 @@ pub fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, Vec<proc_macro2::Span>) {
     let loads = s
         .loads
         .iter()
-        .filter(|(_, array, at, around)| invalidated(*array, *at, around))
+        .filter(|(_, array, at, around)| {
+            s.nested.contains(array) || invalidated(*array, *at, around)
+        })
         .map(|(v, ..)| *v)
         .collect();
     let passed = s
         .passed
         .iter()
         .filter(|(_, array, at, around)| invalidated(*array, *at, around))
-        .map(|(sp, ..)| *sp)
+        .map(|(at, ..)| *at)
         .collect();
     (loads, passed)
 }

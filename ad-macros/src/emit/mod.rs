@@ -232,6 +232,7 @@ pub fn zeros(
     use crate::ir::Zeros;
     match (zeros, lanes) {
         (Zeros::Stack, _) => quote!(::ad_runtime::Stack::new()),
+        (Zeros::Grow, _) => quote!(::ad_runtime::Adjoints::new()),
         (Zeros::Vec, None) => quote!(::ad_runtime::zeros_vec(&#primal)),
         (Zeros::Array, None) => quote!(::ad_runtime::zeros_array(&#primal)),
         (Zeros::Array2, None) => quote!(::ad_runtime::zeros_array2(&#primal)),

@@ -297,6 +297,9 @@ pub enum Zeros {
     Array2,
     /// `ad_runtime::Stack::new()`: an empty stack.
     Stack,
+    /// `ad_runtime::Adjoints::new()`: zeros that grow as they are written (the adjoint of a
+    /// local array created in a region, in reverse-mode code transformed again).
+    Grow,
 }
 
 /// `let (phis..) = if cond { then..; (then values) } else { els..; (else values) };`

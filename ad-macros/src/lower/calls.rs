@@ -203,6 +203,18 @@ impl Lowerer<'_> {
                 }));
                 continue;
             }
+            // An array literal, or a name bound to one, holding differentiated values: its
+            // components are variables of their own, so it becomes memory first.
+            if borrowed && let Some(array) = self.materialise(target, lent) {
+                ops.push(Operand::Var(array));
+                memory.push(Some(MemArg {
+                    borrowed: true,
+                    mutable: lent,
+                    range: None,
+                    span: a.span(),
+                }));
+                continue;
+            }
             if lent {
                 return None;
             }
@@ -268,10 +280,6 @@ impl Lowerer<'_> {
         let segments: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
         let (last, init) = segments.split_last()?;
         let name = last.ident.clone();
-        let is_rule_tuple = name.to_string().ends_with("_partials")
-            && segments.len() == 3
-            && segments[0].ident == "ad_runtime"
-            && segments[1].ident == "rules";
         let leading = p.path.leading_colon.map(|_| quote!(::));
         let init = init.iter();
         let prefix = quote!(#leading #(#init::)*);
@@ -288,9 +296,9 @@ impl Lowerer<'_> {
                 span: e.span(),
             },
         );
-        if is_rule_tuple {
-            self.rule_tuples.insert(t);
-        }
+        // Its result may be a tuple (a runtime rule's partials, a helper's `(f64, f64)`), read
+        // by fields or a tuple pattern.
+        self.call_results.insert(t, self.region_depth);
         Some(Value::Scalar(Operand::Var(t)))
     }
 }

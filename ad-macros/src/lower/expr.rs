@@ -265,10 +265,10 @@ impl Lowerer<'_> {
                     {
                         items[i.index as usize].clone()
                     }
-                    // A field of the tuple a runtime rule returned, in reverse-mode code
-                    // transformed again (`y_partials.0`).
+                    // A field of the tuple a call returned: an annotated helper's, or a runtime
+                    // rule's in reverse-mode code transformed again (`y_partials.0`).
                     (syn::Member::Unnamed(i), Value::Scalar(Operand::Var(v)))
-                        if self.rule_tuples.contains(&v) =>
+                        if self.call_results.get(&v) == Some(&self.region_depth) =>
                     {
                         let t = self.temp();
                         self.push_def(

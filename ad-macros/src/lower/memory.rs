@@ -169,6 +169,9 @@ impl Lowerer<'_> {
             return false;
         }
         if self.mentions_active(creation_elements(init)) {
+            if self.lower_filled_array(key, ty, init) {
+                return true;
+            }
             let refusal = self.refusal(
                 init,
                 &format!(
@@ -180,6 +183,12 @@ impl Lowerer<'_> {
             );
             self.errors.push(refusal);
         }
+        self.create_array(key, ty, init, zeros);
+        true
+    }
+
+    /// The local array `key`, created by `init`, which holds no differentiated value.
+    fn create_array(&mut self, key: &str, ty: Option<&syn::Type>, init: &Expr, zeros: Zeros) {
         let (tokens, _) = self.rename(init.to_token_stream());
         let v = self.named_var(key, true);
         self.vars[v].mutable = true;
@@ -198,6 +207,236 @@ impl Lowerer<'_> {
             },
         );
         self.bind(key, Binding::Value(Value::Scalar(Operand::Var(v))));
+    }
+}
+
+impl Lowerer<'_> {
+    /// `[e; N]` or `vec![e; n]` with a differentiated `e`: the element is evaluated once, the
+    /// array created with zeros of its type, and every element assigned, so the array is
+    /// memory like any other and its tangent and adjoint start from zeros.
+    ///
+    /// Input: `let v = [x * 2.0; 3];`
+    /// Output: `let fill = x * 2.0; let mut v = [zero_like(&fill); 3];`
+    /// `for k in 0..v.len() { v[k] = fill; }`
+    fn lower_filled_array(&mut self, key: &str, ty: Option<&syn::Type>, init: &Expr) -> bool {
+        let (elem, zeroed) = match init {
+            Expr::Repeat(r) if !matches!(&*r.expr, Expr::Repeat(_)) => {
+                let fill = self.synthetic("fill");
+                let len = &r.len;
+                (
+                    (*r.expr).clone(),
+                    (
+                        fill.clone(),
+                        quote!([::ad_runtime::zero_like(&#fill); #len]),
+                    ),
+                )
+            }
+            Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let body = &m.mac.tokens;
+                let Ok(r) = syn::parse2::<syn::ExprRepeat>(quote!([#body])) else {
+                    return false;
+                };
+                let fill = self.synthetic("fill");
+                let len = &r.len;
+                (
+                    *r.expr,
+                    (
+                        fill.clone(),
+                        quote!(vec![::ad_runtime::zero_like(&#fill); #len]),
+                    ),
+                )
+            }
+            Expr::Paren(p) => return self.lower_filled_array(key, ty, &p.expr),
+            _ => return false,
+        };
+        let (fill, zeroed) = zeroed;
+        let k = self.synthetic("k");
+        // `key` may be a raw identifier (`r#type`).
+        let Ok(mut name) = syn::parse_str::<Ident>(key) else {
+            return false;
+        };
+        name.set_span(init.span());
+        let (Some(block), Some(zeroed)) = (
+            self.reparse::<syn::Block>(
+                quote!({
+                    let #fill = #elem;
+                    for #k in 0..#name.len() {
+                        #name[#k] = #fill;
+                    }
+                }),
+                init,
+            ),
+            self.reparse::<Expr>(zeroed, init),
+        ) else {
+            return false;
+        };
+        let Some(zeros) = array_creation(&zeroed) else {
+            return false;
+        };
+        let _ = self.lower_stmts(&block.stmts[..1]);
+        self.create_array(key, ty, &zeroed, zeros);
+        let _ = self.lower_stmts(&block.stmts[1..]);
+        true
+    }
+}
+
+impl Lowerer<'_> {
+    /// An array of floats known at compile time (`[x, 2.0 * x]`, or a name bound to one) that
+    /// holds a differentiated value, as memory: a local array created from its components, then
+    /// each element stored, so that a callee can borrow it. Lent to be written (`&mut v`), the
+    /// name is bound to the memory from then on (a later `v[0]` reads what the callee wrote).
+    ///
+    /// Input: `let v = [x, 2.0 * x]; sqnorm(&v)`
+    /// Output: `let _t1 = 2.0 * x; let mut _t2 = [x, _t1]; _t2[0] = x; _t2[1] = _t1;`
+    /// `sqnorm(&_t2)`
+    pub(super) fn materialise(&mut self, target: &Expr, lent: bool) -> Option<VarId> {
+        let name = path_ident(target).map(ToString::to_string);
+        let value = match &name {
+            Some(n) => match self.lookup(n) {
+                Some(Binding::Value(v @ Value::Array(_))) => v.clone(),
+                _ => return None,
+            },
+            None if !lent && matches!(target, Expr::Array(_)) => self.lower_expr(target),
+            None => return None,
+        };
+        let Value::Array(items) = &value else {
+            return None;
+        };
+        let leaves: Vec<Operand> = items
+            .iter()
+            .map(|i| match i {
+                Value::Scalar(op) => Some(op.clone()),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        if !leaves.iter().any(|op| matches!(op, Operand::Var(_))) {
+            return None;
+        }
+        // A name lent to be written is rebound here, so it must belong to this scope.
+        if lent
+            && !name
+                .as_ref()
+                .is_some_and(|n| self.scopes.last().is_some_and(|s| s.contains_key(n)))
+        {
+            return None;
+        }
+        let tokens = self.value_tokens(&value);
+        let v = match (&name, lent) {
+            (Some(n), true) => self.named_var(n, true),
+            _ => self.temp(),
+        };
+        self.vars[v].mutable = true;
+        self.vars[v].depth = Some(1);
+        let nested = (self.region_depth > 0).then(|| target.span());
+        self.push_def(
+            v,
+            None,
+            Rhs::NewArray {
+                tokens,
+                zeros: Zeros::Array,
+                nested,
+            },
+        );
+        for (i, value) in leaves.into_iter().enumerate() {
+            let i = syn::Index::from(i);
+            self.stmts.push(Stmt::Store {
+                array: v,
+                index: vec![Operand::Const(quote!(#i))],
+                value,
+                add: false,
+            });
+        }
+        if let (Some(n), true) = (&name, lent) {
+            self.bind(n, Binding::Value(Value::Scalar(Operand::Var(v))));
+        }
+        Some(v)
+    }
+}
+
+impl Lowerer<'_> {
+    /// Element operations on a local array of floats, written as the loops they are:
+    ///
+    /// - `v.fill(e)`: `{ let fill = e; for k in 0..v.len() { v[k] = fill; } }`;
+    /// - `v.swap(i, j)`: `{ let (a, b) = (i, j); let t = v[a]; v[a] = v[b]; v[b] = t; }`.
+    ///
+    /// `None` for anything else (and for integer arrays, which are state, not memory).
+    pub(super) fn desugar_element_op(&mut self, m: &syn::ExprMethodCall) -> Option<Expr> {
+        let array = self.memory_of(&m.receiver)?;
+        if self.vars[array].depth != Some(1) {
+            return None;
+        }
+        let v = path_ident(&m.receiver)?.clone();
+        let tokens = match (m.method.to_string().as_str(), m.args.len()) {
+            ("fill", 1) => {
+                let (fill, k) = (self.synthetic("fill"), self.synthetic("k"));
+                let e = &m.args[0];
+                quote!({
+                    let #fill = #e;
+                    for #k in 0..#v.len() {
+                        #v[#k] = #fill;
+                    }
+                })
+            }
+            ("swap", 2) => {
+                let (a, b, t) = (
+                    self.synthetic("i"),
+                    self.synthetic("j"),
+                    self.synthetic("t"),
+                );
+                let (i, j) = (&m.args[0], &m.args[1]);
+                quote!({
+                    let (#a, #b) = (#i, #j);
+                    let #t = #v[#a];
+                    #v[#a] = #v[#b];
+                    #v[#b] = #t;
+                })
+            }
+            _ => return None,
+        };
+        self.reparse(tokens, m)
+    }
+
+    /// `let w = v.to_vec()` (also `.clone()`, `.to_owned()`) of an array of floats: a new local
+    /// array holding the copy, whose elements are then assigned from `v`'s, so that the copy's
+    /// tangent and adjoint are its own (later writes to either leave the other alone).
+    pub(super) fn lower_array_copy(
+        &mut self,
+        key: &str,
+        ty: Option<&syn::Type>,
+        init: &Expr,
+    ) -> bool {
+        let Expr::MethodCall(m) = init else {
+            return false;
+        };
+        if !m.args.is_empty()
+            || !["to_vec", "clone", "to_owned"].contains(&m.method.to_string().as_str())
+        {
+            return false;
+        }
+        let Some(source) = self.memory_of(&m.receiver) else {
+            return false;
+        };
+        if self.vars[source].depth != Some(1) {
+            return false;
+        }
+        let (Some(v), Ok(mut name)) = (
+            path_ident(&m.receiver).cloned(),
+            syn::parse_str::<Ident>(key),
+        ) else {
+            return false;
+        };
+        name.set_span(init.span());
+        let k = self.synthetic("k");
+        let Some(copy) = self.reparse::<Expr>(
+            quote!(for #k in 0..#name.len() {
+                #name[#k] = #v[#k];
+            }),
+            init,
+        ) else {
+            return false;
+        };
+        self.create_array(key, ty, init, Zeros::Vec);
+        let _ = self.lower_expr(&copy);
         true
     }
 }
@@ -228,6 +467,14 @@ pub(super) fn array_creation(e: &Expr) -> Option<crate::ir::Zeros> {
                 Some(Zeros::Stack)
             }
             Expr::Path(p)
+                if p.path.segments.len() == 3
+                    && p.path.segments[0].ident == "ad_runtime"
+                    && p.path.segments[1].ident == "Adjoints"
+                    && p.path.segments[2].ident == "new" =>
+            {
+                Some(Zeros::Grow)
+            }
+            Expr::Path(p)
                 if p.path.segments.len() >= 2
                     && p.path.segments[p.path.segments.len() - 2].ident == "Vec"
                     && ["new", "with_capacity"]
@@ -252,7 +499,9 @@ pub(super) fn array_creation(e: &Expr) -> Option<crate::ir::Zeros> {
 /// `vec![a, b]`; nothing for `Vec::new()`.
 pub(super) fn creation_elements(e: &Expr) -> TokenStream {
     match e {
-        Expr::Repeat(r) => creation_elements(&r.expr),
+        // The element of `[e; N]` is any expression (`[f64::tanh(b); 3]` is no creation call).
+        Expr::Repeat(r) if matches!(&*r.expr, Expr::Repeat(_)) => creation_elements(&r.expr),
+        Expr::Repeat(r) => r.expr.to_token_stream(),
         Expr::Macro(m) => m
             .mac
             .tokens

@@ -128,9 +128,11 @@ struct Lowerer<'a> {
     /// The `ad_runtime::Stack`s of generated reverse-mode code (lowered again for second
     /// derivatives).
     stacks: HashSet<VarId>,
-    /// Results of runtime rules returning a tuple of partials (`div_partials(..)`), whose
-    /// fields may be read.
-    rule_tuples: HashSet<VarId>,
+    /// Results of calls, which may be tuples whose fields are read (a runtime rule's partials
+    /// `div_partials(..)`, an annotated helper returning `(f64, f64)`), and the region depth of
+    /// the call: a field is read in the call's own region (reverse mode seeds the call from the
+    /// fields' adjoints there).
+    call_results: HashMap<VarId, usize>,
     /// The `if` being lowered, for errors about its branches.
     branch_span: Option<Span>,
     /// The parameters the function writes through (`&mut [F]`, ..), for errors about calls.
@@ -183,7 +185,7 @@ pub fn lower(
         desugared: 0,
         assigned: HashSet::new(),
         stacks: HashSet::new(),
-        rule_tuples: HashSet::new(),
+        call_results: HashMap::new(),
         branch_span: None,
         written_params: HashSet::new(),
         integers: HashSet::new(),

@@ -374,7 +374,7 @@ pub fn maybe_active(body: &syn::Block, mut names: HashSet<String>) -> HashSet<St
             syn::visit::visit_expr_call(self, e);
         }
         fn visit_expr_method_call(&mut self, e: &'ast syn::ExprMethodCall) {
-            if e.method == "push"
+            if (e.method == "push" || e.method == "fill")
                 && let Some(name) = place_root(&e.receiver)
             {
                 self.0.push((vec![name], e.args.to_token_stream()));

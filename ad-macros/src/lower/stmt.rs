@@ -90,6 +90,14 @@ impl Lowerer<'_> {
             });
             return;
         }
+        // `v.fill(e)`, `v.swap(i, j)` on an array of floats: the loops they are.
+        if let Expr::MethodCall(m) = e
+            && self.mentions_active(e.to_token_stream())
+            && let Some(ops) = self.desugar_element_op(m)
+        {
+            let _ = self.lower_expr(&ops);
+            return;
+        }
         // A call for its effect (it writes slices) or with its result dropped goes through the
         // callee's companions like any call.
         if is_control(e)
@@ -345,7 +353,8 @@ impl Lowerer<'_> {
         }
         if let Some((ident, ty)) = simple_pattern(&local.pat)
             && self.maybe_active.contains(&ident.to_string())
-            && self.lower_new_array(&ident.to_string(), ty, &init.expr)
+            && (self.lower_new_array(&ident.to_string(), ty, &init.expr)
+                || self.lower_array_copy(&ident.to_string(), ty, &init.expr))
         {
             return;
         }
@@ -490,6 +499,25 @@ impl Lowerer<'_> {
                 };
                 for ((p, item), ty) in t.elems.iter().zip(items.clone()).zip(tys) {
                     self.bind_pattern(p, ty, item);
+                }
+            }
+            // The tuple a call returned: one field read per name.
+            (Pat::Tuple(t), Value::Scalar(Operand::Var(v)))
+                if self.call_results.get(v) == Some(&self.region_depth)
+                    && !t.elems.iter().any(|p| matches!(p, Pat::Rest(_))) =>
+            {
+                let v = *v;
+                for (i, p) in t.elems.iter().enumerate() {
+                    let f = self.temp();
+                    self.push_def(
+                        f,
+                        None,
+                        Rhs::Field {
+                            base: Operand::Var(v),
+                            index: i,
+                        },
+                    );
+                    self.bind_pattern(p, None, Value::Scalar(Operand::Var(f)));
                 }
             }
             (Pat::Slice(s), Value::Array(items)) if s.elems.len() == items.len() => {

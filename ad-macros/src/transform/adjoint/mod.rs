@@ -91,6 +91,9 @@ struct Plan {
     written: HashSet<VarId>,
     /// Loads whose memory is written after them, or in a loop around them.
     overwritten_loads: HashSet<VarId>,
+    /// Calls given memory that a later write changes: their results are stored, not
+    /// recomputed (a call again would read the new values).
+    saved_reads: HashSet<VarId>,
 }
 
 struct Adjoint<'f> {
@@ -116,6 +119,9 @@ struct Adjoint<'f> {
     /// For each call lent a slice to write (by its result variable and argument): the stack that
     /// keeps the slice's values from before the call, for the callee's reverse pass.
     saved: HashMap<(VarId, usize), Ident>,
+    /// The fields read of each call returning a tuple (`let (a, b) = g(x);`): `(index, var)`.
+    /// The call's seed is built from their adjoints.
+    fields: HashMap<VarId, Vec<(usize, VarId)>>,
     /// Copies of state taken before calls, for their reverse passes (`ir::StateArg`).
     copies: HashSet<VarId>,
 }
@@ -189,6 +195,7 @@ impl<'f> Adjoint<'f> {
                 next_region: 1,
                 written: HashSet::new(),
                 overwritten_loads: HashSet::new(),
+                saved_reads: HashSet::new(),
             },
             declared: HashSet::new(),
             predeclared: vec![false; n],
@@ -197,6 +204,7 @@ impl<'f> Adjoint<'f> {
             checkpoints: HashMap::new(),
             no_push: false,
             saved: HashMap::new(),
+            fields: HashMap::new(),
             copies,
         }
     }
@@ -206,6 +214,7 @@ impl<'f> Adjoint<'f> {
     fn plan(&mut self, stmts: &[Stmt], checkpoint: bool) {
         self.analyse(stmts);
         self.plan_saved(stmts);
+        self.plan_fields(stmts);
         if checkpoint {
             self.plan_checkpoints(stmts);
         }

@@ -23,6 +23,10 @@ impl Adjoint<'_> {
         }
         written(stmts, &mut self.plan.written);
         self.plan.overwritten_loads = overwritten_loads(stmts);
+        self.plan.saved_reads = crate::analysis::overwritten::overwritten_call_args(stmts)
+            .into_iter()
+            .map(|(call, _)| call)
+            .collect();
         self.regions(stmts, 0);
         let mut work = Vec::new();
         self.seed_needed(stmts, &mut work);
@@ -112,7 +116,9 @@ impl Adjoint<'_> {
                         // Calling again would write the slices again, or would need the
                         // state the call saw: its result is stored instead.
                         Rhs::Call { .. }
-                            if !rhs.written().is_empty() || !rhs.snapshots().is_empty() =>
+                            if !rhs.written().is_empty()
+                                || !rhs.snapshots().is_empty()
+                                || self.plan.saved_reads.contains(var) =>
                         {
                             Origin::Impure
                         }
@@ -353,8 +359,43 @@ impl Adjoint<'_> {
         }
     }
 
-    /// A stack for each slice an active call is lent to write.
+    /// The fields read of each call's tuple result.
+    pub(super) fn plan_fields(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            match s {
+                Stmt::Def {
+                    var,
+                    rhs:
+                        Rhs::Field {
+                            base: Operand::Var(b),
+                            index,
+                        },
+                    ..
+                } => self.fields.entry(*b).or_default().push((*index, *var)),
+                Stmt::If(i) => {
+                    self.plan_fields(&i.then);
+                    self.plan_fields(&i.els);
+                }
+                Stmt::Loop(l) => {
+                    if let LoopKind::While { cond_stmts, .. } = &l.kind {
+                        self.plan_fields(cond_stmts);
+                    }
+                    self.plan_fields(&l.body);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A stack for each slice an active call is lent to write, and for each slice it reads that
+    /// a later write changes (`overwritten_call_args`): its reverse pass gets the values the
+    /// call saw, saved at the call (Tapenade's rule: only when they are overwritten later).
     pub(super) fn plan_saved(&mut self, stmts: &[Stmt]) {
+        let overwritten = crate::analysis::overwritten::overwritten_call_args(stmts);
+        self.plan_saved_in(stmts, &overwritten);
+    }
+
+    fn plan_saved_in(&mut self, stmts: &[Stmt], overwritten: &HashSet<(VarId, usize)>) {
         for s in stmts {
             match s {
                 Stmt::Def {
@@ -363,21 +404,23 @@ impl Adjoint<'_> {
                     ..
                 } if self.func.vars[*var].active() => {
                     for (k, m) in memory.iter().enumerate() {
-                        if m.as_ref().is_some_and(|m| m.mutable) {
+                        if m.as_ref().is_some_and(|m| m.mutable)
+                            || (m.is_some() && overwritten.contains(&(*var, k)))
+                        {
                             let stack = self.func.namer.fresh("saved");
                             self.saved.insert((*var, k), stack);
                         }
                     }
                 }
                 Stmt::If(i) => {
-                    self.plan_saved(&i.then);
-                    self.plan_saved(&i.els);
+                    self.plan_saved_in(&i.then, overwritten);
+                    self.plan_saved_in(&i.els, overwritten);
                 }
                 Stmt::Loop(l) => {
                     if let LoopKind::While { cond_stmts, .. } = &l.kind {
-                        self.plan_saved(cond_stmts);
+                        self.plan_saved_in(cond_stmts, overwritten);
                     }
-                    self.plan_saved(&l.body);
+                    self.plan_saved_in(&l.body, overwritten);
                 }
                 _ => {}
             }

@@ -114,6 +114,23 @@ impl Adjoint<'_> {
             out.extend(quote!(let mut #bar = #zero;));
             self.declared.insert(v);
         }
+        // A local array created in this region (not at the top level): its adjoint lives for
+        // this reverse sweep of the region, growing as it is written.
+        for s in stmts {
+            if let Stmt::Def {
+                var,
+                rhs: Rhs::NewArray {
+                    nested: Some(_), ..
+                },
+                ..
+            } = s
+                && let Some(bar) = self.bar[*var].clone()
+            {
+                let ty = self.float.as_ref().map(|t| quote!(::<#t>));
+                out.extend(quote!(let mut #bar = ::ad_runtime::Adjoints #ty ::new();));
+                self.declared.insert(*var);
+            }
+        }
         let counts = self.count(stmts, &seeds);
         for (v, expr) in seeds {
             self.contribute(v, expr, &mut out, &counts);
@@ -197,12 +214,34 @@ impl Adjoint<'_> {
         }
         // A call that writes slices runs its reverse pass even when its result has no adjoint
         // (a function without a result takes any seed and ignores it).
-        let bar = match self.bar_of(var) {
+        // A call whose tuple result is read by fields: its seed is the tuple of the fields'
+        // adjoints (zero for fields nothing reached).
+        let bar = match self.fields.get(&var) {
+            Some(fields) if matches!(rhs, Rhs::Call { .. }) => {
+                let parts: Vec<TokenStream> = fields
+                    .iter()
+                    .filter_map(|&(i, f)| {
+                        let i = proc_macro2::Literal::usize_unsuffixed(i);
+                        self.bar_of(f).map(|b| quote!((#i, #b)))
+                    })
+                    .collect();
+                (!parts.is_empty()).then(|| {
+                    quote!(<_ as ::ad_runtime::FromComponents<_>>::from_components(&[#(#parts),*]))
+                })
+            }
+            _ => self.bar_of(var),
+        };
+        let bar = match bar {
             Some(bar) => bar,
             None if !rhs.written().is_empty() => quote!(::ad_runtime::Zero),
             None => return,
         };
         match rhs {
+            // A field of a call's tuple: its adjoint goes into the call's seed, above.
+            Rhs::Field {
+                base: Operand::Var(b),
+                ..
+            } if self.fields.contains_key(b) => {}
             // Stacks exist only in generated reverse-mode code; reverse over reverse is not a
             // mode the macros offer.
             Rhs::Pop { .. } | Rhs::Field { .. } => out.extend(quote!(::core::compile_error!(
@@ -251,8 +290,8 @@ impl Adjoint<'_> {
                 // changes in place is passed as the copy taken before the call.
                 let f = callee.tokens(Some("_derive_grad"));
                 let mut primals = emit::call_args(self.func, args, memory, state, true);
-                // A slice the call writes: the callee's reverse pass starts again from its values
-                // before the call, kept on a stack.
+                // A slice the call writes, or reads and a later write changes: the callee's
+                // reverse pass starts again from its values before the call, kept on a stack.
                 let mut dropped = TokenStream::new();
                 for (k, (a, m)) in args.iter().zip(memory).enumerate() {
                     if let (Some(s), Some(m)) = (self.saved.get(&(var, k)), m) {
@@ -260,7 +299,11 @@ impl Adjoint<'_> {
                         let slice =
                             emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
                         out.extend(quote!(let #n = (#slice).len();));
-                        primals[k] = quote!(#s.last_mut(#n));
+                        primals[k] = if m.mutable {
+                            quote!(#s.last_mut(#n))
+                        } else {
+                            quote!(&*#s.last_mut(#n))
+                        };
                         dropped.extend(quote!(#s.drop_last(#n);));
                     }
                 }
