@@ -19,6 +19,10 @@ pub enum Kind {
     ArrayRef { depth: usize, mutable: bool },
     /// `&[F]`, `&Vec<F>`, `&mut [F]`, `&mut Vec<F>`.
     Slice { mutable: bool },
+    /// A nested container, rows of floats: `&[[F; N]]`, `&[Vec<F>]`, `&Vec<Vec<F>>`,
+    /// `&Vec<[F; N]>`, and their `&mut` forms. Memory of depth 2; its tangent and shadow are
+    /// slices of the same rows (`&[[F; N]]` / `&mut [[F; N]]`).
+    Rows { mutable: bool },
 }
 
 impl Kind {
@@ -33,6 +37,7 @@ impl Kind {
             Kind::Scalar | Kind::Ref { .. } => 0,
             Kind::Array { depth } | Kind::ArrayRef { depth, .. } => depth,
             Kind::Slice { .. } => 1,
+            Kind::Rows { .. } => 2,
         }
     }
 
@@ -43,6 +48,7 @@ impl Kind {
             Kind::Ref { mutable: true }
                 | Kind::ArrayRef { mutable: true, .. }
                 | Kind::Slice { mutable: true }
+                | Kind::Rows { mutable: true }
         )
     }
 
