@@ -12,7 +12,7 @@
 //! gradient worked out by hand, against central finite differences, and forward mode (one
 //! `_tangent` per component, and along random directions) against reverse mode.
 
-use ad_runtime::{Float, derive_grad, derive_tangent};
+use ad_runtime::{Float, derive_grad, derive_jacobian, derive_tangent};
 use ad_tests::r#gen::Rng;
 use ad_tests::{At, HAND, MODES, Tol, VALUE, central_difference};
 
@@ -635,4 +635,214 @@ fn alias_vouched_by_wrt_is_a_float() {
         },
         |x| vec![3.0 * x[0] * x[0]],
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Composition: an annotated helper taking rows
+// ---------------------------------------------------------------------------------------------
+
+/// The squared distance of point `i` to point `j`.
+#[allow(clippy::needless_range_loop)] // the indexed loop is a shape under test
+#[derive_tangent]
+#[derive_grad]
+fn dist2(p: &[[f64; 3]], i: usize, j: usize) -> f64 {
+    let mut s = 0.0;
+    for c in 0..3 {
+        s += (p[i][c] - p[j][c]) * (p[i][c] - p[j][c]);
+    }
+    s
+}
+
+/// `Σ a[i][0] b[i][1]`: a helper taking two clouds.
+#[derive_tangent]
+#[derive_grad]
+fn cross(a: &[[f64; 3]], b: &[[f64; 3]]) -> f64 {
+    let mut s = 0.0;
+    for (i, q) in a.iter().enumerate() {
+        s += q[0] * b[i][1];
+    }
+    s
+}
+
+/// A pair potential through the helper, the rows passed on (also twice to one call, and a
+/// constant cloud to the same helper).
+#[derive_tangent]
+#[derive_grad]
+fn pair_energy(p: &[[f64; 3]], fixed: &[[f64; 3]], w: f64) -> f64 {
+    let mut e = 0.0;
+    for i in 0..p.len() {
+        for j in i + 1..p.len() {
+            e += w / (1.0 + dist2(p, i, j));
+        }
+    }
+    e + dist2(fixed, 0, 1) * w + 0.1 * cross(p, p)
+}
+
+#[derive_tangent(wrt(w))]
+#[derive_grad(wrt(w))]
+fn constant_cloud_through_helper(p: &[[f64; 3]], w: f64) -> f64 {
+    w * dist2(p, 0, 1)
+}
+
+#[test]
+fn composition_through_a_rows_helper() {
+    let fixed = [[0.0, 1.0, 2.0], [1.0, -1.0, 0.5]];
+    let f2 = fixed
+        .iter()
+        .zip(&fixed[1..])
+        .map(|(a, b)| (0..3).map(|c| (a[c] - b[c]).powi(2)).sum::<f64>())
+        .sum::<f64>();
+    let mut rng = Rng(0xabc);
+    let n = 4;
+    let flat = rng.vec(3 * n + 1, -1.0, 1.0);
+    let split = |x: &[f64]| (points(&x[..3 * n]), x[3 * n]);
+    check_flat(
+        "pair_energy",
+        &flat,
+        |x| {
+            let (p, w) = split(x);
+            pair_energy(&p, &fixed, w)
+        },
+        |x, d| {
+            let ((p, w), (dp, dw)) = (split(x), split(d));
+            pair_energy_tangent(&p, &dp, &fixed, &[[0.0; 3]; 2], w, dw)
+        },
+        |x, g| {
+            let (p, w) = split(x);
+            let mut dp = points(&g[..3 * n]);
+            let mut dfixed = [[0.0; 3]; 2];
+            let (v, dw) = pair_energy_grad(&p, &mut dp, &fixed, &mut dfixed, w);
+            g[..3 * n].copy_from_slice(&flatten(&dp));
+            g[3 * n] += dw;
+            // d/dfixed of w |f0 - f1|²: ±2 w (f0 - f1).
+            for c in 0..3 {
+                let want = 2.0 * w * (fixed[0][c] - fixed[1][c]);
+                At("pair_energy", x).close("d/dfixed", c, dfixed[0][c], want, HAND);
+                At("pair_energy", x).close("d/dfixed", c, dfixed[1][c], -want, HAND);
+            }
+            v
+        },
+        |x| {
+            let (p, w) = split(x);
+            let mut g = vec![0.0; 3 * n + 1];
+            for i in 0..n {
+                for j in i + 1..n {
+                    let d2: f64 = (0..3).map(|c| (p[i][c] - p[j][c]).powi(2)).sum();
+                    let s = 1.0 + d2;
+                    g[3 * n] += 1.0 / s;
+                    for c in 0..3 {
+                        let t = -w / (s * s) * 2.0 * (p[i][c] - p[j][c]);
+                        g[3 * i + c] += t;
+                        g[3 * j + c] -= t;
+                    }
+                }
+            }
+            g[3 * n] += f2;
+            for i in 0..n {
+                g[3 * i] += 0.1 * p[i][1];
+                g[3 * i + 1] += 0.1 * p[i][0];
+            }
+            g
+        },
+    );
+    // The helper reached with a constant cloud (its shadow and tangent are `Zero`).
+    let p = points(&flat[..3 * n]);
+    let d01 = dist2(&p, 0, 1);
+    let (v, t) = constant_cloud_through_helper_tangent(&p, 0.5, 1.0);
+    let (v2, g) = constant_cloud_through_helper_grad(&p, 0.5);
+    assert_eq!((v, v2), (0.5 * d01, 0.5 * d01));
+    assert_eq!(constant_cloud_through_helper(&p, 0.5), v);
+    let at = At("constant_cloud_through_helper", &[0.5]);
+    at.close("tangent", 0, t, d01, HAND);
+    at.close("gradient", 0, g, d01, HAND);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Second order and Jacobians with constant rows
+// ---------------------------------------------------------------------------------------------
+
+/// `Σ x_i² r_i0 + x_0 x_1 pts[0][2]`, with constant rows beside the input.
+#[derive_grad(hessian, wrt(x))]
+fn weighted_squares(x: &[f64], r: &[Vec<f64>], pts: &[[f64; 3]]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * x[i] * r[i][0];
+    }
+    s + x[0] * x[1] * pts[0][2]
+}
+
+#[derive_jacobian(wrt(x))]
+fn rows_map(x: [f64; 2], r: &[Vec<f64>]) -> [f64; 2] {
+    [x[0] * r[0][1] + x[1].sin(), x[0] * x[1] * r[1][0]]
+}
+
+#[test]
+fn hessian_and_jacobian_with_constant_rows() {
+    let r = vec![vec![1.5, 2.0], vec![-0.5], vec![3.0]];
+    let pts = [[0.0, 0.0, 0.75]];
+    let x = [0.3, -0.7, 1.1];
+    let (v, g, h) = weighted_squares_hessian(&x, &r, &pts);
+    assert_eq!(v, weighted_squares(&x, &r, &pts));
+    let at = At("weighted_squares", &x);
+    for i in 0..3 {
+        let mut gi = 2.0 * x[i] * r[i][0];
+        if i < 2 {
+            gi += x[1 - i] * pts[0][2];
+        }
+        at.close("gradient", i, g[i], gi, HAND);
+        for j in 0..3 {
+            let mut hij = if i == j { 2.0 * r[i][0] } else { 0.0 };
+            if i + j == 1 {
+                hij += pts[0][2];
+            }
+            at.close("Hessian vs hand", 3 * i + j, h[(i, j)], hij, HAND);
+            // Against finite differences of the generated gradient.
+            let fd = central_difference(
+                |q| {
+                    let mut g = vec![0.0; 3];
+                    weighted_squares_vjp(q, &mut g, &r, &pts, 1.0);
+                    g[i]
+                },
+                &x,
+                j,
+            );
+            at.close(
+                "Hessian vs finite differences",
+                3 * i + j,
+                h[(i, j)],
+                fd,
+                Tol::fd(1.0),
+            );
+        }
+    }
+    let dir = [1.0, -0.5, 0.25];
+    let (_, _, hv) = weighted_squares_hvp(&x, &dir, &r, &pts);
+    for i in 0..3 {
+        let want: f64 = (0..3).map(|j| h[(i, j)] * dir[j]).sum();
+        at.close("Hv vs H v", i, hv[i], want, MODES);
+    }
+
+    let x2 = [0.4, 1.2];
+    let (v, fwd) = rows_map_jacfwd(x2, &r);
+    let (_, rev) = rows_map_jacrev(x2, &r);
+    assert_eq!(v, rows_map(x2, &r));
+    let hand = [[r[0][1], x2[1].cos()], [x2[1] * r[1][0], x2[0] * r[1][0]]];
+    for i in 0..2 {
+        for j in 0..2 {
+            at.close(
+                "Jacobian forward vs hand",
+                2 * i + j,
+                fwd[i][j],
+                hand[i][j],
+                HAND,
+            );
+            at.close(
+                "Jacobian forward vs reverse",
+                2 * i + j,
+                fwd[i][j],
+                rev[i][j],
+                MODES,
+            );
+        }
+    }
 }

@@ -253,6 +253,13 @@ fn row_type(ty: &Type) -> Option<&Type> {
     }
 }
 
+/// The row type of a rows parameter (`[F; N]` of `&[[F; N]]`); `None` for other kinds.
+pub fn row_of(kind: Kind, ty: &Type) -> Option<TokenStream> {
+    matches!(kind, Kind::Rows { .. })
+        .then(|| row_type(ty).map(ToTokens::to_token_stream))
+        .flatten()
+}
+
 /// The type of a parameter's tangent (forward mode).
 pub fn tangent_type(kind: Kind, ty: &Type, elem: &Type) -> TokenStream {
     match kind {

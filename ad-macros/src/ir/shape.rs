@@ -93,14 +93,20 @@ pub struct CallShape {
     pub written: Vec<Option<TokenStream>>,
     /// The shadow parameter of each active read-only slice (reverse mode).
     pub shadows: Vec<Option<Ident>>,
+    /// The row type of each parameter that is active read-only rows (`&[[F; N]]`, `&[Vec<F>]`):
+    /// its tangent and shadow come as `RowsTangent` / `RowsShadow`.
+    pub rows: Vec<Option<TokenStream>>,
 }
 
 impl CallShape {
     /// Records how a parameter takes part in calls.
-    pub fn note(&mut self, active: bool, kind: Kind, elem: &Type) {
+    /// `row` is the row type of a rows parameter.
+    pub fn note(&mut self, active: bool, kind: Kind, elem: &Type, row: Option<TokenStream>) {
         let slice = active && matches!(kind, Kind::Slice { mutable: false });
         let written = active && matches!(kind, Kind::Slice { mutable: true });
-        self.memory |= active && kind.is_memory() && !slice && !written;
+        let rows = active && matches!(kind, Kind::Rows { mutable: false });
+        self.memory |= active && kind.is_memory() && !slice && !written && !rows;
+        self.rows.push(row.filter(|_| rows));
         self.slices.push(slice.then(|| quote!(#elem)));
         self.written.push(written.then(|| quote!(#elem)));
     }
