@@ -15,6 +15,7 @@ fn main() {
     // Switches of integer-state shapes that do not compile today (`r#gen::Features`).
     println!("cargo:rerun-if-env-changed=AD_GEN_VEC_USIZE");
     println!("cargo:rerun-if-env-changed=AD_GEN_LEND_LOCAL");
+    println!("cargo:rerun-if-env-changed=AD_GEN_NESTED");
     let count = match std::env::var("AD_RANDOM_PROGRAMS") {
         Ok(s) => s
             .trim()
