@@ -16,6 +16,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=AD_GEN_VEC_USIZE");
     println!("cargo:rerun-if-env-changed=AD_GEN_LEND_LOCAL");
     println!("cargo:rerun-if-env-changed=AD_GEN_FLOAT_ARRAYS");
+    println!("cargo:rerun-if-env-changed=AD_GEN_NESTED");
     let count = match std::env::var("AD_RANDOM_PROGRAMS") {
         Ok(s) => s
             .trim()

@@ -49,6 +49,8 @@ mod modes;
 mod names;
 #[path = "../src/rules.rs"]
 mod rules;
+#[path = "../src/source.rs"]
+mod source;
 #[path = "../src/transform/mod.rs"]
 mod transform;
 

@@ -16,11 +16,12 @@
 #![forbid(unsafe_code)]
 
 // The stages, bottom to top (a module uses only the ones above it in this list; the test
-// `tests::layering` checks it): errors, names, rules → ir → front → lower → analysis → emit
+// `tests::layering` checks it): errors, names, rules, source → ir → front → lower → analysis → emit
 // → transform → modes → expand.
 mod errors;
 mod names;
 mod rules;
+mod source;
 
 mod ir;
 

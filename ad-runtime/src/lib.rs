@@ -80,6 +80,7 @@ pub use num_traits::Float;
 
 pub mod check;
 pub mod jacobian;
+pub mod rows;
 pub mod rules;
 
 pub use jacobian::Jacobian;

@@ -176,6 +176,8 @@ pub enum Expr {
     Var(String),
     /// `w[index]`.
     Elem(IExpr),
+    /// `pc[row][col]` (active points) or `tb[row][col]` (a constant table): see [`Nested`].
+    Row(NestedName, IExpr, usize),
     /// `(i as f64)`.
     Cast(IExpr),
     /// `-e`.
@@ -724,6 +726,10 @@ pub enum Param {
     /// `iw: &mut [usize]`, a constant integer list (MACRO BUG 7); every call passes a fresh
     /// copy of [`Program::iw`].
     IdxMut,
+    /// `pc: &[[f64; 3]]`, active points: coordinates after `w` in the flat point.
+    Points,
+    /// `tb: &[Vec<f64>]` or `tb: &[[f64; 3]]`, a constant table ([`Nested::table`]).
+    Table,
 }
 
 /// One generated program.
@@ -753,12 +759,15 @@ pub struct Program {
     /// It has local arrays of floats ([`Stmt::FloatArr`]): no `hessian` copy (second order
     /// through local arrays is not generated here).
     pub float_arrays: bool,
+    /// Nested containers among the parameters, if any.
+    pub nested: Nested,
 }
 
 impl Program {
-    /// Length of the flat point: the scalars, then the elements of `w`.
+    /// Length of the flat point: the scalars, then the elements of `w`, then the coordinates of
+    /// the points `pc`.
     pub fn inputs(&self) -> usize {
-        self.scalars + self.slice_len.unwrap_or(0)
+        self.scalars + self.slice_len.unwrap_or(0) + 3 * self.nested.points.unwrap_or(0)
     }
 
     /// 1 or 2.
@@ -810,6 +819,10 @@ pub struct Features {
     pub lend_local: bool,
     /// `AD_GEN_FLOAT_ARRAYS`: local arrays of floats (issue 16), see [`Stmt::FloatArr`].
     pub float_arrays: bool,
+    /// `AD_GEN_NESTED`: nested containers as parameters, read as `pc[i][j]` / `tb[i][j]`:
+    /// active points `pc: &[[f64; 3]]`, a constant table `tb: &[Vec<f64>]` or `&[[f64; 3]]`
+    /// (see [`Nested`]; issue 16).
+    pub nested: bool,
 }
 
 impl Default for Features {
@@ -818,6 +831,7 @@ impl Default for Features {
             vec_usize: true,
             lend_local: true,
             float_arrays: true,
+            nested: true,
         }
     }
 }
@@ -830,6 +844,7 @@ impl Features {
             vec_usize: on("AD_GEN_VEC_USIZE"),
             lend_local: on("AD_GEN_LEND_LOCAL"),
             float_arrays: on("AD_GEN_FLOAT_ARRAYS"),
+            nested: on("AD_GEN_NESTED"),
         }
     }
 }
@@ -886,6 +901,8 @@ struct Gen {
     /// that programs without them are unchanged), and whether any was generated.
     farrays: Option<Rng>,
     float_arrays: bool,
+    /// Nested containers among the parameters.
+    nested: Nested,
 }
 
 /// The float that loops fold the variables they assign into, and that every output adds: see
@@ -989,6 +1006,7 @@ impl Gen {
         match e {
             Expr::Lit(_) | Expr::Cast(_) => false,
             Expr::Elem(_) => true,
+            Expr::Row(name, ..) => *name == NestedName::Points,
             Expr::Var(n) => self.visible().iter().any(|v| &v.name == n && v.param),
             Expr::Neg(a) => self.mentions_param(a),
             Expr::Bin(_, a, b) => self.mentions_param(a) || self.mentions_param(b),
@@ -1115,6 +1133,9 @@ impl Gen {
     }
 
     fn leaf(&mut self) -> (Expr, f64) {
+        if let Some(leaf) = self.nested_leaf() {
+            return leaf;
+        }
         let roll = self.rng.below(100);
         if roll < 12 && self.slice_len.is_some() {
             return (Expr::Elem(self.index()), RANGE);
@@ -2180,7 +2201,7 @@ impl Gen {
 fn has_var(e: &Expr) -> bool {
     match e {
         Expr::Lit(_) => false,
-        Expr::Var(_) | Expr::Elem(_) | Expr::Cast(_) => true,
+        Expr::Var(_) | Expr::Elem(_) | Expr::Cast(_) | Expr::Row(..) => true,
         Expr::Neg(a) => has_var(a),
         Expr::Bin(_, a, b) => has_var(a) || has_var(b),
         Expr::Call(_, args, _) => args.iter().any(has_var),
@@ -2265,6 +2286,8 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         }
         _ => None,
     };
+    let nested = Nested::draw(seed, features);
+    params.extend(nested.params());
     // Shuffle the signature (Fisher-Yates).
     for i in (1..params.len()).rev() {
         let j = rng.below(i + 1);
@@ -2320,6 +2343,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
             .float_arrays
             .then_some(Rng(seed ^ 0xf1a7_a55a_0000_0016)),
         float_arrays: false,
+        nested: nested.clone(),
     };
     // `total` (see `fold_into_total`): mutable in the program, but the generator neither assigns
     // nor shadows it.
@@ -2375,6 +2399,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         body,
         out,
         float_arrays,
+        nested,
     }
 }
 
@@ -2400,7 +2425,12 @@ fn show_i(e: &IExpr) -> String {
 /// An expression usable as a method receiver.
 fn atom(e: &Expr) -> String {
     match e {
-        Expr::Var(_) | Expr::Elem(_) | Expr::Cast(_) | Expr::Bin(..) | Expr::Neg(_) => show(e),
+        Expr::Var(_)
+        | Expr::Elem(_)
+        | Expr::Row(..)
+        | Expr::Cast(_)
+        | Expr::Bin(..)
+        | Expr::Neg(_) => show(e),
         Expr::Call(_, _, false) => show(e),
         _ => format!("({})", show(e)),
     }
@@ -2411,6 +2441,7 @@ fn show(e: &Expr) -> String {
         Expr::Lit(v) => lit(*v),
         Expr::Var(n) => n.clone(),
         Expr::Elem(i) => format!("w[{}]", show_i(i)),
+        Expr::Row(name, i, j) => format!("{}[{}][{j}]", name.ident(), show_i(i)),
         Expr::Cast(i) => format!("({} as f64)", show_i(i)),
         Expr::Neg(a) => format!("(-{})", atom(a)),
         Expr::Bin(op, a, b) => {
@@ -2702,7 +2733,12 @@ impl Program {
             .iter()
             .map(|h| h.source(self.k, self.slice_len.unwrap_or(0)))
             .collect();
-        out.push_str(&self.source_with(name, "#[derive_tangent]\n#[derive_grad]"));
+        let attrs = format!(
+            "{}\n{}",
+            self.nested.attr(self, "derive_tangent", ""),
+            self.nested.attr(self, "derive_grad", "")
+        );
+        out.push_str(&self.source_with(name, &attrs));
         out
     }
 
@@ -2716,6 +2752,8 @@ impl Program {
                 Param::Slice => "w: &[f64]".into(),
                 Param::N => "n: usize".into(),
                 Param::IdxMut => "iw: &mut [usize]".into(),
+                Param::Points => "pc: &[[f64; 3]]".into(),
+                Param::Table => self.nested.table_type().into(),
             })
             .collect();
         let ret = if self.outputs() == 1 {
@@ -2770,6 +2808,10 @@ enum Flow {
 struct Machine<'a> {
     scopes: Vec<Vec<(&'a str, Val)>>,
     w: &'a [f64],
+    /// The coordinates of the points `pc`, flat.
+    pc: &'a [f64],
+    /// The constant table `tb`.
+    tb: &'a [Vec<f64>],
     margin: f64,
     trace: Vec<bool>,
     max_abs: f64,
@@ -2864,6 +2906,8 @@ impl<'a> Machine<'a> {
                 _ => panic!("generator bug: `{n}` is not a float"),
             },
             Expr::Elem(i) => self.w[self.int(i)],
+            Expr::Row(NestedName::Points, i, j) => self.pc[3 * self.int(i) + j],
+            Expr::Row(NestedName::Table, i, j) => self.tb[self.int(i)][*j],
             Expr::Cast(i) => self.int(i) as f64,
             Expr::Neg(a) => -self.expr(a),
             Expr::Bin(op, a, b) => {
@@ -3196,9 +3240,12 @@ impl Program {
         if let Some(iw) = &self.iw {
             scope.push(("iw", Val::A(iw.clone())));
         }
+        let l = self.slice_len.unwrap_or(0);
         let mut m = Machine {
             scopes: Vec::new(),
             w,
+            pc: &p[k + l..k + l + 3 * self.nested.points.unwrap_or(0)],
+            tb: &self.nested.table,
             margin: f64::INFINITY,
             trace: Vec::new(),
             max_abs: 0.0,
@@ -3364,6 +3411,7 @@ fn call_args(p: &Program, mode: &str) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
+            (Param::Points | Param::Table, _) => args.push(p.nested.arg(*param, mode)),
         }
     }
     args.join(", ")
@@ -3402,7 +3450,9 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
                 .join(", ")
         )
     };
-    let adds: String = order.iter().map(|j| format!("g[{j}] += a{j}; ")).collect();
+    let mut adds: String = order.iter().map(|j| format!("g[{j}] += a{j}; ")).collect();
+    adds.push_str(&p.nested.after(p));
+    let grad_before = p.nested.before(p, "grad");
     let seed = if two { "(s[0], s[1])" } else { "s[0]" };
     let mut m = String::new();
     let _ = writeln!(m, "pub mod {name} {{");
@@ -3411,20 +3461,22 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
     m.push_str(&source);
     let _ = writeln!(
         m,
-        "pub fn eval(p: &[f64]) -> [f64; 2] {{ let v = {name}({}); {} }}",
+        "pub fn eval(p: &[f64]) -> [f64; 2] {{ {}let v = {name}({}); {} }}",
+        p.nested.before(p, "eval"),
         call_args(p, "eval"),
         flat("v")
     );
     let _ = writeln!(
         m,
-        "pub fn jvp(p: &[f64], d: &[f64]) -> ([f64; 2], [f64; 2]) {{ let (v, t) = {name}_tangent({}); ({}, {}) }}",
+        "pub fn jvp(p: &[f64], d: &[f64]) -> ([f64; 2], [f64; 2]) {{ {}let (v, t) = {name}_tangent({}); ({}, {}) }}",
+        p.nested.before(p, "jvp"),
         call_args(p, "jvp"),
         flat("v"),
         flat("t")
     );
     let _ = writeln!(
         m,
-        "pub fn vjp(p: &[f64], s: [f64; 2], g: &mut [f64]) -> [f64; 2] {{ let (v, {pattern}) = {name}_vjp({}, {seed}); {adds}{} }}",
+        "pub fn vjp(p: &[f64], s: [f64; 2], g: &mut [f64]) -> [f64; 2] {{ {grad_before}let (v, {pattern}) = {name}_vjp({}, {seed}); {adds}{} }}",
         call_args(p, "vjp"),
         flat("v")
     );
@@ -3432,15 +3484,15 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
     if !two {
         let _ = writeln!(
             m,
-            "pub fn grad(p: &[f64], g: &mut [f64]) -> f64 {{ let (v, {pattern}) = {name}_grad({}); {adds}v }}",
+            "pub fn grad(p: &[f64], g: &mut [f64]) -> f64 {{ {grad_before}let (v, {pattern}) = {name}_grad({}); {adds}v }}",
             call_args(p, "grad")
         );
         // The same function checkpointed, and its second derivative in its first scalar.
         let ck = format!("{name}_ck");
-        m.push_str(&p.source_with(&ck, "#[derive_grad(checkpoint)]"));
+        m.push_str(&p.source_with(&ck, &p.nested.attr(p, "derive_grad", "checkpoint")));
         let _ = writeln!(
             m,
-            "pub fn grad_ck(p: &[f64], g: &mut [f64]) -> f64 {{ let (v, {pattern}) = {ck}_grad({}); {adds}v }}",
+            "pub fn grad_ck(p: &[f64], g: &mut [f64]) -> f64 {{ {grad_before}let (v, {pattern}) = {ck}_grad({}); {adds}v }}",
             call_args(p, "grad")
         );
         // `derive_grad(hessian)` refuses calls.
@@ -3449,7 +3501,8 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
             m.push_str(&p.source_with(&h, &format!("#[derive_grad(hessian, wrt(x{j}))]")));
             let _ = writeln!(
                 m,
-                "pub fn hess(p: &[f64]) -> [f64; 3] {{ let (v, g, h) = {h}_hessian({}); [v, g, h] }}",
+                "pub fn hess(p: &[f64]) -> [f64; 3] {{ {}let (v, g, h) = {h}_hessian({}); [v, g, h] }}",
+                p.nested.before(p, "eval"),
                 call_args(p, "eval")
             );
             second = Some(j);
@@ -3516,6 +3569,196 @@ pub fn emit_all(count: usize) -> String {
          /// Every generated program.\n\
          pub static PROGRAMS: &[Compiled] = &[\n{table}];\n"
     )
+}
+
+// =============================================================================================
+// Nested containers (issue 16): active points `pc: &[[f64; 3]]`, a constant table `tb`
+// =============================================================================================
+
+/// Which nested container an [`Expr::Row`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NestedName {
+    /// `pc: &[[f64; 3]]`, active.
+    Points,
+    /// `tb`, constant.
+    Table,
+}
+
+impl NestedName {
+    fn ident(self) -> &'static str {
+        match self {
+            NestedName::Points => "pc",
+            NestedName::Table => "tb",
+        }
+    }
+}
+
+/// The nested containers of a program, drawn apart from the rest (its own random stream), so
+/// that the programs without them are the ones the generator gave before.
+#[derive(Clone, Debug, Default)]
+pub struct Nested {
+    /// The number of active points `pc: &[[f64; 3]]`, if the program has them.
+    pub points: Option<usize>,
+    /// The rows of the constant table `tb` (empty: none).
+    pub table: Vec<Vec<f64>>,
+    /// Whether `tb` is `&[[f64; 3]]` (else `&[Vec<f64>]`, with rows of different lengths).
+    pub table_fixed: bool,
+}
+
+impl Nested {
+    fn draw(seed: u64, features: Features) -> Nested {
+        let mut rng = Rng(seed ^ 0x4e57_ed00_0000_0016);
+        if !features.nested {
+            return Nested::default();
+        }
+        let points = rng.chance(0.3).then(|| 1 + rng.below(3));
+        let mut table = Vec::new();
+        let mut table_fixed = false;
+        if rng.chance(0.3) {
+            table_fixed = rng.chance(0.5);
+            let rows = 1 + rng.below(3);
+            for _ in 0..rows {
+                let len = if table_fixed { 3 } else { 2 + rng.below(3) };
+                table.push((0..len).map(|_| rng.range(-1.5, 1.5)).collect());
+            }
+        }
+        Nested {
+            points,
+            table,
+            table_fixed,
+        }
+    }
+
+    /// The parameters it adds (after the others: the flat point has `pc` after `w`).
+    fn params(&self) -> Vec<Param> {
+        let mut out = Vec::new();
+        if self.points.is_some() {
+            out.push(Param::Points);
+        }
+        if !self.table.is_empty() {
+            out.push(Param::Table);
+        }
+        out
+    }
+
+    /// `#[NAME(ARGS)]`, with `wrt(..)` listing every parameter but the table when the program
+    /// has one: a nested container of floats is active unless left out.
+    fn attr(&self, p: &Program, name: &str, args: &str) -> String {
+        let mut args: Vec<String> = (!args.is_empty())
+            .then(|| args.to_owned())
+            .into_iter()
+            .collect();
+        if !self.table.is_empty() {
+            let active: Vec<String> = p
+                .params
+                .iter()
+                .filter_map(|q| match q {
+                    Param::Scalar(k) => Some(format!("x{k}")),
+                    Param::Slice => Some("w".into()),
+                    Param::Points => Some("pc".into()),
+                    _ => None,
+                })
+                .collect();
+            args.push(format!("wrt({})", active.join(", ")));
+        }
+        if args.is_empty() {
+            format!("#[{name}]")
+        } else {
+            format!("#[{name}({})]", args.join(", "))
+        }
+    }
+
+    fn table_type(&self) -> &'static str {
+        if self.table_fixed {
+            "tb: &[[f64; 3]]"
+        } else {
+            "tb: &[Vec<f64>]"
+        }
+    }
+
+    /// Statements before a call of mode `mode`: the points (and their tangent or shadow) as
+    /// rows, from the flat point.
+    fn before(&self, p: &Program, mode: &str) -> String {
+        let Some(m) = self.points else {
+            return String::new();
+        };
+        let a = p.scalars + p.slice_len.unwrap_or(0);
+        let b = a + 3 * m;
+        let rows = |v: &str| {
+            format!(
+                "{v}[{a}..{b}].chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect::<Vec<[f64; 3]>>()"
+            )
+        };
+        let mut out = format!("let pc_p = {}; ", rows("p"));
+        match mode {
+            "jvp" => out.push_str(&format!("let pc_d = {}; ", rows("d"))),
+            "vjp" | "grad" => out.push_str(&format!("let mut pc_g = {}; ", rows("g"))),
+            _ => {}
+        }
+        out
+    }
+
+    /// Statements after a reverse call: the shadow of the points back into the flat gradient.
+    fn after(&self, p: &Program) -> String {
+        if self.points.is_none() {
+            return String::new();
+        }
+        let a = p.scalars + p.slice_len.unwrap_or(0);
+        format!(
+            "for (k, r) in pc_g.iter().enumerate() {{ g[{a} + 3 * k..{a} + 3 * k + 3].copy_from_slice(r); }} "
+        )
+    }
+
+    /// The argument(s) for `param` in a call of mode `mode`.
+    fn arg(&self, param: Param, mode: &str) -> String {
+        match (param, mode) {
+            (Param::Points, "eval") => "&pc_p".into(),
+            (Param::Points, "jvp") => "&pc_p, &pc_d".into(),
+            (Param::Points, _) => "&pc_p, &mut pc_g".into(),
+            _ => {
+                let rows: Vec<String> = self
+                    .table
+                    .iter()
+                    .map(|r| {
+                        let vals: Vec<String> = r.iter().map(|v| lit(*v)).collect();
+                        if self.table_fixed {
+                            format!("[{}]", vals.join(", "))
+                        } else {
+                            format!("vec![{}]", vals.join(", "))
+                        }
+                    })
+                    .collect();
+                format!("&[{}]", rows.join(", "))
+            }
+        }
+    }
+}
+
+impl Gen {
+    /// Sometimes, a read of a nested container: `pc[i][j]` or `tb[i][j]`, its row a literal or
+    /// an integer variable modulo the row count, its column below every row's length.
+    fn nested_leaf(&mut self) -> Option<(Expr, f64)> {
+        let mut names = Vec::new();
+        if let Some(m) = self.nested.points {
+            names.push((NestedName::Points, m, 3, RANGE));
+        }
+        if !self.nested.table.is_empty() {
+            let cols = self.nested.table.iter().map(Vec::len).min().unwrap_or(0);
+            names.push((NestedName::Table, self.nested.table.len(), cols, 1.5));
+        }
+        if names.is_empty() || !self.rng.chance(0.15) {
+            return None;
+        }
+        let (name, rows, cols, bound) = *self.rng.pick(&names);
+        let ints = self.ints();
+        let row = if ints.is_empty() || self.rng.chance(0.5) {
+            IExpr::Lit(self.rng.below(rows))
+        } else {
+            let (var, _) = self.rng.pick(&ints).clone();
+            IExpr::Rem(Box::new(IExpr::Var(var)), Box::new(IExpr::Lit(rows)))
+        };
+        Some((Expr::Row(name, row, self.rng.below(cols)), bound))
+    }
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ fn allocations_of_control_flow() {
     });
     assert_eq!(m.allocations, 0, "branches outside loops store nothing");
 
+    chains_literals_and_closures_allocate_nothing();
+
     let m = measure(|| {
         black_box(reduction_grad(black_box(0.7), 1.2, 1000));
         black_box(reduction_vjp(black_box(0.7), 1.2, 1000, 2.0));
@@ -121,21 +123,31 @@ fn literal_and_closure(x: f64, y: f64) -> f64 {
     s + sq(x - y)
 }
 
-#[test]
+/// Called from [`allocations_of_control_flow`]: measurements share one test function, so that
+/// parallel tests of this binary cannot interfere.
 fn chains_literals_and_closures_allocate_nothing() {
     let x: Vec<f64> = (0..64).map(|i| 0.1 * i as f64).collect();
     let y: Vec<f64> = (0..64).map(|i| 1.0 - 0.01 * i as f64).collect();
     let (mut gx, mut gy) = (vec![0.0; 64], vec![0.0; 64]);
     let _ = black_box(chained_grad(&x, &mut gx, &y, &mut gy, 0.5));
+    let _ = black_box(chained_tangent(&x, &y, &y, &x, 0.5, 1.0));
     let m = measure(|| {
         for _ in 0..50 {
             black_box(chained_grad(black_box(&x), &mut gx, &y, &mut gy, 0.5));
+        }
+    });
+    assert_eq!(
+        m.allocations, 0,
+        "reverse: (0..n).map(..).sum(), zip, windows"
+    );
+    let m = measure(|| {
+        for _ in 0..50 {
             black_box(chained_tangent(black_box(&x), &y, &y, &x, 0.5, 1.0));
         }
     });
     assert_eq!(
         m.allocations, 0,
-        "(0..n).map(..).sum(), zip and windows store nothing"
+        "forward: (0..n).map(..).sum(), zip, windows"
     );
     let m = measure(|| {
         for k in 0..200 {

@@ -66,6 +66,14 @@ fn varied(stmts: &[Stmt], vars: &mut [Var]) -> bool {
                     }
                     Rhs::Load { array, .. } | Rhs::Pop { array } => vars[*array].varied,
                     Rhs::Call { args, .. } => args.iter().any(|a| is_varied(vars, a)),
+                    // Refused code reading a varied value stands for a varied value, so that
+                    // every later refusal that reads its result is reported too, not only the
+                    // first (`let a = x.rem_euclid(2.0); let g = |t| t * a;`: two errors).
+                    Rhs::Inert {
+                        refusal: Some(_),
+                        uses,
+                        ..
+                    } => uses.iter().any(|&u| vars[u].varied),
                     Rhs::Inert { .. } | Rhs::NewArray { .. } => false,
                 };
                 changed |= set_varied(vars, *var, now);

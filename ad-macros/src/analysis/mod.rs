@@ -26,10 +26,23 @@ pub fn analyse(
     mut namer: Namer,
     errors: &mut Errors,
 ) -> (Func, FloatTypes, Option<Type>) {
-    let floats = FloatTypes::of(&f.sig);
+    let floats = FloatTypes::of(&f.sig).vouched(&f.sig, args);
     let params = sig::params(&f.sig, args, &floats, name, &mut namer, errors);
     let out_ty = sig::output(&f.sig);
     if let Some(ty) = &out_ty
+        && let Some(alias) = floats.unresolved(ty)
+    {
+        errors.spanned(
+            ty,
+            format!(
+                "{name} cannot differentiate a function returning `{alias}`: the macro does not \
+                 know `{alias}` to be a float. If it is a type alias of a float defined in another \
+                 file (the macro reads only this one), list the parameters of that type in \
+                 `wrt(..)`, which makes `{alias}` a float here; else return a float, a tuple of \
+                 floats or an array `[F; N]`"
+            ),
+        );
+    } else if let Some(ty) = &out_ty
         && !is_float_shaped(ty, &floats)
     {
         errors.spanned(

@@ -17,9 +17,7 @@
 //! `impl` or `trait` blocks gets no anchor. A function the file does not show (written by another
 //! macro, or in a doctest) is taken as free unless it names `Self`.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::quote;
@@ -116,44 +114,14 @@ fn mentions_self(tokens: &TokenStream) -> bool {
 /// Where the functions of a source file stand, by name, in the order they are written.
 type Places = HashMap<String, Vec<Place>>;
 
-/// A source file as last read: its path, length and modification time (to tell when it changed),
-/// its text, and its functions.
-struct Source {
-    path: PathBuf,
-    stamp: (u64, Option<std::time::SystemTime>),
-    text: String,
-    places: Places,
-}
-
-thread_local! {
-    /// The last file read: the functions of one file are expanded one after another, so this
-    /// saves reading and parsing it again for each of them.
-    static LAST_FILE: RefCell<Option<Source>> = const { RefCell::new(None) };
-}
-
 /// Where the function named `ident` stands, from the source file it is written in: `None` when
 /// the file cannot be read or parsed, or does not show this function.
 fn from_source(ident: &Ident) -> Option<Place> {
-    let span = ident.span().unwrap();
-    let path = span.local_file()?;
-    let meta = std::fs::metadata(&path).ok()?;
-    let stamp = (meta.len(), meta.modified().ok());
     let name = ident.unraw().to_string();
-    LAST_FILE.with(|cell| {
-        let mut last = cell.borrow_mut();
-        if !matches!(&*last, Some(s) if s.path == path && s.stamp == stamp) {
-            let text = std::fs::read_to_string(&path).ok()?;
-            let places = places(&text)?;
-            *last = Some(Source {
-                path,
-                stamp,
-                text,
-                places,
-            });
-        }
-        let source = last.as_ref()?;
-        let kinds = source.places.get(&name)?;
-        verdict(kinds).or_else(|| by_line(kinds, &fn_lines(&source.text, &name), span.line()))
+    let line = ident.span().unwrap().line();
+    crate::source::with_source(ident, places, |text, places| {
+        let kinds = places.get(&name)?;
+        verdict(kinds).or_else(|| by_line(kinds, &fn_lines(text, &name), line))
     })
 }
 
@@ -201,7 +169,7 @@ fn fn_lines(text: &str, name: &str) -> Vec<usize> {
 }
 
 /// Every function of a source file, and where it stands.
-fn places(text: &str) -> Option<Places> {
+fn places(file: &syn::File) -> Places {
     struct Walk {
         places: Places,
         /// Inside `impl Trait for Type` (the innermost `impl`).
@@ -237,13 +205,12 @@ fn places(text: &str) -> Option<Places> {
             syn::visit::visit_trait_item_fn(self, f);
         }
     }
-    let file = syn::parse_file(text).ok()?;
     let mut walk = Walk {
         places: HashMap::new(),
         trait_impl: false,
     };
-    walk.visit_file(&file);
-    Some(walk.places)
+    walk.visit_file(file);
+    walk.places
 }
 
 #[cfg(test)]
@@ -300,7 +267,7 @@ mod tests {
             fn r#type() {}
             impl T for S { fn e() { impl U { fn f() {} } } }
         ";
-        let p = places(text).unwrap();
+        let p = places(&syn::parse_file(text).unwrap());
         use Place::*;
         assert_eq!(verdict(&p["a"]), Some(Free));
         assert_eq!(verdict(&p["b"]), None, "both kinds: no answer");

@@ -38,6 +38,7 @@ fn companion_generics(
         .slices
         .iter()
         .chain(&c.written)
+        .chain(&c.rows)
         .any(Option::is_some)
         .then(|| quote!('ad_slot));
     let existing = existing.iter();
@@ -71,6 +72,18 @@ pub fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
         let p = format_ident!("__AdD{}", k, span = Span::mixed_site());
         let s = format_ident!("__ad_slot{}", k, span = Span::mixed_site());
         match (t, c.slices.get(k).cloned().flatten()) {
+            // Rows: the caller's tangent rows, or zero rows of the argument's shape (`Zero`).
+            (Some(d), None) if let Some(row) = c.rows.get(k).cloned().flatten() => {
+                let z = format_ident!("__ad_store{}", k, span = Span::mixed_site());
+                let primal = &c.args[k].0;
+                let primal = primal.clone().into_iter().last();
+                generic.push(quote!(#p: ::ad_runtime::rows::RowsTangent<'ad_slot, #row>));
+                slot_tys.push(quote!(#p));
+                unpack.extend(quote! {
+                    let mut #z = ::core::default::Default::default();
+                    let #d = ::ad_runtime::rows::RowsTangent::<#row>::rows(#s, &#primal[..], &mut #z);
+                });
+            }
             // A slice the function writes: the caller always lends a tangent slice.
             (Some(d), None) if let Some(elem) = c.written.get(k).cloned().flatten() => {
                 slot_tys.push(quote!(&'ad_slot mut [#elem]));
@@ -176,6 +189,18 @@ pub fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
             c.shadows.get(k).cloned().flatten(),
             c.slices.get(k).cloned().flatten(),
         ) {
+            // Rows: the caller's adjoint rows, or scratch rows of the argument's shape (`Zero`).
+            (Some(d), None) if let Some(row) = c.rows.get(k).cloned().flatten() => {
+                let z = format_ident!("__ad_store{}", k, span = Span::mixed_site());
+                let p = format_ident!("__AdS{}", k, span = Span::mixed_site());
+                let primal = c.args[k].0.clone().into_iter().last();
+                generic.push(quote!(#p: ::ad_runtime::rows::RowsShadow<'ad_slot, #row>));
+                shadow_tys.push(quote!(#p));
+                unpack.extend(quote! {
+                    let mut #z = ::core::default::Default::default();
+                    let #d = ::ad_runtime::rows::RowsShadow::<#row>::rows(#s, &#primal[..], &mut #z);
+                });
+            }
             // A slice the function writes: the caller always lends its adjoint.
             (Some(d), None) if let Some(elem) = c.written.get(k).cloned().flatten() => {
                 shadow_tys.push(quote!(&'ad_slot mut [#elem]));

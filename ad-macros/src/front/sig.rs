@@ -10,9 +10,13 @@ use crate::errors::Errors;
 use crate::front::attr::Args;
 use crate::ir::Kind;
 
-/// The float types of a signature: `f32`, `f64`, and generic parameters bounded by `Float`.
+/// The float types of a signature: `f32`, `f64`, generic parameters bounded by `Float`, and
+/// type aliases of floats (`type Real = f64;` in the function's source file, or a type the user
+/// vouches for by listing a parameter of it in `wrt(..)`).
 pub struct FloatTypes {
     generics: HashSet<String>,
+    /// Aliases of floats, by name: named by their last segment (`Real`, `m::Real`).
+    aliases: HashSet<String>,
 }
 
 impl FloatTypes {
@@ -45,7 +49,39 @@ impl FloatTypes {
                 }
             }
         }
-        FloatTypes { generics }
+        let aliases =
+            crate::source::with_source(&sig.ident, crate::source::float_aliases, |_, aliases| {
+                Some(aliases.0.keys().cloned().collect())
+            })
+            .unwrap_or_default();
+        FloatTypes { generics, aliases }
+    }
+
+    /// Takes the type of each parameter listed in `wrt(..)` that is one name the macro does not
+    /// know (`x: Real`, with `Real` defined in another file) as a float, as SPEC §3 says: the
+    /// user's word.
+    pub fn vouched(mut self, sig: &Signature, args: &Args) -> Self {
+        let Some(list) = &args.wrt else { return self };
+        for arg in &sig.inputs {
+            if let FnArg::Typed(pt) = arg
+                && let Pat::Ident(p) = &*pt.pat
+                && list.contains(&p.ident)
+                && let Some(name) = alias_name(&pt.ty)
+                && !is_integer_like(&pt.ty)
+                && name != "Vec"
+            {
+                self.aliases.insert(name);
+            }
+        }
+        self
+    }
+
+    /// A name in the signature that looks like an alias the macro could not resolve: a plain
+    /// path type that is neither a known float, an integer, nor a generic parameter.
+    pub fn unresolved(&self, ty: &Type) -> Option<String> {
+        let name = alias_name(ty)?;
+        let known = ["Vec", "String", "Option", "Result", "Box", "str"].contains(&name.as_str());
+        (!self.is_float(ty) && !is_integer_like(ty) && !known).then_some(name)
     }
 
     /// Whether the signature has a generic float type (`T: Float`).
@@ -56,9 +92,17 @@ impl FloatTypes {
     /// Whether `ty` is a float scalar type.
     pub fn is_float(&self, ty: &Type) -> bool {
         match ty {
-            Type::Path(p) if p.qself.is_none() => p.path.get_ident().is_some_and(|id| {
-                id == "f32" || id == "f64" || self.generics.contains(&id.to_string())
-            }),
+            Type::Path(p) if p.qself.is_none() => match p.path.get_ident() {
+                Some(id) => {
+                    let id = id.to_string();
+                    id == "f32"
+                        || id == "f64"
+                        || self.generics.contains(&id)
+                        || self.aliases.contains(&id)
+                }
+                // `m::Real`: an alias defined in a module of the file.
+                None => alias_name(ty).is_some_and(|name| self.aliases.contains(&name)),
+            },
             Type::Paren(p) => self.is_float(&p.elem),
             Type::Group(g) => self.is_float(&g.elem),
             _ => false,
@@ -84,6 +128,19 @@ impl FloatTypes {
             }),
             _ => false,
         }
+    }
+}
+
+/// The last segment of a path type without generic arguments: `Real` in `Real` or `m::Real`.
+fn alias_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            (p.path.segments.iter().all(|s| s.arguments.is_none())).then(|| last.ident.to_string())
+        }
+        Type::Paren(p) => alias_name(&p.elem),
+        Type::Group(g) => alias_name(&g.elem),
+        _ => None,
     }
 }
 
@@ -146,26 +203,61 @@ pub fn classify(ty: &Type, floats: &FloatTypes) -> Option<(Kind, Type)> {
                 Type::Slice(sl) if floats.is_float(&sl.elem) => {
                     Some((Kind::Slice { mutable }, (*sl.elem).clone()))
                 }
-                Type::Path(p) => {
-                    let seg = p.path.segments.last()?;
-                    if seg.ident != "Vec" {
-                        return None;
-                    }
-                    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
-                        return None;
-                    };
-                    match a.args.first()? {
-                        syn::GenericArgument::Type(t) if floats.is_float(t) => {
-                            Some((Kind::Slice { mutable }, t.clone()))
-                        }
-                        _ => None,
-                    }
-                }
+                Type::Path(_) => match vec_elem(inner)? {
+                    t if floats.is_float(t) => Some((Kind::Slice { mutable }, t.clone())),
+                    row => row_elem(row, floats).map(|f| (Kind::Rows { mutable }, f)),
+                },
+                Type::Slice(sl) => row_elem(&sl.elem, floats).map(|f| (Kind::Rows { mutable }, f)),
                 _ => None,
             }
         }
         _ => None,
     }
+}
+
+/// `T` in `Vec<T>`.
+fn vec_elem(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != "Vec" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
+        return None;
+    };
+    match a.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// The float type of a row of a nested container: `F` in `[F; N]` or `Vec<F>`.
+fn row_elem(row: &Type, floats: &FloatTypes) -> Option<Type> {
+    match row {
+        Type::Array(a) if floats.is_float(&a.elem) => Some((*a.elem).clone()),
+        Type::Paren(p) => row_elem(&p.elem, floats),
+        Type::Group(g) => row_elem(&g.elem, floats),
+        _ => vec_elem(row).filter(|t| floats.is_float(t)).cloned(),
+    }
+}
+
+/// The row type of a nested container parameter: `[F; N]` in `&[[F; N]]`, `Vec<F>` in
+/// `&Vec<Vec<F>>`.
+fn row_type(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Reference(r) => row_type(&r.elem),
+        Type::Paren(p) => row_type(&p.elem),
+        Type::Group(g) => row_type(&g.elem),
+        Type::Slice(s) => Some(&s.elem),
+        _ => vec_elem(ty),
+    }
+}
+
+/// The row type of a rows parameter (`[F; N]` of `&[[F; N]]`); `None` for other kinds.
+pub fn row_of(kind: Kind, ty: &Type) -> Option<TokenStream> {
+    matches!(kind, Kind::Rows { .. })
+        .then(|| row_type(ty).map(ToTokens::to_token_stream))
+        .flatten()
 }
 
 /// The type of a parameter's tangent (forward mode).
@@ -176,6 +268,14 @@ pub fn tangent_type(kind: Kind, ty: &Type, elem: &Type) -> TokenStream {
         }
         Kind::Slice { mutable: false } => quote!(&[#elem]),
         Kind::Slice { mutable: true } => quote!(&mut [#elem]),
+        Kind::Rows { mutable } => {
+            let row = row_type(ty);
+            if mutable {
+                quote!(&mut [#row])
+            } else {
+                quote!(&[#row])
+            }
+        }
     }
 }
 
@@ -206,6 +306,10 @@ pub fn shadow_type(kind: Kind, ty: &Type, elem: &Type) -> Option<TokenStream> {
             _ => None,
         },
         Kind::Slice { .. } => Some(quote!(&mut [#elem])),
+        Kind::Rows { .. } => {
+            let row = row_type(ty);
+            Some(quote!(&mut [#row]))
+        }
     }
 }
 
@@ -257,6 +361,25 @@ pub fn params(
             }
         };
         let ty = (*pt.ty).clone();
+        if let Type::Ptr(ptr) = &ty
+            && floats.carries_float(&ptr.elem)
+        {
+            errors.spanned(
+                &pt.ty,
+                format!(
+                    "{mode} cannot differentiate the parameter `{ident}: *{} {}`: a raw pointer \
+                     to floats may alias a differentiated value, and what is read or written \
+                     through it would carry no derivative. Pass a reference or a slice (`&f64`, \
+                     `&mut [f64]`) instead",
+                    if matches!(ptr.mutability, syn::PointerMutability::Mut(_)) {
+                        "mut"
+                    } else {
+                        "const"
+                    },
+                    crate::errors::show_type(&ptr.elem)
+                ),
+            );
+        }
         let active = match &args.wrt {
             Some(list) => list.contains(&ident),
             None => floats.carries_float(&ty),
@@ -272,7 +395,7 @@ pub fn params(
                 format!(
                     "{mode} cannot differentiate the parameter `{ident}: {}`: the floats it holds \
                      are not in a form the macro knows. Use `f32`/`f64`/`T: Float`, `&F`, `&mut F`, \
-                     `[F; N]`, `[[F; N]; M]`, `&[F]`, `&mut [F]`, `&Vec<F>` or `&mut Vec<F>`, or \
+                     `[F; N]`, `[[F; N]; M]`, `&[F]`, `&mut [F]`, `&Vec<F>`, `&mut Vec<F>`, or their rows (`&[[F; N]]`, `&[Vec<F>]`), or \
                      list only the float parameters in `wrt(..)`",
                     crate::errors::show_type(&ty)
                 ),

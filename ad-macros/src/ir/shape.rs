@@ -19,6 +19,10 @@ pub enum Kind {
     ArrayRef { depth: usize, mutable: bool },
     /// `&[F]`, `&Vec<F>`, `&mut [F]`, `&mut Vec<F>`.
     Slice { mutable: bool },
+    /// A nested container, rows of floats: `&[[F; N]]`, `&[Vec<F>]`, `&Vec<Vec<F>>`,
+    /// `&Vec<[F; N]>`, and their `&mut` forms. Memory of depth 2; its tangent and shadow are
+    /// slices of the same rows (`&[[F; N]]` / `&mut [[F; N]]`).
+    Rows { mutable: bool },
 }
 
 impl Kind {
@@ -33,6 +37,7 @@ impl Kind {
             Kind::Scalar | Kind::Ref { .. } => 0,
             Kind::Array { depth } | Kind::ArrayRef { depth, .. } => depth,
             Kind::Slice { .. } => 1,
+            Kind::Rows { .. } => 2,
         }
     }
 
@@ -43,6 +48,7 @@ impl Kind {
             Kind::Ref { mutable: true }
                 | Kind::ArrayRef { mutable: true, .. }
                 | Kind::Slice { mutable: true }
+                | Kind::Rows { mutable: true }
         )
     }
 
@@ -87,14 +93,20 @@ pub struct CallShape {
     pub written: Vec<Option<TokenStream>>,
     /// The shadow parameter of each active read-only slice (reverse mode).
     pub shadows: Vec<Option<Ident>>,
+    /// The row type of each parameter that is active read-only rows (`&[[F; N]]`, `&[Vec<F>]`):
+    /// its tangent and shadow come as `RowsTangent` / `RowsShadow`.
+    pub rows: Vec<Option<TokenStream>>,
 }
 
 impl CallShape {
     /// Records how a parameter takes part in calls.
-    pub fn note(&mut self, active: bool, kind: Kind, elem: &Type) {
+    /// `row` is the row type of a rows parameter.
+    pub fn note(&mut self, active: bool, kind: Kind, elem: &Type, row: Option<TokenStream>) {
         let slice = active && matches!(kind, Kind::Slice { mutable: false });
         let written = active && matches!(kind, Kind::Slice { mutable: true });
-        self.memory |= active && kind.is_memory() && !slice && !written;
+        let rows = active && matches!(kind, Kind::Rows { mutable: false });
+        self.memory |= active && kind.is_memory() && !slice && !written && !rows;
+        self.rows.push(row.filter(|_| rows));
         self.slices.push(slice.then(|| quote!(#elem)));
         self.written.push(written.then(|| quote!(#elem)));
     }

@@ -304,6 +304,27 @@ impl Lowerer<'_> {
                 ..base
             }));
         }
+        // A row of nested memory, `p[i]`: its elements `p[i][k]`.
+        if let Expr::Index(_) = e
+            && let Some((a, index)) = self.index_chain(e)
+            && self.vars[a].depth == Some(index.len() + 1)
+        {
+            let k = self.synthetic("k");
+            return Ok(Some(Stream {
+                setup: Vec::new(),
+                indices: Indices::Dynamic {
+                    iter: quote!((0..#e.len())),
+                    pat: quote!(#k),
+                },
+                item: Item::Place {
+                    place: quote!(#e[#k]),
+                    mutable,
+                },
+                filters: Vec::new(),
+                simple: true,
+                constant: false,
+            }));
+        }
         let Some(id) = path_ident(e).cloned() else {
             return Ok(None);
         };
@@ -525,6 +546,11 @@ impl Lowerer<'_> {
                 lets.push(quote!(let #pat = #value;));
                 Ok(())
             }
+            (_, Item::View(_)) => Err(format!(
+                "the pattern `{}` takes a row, window or chunk apart, which is bound only to a \
+                 plain name and indexed (`for q in p {{ q[0] .. }}`)",
+                show(pat)
+            )),
             _ => Err(format!(
                 "the pattern `{}` does not fit the items",
                 show(pat)

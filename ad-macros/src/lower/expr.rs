@@ -226,6 +226,22 @@ impl Lowerer<'_> {
                     let index = self.index_operands(&index);
                     return self.load(array, index, e);
                 }
+                // An element of a constant container (`r[i][0]` of `r: &[Vec<f64>]`, `p.w[i]`
+                // of a struct without the derive) is read whole, as written: taking its base
+                // apart would copy a row or a field out of its owner (E0507/E0508).
+                let root = place_root(e);
+                let aggregate = root.as_ref().is_some_and(|r| {
+                    matches!(
+                        self.lookup(r),
+                        Some(Binding::Value(Value::Array(_) | Value::Tuple(_)))
+                    )
+                });
+                if !aggregate {
+                    let refusal = root
+                        .is_none_or(|r| self.maybe_active.contains(&r))
+                        .then(|| self.refuse_expr(e));
+                    return Value::Scalar(self.inert(e, refusal));
+                }
                 // The base as it is bound (not read into a copy: only an element is read).
                 let base = match path_ident(&ix.expr).and_then(|id| self.lookup(&id.to_string())) {
                     Some(Binding::Value(v)) => v.clone(),

@@ -18,7 +18,26 @@ impl Lowerer<'_> {
     pub(super) fn desugar_for(&mut self, f: &syn::ExprForLoop) -> Option<syn::ExprForLoop> {
         let (shape, written) = self.iteration_mut(&f.expr)?;
         let k = self.synthetic("k");
-        let (len, elem) = self.element(&shape, &k);
+        let (len, _) = self.element(&shape, &k);
+        // A row is bound by name below, never read as a value: its slot binds `()`.
+        let part = |x: &Expr| {
+            if self.rows(x) {
+                quote!(())
+            } else {
+                quote!(#x[#k])
+            }
+        };
+        let elem = match &shape {
+            Iteration::Elements(x) => part(x),
+            Iteration::Enumerate(x) => {
+                let x = part(x);
+                quote!((#k, #x))
+            }
+            Iteration::Zip(x, y) => {
+                let (x, y) = (part(x), part(y));
+                quote!((#x, #y))
+            }
+        };
         let mut pat = (*f.pat).clone();
         strip_ref_patterns(&mut pat);
         let mut body = f.body.clone();
@@ -29,18 +48,27 @@ impl Lowerer<'_> {
             Iteration::Zip(x, y) => [Some(x), Some(y)],
         };
         for (slot, (source, mutable)) in sources.iter().zip(written).enumerate() {
-            let (Some(x), true) = (source, mutable) else {
-                continue;
-            };
+            let Some(x) = source else { continue };
             let position = match &shape {
                 Iteration::Elements(_) => None,
                 Iteration::Enumerate(_) => Some(1),
                 Iteration::Zip(..) => Some(slot),
             };
-            let name = take_binding(&mut pat, position)?;
-            let place: Expr = syn::parse2(quote!(#x[#k])).ok()?;
-            if !replace_derefs(&mut body, &name, &place) {
-                return None;
+            // An element of `xs.iter_mut()` is the place `xs[k]`: `*o` becomes `xs[k]`, and `o`
+            // is bound by nothing (anything but `*o` leaves the loop to the refusal).
+            if mutable {
+                let name = take_binding(&mut pat, position)?;
+                let place: Expr = syn::parse2(quote!(#x[#k])).ok()?;
+                if !replace_derefs(&mut body, &name, &place) {
+                    return None;
+                }
+            } else if self.rows(x) {
+                // A row of a nested container (`q` in `for q in p`, `p: &[[f64; 3]]`) is
+                // memory, not a value: every `q` of the body becomes the row `p[k]`, so
+                // `q[j]` reads `p[k][j]`, and `q.len()` and `for v in q` work as written.
+                let name = take_binding(&mut pat, position)?;
+                let row: Expr = syn::parse2(quote!(#x[#k])).ok()?;
+                replace_name(&mut body, &name, &row);
             }
         }
         strip_derefs(&mut body, &pattern_names(&pat));
@@ -78,18 +106,16 @@ impl Lowerer<'_> {
     /// What a `for` loop walks over, also over `xs.iter_mut()` (alone, enumerated, or zipped with a
     /// read-only iterator): which of the (one or two) iterated memories are written through.
     pub(super) fn iteration_mut(&self, e: &Expr) -> Option<(Iteration, [bool; 2])> {
-        let mutable = |e: &Expr| -> Option<Ident> {
+        let mutable = |e: &Expr| -> Option<Expr> {
             match e {
                 Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty() => {
                     let a = self.memory_of(&m.receiver)?;
-                    (self.vars[a].depth == Some(1))
-                        .then(|| path_ident(&m.receiver).cloned())
-                        .flatten()
+                    (self.vars[a].depth == Some(1)).then(|| (*m.receiver).clone())
                 }
                 _ => None,
             }
         };
-        let side = |e: &Expr| -> Option<(Ident, bool)> {
+        let side = |e: &Expr| -> Option<(Expr, bool)> {
             match mutable(e) {
                 Some(x) => Some((x, true)),
                 None => Some((self.iterated(e)?, false)),
@@ -111,8 +137,15 @@ impl Lowerer<'_> {
         }
     }
 
-    /// The memory an iterator over elements reads: `xs.iter()`, `&xs`, `xs`, `.copied()`.
-    pub(super) fn iterated(&self, e: &Expr) -> Option<Ident> {
+    /// Whether the iterated source `x` is a nested container, whose elements are rows.
+    fn rows(&self, x: &Expr) -> bool {
+        self.memory_of(x)
+            .is_some_and(|a| self.vars[a].depth == Some(2))
+    }
+
+    /// The memory an iterator over elements reads: `xs.iter()`, `&xs`, `xs`, `.copied()`; a
+    /// nested container (rows), or one of its rows (`p[k]`, as a `for q in p` body has it).
+    pub(super) fn iterated(&self, e: &Expr) -> Option<Expr> {
         match e {
             Expr::MethodCall(m)
                 if m.args.is_empty()
@@ -125,9 +158,11 @@ impl Lowerer<'_> {
             Expr::Paren(p) => self.iterated(&p.expr),
             Expr::Path(_) => {
                 let a = self.memory_of(e)?;
-                (self.vars[a].depth == Some(1))
-                    .then(|| path_ident(e).cloned())
-                    .flatten()
+                matches!(self.vars[a].depth, Some(1 | 2)).then(|| e.clone())
+            }
+            Expr::Index(i) => {
+                let a = self.memory_of(&i.expr)?;
+                (self.vars[a].depth == Some(2)).then(|| e.clone())
             }
             _ => None,
         }
@@ -216,6 +251,22 @@ pub(super) fn replace_derefs(block: &mut syn::Block, name: &str, place: &Expr) -
     }
     Replace(name, place).visit_block_mut(block);
     !mentions(block.to_token_stream(), &HashSet::from([name.to_owned()]))
+}
+
+/// Replaces every use of the variable `name` in `block` by `with` (no shadowing is looked for:
+/// the desugared loop's body is the user's, where `name` is the loop's own binding).
+pub(super) fn replace_name(block: &mut syn::Block, name: &str, with: &Expr) {
+    struct Replace<'a>(&'a str, &'a Expr);
+    impl VisitMut for Replace<'_> {
+        fn visit_expr_mut(&mut self, e: &mut Expr) {
+            if path_ident(e).is_some_and(|i| i == self.0) {
+                *e = self.1.clone();
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    Replace(name, with).visit_block_mut(block);
 }
 
 /// `*v` of an element bound by value becomes `v`.

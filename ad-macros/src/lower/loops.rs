@@ -140,16 +140,29 @@ impl Lowerer<'_> {
                 self.rename(f.expr.to_token_stream())
             };
             let pure = is_pure(&f.expr, &self.mutated);
+            // Memory iterated in a way the desugaring did not take (`for [a, b, c] in p` over
+            // rows): its elements would come out as constants.
+            let refusal = (self.mentions_active(f.expr.to_token_stream())
+                && self.iteration_mut(&f.expr).is_some())
+            .then(|| {
+                self.refusal(
+                    &f.pat,
+                    &format!("the loop pattern `{}` over memory", show(&f.pat)),
+                    "a row of a nested container is bound only to a plain name, used as \
+                     `q[j]`, `q.len()` or iterated",
+                    "Bind the row to a name (`for q in p`) and index it (`q[0]`)",
+                )
+            });
             let t = self.temp();
-            self.push_def(
-                t,
-                None,
-                inert_rhs(
-                    quote!(::core::iter::IntoIterator::into_iter(#tokens)),
-                    uses,
-                    pure,
-                ),
+            let mut rhs = inert_rhs(
+                quote!(::core::iter::IntoIterator::into_iter(#tokens)),
+                uses,
+                pure,
             );
+            if let Rhs::Inert { refusal: r, .. } = &mut rhs {
+                *r = refusal;
+            }
+            self.push_def(t, None, rhs);
             Some(t)
         } else {
             None

@@ -454,7 +454,7 @@ fn replicate_dummy(shape: &Value) -> Value {
 
 /// What a `for` loop or a reduction walks over.
 enum Iteration {
-    Elements(Ident),
-    Enumerate(Ident),
-    Zip(Ident, Ident),
+    Elements(Expr),
+    Enumerate(Expr),
+    Zip(Expr, Expr),
 }

@@ -153,7 +153,8 @@ fn forward_params(
         out.call
             .args
             .push((ident.to_token_stream(), ty.to_token_stream()));
-        out.call.note(p.active, p.kind, &p.elem);
+        out.call
+            .note(p.active, p.kind, &p.elem, sig::row_of(p.kind, &p.ty));
         derivative(p, &mut out);
     }
     out

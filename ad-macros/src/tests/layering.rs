@@ -15,7 +15,7 @@ use syn::visit::Visit;
 /// Each name is a top-level module of the crate (`errors.rs` or `front/`); `lib` is the crate
 /// root, `tests` the test-only modules.
 pub const STAGES: &[&[&str]] = &[
-    &["errors", "names", "rules"],
+    &["errors", "names", "rules", "source"],
     &["ir"],
     &["front"],
     &["lower"],

@@ -78,7 +78,12 @@ fn transform_with(func: &mut Func, out_ty: Option<&Type>, lanes: Option<Lanes>) 
         params.push(quote!(#mutability #ident: #ty));
         call.args
             .push((quote!(#mutability #ident), ty.to_token_stream()));
-        call.note(p.active, p.kind, &p.elem);
+        call.note(
+            p.active,
+            p.kind,
+            &p.elem,
+            crate::front::sig::row_of(p.kind, ty),
+        );
         if p.active {
             let dp = t.d[p.var.expect("parameters have variables")]
                 .as_ref()

@@ -236,7 +236,12 @@ impl<'f> Adjoint<'f> {
             call.args
                 .push((quote!(#mutability #ident), ty.to_token_stream()));
             call.returned.push(p.active && p.kind.by_value());
-            call.note(p.active, p.kind, &p.elem);
+            call.note(
+                p.active,
+                p.kind,
+                &p.elem,
+                crate::front::sig::row_of(p.kind, ty),
+            );
             if !p.active {
                 continue;
             }

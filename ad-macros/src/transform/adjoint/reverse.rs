@@ -328,9 +328,16 @@ impl Adjoint<'_> {
                             } else {
                                 let scratch = self.func.namer.fresh("scratch");
                                 let primal = emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
-                                out.extend(quote!(let mut #scratch = ::ad_runtime::zeros_vec(#primal);));
+                                let rows = self.func.vars[v].depth == Some(2);
+                                out.extend(if rows {
+                                    quote!(let mut #scratch = ::ad_runtime::rows::zero_rows(#primal);)
+                                } else {
+                                    quote!(let mut #scratch = ::ad_runtime::zeros_vec(#primal);)
+                                });
                                 after.extend(if param {
                                     quote!(::ad_runtime::Shadow::add_from(&mut *#b, #range, &#scratch);)
+                                } else if rows {
+                                    quote!(::ad_runtime::rows::add_rows(&mut #b[#range], &#scratch);)
                                 } else {
                                     quote!(::ad_runtime::add_into(&mut #b[#range], &#scratch);)
                                 });
