@@ -10,48 +10,9 @@
 //! along `v` equals `<grad, v>`).
 
 use ad_runtime::{derive_grad, derive_jacobian, derive_tangent};
-use ad_tests::{At, HAND, MODES, Tol, fd_gradient};
+use ad_tests::{At, HAND, MODES, Tol, check_flat, fd_gradient};
 
-/// The three checks for a function of one slice: `grad(x, g)` adds the gradient into `g`,
-/// `tangent(x, v)` gives (value, directional derivative).
-fn check_slice(
-    name: &str,
-    x: &[f64],
-    f: impl Fn(&[f64]) -> f64,
-    tangent: impl Fn(&[f64], &[f64]) -> (f64, f64),
-    grad: impl Fn(&[f64], &mut [f64]) -> f64,
-    analytic: impl Fn(&[f64]) -> Vec<f64>,
-) {
-    let n = x.len();
-    let at = At(name, x);
-    let value = f(x);
-    let mut g = vec![0.0; n];
-    let v = grad(x, &mut g);
-    at.close("value of _grad", 0, v, value, MODES);
-    let hand = analytic(x);
-    let fd = fd_gradient(&f, x);
-    for i in 0..n {
-        let mut e = vec![0.0; n];
-        e[i] = 1.0;
-        let (tv, t) = tangent(x, &e);
-        at.close("value of _tangent", i, tv, value, MODES);
-        at.close("_grad vs hand", i, g[i], hand[i], HAND);
-        at.close(
-            "_grad vs finite differences",
-            i,
-            g[i],
-            fd[i],
-            Tol::fd(value),
-        );
-        at.close("forward vs reverse", i, t, g[i], MODES);
-    }
-    let dir: Vec<f64> = (0..n).map(|i| 0.7 - 0.3 * i as f64).collect();
-    let (_, t) = tangent(x, &dir);
-    let want: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
-    at.close("<J v, 1> vs <v, J^T 1>", 0, t, want, MODES);
-}
-
-/// [`check_slice`] for a function of two slices of lengths `n` and `x.len() - n`.
+/// [`check_flat`] for a function of two slices of lengths `n` and `x.len() - n`.
 fn check_pair(
     name: &str,
     x: &[f64],
@@ -61,7 +22,7 @@ fn check_pair(
     grad: impl Fn(&[f64], &mut [f64], &[f64], &mut [f64]) -> f64,
     analytic: impl Fn(&[f64], &[f64]) -> Vec<f64>,
 ) {
-    check_slice(
+    check_flat(
         name,
         x,
         |z| f(&z[..n], &z[n..]),
@@ -313,7 +274,7 @@ fn sources_and_adaptors() {
         g
     });
     let x = data(9);
-    check_slice(
+    check_flat(
         "triple",
         &x,
         |z| triple(&z[..3], &z[3..6], &z[6..]),
@@ -336,13 +297,13 @@ fn sources_and_adaptors() {
     );
     for n in [1, 2, 5, 8] {
         let x = data(n);
-        check_slice("ramp", &x, ramp, ramp_tangent, ramp_grad, |x| {
+        check_flat("ramp", &x, ramp, ramp_tangent, ramp_grad, |x| {
             (0..x.len()).map(|i| (i + 1) as f64).collect()
         });
-        check_slice("indexed", &x, indexed, indexed_tangent, indexed_grad, |x| {
+        check_flat("indexed", &x, indexed, indexed_tangent, indexed_grad, |x| {
             (0..x.len()).map(|i| 2.0 * x[i] * i as f64).collect()
         });
-        check_slice(
+        check_flat(
             "total_variation",
             &x,
             total_variation,
@@ -358,7 +319,7 @@ fn sources_and_adaptors() {
                 g
             },
         );
-        check_slice(
+        check_flat(
             "pair_products",
             &x,
             pair_products,
@@ -375,7 +336,7 @@ fn sources_and_adaptors() {
                 g
             },
         );
-        check_slice("triples", &x, triples, triples_tangent, triples_grad, |x| {
+        check_flat("triples", &x, triples, triples_tangent, triples_grad, |x| {
             let mut g = vec![0.0; x.len()];
             for c in 0..x.len() / 3 {
                 g[3 * c] = x[3 * c + 1];
@@ -384,7 +345,7 @@ fn sources_and_adaptors() {
             }
             g
         });
-        check_slice("strided", &x, strided, strided_tangent, strided_grad, |x| {
+        check_flat("strided", &x, strided, strided_tangent, strided_grad, |x| {
             let mut g = vec![0.0; x.len()];
             // Reversed, the first skipped, every second one, at most three: n-2, n-4, n-6.
             for k in [2, 4, 6] {
@@ -394,7 +355,7 @@ fn sources_and_adaptors() {
             }
             g
         });
-        check_slice(
+        check_flat(
             "even_squares",
             &x,
             even_squares,
@@ -406,7 +367,7 @@ fn sources_and_adaptors() {
                     .collect()
             },
         );
-        check_slice(
+        check_flat(
             "for_each_sin",
             &x,
             for_each_sin,
@@ -414,7 +375,7 @@ fn sources_and_adaptors() {
             for_each_sin_grad,
             |x| x.iter().map(|v| v.sin() + v * v.cos()).collect(),
         );
-        check_slice(
+        check_flat(
             "fold_recurrence",
             &x,
             fold_recurrence,
@@ -433,7 +394,7 @@ fn sources_and_adaptors() {
 #[test]
 fn counting_and_ends() {
     for x in [data(5), vec![-0.5, 0.25, 1.5, -2.0]] {
-        check_slice(
+        check_flat(
             "positives_times_last",
             &x,
             positives_times_last,
@@ -457,7 +418,7 @@ fn maxima() {
         let m = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let z: f64 = x.iter().map(|v| (v - m).exp()).sum();
         let softmax: Vec<f64> = x.iter().map(|v| (v - m).exp() / z).collect();
-        check_slice(
+        check_flat(
             "log_sum_exp",
             &x,
             log_sum_exp,
@@ -465,13 +426,13 @@ fn maxima() {
             log_sum_exp_grad,
             |_| softmax.clone(),
         );
-        check_slice("largest", &x, largest, largest_tangent, largest_grad, |x| {
+        check_flat("largest", &x, largest, largest_tangent, largest_grad, |x| {
             let k = (0..x.len()).fold(0, |b, i| if x[i] >= x[b] { i } else { b });
             (0..x.len())
                 .map(|i| if i == k { 1.0 } else { 0.0 })
                 .collect()
         });
-        check_slice(
+        check_flat(
             "smallest_squared",
             &x,
             smallest_squared,
@@ -504,7 +465,7 @@ fn ties_follow_the_standard_library() {
 fn collect_and_iter_mut() {
     for n in [1, 4, 7] {
         let x = data(n);
-        check_slice(
+        check_flat(
             "collected",
             &x,
             collected,
@@ -516,7 +477,7 @@ fn collect_and_iter_mut() {
                     .collect()
             },
         );
-        check_slice(
+        check_flat(
             "written_through",
             &x,
             written_through,
@@ -536,7 +497,7 @@ fn closures_and_local_functions() {
         z.extend(&y);
         z.extend([a, b]);
         let n = t.len();
-        check_slice(
+        check_flat(
             "least_squares",
             &z,
             |z| least_squares(&z[..n], &z[n..2 * n], z[2 * n], z[2 * n + 1]),
@@ -578,7 +539,7 @@ fn closures_and_local_functions() {
     }
     let x = vec![0.2, -1.5, 0.7, 3.0, -0.1];
     for delta in [0.5, 1.0] {
-        check_slice(
+        check_flat(
             "huber_loss",
             &x,
             |x| huber_loss(x, delta),
@@ -597,7 +558,7 @@ fn closures_and_local_functions() {
             },
         );
     }
-    check_slice(
+    check_flat(
         "mapped_by_name",
         &x,
         mapped_by_name,
@@ -615,7 +576,7 @@ fn closures_and_local_functions() {
 fn views() {
     for n in [3, 4, 7] {
         let x = data(n);
-        check_slice("halves", &x, halves, halves_tangent, halves_grad, |x| {
+        check_flat("halves", &x, halves, halves_tangent, halves_grad, |x| {
             let n = x.len();
             let mut g = vec![0.0; n];
             g[0] += x[2];

@@ -14,62 +14,11 @@
 
 use ad_runtime::{Float, derive_grad, derive_jacobian, derive_tangent};
 use ad_tests::r#gen::Rng;
-use ad_tests::{At, HAND, MODES, Tol, VALUE, central_difference};
+use ad_tests::{At, HAND, MODES, Tol, central_difference, check_flat};
 
 // ---------------------------------------------------------------------------------------------
 // Machinery: a scalar function of flattened floats, checked three ways
 // ---------------------------------------------------------------------------------------------
-
-/// `f`, `_tangent` (value, directional derivative), `_grad` (value, gradient added into the
-/// shadow) and the hand gradient of one function of the flat vector `p`, compared per
-/// component, against finite differences, and along random directions.
-fn check_flat(
-    name: &str,
-    p: &[f64],
-    f: impl Fn(&[f64]) -> f64,
-    tangent: impl Fn(&[f64], &[f64]) -> (f64, f64),
-    grad: impl Fn(&[f64], &mut [f64]) -> f64,
-    analytic: impl Fn(&[f64]) -> Vec<f64>,
-) {
-    let n = p.len();
-    let at = At(name, &p[..n.min(8)]);
-    let value = f(p);
-    let by_hand = analytic(p);
-    let mut reverse = vec![0.0; n];
-    at.close("value of _grad", 0, grad(p, &mut reverse), value, VALUE);
-    let fd_tol = Tol::fd(value);
-    let mut e = vec![0.0; n];
-    for i in 0..n {
-        e[i] = 1.0;
-        let (v, t) = tangent(p, &e);
-        e[i] = 0.0;
-        at.close("value of _tangent", i, v, value, VALUE);
-        at.close("_tangent vs hand", i, t, by_hand[i], HAND);
-        at.close("_grad vs hand", i, reverse[i], by_hand[i], HAND);
-        let fd = central_difference(&f, p, i);
-        at.close("_tangent vs finite differences", i, t, fd, fd_tol);
-        at.close("_grad vs finite differences", i, reverse[i], fd, fd_tol);
-        at.close("forward vs reverse", i, t, reverse[i], MODES);
-    }
-    // A pre-filled shadow receives +=.
-    let mut shadow = vec![1.0; n];
-    grad(p, &mut shadow);
-    for i in 0..n {
-        at.close("pre-filled shadow", i, shadow[i], 1.0 + reverse[i], MODES);
-    }
-    let mut rng = Rng(0x9e57);
-    for _ in 0..3 {
-        let dir = rng.vec(n, -1.0, 1.0);
-        let (_, t) = tangent(p, &dir);
-        let want: f64 = reverse.iter().zip(&dir).map(|(g, d)| g * d).sum();
-        let scale: f64 = reverse.iter().zip(&dir).map(|(g, d)| (g * d).abs()).sum();
-        let tol = Tol {
-            rel: 1e-12,
-            abs: 1e-12 * scale.max(1e-300),
-        };
-        at.close("_tangent along a direction vs _grad", 0, t, want, tol);
-    }
-}
 
 /// `n` points of `R^3` from the flat vector `p`.
 fn points(p: &[f64]) -> Vec<[f64; 3]> {

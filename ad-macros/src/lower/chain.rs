@@ -422,12 +422,8 @@ impl Lowerer<'_> {
         let Some(a) = self.memory_of(&m.receiver) else {
             return Ok(None);
         };
-        if self.vars[a].depth != Some(1) {
-            return Err(format!(
-                "`{}` over an array of arrays; take rows with `iter()`",
-                m.method
-            ));
-        }
+        // Over an array of arrays, the views hold rows: `p[i][j]` is `x[s + i][j]`.
+        let _ = a;
         let x = path_ident(&m.receiver).cloned().expect("memory is a name");
         let (w, s) = (self.synthetic("w"), self.synthetic("s"));
         let arg = &m.args[0];

@@ -139,18 +139,31 @@ impl Lowerer<'_> {
             );
             return dummy();
         }
-        // The arguments, in the caller's scope: values, or the memory lent (`&x`, `x`).
-        let values: Vec<Value> = args
+        // The arguments, in the caller's scope: values, the memory lent (`&x`, `x`), or a row
+        // of nested memory (`&p[i]`), bound as a view.
+        let values: Vec<Binding> = args
             .iter()
             .map(|a| {
                 let inner = match a {
                     Expr::Reference(r) => &*r.expr,
                     other => other,
                 };
-                match self.memory_of(inner) {
+                if let Expr::Index(_) = inner
+                    && let Some((m, index)) = self.index_chain(inner)
+                    && self.vars[m].depth > Some(index.len())
+                {
+                    // As written: renamed where the body that reads it is lowered.
+                    let row = inner.to_token_stream();
+                    return Binding::View(super::view::View {
+                        base: row.clone(),
+                        start: None,
+                        len: quote!(#row.len()),
+                    });
+                }
+                Binding::Value(match self.memory_of(inner) {
                     Some(m) => Value::Scalar(Operand::Var(m)),
                     None => self.lower_expr(a),
-                }
+                })
             })
             .collect();
         self.inlining += 1;
@@ -164,7 +177,20 @@ impl Lowerer<'_> {
         for (p, v) in f.params.iter().zip(values) {
             let mut p = p.clone();
             super::iter::strip_ref_patterns(&mut p);
-            self.bind_param(&p, v);
+            match (v, simple_pattern(&p)) {
+                (Binding::View(view), Some((ident, _))) => {
+                    self.bind(&ident.to_string(), Binding::View(view));
+                }
+                (Binding::Value(v), _) => self.bind_param(&p, v),
+                (_, None) => self.errors.spanned(
+                    &p,
+                    format!(
+                        "{}: a row passed to `{}` is bound only to a plain name",
+                        self.mode, f.name
+                    ),
+                ),
+                _ => {}
+            }
         }
         let body = f.body.clone();
         let v = self.lower_expr(&body);

@@ -118,17 +118,6 @@ impl Lowerer<'_> {
             self.bind(key, Binding::Value(dummy()));
         }
 
-        if let Head::For(f) = &head
-            && self.mentions_active(f.expr.to_token_stream())
-            && let Some(desugared) = self.desugar_for(f)
-        {
-            self.loop_count -= 1;
-            return self.lower_loop(
-                Head::For(&desugared),
-                &desugared.body,
-                desugared.label.as_ref(),
-            );
-        }
         // The iterator of a `for` loop, evaluated once before it.
         let iter = if let Head::For(f) = &head {
             // An iterator over constants is copied as written; one that reads a maybe-active name
@@ -140,29 +129,16 @@ impl Lowerer<'_> {
                 self.rename(f.expr.to_token_stream())
             };
             let pure = is_pure(&f.expr, &self.mutated);
-            // Memory iterated in a way the desugaring did not take (`for [a, b, c] in p` over
-            // rows): its elements would come out as constants.
-            let refusal = (self.mentions_active(f.expr.to_token_stream())
-                && self.iteration_mut(&f.expr).is_some())
-            .then(|| {
-                self.refusal(
-                    &f.pat,
-                    &format!("the loop pattern `{}` over memory", show(&f.pat)),
-                    "a row of a nested container is bound only to a plain name, used as \
-                     `q[j]`, `q.len()` or iterated",
-                    "Bind the row to a name (`for q in p`) and index it (`q[0]`)",
-                )
-            });
             let t = self.temp();
-            let mut rhs = inert_rhs(
-                quote!(::core::iter::IntoIterator::into_iter(#tokens)),
-                uses,
-                pure,
+            self.push_def(
+                t,
+                None,
+                inert_rhs(
+                    quote!(::core::iter::IntoIterator::into_iter(#tokens)),
+                    uses,
+                    pure,
+                ),
             );
-            if let Rhs::Inert { refusal: r, .. } = &mut rhs {
-                *r = refusal;
-            }
-            self.push_def(t, None, rhs);
             Some(t)
         } else {
             None

@@ -451,10 +451,3 @@ fn replicate_dummy(shape: &Value) -> Value {
         Value::Array(items) => Value::Array(items.iter().map(replicate_dummy).collect()),
     }
 }
-
-/// What a `for` loop or a reduction walks over.
-enum Iteration {
-    Elements(Expr),
-    Enumerate(Expr),
-    Zip(Expr, Expr),
-}
