@@ -200,6 +200,24 @@ from_components!(0, 1, 2, 3, 4, 5);
 from_components!(0, 1, 2, 3, 4, 5, 6);
 from_components!(0, 1, 2, 3, 4, 5, 6, 7);
 
+/// The array a call returned, read by elements (`let xo = rotate(..); xo[0] / xo[2]`).
+///
+/// ```
+/// use ad_runtime::FromComponents;
+/// let a: [f64; 3] = FromComponents::from_components(&[(2, 1.5), (0, -1.0), (2, 0.5)]);
+/// assert_eq!(a, [-1.0, 0.0, 2.0]);
+/// ```
+impl<F: Float, const N: usize> FromComponents<F> for [F; N] {
+    #[inline(always)]
+    fn from_components(parts: &[(usize, F)]) -> Self {
+        let mut a = [F::zero(); N];
+        for &(k, v) in parts {
+            a[k] = a[k] + v;
+        }
+        a
+    }
+}
+
 /// The zero of `x`'s type: the starting value of a tangent or adjoint that nothing has reached yet.
 ///
 /// ```
@@ -552,6 +570,48 @@ impl<T: Float> TangentSlot<T> for Zero {
     }
 }
 
+/// A tangent passed to an array parameter `[F; N]` of an annotated callee (by value): the
+/// caller's tangent array, or [`Zero`] for an array it does not differentiate.
+///
+/// ```
+/// use ad_runtime::{ArraySlot, Zero};
+/// fn takes<S: ArraySlot<[f64; 3]>>(d: S) -> [f64; 3] {
+///     d.array()
+/// }
+/// assert_eq!(takes([1.0, 2.0, 3.0]), [1.0, 2.0, 3.0]);
+/// assert_eq!(takes(Zero), [0.0; 3]);
+/// ```
+pub trait ArraySlot<A> {
+    /// The tangent as an array of the parameter's type.
+    fn array(self) -> A;
+}
+
+impl<T: Float, const N: usize> ArraySlot<[T; N]> for [T; N] {
+    #[inline(always)]
+    fn array(self) -> [T; N] {
+        self
+    }
+}
+
+impl<T: Float, const N: usize> ArraySlot<[T; N]> for Zero {
+    #[inline(always)]
+    fn array(self) -> [T; N] {
+        [T::zero(); N]
+    }
+}
+
+/// The array of `N` values at the start of `s`: an array passed by value, as a call saw it,
+/// taken back from the value stack where reverse-mode code saved it.
+///
+/// ```
+/// let a: [f64; 2] = ad_runtime::to_array(&[1.0, 2.0]);
+/// assert_eq!(a, [1.0, 2.0]);
+/// ```
+#[inline]
+pub fn to_array<T: Copy, const N: usize>(s: &[T]) -> [T; N] {
+    core::array::from_fn(|i| s[i])
+}
+
 /// How many items an iterator yields, without consuming it: the trip count of a `for` loop that
 /// never breaks, recomputed in the reverse sweep instead of stored. Constant time when the
 /// iterator knows its length exactly (ranges, slice iterators).
@@ -650,6 +710,23 @@ impl<T: Float> TangentSlice<T> for [T] {
     #[inline(always)]
     fn lend<R: core::slice::SliceIndex<[T], Output = [T]>>(&self, range: R) -> &[T] {
         &self[range]
+    }
+}
+
+/// The tangent of a `&[F; N]` parameter lends like a slice's.
+///
+/// ```
+/// use ad_runtime::TangentSlice;
+/// assert_eq!(TangentSlice::lend(&[1.0_f64, 2.0, 3.0], 1..), &[2.0, 3.0][..]);
+/// ```
+impl<T: Float, const N: usize> TangentSlice<T> for [T; N] {
+    type Lent<'s>
+        = &'s [T]
+    where
+        T: 's;
+    #[inline(always)]
+    fn lend<R: core::slice::SliceIndex<[T], Output = [T]>>(&self, range: R) -> &[T] {
+        &self[..][range]
     }
 }
 
@@ -802,6 +879,30 @@ impl<T: Float> Shadow<T> for [T] {
     #[inline(always)]
     fn add_from<R: core::slice::SliceIndex<[T], Output = [T]>>(&mut self, range: R, source: &[T]) {
         add_into(&mut self[range], source);
+    }
+}
+
+/// The shadow of a `&[F; N]` parameter lends like a slice's.
+///
+/// ```
+/// use ad_runtime::Shadow;
+/// let mut g = [0.0_f64; 3];
+/// Shadow::lend(&mut g, 1..)[0] = 2.0;
+/// Shadow::add_from(&mut g, ..1, &[1.0]);
+/// assert_eq!(g, [1.0, 2.0, 0.0]);
+/// ```
+impl<T: Float, const N: usize> Shadow<T> for [T; N] {
+    type Lent<'s>
+        = &'s mut [T]
+    where
+        T: 's;
+    #[inline(always)]
+    fn lend<R: core::slice::SliceIndex<[T], Output = [T]>>(&mut self, range: R) -> &mut [T] {
+        &mut self[..][range]
+    }
+    #[inline(always)]
+    fn add_from<R: core::slice::SliceIndex<[T], Output = [T]>>(&mut self, range: R, source: &[T]) {
+        add_into(&mut self[..][range], source);
     }
 }
 

@@ -22,6 +22,32 @@ const ROUNDS: usize = 1000;
 
 #[derive_tangent]
 #[derive_grad]
+fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+
+/// Helpers over small arrays, as bundle adjustment writes them: an array literal built in a
+/// branch and passed by value, array results read by element and by a slice pattern.
+#[derive_tangent]
+#[derive_grad]
+fn array_helpers(r: [f64; 3], s: f64) -> f64 {
+    let t = cross(r, [0.0, s, 1.0]);
+    let (t0, t1, t2) = (t[0], t[1], t[2]);
+    if s > 0.0 {
+        let w = [r[0] * s, r[1], t2];
+        let [a, b, c] = cross(w, r);
+        a * b + c + t0
+    } else {
+        t1
+    }
+}
+
+#[derive_tangent]
+#[derive_grad]
 fn scalar(x: f64, y: f64) -> f64 {
     let mut s = x.sin() * y.exp() + x.hypot(y);
     s *= x.atan2(y);
@@ -208,6 +234,16 @@ fn generated_functions_do_not_allocate() {
     });
     assert_eq!(n, 0, "generic: {n} allocations");
 
+    let n = allocations_in(|| {
+        for i in 0..ROUNDS {
+            let r = black_box([0.7 + i as f64 * 1e-4, -0.3, 1.1]);
+            let (v, t) = array_helpers_tangent(r, [1.0, 0.0, 0.0], 0.8, 0.0);
+            let (w, (g, gs)) = array_helpers_grad(r, 0.8);
+            sink += v + t + w + g[0] + g[2] + gs;
+        }
+    });
+    assert_eq!(n, 0, "array helpers: {n} allocations");
+
     // Keep the results observable so that nothing above is optimised away.
     assert!(black_box(sink).is_finite());
 }
@@ -230,6 +266,11 @@ fn measured_functions_are_right() {
     );
     assert_eq!(single_grad(0.7, 1.5).0, single(0.7, 1.5));
     assert_eq!(generic_tangent(0.7, 1.0, 1.5, 0.0).0, generic(0.7, 1.5));
+    let r = [0.7, -0.3, 1.1];
+    let (v, (g, _)) = array_helpers_grad(r, 0.8);
+    let (w, t) = array_helpers_tangent(r, [1.0, 0.0, 0.0], 0.8, 0.0);
+    assert_eq!((v, w), (array_helpers(r, 0.8), array_helpers(r, 0.8)));
+    assert!((g[0] - t).abs() <= 1e-12 * t.abs().max(1.0));
 
     // with_constants: x^k n + y x, d/dx = k n x^(k-1) + y.
     let (x, y) = (0.7, 2.0);

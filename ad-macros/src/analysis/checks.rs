@@ -13,9 +13,9 @@ pub fn reverse_mode(func: &Func, name: &str, errors: &mut Errors) {
 }
 
 /// A local array created inside a branch or loop body gets its adjoint in that region's reverse
-/// sweep (`ad_runtime::Adjoints`, which grows as it is written). What that cannot serve yet: an
-/// array of rows, and an array lent to a call (the callee's reverse pass needs a slice of the
-/// array's length).
+/// sweep: a fixed array when the source fixes its length, else `ad_runtime::Adjoints`, which
+/// grows as it is written. What that cannot serve yet: an array of rows, and an array of
+/// run-time length lent to a call (the callee's reverse pass needs a slice of its length).
 pub fn nested_arrays(func: &Func, stmts: &[crate::ir::Stmt], name: &str, errors: &mut Errors) {
     use crate::ir::{Rhs, Stmt};
     let mut lent = std::collections::HashSet::new();
@@ -24,20 +24,24 @@ pub fn nested_arrays(func: &Func, stmts: &[crate::ir::Stmt], name: &str, errors:
         match s {
             Stmt::Def {
                 var,
-                rhs: Rhs::NewArray {
-                    nested: Some(span), ..
-                },
+                rhs:
+                    Rhs::NewArray {
+                        nested: Some(span),
+                        len,
+                        ..
+                    },
                 ..
             } if func.vars[*var].active()
-                && (func.vars[*var].depth != Some(1) || lent.contains(var)) =>
+                && (func.vars[*var].depth != Some(1) || (lent.contains(var) && len.is_none())) =>
             {
                 errors.at(
                     *span,
                     format!(
-                        "{name} cannot differentiate a local array created inside a loop or branch \
-                         that holds differentiated values and is lent to a call (or holds rows): \
-                         the callee's reverse pass needs its adjoint as a slice. Create it once \
-                         before the loop (and reset its elements inside)"
+                        "{name} cannot differentiate a local array of run-time length created \
+                         inside a loop or branch that holds differentiated values and is lent to a \
+                         call (or holds rows): the callee's reverse pass needs its adjoint as a \
+                         slice. Give it a fixed length (`[0.0; 3]`), or create it once before the \
+                         loop (and reset its elements inside)"
                     ),
                 );
             }

@@ -35,6 +35,8 @@ pub fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, HashSet<(VarId, usize)>) 
         passed: Vec<(CallArg, VarId, usize, Vec<usize>)>,
         writes: Vec<(VarId, usize)>,
         nested: HashSet<VarId>,
+        /// Arrays created in a region whose creation alone does not rebuild their values.
+        rebuilt_by_stores: HashSet<VarId>,
     }
     fn walk(stmts: &[Stmt], s: &mut Scan) {
         for stmt in stmts {
@@ -67,16 +69,22 @@ pub fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, HashSet<(VarId, usize)>) 
                     }
                 }
                 // A local array created inside a branch or loop body is gone by the time that
-                // region's reverse sweep runs: every load of it is stored.
+                // region's reverse sweep runs: every load of it is stored, and so is what a call
+                // is passed, unless replaying its creation rebuilds it.
                 Stmt::Def {
                     var,
                     rhs:
                         Rhs::NewArray {
-                            nested: Some(_), ..
+                            nested: Some(_),
+                            filled,
+                            ..
                         },
                     ..
                 } => {
                     s.nested.insert(*var);
+                    if !filled {
+                        s.rebuilt_by_stores.insert(*var);
+                    }
                 }
                 Stmt::Store { array, .. } | Stmt::Push { array, .. } => {
                     s.writes.push((*array, s.seq))
@@ -129,7 +137,9 @@ pub fn overwritten(stmts: &[Stmt]) -> (HashSet<VarId>, HashSet<(VarId, usize)>) 
     let passed = s
         .passed
         .iter()
-        .filter(|(_, array, at, around)| invalidated(*array, *at, around))
+        .filter(|(_, array, at, around)| {
+            s.rebuilt_by_stores.contains(array) || invalidated(*array, *at, around)
+        })
         .map(|(at, ..)| *at)
         .collect();
     (loads, passed)

@@ -100,6 +100,11 @@ pub fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
                     let #d = ::ad_runtime::SliceTangent::<#elem>::slice(#s, &mut #z);
                 });
             }
+            (Some(d), None) if c.arrays.get(k) == Some(&true) => {
+                generic.push(quote!(#p: ::ad_runtime::ArraySlot<#ty>));
+                slot_tys.push(quote!(#p));
+                unpack.extend(quote!(let #d = <#p as ::ad_runtime::ArraySlot<#ty>>::array(#s);));
+            }
             (Some(d), None) => {
                 generic.push(quote!(#p: ::ad_runtime::TangentSlot<#ty>));
                 slot_tys.push(quote!(#p));

@@ -103,10 +103,11 @@ pub fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
             let a = &func.vars[*array].ident;
             quote!(#a.pop())
         }
-        Rhs::Field { base, index } => {
-            let (b, i) = (operand(func, base), syn::Index::from(*index));
-            quote!(#b.#i)
-        }
+        Rhs::Field {
+            base,
+            index,
+            element,
+        } => component(&operand(func, base), *index, *element),
         Rhs::Load { array, index } => {
             let index: Vec<TokenStream> = index.iter().map(|i| operand(func, i)).collect();
             element(&func.vars[*array].ident.to_token_stream(), &index)
@@ -169,6 +170,17 @@ pub fn range_of(func: &Func, m: &crate::ir::MemArg) -> TokenStream {
             quote!(::core::clone::Clone::clone(&#range))
         }
         None => quote!(..),
+    }
+}
+
+/// Component `index` of a call's result: `base.0`, or `base[0]` for an array.
+pub fn component(base: &TokenStream, index: usize, element: bool) -> TokenStream {
+    if element {
+        let i = proc_macro2::Literal::usize_unsuffixed(index);
+        quote!(#base[#i])
+    } else {
+        let i = syn::Index::from(index);
+        quote!(#base.#i)
     }
 }
 

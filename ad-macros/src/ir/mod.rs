@@ -93,15 +93,28 @@ pub enum Rhs {
     /// `stack.pop()`: the last value pushed on an `ad_runtime::Stack`. Only reverse-mode code
     /// has stacks; this is how the tangent transform reads it back (second derivatives).
     Pop { array: VarId },
-    /// `t.0`: a field of a tuple a call returned (forward mode only: the runtime rules'
-    /// `NAME_partials`, in reverse-mode code transformed again).
-    Field { base: Operand, index: usize },
+    /// `t.0` (or, with `element`, `t[0]`): a component of the tuple or array a call returned
+    /// (an annotated helper's result, or a runtime rule's `NAME_partials` in reverse-mode code
+    /// transformed again).
+    Field {
+        base: Operand,
+        index: usize,
+        element: bool,
+    },
     /// A local array: `vec![0.0; n]`, `[0.0; N]`, `Vec::new()`, `Vec::with_capacity(n)`.
     NewArray {
         tokens: TokenStream,
         zeros: Zeros,
         /// Where it is created, when that is inside a branch or loop body.
         nested: Option<proc_macro2::Span>,
+        /// Its length, when the source fixes it (`[a, b, c]`, `[e; 3]`): the adjoint of such an
+        /// array created in a region is a fixed array, not growing storage.
+        len: Option<usize>,
+        /// The variables `tokens` read (a region's replay computes them first).
+        uses: Vec<VarId>,
+        /// `tokens` already hold every value the stores after it write (an array literal made
+        /// memory), so replaying the creation alone rebuilds the array.
+        filled: bool,
     },
     /// `value as ty` between float types.
     Cast { value: Operand, ty: TokenStream },
@@ -164,6 +177,9 @@ pub struct MemArg {
     pub mutable: bool,
     /// `&xs[range]`: the range, an operand of its own (evaluated once, cloned at each use).
     pub range: Option<Operand>,
+    /// An array `[F; N]` passed by value (`g(v)`): its tangent goes by value too, and its
+    /// adjoint comes back among the callee's returned adjoints, added in by the caller.
+    pub by_value: bool,
     /// The argument, for messages.
     pub span: proc_macro2::Span,
 }
@@ -495,12 +511,12 @@ impl Func {
             })
     }
 
-    /// Whether `v` is a read-only slice parameter (`&[F]`, `&Vec<F>`): in a companion, its
+    /// Whether `v` is a read-only slice parameter (`&[F]`, `&Vec<F>`, `&[F; N]`): in a companion, its
     /// tangent or adjoint may be zeros or a sink rather than a slice (`ad_runtime::Zero`).
     pub fn is_slice_param(&self, v: VarId) -> bool {
         self.params
             .iter()
-            .any(|p| p.var == Some(v) && matches!(p.kind, Kind::Slice { mutable: false }))
+            .any(|p| p.var == Some(v) && p.kind.lends_like_slice())
     }
 
     /// The variables an operand reads.

@@ -52,6 +52,19 @@ impl Kind {
         )
     }
 
+    /// A read-only slice, or a `&[F; N]` taken like one: in a companion its tangent and shadow
+    /// come as a slice or as zeros (`Zero`).
+    pub fn lends_like_slice(self) -> bool {
+        matches!(
+            self,
+            Kind::Slice { mutable: false }
+                | Kind::ArrayRef {
+                    depth: 1,
+                    mutable: false
+                }
+        )
+    }
+
     /// Whether its adjoint is returned (by-value parameters) rather than added into a shadow.
     pub fn by_value(self) -> bool {
         matches!(self, Kind::Scalar | Kind::Array { .. })
@@ -96,16 +109,21 @@ pub struct CallShape {
     /// The row type of each parameter that is active read-only rows (`&[[F; N]]`, `&[Vec<F>]`):
     /// its tangent and shadow come as `RowsTangent` / `RowsShadow`.
     pub rows: Vec<Option<TokenStream>>,
+    /// Whether each parameter is an active array `[F; N]` by value: its tangent comes through
+    /// `ArraySlot` (the caller's array or `Zero`); its adjoint is returned.
+    pub arrays: Vec<bool>,
 }
 
 impl CallShape {
     /// Records how a parameter takes part in calls.
     /// `row` is the row type of a rows parameter.
     pub fn note(&mut self, active: bool, kind: Kind, elem: &Type, row: Option<TokenStream>) {
-        let slice = active && matches!(kind, Kind::Slice { mutable: false });
+        let slice = active && kind.lends_like_slice();
         let written = active && matches!(kind, Kind::Slice { mutable: true });
         let rows = active && matches!(kind, Kind::Rows { mutable: false });
-        self.memory |= active && kind.is_memory() && !slice && !written && !rows;
+        let array = active && kind == Kind::Array { depth: 1 };
+        self.memory |= active && kind.is_memory() && !slice && !written && !rows && !array;
+        self.arrays.push(array);
         self.rows.push(row.filter(|_| rows));
         self.slices.push(slice.then(|| quote!(#elem)));
         self.written.push(written.then(|| quote!(#elem)));

@@ -184,6 +184,7 @@ impl Lowerer<'_> {
                     borrowed: true,
                     mutable: lent,
                     range: Some(range),
+                    by_value: false,
                     span: a.span(),
                 }));
                 continue;
@@ -194,23 +195,38 @@ impl Lowerer<'_> {
                 if mutable && self.vars[array].depth != Some(1) {
                     return None;
                 }
+                // An array by value: `[F; N]` only (a by-value `[[F; N]; M]` has no companion).
+                let by_value = !borrowed && self.value_arrays.contains(&array);
+                if by_value && self.vars[array].depth != Some(1) {
+                    self.errors.at(
+                        a.span(),
+                        format!(
+                            "{} cannot differentiate an array of arrays passed by value to a call: \
+                             not supported yet. Pass the rows the helper needs as `[F; N]` arrays",
+                            self.mode
+                        ),
+                    );
+                }
                 ops.push(Operand::Var(array));
                 memory.push(Some(MemArg {
                     borrowed,
                     mutable,
                     range: None,
+                    by_value,
                     span: a.span(),
                 }));
                 continue;
             }
             // An array literal, or a name bound to one, holding differentiated values: its
             // components are variables of their own, so it becomes memory first.
-            if borrowed && let Some(array) = self.materialise(target, lent) {
+            // By value (`g(v)` for a `[F; N]` parameter), it is passed as a copy of that memory.
+            if let Some(array) = self.materialise(target, lent) {
                 ops.push(Operand::Var(array));
                 memory.push(Some(MemArg {
-                    borrowed: true,
+                    borrowed,
                     mutable: lent,
                     range: None,
+                    by_value: !borrowed,
                     span: a.span(),
                 }));
                 continue;
@@ -220,7 +236,17 @@ impl Lowerer<'_> {
             }
             match self.lower_expr(a) {
                 Value::Scalar(op) => {
+                    if let Operand::Var(v) = op
+                        && self.call_results.contains_key(&v)
+                    {
+                        self.whole_result(v, a.span());
+                    }
                     ops.push(op);
+                    memory.push(None);
+                }
+                // An aggregate of constants (`[1.0, 0.0, 0.0]`): passed as written.
+                v if value_uses(&v).is_empty() => {
+                    ops.push(Operand::Const(self.value_tokens(&v)));
                     memory.push(None);
                 }
                 _ => return None,
@@ -267,6 +293,87 @@ impl Lowerer<'_> {
         };
         self.vars[copy].mutable = state.lent();
         Some((v, state))
+    }
+
+    /// A component of a call's result read here: `t.0` of a tuple, `t[0]` of an array.
+    pub(super) fn component(&mut self, base: VarId, index: usize, element: bool) -> Value {
+        let f = self.temp();
+        self.push_def(
+            f,
+            None,
+            Rhs::Field {
+                base: Operand::Var(base),
+                index,
+                element,
+            },
+        );
+        Value::Scalar(Operand::Var(f))
+    }
+
+    /// A call's result `v` passed whole to another call (at `span`).
+    fn whole_result(&mut self, v: VarId, span: Span) {
+        if self.array_results.contains(&v) {
+            self.mixed_result(span);
+        }
+        self.whole_results.insert(v, span);
+    }
+
+    /// A call's result `v` read by element (`t[0]`, `let [a, b, c] = ..`): an array.
+    pub(super) fn element_result(&mut self, v: VarId) {
+        if let Some(&span) = self.whole_results.get(&v) {
+            self.mixed_result(span);
+        }
+        self.array_results.insert(v);
+    }
+
+    fn mixed_result(&mut self, span: Span) {
+        self.errors.at(
+            span,
+            format!(
+                "{} cannot differentiate an array a call returned that is both read by element \
+                 and passed whole to another call: not supported yet. Take it apart \
+                 (`let [a, b, c] = f(..);`) and pass the array literal `[a, b, c]`",
+                self.mode
+            ),
+        );
+    }
+
+    /// `xo[0]` of `let xo = rotate(..);`: an element of the array an annotated helper returned,
+    /// at a literal index (the seed of the call's reverse pass is built from these elements'
+    /// adjoints). `None` when `ix` does not index a call's result.
+    pub(super) fn call_result_element(&mut self, ix: &syn::ExprIndex, e: &Expr) -> Option<Value> {
+        let name = path_ident(&ix.expr)?.to_string();
+        let Some(Binding::Value(Value::Scalar(Operand::Var(v)))) = self.lookup(&name) else {
+            return None;
+        };
+        let v = *v;
+        match self.call_results.get(&v) {
+            None => return None,
+            Some(&depth) if depth != self.region_depth => {
+                let refusal = self.refusal(
+                    e,
+                    &format!("the element `{}` of an array a call returned", show(e)),
+                    "it is read inside a branch or loop that the call is outside of (the call's \
+                     seed is built where the call is)",
+                    "Take it apart where the call is, one name per element: `let [a, b, c] = ..;`",
+                );
+                return Some(Value::Scalar(self.inert(e, Some(refusal))));
+            }
+            Some(_) => {}
+        }
+        self.element_result(v);
+        Some(match literal_index(&ix.index) {
+            Some(k) => self.component(v, k, true),
+            None => {
+                let refusal = self.refusal(
+                    e,
+                    &format!("the element `{}` of an array a call returned", show(e)),
+                    "it is read by a literal index only (each element read is a component of the call's seed)",
+                    &format!("Write `{name}[0]`, `{name}[1]`, .., or take it apart with `let [a, b, c] = ..`"),
+                );
+                Value::Scalar(self.inert(e, Some(refusal)))
+            }
+        })
     }
 
     pub(super) fn lower_composition(

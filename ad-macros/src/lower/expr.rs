@@ -226,6 +226,10 @@ impl Lowerer<'_> {
                     let index = self.index_operands(&index);
                     return self.load(array, index, e);
                 }
+                // An element of the array a call returned (`let xo = rotate(..); xo[0]`).
+                if let Some(v) = self.call_result_element(ix, e) {
+                    return v;
+                }
                 // An element of a constant container (`r[i][0]` of `r: &[Vec<f64>]`, `p.w[i]`
                 // of a struct without the derive) is read whole, as written: taking its base
                 // apart would copy a row or a field out of its owner (E0507/E0508).
@@ -286,16 +290,19 @@ impl Lowerer<'_> {
                     (syn::Member::Unnamed(i), Value::Scalar(Operand::Var(v)))
                         if self.call_results.get(&v) == Some(&self.region_depth) =>
                     {
-                        let t = self.temp();
-                        self.push_def(
-                            t,
-                            None,
-                            Rhs::Field {
-                                base: Operand::Var(v),
-                                index: i.index as usize,
-                            },
+                        self.component(v, i.index as usize, false)
+                    }
+                    (syn::Member::Unnamed(_), Value::Scalar(Operand::Var(v)))
+                        if self.call_results.contains_key(&v) =>
+                    {
+                        let refusal = self.refusal(
+                            e,
+                            &format!("the field `{}` of a tuple a call returned", show(e)),
+                            "it is read inside a branch or loop that the call is outside of (the \
+                             call's seed is built where the call is)",
+                            "Take it apart where the call is: `let (a, b) = ..;`",
                         );
-                        Value::Scalar(Operand::Var(t))
+                        Value::Scalar(self.inert(e, Some(refusal)))
                     }
                     _ => {
                         let refusal = self.refusal(

@@ -284,6 +284,13 @@ impl Lowerer<'_> {
         }
         self.assigned = assigned;
         self.vars.truncate(vars);
+        // What the trial noted about its own variables goes with them: their ids are reused.
+        self.call_results.retain(|v, _| *v < vars);
+        self.value_arrays.retain(|v| *v < vars);
+        self.array_results.retain(|v| *v < vars);
+        self.whole_results.retain(|v, _| *v < vars);
+        self.stacks.retain(|v| *v < vars);
+        self.integers.retain(|v| *v < vars);
         self.namer = namer;
         self.versions = versions;
         self.scopes = scopes;

@@ -189,14 +189,21 @@ impl Lowerer<'_> {
 
     /// The local array `key`, created by `init`, which holds no differentiated value.
     fn create_array(&mut self, key: &str, ty: Option<&syn::Type>, init: &Expr, zeros: Zeros) {
-        let (tokens, _) = self.rename(init.to_token_stream());
+        let (tokens, uses) = self.rename(init.to_token_stream());
         let v = self.named_var(key, true);
         self.vars[v].mutable = true;
         self.vars[v].depth = Some(if zeros == Zeros::Array2 { 2 } else { 1 });
+        if matches!(zeros, Zeros::Array | Zeros::Array2) {
+            self.value_arrays.insert(v);
+        }
         if zeros == Zeros::Stack {
             self.stacks.insert(v);
         }
         let nested = (self.region_depth > 0).then(|| init.span());
+        let len = match init {
+            Expr::Repeat(r) if zeros == Zeros::Array => literal_index(&r.len),
+            _ => None,
+        };
         self.push_def(
             v,
             ty.map(ToTokens::to_token_stream),
@@ -204,6 +211,9 @@ impl Lowerer<'_> {
                 tokens,
                 zeros,
                 nested,
+                len,
+                uses,
+                filled: false,
             },
         );
         self.bind(key, Binding::Value(Value::Scalar(Operand::Var(v))));
@@ -327,6 +337,7 @@ impl Lowerer<'_> {
         };
         self.vars[v].mutable = true;
         self.vars[v].depth = Some(1);
+        self.value_arrays.insert(v);
         let nested = (self.region_depth > 0).then(|| target.span());
         self.push_def(
             v,
@@ -335,6 +346,9 @@ impl Lowerer<'_> {
                 tokens,
                 zeros: Zeros::Array,
                 nested,
+                len: Some(leaves.len()),
+                uses: leaves.iter().filter_map(Func::var_of).collect(),
+                filled: true,
             },
         );
         for (i, value) in leaves.into_iter().enumerate() {

@@ -133,6 +133,14 @@ struct Lowerer<'a> {
     /// the call: a field is read in the call's own region (reverse mode seeds the call from the
     /// fields' adjoints there).
     call_results: HashMap<VarId, usize>,
+    /// Memory that is an array held by value (`x: [F; N]`, `let v = [0.0; 3]`, an array
+    /// literal made memory): passed to a call without `&`, it is a copy.
+    value_arrays: HashSet<VarId>,
+    /// Call results read by element (`t[0]`, `let [a, b] = ..`): arrays.
+    array_results: HashSet<VarId>,
+    /// Call results passed whole to another call, where: a call result read by element too is
+    /// refused (its seed is built from the elements' adjoints only).
+    whole_results: HashMap<VarId, Span>,
     /// The `if` being lowered, for errors about its branches.
     branch_span: Option<Span>,
     /// The parameters the function writes through (`&mut [F]`, ..), for errors about calls.
@@ -186,6 +194,9 @@ pub fn lower(
         assigned: HashSet::new(),
         stacks: HashSet::new(),
         call_results: HashMap::new(),
+        value_arrays: HashSet::new(),
+        array_results: HashSet::new(),
+        whole_results: HashMap::new(),
         branch_span: None,
         written_params: HashSet::new(),
         integers: HashSet::new(),
@@ -208,6 +219,9 @@ pub fn lower(
         let v = l.new_var(p.ident.clone(), mutable);
         if p.kind.is_memory() {
             l.vars[v].depth = Some(p.kind.depth());
+        }
+        if matches!(p.kind, crate::ir::Kind::Array { .. }) {
+            l.value_arrays.insert(v);
         }
         if p.kind.writes_through() {
             l.written_params.insert(v);

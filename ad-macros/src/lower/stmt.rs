@@ -508,16 +508,20 @@ impl Lowerer<'_> {
             {
                 let v = *v;
                 for (i, p) in t.elems.iter().enumerate() {
-                    let f = self.temp();
-                    self.push_def(
-                        f,
-                        None,
-                        Rhs::Field {
-                            base: Operand::Var(v),
-                            index: i,
-                        },
-                    );
-                    self.bind_pattern(p, None, Value::Scalar(Operand::Var(f)));
+                    let f = self.component(v, i, false);
+                    self.bind_pattern(p, None, f);
+                }
+            }
+            // The array a call returned: `let [a, b, c] = rotate(..);`.
+            (Pat::Slice(s), Value::Scalar(Operand::Var(v)))
+                if self.call_results.get(v) == Some(&self.region_depth)
+                    && !s.elems.iter().any(|p| matches!(p, Pat::Rest(_))) =>
+            {
+                let v = *v;
+                self.element_result(v);
+                for (i, p) in s.elems.iter().enumerate() {
+                    let f = self.component(v, i, true);
+                    self.bind_pattern(p, None, f);
                 }
             }
             (Pat::Slice(s), Value::Array(items)) if s.elems.len() == items.len() => {

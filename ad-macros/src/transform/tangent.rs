@@ -194,6 +194,13 @@ impl Tangent<'_> {
                                 .and_then(|x| self.d[x].clone())
                                 .filter(|_| self.func.is_active(a));
                             match (d, m, &self.lanes) {
+                                // An array by value: its tangent array, copied; in vector mode,
+                                // lane `lane` of it.
+                                (Some(d), Some(m), None) if m.by_value => d.to_token_stream(),
+                                (Some(d), Some(m), Some(l)) if m.by_value => {
+                                    let lane = &l.index;
+                                    quote!(::core::array::from_fn(|__ad_i| #d[__ad_i][#lane]))
+                                }
                                 // (Refused before: see `jacobian::written_calls`.)
                                 (_, Some(m), Some(_)) if m.mutable => quote!(::core::unreachable!()),
                                 // A slice lent to be written: its tangent, or zeros the callee
@@ -319,10 +326,11 @@ impl Tangent<'_> {
                 return out;
             }
             Rhs::Copy(op) => self.d_of(op),
-            Rhs::Field { base, index } => {
-                let (d, i) = (self.d_of(base), syn::Index::from(*index));
-                quote!(#d.#i)
-            }
+            Rhs::Field {
+                base,
+                index,
+                element,
+            } => emit::component(&self.d_of(base), *index, *element),
             Rhs::Pop { array } => {
                 let da = self.d[*array]
                     .clone()

@@ -93,6 +93,47 @@ fn polar_jacobian(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
     if (2) <= (2) { polar_jacfwd(p) } else { polar_jacrev(p) }
 }
 
+fn cubic__derive_grad<__AdS0>(
+    __ad_args: ([f64; 2],),
+    __ad_shadows: (__AdS0,),
+    seed: f64,
+) -> (f64, ([f64; 2],)) {
+    let (x,) = __ad_args;
+    let (__ad_shadow0,) = __ad_shadows;
+    let (__ad_value, __ad_adjoints) = {
+        let _t0 = x[0];
+        let _t1 = x[0];
+        let _t2 = _t0 * _t1;
+        let _t3 = x[1];
+        let _t4 = _t2 * _t3;
+        let mut x_bar = ::ad_runtime::zeros_array(&x);
+        let _t4_bar = seed;
+        let _t2_bar = _t3 * _t4_bar;
+        let _t3_bar = _t2 * _t4_bar;
+        x_bar[1] = x_bar[1] + _t3_bar;
+        let _t0_bar = _t1 * _t2_bar;
+        let _t1_bar = _t0 * _t2_bar;
+        x_bar[0] = x_bar[0] + _t1_bar;
+        x_bar[0] = x_bar[0] + _t0_bar;
+        (_t4, x_bar)
+    };
+    (__ad_value, (__ad_adjoints,))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl cubic {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0>(
+        __ad_args: ([f64; 2],),
+        __ad_shadows: (__AdS0,),
+        seed: f64,
+    ) -> (f64, ([f64; 2],)) {
+        cubic__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
 fn cubic_vjp(x: [f64; 2], seed: f64) -> (f64, [f64; 2]) {
     let _t0 = x[0];
     let _t1 = x[0];

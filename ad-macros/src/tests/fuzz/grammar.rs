@@ -134,6 +134,10 @@ impl<'a> Grammar<'a> {
                 "&mut Vec<f64>",
                 "[[f64; 2]; 2]",
                 "&[f64; 3]",
+                "&[[f64; 3]]",
+                "&[Vec<f64>]",
+                "&mut [[f64; 3]]",
+                "Real",
                 "i32",
                 "bool",
                 "[T; N]",
@@ -149,7 +153,7 @@ impl<'a> Grammar<'a> {
                 "*const f64",
                 "()",
             ],
-            16,
+            20,
         )
     }
 
@@ -218,12 +222,12 @@ impl<'a> Grammar<'a> {
             return format!("let a = {};", self.expr());
         }
         // Safe mode: lets, assignments, expressions, items syn keeps as tokens, assertions, loops
-        // and branches.
-        const SAFE: [usize; 12] = [0, 1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13];
+        // and branches, closures and local `fn` items, array results taken apart.
+        const SAFE: [usize; 15] = [0, 1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 16, 17, 18];
         let kind = if self.safe {
             SAFE[self.t.choose(SAFE.len())]
         } else {
-            self.t.choose(16)
+            self.t.choose(19)
         };
         match kind {
             0..=3 => format!("let {} = {};", self.pat(), self.expr()),
@@ -281,12 +285,95 @@ impl<'a> Grammar<'a> {
             12 => format!("while {} {}", self.cond(), self.block()),
             13 => format!("if {} {} else {}", self.cond(), self.block(), self.block()),
             14 => format!("unsafe {}", self.block()),
-            _ => format!(
+            15 => format!(
                 "'a: loop {{ if {} {{ break 'a; }} {} }}",
                 self.cond(),
                 self.expr()
             ),
+            // A closure (or local `fn`) bound and called, as issue 16's idioms write them.
+            16 => match self.t.choose(3) {
+                0 => format!(
+                    "let sq = |t: f64| t * {}; s += sq({});",
+                    self.expr(),
+                    self.expr()
+                ),
+                1 => format!(
+                    "let r = |i: usize| v[i] - {}; s = r(0) * r(1);",
+                    self.expr()
+                ),
+                _ => format!(
+                    "fn inner(z: f64) -> f64 {{ z * 2.0 }} s = inner({});",
+                    self.expr()
+                ),
+            },
+            // An array literal, and an array or tuple result taken apart.
+            17 => format!(
+                "let {} = {};",
+                self.pick(&["[a, b, c]", "(a, b)", "[a, _, c]"], 3),
+                self.pick(&["g(x, [x, y, 1.0])", "f(x)", "[x, y, x * y]", "(x, y)"], 4)
+            ),
+            _ => format!("let t = g([x, {}, 0.0], y); s += t[0] * t[2];", self.expr()),
         }
+    }
+
+    /// An iterator chain: a source, up to three adaptors, a consumer.
+    fn chain(&mut self) -> String {
+        let mut c = self
+            .pick(
+                &[
+                    "v.iter()",
+                    "(0..n)",
+                    "v.iter().zip(w.iter())",
+                    "v.windows(2)",
+                    "v.chunks(2)",
+                    "p.iter()",
+                    "v[1..3].iter()",
+                    "v.iter_mut()",
+                    "(0..=n)",
+                    "v.chunks_exact(3)",
+                    "std::iter::once(x)",
+                ],
+                10,
+            )
+            .to_owned();
+        for _ in 0..self.t.choose(4) {
+            let a = self.pick(
+                &[
+                    ".enumerate()",
+                    ".rev()",
+                    ".skip(1)",
+                    ".take(2)",
+                    ".step_by(2)",
+                    ".copied()",
+                    ".map(|a| a * x)",
+                    ".filter(|a| **a > 0.0)",
+                    ".zip(w)",
+                    ".map(f64::exp)",
+                    ".cloned()",
+                    ".peekable()",
+                ],
+                11,
+            );
+            c.push_str(a);
+        }
+        let consumer = match self.choice(14, 13) {
+            0 => ".sum::<f64>()".to_owned(),
+            1 => ".product::<f64>()".to_owned(),
+            2 => format!(".fold({}, |s, a| s + a)", self.expr()),
+            3 => ".fold(f64::NEG_INFINITY, f64::max)".to_owned(),
+            4 => ".count()".to_owned(),
+            5 => ".last().unwrap()".to_owned(),
+            6 => ".max_by(|a, b| a.total_cmp(b)).unwrap()".to_owned(),
+            7 => format!(".for_each(|a| s += {})", self.expr()),
+            8 => ".collect::<Vec<_>>()".to_owned(),
+            9 => ".any(|a| a > 0.0)".to_owned(),
+            10 => ".map(|a| a * a).sum()".to_owned(),
+            11 => ".next().unwrap()".to_owned(),
+            12 => ".min_by(|a, b| a.partial_cmp(b).unwrap()).unwrap()".to_owned(),
+            _ => ".nth(1)".to_owned(),
+        };
+        c.push_str(&consumer);
+        c
     }
 
     /// A `for` pattern, which may also start with `|`.
@@ -309,7 +396,7 @@ impl<'a> Grammar<'a> {
     }
 
     fn iter(&mut self) -> String {
-        match self.choice(10, 6) {
+        match self.choice(11, 7) {
             0 => "0..n".to_owned(),
             1 => format!("0..{}", self.expr()),
             2 => "v.iter()".to_owned(),
@@ -317,8 +404,9 @@ impl<'a> Grammar<'a> {
             4 => "(0..n).rev().step_by(2)".to_owned(),
             5 => "v.iter().zip(w)".to_owned(),
             6 => "v".to_owned(),
-            7 => "v.windows(2)".to_owned(),
-            8 => "std::iter::repeat(x).take(3)".to_owned(),
+            7 => "p.iter().zip(v.chunks(3)).rev()".to_owned(),
+            8 => "v.windows(2)".to_owned(),
+            9 => "std::iter::repeat(x).take(3)".to_owned(),
             _ => format!("{}..={}", self.expr(), self.expr()),
         }
     }
@@ -377,14 +465,15 @@ impl<'a> Grammar<'a> {
             return self.atom();
         }
         self.depth += 1;
-        // Safe mode: no closures, `unsafe`, `async`, labelled blocks, `?` or macros.
-        const SAFE: [usize; 22] = [
-            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 16, 17, 18, 21, 22, 23, 24, 25, 27,
+        // Safe mode: no bare closures, `unsafe`, `async`, labelled blocks, `?` or macros.
+        const SAFE: [usize; 25] = [
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 16, 17, 18, 21, 22, 23, 24, 25, 27, 28, 29,
+            30,
         ];
         let kind = if self.safe {
             SAFE[self.t.choose(SAFE.len())]
         } else {
-            self.t.choose(28)
+            self.t.choose(31)
         };
         let e = match kind {
             0..=3 => self.atom(),
@@ -468,6 +557,22 @@ impl<'a> Grammar<'a> {
                 self.pick(&["vec", "format", "m", "concat", "matches", "stringify"], 6),
                 self.expr()
             ),
+            // Iterator chains (issue 16), views and array literals.
+            28 => self.chain(),
+            29 => self
+                .pick(
+                    &[
+                        "v.split_at(1).0[0]",
+                        "[x, y, x * y][1]",
+                        "*v.first().unwrap()",
+                        "v[1..].len() as f64",
+                        "p[0][1]",
+                        "g(&v[0..2])",
+                    ],
+                    6,
+                )
+                .to_owned(),
+            30 => format!("({}).sqrt()", self.chain()),
             // Closure bodies that are no block tail once desugared, and one that is no Rust.
             _ => match self.t.choose(4) {
                 0 => format!("(v.iter().map(|a| a * {}).sum::<f64>())", self.expr()),

@@ -14,8 +14,11 @@
 //!   unwrapped, re-delimited or wrapped around a range; also in the attribute's arguments;
 //! - **random syntax trees**: function texts from a small grammar that includes what the macros
 //!   refuse (closures, `unsafe`, `async`, references, macros, labelled blocks, nested items,
-//!   `?`, `impl Trait`, lifetimes, patterns of every kind), parsed by `syn` when they parse (and
-//!   fed as raw tokens when they do not).
+//!   `?`, `impl Trait`, lifetimes, patterns of every kind) and the idioms of real numeric code
+//!   (iterator chains of a source, up to three adaptors and a consumer; closures and local
+//!   `fn` items bound and called; views `&v[1..3]`, `split_at`; array literals and the array or
+//!   tuple results of calls taken apart; nested-container and alias parameter types), parsed by
+//!   `syn` when they parse (and fed as raw tokens when they do not).
 //!
 //! Attribute arguments are drawn from valid ones (`wrt(x, y)`), invalid ones and random tokens.
 //! When `generate` succeeds, its output must also parse as Rust items.

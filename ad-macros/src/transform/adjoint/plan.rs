@@ -274,7 +274,7 @@ impl Adjoint<'_> {
             })
         }
         match find(stmts, v) {
-            Some(Rhs::Inert { uses, .. }) => uses.clone(),
+            Some(Rhs::Inert { uses, .. } | Rhs::NewArray { uses, .. }) => uses.clone(),
             Some(rhs) => rhs
                 .operands()
                 .into_iter()
@@ -369,6 +369,7 @@ impl Adjoint<'_> {
                         Rhs::Field {
                             base: Operand::Var(b),
                             index,
+                            ..
                         },
                     ..
                 } => self.fields.entry(*b).or_default().push((*index, *var)),

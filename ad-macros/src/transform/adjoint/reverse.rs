@@ -115,19 +115,32 @@ impl Adjoint<'_> {
             self.declared.insert(v);
         }
         // A local array created in this region (not at the top level): its adjoint lives for
-        // this reverse sweep of the region, growing as it is written.
+        // this reverse sweep of the region, a fixed array when the source fixes the length, or
+        // else growing as it is written.
         for s in stmts {
             if let Stmt::Def {
                 var,
-                rhs: Rhs::NewArray {
-                    nested: Some(_), ..
-                },
+                rhs:
+                    Rhs::NewArray {
+                        nested: Some(_),
+                        len,
+                        ..
+                    },
                 ..
             } = s
                 && let Some(bar) = self.bar[*var].clone()
             {
-                let ty = self.float.as_ref().map(|t| quote!(::<#t>));
-                out.extend(quote!(let mut #bar = ::ad_runtime::Adjoints #ty ::new();));
+                let start = match len {
+                    Some(n) if self.func.vars[*var].depth == Some(1) => {
+                        let (zero, n) = (self.zero(), proc_macro2::Literal::usize_unsuffixed(*n));
+                        quote!([#zero; #n])
+                    }
+                    _ => {
+                        let ty = self.float.as_ref().map(|t| quote!(::<#t>));
+                        quote!(::ad_runtime::Adjoints #ty ::new())
+                    }
+                };
+                out.extend(quote!(let mut #bar = #start;));
                 self.declared.insert(*var);
             }
         }
@@ -301,6 +314,8 @@ impl Adjoint<'_> {
                         out.extend(quote!(let #n = (#slice).len();));
                         primals[k] = if m.mutable {
                             quote!(#s.last_mut(#n))
+                        } else if m.by_value {
+                            quote!(::ad_runtime::to_array(&*#s.last_mut(#n)))
                         } else {
                             quote!(&*#s.last_mut(#n))
                         };
@@ -314,6 +329,8 @@ impl Adjoint<'_> {
                 let mut shadows = Vec::new();
                 for (a, m) in args.iter().zip(memory) {
                     shadows.push(match (m, self.active(a).and_then(|v| self.bar[v].clone().map(|b| (v, b)))) {
+                        // An array by value: its adjoint is returned, added in below.
+                        (Some(m), _) if m.by_value => quote!(::ad_runtime::Zero),
                         (Some(m), Some((v, b))) => {
                             // A read-only slice parameter's shadow may be a sink (in a
                             // companion whose caller passed `Zero`): it lends through `Shadow`.
@@ -360,6 +377,13 @@ impl Adjoint<'_> {
                 out.extend(dropped);
                 out.extend(after);
                 for (k, a) in args.iter().enumerate() {
+                    if let (Some(m), Some(t)) = (&memory[k], self.active(a))
+                        && m.by_value
+                        && let Some(b) = self.bar[t].clone()
+                    {
+                        let k = syn::Index::from(k);
+                        out.extend(quote!(::ad_runtime::add_into(&mut #b[..], &#adj.#k);));
+                    }
                     if memory[k].is_some() {
                         continue;
                     }
