@@ -17,6 +17,9 @@ fn main() {
     println!("cargo:rerun-if-env-changed=AD_GEN_LEND_LOCAL");
     println!("cargo:rerun-if-env-changed=AD_GEN_FLOAT_ARRAYS");
     println!("cargo:rerun-if-env-changed=AD_GEN_NESTED");
+    println!("cargo:rerun-if-env-changed=AD_GEN_ARRAY_HELPERS");
+    println!("cargo:rerun-if-env-changed=AD_GEN_FARR_LITERAL");
+    println!("cargo:rerun-if-env-changed=AD_GEN_WHOLE_AGAIN");
     let count = match std::env::var("AD_RANDOM_PROGRAMS") {
         Ok(s) => s
             .trim()

@@ -52,6 +52,19 @@
 //!   element that is a path call (`[f64::tanh(b); 3]`) was taken for a constant, a silently
 //!   zero derivative (fixed).
 //!
+//! - annotated helpers over small float arrays passed by value, with array results
+//!   ([`Helper::Rot`] `h_rot(a: [f64; 3], s: f64) -> [f64; 3]`, [`Helper::Dot3`]
+//!   `h_dot3(a: [f64; 3], b: [f64; 3]) -> f64`; see `Gen::arr_helper_stmt`), at the top level
+//!   and in branches and loop bodies: `let q = h_rot([e1, e2, e3], e4);` read by element at
+//!   literal indices in the block of the `let` (`y = y + q[1] * 0.5;`), `let [qa, qb, qc] =
+//!   h_rot(..);`, `y += h_dot3([e1, e2, e3], [e5, 1.0, e6]);` (elements sometimes constants),
+//!   `let q = h_rot(..); y += h_dot3(q, [..]);` (`q` passed whole and never read by element: a
+//!   documented refusal), and a local `let mut pa = [0.0; 3];` (or `[e; 3]`) written element by
+//!   element, passed by value (`h_dot3(pa, ..)`, `h_rot(pa, e)`), often written again after the
+//!   call and used again, also later in loops and branches around it. Drawn from their own
+//!   stream, so other programs are unchanged; `AD_GEN_ARRAY_HELPERS=0` turns them off. Two
+//!   shapes found failing at once are behind switches that are off (MACRO BUG 8 and 9, below).
+//!
 //! Values are kept bounded: every expression carries a rough bound of its magnitude, and one
 //! that may exceed [`CAP`] is wrapped in `tanh`, `sin`, `atan` or `cos`. Most loops update an
 //! accumulator (a reduction, a product or a recurrence that reads itself), outputs combine the
@@ -62,7 +75,7 @@
 //! bug (MACRO BUG 1 to 7 in this file, fixed: `i != k` in loops, `.rev()` / `.step_by()` of a
 //! range over `w.len()`, a float literal assigned to a variable, a loop-carried variable that
 //! is dead after its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a region,
-//! and integer state, below).
+//! and integer state, below; MACRO BUG 8 and 9, open, below).
 //!
 //! MACRO BUG 7 (fixed; found by this generator after 3 programs, 68 of 1000 failing, before the
 //! fix): integer state that steers the computation gave SILENTLY WRONG reverse-mode gradients.
@@ -78,6 +91,21 @@
 //! `&rot` of a local integer array in a region or written after the call did not compile
 //! (E0716, E0506); `a[i] = (a[i] + 1) % w.len();` was refused. The shapes that did not compile
 //! are behind switches ([`Features`], on by default).
+//!
+//! MACRO BUG 8 (open; found by this generator, 9 of the first 300 programs): a local array
+//! created by an array literal and then written element by element is refused in both modes,
+//! also for a literal of constants: `let mut v = [0.5, 1.0]; v[1] = x * y; v[0] * v[1]` gives
+//! "cannot differentiate the assignment `v[1] = x * y`: only plain local variables can receive
+//! differentiated values", though the guide lists local arrays "created by a literal, ..,
+//! written element by element" (`[0.0; 3]` and `[e; 3]` work). Behind `AD_GEN_FARR_LITERAL=1`
+//! (off by default).
+//!
+//! MACRO BUG 9 (open; 15 of the first 300 programs): reverse mode does not compile when the
+//! array an annotated call returned is passed whole twice (`let q = h_rot([x, 1.0, 0.0], x);
+//! h_dot3(q, q)`, or to two calls: E0369 "cannot add `[f64; 3]` to `[f64; 3]`"), or once inside a
+//! branch or loop body below its `let` (`if x > 0.0 { s += h_dot3(q, [s, 1.0, x]); }`: E0277
+//! "the trait bound `[f64; 3]: ad_runtime::Float` is not satisfied", required by `zero_like`).
+//! Forward mode compiles and is right. Behind `AD_GEN_WHOLE_AGAIN=1` (off by default).
 //!
 //! The evaluation points are chosen at build time with an interpreter ([`Program::eval`]) that
 //! performs the same `f64` operations in the same order as the compiled function. A point is
@@ -192,6 +220,21 @@ pub enum Expr {
     Match(IExpr, Vec<Expr>),
     /// An iterator chain or a local closure (issue 16): see [`Chain`].
     Chain(Box<Chain>),
+    /// `name[k]`: an element, at a literal index, of a local array of floats or of the array
+    /// [`Helper::Rot`] returned (see [`Stmt::LetRot`]).
+    AElem(String, usize),
+    /// `h_dot3(a, b)` ([`Helper::Dot3`]).
+    Dot(Box<[FArg; 2]>),
+}
+
+/// An array of three floats passed by value to [`Helper::Rot`] or [`Helper::Dot3`].
+#[derive(Clone, Debug)]
+pub enum FArg {
+    /// An array literal `[e1, e2, e3]` (its elements sometimes constants).
+    Lit(Box<[Expr; 3]>),
+    /// A local `[f64; 3]` ([`Stmt::LetFArr`]) or an array [`Helper::Rot`] returned that is
+    /// passed whole only.
+    Name(String),
 }
 
 /// An iterator chain over `w` or a range, or a local closure called twice: the shapes that
@@ -482,6 +525,48 @@ pub enum Stmt {
         /// The recursion depth passed to [`Helper::Rec`].
         depth: usize,
     },
+    /// A local array of three floats, passed by value to the helpers over arrays:
+    /// `let mut name[: [f64; 3]] = init;`.
+    LetFArr {
+        /// Its name.
+        name: String,
+        /// How it starts.
+        init: FInit,
+        /// Written with `: [f64; 3]`.
+        annotate: bool,
+    },
+    /// `name[k] = value;` on a local array of floats.
+    FSet(String, usize, Expr),
+    /// `let name = h_rot(arg, s);` or `let [a, b, c] = h_rot(arg, s);` ([`Helper::Rot`]).
+    LetRot {
+        /// The name bound, or the three names of the slice pattern.
+        bind: RotBind,
+        /// The array passed.
+        arg: FArg,
+        /// The angle.
+        s: Expr,
+    },
+}
+
+/// How a local array of floats ([`Stmt::LetFArr`]) starts.
+#[derive(Clone, Debug)]
+pub enum FInit {
+    /// `[0.0; 3]`.
+    Zeros,
+    /// `[e; 3]`.
+    Fill(Expr),
+    /// `[e1, e2, e3]`.
+    Lit(Box<[Expr; 3]>),
+}
+
+/// What [`Stmt::LetRot`] binds.
+#[derive(Clone, Debug)]
+pub enum RotBind {
+    /// `let q = ..`: an array, then read by element at literal indices in the same region, or
+    /// passed whole (never both: a documented refusal).
+    Name(String),
+    /// `let [a, b, c] = ..`: three floats.
+    Parts([String; 3]),
 }
 
 /// How an integer array starts.
@@ -547,6 +632,11 @@ pub enum Helper {
     VecH,
     /// `h_fsum(v: &[f64])`: reads a local array of floats lent to it ([`Stmt::FloatArr`]).
     FSum,
+    /// `h_rot(a: [f64; 3], s: f64) -> [f64; 3]`: an array by value, an array result (see
+    /// [`Stmt::LetRot`]).
+    Rot,
+    /// `h_dot3(a: [f64; 3], b: [f64; 3]) -> f64`: two arrays by value ([`Expr::Dot`]).
+    Dot3,
 }
 
 impl Helper {
@@ -560,6 +650,8 @@ impl Helper {
             Helper::Rec => "h_rec",
             Helper::VecH => "h_vec",
             Helper::FSum => "h_fsum",
+            Helper::Rot => "h_rot",
+            Helper::Dot3 => "h_dot3",
         }
     }
 
@@ -570,6 +662,7 @@ impl Helper {
             Helper::Rec => (depth + 1) as f64 * RANGE * x,
             Helper::VecH => RANGE + RANGE * x,
             Helper::FSum => 1.0,
+            Helper::Rot | Helper::Dot3 => unreachable!("bounded by their arguments' bounds"),
         }
     }
 
@@ -647,6 +740,18 @@ impl Helper {
 }
 "
             .to_owned(),
+            Helper::Rot => "pub fn h_rot(a: [f64; 3], s: f64) -> [f64; 3] {
+    let c = s.cos();
+    let t = s.sin();
+    [a[0] * c - a[1] * t, a[0] * t + a[1] * c, a[2] + 0.5 * s * a[0]]
+}
+"
+            .to_owned(),
+            Helper::Dot3 => "pub fn h_dot3(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+"
+            .to_owned(),
         };
         format!("#[derive_tangent]\n#[derive_grad]\n{body}")
     }
@@ -701,6 +806,7 @@ impl Helper {
                 w[ix[0]] * x.sin() + w[ix[2]] * x
             }
             Helper::FSum => unreachable!("h_fsum takes floats: see `fsum`"),
+            Helper::Rot | Helper::Dot3 => unreachable!("see `rot` and `dot3`"),
         }
     }
 }
@@ -712,6 +818,22 @@ fn fsum(v: &[f64]) -> f64 {
         s += x * ((i as f64) + 0.5);
     }
     s.tanh()
+}
+
+/// What `h_rot` computes, with the same `f64` operations in the same order.
+fn rot(a: [f64; 3], s: f64) -> [f64; 3] {
+    let c = s.cos();
+    let t = s.sin();
+    [
+        a[0] * c - a[1] * t,
+        a[0] * t + a[1] * c,
+        a[2] + 0.5 * s * a[0],
+    ]
+}
+
+/// What `h_dot3` computes, with the same `f64` operations in the same order.
+fn dot3(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
 /// Where a parameter sits in the signature.
@@ -756,8 +878,8 @@ pub struct Program {
     pub body: Vec<Stmt>,
     /// The tail: one expression per output.
     pub out: Vec<Expr>,
-    /// It has local arrays of floats ([`Stmt::FloatArr`]): no `hessian` copy (second order
-    /// through local arrays is not generated here).
+    /// It has local arrays of floats ([`Stmt::FloatArr`], [`Stmt::LetFArr`]): no `hessian`
+    /// copy (second order through local arrays is not generated here).
     pub float_arrays: bool,
     /// Nested containers among the parameters, if any.
     pub nested: Nested,
@@ -790,6 +912,30 @@ enum Kind {
     Int(usize),
     /// An integer array (MACRO BUG 7).
     Arr(Arr),
+    /// An array of three floats (the helpers over arrays).
+    FArr(FArr),
+}
+
+/// An array of three floats in scope: a local one, or one [`Helper::Rot`] returned.
+#[derive(Clone, Copy, Debug)]
+struct FArr {
+    /// A bound of every element's magnitude.
+    bound: f64,
+    /// How it may be used.
+    role: FRole,
+    /// `Gen::depth` where it was declared.
+    depth: usize,
+}
+
+/// How an array of floats in scope may be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FRole {
+    /// `let mut pa = [0.0; 3];`: written and read by element anywhere, passed by value.
+    Local,
+    /// `let q = h_rot(..);` read by element, at literal indices, in its own region only.
+    Elems,
+    /// `let q = h_rot(..);` passed whole only.
+    Whole,
 }
 
 #[derive(Clone, Debug)]
@@ -823,6 +969,19 @@ pub struct Features {
     /// active points `pc: &[[f64; 3]]`, a constant table `tb: &[Vec<f64>]` or `&[[f64; 3]]`
     /// (see [`Nested`]; issue 16).
     pub nested: bool,
+    /// `AD_GEN_ARRAY_HELPERS`: the annotated helpers over small float arrays passed by value,
+    /// with array results, `h_rot` and `h_dot3` (see the module docs).
+    pub array_helpers: bool,
+    /// `AD_GEN_FARR_LITERAL` (off by default, `1` turns it on): a local array of floats
+    /// created by a literal, `let mut pa = [e1, e2, e3];`, then written element by element
+    /// (MACRO BUG 8: refused, "only plain local variables can receive differentiated values").
+    pub farr_literal: bool,
+    /// `AD_GEN_WHOLE_AGAIN` (off by default, `1` turns it on): an array `h_rot` returned passed
+    /// whole more than once, or inside a branch or loop body below its `let` (MACRO BUG 9:
+    /// reverse mode does not compile, E0369 "cannot add `[f64; 3]` to `[f64; 3]`", E0277
+    /// "`[f64; 3]: Float` is not satisfied"). Without it, such an array is passed whole once,
+    /// next to its `let`.
+    pub whole_again: bool,
 }
 
 impl Default for Features {
@@ -832,6 +991,9 @@ impl Default for Features {
             lend_local: true,
             float_arrays: true,
             nested: true,
+            array_helpers: true,
+            farr_literal: false,
+            whole_again: false,
         }
     }
 }
@@ -840,11 +1002,15 @@ impl Features {
     /// The switches as the environment sets them (`0` turns one off).
     pub fn from_env() -> Features {
         let on = |k: &str| std::env::var(k).map_or(true, |v| v.trim() != "0");
+        let set = |k: &str| std::env::var(k).is_ok_and(|v| v.trim() == "1");
         Features {
             vec_usize: on("AD_GEN_VEC_USIZE"),
             lend_local: on("AD_GEN_LEND_LOCAL"),
             float_arrays: on("AD_GEN_FLOAT_ARRAYS"),
             nested: on("AD_GEN_NESTED"),
+            array_helpers: on("AD_GEN_ARRAY_HELPERS"),
+            farr_literal: set("AD_GEN_FARR_LITERAL"),
+            whole_again: set("AD_GEN_WHOLE_AGAIN"),
         }
     }
 }
@@ -903,6 +1069,12 @@ struct Gen {
     float_arrays: bool,
     /// Nested containers among the parameters.
     nested: Nested,
+    /// The helpers over arrays of floats ([`Gen::arr_helper_stmt`]): drawn from a generator of
+    /// their own (so that programs without them are unchanged).
+    arrh: Option<Rng>,
+    /// Arrays of floats named so far (`pa0`, `pa1`, ..).
+    farr_names: usize,
+    features: Features,
 }
 
 /// The float that loops fold the variables they assign into, and that every output adds: see
@@ -1018,6 +1190,8 @@ impl Gen {
                     || self.mentions_param(&c.body)
                     || c.args.iter().any(|a| self.mentions_param(a))
             }
+            // Conservatively not (an array may hold constants only).
+            Expr::AElem(..) | Expr::Dot(_) => false,
         }
     }
 
@@ -1645,6 +1819,11 @@ impl Gen {
         {
             return self.float_arr_stmt();
         }
+        if let Some(r) = &mut self.arrh
+            && r.chance(0.08)
+        {
+            return self.arr_helper_stmt();
+        }
         let nested = self.depth < 3 && self.budget > 2;
         let roll = self.rng.below(100);
         match roll {
@@ -2198,6 +2377,344 @@ impl Gen {
     }
 }
 
+// ---- helpers over small arrays of floats, by value, with array results ----
+
+impl Gen {
+    /// The generator of the helpers over arrays (on whenever this is called).
+    fn ar(&mut self) -> &mut Rng {
+        self.arrh.as_mut().expect("array helpers are on")
+    }
+
+    /// The arrays of floats in scope.
+    fn farrs(&self) -> Vec<(String, FArr)> {
+        self.visible()
+            .into_iter()
+            .filter_map(|v| match v.kind {
+                Kind::FArr(a) => Some((v.name, a)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn use_helper(&mut self, h: Helper) {
+        if !self.helpers.contains(&h) {
+            self.helpers.push(h);
+        }
+    }
+
+    /// An element of an array literal passed to a helper: an expression bounded by 1 (which
+    /// may carry derivatives), sometimes a constant.
+    fn farg_elem(&mut self) -> Expr {
+        if self.ar().chance(0.25) {
+            Expr::Lit(*self.ar().pick(&[0.5, 1.0, -0.7, 0.25, -1.0, 0.0]))
+        } else {
+            self.bounded(2, 1.0).0
+        }
+    }
+
+    /// An array passed by value, and a bound of its elements: a literal `[e1, e2, e3]`, or
+    /// sometimes a local array or an array result passed whole (bounded by `limit`; never one
+    /// read by element).
+    fn farg(&mut self, limit: f64) -> (FArg, f64) {
+        let again = self.features.whole_again;
+        let names: Vec<(String, FArr)> = self
+            .farrs()
+            .into_iter()
+            .filter(|(_, a)| {
+                (a.role == FRole::Local || a.role == FRole::Whole && again) && a.bound <= limit
+            })
+            .collect();
+        if !names.is_empty() && self.ar().chance(0.35) {
+            let (n, a) = self.ar().pick(&names).clone();
+            return (FArg::Name(n), a.bound);
+        }
+        let e = [self.farg_elem(), self.farg_elem(), self.farg_elem()];
+        (FArg::Lit(Box::new(e)), 1.0)
+    }
+
+    /// `e` (bounded by `b`) added into a mutable float, `t = t + e;` or `t += e;`, or bound to
+    /// a fresh `let mut`; kept bounded as in `call_stmt` (and scaled down in loops).
+    fn add_into(&mut self, e: Expr, b: f64) -> Vec<Stmt> {
+        let (e, b) = if self.loops > 0 && b > 1.0 {
+            (Self::bin(Op::Mul, e, Expr::Lit(0.25)), 0.25 * b)
+        } else {
+            (e, b)
+        };
+        let targets: Vec<_> = self.floats().into_iter().filter(|v| v.1).collect();
+        if targets.is_empty() || self.ar().chance(0.2) {
+            let name = self.fresh_name();
+            self.bind(
+                &name,
+                Kind::Float {
+                    mutable: true,
+                    bound: b,
+                },
+            );
+            let annotate = self.ar().chance(0.3);
+            return vec![Stmt::Let {
+                name,
+                mutable: true,
+                annotate,
+                value: e,
+            }];
+        }
+        let (t, _, tb) = self.ar().pick(&targets).clone();
+        let mut out = vec![if self.ar().chance(0.5) {
+            Stmt::Compound(t.clone(), AssignOp::Add, e)
+        } else {
+            Stmt::Assign(t.clone(), Self::bin(Op::Add, Expr::Var(t.clone()), e))
+        }];
+        let b = tb + b;
+        if b > 3.0 * CAP {
+            let (sq, bs) = self.squash(Expr::Var(t.clone()));
+            out.push(Stmt::Assign(
+                t.clone(),
+                Self::bin(Op::Mul, sq, Expr::Lit(2.0)),
+            ));
+            self.set_bound(&t, 2.0 * bs);
+        } else {
+            self.set_bound(&t, b);
+        }
+        out
+    }
+
+    /// One or two updates reading elements of the array `q` (bound `b`) at literal indices:
+    /// `y = y + q[1] * 0.5;`, `y += q[0] * q[2];`, ..
+    fn read_elems(&mut self, q: &str, b: f64) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        for _ in 0..1 + self.ar().below(2) {
+            let el = |i| Expr::AElem(q.to_owned(), i);
+            let i = self.ar().below(3);
+            let (e, eb) = match self.ar().below(4) {
+                0 => {
+                    let c = *self.ar().pick(&[0.5, -0.25, 0.75]);
+                    (Self::bin(Op::Mul, el(i), Expr::Lit(c)), b * f64::abs(c))
+                }
+                1 => {
+                    let j = self.ar().below(3);
+                    (Self::bin(Op::Mul, el(i), el(j)), b * b)
+                }
+                2 => {
+                    let (x, xb) = self.bounded(1, 1.0);
+                    (Self::bin(Op::Sub, el(i), x), b + xb)
+                }
+                _ => {
+                    let (x, _) = self.bounded(1, 1.0);
+                    let f = *self.ar().pick(&[Fun::Sin, Fun::Tanh]);
+                    (self.call(f, vec![Self::bin(Op::Mul, el(i), x)]), 1.0)
+                }
+            };
+            let (e, eb) = if eb > CAP { self.squash(e) } else { (e, eb) };
+            out.extend(self.add_into(e, eb));
+        }
+        out
+    }
+
+    /// `let q = h_rot(arg, s);` (`arg` given or drawn), its result read by element (`how` 0),
+    /// taken apart by `let [a, b, c] = ..` (1) or passed whole to `h_dot3` (2).
+    fn rot_stmt(&mut self, arg: Option<(FArg, f64)>, how: usize) -> Vec<Stmt> {
+        let (arg, ab) = match arg {
+            Some(a) => a,
+            None => self.farg(2.0),
+        };
+        let (s, _) = self.bounded(2, 1.6);
+        self.use_helper(Helper::Rot);
+        // |a0 c - a1 t| and |a0 t + a1 c| are at most |(a0, a1)|, |a2 + s a0 / 2| at most
+        // 1.8 |a|: 2 |a| bounds them all.
+        let b = 2.0 * ab;
+        if how == 1 {
+            let mut names = Vec::new();
+            for _ in 0..3 {
+                let n = self.fresh_name();
+                self.bind(
+                    &n,
+                    Kind::Float {
+                        mutable: false,
+                        bound: b,
+                    },
+                );
+                names.push(n);
+            }
+            let mut out = vec![Stmt::LetRot {
+                bind: RotBind::Parts([names[0].clone(), names[1].clone(), names[2].clone()]),
+                arg,
+                s,
+            }];
+            // Two of them used at once (the others are in scope, like any float).
+            let i = self.ar().below(3);
+            let j = (i + 1 + self.ar().below(2)) % 3;
+            let (a, c) = (Expr::Var(names[i].clone()), Expr::Var(names[j].clone()));
+            let (e, eb) = if self.ar().chance(0.5) {
+                (Self::bin(Op::Mul, a, c), b * b)
+            } else {
+                (
+                    Self::bin(Op::Sub, a, Self::bin(Op::Mul, c, Expr::Lit(0.5))),
+                    1.5 * b,
+                )
+            };
+            let (e, eb) = if eb > CAP { self.squash(e) } else { (e, eb) };
+            out.extend(self.add_into(e, eb));
+            return out;
+        }
+        let q = self.fresh_name();
+        let mut out = vec![Stmt::LetRot {
+            bind: RotBind::Name(q.clone()),
+            arg,
+            s,
+        }];
+        let role = if how == 0 { FRole::Elems } else { FRole::Whole };
+        self.bind(
+            &q,
+            Kind::FArr(FArr {
+                bound: b,
+                role,
+                depth: self.depth,
+            }),
+        );
+        if role == FRole::Elems {
+            out.extend(self.read_elems(&q, b));
+        } else {
+            out.extend(self.dot_stmt(Some((q, b))));
+        }
+        out
+    }
+
+    /// `y += h_dot3(a, b);` (or another update, sometimes through a function), `a` given or
+    /// drawn.
+    fn dot_stmt(&mut self, first: Option<(String, f64)>) -> Vec<Stmt> {
+        let (a, ab) = match first {
+            Some((n, b)) => (FArg::Name(n), b),
+            None => self.farg(f64::INFINITY),
+        };
+        let (b, bb) = self.farg(f64::INFINITY);
+        let args = if self.ar().chance(0.5) {
+            [a, b]
+        } else {
+            [b, a]
+        };
+        self.use_helper(Helper::Dot3);
+        let e = Expr::Dot(Box::new(args));
+        let bound = 3.0 * ab * bb;
+        let (e, bound) = match self.ar().below(4) {
+            0 => (self.call(Fun::Tanh, vec![e]), 1.0),
+            1 => {
+                let (x, xb) = self.bounded(1, 1.0);
+                (Self::bin(Op::Mul, e, x), bound * xb)
+            }
+            _ => (e, bound),
+        };
+        let (e, bound) = if bound > CAP {
+            self.squash(e)
+        } else {
+            (e, bound)
+        };
+        self.add_into(e, bound)
+    }
+
+    /// `name[k] = e;` on the local array `name` (its elements stay bounded by 1), `e`
+    /// sometimes reading another element.
+    fn fset(&mut self, name: &str) -> Stmt {
+        let k = self.ar().below(3);
+        let e = if self.ar().chance(0.4) {
+            let j = self.ar().below(3);
+            let (x, _) = self.bounded(2, 0.5);
+            Self::bin(
+                Op::Add,
+                Self::bin(Op::Mul, Expr::AElem(name.to_owned(), j), Expr::Lit(0.5)),
+                x,
+            )
+        } else {
+            self.bounded(2, 1.0).0
+        };
+        Stmt::FSet(name.to_owned(), k, e)
+    }
+
+    /// Writes of the local array `name`, a call it is passed to by value (`h_dot3(pa, ..)` or
+    /// `h_rot(pa, s)`), and sometimes writes after the call and a use of the new elements.
+    fn local_use(&mut self, name: &str, b: f64) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        for _ in 0..1 + self.ar().below(2) {
+            out.push(self.fset(name));
+        }
+        if self.ar().chance(0.5) {
+            out.extend(self.dot_stmt(Some((name.to_owned(), b))));
+        } else {
+            let how = self.ar().below(3);
+            out.extend(self.rot_stmt(Some((FArg::Name(name.to_owned()), b)), how));
+        }
+        if self.ar().chance(0.6) {
+            out.push(self.fset(name));
+            if self.ar().chance(0.5) {
+                out.extend(self.read_elems(name, b));
+            } else {
+                out.extend(self.dot_stmt(Some((name.to_owned(), b))));
+            }
+        }
+        out
+    }
+
+    /// `let mut pa = [0.0; 3];` (or `[e; 3]`, `[e1, e2, e3]`), then [`Gen::local_use`].
+    fn local_farr_stmt(&mut self) -> Vec<Stmt> {
+        let name = format!("pa{}", self.farr_names);
+        self.farr_names += 1;
+        let literal = self.features.farr_literal;
+        let init = match self.ar().below(if literal { 3 } else { 2 }) {
+            0 => FInit::Zeros,
+            1 => FInit::Fill(self.bounded(2, 1.0).0),
+            _ => FInit::Lit(Box::new([
+                self.farg_elem(),
+                self.farg_elem(),
+                self.farg_elem(),
+            ])),
+        };
+        let annotate = self.ar().chance(0.3);
+        self.float_arrays = true;
+        self.bind(
+            &name,
+            Kind::FArr(FArr {
+                bound: 1.0,
+                role: FRole::Local,
+                depth: self.depth,
+            }),
+        );
+        let mut out = vec![Stmt::LetFArr {
+            name: name.clone(),
+            init,
+            annotate,
+        }];
+        out.extend(self.local_use(&name, 1.0));
+        out
+    }
+
+    /// A statement with the annotated helpers over arrays of three floats passed by value
+    /// ([`Helper::Rot`], [`Helper::Dot3`]): a call of `h_rot` whose result is read by element,
+    /// taken apart or passed whole, `h_dot3` of array literals, a local array written, passed
+    /// and written again; or more uses of an array in scope (read by element only in the
+    /// region of its `let`, for the result of a call).
+    fn arr_helper_stmt(&mut self) -> Vec<Stmt> {
+        let farrs = self.farrs();
+        if !farrs.is_empty() && self.ar().chance(0.35) {
+            let (name, a) = self.ar().pick(&farrs).clone();
+            match a.role {
+                FRole::Local => return self.local_use(&name, a.bound),
+                FRole::Whole if self.features.whole_again => {
+                    return self.dot_stmt(Some((name, a.bound)));
+                }
+                FRole::Whole => {}
+                FRole::Elems if a.depth == self.depth => return self.read_elems(&name, a.bound),
+                FRole::Elems => {}
+            }
+        }
+        match self.ar().below(5) {
+            0 => self.rot_stmt(None, 0),
+            1 => self.rot_stmt(None, 1),
+            2 => self.rot_stmt(None, 2),
+            3 => self.dot_stmt(None),
+            _ => self.local_farr_stmt(),
+        }
+    }
+}
+
 fn has_var(e: &Expr) -> bool {
     match e {
         Expr::Lit(_) => false,
@@ -2207,7 +2724,7 @@ fn has_var(e: &Expr) -> bool {
         Expr::Call(_, args, _) => args.iter().any(has_var),
         Expr::If(_, a, b) => has_var(a) || has_var(b),
         Expr::Match(_, arms) => arms.iter().any(has_var),
-        Expr::Chain(_) => true,
+        Expr::Chain(_) | Expr::AElem(..) | Expr::Dot(_) => true,
     }
 }
 
@@ -2344,6 +2861,11 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
             .then_some(Rng(seed ^ 0xf1a7_a55a_0000_0016)),
         float_arrays: false,
         nested: nested.clone(),
+        arrh: features
+            .array_helpers
+            .then_some(Rng(seed ^ 0xa44a_4e1f_0000_0017)),
+        farr_names: 0,
+        features,
     };
     // `total` (see `fold_into_total`): mutable in the program, but the generator neither assigns
     // nor shadows it.
@@ -2430,7 +2952,9 @@ fn atom(e: &Expr) -> String {
         | Expr::Row(..)
         | Expr::Cast(_)
         | Expr::Bin(..)
-        | Expr::Neg(_) => show(e),
+        | Expr::Neg(_)
+        | Expr::AElem(..)
+        | Expr::Dot(_) => show(e),
         Expr::Call(_, _, false) => show(e),
         _ => format!("({})", show(e)),
     }
@@ -2469,6 +2993,8 @@ fn show(e: &Expr) -> String {
         }
         Expr::If(c, a, b) => format!("if {} {{ {} }} else {{ {} }}", show_c(c), show(a), show(b)),
         Expr::Chain(c) => show_chain(c),
+        Expr::AElem(n, k) => format!("{n}[{k}]"),
+        Expr::Dot(args) => format!("h_dot3({}, {})", show_farg(&args[0]), show_farg(&args[1])),
         Expr::Match(s, arms) => {
             let mut out = format!("match {} {{ ", show_i(s));
             for (k, a) in arms.iter().enumerate() {
@@ -2480,6 +3006,17 @@ fn show(e: &Expr) -> String {
             }
             out
         }
+    }
+}
+
+fn show_three(es: &[Expr; 3]) -> String {
+    format!("[{}, {}, {}]", show(&es[0]), show(&es[1]), show(&es[2]))
+}
+
+fn show_farg(a: &FArg) -> String {
+    match a {
+        FArg::Lit(es) => show_three(es),
+        FArg::Name(n) => n.clone(),
     }
 }
 
@@ -2722,6 +3259,34 @@ fn show_stmt(s: &Stmt, indent: usize, out: &mut String) {
                 writeln!(out, "{pad}{target} = {target} + {call};")
             };
         }
+        Stmt::LetFArr {
+            name,
+            init,
+            annotate,
+        } => {
+            let t = if *annotate { ": [f64; 3]" } else { "" };
+            let init = match init {
+                FInit::Zeros => "[0.0; 3]".to_owned(),
+                FInit::Fill(e) => format!("[{}; 3]", show(e)),
+                FInit::Lit(es) => show_three(es),
+            };
+            let _ = writeln!(out, "{pad}let mut {name}{t} = {init};");
+        }
+        Stmt::FSet(name, k, e) => {
+            let _ = writeln!(out, "{pad}{name}[{k}] = {};", show(e));
+        }
+        Stmt::LetRot { bind, arg, s } => {
+            let pat = match bind {
+                RotBind::Name(n) => n.clone(),
+                RotBind::Parts([a, b, c]) => format!("[{a}, {b}, {c}]"),
+            };
+            let _ = writeln!(
+                out,
+                "{pad}let {pat} = h_rot({}, {});",
+                show_farg(arg),
+                show(s)
+            );
+        }
     }
 }
 
@@ -2796,6 +3361,8 @@ enum Val {
     I(usize),
     /// An integer array.
     A(Vec<usize>),
+    /// An array of three floats.
+    FA([f64; 3]),
 }
 
 enum Flow {
@@ -2824,7 +3391,7 @@ impl<'a> Machine<'a> {
                 return match v {
                     Val::F(x) => Val::F(*x),
                     Val::I(k) => Val::I(*k),
-                    Val::A(_) => panic!("generator bug: `{name}` is an array"),
+                    Val::A(_) | Val::FA(_) => panic!("generator bug: `{name}` is an array"),
                 };
             }
         }
@@ -2853,6 +3420,31 @@ impl<'a> Machine<'a> {
             }
         }
         panic!("generator bug: `{name}` is not in scope")
+    }
+
+    fn farr(&self, name: &str) -> [f64; 3] {
+        for scope in self.scopes.iter().rev() {
+            if let Some((_, v)) = scope.iter().rev().find(|(n, _)| *n == name) {
+                let Val::FA(a) = v else {
+                    panic!("generator bug: `{name}` is not an array of floats")
+                };
+                return *a;
+            }
+        }
+        panic!("generator bug: `{name}` is not in scope")
+    }
+
+    /// An array of three floats passed by value: its elements, left to right.
+    fn farg(&mut self, a: &'a FArg) -> [f64; 3] {
+        match a {
+            FArg::Lit(es) => {
+                let x = self.expr(&es[0]);
+                let y = self.expr(&es[1]);
+                let z = self.expr(&es[2]);
+                [x, y, z]
+            }
+            FArg::Name(n) => self.farr(n),
+        }
     }
 
     fn set(&mut self, name: &str, val: Val) {
@@ -2965,6 +3557,12 @@ impl<'a> Machine<'a> {
                 self.expr(&arms[k])
             }
             Expr::Chain(c) => self.chain(c),
+            Expr::AElem(n, k) => self.farr(n)[*k],
+            Expr::Dot(args) => {
+                let a = self.farg(&args[0]);
+                let b = self.farg(&args[1]);
+                dot3(a, b)
+            }
         };
         self.float(v)
     }
@@ -3215,6 +3813,38 @@ impl<'a> Machine<'a> {
                     Some(o) => {
                         let v = self.float(o + r);
                         self.set(target, Val::F(v));
+                    }
+                }
+            }
+            Stmt::LetFArr { name, init, .. } => {
+                let a = match init {
+                    FInit::Zeros => [0.0; 3],
+                    FInit::Fill(e) => [self.expr(e); 3],
+                    FInit::Lit(es) => {
+                        let x = self.expr(&es[0]);
+                        let y = self.expr(&es[1]);
+                        let z = self.expr(&es[2]);
+                        [x, y, z]
+                    }
+                };
+                self.bind(name, Val::FA(a));
+            }
+            Stmt::FSet(name, k, e) => {
+                let v = self.expr(e);
+                let mut a = self.farr(name);
+                a[*k] = v;
+                self.set(name, Val::FA(a));
+            }
+            Stmt::LetRot { bind, arg, s } => {
+                let a = self.farg(arg);
+                let s = self.expr(s);
+                let r = rot(a, s).map(|v| self.float(v));
+                match bind {
+                    RotBind::Name(n) => self.bind(n, Val::FA(r)),
+                    RotBind::Parts([a, b, c]) => {
+                        self.bind(a, Val::F(r[0]));
+                        self.bind(b, Val::F(r[1]));
+                        self.bind(c, Val::F(r[2]));
                     }
                 }
             }

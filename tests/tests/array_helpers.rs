@@ -331,8 +331,8 @@ fn scratch_array_in_a_branch_and_points_in_a_loop() {
         "loop_scratch",
         &x,
         loop_scratch,
-        |p, d| loop_scratch_tangent(p, d),
-        |p, g| loop_scratch_grad(p, g),
+        loop_scratch_tangent,
+        loop_scratch_grad,
         // Σ 4 x² + x⁴.
         |p| p.iter().map(|x| 8.0 * x + 4.0 * x * x * x).collect(),
     );
@@ -340,8 +340,8 @@ fn scratch_array_in_a_branch_and_points_in_a_loop() {
         "loop_points",
         &x,
         loop_points,
-        |p, d| loop_points_tangent(p, d),
-        |p, g| loop_points_grad(p, g),
+        loop_points_tangent,
+        loop_points_grad,
         |p| {
             // t0 = 3 p1 - 2 p2; e = t0 p1 + |p|² per point.
             p.chunks(3)

@@ -44,6 +44,7 @@ fn f(x: f64, y: f64) -> f64 {
 
 #[derive_tangent]
 #[derive_grad]
+#[allow(clippy::needless_range_loop)] // the index loop is the point of the example
 fn g(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
@@ -138,14 +139,9 @@ fn aggregates_and_local_arrays() {
         },
     );
     // g = Σ 4 x² + x⁴.
-    check_flat(
-        "g",
-        &[0.5, -1.1, 0.3],
-        g,
-        |p, d| g_tangent(p, d),
-        |p, gr| g_grad(p, gr),
-        |p| p.iter().map(|x| 8.0 * x + 4.0 * x * x * x).collect(),
-    );
+    check_flat("g", &[0.5, -1.1, 0.3], g, g_tangent, g_grad, |p| {
+        p.iter().map(|x| 8.0 * x + 4.0 * x * x * x).collect()
+    });
 }
 
 #[test]
@@ -204,8 +200,8 @@ fn chains_and_closures() {
         "smooth_max",
         &[0.3, 1.2, -0.4, 0.9],
         smooth_max,
-        |p, d| smooth_max_tangent(p, d),
-        |p, g| smooth_max_grad(p, g),
+        smooth_max_tangent,
+        smooth_max_grad,
         |p| {
             let z: f64 = p.iter().map(|v| v.exp()).sum();
             p.iter().map(|v| v.exp() / z).collect()
