@@ -25,6 +25,11 @@ impl Errors {
         self.list.push(error);
     }
 
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
     /// Takes over the errors of another sink.
     pub fn extend(&mut self, other: Errors) {
         self.list.extend(other.list);

@@ -10,12 +10,14 @@ use quote::quote;
 use syn::{ItemFn, Type};
 
 use crate::analysis::{self, checks};
+use crate::emit::structs as structs_emit;
 use crate::emit::{anchor, companion, docs, item};
 use crate::errors::Errors;
 use crate::front::Mode;
 use crate::front::attr::{self, Pick};
 use crate::front::parse::{check_arguments, check_signature, parse_fn};
 use crate::front::sig::FloatTypes;
+use crate::front::structs;
 use crate::ir::Func;
 use crate::modes::{custom, hessian, jacobian};
 use crate::names::Namer;
@@ -38,11 +40,15 @@ pub fn expand(mode: Mode, args: TokenStream, item: TokenStream) -> TokenStream {
         let e = e.to_compile_error();
         return quote!(#item #e);
     }
-    let generated = match generate(mode, args, item.clone()) {
+    let generated = match generate(mode, args.clone(), item.clone()) {
         Ok(tokens) => tokens,
         Err(e) => e.to_compile_error(),
     };
-    let anchor = f.as_ref().map(anchor::anchor);
+    // A function over structs is called through its wrappers only: no companions to anchor.
+    let anchor = f
+        .as_ref()
+        .filter(|f| !over_structs(f, &args))
+        .map(anchor::anchor);
     quote!(#item #generated #anchor)
 }
 
@@ -53,7 +59,69 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
     }
     let name = mode.attribute();
     let f = parse_fn(item, name)?;
+    if let Some(tokens) = generate_structs(mode, &args, &f)? {
+        return Ok(tokens);
+    }
     generate_fn(mode, args, f)
+}
+
+/// Whether `f` has a struct parameter that is flattened (so it has wrappers, not companions).
+fn over_structs(f: &ItemFn, args: &TokenStream) -> bool {
+    let wrt = attr::parse(args.clone()).ok().and_then(|a| a.wrt);
+    structs::flatten(f, args, wrt.as_deref(), &mut Errors::default()).is_some()
+}
+
+/// A function over structs (`front/structs.rs`): the derivatives of its flat form, hidden, and
+/// wrappers that take the structs. `None` when it has no active struct parameter.
+fn generate_structs(
+    mode: Mode,
+    args: &TokenStream,
+    f: &ItemFn,
+) -> syn::Result<Option<TokenStream>> {
+    let mut errors = Errors::default();
+    let parsed = attr::parse(args.clone()).unwrap_or_default();
+    let Some(flat) = structs::flatten(f, args, parsed.wrt.as_deref(), &mut errors) else {
+        return Ok(None);
+    };
+    let name = mode.attribute();
+    if mode == Mode::Jacobian || parsed.hessian.is_some() || f.sig.receiver().is_some() {
+        errors.spanned(
+            &f.sig.ident,
+            format!(
+                "{name}: Jacobians, Hessians and methods of functions over differentiated structs                  are not supported yet: write the function over the struct's fields, or use                  `_vjp` / `_tangent`"
+            ),
+        );
+    }
+    errors.finish()?;
+    let generated = generate_fn(mode, flat.args.clone(), flat.item.clone())?;
+    let (hidden, shapes) = structs_emit::hide(generated);
+    let flat_args = attr::parse(flat.args.clone()).unwrap_or_default();
+    let (func, _, _) = analysis::analyse(
+        &flat.item,
+        &flat_args,
+        name,
+        Namer::default(),
+        &mut Errors::default(),
+    );
+    let mut out = hidden;
+    for (suffix, kind) in [
+        ("tangent", structs_emit::Kind::Tangent),
+        ("vjp", structs_emit::Kind::Reverse),
+        ("grad", structs_emit::Kind::Reverse),
+    ] {
+        let flat_name = crate::names::function(&flat.item.sig.ident, suffix).to_string();
+        if let Some(g) = shapes.get(&flat_name) {
+            out.extend(structs_emit::wrapper(
+                f,
+                &flat,
+                &func.params,
+                suffix,
+                kind,
+                g,
+            ));
+        }
+    }
+    Ok(Some(out))
 }
 
 /// One derivative macro on one function: the attribute and the signature checked, the body

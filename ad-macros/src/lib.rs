@@ -258,3 +258,42 @@ pub fn derive_grad(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn derive_jacobian(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(front::Mode::Jacobian, args.into(), item.into()).into()
 }
+
+/// `#[derive(Differentiable)]`: a struct as the vector of its floats, implementing
+/// `ad_runtime::Differentiable` (`zero_like`, `accumulate`, `scale`, `dot`, `to_flat`,
+/// `with_flat`).
+///
+/// Fields that hold floats (a float, `T: Float`, an array, a `Vec`, a struct with the derive)
+/// take part, in field order; integers, `bool`, `char`, `String` and fields marked
+/// `#[ad(constant)]` are constants, kept by `zero_like`.
+///
+/// ```
+/// use ad_runtime::{Differentiable, Float};
+///
+/// #[derive(Differentiable, Clone, Debug, PartialEq)]
+/// struct Link<T: Float> {
+///     length: T,
+///     angle: T,
+///     #[ad(constant)]
+///     id: u8,
+/// }
+///
+/// let l = Link { length: 2.0_f32, angle: 0.5, id: 7 };
+/// assert_eq!(l.to_flat(), vec![2.0, 0.5]);
+/// assert_eq!(l.zero_like(), Link { length: 0.0, angle: 0.0, id: 7 });
+///
+/// #[derive(Differentiable, Clone, Debug, PartialEq)]
+/// struct Arm<T: Float> {
+///     links: Vec<Link<T>>,
+///     base: [T; 2],
+///     gain: T,
+/// }
+///
+/// let arm = Arm { links: vec![l.clone(), l], base: [1.0, -1.0], gain: 3.0 };
+/// assert_eq!(arm.flat_len(), 7);
+/// assert_eq!(arm.dot(&arm), 2.0 * (4.0 + 0.25) + 2.0 + 9.0);
+/// ```
+#[proc_macro_derive(Differentiable, attributes(ad))]
+pub fn derive_differentiable(item: TokenStream) -> TokenStream {
+    modes::differentiable::derive(item.into()).into()
+}

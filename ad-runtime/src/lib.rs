@@ -59,7 +59,9 @@
 
 extern crate self as ad_runtime;
 
-pub use ad_macros::{custom_grad, custom_tangent, derive_grad, derive_jacobian, derive_tangent};
+pub use ad_macros::{
+    Differentiable, custom_grad, custom_tangent, derive_grad, derive_jacobian, derive_tangent,
+};
 /// The float trait of generic differentiated functions (`num_traits::Float`, re-exported):
 /// write `fn f<T: Float>(x: T) -> T` and the derivatives stay generic, so `f32` inputs get `f32`
 /// derivatives.
@@ -79,10 +81,12 @@ pub use ad_macros::{custom_grad, custom_tangent, derive_grad, derive_jacobian, d
 pub use num_traits::Float;
 
 pub mod check;
+mod differentiable;
 pub mod jacobian;
 pub mod rows;
 pub mod rules;
 
+pub use differentiable::Differentiable;
 pub use jacobian::Jacobian;
 
 /// The value generated code gives a float on a path where it has none yet (the result of a

@@ -4,6 +4,7 @@
 pub mod attr;
 pub mod parse;
 pub mod sig;
+pub mod structs;
 
 /// Which macro is running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! The modes built on the transforms: Jacobians, Hessians, and user rules.
 
 pub mod custom;
+pub mod differentiable;
 pub mod hessian;
 pub mod jacobian;

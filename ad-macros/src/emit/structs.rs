@@ -1,0 +1,312 @@
+//! The public derivatives of a function over structs: `_tangent`, `_vjp` and `_grad` that take
+//! the structs (the tangent and shadow of a struct have its type, SPEC §4) and call the flat
+//! function's derivatives field by field (`front/structs.rs` made the flat function).
+//!
+//! Input:  `fn loss(p: &Params, x: f64) -> f64`, flat `loss__ad_flat(p__w: &Vec<f64>, p__b: &f64, x: f64)`
+//! Output: `fn loss_vjp(p: &Params, dp: &mut Params, x: f64, seed: f64) -> (f64, f64) {
+//!             loss__ad_flat_vjp(&p.w, &mut dp.w, &p.b, &mut dp.b, x, seed) }`
+//!
+//! A struct passed by value gets its adjoint returned as a struct: `zero_like` of the argument,
+//! its fields filled from the flat function's returned adjoints.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{FnArg, ItemFn, Pat};
+
+use crate::front::structs::{Access, Flat, Leaf, ParamPlan};
+use crate::ir::Param;
+use crate::names;
+
+/// A generated function as the wrappers need it: its parameters and return type.
+pub struct Generated {
+    pub params: Vec<TokenStream>,
+    pub ret: TokenStream,
+}
+
+/// The functions `tokens` holds, by name, with `#[doc(hidden)]` and `#[allow(dead_code)]` added
+/// (the flat derivatives are called only by the wrappers), and their shapes.
+pub fn hide(tokens: TokenStream) -> (TokenStream, HashMap<String, Generated>) {
+    let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
+        return (tokens, HashMap::new());
+    };
+    let mut shapes = HashMap::new();
+    // Anchor forwards (`impl flat { fn __derive_grad .. }`) go: the flat function has no anchor.
+    file.items.retain(|i| !matches!(i, syn::Item::Impl(_)));
+    for item in &mut file.items {
+        if let syn::Item::Fn(f) = item {
+            f.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+            f.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+            let params = f.sig.inputs.iter().map(|a| quote!(#a)).collect();
+            let ret = match &f.sig.output {
+                syn::ReturnType::Default => quote!(()),
+                syn::ReturnType::Type(_, t) => quote!(#t),
+            };
+            shapes.insert(f.sig.ident.to_string(), Generated { params, ret });
+        }
+    }
+    (quote!(#file), shapes)
+}
+
+/// Which generated function a wrapper stands for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Tangent,
+    Reverse,
+}
+
+/// The wrapper `NAME_suffix` of the original `f` around the flat function's `g` (its
+/// parameters as generated), given the flat function's analysed parameters.
+pub fn wrapper(
+    f: &ItemFn,
+    flat: &Flat,
+    flat_params: &[Param],
+    suffix: &str,
+    kind: Kind,
+    g: &Generated,
+) -> TokenStream {
+    // Which struct leaf each flat parameter is, and the tangent / shadow names of leaves.
+    let mut leaf_of: HashMap<String, (&Ident, &Leaf, Access)> = HashMap::new();
+    for p in &flat.params {
+        if let ParamPlan::Struct {
+            ident,
+            access,
+            leaves,
+            ..
+        } = p
+        {
+            for l in leaves {
+                leaf_of.insert(l.flat_ident(ident).to_string(), (ident, l, *access));
+            }
+        }
+    }
+    let shadow_of = |s: &str| -> Option<(&Ident, &Leaf, Access)> {
+        let base = s.strip_prefix('d')?;
+        leaf_of.get(base).copied()
+    };
+    let structs: HashMap<String, (&syn::Type, Access)> = flat
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            ParamPlan::Struct {
+                ident, ty, access, ..
+            } => Some((ident.to_string(), (&**ty, *access))),
+            ParamPlan::Plain => None,
+        })
+        .collect();
+    let mut params = Vec::new();
+    let mut call = Vec::new();
+    let mut seen = Vec::new();
+    for tokens in &g.params {
+        let Ok(FnArg::Typed(pt)) = syn::parse2::<FnArg>(tokens.clone()) else {
+            continue;
+        };
+        let Pat::Ident(pi) = &*pt.pat else {
+            continue;
+        };
+        let name = pi.ident.to_string();
+        if let Some((base, leaf, access)) = leaf_of.get(&name) {
+            let path = &leaf.path;
+            call.push(match access {
+                Access::Value => quote!(#base.#(#path).*),
+                Access::Ref => quote!(&#base.#(#path).*),
+                Access::RefMut => quote!(&mut #base.#(#path).*),
+            });
+            if !seen.contains(&name_of(base)) {
+                seen.push(name_of(base));
+                let ty = structs[&base.to_string()].0;
+                params.push(quote!(#base: #ty));
+            }
+        } else if let Some((base, leaf, access)) = shadow_of(&name) {
+            let shadow = format_ident!("d{}", names::plain(base), span = Span::mixed_site());
+            let path = &leaf.path;
+            let reverse = kind == Kind::Reverse;
+            call.push(match (access, reverse) {
+                (Access::Value, false) => quote!(#shadow.#(#path).*),
+                (Access::Ref, false) => quote!(&#shadow.#(#path).*),
+                _ => quote!(&mut #shadow.#(#path).*),
+            });
+            let key = format!("d {base}");
+            if !seen.contains(&key) {
+                seen.push(key);
+                let ty = structs[&base.to_string()].0;
+                let inner = match ty {
+                    syn::Type::Reference(r) => &*r.elem,
+                    other => other,
+                };
+                params.push(match (access, reverse) {
+                    (Access::Value, false) => quote!(#shadow: #inner),
+                    (Access::Ref, false) => quote!(#shadow: &#inner),
+                    _ => quote!(#shadow: &mut #inner),
+                });
+            }
+        } else {
+            let ident = &pi.ident;
+            call.push(quote!(#ident));
+            params.push(tokens.clone());
+        }
+    }
+    let flat_fn = names::function(&flat.item.sig.ident, suffix);
+    let ident = names::function(&f.sig.ident, suffix);
+    let (vis, generics) = (&f.vis, &f.sig.generics);
+    let where_clause = &generics.where_clause;
+    let attrs = crate::emit::item::carried_attrs(f);
+    let ret = &g.ret;
+    let doc = format!(
+        "`{}` of `{}`, over its structs: each struct's tangent or shadow has the struct's type \
+         (its adjoint is added in, or returned for a struct passed by value). It calls the \
+         flat form `{}`, which takes the structs field by field.",
+        ident, f.sig.ident, flat_fn
+    );
+    // A by-value struct's adjoint comes back field by field: rebuilt as a struct.
+    let returned = returned_structs(flat, flat_params);
+    let body = if kind == Kind::Reverse && returned.iter().any(Option::is_some) {
+        rebuild(&flat_fn, &call, &returned)
+    } else {
+        quote!(#flat_fn(#(#call),*))
+    };
+    let ret = if kind == Kind::Reverse && returned.iter().any(Option::is_some) {
+        wrapper_ret(f, flat, flat_params)
+    } else {
+        ret.clone()
+    };
+    quote! {
+        #[doc = #doc]
+        #(#attrs)*
+        #[allow(non_snake_case, clippy::all)]
+        #vis fn #ident #generics(#(#params),*) -> #ret #where_clause {
+            #body
+        }
+    }
+}
+
+fn name_of(i: &Ident) -> String {
+    i.to_string()
+}
+
+/// For each by-value active flat parameter, in order (the flat function's returned adjoints):
+/// `Some((struct, leaf))` when it is a field of a by-value struct, `None` for a plain one.
+fn returned_structs(flat: &Flat, flat_params: &[Param]) -> Vec<Option<(Ident, Leaf)>> {
+    let mut leaf_of: HashMap<String, (Ident, Leaf)> = HashMap::new();
+    for p in &flat.params {
+        if let ParamPlan::Struct {
+            ident,
+            access: Access::Value,
+            leaves,
+            ..
+        } = p
+        {
+            for l in leaves {
+                leaf_of.insert(l.flat_ident(ident).to_string(), (ident.clone(), l.clone()));
+            }
+        }
+    }
+    flat_params
+        .iter()
+        .filter(|p| p.active && p.kind.by_value())
+        .map(|p| leaf_of.get(&p.ident.to_string()).cloned())
+        .collect()
+}
+
+/// The reverse wrapper's body when a struct passed by value has an adjoint: the flat call, then
+/// the struct adjoints assembled from the returned field adjoints.
+fn rebuild(
+    flat_fn: &Ident,
+    call: &[TokenStream],
+    returned: &[Option<(Ident, Leaf)>],
+) -> TokenStream {
+    let (value, adj) = (
+        Ident::new("__ad_value", Span::mixed_site()),
+        Ident::new("__ad_adjoints", Span::mixed_site()),
+    );
+    let mut prepare = TokenStream::new();
+    let mut fill = TokenStream::new();
+    let mut order: Vec<TokenStream> = Vec::new();
+    let count = returned.len();
+    let mut structs_done: Vec<String> = Vec::new();
+    for (k, r) in returned.iter().enumerate() {
+        let part = if count == 1 {
+            quote!(#adj)
+        } else {
+            let k = syn::Index::from(k);
+            quote!(#adj.#k)
+        };
+        match r {
+            Some((base, leaf)) => {
+                let g_name =
+                    format_ident!("__ad_g_{}", names::plain(base), span = Span::mixed_site());
+                if !structs_done.contains(&base.to_string()) {
+                    structs_done.push(base.to_string());
+                    prepare.extend(
+                        quote!(let mut #g_name = ::ad_runtime::Differentiable::zero_like(&#base);),
+                    );
+                    order.push(quote!(#g_name));
+                }
+                let path = &leaf.path;
+                fill.extend(quote!(#g_name.#(#path).* = #part;));
+            }
+            None => order.push(part),
+        }
+    }
+    let out = if order.len() == 1 {
+        quote!(#(#order)*)
+    } else {
+        quote!((#(#order),*))
+    };
+    quote! {
+        #prepare
+        let (#value, #adj) = #flat_fn(#(#call),*);
+        #fill
+        (#value, #out)
+    }
+}
+
+/// `(value type, adjoint types)` of a reverse wrapper whose by-value structs come back whole.
+fn wrapper_ret(f: &ItemFn, flat: &Flat, flat_params: &[Param]) -> TokenStream {
+    let value = match &f.sig.output {
+        syn::ReturnType::Default => quote!(()),
+        syn::ReturnType::Type(_, t) => quote!(#t),
+    };
+    let mut tys: Vec<TokenStream> = Vec::new();
+    let mut done: Vec<String> = Vec::new();
+    let by_struct: HashMap<String, (&Ident, &syn::Type)> = flat
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            ParamPlan::Struct {
+                ident,
+                ty,
+                access: Access::Value,
+                leaves,
+            } => Some(
+                leaves
+                    .iter()
+                    .map(|l| (l.flat_ident(ident).to_string(), (ident, &**ty)))
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    for p in flat_params.iter().filter(|p| p.active && p.kind.by_value()) {
+        match by_struct.get(&p.ident.to_string()) {
+            Some((base, ty)) => {
+                if !done.contains(&base.to_string()) {
+                    done.push(base.to_string());
+                    tys.push(quote!(#ty));
+                }
+            }
+            None => {
+                let ty = &p.ty;
+                tys.push(quote!(#ty));
+            }
+        }
+    }
+    let g = if tys.len() == 1 {
+        quote!(#(#tys)*)
+    } else {
+        quote!((#(#tys),*))
+    };
+    quote!((#value, #g))
+}

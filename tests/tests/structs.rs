@@ -1,0 +1,260 @@
+//! Structs as differentiated parameters (issue 17): `#[derive(Differentiable)]` structs passed
+//! by reference, by value and as `&mut` outputs, nested, generic, with constant fields; each
+//! checked against a gradient by hand, central finite differences (through `to_flat` /
+//! `with_flat`), and forward against reverse.
+
+use ad_runtime::{Differentiable, Float, derive_grad, derive_tangent};
+use ad_tests::check_flat;
+
+#[derive(Differentiable, Clone, Debug, PartialEq)]
+struct Params {
+    w: Vec<f64>,
+    b: f64,
+    scale: usize,
+}
+
+/// A quadratic model's squared error, its parameters in a struct.
+#[derive_tangent(wrt(p))]
+#[derive_grad(wrt(p))]
+fn loss(p: &Params, xs: &[f64], ys: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..xs.len() {
+        let r = p.w[0] * xs[i] + p.w[1] * xs[i] * xs[i] + p.b - ys[i];
+        s += r * r;
+    }
+    s / p.scale as f64
+}
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Spring {
+    k: f64,
+    rest: f64,
+}
+
+/// A spring by value: its adjoint comes back as a `Spring`.
+#[derive_tangent]
+#[derive_grad]
+fn spring_energy(s: Spring, x: f64) -> f64 {
+    0.5 * s.k * (x - s.rest).powi(2)
+}
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Link<T: Float> {
+    length: T,
+    angle: T,
+}
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Arm<T: Float> {
+    l1: Link<T>,
+    l2: Link<T>,
+    base: [T; 2],
+}
+
+/// A two-link arm's end-effector distance from the origin, squared: nested generic structs.
+#[derive_tangent]
+#[derive_grad]
+fn reach<T: Float>(arm: &Arm<T>) -> T {
+    let a1 = arm.l1.angle;
+    let a2 = a1 + arm.l2.angle;
+    let x = arm.base[0] + arm.l1.length * a1.cos() + arm.l2.length * a2.cos();
+    let y = arm.base[1] + arm.l1.length * a1.sin() + arm.l2.length * a2.sin();
+    x * x + y * y
+}
+
+fn params_of(p: &[f64]) -> Params {
+    Params {
+        w: vec![p[0], p[1]],
+        b: p[2],
+        scale: 2,
+    }
+}
+
+#[test]
+fn struct_by_reference() {
+    let xs = [0.5, -1.0, 2.0];
+    let ys = [1.0, 0.3, -0.7];
+    check_flat(
+        "loss",
+        &[0.4, -0.2, 0.1],
+        |p| loss(&params_of(p), &xs, &ys),
+        |p, d| loss_tangent(&params_of(p), &params_of(d), &xs, &ys),
+        |p, g| {
+            let mut shadow = params_of(g);
+            let v = loss_vjp(&params_of(p), &mut shadow, &xs, &ys, 1.0);
+            g.copy_from_slice(&shadow.to_flat());
+            v
+        },
+        |p| {
+            let r: Vec<f64> = xs
+                .iter()
+                .zip(&ys)
+                .map(|(x, y)| p[0] * x + p[1] * x * x + p[2] - y)
+                .collect();
+            vec![
+                r.iter().zip(&xs).map(|(r, x)| r * x).sum(),
+                r.iter().zip(&xs).map(|(r, x)| r * x * x).sum(),
+                r.iter().sum(),
+            ]
+        },
+    );
+}
+
+#[test]
+fn struct_by_value() {
+    check_flat(
+        "spring_energy",
+        &[2.0, 0.5, 1.3],
+        |p| {
+            spring_energy(
+                Spring {
+                    k: p[0],
+                    rest: p[1],
+                },
+                p[2],
+            )
+        },
+        |p, d| {
+            spring_energy_tangent(
+                Spring {
+                    k: p[0],
+                    rest: p[1],
+                },
+                Spring {
+                    k: d[0],
+                    rest: d[1],
+                },
+                p[2],
+                d[2],
+            )
+        },
+        |p, g| {
+            let (v, (gs, gx)) = spring_energy_grad(
+                Spring {
+                    k: p[0],
+                    rest: p[1],
+                },
+                p[2],
+            );
+            g[0] += gs.k;
+            g[1] += gs.rest;
+            g[2] += gx;
+            v
+        },
+        |p| {
+            let (k, r, x) = (p[0], p[1], p[2]);
+            vec![0.5 * (x - r).powi(2), -k * (x - r), k * (x - r)]
+        },
+    );
+}
+
+#[test]
+fn nested_generic_structs() {
+    let arm = |p: &[f64]| Arm {
+        l1: Link {
+            length: p[0],
+            angle: p[1],
+        },
+        l2: Link {
+            length: p[2],
+            angle: p[3],
+        },
+        base: [p[4], p[5]],
+    };
+    let point = [1.2, 0.4, 0.8, -0.7, 0.1, -0.3];
+    check_flat(
+        "reach",
+        &point,
+        |p| reach(&arm(p)),
+        |p, d| reach_tangent(&arm(p), &arm(d)),
+        |p, g| {
+            let mut shadow = arm(g);
+            let v = reach_grad(&arm(p), &mut shadow);
+            g.copy_from_slice(&shadow.to_flat());
+            v
+        },
+        |p| {
+            let (l1, a1, l2, a2, bx, by) = (p[0], p[1], p[2], p[3], p[4], p[5]);
+            let s = a1 + a2;
+            let x = bx + l1 * a1.cos() + l2 * s.cos();
+            let y = by + l1 * a1.sin() + l2 * s.sin();
+            let (dx, dy) = (2.0 * x, 2.0 * y);
+            vec![
+                dx * a1.cos() + dy * a1.sin(),
+                dx * (-l1 * a1.sin() - l2 * s.sin()) + dy * (l1 * a1.cos() + l2 * s.cos()),
+                dx * s.cos() + dy * s.sin(),
+                dx * (-l2 * s.sin()) + dy * (l2 * s.cos()),
+                dx,
+                dy,
+            ]
+        },
+    );
+    // The same function in f32.
+    let a32 = Arm {
+        l1: Link {
+            length: 1.2_f32,
+            angle: 0.4,
+        },
+        l2: Link {
+            length: 0.8,
+            angle: -0.7,
+        },
+        base: [0.1, -0.3],
+    };
+    let mut g32 = a32.zero_like();
+    let v32 = reach_grad(&a32, &mut g32);
+    let mut g64 = arm(&point).zero_like();
+    let v64 = reach_grad(&arm(&point), &mut g64);
+    assert!((f64::from(v32) - v64).abs() < 1e-5);
+    for (a, b) in g32.to_flat().iter().zip(g64.to_flat()) {
+        assert!((f64::from(*a) - b).abs() < 1e-4);
+    }
+}
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct State {
+    x: f64,
+    v: f64,
+}
+
+/// One symplectic Euler step, updating the state in place (`&mut` struct: input and output).
+#[derive_tangent(wrt(s, k))]
+#[derive_grad(wrt(s, k))]
+fn step(s: &mut State, k: f64, dt: f64) {
+    s.v -= k * s.x * dt;
+    s.x += s.v * dt;
+}
+
+#[test]
+fn struct_updated_in_place() {
+    let dt = 0.1;
+    let run = |p: [f64; 3]| {
+        let mut s = State { x: p[0], v: p[1] };
+        step(&mut s, p[2], dt);
+        [s.x, s.v]
+    };
+    ad_tests::check_jacobian(
+        "step",
+        &[[0.7, -0.4, 2.0], [-1.1, 0.9, 0.5]],
+        run,
+        |p, d| {
+            let mut s = State { x: p[0], v: p[1] };
+            let mut ds = State { x: d[0], v: d[1] };
+            step_tangent(&mut s, &mut ds, p[2], d[2], dt);
+            ([s.x, s.v], [ds.x, ds.v])
+        },
+        |p, w| {
+            let mut s = State { x: p[0], v: p[1] };
+            let mut ds = State { x: w[0], v: w[1] };
+            let gk = step_vjp(&mut s, &mut ds, p[2], dt);
+            ([s.x, s.v], [ds.x, ds.v, gk])
+        },
+        |p| {
+            let (x, k) = (p[0], p[2]);
+            [
+                [1.0 - k * dt * dt, dt, -x * dt * dt],
+                [-k * dt, 1.0, -x * dt],
+            ]
+        },
+    );
+}
