@@ -63,7 +63,7 @@
 //!   element, passed by value (`h_dot3(pa, ..)`, `h_rot(pa, e)`), often written again after the
 //!   call and used again, also later in loops and branches around it. Drawn from their own
 //!   stream, so other programs are unchanged; `AD_GEN_ARRAY_HELPERS=0` turns them off. Two
-//!   shapes found failing at once are behind switches that are off (MACRO BUG 8 and 9, below).
+//!   shapes found failing at once (MACRO BUG 8 and 9, below, fixed) have switches of their own.
 //!
 //! Values are kept bounded: every expression carries a rough bound of its magnitude, and one
 //! that may exceed [`CAP`] is wrapped in `tanh`, `sin`, `atan` or `cos`. Most loops update an
@@ -72,10 +72,10 @@
 //! are folded into `total`, which every output adds; after the others they may be dead.
 //!
 //! Constructs on which the macros once failed are generated on purpose; each place names its
-//! bug (MACRO BUG 1 to 7 in this file, fixed: `i != k` in loops, `.rev()` / `.step_by()` of a
+//! bug (MACRO BUG 1 to 9 in this file, all fixed: `i != k` in loops, `.rev()` / `.step_by()` of a
 //! range over `w.len()`, a float literal assigned to a variable, a loop-carried variable that
 //! is dead after its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a region,
-//! and integer state, below; MACRO BUG 8 and 9, open, below).
+//! and integer state, below; array literals and array results of helpers, below).
 //!
 //! MACRO BUG 7 (fixed; found by this generator after 3 programs, 68 of 1000 failing, before the
 //! fix): integer state that steers the computation gave SILENTLY WRONG reverse-mode gradients.
@@ -92,20 +92,23 @@
 //! (E0716, E0506); `a[i] = (a[i] + 1) % w.len();` was refused. The shapes that did not compile
 //! are behind switches ([`Features`], on by default).
 //!
-//! MACRO BUG 8 (open; found by this generator, 9 of the first 300 programs): a local array
+//! MACRO BUG 8 (fixed; found by this generator, 9 of the first 300 programs): a local array
 //! created by an array literal and then written element by element is refused in both modes,
 //! also for a literal of constants: `let mut v = [0.5, 1.0]; v[1] = x * y; v[0] * v[1]` gives
 //! "cannot differentiate the assignment `v[1] = x * y`: only plain local variables can receive
 //! differentiated values", though the guide lists local arrays "created by a literal, ..,
-//! written element by element" (`[0.0; 3]` and `[e; 3]` work). Behind `AD_GEN_FARR_LITERAL=1`
-//! (off by default).
+//! written element by element" (`[0.0; 3]` and `[e; 3]` work). Such a literal is now memory
+//! from its `let`. `AD_GEN_FARR_LITERAL=0` turns the shape off.
 //!
-//! MACRO BUG 9 (open; 15 of the first 300 programs): reverse mode does not compile when the
+//! MACRO BUG 9 (fixed; 15 of the first 300 programs): reverse mode does not compile when the
 //! array an annotated call returned is passed whole twice (`let q = h_rot([x, 1.0, 0.0], x);
 //! h_dot3(q, q)`, or to two calls: E0369 "cannot add `[f64; 3]` to `[f64; 3]`"), or once inside a
 //! branch or loop body below its `let` (`if x > 0.0 { s += h_dot3(q, [s, 1.0, x]); }`: E0277
 //! "the trait bound `[f64; 3]: ad_runtime::Float` is not satisfied", required by `zero_like`).
-//! Forward mode compiles and is right. Behind `AD_GEN_WHOLE_AGAIN=1` (off by default).
+//! Forward mode compiled and was right. A name bound to the result of a function of the same
+//! file that returns `[F; N]` is now bound to its N elements, like an array literal; a loop that
+//! turns an array into a single value (a helper the macro cannot see) is refused.
+//! `AD_GEN_WHOLE_AGAIN=0` turns the shape off.
 //!
 //! The evaluation points are chosen at build time with an interpreter ([`Program::eval`]) that
 //! performs the same `f64` operations in the same order as the compiled function. A point is
@@ -972,15 +975,12 @@ pub struct Features {
     /// `AD_GEN_ARRAY_HELPERS`: the annotated helpers over small float arrays passed by value,
     /// with array results, `h_rot` and `h_dot3` (see the module docs).
     pub array_helpers: bool,
-    /// `AD_GEN_FARR_LITERAL` (off by default, `1` turns it on): a local array of floats
-    /// created by a literal, `let mut pa = [e1, e2, e3];`, then written element by element
-    /// (MACRO BUG 8: refused, "only plain local variables can receive differentiated values").
+    /// `AD_GEN_FARR_LITERAL`: a local array of floats created by a literal,
+    /// `let mut pa = [e1, e2, e3];`, then written element by element (MACRO BUG 8, fixed).
     pub farr_literal: bool,
-    /// `AD_GEN_WHOLE_AGAIN` (off by default, `1` turns it on): an array `h_rot` returned passed
-    /// whole more than once, or inside a branch or loop body below its `let` (MACRO BUG 9:
-    /// reverse mode does not compile, E0369 "cannot add `[f64; 3]` to `[f64; 3]`", E0277
-    /// "`[f64; 3]: Float` is not satisfied"). Without it, such an array is passed whole once,
-    /// next to its `let`.
+    /// `AD_GEN_WHOLE_AGAIN`: an array `h_rot` returned passed whole more than once, or inside a
+    /// branch or loop body below its `let` (MACRO BUG 9, fixed). Without it, such an array is
+    /// passed whole once, next to its `let`.
     pub whole_again: bool,
 }
 
@@ -992,8 +992,8 @@ impl Default for Features {
             float_arrays: true,
             nested: true,
             array_helpers: true,
-            farr_literal: false,
-            whole_again: false,
+            farr_literal: true,
+            whole_again: true,
         }
     }
 }
@@ -1002,15 +1002,14 @@ impl Features {
     /// The switches as the environment sets them (`0` turns one off).
     pub fn from_env() -> Features {
         let on = |k: &str| std::env::var(k).map_or(true, |v| v.trim() != "0");
-        let set = |k: &str| std::env::var(k).is_ok_and(|v| v.trim() == "1");
         Features {
             vec_usize: on("AD_GEN_VEC_USIZE"),
             lend_local: on("AD_GEN_LEND_LOCAL"),
             float_arrays: on("AD_GEN_FLOAT_ARRAYS"),
             nested: on("AD_GEN_NESTED"),
             array_helpers: on("AD_GEN_ARRAY_HELPERS"),
-            farr_literal: set("AD_GEN_FARR_LITERAL"),
-            whole_again: set("AD_GEN_WHOLE_AGAIN"),
+            farr_literal: on("AD_GEN_FARR_LITERAL"),
+            whole_again: on("AD_GEN_WHOLE_AGAIN"),
         }
     }
 }

@@ -481,6 +481,67 @@ fn element_operations() {
     );
 }
 
+/// An array literal whose elements are assigned afterwards, by literal index.
+#[derive_tangent]
+#[derive_grad]
+fn literal_then_assigned(x: f64, y: f64) -> f64 {
+    let mut v = [0.5, 1.0];
+    v[1] = x * y;
+    v[0] += x;
+    v[0] * v[1]
+}
+
+/// An array literal written by a computed index in a loop, reading its own elements.
+#[derive_tangent]
+#[derive_grad]
+fn literal_written_in_loop(x: &[f64]) -> f64 {
+    let mut v = [1.0, 0.0, 0.5];
+    for i in 0..x.len() {
+        v[i % 3] += x[i] * x[i];
+    }
+    v[0] * v[1] + v[2]
+}
+
+#[test]
+fn array_literals_assigned_element_by_element() {
+    let points = [vec![2.0, 3.0], vec![-0.7, 1.9]];
+    check_flat(
+        "literal_then_assigned",
+        &points,
+        |p| literal_then_assigned(p[0], p[1]),
+        |p, d| literal_then_assigned_tangent(p[0], d[0], p[1], d[1]),
+        |p, seed| {
+            let (v, (gx, gy)) = literal_then_assigned_vjp(p[0], p[1], seed);
+            (v, vec![gx, gy])
+        },
+        // f = (0.5 + x) x y.
+        |p| {
+            let (x, y) = (p[0], p[1]);
+            vec![x * y + (0.5 + x) * y, (0.5 + x) * x]
+        },
+    );
+    let points = [vec![0.3, -0.7, 1.1], vec![1.4, 0.2, -0.9]];
+    check_flat(
+        "literal_written_in_loop",
+        &points,
+        literal_written_in_loop,
+        literal_written_in_loop_tangent,
+        |p, seed| {
+            let mut adj = vec![0.0; 3];
+            let v = literal_written_in_loop_vjp(p, &mut adj, seed);
+            (v, adj)
+        },
+        // v = [1 + x0², x1², 0.5 + x2²]: f = (1 + x0²) x1² + 0.5 + x2².
+        |p| {
+            vec![
+                2.0 * p[0] * p[1] * p[1],
+                2.0 * p[1] * (1.0 + p[0] * p[0]),
+                2.0 * p[2],
+            ]
+        },
+    );
+}
+
 /// A compound assignment through `iter_mut` of a `&mut [f64]` parameter.
 #[derive_tangent]
 #[derive_grad]

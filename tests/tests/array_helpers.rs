@@ -424,3 +424,144 @@ fn arrays_lent_by_reference() {
         },
     );
 }
+
+/// An array a helper returned, named once and passed whole twice.
+#[derive_tangent]
+#[derive_grad]
+fn cross_sq(x: f64, y: f64, z: f64) -> f64 {
+    let c = cross([x, y, z], [1.0, x, 2.0]);
+    dot(c, c)
+}
+
+/// A point mapped again and again by a helper, passed whole inside a branch of the loop.
+#[derive_tangent]
+#[derive_grad]
+fn iterate_map(x: f64, s: f64) -> f64 {
+    let mut q = scale3([x, 1.0, x * x], s);
+    let mut acc = 0.0;
+    for k in 0..3 {
+        if k != 1 {
+            acc += dot(q, [1.0, 2.0, 3.0]);
+        }
+        q = scale3(q, s);
+    }
+    acc + norm2(q)
+}
+
+/// An array literal written element by element inside a branch, then passed by value (the
+/// reverse sweep must see the values at the call, not the literal: random program p0386).
+#[derive_tangent]
+#[derive_grad]
+fn literal_written_in_branch(x: f64, y: f64) -> f64 {
+    let mut out = 2.0 * y;
+    if x > 0.0 {
+        let mut p = [x, 0.0, y];
+        p[1] = x * y;
+        p[2] = p[1] + 1.0;
+        let [a, b, c] = scale3(p, y);
+        out += a * b + c - y;
+    }
+    out
+}
+
+/// Elements of a helper's result and of an array literal read at a computed index.
+#[derive_tangent]
+#[derive_grad]
+fn computed_index(x: f64, k: usize) -> f64 {
+    let q = scale3([x, 1.0, 2.0], x);
+    let v = [x, x * x, 3.0];
+    q[k] + v[(k + 1) % 3] * q[0]
+}
+
+#[test]
+fn array_results_passed_whole_again_and_in_regions() {
+    // c = (2y - xz, z - 2x, x² - y), f = |c|².
+    check_flat(
+        "cross_sq",
+        &[0.6, -1.2, 0.9],
+        |p| cross_sq(p[0], p[1], p[2]),
+        |p, d| cross_sq_tangent(p[0], d[0], p[1], d[1], p[2], d[2]),
+        |p, g| {
+            let (v, (gx, gy, gz)) = cross_sq_grad(p[0], p[1], p[2]);
+            g[0] += gx;
+            g[1] += gy;
+            g[2] += gz;
+            v
+        },
+        |p| {
+            let (x, y, z) = (p[0], p[1], p[2]);
+            let c = [2.0 * y - x * z, z - 2.0 * x, x * x - y];
+            vec![
+                -2.0 * c[0] * z - 4.0 * c[1] + 4.0 * c[2] * x,
+                4.0 * c[0] - 2.0 * c[2],
+                -2.0 * c[0] * x + 2.0 * c[1],
+            ]
+        },
+    );
+    // v = (x, 1, x²), w·v = x + 2 + 3x²: f = (s + s³) w·v + s⁸ |v|².
+    check_flat(
+        "iterate_map",
+        &[0.7, 0.9],
+        |p| iterate_map(p[0], p[1]),
+        |p, d| iterate_map_tangent(p[0], d[0], p[1], d[1]),
+        |p, g| {
+            let (v, (gx, gs)) = iterate_map_grad(p[0], p[1]);
+            g[0] += gx;
+            g[1] += gs;
+            v
+        },
+        |p| {
+            let (x, s) = (p[0], p[1]);
+            let wv = x + 2.0 + 3.0 * x * x;
+            let n2 = x * x + 1.0 + x * x * x * x;
+            vec![
+                (s + s * s * s) * (1.0 + 6.0 * x) + s.powi(8) * (2.0 * x + 4.0 * x * x * x),
+                (1.0 + 3.0 * s * s) * wv + 8.0 * s.powi(7) * n2,
+            ]
+        },
+    );
+    // x > 0: f = 2y + x²y³ + xy²; otherwise 2y.
+    for p in [[0.8, -0.7], [-0.5, 1.1]] {
+        check_flat(
+            "literal_written_in_branch",
+            &p,
+            |p| literal_written_in_branch(p[0], p[1]),
+            |p, d| literal_written_in_branch_tangent(p[0], d[0], p[1], d[1]),
+            |p, g| {
+                let (v, (gx, gy)) = literal_written_in_branch_grad(p[0], p[1]);
+                g[0] += gx;
+                g[1] += gy;
+                v
+            },
+            |p| {
+                let (x, y) = (p[0], p[1]);
+                if x > 0.0 {
+                    vec![
+                        2.0 * x * y * y * y + y * y,
+                        2.0 + 3.0 * x * x * y * y + 2.0 * x * y,
+                    ]
+                } else {
+                    vec![0.0, 2.0]
+                }
+            },
+        );
+    }
+    // q = (x², x, 2x), v = (x, x², 3): f = q[k] + v[(k + 1) % 3] x².
+    for k in 0..3 {
+        check_flat(
+            "computed_index",
+            &[0.7],
+            |p| computed_index(p[0], k),
+            |p, d| computed_index_tangent(p[0], d[0], k),
+            |p, g| {
+                let (v, gx) = computed_index_grad(p[0], k);
+                g[0] += gx;
+                v
+            },
+            |p| {
+                let x = p[0];
+                vec![[2.0 * x + 4.0 * x * x * x, 1.0 + 6.0 * x, 2.0 + 3.0 * x * x][k]]
+            },
+        );
+    }
+}

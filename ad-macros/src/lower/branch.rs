@@ -28,7 +28,10 @@ impl Lowerer<'_> {
                 if let Some(name) = self.local_target(&a.left) {
                     let value = match self.float_literal_value(&name.to_string(), &a.right) {
                         Some(value) => value,
-                        None => self.lower_expr(&a.right),
+                        None => match self.array_result(&a.right) {
+                            Some(value) => value,
+                            None => self.lower_expr(&a.right),
+                        },
                     };
                     self.assign(&name, value, &a.left);
                 } else if let Some((array, index)) = self.store_target(&a.left) {

@@ -3,6 +3,41 @@
 
 use super::*;
 
+/// The functions of a source file that return an array of a literal length (`-> [f64; 3]`,
+/// `-> [T; 2]`): name → length. A name defined twice with different lengths is left out.
+pub struct ArrayReturns(HashMap<String, usize>);
+
+/// Reads [`ArrayReturns`] from a source file (any depth of modules and function bodies).
+fn array_returns(file: &syn::File) -> ArrayReturns {
+    struct Walk(Vec<(String, Option<usize>)>);
+    impl<'ast> Visit<'ast> for Walk {
+        fn visit_signature(&mut self, s: &'ast syn::Signature) {
+            if let syn::ReturnType::Type(_, ty) = &s.output
+                && let syn::Type::Array(a) = &**ty
+            {
+                self.0.push((s.ident.to_string(), literal_index(&a.len)));
+            }
+        }
+    }
+    let mut walk = Walk(Vec::new());
+    walk.visit_file(file);
+    let mut out: HashMap<String, usize> = HashMap::new();
+    let mut ambiguous = Vec::new();
+    for (name, len) in walk.0 {
+        match (len, out.get(&name)) {
+            (Some(n), None) => {
+                out.insert(name, n);
+            }
+            (Some(n), Some(&m)) if n == m => {}
+            _ => ambiguous.push(name),
+        }
+    }
+    for name in ambiguous {
+        out.remove(&name);
+    }
+    ArrayReturns(out)
+}
+
 /// A call's arguments: operands, how memory is passed, how state is passed.
 pub(super) type CallArgs = (Vec<Operand>, Vec<Option<MemArg>>, Vec<Option<StateArg>>);
 
@@ -308,6 +343,32 @@ impl Lowerer<'_> {
             },
         );
         Value::Scalar(Operand::Var(f))
+    }
+
+    /// The value of `rotate(..)` where `rotate`, written in the same file, returns an array of a
+    /// literal length: the result's elements, as if written
+    /// `let [q0, q1, q2] = rotate(..); [q0, q1, q2]`, so that a name bound to it can be read by
+    /// element, passed whole any number of times, and used inside branches and loops. `None`
+    /// (nothing lowered) for any other expression.
+    pub(super) fn array_result(&mut self, e: &Expr) -> Option<Value> {
+        let Expr::Call(c) = e else {
+            return None;
+        };
+        let Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let callee = &p.path.segments.last()?.ident;
+        let name = callee.to_string();
+        let len =
+            crate::source::with_source(callee, array_returns, |_, r| r.0.get(&name).copied())?;
+        let value = self.lower_expr(e);
+        Some(match value {
+            Value::Scalar(Operand::Var(t)) if self.call_results.contains_key(&t) => {
+                self.element_result(t);
+                Value::Array((0..len).map(|k| self.component(t, k, true)).collect())
+            }
+            other => other,
+        })
     }
 
     /// A call's result `v` passed whole to another call (at `span`).

@@ -251,7 +251,17 @@ impl Lowerer<'_> {
                     Some(Binding::Value(v)) => v.clone(),
                     _ => self.lower_expr(&ix.expr),
                 };
-                match (base, literal_index(&ix.index)) {
+                let at = literal_index(&ix.index);
+                // At a computed index (`v[k]` of `let v = [x, y, z];`), the array is made memory
+                // and the element loaded from it.
+                if at.is_none()
+                    && matches!(base, Value::Array(_))
+                    && let Some(array) = self.materialise(&ix.expr, false)
+                {
+                    let index = self.index_operands(&[&*ix.index]);
+                    return self.load(array, index, e);
+                }
+                match (base, at) {
                     (Value::Array(items), Some(k)) if k < items.len() => items[k].clone(),
                     _ => {
                         let refusal = self.refuse_expr(e);

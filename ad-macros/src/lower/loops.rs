@@ -179,6 +179,23 @@ impl Lowerer<'_> {
                 Binding::Value(v) => v.clone(),
                 _ => dummy(),
             };
+            if !same_shape(init, &end) {
+                let what = if key.starts_with('#') || key.starts_with("__ad") || key == "_v" {
+                    "a value the loop carries".to_owned()
+                } else {
+                    format!("`{key}`")
+                };
+                self.errors.at(
+                    body.brace_token.span.join(),
+                    format!(
+                        "{} cannot differentiate this loop: {what} is a tuple or array before it \
+                         and a single value (a variable or a call's result) at the end of an \
+                         iteration, or the other way round. Build it the same way in both places, \
+                         e.g. `let [a, b, c] = f(..); q = [a, b, c];`",
+                        self.mode
+                    ),
+                );
+            }
             if Some(key) == brk_key.as_ref()
                 && let Value::Scalar(op) = &end
             {
@@ -374,5 +391,17 @@ impl Lowerer<'_> {
                 }
             }
         }
+    }
+}
+
+/// Whether two values have the same structure (a dummy, the value of no assignment, has any).
+fn same_shape(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        _ if is_dummy(a) || is_dummy(b) => true,
+        (Value::Scalar(_), Value::Scalar(_)) => true,
+        (Value::Tuple(x), Value::Tuple(y)) | (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_shape(a, b))
+        }
+        _ => false,
     }
 }

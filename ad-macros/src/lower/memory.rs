@@ -309,16 +309,7 @@ impl Lowerer<'_> {
             None if !lent && matches!(target, Expr::Array(_)) => self.lower_expr(target),
             None => return None,
         };
-        let Value::Array(items) = &value else {
-            return None;
-        };
-        let leaves: Vec<Operand> = items
-            .iter()
-            .map(|i| match i {
-                Value::Scalar(op) => Some(op.clone()),
-                _ => None,
-            })
-            .collect::<Option<_>>()?;
+        let leaves = scalar_leaves(&value)?;
         if !leaves.iter().any(|op| matches!(op, Operand::Var(_))) {
             return None;
         }
@@ -330,15 +321,31 @@ impl Lowerer<'_> {
         {
             return None;
         }
-        let tokens = self.value_tokens(&value);
-        let v = match (&name, lent) {
-            (Some(n), true) => self.named_var(n, true),
-            _ => self.temp(),
+        // Lent to be written, it no longer holds what it was created with.
+        self.array_memory(name.as_deref().filter(|_| lent), &value, target, !lent)
+    }
+
+    /// `value`, an array of floats known at compile time, as a local array: created from its
+    /// components, then each element stored. With a `name`, the name is bound to the memory.
+    /// `filled`: nothing writes it afterwards, so replaying its creation rebuilds it.
+    /// `None` when `value` is not a flat array of floats.
+    pub(super) fn array_memory(
+        &mut self,
+        name: Option<&str>,
+        value: &Value,
+        node: &Expr,
+        filled: bool,
+    ) -> Option<VarId> {
+        let leaves = scalar_leaves(value)?;
+        let tokens = self.value_tokens(value);
+        let v = match name {
+            Some(n) => self.named_var(n, true),
+            None => self.temp(),
         };
         self.vars[v].mutable = true;
         self.vars[v].depth = Some(1);
         self.value_arrays.insert(v);
-        let nested = (self.region_depth > 0).then(|| target.span());
+        let nested = (self.region_depth > 0).then(|| node.span());
         self.push_def(
             v,
             None,
@@ -348,7 +355,7 @@ impl Lowerer<'_> {
                 nested,
                 len: Some(leaves.len()),
                 uses: leaves.iter().filter_map(Func::var_of).collect(),
-                filled: true,
+                filled,
             },
         );
         for (i, value) in leaves.into_iter().enumerate() {
@@ -360,11 +367,25 @@ impl Lowerer<'_> {
                 add: false,
             });
         }
-        if let (Some(n), true) = (&name, lent) {
+        if let Some(n) = name {
             self.bind(n, Binding::Value(Value::Scalar(Operand::Var(v))));
         }
         Some(v)
     }
+}
+
+/// The components of an array value whose components are all floats.
+fn scalar_leaves(value: &Value) -> Option<Vec<Operand>> {
+    let Value::Array(items) = value else {
+        return None;
+    };
+    items
+        .iter()
+        .map(|i| match i {
+            Value::Scalar(op) => Some(op.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 impl Lowerer<'_> {

@@ -112,6 +112,8 @@ struct Lowerer<'a> {
     maybe_active: HashSet<String>,
     /// Names that copied code may mutate in place (`v.push(..)`, `&mut v`, `v[i] = ..`).
     mutated: HashSet<String>,
+    /// Names whose elements are assigned (`v[i] = e`): an array literal bound to one is memory.
+    element_stores: HashSet<String>,
     loops: Vec<LoopCtx>,
     loop_count: usize,
     /// The block being lowered has already left by `break`, `continue` or `return`.
@@ -185,6 +187,7 @@ pub fn lower(
         versions: HashMap::new(),
         maybe_active: maybe_active(body, active_names),
         mutated: HashSet::new(),
+        element_stores: element_stores(body),
         loops: Vec::new(),
         loop_count: 0,
         diverged: false,

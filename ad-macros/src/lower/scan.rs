@@ -187,6 +187,36 @@ pub(super) fn mutated_in_place(body: &syn::Block, active: &HashSet<String>) -> H
     f.0
 }
 
+/// The names whose elements are assigned: roots of `v[i] = e` and `v[i] op= e`.
+pub(super) fn element_stores(body: &syn::Block) -> HashSet<String> {
+    struct Find(HashSet<String>);
+    impl Find {
+        fn target(&mut self, e: &Expr) {
+            if matches!(e, Expr::Index(_))
+                && let Some(n) = place_root(e)
+            {
+                self.0.insert(n);
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_assign(&mut self, e: &'ast syn::ExprAssign) {
+            self.target(&e.left);
+            syn::visit::visit_expr_assign(self, e);
+        }
+        fn visit_expr_binary(&mut self, e: &'ast syn::ExprBinary) {
+            if is_compound(&e.op) {
+                self.target(&e.left);
+            }
+            syn::visit::visit_expr_binary(self, e);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(HashSet::new());
+    f.visit_block(body);
+    f.0
+}
+
 /// Methods whose closures the chain rewriting inlines.
 const CHAIN_METHODS: &[&str] = &[
     "map", "for_each", "fold", "filter", "any", "all", "max_by", "min_by",

@@ -358,6 +358,36 @@ impl Lowerer<'_> {
         {
             return;
         }
+        // `let mut v = [0.5, x]; v[1] = y;`: an array literal whose elements are assigned later
+        // is memory, created from its components.
+        if let Some((ident, ty)) = simple_pattern(&local.pat)
+            && let Expr::Array(a) = &*init.expr
+            && !(ty.is_some_and(integer_type) || self.integer_value(&init.expr))
+            && self.element_stores.contains(&ident.to_string())
+            && self.maybe_active.contains(&ident.to_string())
+        {
+            let value = Value::Array(a.elems.iter().map(|e| self.lower_expr(e)).collect());
+            if self
+                .array_memory(Some(&ident.to_string()), &value, &init.expr, false)
+                .is_none()
+            {
+                self.bind_pattern(&local.pat, None, value);
+            }
+            return;
+        }
+        if let Some((ident, _)) = simple_pattern(&local.pat)
+            && let Some(value) = self.array_result(&init.expr)
+        {
+            let key = ident.to_string();
+            if !(self.element_stores.contains(&key)
+                && self
+                    .array_memory(Some(&key), &value, &init.expr, false)
+                    .is_some())
+            {
+                self.bind_pattern(&local.pat, None, value);
+            }
+            return;
+        }
         let value = self.lower_destructured(&local.pat, &init.expr);
         self.bind_pattern(&local.pat, None, value);
         if let Some((ident, ty)) = simple_pattern(&local.pat)
