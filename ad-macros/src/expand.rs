@@ -84,11 +84,13 @@ fn generate_structs(
         return Ok(None);
     };
     let name = mode.attribute();
-    if mode == Mode::Jacobian || parsed.hessian.is_some() || f.sig.receiver().is_some() {
+    if mode == Mode::Jacobian || parsed.hessian.is_some() {
         errors.spanned(
             &f.sig.ident,
             format!(
-                "{name}: Jacobians, Hessians and methods of functions over differentiated structs                  are not supported yet: write the function over the struct's fields, or use                  `_vjp` / `_tangent`"
+                "{name}: Jacobians and Hessians of functions over differentiated structs are \
+                 not supported yet: write the function over the struct's fields, or use \
+                 `_vjp` / `_tangent`"
             ),
         );
     }

@@ -1,10 +1,12 @@
 //! The source file a function is written in, read and parsed once and cached: what the macros
-//! need to know that the function's own tokens do not show. Two readers: where the function
-//! stands (free or in an `impl`, `emit/anchor.rs`) and the type aliases of floats
-//! (`type Real = f64;`, `front/sig.rs`).
+//! need to know that the function's own tokens do not show. Its readers: where the function
+//! stands (free or in an `impl`, `emit/anchor.rs`), the type aliases of floats
+//! (`type Real = f64;`, `front/sig.rs`), the structs with `#[derive(Differentiable)]`
+//! (`front/structs.rs`) and the functions returning `[F; N]` (`lower/calls.rs`).
 //!
-//! Only a real compilation has a file: in unit tests (`proc_macro` unavailable), for code
-//! another macro wrote, or a file that does not parse, the answer is `None`.
+//! Only a real compilation has a file: for code another macro wrote, or a file that does not
+//! parse, the answer is `None`; in unit tests (`proc_macro` unavailable) it is `None` too, unless
+//! the test gives the text (`with_text_in_tests`, as the goldens do).
 
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
@@ -28,6 +30,18 @@ thread_local! {
     /// The last file read: the functions of one file are expanded one after another, so this
     /// saves reading and parsing it again for each of them.
     static LAST_FILE: RefCell<Option<Source>> = const { RefCell::new(None) };
+    /// Outside a compilation (unit tests, goldens), the text that stands for every source file.
+    static TEXT_IN_TESTS: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `text` standing for the source file of every function, where no compiler is
+/// there to say which file a function is in (the goldens expand a whole file this way).
+#[cfg(test)]
+pub fn with_text_in_tests<R>(text: &str, f: impl FnOnce() -> R) -> R {
+    TEXT_IN_TESTS.with(|cell| *cell.borrow_mut() = Some(text.to_owned()));
+    let out = f();
+    TEXT_IN_TESTS.with(|cell| *cell.borrow_mut() = None);
+    out
 }
 
 /// Calls `with` on the text of the source file `ident` is written in and on what `derive` finds
@@ -39,7 +53,11 @@ pub fn with_source<T: 'static, R>(
     with: impl FnOnce(&str, &T) -> Option<R>,
 ) -> Option<R> {
     if !proc_macro::is_available() {
-        return None;
+        return TEXT_IN_TESTS.with(|cell| {
+            let text = cell.borrow().clone()?;
+            let file = syn::parse_file(&text).ok()?;
+            with(&text, &derive(&file))
+        });
     }
     let path = ident.span().unwrap().local_file()?;
     let meta = std::fs::metadata(&path).ok()?;

@@ -59,6 +59,23 @@ pub trait Differentiable: Sized {
     /// ```
     fn scale(&mut self, s: Self::Scalar);
 
+    /// `self += a * x`, float by float: a gradient-descent step is `p.axpy(-rate, &grad)`.
+    ///
+    /// ```
+    /// use ad_runtime::Differentiable;
+    /// let mut p = vec![1.0_f64, 2.0];
+    /// p.axpy(-0.5, &vec![2.0, -2.0]);
+    /// assert_eq!(p, [0.0, 3.0]);
+    /// ```
+    fn axpy(&mut self, a: Self::Scalar, x: &Self)
+    where
+        Self: Clone,
+    {
+        let mut step = x.clone();
+        step.scale(a);
+        self.accumulate(&step);
+    }
+
     /// The sum of the products of corresponding floats.
     ///
     /// ```

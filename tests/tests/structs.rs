@@ -258,3 +258,269 @@ fn struct_updated_in_place() {
         },
     );
 }
+
+/// One step returning the new state: a struct result built by a struct literal.
+#[derive_tangent(wrt(s, k))]
+#[derive_grad(wrt(s, k))]
+fn step_to(s: State, k: f64, dt: f64) -> State {
+    let v = s.v - k * s.x * dt;
+    State { x: s.x + v * dt, v }
+}
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Body {
+    s: State,
+    m: [f64; 2],
+}
+
+/// A nested struct result, by functional update (`..b.s`, `..*b`), in the arms of an `if`.
+#[derive_tangent(wrt(b))]
+#[derive_grad(wrt(b))]
+fn kick(b: &Body, dt: f64) -> Body {
+    if dt > 0.0 {
+        Body {
+            s: State {
+                v: b.s.v + b.m[0] * dt,
+                ..b.s
+            },
+            m: [b.m[0] * b.m[1], b.m[1]],
+        }
+    } else {
+        Body {
+            m: [b.m[1], b.m[0]],
+            ..*b
+        }
+    }
+}
+
+#[test]
+fn struct_results() {
+    let dt = 0.1;
+    ad_tests::check_jacobian(
+        "step_to",
+        &[[0.7, -0.3, 2.0], [-1.2, 0.4, 0.6]],
+        |p| {
+            let s = step_to(State { x: p[0], v: p[1] }, p[2], dt);
+            [s.x, s.v]
+        },
+        |p, d| {
+            let (s, ds) = step_to_tangent(
+                State { x: p[0], v: p[1] },
+                State { x: d[0], v: d[1] },
+                p[2],
+                d[2],
+                dt,
+            );
+            ([s.x, s.v], [ds.x, ds.v])
+        },
+        |p, w| {
+            let (s, (gs, gk)) = step_to_vjp(
+                State { x: p[0], v: p[1] },
+                p[2],
+                dt,
+                State { x: w[0], v: w[1] },
+            );
+            ([s.x, s.v], [gs.x, gs.v, gk])
+        },
+        // v' = v - k x dt, x' = x + v' dt.
+        |p| {
+            let (x, k) = (p[0], p[2]);
+            [
+                [1.0 - k * dt * dt, dt, -x * dt * dt],
+                [-k * dt, 1.0, -x * dt],
+            ]
+        },
+    );
+    let body = |p: &[f64; 4]| Body {
+        s: State { x: p[0], v: p[1] },
+        m: [p[2], p[3]],
+    };
+    let flat = |b: &Body| [b.s.x, b.s.v, b.m[0], b.m[1]];
+    for dt in [0.1, -0.1] {
+        ad_tests::check_jacobian(
+            "kick",
+            &[[0.7, -0.3, 1.5, 0.5], [-0.2, 0.9, -0.4, 1.1]],
+            |p| flat(&kick(&body(&p), dt)),
+            |p, d| {
+                let (b, db) = kick_tangent(&body(&p), &body(&d), dt);
+                (flat(&b), flat(&db))
+            },
+            |p, w| {
+                let mut db = body(&p).zero_like();
+                let b = kick_vjp(&body(&p), &mut db, dt, body(&w));
+                (flat(&b), flat(&db))
+            },
+            |p| {
+                if dt > 0.0 {
+                    // (x, v + m0 dt, m0 m1, m1).
+                    [
+                        [1.0, 0.0, 0.0, 0.0],
+                        [0.0, 1.0, dt, 0.0],
+                        [0.0, 0.0, p[3], p[2]],
+                        [0.0, 0.0, 0.0, 1.0],
+                    ]
+                } else {
+                    // (x, v, m1, m0).
+                    [
+                        [1.0, 0.0, 0.0, 0.0],
+                        [0.0, 1.0, 0.0, 0.0],
+                        [0.0, 0.0, 0.0, 1.0],
+                        [0.0, 0.0, 1.0, 0.0],
+                    ]
+                }
+            },
+        );
+    }
+}
+
+#[derive(Differentiable, Clone, Debug, PartialEq)]
+struct Model<T: Float> {
+    w: Vec<T>,
+    b: T,
+}
+
+impl<T: Float> Model<T> {
+    /// A method differentiated with respect to its receiver and an argument.
+    #[derive_tangent(wrt(self, x))]
+    #[derive_grad(wrt(self, x))]
+    fn predict(&self, x: T) -> T {
+        (self.w[0] * x + self.w[1] * x * x + self.b).tanh()
+    }
+}
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Osc {
+    x: f64,
+    v: f64,
+}
+
+impl Osc {
+    /// `self` by value: its adjoint comes back as an `Osc`.
+    #[derive_tangent(wrt(self))]
+    #[derive_grad(wrt(self))]
+    fn energy(self, k: f64) -> f64 {
+        0.5 * self.v * self.v + 0.5 * k * self.x * self.x
+    }
+
+    /// `&mut self`: the state updated in place.
+    #[derive_tangent(wrt(self, k))]
+    #[derive_grad(wrt(self, k))]
+    fn advance(&mut self, k: f64, dt: f64) {
+        self.v -= k * self.x * dt;
+        self.x += self.v * dt;
+    }
+
+    /// `-> Self` by functional update.
+    #[derive_tangent(wrt(self))]
+    #[derive_grad(wrt(self))]
+    fn drifted(&self, dt: f64) -> Self {
+        Osc {
+            x: self.x + self.v * dt,
+            ..*self
+        }
+    }
+}
+
+#[test]
+fn methods_with_an_active_receiver() {
+    let model = |p: &[f64]| Model {
+        w: vec![p[0], p[1]],
+        b: p[2],
+    };
+    check_flat(
+        "predict",
+        &[0.3, -0.2, 0.1, 0.7],
+        |p| model(p).predict(p[3]),
+        |p, d| model(p).predict_tangent(&model(d), p[3], d[3]),
+        |p, g| {
+            let mut dm = model(&g[..3]);
+            let (v, gx) = model(p).predict_grad(&mut dm, p[3]);
+            g[..3].copy_from_slice(&dm.to_flat());
+            g[3] += gx;
+            v
+        },
+        |p| {
+            let (w0, w1, b, x) = (p[0], p[1], p[2], p[3]);
+            let s = 1.0 - (w0 * x + w1 * x * x + b).tanh().powi(2);
+            vec![s * x, s * x * x, s, s * (w0 + 2.0 * w1 * x)]
+        },
+    );
+    // The same method in f32.
+    let m32 = Model {
+        w: vec![0.3_f32, -0.2],
+        b: 0.1,
+    };
+    let mut d32 = m32.zero_like();
+    let (v32, gx32) = m32.predict_grad(&mut d32, 0.7);
+    let mut d64 = model(&[0.3, -0.2, 0.1]).zero_like();
+    let (v64, gx64) = model(&[0.3, -0.2, 0.1]).predict_grad(&mut d64, 0.7);
+    assert!((f64::from(v32) - v64).abs() < 1e-6);
+    assert!((f64::from(gx32) - gx64).abs() < 1e-5);
+    for (a, b) in d32.to_flat().iter().zip(d64.to_flat()) {
+        assert!((f64::from(*a) - b).abs() < 1e-5);
+    }
+
+    let k = 2.0;
+    check_flat(
+        "energy",
+        &[0.5, -1.0],
+        |p| Osc { x: p[0], v: p[1] }.energy(k),
+        |p, d| Osc { x: p[0], v: p[1] }.energy_tangent(Osc { x: d[0], v: d[1] }, k),
+        |p, g| {
+            let (v, go) = Osc { x: p[0], v: p[1] }.energy_grad(k);
+            g[0] += go.x;
+            g[1] += go.v;
+            v
+        },
+        |p| vec![k * p[0], p[1]],
+    );
+
+    let dt = 0.1;
+    ad_tests::check_jacobian(
+        "advance",
+        &[[0.7, -0.4, 2.0], [-1.1, 0.9, 0.5]],
+        |p| {
+            let mut o = Osc { x: p[0], v: p[1] };
+            o.advance(p[2], dt);
+            [o.x, o.v]
+        },
+        |p, d| {
+            let mut o = Osc { x: p[0], v: p[1] };
+            let mut dout = Osc { x: d[0], v: d[1] };
+            o.advance_tangent(&mut dout, p[2], d[2], dt);
+            ([o.x, o.v], [dout.x, dout.v])
+        },
+        |p, w| {
+            let mut o = Osc { x: p[0], v: p[1] };
+            let mut dout = Osc { x: w[0], v: w[1] };
+            let gk = o.advance_vjp(&mut dout, p[2], dt);
+            ([o.x, o.v], [dout.x, dout.v, gk])
+        },
+        |p| {
+            let (x, k) = (p[0], p[2]);
+            [
+                [1.0 - k * dt * dt, dt, -x * dt * dt],
+                [-k * dt, 1.0, -x * dt],
+            ]
+        },
+    );
+    ad_tests::check_jacobian(
+        "drifted",
+        &[[0.7, -0.4], [-1.1, 0.9]],
+        |p| {
+            let o = Osc { x: p[0], v: p[1] }.drifted(dt);
+            [o.x, o.v]
+        },
+        |p, d| {
+            let (o, dout) = Osc { x: p[0], v: p[1] }.drifted_tangent(&Osc { x: d[0], v: d[1] }, dt);
+            ([o.x, o.v], [dout.x, dout.v])
+        },
+        |p, w| {
+            let s = Osc { x: p[0], v: p[1] };
+            let mut ds = s.zero_like();
+            let o = s.drifted_vjp(&mut ds, dt, Osc { x: w[0], v: w[1] });
+            ([o.x, o.v], [ds.x, ds.v])
+        },
+        |_| [[1.0, dt], [0.0, 1.0]],
+    );
+}

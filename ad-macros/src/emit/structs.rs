@@ -106,7 +106,19 @@ pub fn wrapper(
             continue;
         };
         let name = pi.ident.to_string();
-        if let Some((base, leaf, access)) = leaf_of.get(&name) {
+        if let (Some(result), Kind::Reverse, "seed") = (&flat.result, kind, name.as_str()) {
+            // The seed of a struct result has the struct's type.
+            let ident = &pi.ident;
+            let ty = &result.ty;
+            let paths = result.paths();
+            let parts = paths.iter().map(|p| quote!(#ident.#(#p).*));
+            call.push(if paths.len() == 1 {
+                quote!(#(#parts)*)
+            } else {
+                quote!((#(#parts),*))
+            });
+            params.push(quote!(#ident: #ty));
+        } else if let Some((base, leaf, access)) = leaf_of.get(&name) {
             let path = &leaf.path;
             call.push(match access {
                 Access::Value => quote!(#base.#(#path).*),
@@ -116,7 +128,15 @@ pub fn wrapper(
             if !seen.contains(&name_of(base)) {
                 seen.push(name_of(base));
                 let ty = structs[&base.to_string()].0;
-                params.push(quote!(#base: #ty));
+                params.push(if *base == "self" {
+                    match access {
+                        Access::Value => quote!(self),
+                        Access::Ref => quote!(&self),
+                        Access::RefMut => quote!(&mut self),
+                    }
+                } else {
+                    quote!(#base: #ty)
+                });
             }
         } else if let Some((base, leaf, access)) = shadow_of(&name) {
             let shadow = format_ident!("d{}", names::plain(base), span = Span::mixed_site());
@@ -148,6 +168,12 @@ pub fn wrapper(
         }
     }
     let flat_fn = names::function(&flat.item.sig.ident, suffix);
+    // A method's flat form is an associated function of the same `impl`.
+    let flat_fn = if f.sig.receiver().is_some() {
+        quote!(Self::#flat_fn)
+    } else {
+        quote!(#flat_fn)
+    };
     let ident = names::function(&f.sig.ident, suffix);
     let (vis, generics) = (&f.vis, &f.sig.generics);
     let where_clause = &generics.where_clause;
@@ -171,6 +197,41 @@ pub fn wrapper(
     } else {
         ret.clone()
     };
+    // A struct result: the value (and the tangent) built back from the flat tuples.
+    let (body, ret) = match &flat.result {
+        Some(result) => {
+            let (v, rest) = (
+                Ident::new("__ad_flat_value", Span::mixed_site()),
+                Ident::new("__ad_rest", Span::mixed_site()),
+            );
+            let value = result.literal(&quote!(#v));
+            let ty = &result.ty;
+            match kind {
+                // Only adjoints of parameters passed by value are returned with the value.
+                Kind::Reverse if returned.is_empty() => (
+                    quote! {
+                        let #v = { #body };
+                        #value
+                    },
+                    quote!(#ty),
+                ),
+                _ => {
+                    let (rest_expr, rest_ty) = match kind {
+                        Kind::Tangent => (result.literal(&quote!(#rest)), quote!(#ty)),
+                        Kind::Reverse => (quote!(#rest), second_of(&ret)),
+                    };
+                    (
+                        quote! {
+                            let (#v, #rest) = { #body };
+                            (#value, #rest_expr)
+                        },
+                        quote!((#ty, #rest_ty)),
+                    )
+                }
+            }
+        }
+        None => (body, ret),
+    };
     quote! {
         #[doc = #doc]
         #(#attrs)*
@@ -178,6 +239,17 @@ pub fn wrapper(
         #vis fn #ident #generics(#(#params),*) -> #ret #where_clause {
             #body
         }
+    }
+}
+
+/// The second element of a pair type `(A, B)`.
+fn second_of(ty: &TokenStream) -> TokenStream {
+    match syn::parse2::<syn::Type>(ty.clone()) {
+        Ok(syn::Type::Tuple(t)) if t.elems.len() == 2 => {
+            let b = &t.elems[1];
+            quote!(#b)
+        }
+        _ => ty.clone(),
     }
 }
 
@@ -212,7 +284,7 @@ fn returned_structs(flat: &Flat, flat_params: &[Param]) -> Vec<Option<(Ident, Le
 /// The reverse wrapper's body when a struct passed by value has an adjoint: the flat call, then
 /// the struct adjoints assembled from the returned field adjoints.
 fn rebuild(
-    flat_fn: &Ident,
+    flat_fn: &TokenStream,
     call: &[TokenStream],
     returned: &[Option<(Ident, Leaf)>],
 ) -> TokenStream {

@@ -1,6 +1,7 @@
 //! The macros' arguments: `#[derive_grad]` or `#[derive_grad(wrt(a, b))]`.
 
 use proc_macro2::{Ident, Span, TokenStream};
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Token, parenthesized};
@@ -48,7 +49,11 @@ impl Parse for Args {
                 }
                 let content;
                 parenthesized!(content in input);
-                let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+                // `self` is a keyword, and a parameter of a method (`wrt(self, x)`).
+                let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(
+                    &content,
+                    Ident::parse_any,
+                )?;
                 if names.is_empty() {
                     return Err(syn::Error::new(
                         key.span(),

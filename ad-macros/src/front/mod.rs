@@ -4,6 +4,7 @@
 pub mod attr;
 pub mod parse;
 pub mod sig;
+pub mod struct_result;
 pub mod structs;
 
 /// Which macro is running.

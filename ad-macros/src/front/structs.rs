@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
+use syn::ext::IdentExt;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, FnArg, ItemFn, Pat, Type};
@@ -194,6 +195,46 @@ pub struct Leaf {
     pub scalar: bool,
 }
 
+/// The methods of a file's inherent `impl`s, by name: the type of their `impl` (`Model<T>`),
+/// or, when a name is defined in `impl`s of several types, those types.
+pub struct ImplTypes(pub HashMap<String, Result<String, String>>);
+
+/// Reads [`ImplTypes`] from a source file (any depth of modules).
+pub fn impl_types(file: &syn::File) -> ImplTypes {
+    struct Walk(HashMap<String, Vec<String>>);
+    impl<'ast> Visit<'ast> for Walk {
+        fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+            if i.trait_.is_some() {
+                return;
+            }
+            let ty = &i.self_ty;
+            let ty = quote!(#ty).to_string();
+            for item in &i.items {
+                if let syn::ImplItem::Fn(f) = item {
+                    let seen = self.0.entry(f.sig.ident.to_string()).or_default();
+                    if !seen.contains(&ty) {
+                        seen.push(ty.clone());
+                    }
+                }
+            }
+        }
+    }
+    let mut walk = Walk(HashMap::new());
+    walk.visit_file(file);
+    ImplTypes(
+        walk.0
+            .into_iter()
+            .map(|(name, tys)| {
+                let found = match tys.as_slice() {
+                    [one] => Ok(one.clone()),
+                    _ => Err(tys.join(", ")),
+                };
+                (name, found)
+            })
+            .collect(),
+    )
+}
+
 /// A parameter of the original function, as the wrappers pass it on.
 #[derive(Clone, Debug)]
 pub enum ParamPlan {
@@ -223,6 +264,8 @@ impl Leaf {
 /// The flat form of a function with active struct parameters, or `None` when it has none.
 pub struct Flat {
     pub item: ItemFn,
+    /// How a struct result is returned, when the function returns one.
+    pub result: Option<super::struct_result::ResultPlan>,
     /// The attribute's arguments, with `wrt(p)` of a struct replaced by its float fields.
     pub args: TokenStream,
     pub params: Vec<ParamPlan>,
@@ -247,27 +290,59 @@ pub fn flatten(
     let mut new_inputs = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
     let mut renames: HashMap<String, (Access, Vec<Leaf>)> = HashMap::new();
     let mut wrt_leaves: HashMap<String, Vec<Ident>> = HashMap::new();
+    // The type `Self` stands for, when `f` is a method of an inherent `impl` of the file.
+    let self_ty = f.sig.receiver().and_then(|_| {
+        let name = f.sig.ident.unraw().to_string();
+        crate::source::with_source(&f.sig.ident, impl_types, |_, t| t.0.get(&name).cloned())
+    });
     for input in &f.sig.inputs {
-        let FnArg::Typed(pt) = input else {
-            new_inputs.push(input.clone());
-            if let FnArg::Receiver(_) = input {
-                plans.push(ParamPlan::Plain);
-            }
-            continue;
+        let (ident, ty) = match input {
+            FnArg::Typed(pt) => match &*pt.pat {
+                Pat::Ident(pi) => (pi.ident.clone(), (*pt.ty).clone()),
+                _ => {
+                    new_inputs.push(input.clone());
+                    continue;
+                }
+            },
+            // `&self` is `self: &Self`, with `Self` the type of the `impl`.
+            FnArg::Receiver(r) => match self_ty.as_ref().and_then(|t| t.as_ref().ok()) {
+                Some(t) if wrt.is_some_and(|w| w.iter().any(|x| x == "self")) => {
+                    let t: Type = syn::parse_str(t).ok()?;
+                    let ty: Type = match &r.kind {
+                        syn::ReceiverKind::Reference(_, _, Some(_)) => syn::parse_quote!(&mut #t),
+                        syn::ReceiverKind::Reference(..) => syn::parse_quote!(&#t),
+                        _ => t,
+                    };
+                    (Ident::new("self", Span::call_site()), ty)
+                }
+                _ => {
+                    if wrt.is_some_and(|w| w.iter().any(|x| x == "self")) {
+                        let why = match &self_ty {
+                            Some(Err(types)) => format!(
+                                "the method's name is used in `impl`s of several types ({types}), \
+                                 so the macro cannot tell which type `self` is: rename the method"
+                            ),
+                            _ => "the type of `self` does not derive `Differentiable` in this \
+                                  file: derive it, or differentiate with respect to the fields \
+                                  passed as parameters"
+                                .to_owned(),
+                        };
+                        errors.spanned(r, format!("`wrt(self)`: {why}"));
+                    }
+                    new_inputs.push(input.clone());
+                    plans.push(ParamPlan::Plain);
+                    continue;
+                }
+            },
         };
-        let Pat::Ident(pi) = &*pt.pat else {
-            new_inputs.push(input.clone());
-            continue;
-        };
-        let ident = pi.ident.clone();
         let active = wrt.is_none_or(|w| w.contains(&ident));
-        let (access, inner) = match &*pt.ty {
+        let (access, inner) = match &ty {
             Type::Reference(r) if r.mutability.is_some() => (Access::RefMut, &*r.elem),
             Type::Reference(r) => (Access::Ref, &*r.elem),
             other => (Access::Value, other),
         };
         let leaves = if active {
-            struct_leaves(inner, &structs, &[], errors, &pt.ty)
+            struct_leaves(inner, &structs, &[], errors, &ty)
         } else {
             None
         };
@@ -285,8 +360,6 @@ pub fn flatten(
                 Access::Ref => syn::parse_quote!(&#ty),
                 Access::RefMut => syn::parse_quote!(&mut #ty),
             };
-            let m = (access == Access::RefMut).then(|| quote!(mut));
-            let _ = m;
             new_inputs.push(syn::parse_quote!(#name: #ty));
             if !leaf.constant {
                 wrt_leaves.entry(ident.to_string()).or_default().push(name);
@@ -295,16 +368,40 @@ pub fn flatten(
         renames.insert(ident.to_string(), (access, leaves.clone()));
         plans.push(ParamPlan::Struct {
             ident,
-            ty: pt.ty.clone(),
+            ty: Box::new(ty),
             access,
             leaves,
         });
     }
-    if !any {
+    let result = match &f.sig.output {
+        // `-> Self` of a method is the type of its `impl`.
+        syn::ReturnType::Type(_, ty) => match (&**ty, &self_ty) {
+            (Type::Path(p), Some(Ok(t))) if p.path.is_ident("Self") => syn::parse_str::<Type>(t)
+                .ok()
+                .and_then(|t| super::struct_result::plan(&t, &structs, errors)),
+            _ => super::struct_result::plan(ty, &structs, errors),
+        },
+        syn::ReturnType::Default => None,
+    };
+    if !any && result.is_none() {
         return None;
     }
     item.sig.inputs = new_inputs;
     item.sig.ident = format_ident!("{}__ad_flat", f.sig.ident);
+    // A method taken apart has no receiver left: `Self` in its bounds keeps it an associated
+    // function of the `impl` (a function mentioning `Self` is not taken for a free one).
+    if f.sig.receiver().is_some() && item.sig.receiver().is_none() {
+        item.sig
+            .generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(Self: Sized));
+    }
+    if let Some(r) = &result {
+        let flat_ty = r.flat_type();
+        item.sig.output = syn::parse_quote!(-> #flat_ty);
+        super::struct_result::rewrite_tail(&mut item.block, r, errors);
+    }
     let mut rewrite = Rewrite {
         renames: &renames,
         errors,
@@ -313,6 +410,7 @@ pub fn flatten(
     let args = rewrite_wrt(args, &wrt_leaves);
     Some(Flat {
         item,
+        result,
         args,
         params: plans,
     })
@@ -399,7 +497,7 @@ fn holds_structs(ty: &Type, structs: &HashMap<String, StructDef>) -> bool {
 }
 
 /// Replaces the identifiers of `subst` in `tokens`.
-fn substitute(tokens: TokenStream, subst: &HashMap<String, TokenStream>) -> TokenStream {
+pub(super) fn substitute(tokens: TokenStream, subst: &HashMap<String, TokenStream>) -> TokenStream {
     tokens
         .into_iter()
         .map(|t| match t {

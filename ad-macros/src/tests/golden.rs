@@ -11,6 +11,10 @@ use crate::front::Mode;
 
 /// The generated functions for every annotated function of a source file, formatted.
 pub fn expand_file(source: &str) -> String {
+    crate::source::with_text_in_tests(source, || expand_items(source))
+}
+
+fn expand_items(source: &str) -> String {
     let file: syn::File = syn::parse_str(source).expect("golden inputs parse");
     let mut out = String::new();
     for item in file.items {
