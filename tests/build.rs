@@ -12,7 +12,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/gen.rs");
     println!("cargo:rerun-if-env-changed=AD_RANDOM_PROGRAMS");
-    // Switches of integer-state shapes that do not compile today (`r#gen::Features`).
+    // Switches of the generator (`r#gen::Features`).
     println!("cargo:rerun-if-env-changed=AD_GEN_VEC_USIZE");
     println!("cargo:rerun-if-env-changed=AD_GEN_LEND_LOCAL");
     println!("cargo:rerun-if-env-changed=AD_GEN_FLOAT_ARRAYS");
@@ -20,6 +20,11 @@ fn main() {
     println!("cargo:rerun-if-env-changed=AD_GEN_ARRAY_HELPERS");
     println!("cargo:rerun-if-env-changed=AD_GEN_FARR_LITERAL");
     println!("cargo:rerun-if-env-changed=AD_GEN_WHOLE_AGAIN");
+    println!("cargo:rerun-if-env-changed=AD_GEN_STRUCTS");
+    println!("cargo:rerun-if-env-changed=AD_GEN_STRUCT_CARRY");
+    println!("cargo:rerun-if-env-changed=AD_GEN_STRUCT_ARM_MIX");
+    println!("cargo:rerun-if-env-changed=AD_GEN_STRUCT_IN_VEC");
+    println!("cargo:rerun-if-env-changed=AD_GEN_STRUCT_VALUE_CARRY");
     let count = match std::env::var("AD_RANDOM_PROGRAMS") {
         Ok(s) => s
             .trim()

@@ -7,16 +7,29 @@ use quote::ToTokens;
 #[derive(Default)]
 pub struct Errors {
     list: Vec<syn::Error>,
+    /// Written before every message recorded by `at` and `spanned` (`"#[derive_grad]: "`).
+    prefix: String,
 }
 
 impl Errors {
+    /// A sink whose messages start with `prefix` (the macro's name, for passes that do not
+    /// know it).
+    pub fn prefixed(prefix: impl Into<String>) -> Self {
+        Errors {
+            list: Vec::new(),
+            prefix: prefix.into(),
+        }
+    }
+
     /// Records an error at `span`.
     pub fn at(&mut self, span: Span, message: impl std::fmt::Display) {
+        let message = format!("{}{message}", self.prefix);
         self.list.push(syn::Error::new(span, message));
     }
 
     /// Records an error covering the tokens of `node`.
     pub fn spanned(&mut self, node: impl quote::ToTokens, message: impl std::fmt::Display) {
+        let message = format!("{}{message}", self.prefix);
         self.list.push(syn::Error::new_spanned(node, message));
     }
 

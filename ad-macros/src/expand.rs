@@ -62,7 +62,10 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
     if let Some(tokens) = generate_structs(mode, &args, &f)? {
         return Ok(tokens);
     }
-    generate_fn(mode, args, f)
+    let unseen = structs_emit::unseen_struct_checks(&f, &args);
+    let mut tokens = generate_fn(mode, args, f)?;
+    tokens.extend(unseen);
+    Ok(tokens)
 }
 
 /// Whether `f` has a struct parameter that is flattened (so it has wrappers, not companions).
@@ -78,20 +81,18 @@ fn generate_structs(
     args: &TokenStream,
     f: &ItemFn,
 ) -> syn::Result<Option<TokenStream>> {
-    let mut errors = Errors::default();
+    let name = mode.attribute();
+    let mut errors = Errors::prefixed(format!("{name}: "));
     let parsed = attr::parse(args.clone()).unwrap_or_default();
     let Some(flat) = structs::flatten(f, args, parsed.wrt.as_deref(), &mut errors) else {
         return Ok(None);
     };
-    let name = mode.attribute();
     if mode == Mode::Jacobian || parsed.hessian.is_some() {
         errors.spanned(
             &f.sig.ident,
-            format!(
-                "{name}: Jacobians and Hessians of functions over differentiated structs are \
-                 not supported yet: write the function over the struct's fields, or use \
-                 `_vjp` / `_tangent`"
-            ),
+            "Jacobians and Hessians of functions over differentiated structs are not supported \
+             yet: write the function over the struct's fields, or build the Jacobian from \
+             `_tangent` or `_vjp` passes",
         );
     }
     errors.finish()?;

@@ -240,3 +240,9 @@ impl<T: Differentiable> Differentiable for Vec<T> {
         k
     }
 }
+
+/// Implemented by `#[derive(Differentiable)]` only (not by floats, arrays or `Vec`): lets the
+/// macros check at compile time that a parameter whose struct they cannot see is not one the
+/// user expects a gradient for.
+#[doc(hidden)]
+pub trait DerivedDifferentiable {}

@@ -86,7 +86,7 @@ pub mod jacobian;
 pub mod rows;
 pub mod rules;
 
-pub use differentiable::Differentiable;
+pub use differentiable::{DerivedDifferentiable, Differentiable};
 pub use jacobian::Jacobian;
 
 /// The value generated code gives a float on a path where it has none yet (the result of a

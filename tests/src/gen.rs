@@ -4,9 +4,10 @@
 //! and writes [`DEFAULT_COUNT`] programs (or `AD_RANDOM_PROGRAMS`) into
 //! `OUT_DIR/random_programs.rs`: one module per program holding the function, with both
 //! `#[derive_tangent]` and `#[derive_grad]` on it, four small wrappers that call the function and
-//! its derivatives on a flat point, and a table of [`Compiled`] entries. A program with one output
-//! has two more copies: one under `#[derive_grad(checkpoint)]` (its gradient must equal the
-//! plain one bit for bit) and, when it has a scalar input `x` and calls no helper, one under
+//! its derivatives on a flat point (inputs and outputs flat: a struct's floats are coordinates
+//! like any other), and a table of [`Compiled`] entries. A program with one output has two more
+//! copies: one under `#[derive_grad(checkpoint)]` (its gradient must equal the plain one bit for
+//! bit) and, when it has a scalar input `x`, calls no helper and takes no struct, one under
 //! `#[derive_grad(hessian, wrt(x))]` (its second derivative, forward over reverse, is checked
 //! against finite differences of the gradient).
 //! `tests/tests/random_programs.rs` checks every entry: forward against reverse, both against
@@ -65,6 +66,29 @@
 //!   stream, so other programs are unchanged; `AD_GEN_ARRAY_HELPERS=0` turns them off. Two
 //!   shapes found failing at once (MACRO BUG 8 and 9, below, fixed) have switches of their own.
 //!
+//! - structs (issue 17, [`Structs`]), in [`STRUCT_SHARE`] of the programs: a
+//!   `#[derive(Differentiable)]` struct named after the function (`p0042` takes a `P0042`) with
+//!   fields `f64`, `[f64; N]`, `Vec<f64>`, a nested derive struct `P0042In` (floats and an
+//!   array) and a constant `usize`, in random order, taken as `p: &S`, `s: S` (`Copy`), `s: &mut
+//!   S`, or as the receiver of a method in `impl S` on `&self`, `self` or `&mut self` under
+//!   `#[derive_tangent(wrt(self, ..))]` / `#[derive_grad(wrt(self, ..))]`. Fields are read in
+//!   any float expression ([`Expr::Field`]: `p.a`, `p.w[1]`, `p.inner.u[(i % p.inner.u.len())]`,
+//!   `(p.k as f64)`), in conditions (`if p.a > 0.3 { .. }`), in loops over a field
+//!   (`for i in (0..p.w.len()).rev()`, `0..p.v.len()`, `0..p.k`, stepped or from 1), whose counter
+//!   indexes the field directly (`acc += p.w[i] * e;`); a `&mut` struct is written in place
+//!   ([`Stmt::FieldSet`]: `s.v = e;`, `s.x += e;`, `s.w[i] = s.w[i] * 0.5 + e;`, also in loops and
+//!   branches, and at the end from the floats assigned last), and may return `()`. A struct
+//!   result ([`STail`]; the parameter's own type, `-> Self` in a method, or a `P0042Out` with
+//!   floats, an array and the nested struct) is a literal at the end of the body or at the end of
+//!   each arm of an `if` there, sometimes with `..*p` / `..s` / `..*self` and nested
+//!   `P0042In { c: e, ..p.inner }`; no early `return` then. The flat point ends with the struct's
+//!   floats (in the order of `to_flat`); the flat output is the `f64` results, then the floats of
+//!   a `&mut` struct as the call leaves it or those of the struct result. The wrappers build the
+//!   structs from the flat vectors by hand (`mk`) and read them back with `to_flat`. Drawn from
+//!   their own stream, so other programs are unchanged; `AD_GEN_STRUCTS=0` turns them off. Four
+//!   shapes found failing at once (MACRO BUG 10 to 13, below, open) are behind switches of their
+//!   own, off by default.
+//!
 //! Values are kept bounded: every expression carries a rough bound of its magnitude, and one
 //! that may exceed [`CAP`] is wrapped in `tanh`, `sin`, `atan` or `cos`. Most loops update an
 //! accumulator (a reduction, a product or a recurrence that reads itself), outputs combine the
@@ -75,7 +99,8 @@
 //! bug (MACRO BUG 1 to 9 in this file, all fixed: `i != k` in loops, `.rev()` / `.step_by()` of a
 //! range over `w.len()`, a float literal assigned to a variable, a loop-carried variable that
 //! is dead after its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a region,
-//! and integer state, below; array literals and array results of helpers, below).
+//! and integer state, below; array literals and array results of helpers, below). MACRO BUG 10
+//! to 13 (structs, below) are open: their shapes are off unless switched on.
 //!
 //! MACRO BUG 7 (fixed; found by this generator after 3 programs, 68 of 1000 failing, before the
 //! fix): integer state that steers the computation gave SILENTLY WRONG reverse-mode gradients.
@@ -109,6 +134,89 @@
 //! file that returns `[F; N]` is now bound to its N elements, like an array literal; a loop that
 //! turns an array into a single value (a helper the macro cannot see) is refused.
 //! `AD_GEN_WHOLE_AGAIN=0` turns the shape off.
+//!
+//! MACRO BUG 10 (open; found by this generator at program 41, 28 of 1000 failing with the shape
+//! on): a field of a struct parameter read inside a macro call does not compile in either
+//! mode: the field reads become reads of the flat parameters (`s.a` becomes `(*s__a)`) everywhere
+//! but in the tokens of `vec![..]`, which keep naming the struct, gone from the flat function:
+//!
+//! ```text
+//! #[derive(Differentiable, Clone, Copy)]
+//! pub struct S { pub a: f64 }
+//! #[derive_tangent]
+//! #[derive_grad]
+//! pub fn f(x: f64, s: &S) -> f64 {
+//!     let v = vec![s.a * x; 2];   // E0425 "cannot find value `s` in this scope"
+//!     v[0] * v[1]
+//! }
+//! ```
+//!
+//! (`self.a` in a method: E0424 "expected value, found module `self`"; `[s.a * x; 2]` works.)
+//! `AD_GEN_STRUCT_IN_VEC=1` turns the shape on (an element of [`Stmt::FloatArr`] that reads a
+//! field makes a `vec![..]` too); without it such an array is `[e; 3]`.
+//!
+//! MACRO BUG 11 (fixed; 17 of 1000 programs failing with the shape on, the first at 83): a struct
+//! result that takes a field
+//! holding an array whole from a struct behind a reference (`&S`, `&mut S`, `&self`), by `..*p`,
+//! by `..p.inner` of a nested struct with an array, or by `u: p.u`, does not compile in either
+//! mode (E0308 "expected `[f64; 2]`, found `&[f64; 2]`"); by value (`..s`) it works:
+//!
+//! ```text
+//! #[derive(Differentiable, Clone, Copy)]
+//! pub struct S { pub a: f64, pub u: [f64; 2] }
+//! #[derive_tangent]
+//! #[derive_grad]
+//! pub fn f(s: &S, x: f64) -> S {
+//!     S { a: s.a * x, ..*s }      // E0308 at `s` and at the attribute
+//! }
+//! ```
+//!
+//! Fixed: an array taken from `..base` is read element by element. `AD_GEN_STRUCT_CARRY=0`
+//! turns the shape off; then a literal over a borrowed struct names every field that holds an
+//! array.
+//!
+//! MACRO BUG 12 (open; a refusal in both modes; 1 of 1000 programs with
+//! `AD_GEN_STRUCT_ARM_MIX=1 AD_GEN_STRUCT_VALUE_CARRY=1`, program 738): the arms of
+//! an `if` at the end of the body build the struct result with different fields, one naming an
+//! array field and the other taking it from `..base`; the guide allows a literal "at the end of
+//! each arm", but the macros say "cannot differentiate this branch: the value of this `if` or
+//! `match` is a tuple or array on one side and a single value (a variable or a call's result) on
+//! the other":
+//!
+//! ```text
+//! #[derive(Differentiable, Clone, Copy)]
+//! pub struct S { pub a: f64, pub u: [f64; 2] }
+//! #[derive_tangent]
+//! #[derive_grad]
+//! pub fn f(s: S, x: f64) -> S {
+//!     if x > 0.0 { S { a: s.a * x, ..s } } else { S { u: [x, s.a], ..s } }
+//! }
+//! ```
+//!
+//! `AD_GEN_STRUCT_ARM_MIX=1` turns the shape on (half the `if` results then draw their arms
+//! apart); without it both arms give the same fields, in the same way. An arm leaves an array to
+//! `..base` only with `AD_GEN_STRUCT_CARRY=1` or `AD_GEN_STRUCT_VALUE_CARRY=1` (below).
+//!
+//! MACRO BUG 13 (fixed; was SILENTLY WRONG reverse mode; found by this generator at program 192, 4 of
+//! 1000 failing with the shape on): a struct result that takes an array field (or a nested struct
+//! holding one) whole by `..s` from a struct passed by value (`s: S`, `self`) gets a zero adjoint
+//! for those elements from `_vjp` / `_grad`; forward mode and finite differences give the
+//! identity. A float field taken the same way is right:
+//!
+//! ```text
+//! #[derive(Differentiable, Clone, Copy, Debug)]
+//! pub struct S { pub a: f64, pub b: f64, pub u: [f64; 2] }
+//! #[derive_tangent]
+//! #[derive_grad]
+//! pub fn f(s: S, x: f64) -> S {
+//!     S { a: s.a * x, ..s }
+//! }
+//! // f_vjp(S { a: 0.5, b: 2.0, u: [1.0, 2.0] }, 3.0, S { a: 0.0, b: 1.0, u: [1.0, 0.0] })
+//! // gives the adjoint S { a: 0.0, b: 1.0, u: [0.0, 0.0] }: `u` should be [1.0, 0.0].
+//! ```
+//!
+//! Fixed with MACRO BUG 11: an array taken from `..base` is read element by element
+//! (`[s.u[0], s.u[1]]`). `AD_GEN_STRUCT_VALUE_CARRY=0` turns the shape off.
 //!
 //! The evaluation points are chosen at build time with an interpreter ([`Program::eval`]) that
 //! performs the same `f64` operations in the same order as the compiled function. A point is
@@ -228,6 +336,21 @@ pub enum Expr {
     AElem(String, usize),
     /// `h_dot3(a, b)` ([`Helper::Dot3`]).
     Dot(Box<[FArg; 2]>),
+    /// A float of the struct parameter (issue 17): `p.a`, `p.w[i]`, `p.inner.u[1]`.
+    Field(FieldRef),
+}
+
+/// A float field of the struct parameter, or an element of one of its arrays or `Vec`s:
+/// `recv.path[index]` (`recv` is `p`, `s`, .. or `self`; `path` may name a nested field,
+/// `inner.u`).
+#[derive(Clone, Debug)]
+pub struct FieldRef {
+    /// The parameter: `p`, `s`, `self`, ..
+    pub recv: String,
+    /// The field, dotted when nested.
+    pub path: String,
+    /// The index, for an array or a `Vec`.
+    pub index: Option<IExpr>,
 }
 
 /// An array of three floats passed by value to [`Helper::Rot`] or [`Helper::Dot3`].
@@ -351,6 +474,10 @@ pub enum IExpr {
     Rem(Box<IExpr>, Box<IExpr>),
     /// `arr[index]`: an element of an integer array (MACRO BUG 7).
     At(String, Box<IExpr>),
+    /// `recv.path.len()`: the length of an array or `Vec` field of the struct (issue 17).
+    SLen(String, String),
+    /// `recv.path`: a constant `usize` field of the struct (issue 17).
+    SConst(String, String),
 }
 
 /// A comparison operator.
@@ -549,6 +676,9 @@ pub enum Stmt {
         /// The angle.
         s: Expr,
     },
+    /// A write of a field of a `&mut` struct (issue 17): `s.v = e;`, `s.w[i] += e;` (`None`:
+    /// plain `=`).
+    FieldSet(FieldRef, Option<AssignOp>, Expr),
 }
 
 /// How a local array of floats ([`Stmt::LetFArr`]) starts.
@@ -855,6 +985,9 @@ pub enum Param {
     Points,
     /// `tb: &[Vec<f64>]` or `tb: &[[f64; 3]]`, a constant table ([`Nested::table`]).
     Table,
+    /// The struct (issue 17): `p: &S`, `s: S`, `s: &mut S`, or the receiver of a method
+    /// (always first then); its floats are the last coordinates of the flat point.
+    Struct,
 }
 
 /// One generated program.
@@ -886,18 +1019,36 @@ pub struct Program {
     pub float_arrays: bool,
     /// Nested containers among the parameters, if any.
     pub nested: Nested,
+    /// The struct parameter, if any (issue 17).
+    pub structs: Structs,
+    /// The struct result built at the end of the body, if the program returns one (then
+    /// `out` is empty).
+    pub stail: Option<STail>,
 }
 
 impl Program {
     /// Length of the flat point: the scalars, then the elements of `w`, then the coordinates of
-    /// the points `pc`.
+    /// the points `pc`, then the floats of the struct (in the order of `to_flat`).
     pub fn inputs(&self) -> usize {
+        self.struct_offset() + self.structs.flat_len()
+    }
+
+    /// Where the floats of the struct start in the flat point.
+    pub fn struct_offset(&self) -> usize {
         self.scalars + self.slice_len.unwrap_or(0) + 3 * self.nested.points.unwrap_or(0)
     }
 
-    /// 1 or 2.
+    /// Length of the flat output: the `f64` results (0, 1 or 2), then the floats of a `&mut`
+    /// struct as the function leaves it, or the floats of the struct result.
     pub fn outputs(&self) -> usize {
-        self.out.len()
+        let st = &self.structs;
+        let state = if st.form.is_some_and(SForm::mutable) {
+            st.flat_len()
+        } else {
+            0
+        };
+        let result = self.stail.as_ref().map_or(0, |_| st.result_len());
+        self.out.len() + state + result
     }
 }
 
@@ -917,6 +1068,8 @@ enum Kind {
     Arr(Arr),
     /// An array of three floats (the helpers over arrays).
     FArr(FArr),
+    /// The struct parameter (issue 17): its name is taken, nothing else.
+    Struct,
 }
 
 /// An array of three floats in scope: a local one, or one [`Helper::Rot`] returned.
@@ -952,9 +1105,9 @@ struct Arr {
     depth: usize,
 }
 
-/// Switches of the generator for integer-state shapes that did not compile before MACRO BUG 7
-/// was fixed; on by default, `0` in the environment turns one off (to tell a new failure of
-/// these shapes from others).
+/// Switches of the generator: features and shapes that once failed (on by default, `0` in the
+/// environment turns one off, to tell a new failure of these shapes from others), and shapes of
+/// open macro bugs (MACRO BUG 10 to 13: off by default, `1` turns one on).
 #[derive(Clone, Copy, Debug)]
 pub struct Features {
     /// `AD_GEN_VEC_USIZE`: a local `let mut iv: Vec<usize> = vec![..];`, read, written and lent
@@ -982,6 +1135,25 @@ pub struct Features {
     /// branch or loop body below its `let` (MACRO BUG 9, fixed). Without it, such an array is
     /// passed whole once, next to its `let`.
     pub whole_again: bool,
+    /// `AD_GEN_STRUCTS`: a `#[derive(Differentiable)]` struct as a parameter (by reference, by
+    /// value, `&mut`, or the receiver of a method), struct results (issue 17; see [`Structs`]).
+    pub structs: bool,
+    /// `AD_GEN_STRUCT_CARRY` (MACRO BUG 11, fixed): a struct result that takes a field
+    /// holding an array (an array field, or a nested struct with one) whole from a borrowed
+    /// struct, by `..*p` or `..p.inner`. Without it, such fields are always given.
+    pub struct_carry: bool,
+    /// `AD_GEN_STRUCT_ARM_MIX` (off by default, MACRO BUG 12): the arms of an `if` that builds
+    /// the struct result give different fields (one names an array field, the other takes it
+    /// from `..base`). Without it, both arms give the same fields.
+    pub struct_arm_mix: bool,
+    /// `AD_GEN_STRUCT_IN_VEC` (off by default, MACRO BUG 10): a field of the struct read inside
+    /// `vec![..]` (the element of a local `Vec` of floats, [`Stmt::FloatArr`]). Without it,
+    /// such an element makes the array `[e; 3]`.
+    pub struct_in_vec: bool,
+    /// `AD_GEN_STRUCT_VALUE_CARRY` (MACRO BUG 13, fixed): a struct result that takes a
+    /// field holding an array whole, by `..s`, from a struct passed by value (`s: S`, `self`).
+    /// Without it, such fields are always given.
+    pub struct_value_carry: bool,
 }
 
 impl Default for Features {
@@ -994,6 +1166,11 @@ impl Default for Features {
             array_helpers: true,
             farr_literal: true,
             whole_again: true,
+            structs: true,
+            struct_carry: true,
+            struct_arm_mix: false,
+            struct_in_vec: false,
+            struct_value_carry: true,
         }
     }
 }
@@ -1002,6 +1179,8 @@ impl Features {
     /// The switches as the environment sets them (`0` turns one off).
     pub fn from_env() -> Features {
         let on = |k: &str| std::env::var(k).map_or(true, |v| v.trim() != "0");
+        // A switch that is off by default: `1` turns it on.
+        let opt_in = |k: &str| std::env::var(k).is_ok_and(|v| v.trim() == "1");
         Features {
             vec_usize: on("AD_GEN_VEC_USIZE"),
             lend_local: on("AD_GEN_LEND_LOCAL"),
@@ -1010,6 +1189,11 @@ impl Features {
             array_helpers: on("AD_GEN_ARRAY_HELPERS"),
             farr_literal: on("AD_GEN_FARR_LITERAL"),
             whole_again: on("AD_GEN_WHOLE_AGAIN"),
+            structs: on("AD_GEN_STRUCTS"),
+            struct_carry: on("AD_GEN_STRUCT_CARRY"),
+            struct_arm_mix: opt_in("AD_GEN_STRUCT_ARM_MIX"),
+            struct_in_vec: opt_in("AD_GEN_STRUCT_IN_VEC"),
+            struct_value_carry: on("AD_GEN_STRUCT_VALUE_CARRY"),
         }
     }
 }
@@ -1074,6 +1258,14 @@ struct Gen {
     /// Arrays of floats named so far (`pa0`, `pa1`, ..).
     farr_names: usize,
     features: Features,
+    /// The struct parameter ([`Structs`]; its `form` is `None` without one), and its own
+    /// generator (so that programs without it are unchanged).
+    st: Structs,
+    srng: Option<Rng>,
+    /// The leaves of the struct, and a bound of each one's magnitude (they change with writes
+    /// through a `&mut` struct).
+    sleaves: Vec<SLeaf>,
+    sbounds: Vec<f64>,
 }
 
 /// The float that loops fold the variables they assign into, and that every output adds: see
@@ -1191,6 +1383,7 @@ impl Gen {
             }
             // Conservatively not (an array may hold constants only).
             Expr::AElem(..) | Expr::Dot(_) => false,
+            Expr::Field(_) => true,
         }
     }
 
@@ -1218,6 +1411,11 @@ impl Gen {
             IExpr::Add(a, b) => self.iexpr_max(a) + self.iexpr_max(b),
             IExpr::Rem(_, b) => self.iexpr_max(b).saturating_sub(1),
             IExpr::At(..) => self.ist.map_or(0, |st| st.l - 1),
+            IExpr::SLen(_, path) => self.sleaf(path).extent(),
+            IExpr::SConst(_, path) => match self.sleaf(path).ty {
+                FTy::Const(v) => v,
+                _ => unreachable!("generator bug: `{path}` is not a constant"),
+            },
         }
     }
 
@@ -1307,6 +1505,9 @@ impl Gen {
 
     fn leaf(&mut self) -> (Expr, f64) {
         if let Some(leaf) = self.nested_leaf() {
+            return leaf;
+        }
+        if let Some(leaf) = self.struct_leaf() {
             return leaf;
         }
         let roll = self.rng.below(100);
@@ -1580,46 +1781,51 @@ impl Gen {
     /// The tail or a returned value: a combination of a few variables, preferring the ones
     /// defined or assigned last.
     fn output(&mut self) -> Vec<Expr> {
-        (0..self.outputs)
-            .map(|_| {
-                let floats = self.floats();
-                let mut names: Vec<(String, f64)> = Vec::new();
-                for r in self.recent.iter().rev() {
-                    if names.len() == 3 {
-                        break;
-                    }
-                    if let Some((n, _, b)) = floats.iter().find(|f| &f.0 == r)
-                        && !names.iter().any(|(m, _)| m == n)
-                        && self.rng.chance(0.7)
-                    {
-                        names.push((n.clone(), *b));
-                    }
-                }
-                while names.len() < 2 {
-                    let (n, _, b) = self.rng.pick(&floats).clone();
-                    if !names.iter().any(|(m, _)| *m == n) || floats.len() < 2 {
-                        names.push((n, b));
-                    }
-                }
-                let (mut e, mut bound) = (Expr::Var(names[0].0.clone()), names[0].1);
-                for (n, b) in &names[1..] {
-                    let op = *self.rng.pick(&[Op::Add, Op::Sub, Op::Mul]);
-                    bound = if op == Op::Mul { bound * b } else { bound + b };
-                    e = Self::bin(op, e, Expr::Var(n.clone()));
-                }
-                if self.rng.chance(0.5) {
-                    let (extra, be) = self.expr(1);
-                    e = Self::bin(Op::Add, e, extra);
-                    bound += be;
-                }
-                let e = if bound > 4.0 * CAP {
-                    self.squash(e).0
-                } else {
-                    e
-                };
-                Self::bin(Op::Add, e, Expr::Var(TOTAL.to_owned()))
-            })
-            .collect()
+        (0..self.outputs).map(|_| self.one_output().0).collect()
+    }
+
+    /// One output of [`Gen::output`] (also a float of a struct result, or a value written
+    /// into a `&mut` struct at the end).
+    fn one_output(&mut self) -> (Expr, f64) {
+        let floats = self.floats();
+        let mut names: Vec<(String, f64)> = Vec::new();
+        for r in self.recent.iter().rev() {
+            if names.len() == 3 {
+                break;
+            }
+            if let Some((n, _, b)) = floats.iter().find(|f| &f.0 == r)
+                && !names.iter().any(|(m, _)| m == n)
+                && self.rng.chance(0.7)
+            {
+                names.push((n.clone(), *b));
+            }
+        }
+        while names.len() < 2 {
+            let (n, _, b) = self.rng.pick(&floats).clone();
+            if !names.iter().any(|(m, _)| *m == n) || floats.len() < 2 {
+                names.push((n, b));
+            }
+        }
+        let (mut e, mut bound) = (Expr::Var(names[0].0.clone()), names[0].1);
+        for (n, b) in &names[1..] {
+            let op = *self.rng.pick(&[Op::Add, Op::Sub, Op::Mul]);
+            bound = if op == Op::Mul { bound * b } else { bound + b };
+            e = Self::bin(op, e, Expr::Var(n.clone()));
+        }
+        if self.rng.chance(0.5) {
+            let (extra, be) = self.expr(1);
+            e = Self::bin(Op::Add, e, extra);
+            bound += be;
+        }
+        let (e, bound) = if bound > 4.0 * CAP {
+            self.squash(e)
+        } else {
+            (e, bound)
+        };
+        (
+            Self::bin(Op::Add, e, Expr::Var(TOTAL.to_owned())),
+            bound + 1.0,
+        )
     }
 
     /// An update of `target` at the end of a loop body: a reduction, a product, or a
@@ -1803,6 +2009,12 @@ impl Gen {
                 }
             }
         }
+        // The fields of a `&mut` struct, like mutable floats.
+        if self.st.form.is_some_and(SForm::mutable) {
+            for b in &mut self.sbounds {
+                *b = b.max(CAP);
+            }
+        }
     }
 
     fn stmt(&mut self) -> Vec<Stmt> {
@@ -1822,6 +2034,11 @@ impl Gen {
             && r.chance(0.08)
         {
             return self.arr_helper_stmt();
+        }
+        if let Some(r) = &mut self.srng
+            && r.chance(0.2)
+        {
+            return self.struct_stmt();
         }
         let nested = self.depth < 3 && self.budget > 2;
         let roll = self.rng.below(100);
@@ -1849,56 +2066,7 @@ impl Gen {
                 };
                 vec![Stmt::If(c, then, els)]
             }
-            57..=71 if nested && self.loops < 2 => {
-                let var = format!("i{}", self.counters);
-                self.counters += 1;
-                let ints = self.ints();
-                let mut range = Range {
-                    lo: 0,
-                    hi: IExpr::Lit(2 + self.rng.below(3)),
-                    inclusive: self.rng.chance(0.15),
-                    rev: false,
-                    step: None,
-                };
-                let roll = self.rng.below(10);
-                if roll < 5 && ints.iter().any(|(n, _)| n == "n") {
-                    range.hi = IExpr::Var("n".into());
-                } else if roll < 7 && self.slice_len.is_some() {
-                    range.hi = IExpr::Len;
-                } else if roll < 8 && !ints.is_empty() {
-                    // triangular: 0..(i + 1)
-                    let (name, _) = self.rng.pick(&ints).clone();
-                    range.hi = IExpr::Add(Box::new(IExpr::Var(name)), Box::new(IExpr::Lit(1)));
-                }
-                // MACRO BUG 2 (fixed, generated): `(0..w.len()).rev()` and `.step_by(k)` were
-                // refused ("cannot differentiate the method call `.rev(..)`"): the range
-                // mentions the active `w`.
-                match self.rng.below(8) {
-                    0 => range.rev = true,
-                    1 => range.step = Some(2),
-                    2 => range.lo = 1,
-                    _ => {}
-                }
-                let max = self.iexpr_max(&range.hi);
-                let mut out = Vec::new();
-                let target = self.loop_target(&mut out);
-                self.widen();
-                self.scopes.push(vec![Var {
-                    name: var.clone(),
-                    kind: Kind::Int(max),
-                    param: false,
-                }]);
-                self.enter_loop();
-                self.assigned.push(Vec::new());
-                let body = self.loop_body(target);
-                let assigned = self.assigned.pop().unwrap();
-                self.loops -= 1;
-                self.scopes.pop();
-                self.widen();
-                out.push(Stmt::For(var, range, body));
-                out.extend(self.fold_into_total(assigned));
-                out
-            }
+            57..=71 if nested && self.loops < 2 => self.for_stmt(None),
             72..=78 if nested && self.loops < 2 => {
                 let counter = format!("c{}", self.counters);
                 self.counters += 1;
@@ -1951,6 +2119,9 @@ impl Gen {
                 let jump = match self.rng.below(4) {
                     0 if self.loops > 0 => Stmt::Break,
                     1 if self.loops > 0 => Stmt::Continue,
+                    // No early `return` of a struct result or of `()` (issue 17).
+                    _ if self.outputs == 0 && self.loops > 0 => Stmt::Break,
+                    _ if self.outputs == 0 => return self.let_stmt(),
                     _ => {
                         self.returned = true;
                         Stmt::Return(self.output())
@@ -1960,6 +2131,74 @@ impl Gen {
             }
             _ => self.let_stmt(),
         }
+    }
+
+    /// A `for` loop over a range (`0..n`, `0..w.len()`, `0..=k`, triangular, `.rev()`,
+    /// `.step_by(2)`), or, when `forced` names a leaf of the struct, over that field.
+    fn for_stmt(&mut self, forced: Option<usize>) -> Vec<Stmt> {
+        let var = format!("i{}", self.counters);
+        self.counters += 1;
+        let ints = self.ints();
+        let mut range = Range {
+            lo: 0,
+            hi: IExpr::Lit(2 + self.rng.below(3)),
+            inclusive: self.rng.chance(0.15),
+            rev: false,
+            step: None,
+        };
+        let roll = self.rng.below(10);
+        if roll < 5 && ints.iter().any(|(n, _)| n == "n") {
+            range.hi = IExpr::Var("n".into());
+        } else if roll < 7 && self.slice_len.is_some() {
+            range.hi = IExpr::Len;
+        } else if roll < 8 && !ints.is_empty() {
+            // triangular: 0..(i + 1)
+            let (name, _) = self.rng.pick(&ints).clone();
+            range.hi = IExpr::Add(Box::new(IExpr::Var(name)), Box::new(IExpr::Lit(1)));
+        }
+        // MACRO BUG 2 (fixed, generated): `(0..w.len()).rev()` and `.step_by(k)` were
+        // refused ("cannot differentiate the method call `.rev(..)`"): the range
+        // mentions the active `w`.
+        match self.rng.below(8) {
+            0 => range.rev = true,
+            1 => range.step = Some(2),
+            2 => range.lo = 1,
+            _ => {}
+        }
+        // A loop over a field of the struct (issue 17): `0..p.w.len()`, `(0..p.v.len()).rev()`,
+        // `0..p.k`; its counter stays below the length, so it indexes the field directly.
+        let mut max = self.iexpr_max(&range.hi);
+        if let Some(li) = forced {
+            let leaf = self.sleaves[li].clone();
+            let recv = self.st.recv.clone();
+            range.hi = match leaf.ty {
+                FTy::Const(_) => IExpr::SConst(recv, leaf.path.clone()),
+                _ => IExpr::SLen(recv, leaf.path.clone()),
+            };
+            range.inclusive = false;
+            max = self.iexpr_max(&range.hi).saturating_sub(1);
+        }
+        let mut out = Vec::new();
+        let target = self.loop_target(&mut out);
+        self.widen();
+        self.scopes.push(vec![Var {
+            name: var.clone(),
+            kind: Kind::Int(max),
+            param: false,
+        }]);
+        self.enter_loop();
+        self.assigned.push(Vec::new());
+        let mut body = self.loop_body(target.clone());
+        if let Some(li) = forced {
+            self.struct_elem_use(li, &var, target.as_deref(), &mut body);
+        }
+        let assigned = self.assigned.pop().unwrap();
+        self.loops -= 1;
+        self.scopes.pop();
+        self.widen();
+        out.push(Stmt::For(var, range, body));
+        out.extend(self.fold_into_total(assigned));
+        out
     }
 
     // ---- integer state (MACRO BUG 7) ----
@@ -2238,8 +2477,10 @@ impl Gen {
     /// [`Stmt::FloatArr`]: a fresh float computed through a local array of floats.
     fn float_arr_stmt(&mut self) -> Vec<Stmt> {
         let (elem, _) = self.bounded(2, 1.5);
+        let in_vec = self.features.struct_in_vec || !reads_field(&elem);
         let r = self.farrays.as_mut().expect("float arrays are on");
-        let vec = r.chance(0.5);
+        // MACRO BUG 10: a field of the struct read inside `vec![..]`.
+        let vec = r.chance(0.5) && in_vec;
         // Lent only where it is not created in a region (a block, an arm, a loop body, or the
         // code after an early `return`): reverse mode refuses that.
         let lend = self.depth == 0 && !self.returned && r.chance(0.6);
@@ -2714,6 +2955,44 @@ impl Gen {
     }
 }
 
+/// Whether `e` reads a constant or a length of a field of the struct (issue 17).
+fn ireads_field(e: &IExpr) -> bool {
+    match e {
+        IExpr::SLen(..) | IExpr::SConst(..) => true,
+        IExpr::Var(_) | IExpr::Lit(_) | IExpr::Len => false,
+        IExpr::Add(a, b) | IExpr::Rem(a, b) => ireads_field(a) || ireads_field(b),
+        IExpr::At(_, i) => ireads_field(i),
+    }
+}
+
+/// Whether `e` reads a field of the struct (issue 17).
+fn reads_field(e: &Expr) -> bool {
+    fn cond(c: &Cond) -> bool {
+        match c {
+            Cond::F(_, a, b) => reads_field(a) || reads_field(b),
+            Cond::I(_, a, b) => ireads_field(a) || ireads_field(b),
+            Cond::And(a, b) | Cond::Or(a, b) => cond(a) || cond(b),
+            Cond::Not(a) => cond(a),
+        }
+    }
+    let arg = |a: &FArg| match a {
+        FArg::Lit(es) => es.iter().any(reads_field),
+        FArg::Name(_) => false,
+    };
+    match e {
+        Expr::Field(_) => true,
+        Expr::Cast(i) | Expr::Elem(i) | Expr::Row(_, i, _) => ireads_field(i),
+        Expr::Lit(_) | Expr::Var(_) | Expr::AElem(..) => false,
+        Expr::Neg(a) => reads_field(a),
+        Expr::Bin(_, a, b) => reads_field(a) || reads_field(b),
+        Expr::Call(_, args, _) => args.iter().any(reads_field),
+        Expr::If(c, a, b) => cond(c) || reads_field(a) || reads_field(b),
+        Expr::Match(i, arms) => ireads_field(i) || arms.iter().any(reads_field),
+        Expr::Chain(c) => reads_field(&c.body) || c.args.iter().any(reads_field),
+        Expr::Dot(args) => arg(&args[0]) || arg(&args[1]),
+    }
+}
+
 fn has_var(e: &Expr) -> bool {
     match e {
         Expr::Lit(_) => false,
@@ -2723,7 +3002,7 @@ fn has_var(e: &Expr) -> bool {
         Expr::Call(_, args, _) => args.iter().any(has_var),
         Expr::If(_, a, b) => has_var(a) || has_var(b),
         Expr::Match(_, arms) => arms.iter().any(has_var),
-        Expr::Chain(_) | Expr::AElem(..) | Expr::Dot(_) => true,
+        Expr::Chain(_) | Expr::AElem(..) | Expr::Dot(_) | Expr::Field(_) => true,
     }
 }
 
@@ -2769,7 +3048,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
     let n = rng
         .chance(0.75)
         .then(|| if rng.chance(0.1) { 0 } else { 1 + rng.below(4) });
-    let outputs = if rng.chance(0.35) { 2 } else { 1 };
+    let mut outputs = if rng.chance(0.35) { 2 } else { 1 };
     let mut params: Vec<Param> = (0..scalars).map(Param::Scalar).collect();
     if slice_len.is_some() {
         params.push(Param::Slice);
@@ -2804,10 +3083,22 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
     };
     let nested = Nested::draw(seed, features);
     params.extend(nested.params());
+    let (structs, srng) = Structs::draw(seed, features);
+    if structs.form.is_some() {
+        params.push(Param::Struct);
+        if structs.result.is_some() || structs.unit {
+            outputs = 0;
+        }
+    }
     // Shuffle the signature (Fisher-Yates).
     for i in (1..params.len()).rev() {
         let j = rng.below(i + 1);
         params.swap(i, j);
+    }
+    // A method's receiver comes first.
+    if structs.form.is_some_and(SForm::method) {
+        params.retain(|q| *q != Param::Struct);
+        params.insert(0, Param::Struct);
     }
     let mut scope = Vec::new();
     for k in 0..scalars {
@@ -2824,6 +3115,13 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         scope.push(Var {
             name: "n".into(),
             kind: Kind::Int(n),
+            param: true,
+        });
+    }
+    if structs.form.is_some() && structs.recv != "self" {
+        scope.push(Var {
+            name: structs.recv.clone(),
+            kind: Kind::Struct,
             param: true,
         });
     }
@@ -2865,6 +3163,10 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
             .then_some(Rng(seed ^ 0xa44a_4e1f_0000_0017)),
         farr_names: 0,
         features,
+        sleaves: structs.leaves(),
+        sbounds: vec![RANGE; structs.leaves().len()],
+        st: structs.clone(),
+        srng,
     };
     // `total` (see `fold_into_total`): mutable in the program, but the generator neither assigns
     // nor shadows it.
@@ -2904,7 +3206,11 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
     while g.budget > 0 {
         body.extend(g.stmt());
     }
+    if structs.form.is_some_and(SForm::mutable) {
+        body.extend(g.final_writes());
+    }
     let out = g.output();
+    let stail = structs.result.map(|ty| g.struct_tail(ty));
     let float_arrays = g.float_arrays;
     let mut helpers = g.helpers;
     helpers.sort();
@@ -2921,6 +3227,8 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         out,
         float_arrays,
         nested,
+        structs,
+        stail,
     }
 }
 
@@ -2940,6 +3248,15 @@ fn show_i(e: &IExpr) -> String {
         IExpr::Add(a, b) => format!("({} + {})", show_i(a), show_i(b)),
         IExpr::Rem(a, b) => format!("({} % {})", show_i(a), show_i(b)),
         IExpr::At(n, i) => format!("{n}[{}]", show_i(i)),
+        IExpr::SLen(recv, path) => format!("{recv}.{path}.len()"),
+        IExpr::SConst(recv, path) => format!("{recv}.{path}"),
+    }
+}
+
+fn show_field(f: &FieldRef) -> String {
+    match &f.index {
+        Some(i) => format!("{}.{}[{}]", f.recv, f.path, show_i(i)),
+        None => format!("{}.{}", f.recv, f.path),
     }
 }
 
@@ -2953,7 +3270,8 @@ fn atom(e: &Expr) -> String {
         | Expr::Bin(..)
         | Expr::Neg(_)
         | Expr::AElem(..)
-        | Expr::Dot(_) => show(e),
+        | Expr::Dot(_)
+        | Expr::Field(_) => show(e),
         Expr::Call(_, _, false) => show(e),
         _ => format!("({})", show(e)),
     }
@@ -2994,6 +3312,7 @@ fn show(e: &Expr) -> String {
         Expr::Chain(c) => show_chain(c),
         Expr::AElem(n, k) => format!("{n}[{k}]"),
         Expr::Dot(args) => format!("h_dot3({}, {})", show_farg(&args[0]), show_farg(&args[1])),
+        Expr::Field(f) => show_field(f),
         Expr::Match(s, arms) => {
             let mut out = format!("match {} {{ ", show_i(s));
             for (k, a) in arms.iter().enumerate() {
@@ -3286,28 +3605,41 @@ fn show_stmt(s: &Stmt, indent: usize, out: &mut String) {
                 show(s)
             );
         }
+        Stmt::FieldSet(f, op, e) => {
+            let op = match op {
+                None => "=",
+                Some(AssignOp::Add) => "+=",
+                Some(AssignOp::Sub) => "-=",
+                Some(AssignOp::Mul) => "*=",
+            };
+            let _ = writeln!(out, "{pad}{} {op} {};", show_field(f), show(e));
+        }
     }
 }
 
 impl Program {
-    /// The helpers it calls, then the function, with both attributes, named `name`.
+    /// The structs it takes (named after `name`), the helpers it calls, then the function, with
+    /// both attributes, named `name`.
     pub fn source(&self, name: &str) -> String {
-        let mut out: String = self
-            .helpers
-            .iter()
-            .map(|h| h.source(self.k, self.slice_len.unwrap_or(0)))
-            .collect();
+        let mut out = self.structs.defs(name);
+        out.extend(
+            self.helpers
+                .iter()
+                .map(|h| h.source(self.k, self.slice_len.unwrap_or(0))),
+        );
         let attrs = format!(
             "{}\n{}",
             self.nested.attr(self, "derive_tangent", ""),
             self.nested.attr(self, "derive_grad", "")
         );
-        out.push_str(&self.source_with(name, &attrs));
+        out.push_str(&self.source_with(name, name, &attrs));
         out
     }
 
-    /// The function named `name`, under the attributes `attrs`.
-    pub fn source_with(&self, name: &str, attrs: &str) -> String {
+    /// The function named `name`, under the attributes `attrs`; its structs are those of the
+    /// program named `family` (a method is written in an `impl` block of its own).
+    pub fn source_with(&self, name: &str, family: &str, attrs: &str) -> String {
+        let st = &self.structs;
         let params: Vec<String> = self
             .params
             .iter()
@@ -3318,20 +3650,32 @@ impl Program {
                 Param::IdxMut => "iw: &mut [usize]".into(),
                 Param::Points => "pc: &[[f64; 3]]".into(),
                 Param::Table => self.nested.table_type().into(),
+                Param::Struct => st.param(family),
             })
             .collect();
-        let ret = if self.outputs() == 1 {
-            "f64"
+        let ret = if self.stail.is_some() {
+            format!(" -> {}", st.result_type(family))
         } else {
-            "(f64, f64)"
+            match self.out.len() {
+                0 => String::new(),
+                1 => " -> f64".into(),
+                _ => " -> (f64, f64)".into(),
+            }
         };
-        let mut out = format!(
-            "{attrs}\npub fn {name}({}) -> {ret} {{\n",
-            params.join(", ")
-        );
+        let mut out = format!("{attrs}\npub fn {name}({}){ret} {{\n", params.join(", "));
         show_block(&self.body, 1, &mut out);
-        let _ = writeln!(out, "    {}", show_out(&self.out));
+        if let Some(t) = &self.stail {
+            show_tail(t, family, &mut out);
+        } else if !self.out.is_empty() {
+            let _ = writeln!(out, "    {}", show_out(&self.out));
+        }
         out.push_str("}\n");
+        if st.form.is_some_and(SForm::method) {
+            out = format!(
+                "impl {} {{\n{out}}}\n",
+                Structs::type_name(family, STy::Main)
+            );
+        }
         out
     }
 }
@@ -3343,8 +3687,8 @@ impl Program {
 /// What one evaluation of a program found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Eval {
-    /// The outputs (the second is 0 for one output).
-    pub out: [f64; 2],
+    /// The outputs, flat (see [`Program::outputs`]).
+    pub out: Vec<f64>,
     /// The smallest distance of a comparison of floats, an `abs` argument, a `max` / `min`
     /// pair or a `hypot` result from its switch or kink (infinity if none was reached).
     pub margin: f64,
@@ -3368,7 +3712,7 @@ enum Flow {
     Normal,
     Break,
     Continue,
-    Return([f64; 2]),
+    Return(Vec<f64>),
 }
 
 struct Machine<'a> {
@@ -3378,6 +3722,9 @@ struct Machine<'a> {
     pc: &'a [f64],
     /// The constant table `tb`.
     tb: &'a [Vec<f64>],
+    /// The floats of the struct, flat, and where each field is (issue 17).
+    st: Vec<f64>,
+    sleaves: Vec<SLeaf>,
     margin: f64,
     trace: Vec<bool>,
     max_abs: f64,
@@ -3486,7 +3833,43 @@ impl<'a> Machine<'a> {
                 let i = self.int(i);
                 self.arr(n)[i]
             }
+            IExpr::SLen(_, path) => self.sleaf(path).extent(),
+            IExpr::SConst(_, path) => match self.sleaf(path).ty {
+                FTy::Const(v) => v,
+                _ => panic!("generator bug: `{path}` is not a constant"),
+            },
         }
+    }
+
+    fn sleaf(&self, path: &str) -> &SLeaf {
+        self.sleaves
+            .iter()
+            .find(|l| l.path == path)
+            .unwrap_or_else(|| panic!("generator bug: no field `{path}`"))
+    }
+
+    /// Where the float `f` names is in `st`.
+    fn slot(&self, f: &FieldRef) -> usize {
+        let leaf = self.sleaf(&f.path);
+        let i = f.index.as_ref().map_or(0, |i| self.int(i));
+        assert!(
+            i < leaf.extent().max(1),
+            "generator bug: `{}` out of bounds",
+            f.path
+        );
+        leaf.offset + i
+    }
+
+    /// The floats of the field `path` (a nested struct's in field order), flat.
+    fn sub_flat(&self, path: &str) -> Vec<f64> {
+        let dotted = format!("{path}.");
+        let mut out = Vec::new();
+        for l in &self.sleaves {
+            if l.path == path || l.path.starts_with(&dotted) {
+                out.extend_from_slice(&self.st[l.offset..l.offset + l.floats()]);
+            }
+        }
+        out
     }
 
     fn expr(&mut self, e: &'a Expr) -> f64 {
@@ -3557,6 +3940,7 @@ impl<'a> Machine<'a> {
             }
             Expr::Chain(c) => self.chain(c),
             Expr::AElem(n, k) => self.farr(n)[*k],
+            Expr::Field(f) => self.st[self.slot(f)],
             Expr::Dot(args) => {
                 let a = self.farg(&args[0]);
                 let b = self.farg(&args[1]);
@@ -3629,10 +4013,8 @@ impl<'a> Machine<'a> {
         }
     }
 
-    fn out(&mut self, out: &'a [Expr]) -> [f64; 2] {
-        let a = self.expr(&out[0]);
-        let b = out.get(1).map_or(0.0, |e| self.expr(e));
-        [a, b]
+    fn out(&mut self, out: &'a [Expr]) -> Vec<f64> {
+        out.iter().map(|e| self.expr(e)).collect()
     }
 
     fn block(&mut self, stmts: &'a [Stmt]) -> Flow {
@@ -3847,6 +4229,19 @@ impl<'a> Machine<'a> {
                     }
                 }
             }
+            Stmt::FieldSet(f, op, e) => {
+                // A compound assignment of floats evaluates its value first, then the place.
+                let v = self.expr(e);
+                let k = self.slot(f);
+                let old = self.st[k];
+                let new = match op {
+                    None => v,
+                    Some(AssignOp::Add) => old + v,
+                    Some(AssignOp::Sub) => old - v,
+                    Some(AssignOp::Mul) => old * v,
+                };
+                self.st[k] = self.float(new);
+            }
         }
         Flow::Normal
     }
@@ -3870,20 +4265,29 @@ impl Program {
             scope.push(("iw", Val::A(iw.clone())));
         }
         let l = self.slice_len.unwrap_or(0);
+        let o = self.struct_offset();
         let mut m = Machine {
             scopes: Vec::new(),
             w,
-            pc: &p[k + l..k + l + 3 * self.nested.points.unwrap_or(0)],
+            pc: &p[k + l..o],
             tb: &self.nested.table,
+            st: p[o..o + self.structs.flat_len()].to_vec(),
+            sleaves: self.structs.leaves(),
             margin: f64::INFINITY,
             trace: Vec::new(),
             max_abs: 0.0,
         };
         m.scopes.push(scope);
-        let out = match m.stmts(&self.body) {
+        let mut out = match m.stmts(&self.body) {
             Flow::Return(v) => v,
-            _ => m.out(&self.out),
+            _ => match &self.stail {
+                Some(t) => m.tail(t, &self.structs),
+                None => m.out(&self.out),
+            },
         };
+        if self.structs.form.is_some_and(SForm::mutable) {
+            out.extend_from_slice(&m.st);
+        }
         Eval {
             out,
             margin: m.margin,
@@ -3901,11 +4305,12 @@ impl Program {
         if !fine(&base) {
             return false;
         }
+        let m = base.out.len();
         for j in 0..p.len() {
             let h = fd_step(p[j]);
             // f at p + k h / 2 e_j for k = -4..=4 (k = 0 is `base`).
-            let mut at = [[0.0; 2]; 9];
-            at[4] = base.out;
+            let mut at = vec![Vec::new(); 9];
+            at[4] = base.out.clone();
             for k in [-4, -2, -1, 1, 2, 4] {
                 let mut q = p.to_vec();
                 q[j] += f64::from(k) * h / 2.0;
@@ -3918,14 +4323,14 @@ impl Program {
             // The five-point difference with steps h and h / 2 must agree to well within the
             // tolerance of the test: a function that wiggles at the scale of h (a long chaotic
             // recurrence, say) gets other points.
-            let five = |m2: [f64; 2], m1: [f64; 2], p1: [f64; 2], p2: [f64; 2], h: f64| {
-                std::array::from_fn::<f64, 2, _>(|i| {
-                    (m2[i] - 8.0 * m1[i] + 8.0 * p1[i] - p2[i]) / (12.0 * h)
-                })
+            let five = |m2: &[f64], m1: &[f64], p1: &[f64], p2: &[f64], h: f64| {
+                (0..m)
+                    .map(|i| (m2[i] - 8.0 * m1[i] + 8.0 * p1[i] - p2[i]) / (12.0 * h))
+                    .collect::<Vec<f64>>()
             };
-            let coarse = five(at[0], at[2], at[6], at[8], h);
-            let fine_h = five(at[2], at[3], at[5], at[6], h / 2.0);
-            for i in 0..2 {
+            let coarse = five(&at[0], &at[2], &at[6], &at[8], h);
+            let fine_h = five(&at[2], &at[3], &at[5], &at[6], h / 2.0);
+            for i in 0..m {
                 let scale = coarse[i].abs().max(fine_h[i].abs()).max(1.0);
                 if (coarse[i] - fine_h[i]).abs() > FD_AGREEMENT * scale {
                     return false;
@@ -3960,7 +4365,7 @@ pub fn fd_step(x: f64) -> f64 {
 
 /// The five-point central difference of `f` at `p` along coordinate `j`:
 /// `(f(-2h) - 8 f(-h) + 8 f(h) - f(2h)) / 12h`, per output.
-pub fn five_point(f: impl Fn(&[f64]) -> [f64; 2], p: &[f64], j: usize) -> [f64; 2] {
+pub fn five_point(f: impl Fn(&[f64]) -> Vec<f64>, p: &[f64], j: usize) -> Vec<f64> {
     let h = fd_step(p[j]);
     let at = |k: f64| {
         let mut q = p.to_vec();
@@ -3968,17 +4373,20 @@ pub fn five_point(f: impl Fn(&[f64]) -> [f64; 2], p: &[f64], j: usize) -> [f64; 
         f(&q)
     };
     let (m2, m1, p1, p2) = (at(-2.0), at(-1.0), at(1.0), at(2.0));
-    std::array::from_fn(|i| (m2[i] - 8.0 * m1[i] + 8.0 * p1[i] - p2[i]) / (12.0 * h))
+    (0..m2.len())
+        .map(|i| (m2[i] - 8.0 * m1[i] + 8.0 * p1[i] - p2[i]) / (12.0 * h))
+        .collect()
 }
 
 // =============================================================================================
 // Emission
 // =============================================================================================
 
-/// `_tangent` at a point along a direction: (value, tangent), each padded to 2 outputs.
-pub type JvpFn = fn(&[f64], &[f64]) -> ([f64; 2], [f64; 2]);
-/// `_vjp` at a point with a seed, adding the adjoints into the last argument; the value.
-pub type VjpFn = fn(&[f64], [f64; 2], &mut [f64]) -> [f64; 2];
+/// `_tangent` at a point along a direction: (value, tangent), flat.
+pub type JvpFn = fn(&[f64], &[f64]) -> (Vec<f64>, Vec<f64>);
+/// `_vjp` at a point with a seed (one per output), adding the adjoints into the last argument;
+/// the value.
+pub type VjpFn = fn(&[f64], &[f64], &mut [f64]) -> Vec<f64>;
 /// `_grad`, adding the gradient into the last argument; the value.
 pub type GradFn = fn(&[f64], &mut [f64]) -> f64;
 /// `(value, df/dx, d²f/dx²)` of `_hessian` with respect to one scalar input.
@@ -3995,14 +4403,14 @@ pub struct Compiled {
     pub source: &'static str,
     /// Length of the flat point.
     pub inputs: usize,
-    /// 1 or 2.
+    /// Length of the flat output ([`Program::outputs`]).
     pub outputs: usize,
     /// The evaluation points.
     pub points: &'static [&'static [f64]],
     /// The interpreter's value at each point.
-    pub values: &'static [[f64; 2]],
-    /// The function at a flat point (the second output is 0 for one output).
-    pub eval: fn(&[f64]) -> [f64; 2],
+    pub values: &'static [&'static [f64]],
+    /// The function at a flat point: its outputs, flat.
+    pub eval: fn(&[f64]) -> Vec<f64>,
     /// `_tangent` at a point along a direction: (value, tangent).
     pub jvp: JvpFn,
     /// `_vjp` at a point with a seed, adding the adjoints into the last argument; the value.
@@ -4016,6 +4424,9 @@ pub struct Compiled {
     pub hessian: Option<(usize, HessFn)>,
 }
 
+/// The arguments of a call of mode `mode` (`eval`, `jvp`, `vjp`, `grad`) of the function or one
+/// of its derivatives, the receiver of a method left out (see [`call`]). The struct is `sp`,
+/// its tangent `sd`, its shadow `sg` (see [`struct_before`]).
 fn call_args(p: &Program, mode: &str) -> String {
     let k = p.scalars;
     let l = p.slice_len.unwrap_or(0);
@@ -4041,24 +4452,113 @@ fn call_args(p: &Program, mode: &str) -> String {
                     .join(", ")
             )),
             (Param::Points | Param::Table, _) => args.push(p.nested.arg(*param, mode)),
+            (Param::Struct, _) => {
+                let form = p.structs.form.expect("a struct");
+                let a = match (form, mode) {
+                    _ if form.method() => continue,
+                    (SForm::Ref, "eval") => "&sp",
+                    (SForm::Ref, "jvp") => "&sp, &sd",
+                    (SForm::Ref, _) => "&sp, &mut sg",
+                    (SForm::Value, "jvp") => "sp, sd",
+                    (SForm::Value, _) => "sp",
+                    (SForm::Mut, "eval") => "&mut sp",
+                    (SForm::Mut, "jvp") => "&mut sp, &mut sd",
+                    (_, _) => "&mut sp, &mut sg",
+                };
+                args.push(a.to_owned());
+            }
         }
     }
     args.join(", ")
+}
+
+/// The call of `name` (`p0042`, `p0042_tangent`, ..) in mode `mode`, `seed` appended: a method
+/// is called on `sp`, with the receiver's tangent or shadow first.
+fn call(p: &Program, name: &str, mode: &str, seed: Option<&str>) -> String {
+    let mut args = call_args(p, mode);
+    let form = p.structs.form;
+    let recv = match (form, mode) {
+        (Some(SForm::SelfRef), "jvp") => Some("&sd"),
+        (Some(SForm::SelfValue), "jvp") => Some("sd"),
+        (Some(SForm::SelfMut), "jvp") => Some("&mut sd"),
+        (Some(SForm::SelfRef | SForm::SelfMut), "vjp" | "grad") => Some("&mut sg"),
+        _ => None,
+    };
+    let mut all: Vec<String> = recv.into_iter().map(str::to_owned).collect();
+    if !args.is_empty() {
+        all.push(std::mem::take(&mut args));
+    }
+    all.extend(seed.map(str::to_owned));
+    let call = format!("{name}({})", all.join(", "));
+    if form.is_some_and(SForm::method) {
+        format!("sp.{call}")
+    } else {
+        call
+    }
+}
+
+/// Statements before a call of mode `mode`: the struct `sp` from the flat point, its tangent
+/// `sd` from the direction, its shadow `sg` from the gradient (it adds into it) or, for a
+/// `&mut` struct, from the seed (the adjoint of its final floats).
+fn struct_before(p: &Program, mode: &str) -> String {
+    let Some(form) = p.structs.form else {
+        return String::new();
+    };
+    let (o, e) = (p.struct_offset(), p.inputs());
+    let mut out = format!("let mut sp = mk(&p[{o}..{e}]); ");
+    match mode {
+        "jvp" => out.push_str(&format!("let mut sd = mk(&d[{o}..{e}]); ")),
+        "vjp" | "grad" if form.mutable() => {
+            let k = p.out.len();
+            out.push_str(&format!(
+                "let mut sg = mk(&s[{k}..{}]); ",
+                k + p.structs.flat_len()
+            ));
+        }
+        "vjp" | "grad" if !form.by_value() => {
+            out.push_str(&format!("let mut sg = mk(&g[{o}..{e}]); "));
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Statements after a reverse call: the struct's adjoint into the flat gradient.
+fn struct_after(p: &Program) -> String {
+    let Some(form) = p.structs.form else {
+        return String::new();
+    };
+    let (o, e) = (p.struct_offset(), p.inputs());
+    if form.by_value() {
+        format!("for (gi, ai) in g[{o}..{e}].iter_mut().zip(a_s.to_flat()) {{ *gi += ai; }} ")
+    } else if form.mutable() {
+        format!("for (gi, ai) in g[{o}..{e}].iter_mut().zip(sg.to_flat()) {{ *gi += ai; }} ")
+    } else {
+        format!("g[{o}..{e}].copy_from_slice(&sg.to_flat()); ")
+    }
 }
 
 /// The module of program `index` and its table entry.
 pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) {
     let name = format!("p{index:04}");
     let source = p.source(&name);
-    let two = p.outputs() == 2;
+    let st = &p.structs;
+    let k = p.out.len();
+    let result = p.stail.is_some();
+    let mutable = st.form.is_some_and(SForm::mutable);
+    // The value `v` of a call (or the value part of a derivative's result), flat.
     let flat = |v: &str| {
-        if two {
-            format!("[{v}.0, {v}.1]")
+        if result {
+            format!("{v}.to_flat()")
         } else {
-            format!("[{v}, 0.0]")
+            match k {
+                0 => "Vec::new()".to_owned(),
+                1 => format!("vec![{v}]"),
+                _ => format!("vec![{v}.0, {v}.1]"),
+            }
         }
     };
-    // Adjoints of the scalars come back in signature order.
+    // Adjoints returned by value, in signature order: the scalars, a struct by value.
     let order: Vec<usize> = p
         .params
         .iter()
@@ -4067,67 +4567,116 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
             _ => None,
         })
         .collect();
-    let pattern = if order.len() == 1 {
-        format!("a{}", order[0])
+    let names: Vec<String> = p
+        .params
+        .iter()
+        .filter_map(|q| match q {
+            Param::Scalar(j) => Some(format!("a{j}")),
+            Param::Struct if st.form.is_some_and(SForm::by_value) => Some("a_s".to_owned()),
+            _ => None,
+        })
+        .collect();
+    let pattern = if names.len() == 1 {
+        names[0].clone()
     } else {
-        format!(
-            "({})",
-            order
-                .iter()
-                .map(|j| format!("a{j}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!("({})", names.join(", "))
     };
     let mut adds: String = order.iter().map(|j| format!("g[{j}] += a{j}; ")).collect();
     adds.push_str(&p.nested.after(p));
-    let grad_before = p.nested.before(p, "grad");
-    let seed = if two { "(s[0], s[1])" } else { "s[0]" };
+    adds.push_str(&struct_after(p));
+    let before = |mode: &str| format!("{}{}", p.nested.before(p, mode), struct_before(p, mode));
+    let state = if mutable {
+        "o.extend(sp.to_flat()); "
+    } else {
+        ""
+    };
+    let seed = if result {
+        Some(format!("mk_out(&s[..{}])", st.result_len()))
+    } else {
+        match k {
+            0 => None,
+            1 => Some("s[0]".to_owned()),
+            _ => Some("(s[0], s[1])".to_owned()),
+        }
+    };
     let mut m = String::new();
     let _ = writeln!(m, "pub mod {name} {{");
     let _ = writeln!(m, "use ad_runtime::{{derive_grad, derive_tangent}};");
+    if st.form.is_some() {
+        let _ = writeln!(m, "use ad_runtime::Differentiable;");
+    }
     let _ = writeln!(m, "pub const SOURCE: &str = {source:?};");
     m.push_str(&source);
+    if st.form.is_some() {
+        m.push_str(&st.builder(&name, STy::Main, "mk"));
+        if let Some(ty) = st.result {
+            m.push_str(&st.builder(&name, ty, "mk_out"));
+        }
+    }
     let _ = writeln!(
         m,
-        "pub fn eval(p: &[f64]) -> [f64; 2] {{ {}let v = {name}({}); {} }}",
-        p.nested.before(p, "eval"),
-        call_args(p, "eval"),
+        "pub fn eval(p: &[f64]) -> Vec<f64> {{ {}let v = {}; let mut o: Vec<f64> = {}; {state}o }}",
+        before("eval"),
+        call(p, &name, "eval", None),
         flat("v")
     );
     let _ = writeln!(
         m,
-        "pub fn jvp(p: &[f64], d: &[f64]) -> ([f64; 2], [f64; 2]) {{ {}let (v, t) = {name}_tangent({}); ({}, {}) }}",
-        p.nested.before(p, "jvp"),
-        call_args(p, "jvp"),
-        flat("v"),
-        flat("t")
+        "pub fn jvp(p: &[f64], d: &[f64]) -> (Vec<f64>, Vec<f64>) {{ {}let vt = {}; let (mut o, mut t): (Vec<f64>, Vec<f64>) = ({}, {}); {state}{}(o, t) }}",
+        before("jvp"),
+        call(p, &format!("{name}_tangent"), "jvp", None),
+        if k == 0 && !result {
+            "Vec::new()".to_owned()
+        } else {
+            flat("vt.0")
+        },
+        if k == 0 && !result {
+            "Vec::new()".to_owned()
+        } else {
+            flat("vt.1")
+        },
+        if mutable {
+            "t.extend(sd.to_flat()); "
+        } else {
+            ""
+        }
     );
+    let vjp_call = call(p, &format!("{name}_vjp"), "vjp", seed.as_deref());
+    let (bind, vals) = if k == 0 && !result {
+        (pattern.clone(), "Vec::new()".to_owned())
+    } else {
+        (format!("(v, {pattern})"), flat("v"))
+    };
     let _ = writeln!(
         m,
-        "pub fn vjp(p: &[f64], s: [f64; 2], g: &mut [f64]) -> [f64; 2] {{ {grad_before}let (v, {pattern}) = {name}_vjp({}, {seed}); {adds}{} }}",
-        call_args(p, "vjp"),
-        flat("v")
+        "pub fn vjp(p: &[f64], s: &[f64], g: &mut [f64]) -> Vec<f64> {{ {}let {bind} = {vjp_call}; {adds}let mut o: Vec<f64> = {vals}; {state}o }}",
+        before("vjp"),
     );
     let mut second = None;
-    if !two {
+    let one = p.outputs() == 1 && k == 1;
+    if one {
         let _ = writeln!(
             m,
-            "pub fn grad(p: &[f64], g: &mut [f64]) -> f64 {{ {grad_before}let (v, {pattern}) = {name}_grad({}); {adds}v }}",
-            call_args(p, "grad")
+            "pub fn grad(p: &[f64], g: &mut [f64]) -> f64 {{ {}let (v, {pattern}) = {}; {adds}v }}",
+            before("grad"),
+            call(p, &format!("{name}_grad"), "grad", None)
         );
         // The same function checkpointed, and its second derivative in its first scalar.
         let ck = format!("{name}_ck");
-        m.push_str(&p.source_with(&ck, &p.nested.attr(p, "derive_grad", "checkpoint")));
+        m.push_str(&p.source_with(&ck, &name, &p.nested.attr(p, "derive_grad", "checkpoint")));
         let _ = writeln!(
             m,
-            "pub fn grad_ck(p: &[f64], g: &mut [f64]) -> f64 {{ {grad_before}let (v, {pattern}) = {ck}_grad({}); {adds}v }}",
-            call_args(p, "grad")
+            "pub fn grad_ck(p: &[f64], g: &mut [f64]) -> f64 {{ {}let (v, {pattern}) = {}; {adds}v }}",
+            before("grad"),
+            call(p, &format!("{ck}_grad"), "grad", None)
         );
-        // `derive_grad(hessian)` refuses calls.
-        if let (Some(&j), true) = (order.first(), p.helpers.is_empty() && !p.float_arrays) {
+        // `derive_grad(hessian)` refuses calls and structs.
+        if let (Some(&j), true) = (
+            order.first(),
+            p.helpers.is_empty() && !p.float_arrays && st.form.is_none(),
+        ) {
             let h = format!("{name}_h");
-            m.push_str(&p.source_with(&h, &format!("#[derive_grad(hessian, wrt(x{j}))]")));
+            m.push_str(&p.source_with(&h, &name, &format!("#[derive_grad(hessian, wrt(x{j}))]")));
             let _ = writeln!(
                 m,
                 "pub fn hess(p: &[f64]) -> [f64; 3] {{ {}let (v, g, h) = {h}_hessian({}); [v, g, h] }}",
@@ -4139,22 +4688,14 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
     }
     m.push_str("}\n");
 
-    let pts: Vec<String> = points
-        .iter()
-        .map(|q| {
-            format!(
-                "&[{}]",
-                q.iter().map(|v| lit(*v)).collect::<Vec<_>>().join(", ")
-            )
-        })
-        .collect();
-    let vals: Vec<String> = points
-        .iter()
-        .map(|q| {
-            let o = p.eval(q).out;
-            format!("[{}, {}]", lit(o[0]), lit(o[1]))
-        })
-        .collect();
+    let list = |q: &[f64]| {
+        format!(
+            "&[{}]",
+            q.iter().map(|v| lit(*v)).collect::<Vec<_>>().join(", ")
+        )
+    };
+    let pts: Vec<String> = points.iter().map(|q| list(q)).collect();
+    let vals: Vec<String> = points.iter().map(|q| list(&p.eval(q).out)).collect();
     let entry = format!(
         "Compiled {{ name: {name:?}, seed: {:#x}, source: {name}::SOURCE, inputs: {}, outputs: {}, \
          points: &[{}], values: &[{}], eval: {name}::eval, jvp: {name}::jvp, vjp: {name}::vjp, grad: {}, \
@@ -4164,15 +4705,15 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
         p.outputs(),
         pts.join(", "),
         vals.join(", "),
-        if two {
-            "None".to_owned()
-        } else {
+        if one {
             format!("Some({name}::grad)")
-        },
-        if two {
-            "None".to_owned()
         } else {
+            "None".to_owned()
+        },
+        if one {
             format!("Some({name}::grad_ck)")
+        } else {
+            "None".to_owned()
         },
         match second {
             Some(j) => format!("Some(({j}, {name}::hess))"),
@@ -4277,7 +4818,8 @@ impl Nested {
             .then(|| args.to_owned())
             .into_iter()
             .collect();
-        if !self.table.is_empty() {
+        // A method lists `self` (issue 17).
+        if !self.table.is_empty() || p.structs.form.is_some_and(SForm::method) {
             let active: Vec<String> = p
                 .params
                 .iter()
@@ -4285,6 +4827,7 @@ impl Nested {
                     Param::Scalar(k) => Some(format!("x{k}")),
                     Param::Slice => Some("w".into()),
                     Param::Points => Some("pc".into()),
+                    Param::Struct => Some(p.structs.recv.clone()),
                     _ => None,
                 })
                 .collect();
@@ -4387,6 +4930,977 @@ impl Gen {
             IExpr::Rem(Box::new(IExpr::Var(var)), Box::new(IExpr::Lit(rows)))
         };
         Some((Expr::Row(name, row, self.rng.below(cols)), bound))
+    }
+}
+
+// =============================================================================================
+// Structs (issue 17): a `#[derive(Differentiable)]` struct as a parameter, struct results
+// =============================================================================================
+
+/// The share of programs with a struct parameter (drawn from a stream of its own).
+pub const STRUCT_SHARE: f64 = 0.3;
+
+/// How a program takes its struct.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SForm {
+    /// `p: &S`.
+    Ref,
+    /// `s: S` (a `Copy` struct).
+    Value,
+    /// `s: &mut S`, written in place: its floats at the end are outputs too.
+    Mut,
+    /// A method on `&self`, `#[derive_grad(wrt(self, ..))]`.
+    SelfRef,
+    /// A method on `self` (a `Copy` struct).
+    SelfValue,
+    /// A method on `&mut self`.
+    SelfMut,
+}
+
+impl SForm {
+    /// A method of the struct.
+    pub fn method(self) -> bool {
+        matches!(self, SForm::SelfRef | SForm::SelfValue | SForm::SelfMut)
+    }
+
+    /// Written in place (`&mut`).
+    pub fn mutable(self) -> bool {
+        matches!(self, SForm::Mut | SForm::SelfMut)
+    }
+
+    /// Passed by value (its adjoint comes back among the returned ones).
+    pub fn by_value(self) -> bool {
+        matches!(self, SForm::Value | SForm::SelfValue)
+    }
+}
+
+/// The type of a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FTy {
+    /// `f64`.
+    F,
+    /// `[f64; N]`.
+    Arr(usize),
+    /// `Vec<f64>` of this length.
+    Vec(usize),
+    /// The nested struct (`{Family}In`).
+    Inner,
+    /// `usize`, a constant of this value.
+    Const(usize),
+}
+
+/// A named field.
+#[derive(Clone, Debug)]
+pub struct SField {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: FTy,
+}
+
+/// The structs of a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum STy {
+    /// The parameter's struct, `{Family}` (`P0042`).
+    Main,
+    /// The nested struct, `{Family}In`.
+    In,
+    /// A struct result other than the parameter's, `{Family}Out`.
+    Out,
+}
+
+/// The struct a program takes, and the struct it returns (issue 17), drawn apart from the rest
+/// (a stream of its own), so that the programs without them are the ones the generator gave
+/// before. The types are named after the function: `p0042` takes a `P0042` (fields floats,
+/// `[f64; N]`, a `Vec<f64>`, a nested `P0042In`, a constant `usize`) and may return one
+/// (`-> P0042` or `-> Self`, when it has neither `Vec` nor constant) or a `P0042Out`.
+#[derive(Clone, Debug, Default)]
+pub struct Structs {
+    /// How it is taken; `None`: the program has no struct.
+    pub form: Option<SForm>,
+    /// The parameter's name (`self` for a method).
+    pub recv: String,
+    /// The fields of the parameter's struct, in declaration order.
+    pub fields: Vec<SField>,
+    /// The fields of the nested struct (empty without one).
+    pub inner: Vec<SField>,
+    /// The fields of `{Family}Out`, if the result is one.
+    pub out: Vec<SField>,
+    /// The type of the struct result, if the program returns one.
+    pub result: Option<STy>,
+    /// A `&mut` struct with no other result (`-> ()`).
+    pub unit: bool,
+}
+
+/// A field of the struct as the interpreter sees it: its dotted path, its type (never
+/// [`FTy::Inner`]: nested fields are leaves of their own) and where its floats start.
+#[derive(Clone, Debug)]
+pub struct SLeaf {
+    /// `a`, `w`, `inner.u`.
+    pub path: String,
+    /// Its type.
+    pub ty: FTy,
+    /// Where its floats start in the flat struct.
+    pub offset: usize,
+}
+
+impl SLeaf {
+    /// The length of an array or `Vec`; 1 for a float, the value of a constant.
+    pub fn extent(&self) -> usize {
+        match self.ty {
+            FTy::Arr(n) | FTy::Vec(n) | FTy::Const(n) => n,
+            FTy::F | FTy::Inner => 1,
+        }
+    }
+
+    /// How many floats it holds.
+    pub fn floats(&self) -> usize {
+        match self.ty {
+            FTy::Arr(n) | FTy::Vec(n) => n,
+            FTy::F => 1,
+            FTy::Inner | FTy::Const(_) => 0,
+        }
+    }
+
+    /// An array or a `Vec`.
+    fn seq(&self) -> bool {
+        matches!(self.ty, FTy::Arr(_) | FTy::Vec(_))
+    }
+}
+
+/// Distinct names from `pool`.
+fn distinct(r: &mut Rng, pool: &[&str], taken: &mut Vec<String>) -> String {
+    loop {
+        let n = *r.pick(pool);
+        if !taken.iter().any(|t| t == n) {
+            taken.push(n.to_owned());
+            return n.to_owned();
+        }
+    }
+}
+
+fn shuffle<T>(r: &mut Rng, v: &mut [T]) {
+    for i in (1..v.len()).rev() {
+        let j = r.below(i + 1);
+        v.swap(i, j);
+    }
+}
+
+impl Structs {
+    /// The struct of the program of `seed`, and its generator (`None` without a struct).
+    fn draw(seed: u64, features: Features) -> (Structs, Option<Rng>) {
+        let mut r = Rng(seed ^ 0x57c7_5e1f_0000_0017);
+        if !features.structs || !r.chance(STRUCT_SHARE) {
+            return (Structs::default(), None);
+        }
+        let form = match r.below(20) {
+            0..=5 => SForm::Ref,
+            6..=8 => SForm::Value,
+            9..=12 => SForm::Mut,
+            13..=15 => SForm::SelfRef,
+            16..=17 => SForm::SelfValue,
+            _ => SForm::SelfMut,
+        };
+        let result = if !form.mutable() && r.chance(0.45) {
+            if form.method() || r.chance(0.5) {
+                Some(STy::Main)
+            } else {
+                Some(STy::Out)
+            }
+        } else {
+            None
+        };
+        // A struct result has no `Vec` and no constant; a struct by value is `Copy`.
+        let plain = result == Some(STy::Main);
+        let allow_vec = !form.by_value() && !plain;
+        let mut inner = Vec::new();
+        if r.chance(0.5) {
+            let mut taken = Vec::new();
+            for _ in 0..1 + r.below(2) {
+                let name = distinct(&mut r, &["c", "d", "h"], &mut taken);
+                inner.push(SField { name, ty: FTy::F });
+            }
+            if r.chance(0.6) {
+                let name = distinct(&mut r, &["u", "z"], &mut taken);
+                inner.push(SField {
+                    name,
+                    ty: FTy::Arr(2 + r.below(2)),
+                });
+            }
+            shuffle(&mut r, &mut inner);
+        }
+        let mut taken = Vec::new();
+        let mut fields = Vec::new();
+        for _ in 0..1 + r.below(2) {
+            let name = distinct(&mut r, &["a", "b", "x", "y", "rate"], &mut taken);
+            fields.push(SField { name, ty: FTy::F });
+        }
+        for _ in 0..r.below(3) {
+            let name = distinct(&mut r, &["w", "q", "pos"], &mut taken);
+            fields.push(SField {
+                name,
+                ty: FTy::Arr(2 + r.below(3)),
+            });
+        }
+        if allow_vec && r.chance(0.5) {
+            let name = distinct(&mut r, &["v", "xs"], &mut taken);
+            fields.push(SField {
+                name,
+                ty: FTy::Vec(2 + r.below(2)),
+            });
+        }
+        if !inner.is_empty() {
+            let name = distinct(&mut r, &["inner", "link"], &mut taken);
+            fields.push(SField {
+                name,
+                ty: FTy::Inner,
+            });
+        }
+        if !plain && r.chance(0.5) {
+            let name = distinct(&mut r, &["k", "n"], &mut taken);
+            fields.push(SField {
+                name,
+                ty: FTy::Const(1 + r.below(3)),
+            });
+        }
+        shuffle(&mut r, &mut fields);
+        let mut out = Vec::new();
+        if result == Some(STy::Out) {
+            let mut taken = Vec::new();
+            for _ in 0..1 + r.below(2) {
+                let name = distinct(&mut r, &["o", "e", "a"], &mut taken);
+                out.push(SField { name, ty: FTy::F });
+            }
+            if r.chance(0.6) {
+                let name = distinct(&mut r, &["r", "w"], &mut taken);
+                out.push(SField {
+                    name,
+                    ty: FTy::Arr(2 + r.below(2)),
+                });
+            }
+            if !inner.is_empty() && r.chance(0.6) {
+                let name = distinct(&mut r, &["inner", "sub"], &mut taken);
+                out.push(SField {
+                    name,
+                    ty: FTy::Inner,
+                });
+            }
+            shuffle(&mut r, &mut out);
+        }
+        let recv = if form.method() {
+            "self".to_owned()
+        } else {
+            (*r.pick(&["p", "s", "st", "prm"])).to_owned()
+        };
+        let unit = form.mutable() && r.chance(0.3);
+        let st = Structs {
+            form: Some(form),
+            recv,
+            fields,
+            inner,
+            out,
+            result,
+            unit,
+        };
+        (st, Some(r))
+    }
+
+    /// The name of a struct of the program named `family`.
+    pub fn type_name(family: &str, ty: STy) -> String {
+        let mut c = family.chars();
+        let cap: String = c
+            .next()
+            .map(|f| f.to_ascii_uppercase())
+            .into_iter()
+            .chain(c)
+            .collect();
+        match ty {
+            STy::Main => cap,
+            STy::In => format!("{cap}In"),
+            STy::Out => format!("{cap}Out"),
+        }
+    }
+
+    fn decl(&self, ty: STy) -> &[SField] {
+        match ty {
+            STy::Main => &self.fields,
+            STy::In => &self.inner,
+            STy::Out => &self.out,
+        }
+    }
+
+    /// The leaves of the parameter's struct, in the order of `to_flat`.
+    pub fn leaves(&self) -> Vec<SLeaf> {
+        let mut out = Vec::new();
+        let mut offset = 0;
+        for f in &self.fields {
+            let subs: Vec<(String, FTy)> = if f.ty == FTy::Inner {
+                self.inner
+                    .iter()
+                    .map(|g| (format!("{}.{}", f.name, g.name), g.ty))
+                    .collect()
+            } else {
+                vec![(f.name.clone(), f.ty)]
+            };
+            for (path, ty) in subs {
+                let leaf = SLeaf { path, ty, offset };
+                offset += leaf.floats();
+                out.push(leaf);
+            }
+        }
+        out
+    }
+
+    fn len_of(&self, ty: STy) -> usize {
+        self.decl(ty)
+            .iter()
+            .map(|f| match f.ty {
+                FTy::F => 1,
+                FTy::Arr(n) | FTy::Vec(n) => n,
+                FTy::Inner => self.len_of(STy::In),
+                FTy::Const(_) => 0,
+            })
+            .sum()
+    }
+
+    /// How many floats the parameter's struct holds (0 without one).
+    pub fn flat_len(&self) -> usize {
+        if self.form.is_none() {
+            return 0;
+        }
+        self.len_of(STy::Main)
+    }
+
+    /// How many floats the struct result holds.
+    pub fn result_len(&self) -> usize {
+        self.result.map_or(0, |t| self.len_of(t))
+    }
+
+    /// The definitions of the structs, named after `family`.
+    pub fn defs(&self, family: &str) -> String {
+        if self.form.is_none() {
+            return String::new();
+        }
+        let mut out = String::new();
+        let mut one = |ty: STy| {
+            let fields = self.decl(ty);
+            let copy = !fields.iter().any(|f| matches!(f.ty, FTy::Vec(_)));
+            let derives = if copy {
+                "Differentiable, Clone, Copy, Debug"
+            } else {
+                "Differentiable, Clone, Debug"
+            };
+            let _ = writeln!(
+                out,
+                "#[derive({derives})]\npub struct {} {{",
+                Structs::type_name(family, ty)
+            );
+            for f in fields {
+                let t = match f.ty {
+                    FTy::F => "f64".to_owned(),
+                    FTy::Arr(n) => format!("[f64; {n}]"),
+                    FTy::Vec(_) => "Vec<f64>".to_owned(),
+                    FTy::Inner => Structs::type_name(family, STy::In),
+                    FTy::Const(_) => "usize".to_owned(),
+                };
+                let _ = writeln!(out, "    pub {}: {t},", f.name);
+            }
+            out.push_str("}\n");
+        };
+        if !self.inner.is_empty() {
+            one(STy::In);
+        }
+        one(STy::Main);
+        if self.result == Some(STy::Out) {
+            one(STy::Out);
+        }
+        out
+    }
+
+    /// The parameter in the signature.
+    fn param(&self, family: &str) -> String {
+        let t = Structs::type_name(family, STy::Main);
+        let r = &self.recv;
+        match self.form.expect("a struct") {
+            SForm::Ref => format!("{r}: &{t}"),
+            SForm::Value => format!("{r}: {t}"),
+            SForm::Mut => format!("{r}: &mut {t}"),
+            SForm::SelfRef => "&self".into(),
+            SForm::SelfValue => "self".into(),
+            SForm::SelfMut => "&mut self".into(),
+        }
+    }
+
+    /// The result type in the signature.
+    fn result_type(&self, family: &str) -> String {
+        match self.result.expect("a struct result") {
+            STy::Main if self.form.is_some_and(SForm::method) => "Self".into(),
+            ty => Structs::type_name(family, ty),
+        }
+    }
+
+    /// `..base` of the parameter itself (`*p`, `s`, `*self`, `self`).
+    fn base_text(&self) -> String {
+        match self.form.expect("a struct") {
+            SForm::Ref | SForm::Mut | SForm::SelfRef | SForm::SelfMut => format!("*{}", self.recv),
+            SForm::Value | SForm::SelfValue => self.recv.clone(),
+        }
+    }
+
+    /// Behind a reference: a field taken whole by `..base` is then a place behind `&`.
+    fn borrowed(&self) -> bool {
+        self.form.is_some_and(|f| !f.by_value())
+    }
+
+    /// The source of `fn mk(f: &[f64]) -> T` building the struct `ty` from its floats
+    /// (constants as drawn), in the order of `to_flat`, under the name `name`.
+    fn builder(&self, family: &str, ty: STy, name: &str) -> String {
+        let mut k = 0;
+        let body = self.literal_of(family, ty, &mut k);
+        format!(
+            "fn {name}(f: &[f64]) -> {} {{ {body} }}\n",
+            Structs::type_name(family, ty)
+        )
+    }
+
+    fn literal_of(&self, family: &str, ty: STy, k: &mut usize) -> String {
+        let mut parts = Vec::new();
+        for f in self.decl(ty) {
+            let v = match f.ty {
+                FTy::F => {
+                    *k += 1;
+                    format!("f[{}]", *k - 1)
+                }
+                FTy::Arr(n) | FTy::Vec(n) => {
+                    let xs: Vec<String> = (*k..*k + n).map(|i| format!("f[{i}]")).collect();
+                    *k += n;
+                    if matches!(f.ty, FTy::Vec(_)) {
+                        format!("vec![{}]", xs.join(", "))
+                    } else {
+                        format!("[{}]", xs.join(", "))
+                    }
+                }
+                FTy::Inner => self.literal_of(family, STy::In, k),
+                FTy::Const(v) => format!("{v}"),
+            };
+            parts.push(format!("{}: {v}", f.name));
+        }
+        format!(
+            "{} {{ {} }}",
+            Structs::type_name(family, ty),
+            parts.join(", ")
+        )
+    }
+}
+
+/// A value given to a field of a struct literal.
+#[derive(Clone, Debug)]
+pub enum SVal {
+    /// A float.
+    F(Expr),
+    /// An array literal.
+    Arr(Vec<Expr>),
+    /// A literal of the nested struct.
+    Inner(SLit),
+}
+
+/// A struct literal: `T { f: e, .., ..base }`.
+#[derive(Clone, Debug)]
+pub struct SLit {
+    /// Its type.
+    pub ty: STy,
+    /// Written `Self { .. }` (in a method).
+    pub self_kw: bool,
+    /// The fields given, in the order written.
+    pub fields: Vec<(String, SVal)>,
+    /// `..base`: its text (`*p`, `s`, `p.inner`) and the path of the struct it names in the
+    /// parameter (`""` for the parameter itself, `"inner"`).
+    pub base: Option<(String, String)>,
+}
+
+/// The struct result at the end of the body.
+#[derive(Clone, Debug)]
+pub enum STail {
+    /// A literal.
+    Lit(SLit),
+    /// `if c { literal } else { literal }`.
+    If(Box<(Cond, SLit, SLit)>),
+}
+
+fn show_lit(l: &SLit, family: &str, pad: &str, out: &mut String) {
+    let name = if l.self_kw {
+        "Self".to_owned()
+    } else {
+        Structs::type_name(family, l.ty)
+    };
+    let _ = writeln!(out, "{name} {{");
+    let inner = format!("{pad}    ");
+    for (n, v) in &l.fields {
+        let _ = write!(out, "{inner}{n}: ");
+        match v {
+            SVal::F(e) => {
+                let _ = writeln!(out, "{},", show(e));
+            }
+            SVal::Arr(es) => {
+                let xs: Vec<String> = es.iter().map(show).collect();
+                let _ = writeln!(out, "[{}],", xs.join(", "));
+            }
+            SVal::Inner(sub) => {
+                show_lit(sub, family, &inner, out);
+                out.push_str(",\n");
+            }
+        }
+    }
+    if let Some((text, _)) = &l.base {
+        let _ = writeln!(out, "{inner}..{text}");
+    }
+    let _ = write!(out, "{pad}}}");
+}
+
+fn show_tail(t: &STail, family: &str, out: &mut String) {
+    match t {
+        STail::Lit(l) => {
+            out.push_str("    ");
+            show_lit(l, family, "    ", out);
+            out.push('\n');
+        }
+        STail::If(arms) => {
+            let (c, a, b) = &**arms;
+            let _ = writeln!(out, "    if {} {{", show_c(c));
+            out.push_str("        ");
+            show_lit(a, family, "        ", out);
+            out.push_str("\n    } else {\n        ");
+            show_lit(b, family, "        ", out);
+            out.push_str("\n    }\n");
+        }
+    }
+}
+
+impl<'a> Machine<'a> {
+    /// The struct result, flat (fields in declaration order; each literal's own fields
+    /// evaluated in the order written).
+    fn tail(&mut self, t: &'a STail, st: &Structs) -> Vec<f64> {
+        match t {
+            STail::Lit(l) => self.lit(l, st),
+            STail::If(arms) => {
+                let (c, a, b) = &**arms;
+                if self.cond(c) {
+                    self.lit(a, st)
+                } else {
+                    self.lit(b, st)
+                }
+            }
+        }
+    }
+
+    fn lit(&mut self, l: &'a SLit, st: &Structs) -> Vec<f64> {
+        let mut given: Vec<(&str, Vec<f64>)> = Vec::new();
+        for (n, v) in &l.fields {
+            let xs = match v {
+                SVal::F(e) => vec![self.expr(e)],
+                SVal::Arr(es) => es.iter().map(|e| self.expr(e)).collect(),
+                SVal::Inner(sub) => self.lit(sub, st),
+            };
+            given.push((n.as_str(), xs));
+        }
+        let mut out = Vec::new();
+        for f in st.decl(l.ty) {
+            if let Some((_, xs)) = given.iter().find(|(n, _)| *n == f.name) {
+                out.extend_from_slice(xs);
+            } else if !matches!(f.ty, FTy::Const(_)) {
+                let (_, prefix) = l.base.as_ref().expect("generator bug: a field is missing");
+                let path = if prefix.is_empty() {
+                    f.name.clone()
+                } else {
+                    format!("{prefix}.{}", f.name)
+                };
+                out.extend(self.sub_flat(&path));
+            }
+        }
+        out
+    }
+}
+
+impl Gen {
+    /// The generator of the struct (on whenever this is called).
+    fn sr(&mut self) -> &mut Rng {
+        self.srng.as_mut().expect("structs are on")
+    }
+
+    fn sleaf(&self, path: &str) -> &SLeaf {
+        self.sleaves
+            .iter()
+            .find(|l| l.path == path)
+            .unwrap_or_else(|| panic!("generator bug: no field `{path}`"))
+    }
+
+    /// An index into the field `leaf` (an array or `Vec`): a counter that stays below its
+    /// length (`p.w[i]` in a loop over `0..p.w.len()`), a counter modulo the length
+    /// (`p.w[(i % 3)]`, `p.w[(i % p.w.len())]`), or a literal.
+    /// A `Vec` element written is not indexed by its own length (`s.v[(i % s.v.len())] = e;`
+    /// does not compile: `IndexMut` borrows `s.v` before the index is evaluated).
+    fn s_index(&mut self, leaf: &SLeaf, write: bool) -> IExpr {
+        let len = leaf.extent();
+        let ints = self.ints();
+        let direct: Vec<String> = ints
+            .iter()
+            .filter(|(_, m)| *m < len)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let roll = self.sr().below(10);
+        if roll < 5 && !direct.is_empty() {
+            return IExpr::Var(self.sr().pick(&direct).clone());
+        }
+        if roll < 8 && !ints.is_empty() {
+            let (name, _) = self.sr().pick(&ints).clone();
+            let own = !(write && matches!(leaf.ty, FTy::Vec(_)));
+            let modulus = if self.sr().chance(0.5) || !own {
+                IExpr::Lit(len)
+            } else {
+                IExpr::SLen(self.st.recv.clone(), leaf.path.clone())
+            };
+            return IExpr::Rem(Box::new(IExpr::Var(name)), Box::new(modulus));
+        }
+        IExpr::Lit(self.sr().below(len))
+    }
+
+    /// A read of the leaf `i` of the struct: a float, an element, or a constant (`(p.k as f64)`).
+    fn field_read(&mut self, i: usize) -> (Expr, f64) {
+        let leaf = self.sleaves[i].clone();
+        let recv = self.st.recv.clone();
+        match leaf.ty {
+            FTy::Const(v) => (Expr::Cast(IExpr::SConst(recv, leaf.path)), v as f64),
+            _ => {
+                let index = leaf.seq().then(|| self.s_index(&leaf, false));
+                let f = FieldRef {
+                    recv,
+                    path: leaf.path,
+                    index,
+                };
+                (Expr::Field(f), self.sbounds[i])
+            }
+        }
+    }
+
+    /// Sometimes, a read of a field of the struct.
+    fn struct_leaf(&mut self) -> Option<(Expr, f64)> {
+        let r = self.srng.as_mut()?;
+        if !r.chance(0.3) {
+            return None;
+        }
+        let i = r.below(self.sleaves.len());
+        Some(self.field_read(i))
+    }
+
+    /// A read of a float field of the struct (not a constant).
+    fn float_field(&mut self) -> (Expr, f64) {
+        let floats: Vec<usize> = (0..self.sleaves.len())
+            .filter(|&i| self.sleaves[i].floats() > 0)
+            .collect();
+        let i = *self.sr().pick(&floats);
+        self.field_read(i)
+    }
+
+    /// A statement about the struct: a loop over one of its arrays or `Vec`s, a branch on a
+    /// field, a `let` reading fields, or (`&mut`) a write of a field.
+    fn struct_stmt(&mut self) -> Vec<Stmt> {
+        let nested = self.depth < 3 && self.budget > 2;
+        let writes = self.st.form.is_some_and(SForm::mutable);
+        let seqs: Vec<usize> = (0..self.sleaves.len())
+            .filter(|&i| self.sleaves[i].seq() || matches!(self.sleaves[i].ty, FTy::Const(_)))
+            .collect();
+        match self.sr().below(if writes { 7 } else { 5 }) {
+            0..=1 if nested && self.loops < 2 && !seqs.is_empty() => {
+                let i = *self.sr().pick(&seqs);
+                self.for_stmt(Some(i))
+            }
+            2 if nested => {
+                let (f, _) = self.float_field();
+                let op = *self.sr().pick(&[Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge]);
+                let rhs = if self.sr().chance(0.7) {
+                    Expr::Lit(*self.sr().pick(&[0.0, 0.3, -0.3, 0.5, -0.6]))
+                } else {
+                    self.expr(1).0
+                };
+                let c = Cond::F(op, f, rhs);
+                let then = self.block_upto(2);
+                let els = self.sr().chance(0.5).then(|| self.block_upto(2));
+                vec![Stmt::If(c, then, els)]
+            }
+            3..=5 if writes => self.field_write(),
+            _ => {
+                let (f, fb) = self.float_field();
+                let (e, be) = self.expr(2);
+                let op = *self.sr().pick(&[Op::Add, Op::Sub, Op::Mul]);
+                let b = if op == Op::Mul { fb * be } else { fb + be };
+                let (value, bound) = if b > CAP {
+                    self.squash(Self::bin(op, f, e))
+                } else {
+                    (Self::bin(op, f, e), b)
+                };
+                let name = self.fresh_name();
+                let mutable = self.sr().chance(0.5);
+                self.bind(name.as_str(), Kind::Float { mutable, bound });
+                vec![Stmt::Let {
+                    name,
+                    mutable,
+                    annotate: false,
+                    value,
+                }]
+            }
+        }
+    }
+
+    /// In the body of a loop over the field `leaf` with counter `var`: the element at `var`
+    /// written (`&mut`: `s.w[i] = s.w[i] * 0.5 + e;`) or added into the loop's target
+    /// (`acc += p.w[i] * e;`, before its update).
+    fn struct_elem_use(
+        &mut self,
+        li: usize,
+        var: &str,
+        target: Option<&str>,
+        body: &mut Vec<Stmt>,
+    ) {
+        let leaf = self.sleaves[li].clone();
+        if !leaf.seq() {
+            return;
+        }
+        let f = FieldRef {
+            recv: self.st.recv.clone(),
+            path: leaf.path.clone(),
+            index: Some(IExpr::Var(var.to_owned())),
+        };
+        let (e, _) = self.bounded(2, 1.0);
+        if self.st.form.is_some_and(SForm::mutable) && self.sr().chance(0.6) {
+            let value = Self::bin(
+                Op::Add,
+                Self::bin(Op::Mul, Expr::Field(f.clone()), Expr::Lit(0.5)),
+                e,
+            );
+            self.sbounds[li] = 0.5 * self.sbounds[li] + 1.0;
+            body.insert(0, Stmt::FieldSet(f, None, value));
+            return;
+        }
+        let Some(t) = target else {
+            return;
+        };
+        let inc = Self::bin(Op::Mul, Expr::Field(f), e);
+        let inc = if self.sbounds[li] > 1.0 {
+            self.squash(inc).0
+        } else {
+            inc
+        };
+        let at = body.len().saturating_sub(1);
+        body.insert(at, Stmt::Compound(t.to_owned(), AssignOp::Add, inc));
+    }
+
+    /// A write of a float of the `&mut` struct: `s.a = e;`, `s.w[i] += e;`, `s.inner.c *= e;`,
+    /// kept bounded as `assign` does.
+    fn field_write(&mut self) -> Vec<Stmt> {
+        let floats: Vec<usize> = (0..self.sleaves.len())
+            .filter(|&i| self.sleaves[i].floats() > 0)
+            .collect();
+        let li = *self.sr().pick(&floats);
+        let leaf = self.sleaves[li].clone();
+        let index = leaf.seq().then(|| self.s_index(&leaf, true));
+        let f = FieldRef {
+            recv: self.st.recv.clone(),
+            path: leaf.path.clone(),
+            index,
+        };
+        let old = self.sbounds[li];
+        let limit = if self.loops > 0 { 1.0 } else { CAP };
+        let (op, e, b) = match self.sr().below(5) {
+            0 => {
+                let (e, b) = self.bounded(3, CAP);
+                (None, e, b)
+            }
+            1 => {
+                // s.a = s.a * c + e: a recurrence through the field.
+                let c = *self.sr().pick(&[0.5, 0.9, -0.8]);
+                let (e, be) = self.bounded(2, limit);
+                let v = Self::bin(
+                    Op::Add,
+                    Self::bin(Op::Mul, Expr::Field(f.clone()), Expr::Lit(c)),
+                    e,
+                );
+                (None, v, old + be)
+            }
+            2 => {
+                let (e, be) = self.bounded(2, limit);
+                (Some(AssignOp::Add), e, old + be)
+            }
+            3 => {
+                let (e, be) = self.bounded(2, limit);
+                (Some(AssignOp::Sub), e, old + be)
+            }
+            _ => {
+                let (e, be) = self.bounded(2, 1.2);
+                (Some(AssignOp::Mul), e, old * be)
+            }
+        };
+        // An element written: the others keep their bound.
+        let b = if leaf.seq() { b.max(old) } else { b };
+        let mut out = vec![Stmt::FieldSet(f.clone(), op, e)];
+        if b > 3.0 * CAP {
+            let (sq, bs) = self.squash(Expr::Field(f.clone()));
+            out.push(Stmt::FieldSet(
+                f,
+                None,
+                Self::bin(Op::Mul, sq, Expr::Lit(2.0)),
+            ));
+            self.sbounds[li] = if leaf.seq() {
+                old.max(2.0 * bs)
+            } else {
+                2.0 * bs
+            };
+        } else {
+            self.sbounds[li] = b;
+        }
+        out
+    }
+
+    /// At the end of the body of a `&mut` struct: one or two fields updated from the floats
+    /// assigned last (`s.x += y * t + total;`), so that they reach the outputs.
+    fn final_writes(&mut self) -> Vec<Stmt> {
+        let floats: Vec<usize> = (0..self.sleaves.len())
+            .filter(|&i| self.sleaves[i].floats() > 0)
+            .collect();
+        let mut out = Vec::new();
+        for _ in 0..1 + self.sr().below(2) {
+            let li = *self.sr().pick(&floats);
+            let leaf = self.sleaves[li].clone();
+            let index = leaf
+                .seq()
+                .then(|| IExpr::Lit(self.sr().below(leaf.extent())));
+            let f = FieldRef {
+                recv: self.st.recv.clone(),
+                path: leaf.path.clone(),
+                index,
+            };
+            let (e, b) = self.one_output();
+            let op = if self.sr().chance(0.5) {
+                Some(AssignOp::Add)
+            } else {
+                None
+            };
+            self.sbounds[li] = self.sbounds[li].max(b) + b;
+            out.push(Stmt::FieldSet(f, op, e));
+        }
+        out
+    }
+
+    /// A float of a struct result: like an output, or another expression.
+    fn result_float(&mut self) -> Expr {
+        if self.sr().chance(0.5) {
+            self.one_output().0
+        } else {
+            self.bounded(2, CAP).0
+        }
+    }
+
+    /// A literal of the struct `ty`, with the fields given and the `..base` of `shape` when
+    /// given (the other arm of an `if`), or drawn.
+    fn struct_lit(&mut self, ty: STy, shape: Option<&SLit>) -> SLit {
+        let decl: Vec<SField> = self.st.decl(ty).to_vec();
+        let inner_field = self
+            .st
+            .fields
+            .iter()
+            .find(|f| f.ty == FTy::Inner)
+            .map(|f| f.name.clone());
+        let self_kw = ty == STy::Main
+            && self.st.form.is_some_and(SForm::method)
+            && match shape {
+                Some(s) => s.self_kw,
+                None => self.sr().chance(0.5),
+            };
+        // MACRO BUG 11 and 13: a field holding an array, taken whole by `..base` from a borrowed
+        // struct (no compile) or from a struct by value (a zero adjoint).
+        let carry = if self.st.borrowed() {
+            self.features.struct_carry
+        } else {
+            self.features.struct_value_carry
+        };
+        let inner_arrays = self.st.inner.iter().any(|f| matches!(f.ty, FTy::Arr(_)));
+        let holds_array = |f: &SField| match f.ty {
+            FTy::Arr(_) => true,
+            FTy::Inner => inner_arrays,
+            _ => false,
+        };
+        let (base, given): (Option<(String, String)>, Vec<String>) = match shape {
+            Some(s) => (
+                s.base.clone(),
+                s.fields.iter().map(|(n, _)| n.clone()).collect(),
+            ),
+            None => {
+                let base = match ty {
+                    STy::Main => Some((self.st.base_text(), String::new())),
+                    STy::In => inner_field
+                        .as_ref()
+                        .map(|n| (format!("{}.{n}", self.st.recv), n.clone())),
+                    STy::Out => None,
+                };
+                let base = base.filter(|_| self.sr().chance(0.6));
+                let mut given: Vec<String> = Vec::new();
+                for f in &decl {
+                    let must = base.is_none() || !carry && holds_array(f);
+                    if must || self.sr().chance(0.5) {
+                        given.push(f.name.clone());
+                    }
+                }
+                if given.is_empty() {
+                    given.push(self.sr().pick(&decl).name.clone());
+                }
+                if self.sr().chance(0.3) {
+                    shuffle(self.sr(), &mut given);
+                }
+                (base, given)
+            }
+        };
+        let mut fields = Vec::new();
+        for n in given {
+            let f = decl.iter().find(|f| f.name == n).expect("a field").clone();
+            let v = match f.ty {
+                FTy::F => SVal::F(self.result_float()),
+                FTy::Arr(k) => SVal::Arr((0..k).map(|_| self.result_float()).collect()),
+                FTy::Inner => {
+                    let sub = shape.and_then(|s| {
+                        s.fields.iter().find_map(|(m, v)| match v {
+                            SVal::Inner(l) if *m == n => Some(l.clone()),
+                            _ => None,
+                        })
+                    });
+                    SVal::Inner(self.struct_lit(STy::In, sub.as_ref()))
+                }
+                FTy::Vec(_) | FTy::Const(_) => unreachable!("not in a struct result"),
+            };
+            fields.push((n, v));
+        }
+        SLit {
+            ty,
+            self_kw,
+            fields,
+            base,
+        }
+    }
+
+    /// The struct result at the end of the body: a literal, or one in each arm of an `if`
+    /// (the same fields given in both, unless `struct_arm_mix`).
+    fn struct_tail(&mut self, ty: STy) -> STail {
+        if self.sr().chance(0.35) {
+            let c = self.cond();
+            let a = self.struct_lit(ty, None);
+            let mix = self.features.struct_arm_mix && self.sr().chance(0.5);
+            let b = if mix {
+                self.struct_lit(ty, None)
+            } else {
+                self.struct_lit(ty, Some(&a))
+            };
+            STail::If(Box::new((c, a, b)))
+        } else {
+            STail::Lit(self.struct_lit(ty, None))
+        }
     }
 }
 

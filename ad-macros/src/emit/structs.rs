@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 use syn::{FnArg, ItemFn, Pat};
 
 use crate::front::structs::{Access, Flat, Leaf, ParamPlan};
@@ -381,4 +381,72 @@ fn wrapper_ret(f: &ItemFn, flat: &Flat, flat_params: &[Param]) -> TokenStream {
         quote!((#(#tys),*))
     };
     quote!((#value, #g))
+}
+
+/// Without `wrt`, every parameter that carries floats is differentiated; a struct whose
+/// definition the macro cannot see (another file, an alias) is taken for a constant. So that this
+/// is never a silently missing gradient, a compile-time check fails when such a type implements
+/// `Differentiable` after all: the user must list the parameters (`wrt(..)`), or define the
+/// struct in the function's file. Only free functions and types without the function's generic
+/// parameters can be checked (a `const` item cannot see either).
+pub fn unseen_struct_checks(f: &ItemFn, args: &TokenStream) -> TokenStream {
+    if !args.is_empty() || f.sig.receiver().is_some() {
+        return TokenStream::new();
+    }
+    let generics: Vec<String> = f
+        .sig
+        .generics
+        .params
+        .iter()
+        .map(|p| match p {
+            syn::GenericParam::Type(t) => t.ident.to_string(),
+            syn::GenericParam::Lifetime(l) => l.lifetime.ident.to_string(),
+            syn::GenericParam::Const(c) => c.ident.to_string(),
+        })
+        .collect();
+    let mut out = TokenStream::new();
+    for input in &f.sig.inputs {
+        let FnArg::Typed(pt) = input else { continue };
+        let mut ty = &*pt.ty;
+        while let syn::Type::Reference(r) = ty {
+            ty = &r.elem;
+        }
+        let syn::Type::Path(p) = ty else { continue };
+        let Some(last) = p.path.segments.last() else {
+            continue;
+        };
+        let name = last.ident.to_string();
+        let plain = [
+            "f32", "f64", "usize", "isize", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64",
+            "bool", "char", "str", "String", "Vec", "Option", "Self",
+        ];
+        let tokens = quote!(#ty).to_string();
+        let mentions_generic = tokens
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .any(|w| generics.iter().any(|g| g == w));
+        if plain.contains(&name.as_str()) || mentions_generic || p.qself.is_some() {
+            continue;
+        }
+        let message = format!(
+            "`{}: {}` derives `Differentiable`, but its definition is not in this function's \
+             file, so `#[derive_..]` would take it for a constant: list the parameters to \
+             differentiate in `wrt(..)`, or define the struct in this file",
+            pt.pat.to_token_stream(),
+            tokens
+        );
+        out.extend(quote! {
+            const _: () = {
+                struct __AdProbe<T: ?Sized>(::core::marker::PhantomData<T>);
+                trait __AdNotDifferentiable {
+                    const DIFFERENTIABLE: bool = false;
+                }
+                impl<T: ?Sized> __AdNotDifferentiable for __AdProbe<T> {}
+                impl<T: ::ad_runtime::DerivedDifferentiable> __AdProbe<T> {
+                    const DIFFERENTIABLE: bool = true;
+                }
+                ::core::assert!(!__AdProbe::<#ty>::DIFFERENTIABLE, #message);
+            };
+        });
+    }
+    out
 }

@@ -256,7 +256,7 @@ fn leaves_of_literal(
         match (given, field_shape) {
             (Some(f), Shape::Struct { .. }) => match &f.expr {
                 Expr::Struct(inner) => {
-                    let inner_base: Option<Expr> = base.map(|b| syn::parse_quote!(#b.#name));
+                    let inner_base: Option<Expr> = base.map(|b| syn::parse_quote!((#b).#name));
                     leaves_of_literal(inner, field_shape, inner_base.as_ref(), out, errors);
                 }
                 other => {
@@ -267,7 +267,7 @@ fn leaves_of_literal(
             (Some(f), Shape::Leaf(_)) => out.push(f.expr.clone()),
             (None, _) => match base {
                 Some(b) => {
-                    let from: Expr = syn::parse_quote!(#b.#name);
+                    let from: Expr = syn::parse_quote!((#b).#name);
                     leaves_from(&from, field_shape, out);
                 }
                 None => {
@@ -285,12 +285,34 @@ fn leaves_of_literal(
 /// The leaves of `e`, a struct of shape `shape`, read field by field.
 fn leaves_from(e: &Expr, shape: &Shape, out: &mut Vec<Expr>) {
     match shape {
-        Shape::Leaf(_) => out.push(e.clone()),
+        // An array is read element by element (`[s.u[0], s.u[1]]`): an array passed on whole
+        // would come from a borrowed base as a reference, and its adjoint would not flow back.
+        Shape::Leaf(ty) => match &**ty {
+            Type::Array(a) if let Some(n) = array_len(&a.len) => {
+                let elems = (0..n).map(|k| {
+                    let k = syn::Index::from(k);
+                    quote!((#e)[#k])
+                });
+                out.push(syn::parse_quote!([#(#elems),*]));
+            }
+            _ => out.push(e.clone()),
+        },
         Shape::Struct { fields, .. } => {
             for (name, f) in fields {
-                let inner: Expr = syn::parse_quote!(#e.#name);
+                let inner: Expr = syn::parse_quote!((#e).#name);
                 leaves_from(&inner, f, out);
             }
         }
+    }
+}
+
+/// The length of an array type written as an integer literal.
+fn array_len(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse().ok(),
+        _ => None,
     }
 }

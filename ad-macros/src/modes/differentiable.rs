@@ -142,6 +142,9 @@ fn expand(item: &DeriveInput) -> Result<TokenStream, Errors> {
                 #k
             }
         }
+        #[automatically_derived]
+        impl #impl_generics ::ad_runtime::DerivedDifferentiable for #name #ty_generics
+        where #(#bounds,)* {}
     })
 }
 
