@@ -12,10 +12,10 @@
 use std::collections::HashMap;
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::quote;
 use syn::{Expr, Type};
 
-use super::structs::{StructDef, substitute};
+use super::structs::{StructDef, instantiated_fields};
 use crate::errors::Errors;
 
 /// The shape of a result struct: its fields in order, each a float (or array) or a nested
@@ -126,33 +126,19 @@ fn shape_of(
     errors: &mut Errors,
     at: &Type,
 ) -> Option<Shape> {
-    let Type::Path(p) = ty else {
-        return None;
-    };
-    let last = p.path.segments.last()?;
-    let def = structs.get(&last.ident.to_string())?;
-    let Some(fields) = &def.fields else {
+    let Ok(fields) = instantiated_fields(ty, structs)? else {
         errors.spanned(
             at,
             "a tuple struct as a result is not supported yet: name its fields",
         );
         return Some(Shape::Leaf(Box::new(ty.clone())));
     };
-    let mut subst: HashMap<String, TokenStream> = HashMap::new();
-    if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
-        let tys = a.args.iter().filter_map(|g| match g {
-            syn::GenericArgument::Type(t) => Some(t.to_token_stream()),
-            _ => None,
-        });
-        for (name, t) in def.generics.iter().zip(tys) {
-            subst.insert(name.clone(), t);
-        }
-    }
+    let Type::Path(p) = ty else {
+        return None;
+    };
+    let name_of_struct = p.path.segments.last()?.ident.clone();
     let mut out = Vec::new();
-    for (name, ty_text, constant) in fields {
-        let field_ty: Type = syn::parse_str::<Type>(ty_text)
-            .ok()
-            .and_then(|t| syn::parse2(substitute(t.to_token_stream(), &subst)).ok())?;
+    for (name, field_ty, ty_text, constant) in &fields {
         let ident = Ident::new(name, Span::call_site());
         if *constant
             || matches!(&field_ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Vec"))
@@ -168,12 +154,12 @@ fn shape_of(
             );
             continue;
         }
-        let shape = shape_of(&field_ty, structs, errors, at)
+        let shape = shape_of(field_ty, structs, errors, at)
             .unwrap_or_else(|| Shape::Leaf(Box::new(field_ty.clone())));
         out.push((ident, shape));
     }
     Some(Shape::Struct {
-        name: last.ident.clone(),
+        name: name_of_struct,
         fields: out,
     })
 }

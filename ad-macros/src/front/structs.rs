@@ -424,19 +424,59 @@ fn struct_leaves(
     errors: &mut Errors,
     at: &Type,
 ) -> Option<Vec<Leaf>> {
-    let Type::Path(p) = ty else {
-        return None;
-    };
-    let last = p.path.segments.last()?;
-    let def = structs.get(&last.ident.to_string())?;
-    let Some(fields) = &def.fields else {
+    let Ok(fields) = instantiated_fields(ty, structs)? else {
         errors.spanned(
             at,
             "a tuple struct as a differentiated parameter is not supported yet: name its fields",
         );
         return Some(Vec::new());
     };
-    // The struct's type parameters, as this use instantiates them.
+    let mut out = Vec::new();
+    for (name, field_ty, ty_text, constant) in &fields {
+        let constant = *constant;
+        let mut path = prefix.to_vec();
+        path.push(Ident::new(name, Span::call_site()));
+        if !constant && let Some(nested) = struct_leaves(field_ty, structs, &path, errors, at) {
+            out.extend(nested);
+            continue;
+        }
+        if !constant && holds_structs(field_ty, structs) {
+            errors.spanned(
+                at,
+                format!(
+                    "the field `{name}` holds structs (`{ty_text}`): a `Vec` or array of structs \
+                     inside a differentiated struct is not supported yet. Hold the floats in \
+                     arrays or `Vec`s of floats"
+                ),
+            );
+        }
+        let scalar = !matches!(field_ty, Type::Array(_)) && !is_vec(field_ty);
+        out.push(Leaf {
+            path,
+            ty: field_ty.clone(),
+            constant,
+            scalar,
+        });
+    }
+    Some(out)
+}
+
+/// The named fields of `ty` when it is a struct with the derive, with its type parameters as
+/// `ty` instantiates them: `(name, type, type as written, constant)`. `Some(Err(()))` for a
+/// tuple struct, `None` for any other type.
+#[allow(clippy::type_complexity)]
+pub(super) fn instantiated_fields(
+    ty: &Type,
+    structs: &HashMap<String, StructDef>,
+) -> Option<Result<Vec<(String, Type, String, bool)>, ()>> {
+    let Type::Path(p) = ty else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    let def = structs.get(&last.ident.to_string())?;
+    let Some(fields) = &def.fields else {
+        return Some(Err(()));
+    };
     let mut subst: HashMap<String, TokenStream> = HashMap::new();
     if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
         let tys = a.args.iter().filter_map(|g| match g {
@@ -449,35 +489,12 @@ fn struct_leaves(
     }
     let mut out = Vec::new();
     for (name, ty_text, constant) in fields {
-        let Ok(field_ty) = syn::parse_str::<Type>(ty_text) else {
-            continue;
-        };
-        let field_ty: Type = syn::parse2(substitute(quote!(#field_ty), &subst)).ok()?;
-        let mut path = prefix.to_vec();
-        path.push(Ident::new(name, Span::call_site()));
-        if !constant && let Some(nested) = struct_leaves(&field_ty, structs, &path, errors, at) {
-            out.extend(nested);
-            continue;
-        }
-        if !constant && holds_structs(&field_ty, structs) {
-            errors.spanned(
-                at,
-                format!(
-                    "the field `{name}` holds structs (`{ty_text}`): a `Vec` or array of structs \
-                     inside a differentiated struct is not supported yet. Hold the floats in \
-                     arrays or `Vec`s of floats"
-                ),
-            );
-        }
-        let scalar = !matches!(field_ty, Type::Array(_)) && !is_vec(&field_ty);
-        out.push(Leaf {
-            path,
-            ty: field_ty,
-            constant: *constant,
-            scalar,
-        });
+        let field_ty = syn::parse_str::<Type>(ty_text)
+            .ok()
+            .and_then(|t| syn::parse2(substitute(quote!(#t), &subst)).ok())?;
+        out.push((name.clone(), field_ty, ty_text.clone(), *constant));
     }
-    Some(out)
+    Some(Ok(out))
 }
 
 fn is_vec(ty: &Type) -> bool {
@@ -497,7 +514,7 @@ fn holds_structs(ty: &Type, structs: &HashMap<String, StructDef>) -> bool {
 }
 
 /// Replaces the identifiers of `subst` in `tokens`.
-pub(super) fn substitute(tokens: TokenStream, subst: &HashMap<String, TokenStream>) -> TokenStream {
+fn substitute(tokens: TokenStream, subst: &HashMap<String, TokenStream>) -> TokenStream {
     tokens
         .into_iter()
         .map(|t| match t {
