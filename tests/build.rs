@@ -11,6 +11,7 @@ use std::path::PathBuf;
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/gen.rs");
+    println!("cargo:rerun-if-changed=src/gen_v3.rs");
     println!("cargo:rerun-if-env-changed=AD_RANDOM_PROGRAMS");
     // Switches of the generator (`r#gen::Features`).
     println!("cargo:rerun-if-env-changed=AD_GEN_VEC_USIZE");
@@ -25,6 +26,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=AD_GEN_STRUCT_ARM_MIX");
     println!("cargo:rerun-if-env-changed=AD_GEN_STRUCT_IN_VEC");
     println!("cargo:rerun-if-env-changed=AD_GEN_STRUCT_VALUE_CARRY");
+    println!("cargo:rerun-if-env-changed=AD_GEN_V3");
     let count = match std::env::var("AD_RANDOM_PROGRAMS") {
         Ok(s) => s
             .trim()

@@ -63,6 +63,10 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
         return Ok(tokens);
     }
     let unseen = structs_emit::unseen_struct_checks(&f, &args);
+    // Struct values inside the body only (`let d = a - b` over `Vec3` locals): taken apart.
+    let mut errors = Errors::prefixed(format!("{name}: "));
+    let f = structs::struct_locals(&f, &mut errors).unwrap_or(f);
+    errors.finish()?;
     let mut tokens = generate_fn(mode, args, f)?;
     tokens.extend(unseen);
     Ok(tokens)

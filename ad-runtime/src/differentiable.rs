@@ -246,3 +246,44 @@ impl<T: Differentiable> Differentiable for Vec<T> {
 /// user expects a gradient for.
 #[doc(hidden)]
 pub trait DerivedDifferentiable {}
+
+/// The floats of a slice of values, element after element: how a generated function over
+/// `&[Vec3]` passes the slice to its flat form (`stride` floats per element).
+///
+/// ```
+/// use ad_runtime::{Differentiable, flat_elements};
+///
+/// #[derive(Differentiable, Clone, Copy)]
+/// struct P { x: f64, y: f64 }
+///
+/// let ps = [P { x: 1.0, y: 2.0 }, P { x: 3.0, y: 4.0 }];
+/// assert_eq!(flat_elements(&ps), vec![1.0, 2.0, 3.0, 4.0]);
+/// ```
+pub fn flat_elements<T: Differentiable>(items: &[T]) -> Vec<T::Scalar> {
+    let per = items.first().map_or(0, Differentiable::flat_len);
+    let mut out = Vec::with_capacity(per * items.len());
+    for item in items {
+        item.flatten_into(&mut out);
+    }
+    out
+}
+
+/// Writes flat floats back into a slice of values, element after element (the inverse of
+/// [`flat_elements`]; constants are kept).
+///
+/// ```
+/// use ad_runtime::{Differentiable, unflat_elements};
+///
+/// #[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+/// struct P { x: f64, y: f64 }
+///
+/// let mut ps = [P { x: 0.0, y: 0.0 }; 2];
+/// unflat_elements(&mut ps, &[1.0, 2.0, 3.0, 4.0]);
+/// assert_eq!(ps[1], P { x: 3.0, y: 4.0 });
+/// ```
+pub fn unflat_elements<T: Differentiable>(items: &mut [T], flat: &[T::Scalar]) {
+    let mut at = 0;
+    for item in items {
+        at += item.unflatten_from(&flat[at..]);
+    }
+}

@@ -87,7 +87,7 @@ pub mod rows;
 pub mod rules;
 mod slots;
 
-pub use differentiable::{DerivedDifferentiable, Differentiable};
+pub use differentiable::{DerivedDifferentiable, Differentiable, flat_elements, unflat_elements};
 pub use jacobian::Jacobian;
 pub use slots::{
     ArraySlot, Shadow, Sink, SliceShadow, SliceTangent, TangentSlice, TangentSlot, Zero, ZeroSlice,

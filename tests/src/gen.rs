@@ -89,6 +89,12 @@
 //!   shapes found failing at once (MACRO BUG 10 to 13, below, open) are behind switches of their
 //!   own, off by default.
 //!
+//! - a vector type with operator impls (issue 17, `gen_v3.rs`), in a share of the programs: float
+//!   expressions computed through `V3` (`Add`, `Sub`, `Mul<f64>`, `f64 * V3`, `Neg`, `new`,
+//!   `cross`, `dot`, `len1`, struct literals, `if` branches yielding vectors), which the macros
+//!   inline. Drawn from their own stream; `AD_GEN_V3=0` turns them off. Their first run found
+//!   MACRO BUG 14 (below, fixed).
+//!
 //! Values are kept bounded: every expression carries a rough bound of its magnitude, and one
 //! that may exceed [`CAP`] is wrapped in `tanh`, `sin`, `atan` or `cos`. Most loops update an
 //! accumulator (a reduction, a product or a recurrence that reads itself), outputs combine the
@@ -218,6 +224,21 @@
 //! Fixed with MACRO BUG 11: an array taken from `..base` is read element by element
 //! (`[s.u[0], s.u[1]]`). `AD_GEN_STRUCT_VALUE_CARRY=0` turns the shape off.
 //!
+//! MACRO BUG 14 (fixed; found by the `V3` programs, p0463 of 1000): an index list read inside a
+//! branch, then passed on by name to a helper that changes it (a `&mut [usize]` parameter given
+//! as `iw`, no `&mut` at the call), gave a silently wrong reverse gradient: the branch's reverse
+//! sweep read the index again, after the helper had changed it.
+//!
+//! ```text
+//! pub fn f(x: f64, y: f64, w: &[f64], iw: &mut [usize]) -> f64 {
+//!     let q = if y < 0.0 { 1.0 } else { w[iw[0]] * y };
+//!     x * q + h_bump(x, w, iw)   // h_bump changes iw
+//! }
+//! ```
+//!
+//! Fixed: a `&mut` parameter passed on by name counts as changed in place (`mutated_in_place`),
+//! so the read is stored (test `index_read_in_a_branch_then_passed_on`).
+//!
 //! The evaluation points are chosen at build time with an interpreter ([`Program::eval`]) that
 //! performs the same `f64` operations in the same order as the compiled function. A point is
 //! kept only if every float comparison, `abs`, `max` / `min` and `hypot` it reaches is at least
@@ -226,6 +247,8 @@
 //! differences with two steps agree ([`FD_AGREEMENT`]). A program for
 //! which 3 such points are not found among 60 candidates is replaced by the next seed.
 
+#[path = "gen_v3.rs"]
+mod v3;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
@@ -338,6 +361,8 @@ pub enum Expr {
     Dot(Box<[FArg; 2]>),
     /// A float of the struct parameter (issue 17): `p.a`, `p.w[i]`, `p.inner.u[1]`.
     Field(FieldRef),
+    /// A float read from a vector expression over `V3` (issue 17): see [`v3`].
+    V3(Box<v3::Scalar>),
 }
 
 /// A float field of the struct parameter, or an element of one of its arrays or `Vec`s:
@@ -1024,6 +1049,8 @@ pub struct Program {
     /// The struct result built at the end of the body, if the program returns one (then
     /// `out` is empty).
     pub stail: Option<STail>,
+    /// Whether it uses the vector type `V3` ([`v3`]).
+    pub v3: bool,
 }
 
 impl Program {
@@ -1154,6 +1181,9 @@ pub struct Features {
     /// field holding an array whole, by `..s`, from a struct passed by value (`s: S`, `self`).
     /// Without it, such fields are always given.
     pub struct_value_carry: bool,
+    /// `AD_GEN_V3`: float expressions computed through a vector type with operator impls and
+    /// methods ([`v3`]).
+    pub v3: bool,
 }
 
 impl Default for Features {
@@ -1171,6 +1201,7 @@ impl Default for Features {
             struct_arm_mix: false,
             struct_in_vec: false,
             struct_value_carry: true,
+            v3: true,
         }
     }
 }
@@ -1194,6 +1225,7 @@ impl Features {
             struct_arm_mix: opt_in("AD_GEN_STRUCT_ARM_MIX"),
             struct_in_vec: opt_in("AD_GEN_STRUCT_IN_VEC"),
             struct_value_carry: on("AD_GEN_STRUCT_VALUE_CARRY"),
+            v3: on("AD_GEN_V3"),
         }
     }
 }
@@ -1266,6 +1298,9 @@ struct Gen {
     /// through a `&mut` struct).
     sleaves: Vec<SLeaf>,
     sbounds: Vec<f64>,
+    /// Vector expressions over `V3` ([`v3`]): their own generator, and whether any was drawn.
+    v3: Option<Rng>,
+    v3_used: bool,
 }
 
 /// The float that loops fold the variables they assign into, and that every output adds: see
@@ -1384,6 +1419,7 @@ impl Gen {
             // Conservatively not (an array may hold constants only).
             Expr::AElem(..) | Expr::Dot(_) => false,
             Expr::Field(_) => true,
+            Expr::V3(v) => v3::any(v, &|e| self.mentions_param(e)),
         }
     }
 
@@ -1552,6 +1588,9 @@ impl Gen {
     }
 
     fn expr(&mut self, depth: u32) -> (Expr, f64) {
+        if depth > 0 && self.v3_turn() {
+            return self.v3_scalar();
+        }
         if depth == 0 || self.rng.chance(0.25) {
             return self.leaf();
         }
@@ -2990,6 +3029,7 @@ fn reads_field(e: &Expr) -> bool {
         Expr::Match(i, arms) => ireads_field(i) || arms.iter().any(reads_field),
         Expr::Chain(c) => reads_field(&c.body) || c.args.iter().any(reads_field),
         Expr::Dot(args) => arg(&args[0]) || arg(&args[1]),
+        Expr::V3(v) => v3::any(v, &reads_field),
     }
 }
 
@@ -3002,7 +3042,7 @@ fn has_var(e: &Expr) -> bool {
         Expr::Call(_, args, _) => args.iter().any(has_var),
         Expr::If(_, a, b) => has_var(a) || has_var(b),
         Expr::Match(_, arms) => arms.iter().any(has_var),
-        Expr::Chain(_) | Expr::AElem(..) | Expr::Dot(_) | Expr::Field(_) => true,
+        Expr::Chain(_) | Expr::AElem(..) | Expr::Dot(_) | Expr::Field(_) | Expr::V3(_) => true,
     }
 }
 
@@ -3167,6 +3207,11 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         sbounds: vec![RANGE; structs.leaves().len()],
         st: structs.clone(),
         srng,
+        v3: {
+            let mut r = Rng(seed ^ 0x0e3d_0e3d_0000_0018);
+            (features.v3 && r.chance(v3::SHARE)).then_some(r)
+        },
+        v3_used: false,
     };
     // `total` (see `fold_into_total`): mutable in the program, but the generator neither assigns
     // nor shadows it.
@@ -3212,6 +3257,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
     let out = g.output();
     let stail = structs.result.map(|ty| g.struct_tail(ty));
     let float_arrays = g.float_arrays;
+    let v3 = g.v3_used;
     let mut helpers = g.helpers;
     helpers.sort();
     Program {
@@ -3229,6 +3275,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         nested,
         structs,
         stail,
+        v3,
     }
 }
 
@@ -3271,7 +3318,8 @@ fn atom(e: &Expr) -> String {
         | Expr::Neg(_)
         | Expr::AElem(..)
         | Expr::Dot(_)
-        | Expr::Field(_) => show(e),
+        | Expr::Field(_)
+        | Expr::V3(_) => show(e),
         Expr::Call(_, _, false) => show(e),
         _ => format!("({})", show(e)),
     }
@@ -3312,6 +3360,7 @@ fn show(e: &Expr) -> String {
         Expr::Chain(c) => show_chain(c),
         Expr::AElem(n, k) => format!("{n}[{k}]"),
         Expr::Dot(args) => format!("h_dot3({}, {})", show_farg(&args[0]), show_farg(&args[1])),
+        Expr::V3(v) => v3::show_scalar(v),
         Expr::Field(f) => show_field(f),
         Expr::Match(s, arms) => {
             let mut out = format!("match {} {{ ", show_i(s));
@@ -3622,6 +3671,9 @@ impl Program {
     /// both attributes, named `name`.
     pub fn source(&self, name: &str) -> String {
         let mut out = self.structs.defs(name);
+        if self.v3 {
+            out.push_str(v3::SOURCE);
+        }
         out.extend(
             self.helpers
                 .iter()
@@ -3946,6 +3998,7 @@ impl<'a> Machine<'a> {
                 let b = self.farg(&args[1]);
                 dot3(a, b)
             }
+            Expr::V3(v) => self.v3_scalar(v),
         };
         self.float(v)
     }

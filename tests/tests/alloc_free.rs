@@ -160,6 +160,49 @@ fn bridge_energy_ref(b: &Bridge, x: f64) -> f64 {
     0.5 * b.left.k * l * l + 0.5 * b.right.k * r * r
 }
 
+/// A small vector type with operator impls and methods (inlined by the macro).
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct V3 {
+    x: f64,
+    y: f64,
+    z: f64,
+}
+
+impl std::ops::Sub for V3 {
+    type Output = V3;
+    fn sub(self, o: V3) -> V3 {
+        V3 {
+            x: self.x - o.x,
+            y: self.y - o.y,
+            z: self.z - o.z,
+        }
+    }
+}
+
+impl std::ops::Mul<f64> for V3 {
+    type Output = V3;
+    fn mul(self, s: f64) -> V3 {
+        V3 {
+            x: self.x * s,
+            y: self.y * s,
+            z: self.z * s,
+        }
+    }
+}
+
+impl V3 {
+    fn norm(self) -> f64 {
+        (self.x * self.x + self.y * self.y + self.z * self.z).sqrt()
+    }
+}
+
+#[derive_tangent]
+#[derive_grad]
+fn v3_spring(a: V3, b: V3, k: f64) -> f64 {
+    let d = (a - b) * 0.5;
+    k * d.norm().powi(2)
+}
+
 fn bridge(i: usize) -> Bridge {
     Bridge {
         left: Spring {
@@ -323,6 +366,25 @@ fn generated_functions_do_not_allocate() {
         }
     });
     assert_eq!(n, 0, "nested struct by value: {n} allocations");
+
+    let n = allocations_in(|| {
+        for i in 0..ROUNDS {
+            let a = black_box(V3 {
+                x: 1.0 + i as f64 * 1e-4,
+                y: 0.5,
+                z: -0.2,
+            });
+            let b = black_box(V3 {
+                x: -0.3,
+                y: 0.1,
+                z: 0.7,
+            });
+            let (v, t) = v3_spring_tangent(a, b, b, a, 2.0, 0.5);
+            let (w, (ga, gb, gk)) = v3_spring_grad(a, b, 2.0);
+            sink += v + t + w + ga.x + gb.z + gk + v3_spring(a, b, 2.0);
+        }
+    });
+    assert_eq!(n, 0, "vector type with operators by value: {n} allocations");
 
     let n = allocations_in(|| {
         let mut shadow = bridge(0).zero_like();

@@ -575,3 +575,54 @@ fn checkpointed_loop_reading_memory_written_later() {
         );
     }
 }
+
+/// Moves the index list on and reads through it (a helper that changes integer state it is
+/// lent).
+#[derive_tangent]
+#[derive_grad]
+fn bump_read(x: f64, w: &[f64], ix: &mut [usize]) -> f64 {
+    ix[0] = (ix[0] + 1) % 3;
+    w[ix[0]] * x.tanh()
+}
+
+/// An index list read inside a branch, then passed on by name (a `&mut` parameter, no `&mut`
+/// at the call) to a helper that changes it: the branch's reverse sweep must read the index as
+/// the forward sweep did (random program p0463 of issue 17's vector generator; the reverse
+/// gradient read the changed index).
+#[derive_tangent]
+#[derive_grad]
+fn read_then_passed_on(x: f64, y: f64, w: &[f64], iw: &mut [usize]) -> f64 {
+    let mut x = x;
+    let q = if y < 0.0 { 1.0 } else { w[iw[0]] * y };
+    x *= q;
+    x += bump_read(x, w, iw);
+    x
+}
+
+#[test]
+fn index_read_in_a_branch_then_passed_on() {
+    let w = [0.7, -1.3, 0.4];
+    let p = [0.6, 0.9];
+    let f = |p: &[f64]| read_then_passed_on(p[0], p[1], &w, &mut [2, 1, 0]);
+    let mut dw = [0.0; 3];
+    let (value, (gx, gy)) = read_then_passed_on_grad(p[0], p[1], &w, &mut dw, &mut [2, 1, 0]);
+    assert_eq!(value, f(&p));
+    // By hand: iw[0] = 2 in the branch, then bump_read reads w[0]:
+    // x1 = x w2 y, out = x1 + w0 tanh(x1).
+    let x1 = p[0] * w[2] * p[1];
+    let dout = 1.0 + w[0] * (1.0 - x1.tanh().powi(2));
+    let by_hand = [dout * w[2] * p[1], dout * p[0] * w[2]];
+    assert_close("gradient vs hand", &[gx, gy], &by_hand, Tol::fd(value));
+    assert_close(
+        "gradient vs fd",
+        &[gx, gy],
+        &fd_gradient(f, &p),
+        Tol::fd(value),
+    );
+    let (_, tx) = read_then_passed_on_tangent(p[0], 1.0, p[1], 0.0, &w, &[0.0; 3], &mut [2, 1, 0]);
+    let (_, ty) = read_then_passed_on_tangent(p[0], 0.0, p[1], 1.0, &w, &[0.0; 3], &mut [2, 1, 0]);
+    assert_close("forward vs reverse", &[tx, ty], &[gx, gy], Tol::fd(value));
+    // d/dw: w2 through the branch, w0 through the helper.
+    let dw_hand = [x1.tanh(), 0.0, dout * p[0] * p[1]];
+    assert_close("dw vs hand", &dw, &dw_hand, Tol::fd(value));
+}

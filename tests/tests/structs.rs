@@ -524,3 +524,66 @@ fn methods_with_an_active_receiver() {
         |_| [[1.0, dt], [0.0, 1.0]],
     );
 }
+
+/// A helper of this file taking the struct (inlined where it is called).
+fn bias_term(p: &Params, x: f64) -> f64 {
+    p.b * x + p.w[1]
+}
+
+/// The struct passed whole to a helper, bound to another name, copied by value; a struct local
+/// returned by name.
+#[derive_tangent(wrt(p))]
+#[derive_grad(wrt(p))]
+fn used_whole(p: &Params, x: f64) -> f64 {
+    let q = p;
+    bias_term(q, x) * q.w[0] + bias_term(p, 2.0 * x)
+}
+
+#[allow(clippy::let_and_return)]
+#[derive_tangent]
+#[derive_grad]
+fn named_state(s: State, dt: f64) -> State {
+    let t = s;
+    let out = State {
+        x: t.x + t.v * dt,
+        v: t.v,
+    };
+    out
+}
+
+#[test]
+fn structs_used_whole() {
+    let x = 0.7;
+    check_flat(
+        "used_whole",
+        &[0.4, -0.2, 0.1],
+        |p| used_whole(&params_of(p), x),
+        |p, d| used_whole_tangent(&params_of(p), &params_of(d), x),
+        |p, g| {
+            let mut shadow = params_of(g);
+            let v = used_whole_vjp(&params_of(p), &mut shadow, x, 1.0);
+            g.copy_from_slice(&shadow.to_flat());
+            v
+        },
+        |p| {
+            // (b x + w1) w0 + 2 b x + w1.
+            let (w0, w1, b) = (p[0], p[1], p[2]);
+            vec![b * x + w1, w0 + 1.0, x * w0 + 2.0 * x]
+        },
+    );
+    // x' = x + v dt: <seed, d out> against the returned adjoints.
+    let s = State { x: 0.3, v: -1.2 };
+    let seed = State { x: 0.5, v: 2.0 };
+    let (out, (ds, ddt)) = named_state_vjp(s, 0.1, seed);
+    assert_eq!(out, named_state(s, 0.1));
+    assert_eq!(
+        ds,
+        State {
+            x: 0.5,
+            v: 0.5 * 0.1 + 2.0
+        }
+    );
+    assert!((ddt - 0.5 * -1.2).abs() < 1e-15);
+    let (_, t) = named_state_tangent(s, State { x: 1.0, v: 0.0 }, 0.1, 0.0);
+    assert_eq!(t, State { x: 1.0, v: 0.0 });
+}

@@ -1,6 +1,7 @@
 use ad_runtime::{Differentiable, derive_grad, derive_jacobian};
+use std::ops::Sub;
 
-#[derive(Differentiable, Clone)]
+#[derive(Differentiable, Clone, Debug)]
 struct Params {
     w: Vec<f64>,
     b: f64,
@@ -12,28 +13,39 @@ struct Spring {
     rest: f64,
 }
 
-fn helper(p: &Params) -> f64 {
-    p.b
+impl Sub for Spring {
+    type Output = Spring;
+    fn sub(self, o: Spring) -> Spring {
+        Spring { k: self.k - o.k, rest: self.rest - o.rest }
+    }
 }
 
-// The struct passed whole to another function.
+// A method every `Copy` type gets from a blanket impl: not one of `Spring`'s own impls.
+trait Stiff {
+    fn stiffness(&self) -> f64;
+}
+
+impl<T: Copy> Stiff for T {
+    fn stiffness(&self) -> f64 {
+        1.0
+    }
+}
+
+fn describe<T: std::fmt::Debug>(t: &T) -> f64 {
+    format!("{t:?}").len() as f64
+}
+
+// The struct passed whole to a generic function the macro cannot take apart.
 #[derive_grad]
 fn passed_on(p: &Params, x: f64) -> f64 {
-    helper(p) * x + p.w[0]
+    describe(p) * x + p.w[0]
 }
 
-// The struct bound whole to another name.
+// A slice of structs copied by a method the macro does not know, a method of a blanket impl.
 #[derive_grad]
-fn renamed(p: &Params, x: f64) -> f64 {
-    let q = p;
-    q.b * x
-}
-
-// A by-value struct copied whole.
-#[derive_grad]
-fn copied(s: Spring, x: f64) -> f64 {
-    let t = s;
-    t.k * (x - t.rest)
+fn undefined(springs: &[Spring], a: Spring, b: Spring) -> f64 {
+    let n = springs.to_owned();
+    a.stiffness() + (a - b).k + n.len() as f64
 }
 
 // A Jacobian over a struct parameter.

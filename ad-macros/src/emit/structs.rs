@@ -92,9 +92,33 @@ pub fn wrapper(
             ParamPlan::Struct {
                 ident, ty, access, ..
             } => Some((ident.to_string(), (&**ty, *access))),
-            ParamPlan::Plain => None,
+            ParamPlan::Plain | ParamPlan::Elements { .. } => None,
         })
         .collect();
+    // Slices of structs: passed as flat floats, copied in before the call and back after it.
+    let elements: HashMap<String, (&syn::Type, &syn::Type)> = flat
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            ParamPlan::Elements {
+                ident, ty, elem, ..
+            } => Some((ident.to_string(), (&**ty, &**elem))),
+            _ => None,
+        })
+        .collect();
+    // A generic element type is bounded where the wrapper flattens it.
+    let mut bounds: Vec<TokenStream> = flat
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            ParamPlan::Elements { elem, float, .. } => {
+                Some(quote!(#elem: ::ad_runtime::Differentiable<Scalar = #float>))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut prelude = TokenStream::new();
+    let mut postlude = TokenStream::new();
     let mut params = Vec::new();
     let mut call = Vec::new();
     let mut seen = Vec::new();
@@ -106,7 +130,30 @@ pub fn wrapper(
             continue;
         };
         let name = pi.ident.to_string();
-        if let (Some(result), Kind::Reverse, "seed") = (&flat.result, kind, name.as_str()) {
+        let shadowed = name.strip_prefix('d').filter(|b| elements.contains_key(*b));
+        if let Some((ty, elem)) = elements
+            .get(&name)
+            .copied()
+            .or_else(|| shadowed.map(|b| elements[b]))
+        {
+            // `pos: &[Vec3]` and its shadow `dpos`: flat copies, written back when mutable.
+            let ident = &pi.ident;
+            let local = format_ident!("__ad_flat_{}", ident, span = Span::mixed_site());
+            let mutable = matches!(&*pt.ty, syn::Type::Reference(r) if r.mutability.is_some());
+            let m = mutable.then(|| quote!(mut));
+            prelude.extend(quote!(let #m #local = ::ad_runtime::flat_elements(&#ident[..]);));
+            if mutable {
+                postlude.extend(quote!(::ad_runtime::unflat_elements(&mut #ident[..], &#local);));
+                call.push(quote!(&mut #local));
+            } else {
+                call.push(quote!(&#local));
+            }
+            params.push(match (shadowed.is_some(), mutable) {
+                (false, _) => quote!(#ident: #ty),
+                (true, true) => quote!(#ident: &mut [#elem]),
+                (true, false) => quote!(#ident: &[#elem]),
+            });
+        } else if let (Some(result), Kind::Reverse, "seed") = (&flat.result, kind, name.as_str()) {
             // The seed of a struct result has the struct's type.
             let ident = &pi.ident;
             let ty = &result.ty;
@@ -176,7 +223,13 @@ pub fn wrapper(
     };
     let ident = names::function(&f.sig.ident, suffix);
     let (vis, generics) = (&f.vis, &f.sig.generics);
-    let where_clause = &generics.where_clause;
+    let mut where_clause = generics.where_clause.clone();
+    if !generics.params.is_empty() && !bounds.is_empty() {
+        let w = where_clause.get_or_insert_with(|| syn::parse_quote!(where));
+        for b in bounds.drain(..) {
+            w.predicates.push(syn::parse_quote!(#b));
+        }
+    }
     let attrs = crate::emit::item::carried_attrs(f);
     let ret = &g.ret;
     let doc = format!(
@@ -187,11 +240,18 @@ pub fn wrapper(
     );
     // A by-value struct's adjoint comes back field by field: rebuilt as a struct.
     let returned = returned_structs(flat, flat_params);
-    let body = if kind == Kind::Reverse && returned.iter().any(Option::is_some) {
-        rebuild(&flat_fn, &call, &returned)
-    } else {
+    let call = if postlude.is_empty() {
         quote!(#flat_fn(#(#call),*))
+    } else {
+        let r = Ident::new("__ad_r", Span::mixed_site());
+        quote!({ let #r = #flat_fn(#(#call),*); #postlude #r })
     };
+    let body = if kind == Kind::Reverse && returned.iter().any(Option::is_some) {
+        rebuild(&call, &returned)
+    } else {
+        call
+    };
+    let body = quote!(#prelude #body);
     let ret = if kind == Kind::Reverse && returned.iter().any(Option::is_some) {
         wrapper_ret(f, flat, flat_params)
     } else {
@@ -283,11 +343,7 @@ fn returned_structs(flat: &Flat, flat_params: &[Param]) -> Vec<Option<(Ident, Le
 
 /// The reverse wrapper's body when a struct passed by value has an adjoint: the flat call, then
 /// the struct adjoints assembled from the returned field adjoints.
-fn rebuild(
-    flat_fn: &TokenStream,
-    call: &[TokenStream],
-    returned: &[Option<(Ident, Leaf)>],
-) -> TokenStream {
+fn rebuild(call: &TokenStream, returned: &[Option<(Ident, Leaf)>]) -> TokenStream {
     let (value, adj) = (
         Ident::new("__ad_value", Span::mixed_site()),
         Ident::new("__ad_adjoints", Span::mixed_site()),
@@ -328,7 +384,7 @@ fn rebuild(
     };
     quote! {
         #prepare
-        let (#value, #adj) = #flat_fn(#(#call),*);
+        let (#value, #adj) = #call;
         #fill
         (#value, #out)
     }

@@ -2,9 +2,14 @@
 //! the function's signature (`sig`), and the item parsed as a function and checked (`parse`).
 
 pub mod attr;
+pub mod impls;
 pub mod parse;
 pub mod sig;
+pub mod struct_exprs;
+pub mod struct_inline;
+pub mod struct_memory;
 pub mod struct_result;
+pub mod struct_values;
 pub mod structs;
 
 /// Which macro is running.

@@ -5,22 +5,26 @@
 //! A function over structs is differentiated as a flat function over their fields: every field
 //! of an active struct parameter becomes a parameter of its own (`p: &Params` with `w: Vec<f64>,
 //! b: f64, n: usize` becomes `p__w: &Vec<f64>, p__b: &f64, p__n: &usize`), nested structs field
-//! by field (`p__link__angle`), and the body's field reads and writes become reads and writes of
-//! those (`p.b` is `(*p__b)`). The pipeline runs on the flat function as on any other; the public
-//! `_tangent`, `_vjp` and `_grad` take the structs and call the flat ones (`emit/structs.rs`).
+//! by field (`p__link__angle`), a slice of structs becomes flat floats (`pos: &[Vec3]` is
+//! `pos: &[f64]`), and the body is taken apart over those (`struct_values.rs`: `p.b` is
+//! `(*p__b)`, `a - b` the inlined `impl Sub`). The pipeline runs on the flat function as on any
+//! other; the public `_tangent`, `_vjp` and `_grad` take the structs and call the flat ones
+//! (`emit/structs.rs`).
 //!
 //! Input:  `fn loss(p: &Params, x: f64) -> f64 { p.w[0] * x + p.b }`
 //! Output: `fn loss__ad_flat(p__w: &Vec<f64>, p__b: &f64, x: f64) -> f64 { p__w[0] * x + (*p__b) }`
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 use syn::visit::Visit;
-use syn::visit_mut::VisitMut;
 use syn::{Expr, FnArg, ItemFn, Pat, Type};
 
+use super::impls::Impls;
+use super::struct_values::{Binding, Scalarise};
 use crate::errors::Errors;
 
 /// Types whose values are constants: they carry no float.
@@ -240,6 +244,15 @@ pub fn impl_types(file: &syn::File) -> ImplTypes {
 pub enum ParamPlan {
     /// Passed as it is.
     Plain,
+    /// A slice or `Vec` of structs (`&[Vec3]`, `&mut Vec<Vec3>`), passed as flat floats of the
+    /// same name.
+    Elements {
+        ident: Ident,
+        ty: Box<Type>,
+        elem: Box<Type>,
+        /// The float type of its fields.
+        float: Box<Type>,
+    },
     /// An active struct, passed field by field.
     Struct {
         ident: Ident,
@@ -273,22 +286,21 @@ pub struct Flat {
 
 /// The flat form of `f`, when a parameter's type is a struct with the derive declared in `f`'s
 /// source file and the parameter is active (listed in `wrt(..)`, or no `wrt` is given).
-/// Refusals (a struct used other than by its fields, a field the flat form cannot hold) go to
-/// `errors`.
+/// Refusals (a struct value the body cannot take apart, a field the flat form cannot hold) go
+/// to `errors`.
 pub fn flatten(
     f: &ItemFn,
     args: &TokenStream,
     wrt: Option<&[Ident]>,
     errors: &mut Errors,
 ) -> Option<Flat> {
-    let structs = crate::source::with_source(&f.sig.ident, differentiable_structs, |_, s| {
-        Some(s.0.clone())
-    })?;
+    let source = source_of(&f.sig.ident)?;
+    let (structs, impls) = (&source.structs, &source.impls);
     let mut item = f.clone();
     let mut plans = Vec::new();
     let mut any = false;
     let mut new_inputs = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
-    let mut renames: HashMap<String, (Access, Vec<Leaf>)> = HashMap::new();
+    let mut bindings: HashMap<String, Binding> = HashMap::new();
     let mut wrt_leaves: HashMap<String, Vec<Ident>> = HashMap::new();
     // The type `Self` stands for, when `f` is a method of an inherent `impl` of the file.
     let self_ty = f.sig.receiver().and_then(|_| {
@@ -341,8 +353,35 @@ pub fn flatten(
             Type::Reference(r) => (Access::Ref, &*r.elem),
             other => (Access::Value, other),
         };
+        if active && let Some((elem, stride, float)) = elements_of(inner, structs, errors, &ty) {
+            any = true;
+            let flat: Type = match access {
+                Access::RefMut => syn::parse_quote!(&mut [#float]),
+                _ => syn::parse_quote!(&[#float]),
+            };
+            new_inputs.push(syn::parse_quote!(#ident: #flat));
+            wrt_leaves
+                .entry(ident.to_string())
+                .or_default()
+                .push(ident.clone());
+            bindings.insert(
+                ident.to_string(),
+                Binding::Memory {
+                    name: ident.clone(),
+                    elem: elem.clone(),
+                    stride,
+                },
+            );
+            plans.push(ParamPlan::Elements {
+                ident,
+                ty: Box::new(ty),
+                elem: Box::new(elem),
+                float: Box::new(float),
+            });
+            continue;
+        }
         let leaves = if active {
-            struct_leaves(inner, &structs, &[], errors, &ty)
+            struct_leaves(inner, structs, &[], errors, &ty)
         } else {
             None
         };
@@ -365,7 +404,24 @@ pub fn flatten(
                 wrt_leaves.entry(ident.to_string()).or_default().push(name);
             }
         }
-        renames.insert(ident.to_string(), (access, leaves.clone()));
+        bindings.insert(
+            ident.to_string(),
+            Binding::Value {
+                ty: inner.clone(),
+                leaves: leaves
+                    .iter()
+                    .map(|l| {
+                        let name = l.flat_ident(&ident);
+                        let e: Expr = if l.scalar && access != Access::Value {
+                            syn::parse_quote!((*#name))
+                        } else {
+                            syn::parse_quote!(#name)
+                        };
+                        (l.path.iter().map(ToString::to_string).collect(), e)
+                    })
+                    .collect(),
+            },
+        );
         plans.push(ParamPlan::Struct {
             ident,
             ty: Box::new(ty),
@@ -378,8 +434,8 @@ pub fn flatten(
         syn::ReturnType::Type(_, ty) => match (&**ty, &self_ty) {
             (Type::Path(p), Some(Ok(t))) if p.path.is_ident("Self") => syn::parse_str::<Type>(t)
                 .ok()
-                .and_then(|t| super::struct_result::plan(&t, &structs, errors)),
-            _ => super::struct_result::plan(ty, &structs, errors),
+                .and_then(|t| super::struct_result::plan(&t, structs, errors)),
+            _ => super::struct_result::plan(ty, structs, errors),
         },
         syn::ReturnType::Default => None,
     };
@@ -400,13 +456,32 @@ pub fn flatten(
     if let Some(r) = &result {
         let flat_ty = r.flat_type();
         item.sig.output = syn::parse_quote!(-> #flat_ty);
-        super::struct_result::rewrite_tail(&mut item.block, r, errors);
     }
-    let mut rewrite = Rewrite {
-        renames: &renames,
-        errors,
+    let mut walk = Scalarise::new(structs, impls, errors, bindings);
+    walk.self_ty = self_ty
+        .as_ref()
+        .and_then(|t| t.as_ref().ok())
+        .and_then(|t| syn::parse_str(t).ok());
+    let mut stmts = std::mem::take(&mut item.block.stmts);
+    let tail = match (&result, stmts.last()) {
+        (Some(_), Some(syn::Stmt::Expr(_, None))) => stmts.pop(),
+        _ => None,
     };
-    rewrite.visit_block_mut(&mut item.block);
+    item.block.stmts = walk.stmts(stmts);
+    match (&result, tail) {
+        (Some(_), Some(syn::Stmt::Expr(e, None))) => {
+            let e = walk.tail_tuple(&e);
+            item.block.stmts.push(syn::Stmt::Expr(e, None));
+        }
+        (Some(r), _) => walk.errors.at(
+            f.sig.ident.span(),
+            format!(
+                "the function returns the struct `{}`: end its body with a value of it",
+                crate::errors::show_type(&r.ty)
+            ),
+        ),
+        _ => {}
+    }
     let args = rewrite_wrt(args, &wrt_leaves);
     Some(Flat {
         item,
@@ -514,7 +589,7 @@ fn holds_structs(ty: &Type, structs: &HashMap<String, StructDef>) -> bool {
 }
 
 /// Replaces the identifiers of `subst` in `tokens`.
-fn substitute(tokens: TokenStream, subst: &HashMap<String, TokenStream>) -> TokenStream {
+pub(super) fn substitute(tokens: TokenStream, subst: &HashMap<String, TokenStream>) -> TokenStream {
     tokens
         .into_iter()
         .map(|t| match t {
@@ -565,80 +640,88 @@ fn rewrite_wrt(args: &TokenStream, leaves: &HashMap<String, Vec<Ident>>) -> Toke
     out
 }
 
-/// Rewrites field reads and writes of flattened structs into their flat parameters.
-struct Rewrite<'a> {
-    renames: &'a HashMap<String, (Access, Vec<Leaf>)>,
-    errors: &'a mut Errors,
+/// The structs with the derive of `ident`'s source file and the functions over them the macro
+/// inlines.
+pub struct StructSource {
+    pub structs: HashMap<String, StructDef>,
+    pub impls: Impls,
 }
 
-impl Rewrite<'_> {
-    /// `p.a.b` as `(p, [a, b])`, if `e` is a chain of named fields on a path.
-    fn field_chain(e: &Expr) -> Option<(String, Vec<String>)> {
-        match e {
-            Expr::Field(f) => {
-                let syn::Member::Named(m) = &f.member else {
-                    return None;
-                };
-                let (root, mut path) = Self::field_chain(&f.base)?;
-                path.push(m.to_string());
-                Some((root, path))
+fn read_source(file: &syn::File) -> Rc<StructSource> {
+    let structs = differentiable_structs(file).0;
+    let names: Vec<String> = structs.keys().cloned().collect();
+    let impls = super::impls::read(file, &names);
+    Rc::new(StructSource { structs, impls })
+}
+
+/// The structs and inlinable functions of the file `ident` is written in (`None` outside a
+/// compilation without a test text, or when the file declares no differentiable struct).
+fn source_of(ident: &Ident) -> Option<Rc<StructSource>> {
+    crate::source::with_source(ident, read_source, |_, s| {
+        (!s.structs.is_empty()).then(|| Rc::clone(s))
+    })
+}
+
+/// A function without struct parameters or result whose body creates or uses struct values
+/// (`let d = Vec3::new(..)`, `a.dot(b)`): its body taken apart, `None` when it has no struct
+/// value.
+pub fn struct_locals(f: &ItemFn, errors: &mut Errors) -> Option<ItemFn> {
+    let source = source_of(&f.sig.ident)?;
+    let mut item = f.clone();
+    let mut walk = Scalarise::new(&source.structs, &source.impls, errors, HashMap::new());
+    walk.self_ty = f.sig.receiver().and_then(|_| {
+        let name = f.sig.ident.unraw().to_string();
+        crate::source::with_source(&f.sig.ident, impl_types, |_, t| t.0.get(&name).cloned())
+            .and_then(Result::ok)
+            .and_then(|t| syn::parse_str(&t).ok())
+    });
+    walk.block(&mut item.block);
+    walk.touched.then_some(item)
+}
+
+/// `(element type, stride, float type)` when `ty` is a slice or `Vec` of a struct with the
+/// derive (`[Vec3]`, `Vec<Vec3>`); refusals (constant fields, mixed floats) go to `errors`.
+fn elements_of(
+    ty: &Type,
+    structs: &HashMap<String, StructDef>,
+    errors: &mut Errors,
+    at: &Type,
+) -> Option<(Type, usize, Type)> {
+    let elem = match ty {
+        Type::Slice(s) => (*s.elem).clone(),
+        Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            if last.ident != "Vec" {
+                return None;
             }
-            Expr::Path(p) if p.qself.is_none() => {
-                Some((p.path.get_ident()?.to_string(), Vec::new()))
+            match &last.arguments {
+                syn::PathArguments::AngleBracketed(a) => match a.args.first()? {
+                    syn::GenericArgument::Type(t) => t.clone(),
+                    _ => return None,
+                },
+                _ => return None,
             }
-            Expr::Paren(p) => Self::field_chain(&p.expr),
-            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => Self::field_chain(&u.expr),
-            _ => None,
         }
+        _ => return None,
+    };
+    let leaves = struct_leaves(&elem, structs, &[], errors, at)?;
+    let floats: Vec<String> = leaves
+        .iter()
+        .map(|l| {
+            let t = &l.ty;
+            quote!(#t).to_string()
+        })
+        .collect();
+    if leaves.iter().any(|l| l.constant || !l.scalar) || floats.iter().any(|f| f != &floats[0]) {
+        errors.spanned(
+            at,
+            format!(
+                "a slice of `{}` is held as flat floats, so its fields must all be floats of one                  type (no constants, arrays or `Vec`s): keep the other fields in a struct of                  their own",
+                quote!(#elem)
+            ),
+        );
+        return None;
     }
-}
-
-impl VisitMut for Rewrite<'_> {
-    fn visit_expr_mut(&mut self, e: &mut Expr) {
-        if let Some((root, path)) = Self::field_chain(e)
-            && let Some((access, leaves)) = self.renames.get(&root)
-        {
-            if path.is_empty() {
-                self.errors.spanned(
-                    &*e,
-                    format!(
-                        "the differentiated struct `{root}` is used whole here: not supported yet. \
-                         Read and write its fields (`{root}.field`), or pass the fields a helper \
-                         needs"
-                    ),
-                );
-                return;
-            }
-            let hit = leaves.iter().find(|l| {
-                l.path.len() == path.len() && l.path.iter().zip(&path).all(|(a, b)| a == b)
-            });
-            match hit {
-                Some(leaf) => {
-                    let base = Ident::new(&root, Span::call_site());
-                    let name = leaf.flat_ident(&base);
-                    let name = Ident::new(&name.to_string(), e_span(e));
-                    *e = if leaf.scalar && *access != Access::Value {
-                        syn::parse_quote!((*#name))
-                    } else {
-                        syn::parse_quote!(#name)
-                    };
-                }
-                None => self.errors.spanned(
-                    &*e,
-                    format!(
-                        "`{root}.{}` is not a field of the struct that holds floats or a constant \
-                         (a nested struct is read down to its fields)",
-                        path.join(".")
-                    ),
-                ),
-            }
-            return;
-        }
-        syn::visit_mut::visit_expr_mut(self, e);
-    }
-}
-
-fn e_span(e: &Expr) -> Span {
-    use syn::spanned::Spanned;
-    e.span()
+    let float = leaves.first()?.ty.clone();
+    Some((elem, leaves.len(), float))
 }

@@ -215,7 +215,12 @@ pub fn lower(
                     .map(|p| p.elem.to_token_stream())
             }),
     };
-    l.mutated = mutated_in_place(body, &l.maybe_active);
+    let ref_mut: HashSet<String> = params
+        .iter()
+        .filter(|p| matches!(&p.ty, syn::Type::Reference(r) if r.mutability.is_some()))
+        .map(|p| p.ident.to_string())
+        .collect();
+    l.mutated = mutated_in_place(body, &l.maybe_active, &ref_mut);
     let mut ir_params = Vec::new();
     for p in params {
         let mutable = p.mutable && l.mutated.contains(&p.ident.to_string());

@@ -105,12 +105,32 @@ pub(super) fn exits(body: &syn::Block, label: Option<&str>) -> Exits {
 /// The names that copied code may change in place: receivers of method calls, `&mut name`,
 /// roots of element and field assignments, and names assigned inside code that is copied whole
 /// (closures, macros, `unsafe` blocks). Their values are read, not assumed unchanged.
-pub(super) fn mutated_in_place(body: &syn::Block, active: &HashSet<String>) -> HashSet<String> {
-    struct Find<'a>(HashSet<String>, &'a HashSet<String>, usize);
+pub(super) fn mutated_in_place(
+    body: &syn::Block,
+    active: &HashSet<String>,
+    ref_mut_params: &HashSet<String>,
+) -> HashSet<String> {
+    struct Find<'a>(
+        HashSet<String>,
+        &'a HashSet<String>,
+        usize,
+        &'a HashSet<String>,
+    );
     impl Find<'_> {
         fn root(&mut self, e: &Expr) {
             if let Some(n) = place_root(e) {
                 self.0.insert(n);
+            }
+        }
+        /// A `&mut` parameter passed on by name (`g(.., iw)`) is lent to be changed.
+        fn passed_on<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) {
+            for a in args {
+                if let Expr::Path(p) = a
+                    && let Some(id) = p.path.get_ident()
+                    && self.3.contains(&id.to_string())
+                {
+                    self.0.insert(id.to_string());
+                }
             }
         }
     }
@@ -119,6 +139,7 @@ pub(super) fn mutated_in_place(body: &syn::Block, active: &HashSet<String>) -> H
             let name = e.method.to_string();
             if !rules::is_float_method(&name) && !READ_ONLY_METHODS.contains(&name.as_str()) {
                 self.root(&e.receiver);
+                self.passed_on(e.args.iter());
             }
             // The closures of an iterator chain over maybe-active data are inlined where the
             // chain becomes a loop: what they assign is assigned there, in order.
@@ -153,6 +174,7 @@ pub(super) fn mutated_in_place(body: &syn::Block, active: &HashSet<String>) -> H
                 }
                 return;
             }
+            self.passed_on(e.args.iter());
             syn::visit::visit_expr_call(self, e);
         }
         fn visit_expr_assign(&mut self, e: &'ast syn::ExprAssign) {
@@ -182,7 +204,7 @@ pub(super) fn mutated_in_place(body: &syn::Block, active: &HashSet<String>) -> H
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut f = Find(HashSet::new(), active, 0);
+    let mut f = Find(HashSet::new(), active, 0, ref_mut_params);
     f.visit_block(body);
     f.0
 }
