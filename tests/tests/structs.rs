@@ -587,3 +587,77 @@ fn structs_used_whole() {
     let (_, t) = named_state_tangent(s, State { x: 1.0, v: 0.0 }, 0.1, 0.0);
     assert_eq!(t, State { x: 1.0, v: 0.0 });
 }
+
+#[derive(Differentiable, Clone, Copy, Debug, PartialEq)]
+struct Joint {
+    length: f64,
+    angle: f64,
+}
+
+/// A planar chain whose links are a `Vec` of structs, read as `self.links[j].angle`.
+#[derive(Differentiable, Clone, Debug, PartialEq)]
+struct Chain {
+    links: Vec<Joint>,
+    base: f64,
+}
+
+impl Chain {
+    /// The tip's height: `base + sum_j l_j sin(a_1 + .. + a_j)`.
+    #[derive_tangent(wrt(self))]
+    #[derive_grad(wrt(self))]
+    fn tip_y(&self) -> f64 {
+        let mut angle = 0.0;
+        let mut y = self.base;
+        for j in 0..self.links.len() {
+            angle += self.links[j].angle;
+            y += self.links[j].length * angle.sin();
+        }
+        y
+    }
+}
+
+fn chain_of(p: &[f64]) -> Chain {
+    Chain {
+        links: p[..p.len() - 1]
+            .chunks(2)
+            .map(|c| Joint {
+                length: c[0],
+                angle: c[1],
+            })
+            .collect(),
+        base: p[p.len() - 1],
+    }
+}
+
+#[test]
+fn vec_of_structs_in_a_struct() {
+    check_flat(
+        "tip_y",
+        &[1.0, 0.3, 0.8, -0.5, 0.6, 0.9, 0.25],
+        |p| chain_of(p).tip_y(),
+        |p, d| chain_of(p).tip_y_tangent(&chain_of(d)),
+        |p, g| {
+            let mut shadow = chain_of(g);
+            let v = chain_of(p).tip_y_grad(&mut shadow);
+            g.copy_from_slice(&shadow.to_flat());
+            v
+        },
+        |p| {
+            // d/dl_j = sin(A_j); d/da_j = sum_{k >= j} l_k cos(A_k); d/dbase = 1.
+            let n = (p.len() - 1) / 2;
+            let mut cum = vec![0.0; n];
+            let mut a = 0.0;
+            for j in 0..n {
+                a += p[2 * j + 1];
+                cum[j] = a;
+            }
+            let mut g = vec![0.0; p.len()];
+            for j in 0..n {
+                g[2 * j] = cum[j].sin();
+                g[2 * j + 1] = (j..n).map(|k| p[2 * k] * cum[k].cos()).sum();
+            }
+            g[p.len() - 1] = 1.0;
+            g
+        },
+    );
+}

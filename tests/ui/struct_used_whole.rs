@@ -48,6 +48,17 @@ fn undefined(springs: &[Spring], a: Spring, b: Spring) -> f64 {
     a.stiffness() + (a - b).k + n.len() as f64
 }
 
+#[derive(Differentiable, Clone)]
+struct Chain {
+    links: Vec<Spring>,
+}
+
+// A struct holding a `Vec` of structs, by value.
+#[derive_grad]
+fn chain_by_value(c: Chain) -> f64 {
+    c.links[0].k
+}
+
 // A Jacobian over a struct parameter.
 #[derive_jacobian]
 fn forces(s: Spring) -> [f64; 2] {

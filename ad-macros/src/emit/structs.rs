@@ -138,16 +138,14 @@ pub fn wrapper(
         {
             // `pos: &[Vec3]` and its shadow `dpos`: flat copies, written back when mutable.
             let ident = &pi.ident;
-            let local = format_ident!("__ad_flat_{}", ident, span = Span::mixed_site());
             let mutable = matches!(&*pt.ty, syn::Type::Reference(r) if r.mutability.is_some());
-            let m = mutable.then(|| quote!(mut));
-            prelude.extend(quote!(let #m #local = ::ad_runtime::flat_elements(&#ident[..]);));
-            if mutable {
-                postlude.extend(quote!(::ad_runtime::unflat_elements(&mut #ident[..], &#local);));
-                call.push(quote!(&mut #local));
-            } else {
-                call.push(quote!(&#local));
-            }
+            call.push(flat_copy(
+                &quote!(#ident),
+                ident,
+                mutable,
+                &mut prelude,
+                &mut postlude,
+            ));
             params.push(match (shadowed.is_some(), mutable) {
                 (false, _) => quote!(#ident: #ty),
                 (true, true) => quote!(#ident: &mut [#elem]),
@@ -167,10 +165,17 @@ pub fn wrapper(
             params.push(quote!(#ident: #ty));
         } else if let Some((base, leaf, access)) = leaf_of.get(&name) {
             let path = &leaf.path;
-            call.push(match access {
-                Access::Value => quote!(#base.#(#path).*),
-                Access::Ref => quote!(&#base.#(#path).*),
-                Access::RefMut => quote!(&mut #base.#(#path).*),
+            call.push(match (access, &leaf.elements) {
+                (_, Some(_)) => flat_copy(
+                    &quote!(#base.#(#path).*),
+                    &pi.ident,
+                    *access == Access::RefMut,
+                    &mut prelude,
+                    &mut postlude,
+                ),
+                (Access::Value, None) => quote!(#base.#(#path).*),
+                (Access::Ref, None) => quote!(&#base.#(#path).*),
+                (Access::RefMut, None) => quote!(&mut #base.#(#path).*),
             });
             if !seen.contains(&name_of(base)) {
                 seen.push(name_of(base));
@@ -190,6 +195,13 @@ pub fn wrapper(
             let path = &leaf.path;
             let reverse = kind == Kind::Reverse;
             call.push(match (access, reverse) {
+                _ if leaf.elements.is_some() => flat_copy(
+                    &quote!(#shadow.#(#path).*),
+                    &pi.ident,
+                    reverse || access == Access::RefMut,
+                    &mut prelude,
+                    &mut postlude,
+                ),
                 (Access::Value, false) => quote!(#shadow.#(#path).*),
                 (Access::Ref, false) => quote!(&#shadow.#(#path).*),
                 _ => quote!(&mut #shadow.#(#path).*),
@@ -299,6 +311,27 @@ pub fn wrapper(
         #vis fn #ident #generics(#(#params),*) -> #ret #where_clause {
             #body
         }
+    }
+}
+
+/// A slice of structs (`items`, a place) passed to the flat form as flat floats: the copy made
+/// before the call (in `prelude`), written back after it when `mutable` (in `postlude`); the
+/// argument to pass.
+fn flat_copy(
+    items: &TokenStream,
+    name: &Ident,
+    mutable: bool,
+    prelude: &mut TokenStream,
+    postlude: &mut TokenStream,
+) -> TokenStream {
+    let local = format_ident!("__ad_flat_{}", name, span = Span::mixed_site());
+    let m = mutable.then(|| quote!(mut));
+    prelude.extend(quote!(let #m #local = ::ad_runtime::flat_elements(&#items[..]);));
+    if mutable {
+        postlude.extend(quote!(::ad_runtime::unflat_elements(&mut #items[..], &#local);));
+        quote!(&mut #local)
+    } else {
+        quote!(&#local)
     }
 }
 

@@ -59,7 +59,7 @@ impl Scalarise<'_> {
                 _ => None,
             },
             Expr::Paren(p) => self.chain_item(&p.expr),
-            Expr::Path(_) | Expr::Reference(_) => {
+            Expr::Path(_) | Expr::Reference(_) | Expr::Field(_) => {
                 self.memory(e).map(|(_, t, _)| Item::Struct(Box::new(t)))
             }
             _ => None,

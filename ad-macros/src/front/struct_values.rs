@@ -121,8 +121,20 @@ impl<'a> Scalarise<'a> {
         }
     }
 
-    /// The memory binding `e` names (`pos`, `&pos`, `*pos`): its name, element type and stride.
+    /// The memory binding `e` names (`pos`, `&pos`, `*pos`, or a field holding a `Vec` of
+    /// structs, `self.links`): its name, element type and stride.
     pub fn memory(&self, e: &Expr) -> Option<(Ident, Type, usize)> {
+        if let Some(inner) = super::struct_exprs::transparent(e) {
+            return self.memory(inner);
+        }
+        if let Expr::Field(f) = e
+            && let syn::Member::Named(m) = &f.member
+            && let Some((_, Binding::Value { leaves, .. })) = self.path_binding(&f.base)
+        {
+            // The field's leaf is the name of the flat memory (`self__links`).
+            let (_, leaf) = leaves.iter().find(|(p, _)| p.len() == 1 && m == &p[0])?;
+            return self.memory(leaf);
+        }
         match self.path_binding(e)? {
             (_, Binding::Memory { name, elem, stride }) => {
                 Some((name.clone(), elem.clone(), *stride))

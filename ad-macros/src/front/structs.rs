@@ -197,6 +197,9 @@ pub struct Leaf {
     pub constant: bool,
     /// A float (read through `*` when the struct is borrowed), not an array or `Vec`.
     pub scalar: bool,
+    /// A `Vec` of structs (`links: Vec<Link>`): flat floats, `(element type, stride, float
+    /// type)`, copied in and out by the wrappers like a slice of structs.
+    pub elements: Option<(Type, usize, Type)>,
 }
 
 /// The methods of a file's inherent `impl`s, by name: the type of their `impl` (`Model<T>`),
@@ -394,10 +397,32 @@ pub fn flatten(
         for leaf in &leaves {
             let name = leaf.flat_ident(&ident);
             let ty = &leaf.ty;
-            let ty: Type = match access {
-                Access::Value => ty.clone(),
-                Access::Ref => syn::parse_quote!(&#ty),
-                Access::RefMut => syn::parse_quote!(&mut #ty),
+            let ty: Type = match (access, &leaf.elements) {
+                (Access::Value, None) => ty.clone(),
+                (Access::Ref, None) => syn::parse_quote!(&#ty),
+                (Access::RefMut, None) => syn::parse_quote!(&mut #ty),
+                // A `Vec` of structs: flat floats, a memory binding of the body.
+                (_, Some((elem, stride, float))) => {
+                    if access == Access::Value {
+                        errors.spanned(
+                            &ident,
+                            "a struct holding a `Vec` of structs is differentiated by reference \
+                             (`&S` or `&mut S`), not by value",
+                        );
+                    }
+                    bindings.insert(
+                        name.to_string(),
+                        Binding::Memory {
+                            name: name.clone(),
+                            elem: elem.clone(),
+                            stride: *stride,
+                        },
+                    );
+                    match access {
+                        Access::RefMut => syn::parse_quote!(&mut [#float]),
+                        _ => syn::parse_quote!(&[#float]),
+                    }
+                }
             };
             new_inputs.push(syn::parse_quote!(#name: #ty));
             if !leaf.constant {
@@ -515,15 +540,20 @@ fn struct_leaves(
             out.extend(nested);
             continue;
         }
+        let mut elements = None;
         if !constant && holds_structs(field_ty, structs) {
-            errors.spanned(
-                at,
-                format!(
-                    "the field `{name}` holds structs (`{ty_text}`): a `Vec` or array of structs \
-                     inside a differentiated struct is not supported yet. Hold the floats in \
-                     arrays or `Vec`s of floats"
-                ),
-            );
+            elements = elements_of(field_ty, structs, errors, at);
+            if elements.is_none() {
+                errors.spanned(
+                    at,
+                    format!(
+                        "the field `{name}` holds structs (`{ty_text}`): inside a \
+                         differentiated struct, only a `Vec` of structs whose fields are all \
+                         floats of one type is supported. Hold the floats in arrays or `Vec`s \
+                         of floats"
+                    ),
+                );
+            }
         }
         let scalar = !matches!(field_ty, Type::Array(_)) && !is_vec(field_ty);
         out.push(Leaf {
@@ -531,6 +561,7 @@ fn struct_leaves(
             ty: field_ty.clone(),
             constant,
             scalar,
+            elements,
         });
     }
     Some(out)
