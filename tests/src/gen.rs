@@ -86,8 +86,8 @@
 //!   a `&mut` struct as the call leaves it or those of the struct result. The wrappers build the
 //!   structs from the flat vectors by hand (`mk`) and read them back with `to_flat`. Drawn from
 //!   their own stream, so other programs are unchanged; `AD_GEN_STRUCTS=0` turns them off. Four
-//!   shapes found failing at once (MACRO BUG 10 to 13, below, open) are behind switches of their
-//!   own, off by default.
+//!   shapes found failing at once (MACRO BUG 10 to 13, below, all fixed) have switches of their
+//!   own.
 //!
 //! - a vector type with operator impls (issue 17, `gen_v3.rs`), in a share of the programs: float
 //!   expressions computed through `V3` (`Add`, `Sub`, `Mul<f64>`, `f64 * V3`, `Neg`, `new`,
@@ -105,8 +105,8 @@
 //! bug (MACRO BUG 1 to 9 in this file, all fixed: `i != k` in loops, `.rev()` / `.step_by()` of a
 //! range over `w.len()`, a float literal assigned to a variable, a loop-carried variable that
 //! is dead after its loop, a copy `b = y;` in a loop, a tuple `let` of constants in a region,
-//! and integer state, below; array literals and array results of helpers, below). MACRO BUG 10
-//! to 13 (structs, below) are open: their shapes are off unless switched on.
+//! and integer state, below; array literals and array results of helpers, below; structs,
+//! MACRO BUG 10 to 13, below; MACRO BUG 14, below).
 //!
 //! MACRO BUG 7 (fixed; found by this generator after 3 programs, 68 of 1000 failing, before the
 //! fix): integer state that steers the computation gave SILENTLY WRONG reverse-mode gradients.
@@ -141,7 +141,7 @@
 //! turns an array into a single value (a helper the macro cannot see) is refused.
 //! `AD_GEN_WHOLE_AGAIN=0` turns the shape off.
 //!
-//! MACRO BUG 10 (open; found by this generator at program 41, 28 of 1000 failing with the shape
+//! MACRO BUG 10 (fixed; found by this generator at program 41, 28 of 1000 failing with the shape
 //! on): a field of a struct parameter read inside a macro call does not compile in either
 //! mode: the field reads become reads of the flat parameters (`s.a` becomes `(*s__a)`) everywhere
 //! but in the tokens of `vec![..]`, which keep naming the struct, gone from the flat function:
@@ -158,8 +158,9 @@
 //! ```
 //!
 //! (`self.a` in a method: E0424 "expected value, found module `self`"; `[s.a * x; 2]` works.)
-//! `AD_GEN_STRUCT_IN_VEC=1` turns the shape on (an element of [`Stmt::FloatArr`] that reads a
-//! field makes a `vec![..]` too); without it such an array is `[e; 3]`.
+//! Fixed: the arguments of a macro call that parse as expressions are taken apart like any
+//! other (`front/struct_values.rs`). `AD_GEN_STRUCT_IN_VEC=0` turns the shape off (an element
+//! of [`Stmt::FloatArr`] that reads a field then makes the array `[e; 3]`).
 //!
 //! MACRO BUG 11 (fixed; 17 of 1000 programs failing with the shape on, the first at 83): a struct
 //! result that takes a field
@@ -181,7 +182,7 @@
 //! turns the shape off; then a literal over a borrowed struct names every field that holds an
 //! array.
 //!
-//! MACRO BUG 12 (open; a refusal in both modes; 1 of 1000 programs with
+//! MACRO BUG 12 (fixed; a refusal in both modes; 1 of 1000 programs with
 //! `AD_GEN_STRUCT_ARM_MIX=1 AD_GEN_STRUCT_VALUE_CARRY=1`, program 738): the arms of
 //! an `if` at the end of the body build the struct result with different fields, one naming an
 //! array field and the other taking it from `..base`; the guide allows a literal "at the end of
@@ -198,6 +199,9 @@
 //!     if x > 0.0 { S { a: s.a * x, ..s } } else { S { u: [x, s.a], ..s } }
 //! }
 //! ```
+//!
+//! Fixed: every arm yielding a struct reads its array leaves element by element, so both arms
+//! build the tuple the same way. `AD_GEN_STRUCT_ARM_MIX=0` turns the shape off.
 //!
 //! `AD_GEN_STRUCT_ARM_MIX=1` turns the shape on (half the `if` results then draw their arms
 //! apart); without it both arms give the same fields, in the same way. An arm leaves an array to
@@ -1133,8 +1137,7 @@ struct Arr {
 }
 
 /// Switches of the generator: features and shapes that once failed (on by default, `0` in the
-/// environment turns one off, to tell a new failure of these shapes from others), and shapes of
-/// open macro bugs (MACRO BUG 10 to 13: off by default, `1` turns one on).
+/// environment turns one off, to tell a new failure of these shapes from others).
 #[derive(Clone, Copy, Debug)]
 pub struct Features {
     /// `AD_GEN_VEC_USIZE`: a local `let mut iv: Vec<usize> = vec![..];`, read, written and lent
@@ -1169,11 +1172,11 @@ pub struct Features {
     /// holding an array (an array field, or a nested struct with one) whole from a borrowed
     /// struct, by `..*p` or `..p.inner`. Without it, such fields are always given.
     pub struct_carry: bool,
-    /// `AD_GEN_STRUCT_ARM_MIX` (off by default, MACRO BUG 12): the arms of an `if` that builds
+    /// `AD_GEN_STRUCT_ARM_MIX` (MACRO BUG 12, fixed): the arms of an `if` that builds
     /// the struct result give different fields (one names an array field, the other takes it
     /// from `..base`). Without it, both arms give the same fields.
     pub struct_arm_mix: bool,
-    /// `AD_GEN_STRUCT_IN_VEC` (off by default, MACRO BUG 10): a field of the struct read inside
+    /// `AD_GEN_STRUCT_IN_VEC` (MACRO BUG 10, fixed): a field of the struct read inside
     /// `vec![..]` (the element of a local `Vec` of floats, [`Stmt::FloatArr`]). Without it,
     /// such an element makes the array `[e; 3]`.
     pub struct_in_vec: bool,
@@ -1198,8 +1201,8 @@ impl Default for Features {
             whole_again: true,
             structs: true,
             struct_carry: true,
-            struct_arm_mix: false,
-            struct_in_vec: false,
+            struct_arm_mix: true,
+            struct_in_vec: true,
             struct_value_carry: true,
             v3: true,
         }
@@ -1210,8 +1213,6 @@ impl Features {
     /// The switches as the environment sets them (`0` turns one off).
     pub fn from_env() -> Features {
         let on = |k: &str| std::env::var(k).map_or(true, |v| v.trim() != "0");
-        // A switch that is off by default: `1` turns it on.
-        let opt_in = |k: &str| std::env::var(k).is_ok_and(|v| v.trim() == "1");
         Features {
             vec_usize: on("AD_GEN_VEC_USIZE"),
             lend_local: on("AD_GEN_LEND_LOCAL"),
@@ -1222,8 +1223,8 @@ impl Features {
             whole_again: on("AD_GEN_WHOLE_AGAIN"),
             structs: on("AD_GEN_STRUCTS"),
             struct_carry: on("AD_GEN_STRUCT_CARRY"),
-            struct_arm_mix: opt_in("AD_GEN_STRUCT_ARM_MIX"),
-            struct_in_vec: opt_in("AD_GEN_STRUCT_IN_VEC"),
+            struct_arm_mix: on("AD_GEN_STRUCT_ARM_MIX"),
+            struct_in_vec: on("AD_GEN_STRUCT_IN_VEC"),
             struct_value_carry: on("AD_GEN_STRUCT_VALUE_CARRY"),
             v3: on("AD_GEN_V3"),
         }

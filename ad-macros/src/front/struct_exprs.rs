@@ -252,7 +252,7 @@ impl Scalarise<'_> {
     }
 
     /// Rewrites the tails of a struct-yielding `if`/`match`/block into tuples of leaves.
-    fn branch_tails(&mut self, e: &mut Expr) {
+    pub fn branch_tails(&mut self, e: &mut Expr) {
         match e {
             Expr::If(i) => {
                 self.visit_cond(&mut i.cond);
@@ -281,7 +281,8 @@ impl Scalarise<'_> {
             Expr::Block(b) => self.block_tail(&mut b.block),
             Expr::Paren(p) => self.branch_tails(&mut p.expr),
             other => {
-                let sv = self.value(other);
+                let mut sv = self.value(other);
+                self.arrays_by_element(&mut sv);
                 *other = tuple_of(sv);
             }
         }

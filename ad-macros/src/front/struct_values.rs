@@ -295,10 +295,24 @@ impl<'a> Scalarise<'a> {
             );
             return e.clone();
         }
+        // An `if` / `match` ending the body ends each arm with the tuple.
+        if matches!(e, Expr::If(_) | Expr::Match(_) | Expr::Block(_)) {
+            let mut e = e.clone();
+            self.branch_tails(&mut e);
+            return e;
+        }
         let mut sv = self.value(e);
-        // An array is returned element by element (`[s.u[0], s.u[1]]`): an array passed on
-        // whole would come from a borrowed struct as a reference, and its adjoint would not
-        // flow back.
+        self.arrays_by_element(&mut sv);
+        tuple_of(sv)
+    }
+}
+
+impl Scalarise<'_> {
+    /// Array leaves read element by element (`[s.u[0], s.u[1]]`), as a tuple of leaves returns
+    /// them: an array passed on whole would come from a borrowed struct as a reference, and its
+    /// adjoint would not flow back; and the branches yielding a struct must build each leaf the
+    /// same way.
+    pub fn arrays_by_element(&self, sv: &mut SVal) {
         let types = self.leaves_of(&sv.ty).unwrap_or_default();
         for ((_, leaf), (_, ty, _)) in sv.leaves.iter_mut().zip(types) {
             if let Type::Array(a) = &ty
@@ -316,7 +330,6 @@ impl<'a> Scalarise<'a> {
                 *leaf = syn::parse_quote!([#(#elems),*]);
             }
         }
-        tuple_of(sv)
     }
 }
 
