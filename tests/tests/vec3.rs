@@ -479,8 +479,8 @@ fn generic_vector_type_in_f32_and_f64() {
             g
         },
     );
-    // f32: the unit square's perimeter is 4, and moving a corner outwards along the diagonal
-    // lengthens it by sqrt(2) per unit.
+    // f32: the unit square's perimeter is 4; moving the corner (1, 1) along (1, 1) lengthens
+    // both of its edges at rate 1 each, so the gradient's components there sum to 2.
     let sq32: Vec<V2<f32>> = square
         .chunks(2)
         .map(|c| V2 {
@@ -537,5 +537,54 @@ fn indexing_a_vector_type() {
     assert_eq!(
         weighted(Vec3::new(1.0, 2.0, 3.0), &w),
         0.5 - 6.0 + 18.0 + 3.0
+    );
+}
+
+/// A chain of springs under gravity, written with iterator chains over the slice (`zip` with a
+/// `skip(1)` of itself) and closures whose bodies call inlined methods: the inlined temporaries
+/// once took the names of the chain desugaring's own variables (`__ad_s1`), which did not
+/// compile.
+#[derive_tangent(wrt(pos))]
+#[derive_grad(wrt(pos))]
+fn hanging_chain(pos: &[Vec3], k: f64, rest: f64, g: Vec3) -> f64 {
+    let springs: f64 = pos
+        .iter()
+        .zip(pos.iter().skip(1))
+        .map(|(a, b)| {
+            let stretch = (*b - *a).norm() - rest;
+            0.5 * k * stretch * stretch
+        })
+        .sum();
+    let gravity: f64 = pos.iter().map(|p| -p.dot(g)).sum();
+    springs + gravity
+}
+
+#[test]
+fn spring_chain_through_iterator_chains() {
+    let (k, rest, g) = (3.0, 1.0, Vec3::new(0.0, 0.0, -9.8));
+    check_flat(
+        "hanging_chain",
+        &POINTS,
+        |p| hanging_chain(&vecs(p), k, rest, g),
+        |p, d| hanging_chain_tangent(&vecs(p), &vecs(d), k, rest, g),
+        |p, grad| {
+            let mut d = vecs(grad);
+            let value = hanging_chain_grad(&vecs(p), &mut d, k, rest, g);
+            grad.copy_from_slice(&flat(&d));
+            value
+        },
+        |p| {
+            // Each spring pulls its ends along d = b - a by k (|d| - rest) / |d|; gravity adds -g.
+            let ps = vecs(p);
+            let mut out = vec![-g; ps.len()];
+            for i in 0..ps.len() - 1 {
+                let d = ps[i + 1] - ps[i];
+                let n = d.norm();
+                let f = d * (k * (n - rest) / n);
+                out[i + 1] += f;
+                out[i] -= f;
+            }
+            flat(&out)
+        },
     );
 }

@@ -11,6 +11,7 @@ pub mod struct_memory;
 pub mod struct_result;
 pub mod struct_values;
 pub mod structs;
+pub mod syntax;
 
 /// Which macro is running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -255,7 +255,7 @@ impl Scalarise<'_> {
     pub fn branch_tails(&mut self, e: &mut Expr) {
         match e {
             Expr::If(i) => {
-                self.visit_cond(&mut i.cond);
+                syn::visit_mut::VisitMut::visit_expr_mut(self, &mut i.cond);
                 self.block_tail(&mut i.then_branch);
                 match &mut i.else_branch {
                     Some((_, els)) => self.branch_tails(els),
@@ -268,7 +268,7 @@ impl Scalarise<'_> {
                 syn::visit_mut::VisitMut::visit_expr_mut(self, &mut m.expr);
                 for arm in &mut m.arms {
                     self.scopes.push(Default::default());
-                    for id in super::struct_values::pat_idents(&arm.pat) {
+                    for id in super::syntax::pattern_names(&arm.pat) {
                         self.bind(id, Binding::Shadowed);
                     }
                     if let Pat::Guard(g) = &mut arm.pat {
@@ -286,10 +286,6 @@ impl Scalarise<'_> {
                 *other = tuple_of(sv);
             }
         }
-    }
-
-    fn visit_cond(&mut self, cond: &mut Expr) {
-        syn::visit_mut::VisitMut::visit_expr_mut(self, cond);
     }
 
     /// A block whose tail yields a struct: statements rewritten, the tail made a tuple.
@@ -319,7 +315,7 @@ impl Scalarise<'_> {
     }
 
     /// What a struct assignment writes: statements binding the index first, and the leaves as
-    /// places (`v__x`, `(*p__x)`, `pos[__ad_i1 * 3usize + 0usize]`).
+    /// places (`v__x`, `(*p__x)`, `pos[__st_i1 * 3usize + 0usize]`).
     pub fn place(&mut self, e: &Expr) -> Option<(Vec<Stmt>, Vec<Leaf>)> {
         match e {
             Expr::Path(_) => match self.path_binding(e)? {
@@ -377,10 +373,10 @@ impl Scalarise<'_> {
             return Vec::new();
         };
         pre.extend(value.pre);
-        let mut written = Vec::new();
-        for (_, p) in &places {
-            super::struct_values::idents_in(quote!(#p), &mut written);
-        }
+        let mut written: Vec<String> = places
+            .iter()
+            .flat_map(|(_, p)| super::syntax::collect_idents(&quote!(#p)))
+            .collect();
         written.retain(|w| w.contains("__") || self.memory_named(w));
         let reads = value
             .leaves
@@ -481,7 +477,7 @@ impl Scalarise<'_> {
             Expr::MethodCall(m) if self.struct_type(&m.receiver).is_some() => {
                 let recv = self.struct_type(&m.receiver)?;
                 let def = self.method(&recv, &m.method.to_string())?;
-                if !mut_receiver(&def.item) {
+                if !self.takes_mut_self(&def, &recv) {
                     return None;
                 }
                 self.touched = true;
@@ -658,15 +654,6 @@ fn tail(b: &syn::Block) -> Option<&Expr> {
         Some(Stmt::Expr(e, None)) => Some(e),
         _ => None,
     }
-}
-
-/// Whether a method's text takes `&mut self`.
-pub fn mut_receiver(item: &str) -> bool {
-    syn::parse_str::<syn::ItemFn>(item).is_ok_and(|f| {
-        f.sig
-            .receiver()
-            .is_some_and(|r| matches!(r.kind, syn::ReceiverKind::Reference(_, _, Some(_))))
-    })
 }
 
 /// The `std::ops` trait of an operator, for messages.

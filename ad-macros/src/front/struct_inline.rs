@@ -6,7 +6,7 @@
 //! struct value, a float expression or a block of statements.
 //!
 //! Input:  `(a - b).norm()` with `fn norm(self) -> f64 { self.dot(self).sqrt() }`
-//! Output: `{ let __ad_s1 = a__x - b__x; ..; (__ad_s1 * __ad_s1 + ..).sqrt() }`
+//! Output: `{ let __st_s1 = a__x - b__x; ..; (__st_s1 * __st_s1 + ..).sqrt() }`
 
 use std::collections::HashMap;
 
@@ -17,7 +17,8 @@ use syn::{Expr, Stmt, Type};
 
 use super::impls::{FnDef, Operand, type_name};
 use super::struct_exprs::bin_op;
-use super::struct_values::{Binding, Leaf, SVal, Scalarise, mentions, pat_idents, respan, simple};
+use super::struct_values::{Binding, Leaf, SVal, Scalarise, mentions, respan, simple};
+use super::syntax::pattern_names;
 
 /// An argument of an inlined function.
 pub enum Arg {
@@ -135,6 +136,14 @@ impl Scalarise<'_> {
         Some((sig, block))
     }
 
+    /// Whether the method `def` takes `&mut self`.
+    pub fn takes_mut_self(&self, def: &FnDef, recv: &Type) -> bool {
+        self.instantiate(def, Some(recv)).is_some_and(|(sig, _)| {
+            sig.receiver()
+                .is_some_and(|r| matches!(r.kind, syn::ReceiverKind::Reference(_, _, Some(_))))
+        })
+    }
+
     /// The struct type `def` returns, if it returns one.
     pub fn returns_struct(&self, def: &FnDef, recv: Option<&Type>) -> Option<Type> {
         let (sig, _) = self.instantiate(def, recv)?;
@@ -161,7 +170,7 @@ impl Scalarise<'_> {
                     );
                     return None;
                 };
-                let recv = if super::struct_exprs::mut_receiver(&def.item) {
+                let recv = if self.takes_mut_self(&def, &recv_ty) {
                     match self.place(&m.receiver) {
                         Some((pre, leaves)) if pre.is_empty() => Arg::Place(leaves),
                         Some((pre, leaves)) => {
@@ -517,7 +526,7 @@ fn declared_idents(b: &syn::Block, out: &mut Vec<String>) {
     struct Find<'a>(&'a mut Vec<String>);
     impl<'ast> syn::visit::Visit<'ast> for Find<'_> {
         fn visit_pat(&mut self, p: &'ast Pat) {
-            self.0.extend(pat_idents(p));
+            self.0.extend(pattern_names(p));
         }
     }
     syn::visit::Visit::visit_block(&mut Find(out), b);

@@ -9,7 +9,8 @@
 
 use syn::{Expr, Pat, Stmt, Type};
 
-use super::struct_values::{Binding, Scalarise, pat_idents};
+use super::struct_values::{Binding, Scalarise};
+use super::syntax::pattern_names;
 
 /// What an iterator over struct memory yields.
 #[derive(Clone, Debug)]
@@ -117,7 +118,7 @@ impl Scalarise<'_> {
                 self.bind_item(pat, item);
             }
             (other, _) => {
-                for id in pat_idents(other) {
+                for id in pattern_names(other) {
                     self.bind(id, Binding::Shadowed);
                 }
             }
@@ -131,7 +132,7 @@ impl Scalarise<'_> {
             match item.filter(|_| at.contains(&k)) {
                 Some(item) => self.bind_item(input, item),
                 None => {
-                    for id in pat_idents(input) {
+                    for id in pattern_names(input) {
                         self.bind(id, Binding::Shadowed);
                     }
                 }
@@ -154,16 +155,8 @@ impl Scalarise<'_> {
         let stride_of = |s: &Self, ty: &Type| s.leaves_of(ty).map(|l| l.len());
         // `vec![s; n]` and `[s; N]`.
         let repeat = match init {
-            Expr::Macro(mac) if mac.mac.path.is_ident("vec") => {
-                use syn::parse::Parser;
-                (|input: syn::parse::ParseStream| {
-                    let e: Expr = input.parse()?;
-                    let _: syn::Token![;] = input.parse()?;
-                    let n: Expr = input.parse()?;
-                    Ok((e, n, true))
-                })
-                .parse2(mac.mac.tokens.clone())
-                .ok()
+            Expr::Macro(mac) => {
+                super::struct_values::vec_repeat(&mac.mac).map(|(e, n)| (e, n, true))
             }
             Expr::Repeat(r) => Some(((*r.expr).clone(), (*r.len).clone(), false)),
             _ => None,

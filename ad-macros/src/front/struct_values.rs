@@ -22,6 +22,7 @@ use syn::{Block, Expr, Pat, Stmt, Type};
 
 use super::impls::Impls;
 use super::structs::{StructDef, instantiated_fields};
+use super::syntax::pattern_names;
 use crate::errors::Errors;
 
 /// What a name stands for in the body.
@@ -80,7 +81,6 @@ impl<'a> Scalarise<'a> {
         errors: &'a mut Errors,
         params: HashMap<String, Binding>,
     ) -> Self {
-        let touched = !params.is_empty();
         Scalarise {
             structs,
             impls,
@@ -90,14 +90,15 @@ impl<'a> Scalarise<'a> {
             depth: 0,
             self_ty: None,
             instantiated: Default::default(),
-            touched,
+            touched: false,
         }
     }
 
-    /// A fresh name: `__ad_s3`.
+    /// A fresh name: `__st_s3` (not `__ad_`: the lowering's desugarings name their variables
+    /// `__ad_s1`, .., and take any such name for one of theirs).
     pub fn fresh(&mut self, what: &str) -> Ident {
         self.fresh += 1;
-        format_ident!("__ad_{}{}", what, self.fresh)
+        format_ident!("__st_{}{}", what, self.fresh)
     }
 
     pub fn lookup(&self, name: &str) -> Option<&Binding> {
@@ -167,7 +168,7 @@ impl<'a> Scalarise<'a> {
     /// Runs `f` with the identifiers `pat` binds shadowing struct bindings.
     fn shadowing(&mut self, pat: &Pat, f: impl FnOnce(&mut Self)) {
         self.scopes.push(HashMap::new());
-        for id in pat_idents(pat) {
+        for id in pattern_names(pat) {
             self.bind(id, Binding::Shadowed);
         }
         f(self);
@@ -279,7 +280,7 @@ impl<'a> Scalarise<'a> {
                 self.visit_expr_mut(d);
             }
         }
-        for id in pat_idents(&local.pat) {
+        for id in pattern_names(&local.pat) {
             self.bind(id, Binding::Shadowed);
         }
         out.push(Stmt::Local(local));
@@ -333,6 +334,22 @@ impl Scalarise<'_> {
     }
 }
 
+/// `(e, n)` of `vec![e; n]`.
+pub fn vec_repeat(mac: &syn::Macro) -> Option<(Expr, Expr)> {
+    use syn::parse::Parser;
+    if !mac.path.is_ident("vec") {
+        return None;
+    }
+    (|input: syn::parse::ParseStream| {
+        let e: Expr = input.parse()?;
+        let _: syn::Token![;] = input.parse()?;
+        let n: Expr = input.parse()?;
+        Ok((e, n))
+    })
+    .parse2(mac.tokens.clone())
+    .ok()
+}
+
 /// `{ pre; (l0, l1, ..) }`, or the single leaf.
 pub fn tuple_of(sv: SVal) -> Expr {
     let leaves = sv.leaves.iter().map(|(_, e)| e);
@@ -363,61 +380,38 @@ pub fn leaf_ident(base: &Ident, path: &[String]) -> Ident {
     Ident::new(&name, base.span())
 }
 
-/// The identifiers a pattern binds.
-pub fn pat_idents(p: &Pat) -> Vec<String> {
-    struct Find(Vec<String>);
-    impl<'ast> syn::visit::Visit<'ast> for Find {
-        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
-            self.0.push(i.ident.to_string());
-            syn::visit::visit_pat_ident(self, i);
+/// Whether `e` can be substituted for a parameter without being evaluated first: a path, a
+/// literal, a field of one, or an element of one at an index made of paths and integer
+/// literals (`pos[__st_i1 * 3usize + 0usize]`).
+pub fn simple(e: &Expr) -> bool {
+    fn index(e: &Expr) -> bool {
+        match e {
+            Expr::Path(_) => true,
+            Expr::Lit(l) => matches!(l.lit, syn::Lit::Int(_)),
+            Expr::Paren(p) => index(&p.expr),
+            Expr::Binary(b) => {
+                matches!(b.op, syn::BinOp::Add(_) | syn::BinOp::Mul(_))
+                    && index(&b.left)
+                    && index(&b.right)
+            }
+            _ => false,
         }
     }
-    let mut f = Find(Vec::new());
-    syn::visit::Visit::visit_pat(&mut f, p);
-    f.0
-}
-
-/// Whether `e` can be substituted for a parameter without being evaluated first: a path, a
-/// literal, a field or an index of those by a path or literal.
-pub fn simple(e: &Expr) -> bool {
     match e {
         Expr::Path(_) | Expr::Lit(_) => true,
         Expr::Paren(p) => simple(&p.expr),
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => simple(&u.expr),
         Expr::Field(f) => simple(&f.base),
-        Expr::Index(i) => simple(&i.expr) && simple(&i.index),
-        Expr::Binary(b) => {
-            matches!(b.op, syn::BinOp::Add(_) | syn::BinOp::Mul(_))
-                && simple(&b.left)
-                && simple(&b.right)
-                && !is_float_lit(&b.left)
-        }
+        Expr::Index(i) => simple(&i.expr) && index(&i.index),
         _ => false,
     }
 }
 
-fn is_float_lit(e: &Expr) -> bool {
-    matches!(e, Expr::Lit(l) if matches!(l.lit, syn::Lit::Float(_)))
-}
-
-/// Whether `tokens` mention one of `names`.
+/// Whether `tokens` name one of `names` (any identifier: a conservative test for capture).
 pub fn mentions(tokens: TokenStream, names: &[String]) -> bool {
-    tokens.into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => names.contains(&i.to_string()),
-        proc_macro2::TokenTree::Group(g) => mentions(g.stream(), names),
-        _ => false,
-    })
-}
-
-/// The identifiers in `tokens`.
-pub fn idents_in(tokens: TokenStream, out: &mut Vec<String>) {
-    for t in tokens {
-        match t {
-            proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
-            proc_macro2::TokenTree::Group(g) => idents_in(g.stream(), out),
-            _ => {}
-        }
-    }
+    super::syntax::collect_idents(&tokens)
+        .iter()
+        .any(|i| names.contains(i))
 }
 
 /// Gives every token of `tokens` the span `span` (an inlined body's errors point at the call).
@@ -481,7 +475,7 @@ impl VisitMut for Scalarise<'_> {
                 match item {
                     Some(item) => self.bind_item(&mut f.pat, &item),
                     None => {
-                        for id in pat_idents(&f.pat) {
+                        for id in pattern_names(&f.pat) {
                             self.bind(id, Binding::Shadowed);
                         }
                     }
@@ -517,15 +511,7 @@ impl Scalarise<'_> {
     fn macro_args(&mut self, mac: &mut syn::Macro) {
         use syn::parse::Parser;
         let tokens = mac.tokens.clone();
-        if mac.path.is_ident("vec")
-            && let Ok((mut elem, mut n)) = (|input: syn::parse::ParseStream| {
-                let e: Expr = input.parse()?;
-                let _: syn::Token![;] = input.parse()?;
-                let n: Expr = input.parse()?;
-                Ok((e, n))
-            })
-            .parse2(tokens.clone())
-        {
+        if let Some((mut elem, mut n)) = vec_repeat(mac) {
             self.visit_expr_mut(&mut elem);
             self.visit_expr_mut(&mut n);
             mac.tokens = quote!(#elem; #n);

@@ -344,6 +344,12 @@ pub fn flatten(
                         };
                         errors.spanned(r, format!("`wrt(self)`: {why}"));
                     }
+                    if let Some(Ok(t)) = &self_ty
+                        && let Ok(t) = syn::parse_str::<Type>(t)
+                        && let Some(b) = constant_struct(&r.self_token.into(), &t, structs)
+                    {
+                        bindings.insert("self".to_owned(), b);
+                    }
                     new_inputs.push(input.clone());
                     plans.push(ParamPlan::Plain);
                     continue;
@@ -389,6 +395,9 @@ pub fn flatten(
             None
         };
         let Some(leaves) = leaves else {
+            if let Some(b) = constant_struct(&ident, &ty, structs) {
+                bindings.insert(ident.to_string(), b);
+            }
             new_inputs.push(input.clone());
             plans.push(ParamPlan::Plain);
             continue;
@@ -699,15 +708,64 @@ fn source_of(ident: &Ident) -> Option<Rc<StructSource>> {
 pub fn struct_locals(f: &ItemFn, errors: &mut Errors) -> Option<ItemFn> {
     let source = source_of(&f.sig.ident)?;
     let mut item = f.clone();
-    let mut walk = Scalarise::new(&source.structs, &source.impls, errors, HashMap::new());
-    walk.self_ty = f.sig.receiver().and_then(|_| {
+    let self_ty: Option<Type> = f.sig.receiver().and_then(|_| {
         let name = f.sig.ident.unraw().to_string();
         crate::source::with_source(&f.sig.ident, impl_types, |_, t| t.0.get(&name).cloned())
             .and_then(Result::ok)
             .and_then(|t| syn::parse_str(&t).ok())
     });
+    // Every parameter is a constant here (none is a differentiated struct).
+    let mut constants = HashMap::new();
+    for input in &f.sig.inputs {
+        let (ident, ty) = match input {
+            FnArg::Typed(pt) => match &*pt.pat {
+                Pat::Ident(pi) => (pi.ident.clone(), (*pt.ty).clone()),
+                _ => continue,
+            },
+            FnArg::Receiver(r) => match &self_ty {
+                Some(t) => (r.self_token.into(), t.clone()),
+                None => continue,
+            },
+        };
+        if let Some(b) = constant_struct(&ident, &ty, &source.structs) {
+            constants.insert(ident.to_string(), b);
+        }
+    }
+    let mut walk = Scalarise::new(&source.structs, &source.impls, errors, constants);
+    walk.self_ty = self_ty;
     walk.block(&mut item.block);
     walk.touched.then_some(item)
+}
+
+/// A struct parameter that is not differentiated (`g: Vec3` outside `wrt`, `&self` without
+/// `wrt(self)`): its fields read in place (`g.x`), so that the body can pass it to the struct's
+/// inlined operators and methods like any struct value. `None` for other types.
+fn constant_struct(
+    ident: &Ident,
+    ty: &Type,
+    structs: &HashMap<String, StructDef>,
+) -> Option<Binding> {
+    let inner = match ty {
+        Type::Reference(r) => &*r.elem,
+        other => other,
+    };
+    // A struct the walk cannot take apart (a tuple struct, a field it refuses) stays as written.
+    let mut refused = Errors::default();
+    let leaves = struct_leaves(inner, structs, &[], &mut refused, ty)?;
+    if !refused.is_empty() || leaves.iter().any(|l| l.elements.is_some()) {
+        return None;
+    }
+    Some(Binding::Value {
+        ty: inner.clone(),
+        leaves: leaves
+            .iter()
+            .map(|l| {
+                let path = &l.path;
+                let e: Expr = syn::parse_quote!(#ident.#(#path).*);
+                (l.path.iter().map(ToString::to_string).collect(), e)
+            })
+            .collect(),
+    })
 }
 
 /// `(element type, stride, float type)` when `ty` is a slice or `Vec` of a struct with the

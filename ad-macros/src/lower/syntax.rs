@@ -2,6 +2,8 @@
 
 use super::*;
 
+pub(super) use crate::front::syntax::{collect_idents, pattern_names};
+
 /// `::core::clone::Clone::clone`.
 pub(super) fn is_clone(f: &Expr) -> bool {
     matches!(f, Expr::Path(p) if p.path.segments.iter().map(|s| s.ident.to_string()).eq(["core", "clone", "Clone", "clone"]))
@@ -45,19 +47,6 @@ pub(super) fn place_root(e: &Expr) -> Option<String> {
         Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => place_root(&u.expr),
         _ => None,
     }
-}
-
-pub(super) fn pattern_names(pat: &Pat) -> Vec<String> {
-    struct Names(Vec<String>);
-    impl<'ast> Visit<'ast> for Names {
-        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.0.push(p.ident.to_string());
-            syn::visit::visit_pat_ident(self, p);
-        }
-    }
-    let mut n = Names(Vec::new());
-    n.visit_pat(pat);
-    n.0
 }
 
 /// Whether a token is an identifier used as a variable: not a field or method after `.`, not a
@@ -208,20 +197,6 @@ pub(super) fn contains_let(e: &Expr) -> bool {
         Expr::Paren(p) => contains_let(&p.expr),
         _ => false,
     }
-}
-
-pub(super) fn collect_idents(tokens: &TokenStream) -> HashSet<String> {
-    let mut out = HashSet::new();
-    for t in tokens.clone() {
-        match t {
-            TokenTree::Ident(i) => {
-                out.insert(i.to_string());
-            }
-            TokenTree::Group(g) => out.extend(collect_idents(&g.stream())),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// `(pattern name, type)` of `let name` or `let name: T`.
