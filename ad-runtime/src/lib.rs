@@ -81,8 +81,11 @@ pub use ad_macros::{
 pub use num_traits::Float;
 
 pub mod check;
+pub mod dense;
 mod differentiable;
 pub mod jacobian;
+#[cfg(feature = "nalgebra")]
+pub mod linalg;
 pub mod rows;
 pub mod rules;
 mod slots;

@@ -109,6 +109,17 @@ pub trait SliceTangent<'a, T> {
     fn slice<'s>(self, store: &'s mut Self::Store) -> &'s Self::Target
     where
         'a: 's;
+    /// The tangent as a plain slice of `len` floats, for a user rule that reads `&[T]`: the
+    /// slice itself, or `len` zeros kept in `store`.
+    ///
+    /// ```
+    /// use ad_runtime::{SliceTangent, Zero};
+    /// let mut store = Vec::new();
+    /// assert_eq!(SliceTangent::<f64>::dense(Zero, 2, &mut store), &[0.0, 0.0][..]);
+    /// ```
+    fn dense<'s>(self, len: usize, store: &'s mut Vec<T>) -> &'s [T]
+    where
+        'a: 's;
 }
 
 impl<'a, T: Float> SliceTangent<'a, T> for &'a [T] {
@@ -116,6 +127,13 @@ impl<'a, T: Float> SliceTangent<'a, T> for &'a [T] {
     type Target = [T];
     #[inline(always)]
     fn slice<'s>(self, _store: &'s mut ()) -> &'s [T]
+    where
+        'a: 's,
+    {
+        self
+    }
+    #[inline(always)]
+    fn dense<'s>(self, _len: usize, _store: &'s mut Vec<T>) -> &'s [T]
     where
         'a: 's,
     {
@@ -131,6 +149,14 @@ impl<'a, T: Float> SliceTangent<'a, T> for Zero {
     where
         'a: 's,
     {
+        store
+    }
+    fn dense<'s>(self, len: usize, store: &'s mut Vec<T>) -> &'s [T]
+    where
+        'a: 's,
+    {
+        store.clear();
+        store.resize(len, T::zero());
         store
     }
 }
@@ -257,6 +283,20 @@ pub trait SliceShadow<'a, T> {
     fn shadow<'s>(self, store: &'s mut Self::Store) -> &'s mut Self::Target
     where
         'a: 's;
+    /// The shadow as a plain slice of `len` floats, for a user rule that adds into `&mut [T]`:
+    /// the slice itself, or `len` scratch zeros kept in `store` (what is added there is dropped).
+    ///
+    /// ```
+    /// use ad_runtime::{SliceShadow, Zero};
+    /// let mut store = Vec::new();
+    /// SliceShadow::<f64>::dense(Zero, 2, &mut store)[1] += 1.0;
+    /// let mut g = [1.0_f64];
+    /// SliceShadow::<f64>::dense(&mut g[..], 1, &mut store)[0] += 1.0;
+    /// assert_eq!(g, [2.0]);
+    /// ```
+    fn dense<'s>(self, len: usize, store: &'s mut Vec<T>) -> &'s mut [T]
+    where
+        'a: 's;
 }
 
 impl<'a, T: Float> SliceShadow<'a, T> for &'a mut [T] {
@@ -264,6 +304,13 @@ impl<'a, T: Float> SliceShadow<'a, T> for &'a mut [T] {
     type Target = [T];
     #[inline(always)]
     fn shadow<'s>(self, _store: &'s mut ()) -> &'s mut [T]
+    where
+        'a: 's,
+    {
+        self
+    }
+    #[inline(always)]
+    fn dense<'s>(self, _len: usize, _store: &'s mut Vec<T>) -> &'s mut [T]
     where
         'a: 's,
     {
@@ -279,6 +326,14 @@ impl<'a, T: Float> SliceShadow<'a, T> for Zero {
     where
         'a: 's,
     {
+        store
+    }
+    fn dense<'s>(self, len: usize, store: &'s mut Vec<T>) -> &'s mut [T]
+    where
+        'a: 's,
+    {
+        store.clear();
+        store.resize(len, T::zero());
         store
     }
 }

@@ -1055,6 +1055,8 @@ pub struct Program {
     pub stail: Option<STail>,
     /// Whether it uses the vector type `V3` ([`v3`]).
     pub v3: bool,
+    /// Whether its vectors are nalgebra's `Vector3<f64>` instead (issue 19).
+    pub v3_nalgebra: bool,
 }
 
 impl Program {
@@ -3277,6 +3279,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         structs,
         stail,
         v3,
+        v3_nalgebra: v3 && Rng(seed ^ 0x0e3d_0e3d_0000_0019).chance(v3::NALGEBRA_SHARE),
     }
 }
 
@@ -3672,7 +3675,9 @@ impl Program {
     /// both attributes, named `name`.
     pub fn source(&self, name: &str) -> String {
         let mut out = self.structs.defs(name);
-        if self.v3 {
+        if self.v3_nalgebra {
+            out.push_str("use nalgebra::Vector3;\n");
+        } else if self.v3 {
             out.push_str(v3::SOURCE);
         }
         out.extend(
@@ -3692,6 +3697,7 @@ impl Program {
     /// The function named `name`, under the attributes `attrs`; its structs are those of the
     /// program named `family` (a method is written in an `impl` block of its own).
     pub fn source_with(&self, name: &str, family: &str, attrs: &str) -> String {
+        v3::NALGEBRA.set(self.v3_nalgebra);
         let st = &self.structs;
         let params: Vec<String> = self
             .params

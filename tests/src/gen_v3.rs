@@ -5,6 +5,11 @@
 //! Vector expressions nest operators, methods, struct literals and `if` branches that yield
 //! vectors; the float read from one is a dot product, a length or a component. Drawn from a
 //! generator of their own, so other programs are unchanged; `AD_GEN_V3=0` turns them off.
+//!
+//! In a share of those programs the vectors are nalgebra's `Vector3<f64>` (issue 19): the same
+//! expressions printed as nalgebra spells them (`Vector3::new`, `a.dot(&b)`, `a.cross(&b)`,
+//! `(a.norm_squared() + 1.0).sqrt()` for `len1`), which the macros differentiate through their
+//! nalgebra prelude.
 
 use std::fmt::Write as _;
 
@@ -12,6 +17,14 @@ use super::{Cond, Expr, Gen, Machine, Rng, atom, show, show_c};
 
 /// Share of the programs that use `V3`.
 pub const SHARE: f64 = 0.3;
+
+/// Share of those whose vectors are nalgebra's `Vector3<f64>`.
+pub const NALGEBRA_SHARE: f64 = 0.5;
+
+thread_local! {
+    /// Whether the program being printed spells its vectors as nalgebra's.
+    pub static NALGEBRA: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 /// A vector-valued expression.
 #[derive(Clone, Debug)]
@@ -226,7 +239,15 @@ pub fn any(s: &Scalar, f: &impl Fn(&Expr) -> bool) -> bool {
 }
 
 fn show_v(v: &V3) -> String {
+    let na = NALGEBRA.get();
     match v {
+        V3::New(es) | V3::Lit(es) if na => format!(
+            "Vector3::new({}, {}, {})",
+            show(&es[0]),
+            show(&es[1]),
+            show(&es[2])
+        ),
+        V3::Cross(a, b) if na => format!("{}.cross(&{})", show_v(a), show_v(b)),
         V3::New(es) => format!(
             "V3::new({}, {}, {})",
             show(&es[0]),
@@ -262,7 +283,10 @@ fn show_v(v: &V3) -> String {
 
 /// The source of a float read from a vector.
 pub fn show_scalar(s: &Scalar) -> String {
+    let na = NALGEBRA.get();
     match s {
+        Scalar::Dot(a, b) if na => format!("{}.dot(&{})", show_v(a), show_v(b)),
+        Scalar::Len(a) if na => format!("({}.norm_squared() + 1.0).sqrt()", show_v(a)),
         Scalar::Dot(a, b) => format!("{}.dot({})", show_v(a), show_v(b)),
         Scalar::Len(a) => format!("{}.len1()", show_v(a)),
         Scalar::Comp(a, k) => format!("{}.{}", show_v(a), ["x", "y", "z"][*k]),

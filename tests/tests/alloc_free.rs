@@ -10,6 +10,7 @@ use std::hint::black_box;
 
 use ad_runtime::{Differentiable, Float, derive_grad, derive_tangent};
 use ad_tests::alloc::allocations_in;
+use nalgebra::{Matrix3, Vector3};
 
 #[global_allocator]
 static GLOBAL: ad_tests::alloc::Counting = ad_tests::alloc::Counting;
@@ -201,6 +202,19 @@ impl V3 {
 fn v3_spring(a: V3, b: V3, k: f64) -> f64 {
     let d = (a - b) * 0.5;
     k * d.norm().powi(2)
+}
+
+/// nalgebra's fixed-size types by value and by reference, with a vector result (issue 19).
+#[derive_tangent]
+#[derive_grad]
+fn na_placed(r: &Matrix3<f64>, t: &Vector3<f64>, p: Vector3<f64>) -> f64 {
+    (r * p + t).norm_squared()
+}
+
+#[derive_tangent]
+#[derive_grad]
+fn na_moved(r: &Matrix3<f64>, p: Vector3<f64>) -> Vector3<f64> {
+    r.transpose() * p.cross(&Vector3::new(0.0, 0.0, 1.0))
 }
 
 fn bridge(i: usize) -> Bridge {
@@ -400,6 +414,22 @@ fn generated_functions_do_not_allocate() {
     });
     assert_eq!(n, 0, "nested struct by reference: {n} allocations");
 
+    let n = allocations_in(|| {
+        let r = Matrix3::new(0.9, -0.1, 0.2, 0.1, 1.1, 0.0, -0.2, 0.3, 0.8);
+        let (mut gr, mut gt) = (Matrix3::zeros(), Vector3::zeros());
+        for i in 0..ROUNDS {
+            let t = black_box(Vector3::new(0.1, -0.2, i as f64 * 1e-4));
+            let p = black_box(Vector3::new(1.0, 0.5, -0.3));
+            let (v, d) = na_placed_tangent(&r, &r, &t, &t, p, p);
+            let (w, gp) = na_placed_grad(&r, &mut gr, &t, &mut gt, p);
+            let (m, dm) = na_moved_tangent(&r, &r, p, t);
+            let (u, gp2) = na_moved_vjp(&r, &mut gr, p, t);
+            sink += v + d + w + gp.x + m.y + dm.z + u.x + gp2.z;
+        }
+        sink += gr.m12 + gt.y;
+    });
+    assert_eq!(n, 0, "nalgebra vectors and matrices: {n} allocations");
+
     // Keep the results observable so that nothing above is optimised away.
     assert!(black_box(sink).is_finite());
 }
@@ -408,6 +438,18 @@ fn generated_functions_do_not_allocate() {
 /// derivative cannot pass as allocation-free).
 #[test]
 fn measured_functions_are_right() {
+    // nalgebra: the gradient of |r p + t|² by hand is 2 e pᵀ, 2 e, 2 rᵀ e with e = r p + t.
+    let r = Matrix3::new(0.9, -0.1, 0.2, 0.1, 1.1, 0.0, -0.2, 0.3, 0.8);
+    let (t, p) = (Vector3::new(0.1, -0.2, 0.3), Vector3::new(1.0, 0.5, -0.3));
+    let e = r * p + t;
+    let (mut gr, mut gt) = (Matrix3::zeros(), Vector3::zeros());
+    let (v, gp) = na_placed_grad(&r, &mut gr, &t, &mut gt, p);
+    assert_eq!(v, na_placed(&r, &t, p));
+    assert!((gr - 2.0 * e * p.transpose()).norm() < 1e-14);
+    assert!((gt - 2.0 * e).norm() < 1e-14 && (gp - 2.0 * r.transpose() * e).norm() < 1e-14);
+    let (m, dm) = na_moved_tangent(&r, &Matrix3::zeros(), p, t);
+    assert_eq!(m, na_moved(&r, p));
+    assert!((dm - r.transpose() * t.cross(&Vector3::z())).norm() < 1e-14);
     // Every generated function returns the value of the original.
     assert_eq!(scalar_grad(0.7, 1.3).0, scalar(0.7, 1.3));
     assert_eq!(scalar_tangent(0.7, 1.0, 1.3, 0.0).0, scalar(0.7, 1.3));

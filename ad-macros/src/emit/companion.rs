@@ -95,9 +95,17 @@ pub fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
                 generic.push(quote!(#p: ::ad_runtime::SliceTangent<'ad_slot, #elem>));
                 slot_tys.push(quote!(#p));
                 // The caller's tangent slice, or (for a slice it does not differentiate) zeros.
-                unpack.extend(quote! {
-                    let mut #z = ::core::default::Default::default();
-                    let #d = ::ad_runtime::SliceTangent::<#elem>::slice(#s, &mut #z);
+                unpack.extend(if c.dense {
+                    let primal = c.args[k].0.clone().into_iter().last();
+                    quote! {
+                        let mut #z = ::core::default::Default::default();
+                        let #d = ::ad_runtime::SliceTangent::<#elem>::dense(#s, #primal.len(), &mut #z);
+                    }
+                } else {
+                    quote! {
+                        let mut #z = ::core::default::Default::default();
+                        let #d = ::ad_runtime::SliceTangent::<#elem>::slice(#s, &mut #z);
+                    }
                 });
             }
             (Some(d), None) if c.arrays.get(k) == Some(&true) => {
@@ -217,9 +225,17 @@ pub fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
                 generic.push(quote!(#p: ::ad_runtime::SliceShadow<'ad_slot, #elem>));
                 shadow_tys.push(quote!(#p));
                 // The caller's slice, or (for a slice it does not differentiate) a sink.
-                unpack.extend(quote! {
-                    let mut #z = ::core::default::Default::default();
-                    let #d = ::ad_runtime::SliceShadow::<#elem>::shadow(#s, &mut #z);
+                unpack.extend(if c.dense {
+                    let primal = c.args[k].0.clone().into_iter().last();
+                    quote! {
+                        let mut #z = ::core::default::Default::default();
+                        let #d = ::ad_runtime::SliceShadow::<#elem>::dense(#s, #primal.len(), &mut #z);
+                    }
+                } else {
+                    quote! {
+                        let mut #z = ::core::default::Default::default();
+                        let #d = ::ad_runtime::SliceShadow::<#elem>::shadow(#s, &mut #z);
+                    }
                 });
             }
             _ => {

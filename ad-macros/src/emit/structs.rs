@@ -92,7 +92,7 @@ pub fn wrapper(
             ParamPlan::Struct {
                 ident, ty, access, ..
             } => Some((ident.to_string(), (&**ty, *access))),
-            ParamPlan::Plain | ParamPlan::Elements { .. } => None,
+            ParamPlan::Plain | ParamPlan::Elements { .. } | ParamPlan::Dynamic { .. } => None,
         })
         .collect();
     // Slices of structs: passed as flat floats, copied in before the call and back after it.
@@ -103,6 +103,17 @@ pub fn wrapper(
             ParamPlan::Elements {
                 ident, ty, elem, ..
             } => Some((ident.to_string(), (&**ty, &**elem))),
+            _ => None,
+        })
+        .collect();
+    // nalgebra's `DVector` / `DMatrix`: passed as slices (and a matrix's row count).
+    let dynamics: HashMap<String, (&syn::Type, bool)> = flat
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            ParamPlan::Dynamic { ident, ty, mutable } => {
+                Some((ident.to_string(), (&**ty, *mutable)))
+            }
             _ => None,
         })
         .collect();
@@ -122,6 +133,7 @@ pub fn wrapper(
     let mut params = Vec::new();
     let mut call = Vec::new();
     let mut seen = Vec::new();
+    let mut bound = Vec::new();
     for tokens in &g.params {
         let Ok(FnArg::Typed(pt)) = syn::parse2::<FnArg>(tokens.clone()) else {
             continue;
@@ -130,6 +142,10 @@ pub fn wrapper(
             continue;
         };
         let name = pi.ident.to_string();
+        if let Some(arg) = dynamic_arg(pi, &dynamics, kind, &mut params) {
+            call.push(arg);
+            continue;
+        }
         let shadowed = name.strip_prefix('d').filter(|b| elements.contains_key(*b));
         if let Some((ty, elem)) = elements
             .get(&name)
@@ -175,7 +191,10 @@ pub fn wrapper(
                 ),
                 (Access::Value, None) => quote!(#base.#(#path).*),
                 (Access::Ref, None) => quote!(&#base.#(#path).*),
-                (Access::RefMut, None) => quote!(&mut #base.#(#path).*),
+                (Access::RefMut, None) => {
+                    deref_place(&quote!(#base), leaf, &mut prelude, &mut bound)
+                        .unwrap_or_else(|| quote!(&mut #base.#(#path).*))
+                }
             });
             if !seen.contains(&name_of(base)) {
                 seen.push(name_of(base));
@@ -204,7 +223,8 @@ pub fn wrapper(
                 ),
                 (Access::Value, false) => quote!(#shadow.#(#path).*),
                 (Access::Ref, false) => quote!(&#shadow.#(#path).*),
-                _ => quote!(&mut #shadow.#(#path).*),
+                _ => deref_place(&quote!(#shadow), leaf, &mut prelude, &mut bound)
+                    .unwrap_or_else(|| quote!(&mut #shadow.#(#path).*)),
             });
             let key = format!("d {base}");
             if !seen.contains(&key) {
@@ -333,6 +353,87 @@ fn flat_copy(
     } else {
         quote!(&#local)
     }
+}
+
+/// The argument of the flat function's parameter `pi` when it stands for a `DVector` /
+/// `DMatrix` (`x.as_slice()`), its tangent or shadow (`dx.as_mut_slice()`), or a matrix's row
+/// count (`a.nrows()`); the wrapper's own parameter goes to `params`.
+fn dynamic_arg(
+    pi: &syn::PatIdent,
+    dynamics: &HashMap<String, (&syn::Type, bool)>,
+    kind: Kind,
+    params: &mut Vec<TokenStream>,
+) -> Option<TokenStream> {
+    let ident = &pi.ident;
+    let name = ident.to_string();
+    let slice = |mutable: bool| {
+        if mutable {
+            quote!(#ident.as_mut_slice())
+        } else {
+            quote!(#ident.as_slice())
+        }
+    };
+    if let Some((ty, mutable)) = dynamics.get(&name) {
+        params.push(quote!(#ident: #ty));
+        return Some(slice(*mutable));
+    }
+    if let Some(base) = name.strip_suffix("__rows")
+        && dynamics.contains_key(base)
+    {
+        let base = Ident::new(base, ident.span());
+        return Some(quote!(#base.nrows()));
+    }
+    let (ty, mutable) = name.strip_prefix('d').and_then(|b| dynamics.get(b))?;
+    let inner = match ty {
+        syn::Type::Reference(r) => &*r.elem,
+        other => other,
+    };
+    let mutable = *mutable || kind == Kind::Reverse;
+    params.push(if mutable {
+        quote!(#ident: &mut #inner)
+    } else {
+        quote!(#ident: &#inner)
+    });
+    Some(slice(mutable))
+}
+
+/// `&mut root.path` for a float reached through `DerefMut` (nalgebra's `dv.x`): two such
+/// borrows of one value cannot be held at once, so the first of its floats asked for binds all
+/// of them, each a `&mut` of its own, by one slice pattern in the wrapper's prelude
+/// (`let [__ad_m0_0, ..] = floats_mut(&mut *dv) else { unreachable!() };`).
+fn deref_place(
+    root: &TokenStream,
+    leaf: &Leaf,
+    prelude: &mut TokenStream,
+    bound: &mut Vec<String>,
+) -> Option<TokenStream> {
+    let (k, at, count) = leaf.via?;
+    let prefix = &leaf.path[..k];
+    let key = quote!(#root #(. #prefix)*).to_string();
+    let (n, first) = match bound.iter().position(|b| *b == key) {
+        Some(n) => (n, false),
+        None => {
+            bound.push(key);
+            (bound.len() - 1, true)
+        }
+    };
+    let names: Vec<Ident> = (0..count)
+        .map(|i| format_ident!("__ad_m{}_{}", n, i, span = Span::mixed_site()))
+        .collect();
+    if first {
+        let place = if prefix.is_empty() {
+            quote!(&mut *#root)
+        } else {
+            quote!(&mut #root.#(#prefix).*)
+        };
+        prelude.extend(quote! {
+            let [#(#names),*] = ::ad_runtime::linalg::floats_mut(#place) else {
+                ::core::unreachable!()
+            };
+        });
+    }
+    let name = &names[at];
+    Some(quote!(#name))
 }
 
 /// The second element of a pair type `(A, B)`.

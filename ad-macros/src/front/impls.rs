@@ -44,6 +44,21 @@ pub struct Impls {
     pub free: HashMap<String, FnDef>,
 }
 
+impl Impls {
+    /// Adds `other`'s functions where `self` has none of that key (the file's own win).
+    pub fn merge(&mut self, other: Impls) {
+        for (k, v) in other.methods {
+            self.methods.entry(k).or_insert(v);
+        }
+        for (k, v) in other.operators {
+            self.operators.entry(k).or_insert(v);
+        }
+        for (k, v) in other.free {
+            self.free.entry(k).or_insert(v);
+        }
+    }
+}
+
 /// The operator of a `std::ops` trait.
 fn operator(trait_name: &str) -> Option<&'static str> {
     Some(match trait_name {
@@ -64,7 +79,7 @@ fn operator(trait_name: &str) -> Option<&'static str> {
 /// The last name of a type path (`Vec3` of `crate::Vec3<T>`, `f64`).
 pub fn type_name(ty: &syn::Type) -> Option<String> {
     match ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Type::Path(p) => p.path.segments.last().map(super::nalgebra::canonical),
         syn::Type::Reference(r) => type_name(&r.elem),
         syn::Type::Paren(p) => type_name(&p.elem),
         _ => None,

@@ -2,7 +2,9 @@
 //! the function's signature (`sig`), and the item parsed as a function and checked (`parse`).
 
 pub mod attr;
+pub mod dynamic;
 pub mod impls;
+pub mod nalgebra;
 pub mod parse;
 pub mod sig;
 pub mod struct_exprs;

@@ -160,11 +160,18 @@ impl Scalarise<'_> {
                 let recv_ty = self.struct_type(&m.receiver)?;
                 let name = m.method.to_string();
                 let Some(def) = self.method(&recv_ty, &name) else {
+                    let nalgebra = type_name(&recv_ty)
+                        .and_then(|t| self.structs.get(&t))
+                        .is_some_and(|d| d.build.is_some());
+                    let why = if nalgebra {
+                        super::nalgebra::UNKNOWN_METHOD
+                    } else {
+                        "it inlines the methods written in this file's `impl` blocks of the struct"
+                    };
                     self.errors.spanned(
                         &m.method,
                         format!(
-                            "`{name}` is not a method of `{}` that the macro can see: it inlines \
-                             the methods written in this file's `impl` blocks of the struct",
+                            "`{name}` is not a method of `{}` that the macro can see: {why}",
                             crate::errors::show_type(&recv_ty)
                         ),
                     );

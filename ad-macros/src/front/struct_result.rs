@@ -26,6 +26,9 @@ pub enum Shape {
     Struct {
         name: Ident,
         fields: Vec<(Ident, Shape)>,
+        /// A type built by a constructor from its floats in field order, not by a struct
+        /// literal (nalgebra's: `<Vector3<f64>>::from_column_slice(&[..])`).
+        build: Option<(Box<Type>, &'static str)>,
     },
 }
 
@@ -96,7 +99,16 @@ impl ResultPlan {
 fn build(shape: &Shape, parts: &mut impl Iterator<Item = TokenStream>) -> TokenStream {
     match shape {
         Shape::Leaf(_) => parts.next().unwrap_or_default(),
-        Shape::Struct { name, fields } => {
+        Shape::Struct {
+            build: Some((ty, ctor)),
+            fields,
+            ..
+        } => {
+            let ctor = Ident::new(ctor, Span::call_site());
+            let parts = fields.iter().map(|(_, s)| build(s, parts));
+            quote!(<#ty>::#ctor(&[#(#parts),*]))
+        }
+        Shape::Struct { name, fields, .. } => {
             let fields = fields.iter().map(|(f, s)| {
                 let v = build(s, parts);
                 quote!(#f: #v)
@@ -136,7 +148,12 @@ fn shape_of(
     let Type::Path(p) = ty else {
         return None;
     };
-    let name_of_struct = p.path.segments.last()?.ident.clone();
+    let last = p.path.segments.last()?;
+    let name_of_struct = last.ident.clone();
+    let ctor = structs
+        .get(&super::nalgebra::canonical(last))
+        .and_then(|d| d.build)
+        .map(|c| (Box::new(ty.clone()), c));
     let mut out = Vec::new();
     for (name, field_ty, ty_text, constant) in &fields {
         let ident = Ident::new(name, Span::call_site());
@@ -161,5 +178,6 @@ fn shape_of(
     Some(Shape::Struct {
         name: name_of_struct,
         fields: out,
+        build: ctor,
     })
 }

@@ -124,6 +124,9 @@ pub struct StructDef {
     pub generics: Vec<String>,
     /// `(name, type, constant)`; `None` for a tuple struct (not flattened yet).
     pub fields: Option<Vec<(String, String, bool)>>,
+    /// How generated code builds one from its floats in field order, when a struct literal
+    /// cannot (a nalgebra type of the prelude: `from_column_slice`).
+    pub build: Option<&'static str>,
 }
 
 /// The structs with the derive that a file declares, by name, at any depth of inline modules.
@@ -171,8 +174,14 @@ pub fn differentiable_structs(file: &syn::File) -> Structs {
                 .type_params()
                 .map(|t| t.ident.to_string())
                 .collect();
-            self.0
-                .insert(s.ident.to_string(), StructDef { generics, fields });
+            self.0.insert(
+                s.ident.to_string(),
+                StructDef {
+                    generics,
+                    fields,
+                    build: None,
+                },
+            );
         }
     }
     let mut walk = Walk(HashMap::new());
@@ -200,6 +209,11 @@ pub struct Leaf {
     /// A `Vec` of structs (`links: Vec<Link>`): flat floats, `(element type, stride, float
     /// type)`, copied in and out by the wrappers like a slice of structs.
     pub elements: Option<(Type, usize, Type)>,
+    /// A float of a type whose fields are reached through `Deref` (nalgebra's `v.x`, `m.m12`):
+    /// `(k, at, count)`, the type is `path[..k]`, this float its `at`-th of `count`. Two `&mut`
+    /// through `DerefMut` cannot be held at once, so the wrappers take all of them apart in
+    /// one pattern (`emit/structs.rs`).
+    pub via: Option<(usize, usize, usize)>,
 }
 
 /// The methods of a file's inherent `impl`s, by name: the type of their `impl` (`Model<T>`),
@@ -256,6 +270,13 @@ pub enum ParamPlan {
         /// The float type of its fields.
         float: Box<Type>,
     },
+    /// nalgebra's `DVector<F>` / `DMatrix<F>` by reference, passed as its column-major slice
+    /// (and a matrix's row count, `NAME__rows`).
+    Dynamic {
+        ident: Ident,
+        ty: Box<Type>,
+        mutable: bool,
+    },
     /// An active struct, passed field by field.
     Struct {
         ident: Ident,
@@ -305,6 +326,8 @@ pub fn flatten(
     let mut new_inputs = syn::punctuated::Punctuated::<FnArg, syn::Token![,]>::new();
     let mut bindings: HashMap<String, Binding> = HashMap::new();
     let mut wrt_leaves: HashMap<String, Vec<Ident>> = HashMap::new();
+    let mut dynamic = Vec::new();
+    let mut dynamic_elem: Option<Type> = None;
     // The type `Self` stands for, when `f` is a method of an inherent `impl` of the file.
     let self_ty = f.sig.receiver().and_then(|_| {
         let name = f.sig.ident.unraw().to_string();
@@ -357,6 +380,32 @@ pub fn flatten(
             },
         };
         let active = wrt.is_none_or(|w| w.contains(&ident));
+        if source.nalgebra
+            && let Some((matrix, elem, mutable)) = super::dynamic::dynamic_type(&ty)
+        {
+            any = true;
+            let flat: Type = if mutable {
+                syn::parse_quote!(&mut [#elem])
+            } else {
+                syn::parse_quote!(&[#elem])
+            };
+            new_inputs.push(syn::parse_quote!(#ident: #flat));
+            let shape = if matrix {
+                let rows = super::dynamic::rows_ident(&ident);
+                new_inputs.push(syn::parse_quote!(#rows: usize));
+                super::dynamic::Shape::Matrix { rows }
+            } else {
+                super::dynamic::Shape::Vector
+            };
+            dynamic.push((ident.clone(), shape));
+            dynamic_elem.get_or_insert(elem);
+            plans.push(ParamPlan::Dynamic {
+                ident,
+                ty: Box::new(ty),
+                mutable,
+            });
+            continue;
+        }
         let (access, inner) = match &ty {
             Type::Reference(r) if r.mutability.is_some() => (Access::RefMut, &*r.elem),
             Type::Reference(r) => (Access::Ref, &*r.elem),
@@ -463,6 +512,16 @@ pub fn flatten(
             leaves,
         });
     }
+    if let syn::ReturnType::Type(_, ty) = &f.sig.output
+        && source.nalgebra
+        && super::dynamic::dynamic_type(&syn::parse_quote!(&#ty)).is_some()
+    {
+        errors.spanned(
+            ty,
+            "returning a `DVector` or `DMatrix` is not supported yet: write the result into a \
+             `&mut DVector<F>` parameter (`out.copy_from(&(a * x))`), or return floats",
+        );
+    }
     let result = match &f.sig.output {
         // `-> Self` of a method is the type of its `impl`.
         syn::ReturnType::Type(_, ty) => match (&**ty, &self_ty) {
@@ -490,6 +549,9 @@ pub fn flatten(
     if let Some(r) = &result {
         let flat_ty = r.flat_type();
         item.sig.output = syn::parse_quote!(-> #flat_ty);
+    }
+    if let Some(elem) = dynamic_elem {
+        super::dynamic::Dynamic::new(dynamic, elem, errors).block(&mut item.block);
     }
     let mut walk = Scalarise::new(structs, impls, errors, bindings);
     walk.self_ty = self_ty
@@ -541,7 +603,10 @@ fn struct_leaves(
         return Some(Vec::new());
     };
     let mut out = Vec::new();
-    for (name, field_ty, ty_text, constant) in &fields {
+    let deref = matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|l| {
+        structs.get(&super::nalgebra::canonical(l)).is_some_and(|d| d.build.is_some())
+    }));
+    for (position, (name, field_ty, ty_text, constant)) in fields.iter().enumerate() {
         let constant = *constant;
         let mut path = prefix.to_vec();
         path.push(Ident::new(name, Span::call_site()));
@@ -571,6 +636,7 @@ fn struct_leaves(
             constant,
             scalar,
             elements,
+            via: deref.then_some((prefix.len(), position, fields.len())),
         });
     }
     Some(out)
@@ -588,7 +654,7 @@ pub(super) fn instantiated_fields(
         return None;
     };
     let last = p.path.segments.last()?;
-    let def = structs.get(&last.ident.to_string())?;
+    let def = structs.get(&super::nalgebra::canonical(last))?;
     let Some(fields) = &def.fields else {
         return Some(Err(()));
     };
@@ -685,20 +751,41 @@ fn rewrite_wrt(args: &TokenStream, leaves: &HashMap<String, Vec<Ident>>) -> Toke
 pub struct StructSource {
     pub structs: HashMap<String, StructDef>,
     pub impls: Impls,
+    /// The file uses nalgebra (its `DVector` / `DMatrix` parameters are taken apart).
+    pub nalgebra: bool,
 }
 
 fn read_source(file: &syn::File) -> Rc<StructSource> {
-    let structs = differentiable_structs(file).0;
+    let mut structs = differentiable_structs(file).0;
+    // nalgebra's types, where the file uses them and does not define a struct of that name.
+    let prelude = super::nalgebra::prelude(file);
+    if let Some(p) = &prelude {
+        for (name, mut def) in differentiable_structs(p).0 {
+            def.build = Some(if name.starts_with("Point") {
+                "from_slice"
+            } else {
+                "from_column_slice"
+            });
+            structs.entry(name).or_insert(def);
+        }
+    }
     let names: Vec<String> = structs.keys().cloned().collect();
-    let impls = super::impls::read(file, &names);
-    Rc::new(StructSource { structs, impls })
+    let mut impls = super::impls::read(file, &names);
+    if let Some(p) = &prelude {
+        impls.merge(super::impls::read(p, &names));
+    }
+    Rc::new(StructSource {
+        structs,
+        impls,
+        nalgebra: prelude.is_some(),
+    })
 }
 
 /// The structs and inlinable functions of the file `ident` is written in (`None` outside a
 /// compilation without a test text, or when the file declares no differentiable struct).
 fn source_of(ident: &Ident) -> Option<Rc<StructSource>> {
     crate::source::with_source(ident, read_source, |_, s| {
-        (!s.structs.is_empty()).then(|| Rc::clone(s))
+        (!s.structs.is_empty() || s.nalgebra).then(|| Rc::clone(s))
     })
 }
 
@@ -805,7 +892,9 @@ fn elements_of(
         errors.spanned(
             at,
             format!(
-                "a slice of `{}` is held as flat floats, so its fields must all be floats of one                  type (no constants, arrays or `Vec`s): keep the other fields in a struct of                  their own",
+                "a slice of `{}` is held as flat floats, so its fields must all be floats of one \
+                 type (no constants, arrays or `Vec`s): keep the other fields in a struct of \
+                 their own",
                 quote!(#elem)
             ),
         );

@@ -112,6 +112,10 @@ pub struct CallShape {
     /// Whether each parameter is an active array `[F; N]` by value: its tangent comes through
     /// `ArraySlot` (the caller's array or `Zero`); its adjoint is returned.
     pub arrays: Vec<bool>,
+    /// The body is a user rule (`#[custom_tangent]`, `#[custom_grad]`) that takes plain slices:
+    /// a constant slice's `Zero` tangent or shadow is made a slice of zeros
+    /// (`SliceTangent::dense`), not read through `ZeroSlice` / `Sink`.
+    pub dense: bool,
 }
 
 impl CallShape {

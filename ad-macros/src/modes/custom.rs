@@ -180,8 +180,9 @@ impl Custom {
         let Forwarded {
             params: params_out,
             args: forwarded,
-            call,
+            mut call,
         } = forwarded;
+        call.dense = true;
         let ret = match &self.out_ty {
             Some(t) => quote!((#t, #t)),
             None => quote!(()),
@@ -214,12 +215,13 @@ impl Custom {
         let (rule, span) = (&self.rule, self.rule.span());
         let mut out = TokenStream::new();
         for (suffix, seeded) in [("vjp", true), ("grad", false)] {
-            let Some(out_t) = &self.out_ty else {
-                // A function returning `()` has only `_vjp`, without a seed.
-                break;
-            };
-            if !seeded && !self.floats.is_float(out_t) {
-                break;
+            let out_ty = self.out_ty.clone();
+            match &out_ty {
+                // A function returning `()` (it writes `&mut` slices) has only `_vjp`, without
+                // a seed: the shadows of what it writes carry the cotangents.
+                None if !seeded => break,
+                Some(t) if !seeded && !self.floats.is_float(t) => break,
+                _ => {}
             }
             let namer = &mut self.namer;
             let forwarded = forward_params(&self.params, |p, o| {
@@ -239,28 +241,41 @@ impl Custom {
                 args: forwarded,
                 mut call,
             } = forwarded;
+            call.dense = true;
             let seed: Ident = self.namer.seed();
             let mut body = TokenStream::new();
-            if seeded {
-                params_out.push(quote!(#seed: #out_t));
-                call.seed = Some(seed.clone());
-            } else {
-                body.extend(quote!(let #seed: #out_t = ::ad_runtime::one::<#out_t>();));
+            match &out_ty {
+                Some(out_t) if seeded => {
+                    params_out.push(quote!(#seed: #out_t));
+                    call.seed = Some(seed.clone());
+                    body.extend(quote_spanned!(span=> #rule(#(#forwarded,)* #seed)));
+                }
+                Some(out_t) => {
+                    body.extend(quote!(let #seed: #out_t = ::ad_runtime::one::<#out_t>();));
+                    body.extend(quote_spanned!(span=> #rule(#(#forwarded,)* #seed)));
+                }
+                None => body.extend(quote_spanned!(span=> #rule(#(#forwarded),*))),
             }
-            body.extend(quote_spanned!(span=> #rule(#(#forwarded,)* #seed)));
             let grads: Vec<_> = self
                 .params
                 .iter()
                 .filter(|p| p.active && p.kind.by_value())
                 .map(|p| p.ty.clone())
                 .collect();
-            let ret = match grads.len() {
-                0 => quote!(#out_t),
-                1 => {
+            let ret = match (&out_ty, grads.len()) {
+                (Some(out_t), 0) => quote!(#out_t),
+                (Some(out_t), 1) => {
                     let g = &grads[0];
                     quote!((#out_t, #g))
                 }
-                _ => quote!((#out_t, (#(#grads,)*))),
+                (Some(out_t), _) => quote!((#out_t, (#(#grads,)*))),
+                // Without a result, `_vjp` returns only the adjoints (SPEC §4).
+                (None, 0) => quote!(()),
+                (None, 1) => {
+                    let g = &grads[0];
+                    quote!(#g)
+                }
+                (None, _) => quote!((#(#grads,)*)),
             };
             let g = Generated {
                 params: params_out,
@@ -280,10 +295,10 @@ impl Custom {
                 },
                 f.sig.ident,
                 crate::errors::show(rule),
-                if seeded {
-                    "; the last parameter is the output's seed"
-                } else {
-                    ", seeded with 1"
+                match (&out_ty, seeded) {
+                    (None, _) => "; the shadows of the slices it writes carry their cotangents in",
+                    (Some(_), true) => "; the last parameter is the output's seed",
+                    (Some(_), false) => ", seeded with 1",
                 }
             );
             if !names_itself(rule, f, suffix) {

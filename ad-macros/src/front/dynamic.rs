@@ -1,0 +1,564 @@
+//! nalgebra's dynamically sized `DVector` and `DMatrix`, as slices of floats with operations
+//! per operation.
+//!
+//! A parameter `x: &DVector<F>` (or `&mut`) becomes `x: &[F]` in the flat function, and
+//! `a: &DMatrix<F>` becomes `a: &[F]` (column-major) with a constant `a__rows: usize`; the wrappers
+//! pass `x.as_slice()` and `a.nrows()` (`emit/structs.rs`). The body is rewritten over those
+//! slices before anything else reads it:
+//!
+//! - products go to the runtime's kernels, which carry their own rules (`ad_runtime::dense`:
+//!   `a * x` is `matvec`, `a.transpose() * y` and `a.tr_mul(&y)` are `tr_matvec`, `a * b` is
+//!   `matmul`, `a.transpose()` is `transpose`), each writing a fresh local `Vec`;
+//! - element-wise operations (`u + v`, `u - v`, `u * s`, `s * u`, `u / s`, `-u`,
+//!   `component_mul`, `map`, ..) become iterator chains that `collect` into a fresh `Vec`, and
+//!   reductions (`norm_squared`, `norm`, `dot`, `sum`, `mean`, `max`, `min`) chains that
+//!   reduce, which the lowering differentiates like any other chain;
+//! - `v[i]` stays, `m[(i, j)]` is `m[i + m__rows * j]`, `nrows()` / `ncols()` / `len()` read the
+//!   sizes.
+//!
+//! Input:  `0.5 * (a * x - b).norm_squared()` with `a: &DMatrix<f64>`, `x, b: &DVector<f64>`
+//! Output: `let mut __dn1: Vec<f64> = vec![0.0; a__rows]; ::ad_runtime::dense::matvec(a, a__rows,
+//!         x, &mut __dn1); let __dn2: Vec<f64> = __dn1.iter().zip(b.iter()).map(|(&p, &q)| p -
+//!         q).collect::<Vec<f64>>(); 0.5 * __dn2.iter().map(|&t| t * t).sum::<f64>()`
+
+use std::collections::HashMap;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Block, Expr, Stmt, Type};
+
+use crate::errors::Errors;
+
+/// Why an operation on a `DVector` / `DMatrix` is refused: what is supported instead.
+const UNKNOWN: &str = "the macro differentiates nalgebra's `DVector` and `DMatrix` through \
+     these operations: `a * x`, `a.transpose() * y`, `a.tr_mul(&y)`, `a * b`, `a.transpose()`, \
+     `u + v`, `u - v`, `u * s`, `s * u`, `u / s`, `-u`, `component_mul`, `component_div`, \
+     `map`, `scale`, `abs`, `norm_squared`, `norm`, `dot`, `sum`, `mean`, `max`, `min`, `len`, \
+     `nrows`, `ncols`, `v[i]`, `m[(i, j)]`, `iter()`, `clone()`, and `DVector::zeros(n)`, \
+     `DVector::from_element(n, v)`; write the rest from these, or over `v[i]` in a loop";
+
+/// A dynamic vector (its length) or matrix (its number of rows; the columns are `len / rows`).
+#[derive(Clone)]
+pub enum Shape {
+    Vector,
+    Matrix { rows: Ident },
+}
+
+/// What a type is, when it is `DVector<F>` or `DMatrix<F>` (behind `&` or `&mut`): the shape
+/// kind, the float type and whether it is borrowed mutably.
+pub fn dynamic_type(ty: &Type) -> Option<(bool, Type, bool)> {
+    let (inner, mutable) = match ty {
+        Type::Reference(r) => (&*r.elem, r.mutability.is_some()),
+        _ => return None,
+    };
+    let Type::Path(p) = inner else { return None };
+    let last = p.path.segments.last()?;
+    let matrix = match last.ident.to_string().as_str() {
+        "DVector" => false,
+        "DMatrix" => true,
+        _ => return None,
+    };
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+        return None;
+    };
+    let elem = a.args.iter().find_map(|g| match g {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    })?;
+    Some((matrix, elem, mutable))
+}
+
+/// The name of a matrix parameter's row count in the flat function: `a__rows`.
+pub fn rows_ident(base: &Ident) -> Ident {
+    format_ident!("{}__rows", base)
+}
+
+/// The rewrite of a body over dynamic vectors and matrices.
+pub struct Dynamic<'e> {
+    shapes: HashMap<String, Shape>,
+    elem: Type,
+    fresh: usize,
+    errors: &'e mut Errors,
+}
+
+impl<'e> Dynamic<'e> {
+    /// A rewrite knowing the dynamic parameters (`(name, shape)`) of float type `elem`.
+    pub fn new(params: Vec<(Ident, Shape)>, elem: Type, errors: &'e mut Errors) -> Self {
+        Dynamic {
+            shapes: params
+                .into_iter()
+                .map(|(n, s)| (n.to_string(), s))
+                .collect(),
+            elem,
+            fresh: 0,
+            errors,
+        }
+    }
+
+    fn fresh(&mut self) -> Ident {
+        self.fresh += 1;
+        Ident::new(&format!("__dn{}", self.fresh), Span::mixed_site())
+    }
+
+    /// Rewrites a block's statements, hoisting the operations' temporaries before the statement
+    /// that uses them.
+    pub fn block(&mut self, b: &mut Block) {
+        let stmts = std::mem::take(&mut b.stmts);
+        for mut s in stmts {
+            let mut pre = Vec::new();
+            self.stmt(&mut s, &mut pre);
+            b.stmts.extend(pre);
+            b.stmts.push(s);
+        }
+    }
+
+    fn stmt(&mut self, s: &mut Stmt, pre: &mut Vec<Stmt>) {
+        match s {
+            Stmt::Local(l) => {
+                let Some(init) = &mut l.init else { return };
+                if let Some((name, shape)) = self.value(&init.expr, pre) {
+                    *init.expr = syn::parse_quote!(#name);
+                    if let syn::Pat::Ident(pi) = &l.pat {
+                        self.shapes.insert(pi.ident.to_string(), shape);
+                    } else if let syn::Pat::Type(pt) = &l.pat
+                        && let syn::Pat::Ident(pi) = &*pt.pat
+                    {
+                        self.shapes.insert(pi.ident.to_string(), shape);
+                        l.pat = syn::Pat::Ident(pi.clone());
+                    }
+                    return;
+                }
+                self.expr(&mut init.expr, pre);
+                if let Some((_, diverge)) = &mut init.diverge {
+                    self.expr(diverge, pre);
+                }
+            }
+            Stmt::Expr(e, _) => {
+                if let Some(assign) = self.assign(e, pre) {
+                    *e = assign;
+                    return;
+                }
+                self.expr(e, pre);
+            }
+            Stmt::Macro(_) | Stmt::Item(_) => {}
+        }
+    }
+
+    /// `*y = expr`, `y.copy_from(&expr)`, `v += &w`, `v -= &w` on dynamic values: element loops.
+    fn assign(&mut self, e: &Expr, pre: &mut Vec<Stmt>) -> Option<Expr> {
+        let (target, value, op) = match e {
+            Expr::Assign(a) => (strip(&a.left), &*a.right, quote!(=)),
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::AddAssign(_)) => {
+                (strip(&b.left), &*b.right, quote!(+=))
+            }
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::SubAssign(_)) => {
+                (strip(&b.left), &*b.right, quote!(-=))
+            }
+            Expr::MethodCall(m) if m.method == "copy_from" && m.args.len() == 1 => {
+                (strip(&m.receiver), &m.args[0], quote!(=))
+            }
+            _ => return None,
+        };
+        let Expr::Path(p) = target else { return None };
+        let name = p.path.get_ident()?;
+        self.shapes.get(&name.to_string())?;
+        let (v, _) = self.value(value, pre)?;
+        let k = Ident::new("__dn_k", Span::mixed_site());
+        Some(syn::parse_quote!(for #k in 0..#name.len() { #name[#k] #op #v[#k]; }))
+    }
+
+    /// Rewrites the dynamic operations inside `e`, in place.
+    fn expr(&mut self, e: &mut Expr, pre: &mut Vec<Stmt>) {
+        if let Some(scalar) = self.scalar(e, pre) {
+            *e = scalar;
+            return;
+        }
+        if let Some((name, _)) = self.value(e, pre) {
+            *e = syn::parse_quote!(#name);
+            return;
+        }
+        match e {
+            // Bodies of blocks, branches and loops hoist into themselves.
+            Expr::Block(b) => self.block(&mut b.block),
+            Expr::If(i) => {
+                self.expr(&mut i.cond, pre);
+                self.block(&mut i.then_branch);
+                if let Some((_, els)) = &mut i.else_branch {
+                    let mut inner = Vec::new();
+                    self.expr(els, &mut inner);
+                    pre.extend(inner);
+                }
+            }
+            Expr::ForLoop(f) => {
+                self.expr(&mut f.expr, pre);
+                self.block(&mut f.body);
+            }
+            Expr::While(w) => self.block(&mut w.body),
+            Expr::Loop(l) => self.block(&mut l.body),
+            Expr::Unsafe(u) => self.block(&mut u.block),
+            // A closure's body cannot hoist before the statement: it is left as written (a
+            // dynamic operation inside fails to compile over slices, so it is refused).
+            Expr::Closure(c) => {
+                if self.mentions(&c.body) {
+                    self.errors.spanned(
+                        &*c.body,
+                        "an operation on a `DVector` / `DMatrix` inside a closure is not \
+                         supported yet: compute it before the closure",
+                    );
+                }
+            }
+            _ => {
+                let mut v = Sub(self, pre);
+                syn::visit_mut::visit_expr_mut(&mut v, e);
+            }
+        }
+    }
+
+    fn mentions(&self, e: &Expr) -> bool {
+        super::syntax::collect_idents(&quote!(#e))
+            .iter()
+            .any(|n| self.shapes.contains_key(n))
+    }
+
+    /// The shape of a name or a reference to one.
+    fn named(&self, e: &Expr) -> Option<(Ident, Shape)> {
+        match strip(e) {
+            Expr::Path(p) => {
+                let id = p.path.get_ident()?;
+                Some((id.clone(), self.shapes.get(&id.to_string())?.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The rows of a matrix shape, as an expression.
+    fn rows(shape: &Shape) -> TokenStream {
+        match shape {
+            Shape::Matrix { rows } => quote!(#rows),
+            Shape::Vector => quote!(1usize),
+        }
+    }
+
+    /// A float- or integer-valued expression over dynamic values (`v.norm()`, `m[(i, j)]`,
+    /// `m.nrows()`), rewritten over the slices.
+    fn scalar(&mut self, e: &Expr, pre: &mut Vec<Stmt>) -> Option<Expr> {
+        let elem = self.elem.clone();
+        match e {
+            Expr::Index(ix) => {
+                let (base, shape) = self.named(&ix.expr).or_else(|| self.value(&ix.expr, pre))?;
+                let mut index = (*ix.index).clone();
+                self.expr(&mut index, pre);
+                match (&shape, &index) {
+                    (Shape::Matrix { rows }, Expr::Tuple(t)) if t.elems.len() == 2 => {
+                        let (i, j) = (&t.elems[0], &t.elems[1]);
+                        Some(syn::parse_quote!(#base[(#i) + #rows * (#j)]))
+                    }
+                    _ => Some(syn::parse_quote!(#base[#index])),
+                }
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                let reducer = matches!(
+                    name.as_str(),
+                    "norm_squared"
+                        | "norm"
+                        | "magnitude"
+                        | "magnitude_squared"
+                        | "dot"
+                        | "sum"
+                        | "mean"
+                        | "max"
+                        | "min"
+                        | "len"
+                        | "nrows"
+                        | "ncols"
+                );
+                if !reducer {
+                    return None;
+                }
+                let (v, shape) = self
+                    .named(&m.receiver)
+                    .or_else(|| self.value(&m.receiver, pre))?;
+                let rows = Self::rows(&shape);
+                let t = Ident::new("__dn_t", Span::mixed_site());
+                Some(match name.as_str() {
+                    "norm_squared" | "magnitude_squared" => {
+                        syn::parse_quote!(#v.iter().map(|&#t| #t * #t).sum::<#elem>())
+                    }
+                    "norm" | "magnitude" => {
+                        syn::parse_quote!(#v.iter().map(|&#t| #t * #t).sum::<#elem>().sqrt())
+                    }
+                    "sum" => syn::parse_quote!(#v.iter().map(|&#t| #t).sum::<#elem>()),
+                    "mean" => syn::parse_quote!(
+                        (#v.iter().map(|&#t| #t).sum::<#elem>() / (#v.len() as #elem))
+                    ),
+                    "max" | "min" => {
+                        let f = format_ident!("{}", name);
+                        syn::parse_quote!(
+                            #v.iter().skip(1).fold(#v[0], |__dn_a, &#t| __dn_a.#f(#t))
+                        )
+                    }
+                    "len" => syn::parse_quote!(#v.len()),
+                    "nrows" => syn::parse_quote!(#rows),
+                    "ncols" => syn::parse_quote!((#v.len() / #rows)),
+                    _ => {
+                        let arg = m.args.first()?;
+                        let (w, _) = self.named(arg).or_else(|| self.value(arg, pre))?;
+                        let u = Ident::new("__dn_u", Span::mixed_site());
+                        syn::parse_quote!(
+                            #v.iter().zip(#w.iter()).map(|(&#t, &#u)| #t * #u).sum::<#elem>()
+                        )
+                    }
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// A dynamic vector or matrix built by `e`: the name holding it (a parameter, a local, or
+    /// a fresh local whose statements go to `pre`) and its shape. `None` for anything else.
+    fn value(&mut self, e: &Expr, pre: &mut Vec<Stmt>) -> Option<(Ident, Shape)> {
+        if let Some(named) = self.named(e) {
+            return Some(named);
+        }
+        let elem = self.elem.clone();
+        let t = Ident::new("__dn_t", Span::mixed_site());
+        let u = Ident::new("__dn_u", Span::mixed_site());
+        match strip(e) {
+            Expr::Binary(b) => {
+                // `a.transpose() * y`: one pass over `a`, no transposed copy.
+                if let (syn::BinOp::Mul(_), Expr::MethodCall(m)) = (&b.op, strip(&b.left))
+                    && m.method == "transpose"
+                    && let Some((a, Shape::Matrix { rows })) = self.named(&m.receiver)
+                    && let Some((y, Shape::Vector)) = self.operand(&b.right, pre)
+                {
+                    let out = self.fresh();
+                    pre.push(
+                        syn::parse_quote!(let mut #out: Vec<#elem> = vec![0.0; #a.len() / #rows];),
+                    );
+                    pre.push(syn::parse_quote!(::ad_runtime::dense::tr_matvec(&#a[..], #rows, &#y[..], &mut #out);));
+                    return Some((out, Shape::Vector));
+                }
+                let l = self.operand(&b.left, pre);
+                let r = self.operand(&b.right, pre);
+                let (lv, rv) = (l.as_ref(), r.as_ref());
+                match (&b.op, lv, rv) {
+                    (syn::BinOp::Mul(_), Some((a, Shape::Matrix { rows })), Some((x, s))) => {
+                        let out = self.fresh();
+                        match s {
+                            Shape::Vector => {
+                                pre.push(
+                                    syn::parse_quote!(let mut #out: Vec<#elem> = vec![0.0; #rows];),
+                                );
+                                pre.push(syn::parse_quote!(::ad_runtime::dense::matvec(&#a[..], #rows, &#x[..], &mut #out);));
+                                Some((out, Shape::Vector))
+                            }
+                            Shape::Matrix { rows: inner } => {
+                                let r = rows_ident(&out);
+                                pre.push(syn::parse_quote!(let #r: usize = #rows;));
+                                pre.push(syn::parse_quote!(let mut #out: Vec<#elem> = vec![0.0; #rows * (#x.len() / #inner)];));
+                                pre.push(syn::parse_quote!(::ad_runtime::dense::matmul(&#a[..], #rows, &#x[..], #inner, &mut #out);));
+                                Some((out, Shape::Matrix { rows: r }))
+                            }
+                        }
+                    }
+                    (syn::BinOp::Add(_) | syn::BinOp::Sub(_), Some((x, shape)), Some((y, _))) => {
+                        let op = &b.op;
+                        let shape = shape.clone();
+                        Some(self.collect(
+                            quote!(#x.iter().zip(#y.iter()).map(|(&#t, &#u)| #t #op #u)),
+                            shape,
+                            pre,
+                        ))
+                    }
+                    (syn::BinOp::Mul(_) | syn::BinOp::Div(_), Some((x, shape)), None) => {
+                        let (op, s) = (&b.op, &b.right);
+                        let shape = shape.clone();
+                        Some(self.collect(quote!(#x.iter().map(|&#t| #t #op (#s))), shape, pre))
+                    }
+                    (syn::BinOp::Mul(_), None, Some((x, shape))) => {
+                        let s = &b.left;
+                        let shape = shape.clone();
+                        Some(self.collect(quote!(#x.iter().map(|&#t| (#s) * #t)), shape, pre))
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Neg(_),
+                expr,
+                ..
+            }) => {
+                let (x, shape) = self.operand(expr, pre)?;
+                Some(self.collect(quote!(#x.iter().map(|&#t| -#t)), shape, pre))
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                const VALUES: &[&str] = &[
+                    "clone",
+                    "into_owned",
+                    "to_owned",
+                    "transpose",
+                    "tr_mul",
+                    "component_mul",
+                    "component_div",
+                    "scale",
+                    "abs",
+                    "map",
+                ];
+                // Read by `scalar` (reductions, sizes) or left as written (`iter`).
+                const OTHERS: &[&str] = &[
+                    "iter",
+                    "as_slice",
+                    "len",
+                    "nrows",
+                    "ncols",
+                    "norm_squared",
+                    "norm",
+                    "magnitude",
+                    "magnitude_squared",
+                    "dot",
+                    "sum",
+                    "mean",
+                    "max",
+                    "min",
+                ];
+                if OTHERS.contains(&name.as_str()) || !self.mentions(&m.receiver) {
+                    return None;
+                }
+                if !VALUES.contains(&name.as_str()) {
+                    self.errors.spanned(
+                        &m.method,
+                        format!("`{name}` on a `DVector` / `DMatrix`: {UNKNOWN}"),
+                    );
+                    return None;
+                }
+                let (x, shape) = self.operand(&m.receiver, pre)?;
+                let arg = m.args.first();
+                match (name.as_str(), &shape) {
+                    ("clone" | "into_owned" | "to_owned", _) => {
+                        Some(self.collect(quote!(#x.iter().copied()), shape, pre))
+                    }
+                    ("transpose", Shape::Matrix { rows }) => {
+                        let out = self.fresh();
+                        let r = rows_ident(&out);
+                        pre.push(syn::parse_quote!(let #r: usize = #x.len() / #rows;));
+                        pre.push(
+                            syn::parse_quote!(let mut #out: Vec<#elem> = vec![0.0; #x.len()];),
+                        );
+                        pre.push(syn::parse_quote!(::ad_runtime::dense::transpose(&#x[..], #rows, &mut #out);));
+                        Some((out, Shape::Matrix { rows: r }))
+                    }
+                    ("tr_mul", Shape::Matrix { rows }) => {
+                        let (y, _) = self.operand(arg?, pre)?;
+                        let out = self.fresh();
+                        pre.push(syn::parse_quote!(let mut #out: Vec<#elem> = vec![0.0; #x.len() / #rows];));
+                        pre.push(syn::parse_quote!(::ad_runtime::dense::tr_matvec(&#x[..], #rows, &#y[..], &mut #out);));
+                        Some((out, Shape::Vector))
+                    }
+                    ("component_mul" | "component_div", _) => {
+                        let (y, _) = self.operand(arg?, pre)?;
+                        let op = if name == "component_mul" {
+                            quote!(*)
+                        } else {
+                            quote!(/)
+                        };
+                        Some(self.collect(
+                            quote!(#x.iter().zip(#y.iter()).map(|(&#t, &#u)| #t #op #u)),
+                            shape,
+                            pre,
+                        ))
+                    }
+                    ("scale", _) => {
+                        let s = arg?;
+                        Some(self.collect(quote!(#x.iter().map(|&#t| #t * (#s))), shape, pre))
+                    }
+                    ("abs", _) => {
+                        Some(self.collect(quote!(#x.iter().map(|&#t| #t.abs())), shape, pre))
+                    }
+                    ("map", _) => {
+                        // `v.map(|t| body)`: the closure's body over each element.
+                        let chain = match strip(arg?) {
+                            Expr::Closure(c) if c.inputs.len() == 1 => {
+                                let p = match &c.inputs[0] {
+                                    syn::Pat::Type(pt) => (*pt.pat).clone(),
+                                    other => other.clone(),
+                                };
+                                let body = &c.body;
+                                quote!(#x.iter().map(|&#p| #body))
+                            }
+                            f => quote!(#x.iter().map(|&#t| (#f)(#t))),
+                        };
+                        Some(self.collect(chain, shape, pre))
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else { return None };
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let [.., ty, f] = segs.as_slice() else {
+                    return None;
+                };
+                if ty != "DVector" {
+                    return None;
+                }
+                let out = self.fresh();
+                let args: Vec<&Expr> = c.args.iter().collect();
+                let init: Expr = match (f.as_str(), args.as_slice()) {
+                    ("zeros", [n]) => syn::parse_quote!(vec![0.0; #n]),
+                    ("from_element", [n, v]) => syn::parse_quote!(vec![#v; #n]),
+                    ("from_vec", [v]) => syn::parse_quote!(#v),
+                    _ => {
+                        self.errors.spanned(c, format!("`DVector::{f}`: {UNKNOWN}"));
+                        return None;
+                    }
+                };
+                pre.push(syn::parse_quote!(let mut #out: Vec<#elem> = #init;));
+                Some((out, Shape::Vector))
+            }
+            _ => None,
+        }
+    }
+
+    /// An operand of a product or element-wise operation: `a.transpose() * y` is `tr_matvec`.
+    fn operand(&mut self, e: &Expr, pre: &mut Vec<Stmt>) -> Option<(Ident, Shape)> {
+        self.value(e, pre)
+    }
+
+    /// `let __dnK: Vec<F> = chain.collect::<Vec<F>>();`, of the given shape.
+    fn collect(&mut self, chain: TokenStream, shape: Shape, pre: &mut Vec<Stmt>) -> (Ident, Shape) {
+        let elem = self.elem.clone();
+        let out = self.fresh();
+        pre.push(syn::parse_quote!(let #out: Vec<#elem> = #chain.collect::<Vec<#elem>>();));
+        (out, shape)
+    }
+}
+
+/// Parentheses, references and derefs around an operand.
+fn strip(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip(&p.expr),
+        Expr::Reference(r) => strip(&r.expr),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Deref(_),
+            expr,
+            ..
+        }) => strip(expr),
+        other => other,
+    }
+}
+
+/// The visitor that rewrites sub-expressions of an expression the walk does not take apart.
+struct Sub<'a, 'e, 'p>(&'a mut Dynamic<'e>, &'p mut Vec<Stmt>);
+
+impl syn::visit_mut::VisitMut for Sub<'_, '_, '_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        self.0.expr(e, self.1);
+    }
+}
