@@ -125,15 +125,16 @@ fn main() {
         }
     }
     let angle_error = (Rotation3::new(w) * Rotation3::new(w_true).inverse()).angle();
+    let show = |v: Vector3<f64>| format!("({:.5}, {:.5}, {:.5})", v.x, v.y, v.z);
     println!(
-        "\nrecovered rotation {:.5} (true {:.5}), angle error {angle_error:.1e} rad",
-        w.transpose(),
-        w_true.transpose()
+        "\nrecovered rotation {} (true {}), angle error {angle_error:.1e} rad",
+        show(w),
+        show(w_true)
     );
     println!(
-        "recovered translation {:.5} (true {:.5}), error {:.1e}",
-        t.transpose(),
-        t_true.transpose(),
+        "recovered translation {} (true {}), error {:.1e}",
+        show(t),
+        show(t_true),
         (t - t_true).norm()
     );
     assert!(angle_error < 1e-2 && (t - t_true).norm() < 1e-2);
