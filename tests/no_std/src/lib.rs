@@ -1,6 +1,7 @@
 //! A `#![no_std]` crate that uses the macros: the generated code must compile with only `core`
-//! and what `ad_runtime` re-exports. This crate has no `extern crate alloc;` in its library code,
-//! so any `Vec` or `vec!` the macros add must reach `alloc` through `ad_runtime`.
+//! and what `ad_runtime` re-exports. The crate root has no `extern crate alloc;`, and the module
+//! [`stored`] names `alloc` only by paths (`alloc::vec![..]`), importing nothing: any `Vec`,
+//! `vec!` or `ToOwned` the macros add must reach `alloc` through `ad_runtime`.
 //!
 //! `x.sin()` on an `f64` needs a trait in scope without std: [`Float`] (num-traits' `Float`,
 //! implemented with libm when std is off) is that trait.
@@ -9,7 +10,9 @@
 
 pub mod stored;
 
-use ad_runtime::{Float, derive_grad, derive_jacobian, derive_tangent};
+use ad_runtime::{
+    Float, custom_grad, custom_tangent, derive_grad, derive_jacobian, derive_tangent,
+};
 
 /// Straight-line code: `x y + sin x`.
 #[derive_tangent]
@@ -96,6 +99,33 @@ pub fn checkpointed(x0: f64, p: f64, n: usize) -> f64 {
 
 #[cfg(test)]
 mod tests;
+
+/// `log(e^a + e^b)` without overflow, differentiated by user rules.
+#[custom_tangent(lse_tangent)]
+#[custom_grad(lse_vjp)]
+pub fn lse(a: f64, b: f64) -> f64 {
+    let m = a.max(b);
+    m + ((a - m).exp() + (b - m).exp()).ln()
+}
+
+/// The forward rule of [`lse`].
+pub fn lse_tangent(a: f64, da: f64, b: f64, db: f64) -> (f64, f64) {
+    let v = lse(a, b);
+    (v, (a - v).exp() * da + (b - v).exp() * db)
+}
+
+/// The reverse rule of [`lse`].
+pub fn lse_vjp(a: f64, b: f64, seed: f64) -> (f64, (f64, f64)) {
+    let v = lse(a, b);
+    (v, (seed * (a - v).exp(), seed * (b - v).exp()))
+}
+
+/// A function calling [`lse`], differentiated through its rules: `lse(x, 2x) x`.
+#[derive_tangent]
+#[derive_grad]
+pub fn uses_lse(x: f64) -> f64 {
+    lse(x, 2.0 * x) * x
+}
 
 /// With the feature `prove-no-std`, this crate defines the panic handler, as a `no_std` binary
 /// must: rustc refuses it ("duplicate lang item `panic_impl`") if `std` is anywhere in the crate

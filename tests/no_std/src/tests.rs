@@ -517,6 +517,28 @@ fn vec_of_structs_by_push() {
     close("dot product", t, dot(&g, &[1.0, 0.5, -2.0, 0.25]), EXACT);
 }
 
+#[test]
+fn user_rules() {
+    for x in [-1.5, 0.2, 3.0] {
+        // d/dx [lse(x, 2x) x] = lse(x, 2x) + x (e^x + 2 e^2x) / (e^x + e^2x).
+        let l = (x.exp() + (2.0 * x).exp()).ln();
+        let hand = l + x * (x.exp() + 2.0 * (2.0 * x).exp()) / (x.exp() + (2.0 * x).exp());
+        let (v, g) = uses_lse_grad(x);
+        let (_, t) = uses_lse_tangent(x, 1.0);
+        close("value", v, l * x, EXACT);
+        close("grad", g, hand, EXACT);
+        close("tangent", t, g, EXACT);
+        close("fd", g, fd(&|q: &[f64]| uses_lse(q[0]), &[x], 0), FD);
+        let (_, (ga, gb)) = lse_grad(x, 2.0 * x);
+        all_close(
+            "lse_grad",
+            &[ga, gb],
+            &[(x - l).exp(), (2.0 * x - l).exp()],
+            EXACT,
+        );
+    }
+}
+
 /// The runtime's own checker works in the test build too (it needs only `alloc` and `core`).
 #[test]
 fn runtime_check_module() {
