@@ -130,8 +130,8 @@ pub fn uses_lse(x: f64) -> f64 {
 /// With the feature `prove-no-std`, this crate defines the panic handler, as a `no_std` binary
 /// must: rustc refuses it ("duplicate lang item `panic_impl`") if `std` is anywhere in the crate
 /// graph, so `cargo build -p ad-no-std-tests --features prove-no-std` succeeds only when neither
-/// `ad-runtime` nor anything it depends on links std.
-#[cfg(feature = "prove-no-std")]
+/// `ad-runtime` nor anything it depends on links std. (Not in test builds: the harness links std.)
+#[cfg(all(feature = "prove-no-std", not(test)))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     loop {
