@@ -16,7 +16,11 @@
 //! assert!(report.worst < 1e-7, "{report}");
 //! ```
 
-use std::fmt;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::Float;
 
 /// The result of a check: the worst relative error over the components, and where it is.
 ///
@@ -71,14 +75,14 @@ impl fmt::Display for Report {
 
 /// The step of a central difference at `x`: the cube root of the machine epsilon, scaled.
 fn step(x: f64) -> f64 {
-    f64::EPSILON.cbrt() * x.abs().max(1.0)
+    Float::cbrt(f64::EPSILON) * Float::abs(x).max(1.0)
 }
 
 fn error(derivative: f64, fd: f64) -> f64 {
     if derivative.is_nan() != fd.is_nan() {
         return f64::INFINITY;
     }
-    (derivative - fd).abs() / fd.abs().max(1.0)
+    Float::abs(derivative - fd) / Float::abs(fd).max(1.0)
 }
 
 /// Checks a gradient `grad` of the scalar function `f` at `x`, component by component.

@@ -21,6 +21,8 @@
 //! assert_eq!(q.dot(&p), 3.0 + 8.0 + 2.5);
 //! ```
 
+use alloc::vec::Vec;
+
 use crate::Float;
 
 /// A value made of floats of one type (`Scalar`), with the vector operations reverse mode and

@@ -25,6 +25,9 @@
 //! assert!((j[0][1] + 2.0 * 0.5_f64.sin()).abs() < 1e-15);
 //! ```
 
+use alloc::vec;
+use alloc::vec::Vec;
+
 use crate::Float;
 
 /// A Jacobian whose shape is known only at run time: `rows` outputs by `cols` inputs, row-major.

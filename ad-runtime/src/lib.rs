@@ -56,8 +56,40 @@
 //! The derivative rules of the primitive operations, and what they do at points where an
 //! operation is not differentiable (`abs` at 0, `max` at a tie, `sqrt` at 0, ...), are in
 //! [`rules`]: one table, the same for both modes.
+//!
+//! # `no_std`
+//!
+//! With default features off this crate is `#![no_std]`:
+//!
+//! ```toml
+//! [dependencies]
+//! ad-runtime = { version = "0.1", default-features = false }
+//! ```
+//!
+//! It then needs `core` and `alloc` (so a global allocator): reverse mode's value stacks, the
+//! derivatives of local `Vec`s, and slice Jacobians and Hessians are `alloc` `Vec`s, while
+//! straight-line code and branches allocate nothing. Float math goes through [`Float`]
+//! (num-traits' trait, implemented with `libm` when std is off): bring it into scope to write
+//! `x.sin()` on an `f64`, since std's inherent float methods are not there. What the macros write
+//! names `core` items as `::core::..` and `alloc` items through this crate, as
+//! `::ad_runtime::__alloc::..`, so a `no_std` crate needs no `extern crate alloc;` for it. (The
+//! crate's own `vec![..]` is its own business: `alloc::vec![..]` after `extern crate alloc;` works,
+//! and the macros read it as `vec!`.) The `std` feature, on by default, changes only where
+//! [`Float`]'s methods come from.
 
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
 extern crate self as ad_runtime;
+
+/// `alloc`, for generated code: the macros write `::ad_runtime::__alloc::vec::Vec` and
+/// `::ad_runtime::__alloc::vec![..]`, which resolve in a `no_std` user crate that has no
+/// `extern crate alloc;` of its own, as well as in a std one.
+#[doc(hidden)]
+pub extern crate alloc as __alloc;
+
+use alloc::vec;
+use alloc::vec::Vec;
 
 pub use ad_macros::{
     Differentiable, custom_grad, custom_tangent, derive_grad, derive_jacobian, derive_tangent,

@@ -4,6 +4,9 @@
 //! [`Zero`] the callee reads (or adds into) zero rows of the argument's shape, made once per
 //! call: unlike a flat slice's [`crate::ZeroSlice`], a row's length is not known without it.
 
+use alloc::vec;
+use alloc::vec::Vec;
+
 use crate::{Float, Zero};
 
 /// A row of a nested container: `[T; N]` or `Vec<T>`, with zeros of its shape.

@@ -4,6 +4,8 @@
 //! [`ArraySlot`], [`SliceTangent`] / [`TangentSlice`] with [`ZeroSlice`], [`SliceShadow`] /
 //! [`Shadow`] with [`Sink`]).
 
+use alloc::vec::Vec;
+
 use crate::{Float, add_into};
 
 /// The tangent of an argument that carries no derivative, in a call between annotated functions.

@@ -17,7 +17,7 @@
 //!   sizes.
 //!
 //! Input:  `0.5 * (a * x - b).norm_squared()` with `a: &DMatrix<f64>`, `x, b: &DVector<f64>`
-//! Output: `let mut __dn1: Vec<f64> = vec![0.0; a__rows]; ::ad_runtime::dense::matvec(a, a__rows,
+//! Output: `let mut __dn1: Vec<f64> = ::ad_runtime::__alloc::vec![0.0; a__rows]; ::ad_runtime::dense::matvec(a, a__rows,
 //!         x, &mut __dn1); let __dn2: Vec<f64> = __dn1.iter().zip(b.iter()).map(|(&p, &q)| p -
 //!         q).collect::<Vec<f64>>(); 0.5 * __dn2.iter().map(|&t| t * t).sum::<f64>()`
 
@@ -334,7 +334,7 @@ impl<'e> Dynamic<'e> {
                 {
                     let out = self.fresh();
                     pre.push(
-                        syn::parse_quote!(let mut #out: Vec<#elem> = vec![0.0; #a.len() / #rows];),
+                        syn::parse_quote!(let mut #out: ::ad_runtime::__alloc::vec::Vec<#elem> = ::ad_runtime::__alloc::vec![0.0; #a.len() / #rows];),
                     );
                     pre.push(syn::parse_quote!(::ad_runtime::dense::tr_matvec(&#a[..], #rows, &#y[..], &mut #out);));
                     return Some((out, Shape::Vector));
@@ -348,7 +348,7 @@ impl<'e> Dynamic<'e> {
                         match s {
                             Shape::Vector => {
                                 pre.push(
-                                    syn::parse_quote!(let mut #out: Vec<#elem> = vec![0.0; #rows];),
+                                    syn::parse_quote!(let mut #out: ::ad_runtime::__alloc::vec::Vec<#elem> = ::ad_runtime::__alloc::vec![0.0; #rows];),
                                 );
                                 pre.push(syn::parse_quote!(::ad_runtime::dense::matvec(&#a[..], #rows, &#x[..], &mut #out);));
                                 Some((out, Shape::Vector))
@@ -356,7 +356,7 @@ impl<'e> Dynamic<'e> {
                             Shape::Matrix { rows: inner } => {
                                 let r = rows_ident(&out);
                                 pre.push(syn::parse_quote!(let #r: usize = #rows;));
-                                pre.push(syn::parse_quote!(let mut #out: Vec<#elem> = vec![0.0; #rows * (#x.len() / #inner)];));
+                                pre.push(syn::parse_quote!(let mut #out: ::ad_runtime::__alloc::vec::Vec<#elem> = ::ad_runtime::__alloc::vec![0.0; #rows * (#x.len() / #inner)];));
                                 pre.push(syn::parse_quote!(::ad_runtime::dense::matmul(&#a[..], #rows, &#x[..], #inner, &mut #out);));
                                 Some((out, Shape::Matrix { rows: r }))
                             }
@@ -444,7 +444,7 @@ impl<'e> Dynamic<'e> {
                         let r = rows_ident(&out);
                         pre.push(syn::parse_quote!(let #r: usize = #x.len() / #rows;));
                         pre.push(
-                            syn::parse_quote!(let mut #out: Vec<#elem> = vec![0.0; #x.len()];),
+                            syn::parse_quote!(let mut #out: ::ad_runtime::__alloc::vec::Vec<#elem> = ::ad_runtime::__alloc::vec![0.0; #x.len()];),
                         );
                         pre.push(syn::parse_quote!(::ad_runtime::dense::transpose(&#x[..], #rows, &mut #out);));
                         Some((out, Shape::Matrix { rows: r }))
@@ -452,7 +452,7 @@ impl<'e> Dynamic<'e> {
                     ("tr_mul", Shape::Matrix { rows }) => {
                         let (y, _) = self.operand(arg?, pre)?;
                         let out = self.fresh();
-                        pre.push(syn::parse_quote!(let mut #out: Vec<#elem> = vec![0.0; #x.len() / #rows];));
+                        pre.push(syn::parse_quote!(let mut #out: ::ad_runtime::__alloc::vec::Vec<#elem> = ::ad_runtime::__alloc::vec![0.0; #x.len() / #rows];));
                         pre.push(syn::parse_quote!(::ad_runtime::dense::tr_matvec(&#x[..], #rows, &#y[..], &mut #out);));
                         Some((out, Shape::Vector))
                     }
@@ -511,15 +511,17 @@ impl<'e> Dynamic<'e> {
                 let out = self.fresh();
                 let args: Vec<&Expr> = c.args.iter().collect();
                 let init: Expr = match (f.as_str(), args.as_slice()) {
-                    ("zeros", [n]) => syn::parse_quote!(vec![0.0; #n]),
-                    ("from_element", [n, v]) => syn::parse_quote!(vec![#v; #n]),
+                    ("zeros", [n]) => syn::parse_quote!(::ad_runtime::__alloc::vec![0.0; #n]),
+                    ("from_element", [n, v]) => {
+                        syn::parse_quote!(::ad_runtime::__alloc::vec![#v; #n])
+                    }
                     ("from_vec", [v]) => syn::parse_quote!(#v),
                     _ => {
                         self.errors.spanned(c, format!("`DVector::{f}`: {UNKNOWN}"));
                         return None;
                     }
                 };
-                pre.push(syn::parse_quote!(let mut #out: Vec<#elem> = #init;));
+                pre.push(syn::parse_quote!(let mut #out: ::ad_runtime::__alloc::vec::Vec<#elem> = #init;));
                 Some((out, Shape::Vector))
             }
             _ => None,
@@ -535,7 +537,7 @@ impl<'e> Dynamic<'e> {
     fn collect(&mut self, chain: TokenStream, shape: Shape, pre: &mut Vec<Stmt>) -> (Ident, Shape) {
         let elem = self.elem.clone();
         let out = self.fresh();
-        pre.push(syn::parse_quote!(let #out: Vec<#elem> = #chain.collect::<Vec<#elem>>();));
+        pre.push(syn::parse_quote!(let #out: ::ad_runtime::__alloc::vec::Vec<#elem> = #chain.collect::<::ad_runtime::__alloc::vec::Vec<#elem>>();));
         (out, shape)
     }
 }

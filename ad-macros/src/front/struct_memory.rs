@@ -187,7 +187,7 @@ impl Scalarise<'_> {
             let mut n = n;
             syn::visit_mut::VisitMut::visit_expr_mut(self, &mut n);
             let stmt = if is_vec {
-                syn::parse_quote!(let #m #name = vec![#leaf; (#n) * #stride];)
+                syn::parse_quote!(let #m #name = ::ad_runtime::__alloc::vec![#leaf; (#n) * #stride];)
             } else {
                 syn::parse_quote!(let #m #name = [#leaf; (#n) * #stride];)
             };
@@ -206,9 +206,9 @@ impl Scalarise<'_> {
                 Expr::Call(c) if c.args.len() == 1 => {
                     let mut n = c.args[0].clone();
                     syn::visit_mut::VisitMut::visit_expr_mut(self, &mut n);
-                    syn::parse_quote!(Vec::with_capacity((#n) * #stride))
+                    syn::parse_quote!(::ad_runtime::__alloc::vec::Vec::with_capacity((#n) * #stride))
                 }
-                _ => syn::parse_quote!(Vec::new()),
+                _ => syn::parse_quote!(::ad_runtime::__alloc::vec::Vec::new()),
             };
             return Some((
                 syn::parse_quote!(let #m #name = #init;),

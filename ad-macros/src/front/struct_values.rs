@@ -337,7 +337,7 @@ impl Scalarise<'_> {
 /// `(e, n)` of `vec![e; n]`.
 pub fn vec_repeat(mac: &syn::Macro) -> Option<(Expr, Expr)> {
     use syn::parse::Parser;
-    if !mac.path.is_ident("vec") {
+    if !super::syntax::is_vec_macro(&mac.path) {
         return None;
     }
     (|input: syn::parse::ParseStream| {

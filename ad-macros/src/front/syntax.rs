@@ -20,6 +20,17 @@ pub fn pattern_names(pat: &Pat) -> Vec<String> {
     n.0
 }
 
+/// Whether a macro path names `vec!`: `vec`, `alloc::vec` or `std::vec` (as a `no_std` crate
+/// writes it without importing the macro), and `::ad_runtime::__alloc::vec` (as generated code
+/// writes it, read again when the Hessian mode differentiates reverse-mode code).
+pub fn is_vec_macro(path: &syn::Path) -> bool {
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    matches!(
+        names.iter().map(String::as_str).collect::<Vec<_>>()[..],
+        ["vec"] | ["alloc" | "std", "vec"] | ["ad_runtime", "__alloc", "vec"]
+    )
+}
+
 /// Every identifier in `tokens`, at any depth.
 pub fn collect_idents(tokens: &TokenStream) -> HashSet<String> {
     let mut out = HashSet::new();

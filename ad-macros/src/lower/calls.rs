@@ -319,7 +319,15 @@ impl Lowerer<'_> {
             return None;
         }
         let ident = self.vars[v].ident.clone();
-        let snapshot = self.inert_tokens(quote!(#ident.to_owned()), vec![v], false);
+        // `ToOwned` is not in a `no_std` crate's prelude: brought into scope through the runtime.
+        let snapshot = self.inert_tokens(
+            quote!({
+                use ::ad_runtime::__alloc::borrow::ToOwned as _;
+                #ident.to_owned()
+            }),
+            vec![v],
+            false,
+        );
         let copy = Func::var_of(&snapshot).expect("a definition");
         let state = StateArg {
             pass,

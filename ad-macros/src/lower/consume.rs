@@ -229,7 +229,7 @@ impl Lowerer<'_> {
         };
         let block: syn::Block = self.reparse(
             quote!({
-                let mut #out = ::std::vec::Vec::new();
+                let mut #out = ::ad_runtime::__alloc::vec::Vec::new();
                 #code
                 let #ident = #out;
             }),

@@ -241,7 +241,7 @@ impl Lowerer<'_> {
                     ),
                 )
             }
-            Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+            Expr::Macro(m) if is_vec_macro(&m.mac.path) => {
                 let body = &m.mac.tokens;
                 let Ok(r) = syn::parse2::<syn::ExprRepeat>(quote!([#body])) else {
                     return false;
@@ -252,7 +252,7 @@ impl Lowerer<'_> {
                     *r.expr,
                     (
                         fill.clone(),
-                        quote!(vec![::ad_runtime::zero_like(&#fill); #len]),
+                        quote!(::ad_runtime::__alloc::vec![::ad_runtime::zero_like(&#fill); #len]),
                     ),
                 )
             }
@@ -480,7 +480,7 @@ impl Lowerer<'_> {
 pub(super) fn array_creation(e: &Expr) -> Option<crate::ir::Zeros> {
     use crate::ir::Zeros;
     match e {
-        Expr::Macro(m) if m.mac.path.is_ident("vec") => Some(Zeros::Vec),
+        Expr::Macro(m) if is_vec_macro(&m.mac.path) => Some(Zeros::Vec),
         // What generated reverse-mode code creates: adjoints of arrays, and value stacks.
         Expr::Call(c) => match &*c.func {
             Expr::Path(p)

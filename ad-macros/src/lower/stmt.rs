@@ -427,7 +427,7 @@ impl Lowerer<'_> {
                 )
             }),
             // `vec![a, b]` and `vec![a; n]`, read as the arrays `[a, b]` and `[a; n]`.
-            Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+            Expr::Macro(m) if is_vec_macro(&m.mac.path) => {
                 let tokens = &m.mac.tokens;
                 syn::parse2::<Expr>(quote!([#tokens])).is_ok_and(|a| self.integer_value(&a))
             }

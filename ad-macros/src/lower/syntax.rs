@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) use crate::front::syntax::{collect_idents, pattern_names};
+pub(super) use crate::front::syntax::{collect_idents, is_vec_macro, pattern_names};
 
 /// `::core::clone::Clone::clone`.
 pub(super) fn is_clone(f: &Expr) -> bool {

@@ -133,7 +133,7 @@ fn expand(item: &DeriveInput) -> Result<TokenStream, Errors> {
             fn flat_len(&self) -> usize {
                 0 #(+ #tr::flat_len(&self.#fm))*
             }
-            fn flatten_into(&self, #out: &mut ::std::vec::Vec<Self::Scalar>) {
+            fn flatten_into(&self, #out: &mut ::ad_runtime::__alloc::vec::Vec<Self::Scalar>) {
                 #(#tr::flatten_into(&self.#fm, #out);)*
             }
             fn unflatten_from(&mut self, #src: &[Self::Scalar]) -> usize {

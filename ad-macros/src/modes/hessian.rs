@@ -261,7 +261,7 @@ impl<'a> Pass<'a> {
         let x_ident = &primal.ident;
         let (grad_ty, pass_body) = match (&x.len, slice) {
             (_, true) => (
-                quote!(::std::vec::Vec<#elem>),
+                quote!(::ad_runtime::__alloc::vec::Vec<#elem>),
                 quote! {
                     let mut #grad = ::ad_runtime::zeros_vec(#x_ident);
                     let mut #hv = ::ad_runtime::zeros_vec(#x_ident);
@@ -344,7 +344,7 @@ impl<'a> Pass<'a> {
             // Slices: the pass itself, with the direction and the two outputs allocated once and
             // reset per column rather than allocated by each `_hvp` call.
             (_, true) => (
-                quote!((#out, ::std::vec::Vec<#elem>, ::ad_runtime::Jacobian<#elem>)),
+                quote!((#out, ::ad_runtime::__alloc::vec::Vec<#elem>, ::ad_runtime::Jacobian<#elem>)),
                 quote! {
                     #closure
                     let __ad_n = #x_ident.len();
