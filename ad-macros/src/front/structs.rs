@@ -411,7 +411,19 @@ pub fn flatten(
             Type::Reference(r) => (Access::Ref, &*r.elem),
             other => (Access::Value, other),
         };
-        if active && let Some((elem, stride, float)) = elements_of(inner, structs, errors, &ty) {
+        // A slice of structs is flat floats whether or not it is differentiated: the body
+        // reads its elements as struct values either way (`r * p[i]` with a constant `p`).
+        // A constant one that cannot be held as flat floats stays as written.
+        let mut refused = Errors::default();
+        let found = elements_of(inner, structs, &mut refused, &ty);
+        if active {
+            errors.extend(refused);
+        } else if !refused.is_empty() {
+            new_inputs.push(input.clone());
+            plans.push(ParamPlan::Plain);
+            continue;
+        }
+        if let Some((elem, stride, float)) = found {
             any = true;
             let flat: Type = match access {
                 Access::RefMut => syn::parse_quote!(&mut [#float]),
