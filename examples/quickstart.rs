@@ -4,9 +4,11 @@
 
 use ad_runtime::{derive_grad, derive_tangent};
 
-/// The function to differentiate, written as ordinary Rust.
-#[derive_tangent]
+/// The function to differentiate, written as ordinary Rust. (The two macros may stand in either
+/// order; the inner one's functions come first in the expanded code, so `f_tangent` is printed
+/// first below.)
 #[derive_grad]
+#[derive_tangent]
 fn f(x: f64, y: f64) -> f64 {
     x * y + x.sin()
 }
@@ -58,11 +60,14 @@ fn main() {
     println!("\nThe derivative code the macros wrote next to `f` (plain Rust, no tape):\n");
     println!("{}", GENERATED.trim_end());
     println!(
-        "\nEvery generated function carries this code in its doc comment too: \
-         `cargo doc --open` shows it under `f_tangent`, `f_vjp` and `f_grad`."
+        "\nEvery generated function carries this code in its doc comment too: `cargo doc --open`\n\
+         shows it under `f_tangent`, `f_vjp` and `f_grad`. After them the macros write hidden\n\
+         companions (`#[doc(hidden)]`) through which other annotated functions call `f`; all of\n\
+         it is in ad-macros/tests/expand/quickstart.expanded.rs."
     );
 }
 
-/// What the macros write for `f`, pinned by the expansion golden test of `ad-macros`, so it is
-/// exactly what this example compiled.
-const GENERATED: &str = include_str!("../ad-macros/tests/expand/quickstart.expanded.rs");
+/// The functions the macros write for `f` that users call, in the order they write them: the
+/// expansion golden test of `ad-macros` pins this text (the generated items less the hidden
+/// ones and the doc comments), so it is exactly what this example compiled.
+const GENERATED: &str = include_str!("../ad-macros/tests/expand/quickstart.public.rs");

@@ -110,7 +110,8 @@ fn generate_structs(
         Namer::default(),
         &mut Errors::default(),
     );
-    let mut out = hidden;
+    // The wrappers users call first, the hidden flat functions after them.
+    let mut out = TokenStream::new();
     for (suffix, kind) in [
         ("tangent", structs_emit::Kind::Tangent),
         ("vjp", structs_emit::Kind::Reverse),
@@ -128,6 +129,7 @@ fn generate_structs(
             ));
         }
     }
+    out.extend(hidden);
     Ok(Some(out))
 }
 
@@ -170,17 +172,22 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
     }
 }
 
-/// `#[derive_tangent]`: the companion `f__derive_tangent` and `f_tangent`.
+/// `#[derive_tangent]`: `f_tangent`, then the hidden companion `f__derive_tangent`.
+///
+/// Here and in every mode the functions users call come first and the hidden plumbing after it
+/// (the order does not matter to rustc), so that an expansion (`cargo expand`, the goldens, the
+/// quickstart's printout) reads top down like the documentation.
 fn tangent_fns(f: &ItemFn, func: &mut Func, out: Option<&Type>) -> TokenStream {
     let mut tokens = TokenStream::new();
     let g = tangent::transform(func, out);
-    tokens.extend(companion::companion_jvp(f, &g));
+    let hidden = companion::companion_jvp(f, &g);
     tokens.extend(item::wrap(f, "tangent", g, docs::doc_tangent(f, func)));
+    tokens.extend(hidden);
     tokens
 }
 
-/// `#[derive_grad]`: the companion `f__derive_grad`, `f_vjp`, `f_grad` for a float output, and
-/// with `hessian`, `f_hvp` and `f_hessian`.
+/// `#[derive_grad]`: `f_vjp`, `f_grad` for a float output, with `hessian` `f_hvp` and
+/// `f_hessian`, then the hidden companion `f__derive_grad`.
 fn grad_fns(
     f: &ItemFn,
     func: &mut Func,
@@ -192,7 +199,7 @@ fn grad_fns(
     let mut tokens = TokenStream::new();
     let checkpoint = args.checkpoint.is_some();
     let g = adjoint::transform_with(func, out, adjoint::Seed::Param, checkpoint);
-    tokens.extend(companion::companion_vjp(f, &g));
+    let hidden = companion::companion_vjp(f, &g);
     tokens.extend(item::wrap(
         f,
         "vjp",
@@ -212,5 +219,6 @@ fn grad_fns(
     if let (Some(span), Some(out)) = (args.hessian, out) {
         tokens.extend(hessian::generate(f, func, args, out, span)?);
     }
+    tokens.extend(hidden);
     Ok(tokens)
 }

@@ -365,7 +365,8 @@ pub enum Expr {
     Dot(Box<[FArg; 2]>),
     /// A float of the struct parameter (issue 17): `p.a`, `p.w[i]`, `p.inner.u[1]`.
     Field(FieldRef),
-    /// A float read from a vector expression over `V3` (issue 17): see [`v3`].
+    /// A float read from a vector expression over `V3` (issue 17): see the private module `v3`
+    /// (`gen_v3.rs`).
     V3(Box<v3::Scalar>),
 }
 
@@ -776,7 +777,7 @@ pub enum Pass {
 }
 
 /// The hand-written helpers a program may call, emitted next to it in its module with both
-/// attributes (see [`Helper::source`]); [`Machine`] has a matching case for each.
+/// attributes (see [`Helper::source`]); the private `Machine` has a matching case for each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Helper {
     /// `h_read(x, w, ix: &[usize])`: reads through `ix`, an integer branch.
@@ -1053,7 +1054,7 @@ pub struct Program {
     /// The struct result built at the end of the body, if the program returns one (then
     /// `out` is empty).
     pub stail: Option<STail>,
-    /// Whether it uses the vector type `V3` ([`v3`]).
+    /// Whether it uses the vector type `V3` (module `v3`, `gen_v3.rs`).
     pub v3: bool,
     /// Whether its vectors are nalgebra's `Vector3<f64>` instead (issue 19).
     pub v3_nalgebra: bool,
@@ -1187,7 +1188,7 @@ pub struct Features {
     /// Without it, such fields are always given.
     pub struct_value_carry: bool,
     /// `AD_GEN_V3`: float expressions computed through a vector type with operator impls and
-    /// methods ([`v3`]).
+    /// methods (module `v3`, `gen_v3.rs`).
     pub v3: bool,
 }
 

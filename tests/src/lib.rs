@@ -15,6 +15,17 @@ pub mod r#gen;
 pub mod models;
 pub mod plot;
 
+/// The examples of the published crates' READMEs, run as doctests (`cargo test --doc -p
+/// ad-tests`), so that what crates.io shows compiles and is right.
+#[cfg(doctest)]
+#[doc = include_str!("../../ad-runtime/README.md")]
+pub struct ReadmeAdRuntime;
+
+/// See [`ReadmeAdRuntime`].
+#[cfg(doctest)]
+#[doc = include_str!("../../ad-macros/README.md")]
+pub struct ReadmeAdMacros;
+
 /// Central finite difference of `f` at `x` along coordinate `i`.
 pub fn central_difference(f: impl Fn(&[f64]) -> f64, x: &[f64], i: usize) -> f64 {
     let h = 1e-6 * x[i].abs().max(1.0);

@@ -71,9 +71,12 @@ pub fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
     for (k, (t, ty)) in c.tangents.iter().zip(&tys).enumerate() {
         let p = format_ident!("__AdD{}", k, span = Span::mixed_site());
         let s = format_ident!("__ad_slot{}", k, span = Span::mixed_site());
-        match (t, c.slices.get(k).cloned().flatten()) {
+        let row = c.rows.get(k).cloned().flatten();
+        let written = c.written.get(k).cloned().flatten();
+        // (One tuple, not `if let` guards: those need Rust 1.95, the MSRV is 1.88.)
+        match (t, c.slices.get(k).cloned().flatten(), row, written) {
             // Rows: the caller's tangent rows, or zero rows of the argument's shape (`Zero`).
-            (Some(d), None) if let Some(row) = c.rows.get(k).cloned().flatten() => {
+            (Some(d), None, Some(row), _) => {
                 let z = format_ident!("__ad_store{}", k, span = Span::mixed_site());
                 let primal = &c.args[k].0;
                 let primal = primal.clone().into_iter().last();
@@ -85,12 +88,12 @@ pub fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
                 });
             }
             // A slice the function writes: the caller always lends a tangent slice.
-            (Some(d), None) if let Some(elem) = c.written.get(k).cloned().flatten() => {
+            (Some(d), None, None, Some(elem)) => {
                 slot_tys.push(quote!(&'ad_slot mut [#elem]));
                 unpack.extend(quote!(let #d: &mut [#elem] = #s;));
             }
             // A read-only slice: its tangent, or zeros for a constant slice (`Zero`).
-            (Some(d), Some(elem)) => {
+            (Some(d), Some(elem), _, _) => {
                 let z = format_ident!("__ad_store{}", k, span = Span::mixed_site());
                 generic.push(quote!(#p: ::ad_runtime::SliceTangent<'ad_slot, #elem>));
                 slot_tys.push(quote!(#p));
@@ -108,18 +111,18 @@ pub fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
                     }
                 });
             }
-            (Some(d), None) if c.arrays.get(k) == Some(&true) => {
+            (Some(d), None, None, None) if c.arrays.get(k) == Some(&true) => {
                 generic.push(quote!(#p: ::ad_runtime::ArraySlot<#ty>));
                 slot_tys.push(quote!(#p));
                 unpack.extend(quote!(let #d = <#p as ::ad_runtime::ArraySlot<#ty>>::array(#s);));
             }
-            (Some(d), None) => {
+            (Some(d), None, None, None) => {
                 generic.push(quote!(#p: ::ad_runtime::TangentSlot<#ty>));
                 slot_tys.push(quote!(#p));
                 unpack
                     .extend(quote!(let #d = <#p as ::ad_runtime::TangentSlot<#ty>>::tangent(#s);));
             }
-            (None, _) => {
+            (None, ..) => {
                 generic.push(quote!(#p));
                 slot_tys.push(quote!(#p));
             }
@@ -201,9 +204,11 @@ pub fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
         match (
             c.shadows.get(k).cloned().flatten(),
             c.slices.get(k).cloned().flatten(),
+            c.rows.get(k).cloned().flatten(),
+            c.written.get(k).cloned().flatten(),
         ) {
             // Rows: the caller's adjoint rows, or scratch rows of the argument's shape (`Zero`).
-            (Some(d), None) if let Some(row) = c.rows.get(k).cloned().flatten() => {
+            (Some(d), None, Some(row), _) => {
                 let z = format_ident!("__ad_store{}", k, span = Span::mixed_site());
                 let p = format_ident!("__AdS{}", k, span = Span::mixed_site());
                 let primal = c.args[k].0.clone().into_iter().last();
@@ -215,11 +220,11 @@ pub fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
                 });
             }
             // A slice the function writes: the caller always lends its adjoint.
-            (Some(d), None) if let Some(elem) = c.written.get(k).cloned().flatten() => {
+            (Some(d), None, None, Some(elem)) => {
                 shadow_tys.push(quote!(&'ad_slot mut [#elem]));
                 unpack.extend(quote!(let #d: &mut [#elem] = #s;));
             }
-            (Some(d), Some(elem)) => {
+            (Some(d), Some(elem), _, _) => {
                 let z = format_ident!("__ad_store{}", k, span = Span::mixed_site());
                 let p = format_ident!("__AdS{}", k, span = Span::mixed_site());
                 generic.push(quote!(#p: ::ad_runtime::SliceShadow<'ad_slot, #elem>));

@@ -384,19 +384,22 @@ impl Lowerer<'_> {
                 "the macro cannot see what it computes",
                 "Compute the value with supported operations, outside the macro",
             ),
-            Expr::Call(c) if let Some(arg) = c.args.iter().find(|a| self.is_mutable_array(a)) => (
-                format!("the call `{}(..)`, given `{}`", show(&c.func), show(arg)),
-                "of what a call is lent to write, only slices of floats are supported (`&mut v` \
-                 or `&mut v[a..b]` for a local `Vec` or array, or a `&mut [F]` parameter passed \
-                 on)",
-                "Lend a slice of floats, or have the callee return its result (a float, a tuple, \
-                 or an array `[F; N]`) and store it here",
-            ),
-            Expr::Call(c) => (
-                format!("the call `{}(..)`", show(&c.func)),
-                "it has a differentiated argument, and the function has no derivative the macro knows",
-                "Write it with supported float operations, or pass it only values that carry no derivative",
-            ),
+            // (A `match`, not an `if let` guard: those need Rust 1.95, the MSRV is 1.88.)
+            Expr::Call(c) => match c.args.iter().find(|a| self.is_mutable_array(a)) {
+                Some(arg) => (
+                    format!("the call `{}(..)`, given `{}`", show(&c.func), show(arg)),
+                    "of what a call is lent to write, only slices of floats are supported \
+                     (`&mut v` or `&mut v[a..b]` for a local `Vec` or array, or a `&mut [F]` \
+                     parameter passed on)",
+                    "Lend a slice of floats, or have the callee return its result (a float, a \
+                     tuple, or an array `[F; N]`) and store it here",
+                ),
+                None => (
+                    format!("the call `{}(..)`", show(&c.func)),
+                    "it has a differentiated argument, and the function has no derivative the macro knows",
+                    "Write it with supported float operations, or pass it only values that carry no derivative",
+                ),
+            },
             Expr::MethodCall(m) => (
                 format!("the method call `.{}(..)`", m.method),
                 "it has a differentiated receiver or argument, and the method has no derivative rule",

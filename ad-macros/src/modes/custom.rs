@@ -194,7 +194,7 @@ impl Custom {
             body,
             call,
         };
-        out.extend(companion_jvp(f, &g));
+        let hidden = companion_jvp(f, &g);
         let doc = format!(
             "Forward-mode derivative of `{}`, computed by the user rule `{}` (`#[custom_tangent]`).\n\n\
              Each active parameter ({}) is followed by its tangent; returns `(value, tangent)`.",
@@ -206,6 +206,8 @@ impl Custom {
         if !names_itself(rule, f, "tangent") {
             out.extend(wrap(f, "tangent", g, doc));
         }
+        // The hidden companion after what users call, as in every mode.
+        out.extend(hidden);
         out
     }
 
@@ -214,6 +216,7 @@ impl Custom {
     fn grad(mut self, f: &ItemFn) -> TokenStream {
         let (rule, span) = (&self.rule, self.rule.span());
         let mut out = TokenStream::new();
+        let mut hidden = TokenStream::new();
         for (suffix, seeded) in [("vjp", true), ("grad", false)] {
             let out_ty = self.out_ty.clone();
             match &out_ty {
@@ -284,7 +287,7 @@ impl Custom {
                 call,
             };
             if seeded {
-                out.extend(companion_vjp(f, &g));
+                hidden.extend(companion_vjp(f, &g));
             }
             let doc = format!(
                 "{} of `{}`, computed by the user rule `{}` (`#[custom_grad]`){}.",
@@ -305,6 +308,7 @@ impl Custom {
                 out.extend(wrap(f, suffix, g, doc));
             }
         }
+        out.extend(hidden);
         out
     }
 }

@@ -1,3 +1,15 @@
+fn f_tangent(x: f64, dx: f64, y: f64, dy: f64) -> (f64, f64) {
+    let _t0 = x * y;
+    let d_t0 = y * dx + x * dy;
+    let _t1 = x.sin();
+    let _t1_partials = ::ad_runtime::rules::sin_partial(x, _t1);
+    let d_t1 = _t1_partials * dx;
+    let _t2 = _t0 + _t1;
+    let d_t2 = d_t0 + d_t1;
+    (_t2, d_t2)
+}
+
+#[doc(hidden)]
 fn f__derive_tangent<
     __AdD0: ::ad_runtime::TangentSlot<f64>,
     __AdD1: ::ad_runtime::TangentSlot<f64>,
@@ -29,17 +41,39 @@ impl f {
     }
 }
 
-fn f_tangent(x: f64, dx: f64, y: f64, dy: f64) -> (f64, f64) {
+#[doc(hidden)]
+struct f {}
+
+fn f_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let _t0 = x * y;
-    let d_t0 = y * dx + x * dy;
     let _t1 = x.sin();
-    let _t1_partials = ::ad_runtime::rules::sin_partial(x, _t1);
-    let d_t1 = _t1_partials * dx;
     let _t2 = _t0 + _t1;
-    let d_t2 = d_t0 + d_t1;
-    (_t2, d_t2)
+    let _t2_bar = seed;
+    let _t0_bar = _t2_bar;
+    let _t1_bar = _t2_bar;
+    let _t1_partials = ::ad_runtime::rules::sin_partial(x, _t1);
+    let mut x_bar = _t1_partials * _t1_bar;
+    x_bar = x_bar + y * _t0_bar;
+    let y_bar = x * _t0_bar;
+    (_t2, (x_bar, y_bar))
 }
 
+fn f_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
+    let seed: f64 = ::ad_runtime::one::<f64>();
+    let _t0 = x * y;
+    let _t1 = x.sin();
+    let _t2 = _t0 + _t1;
+    let _t2_bar = seed;
+    let _t0_bar = _t2_bar;
+    let _t1_bar = _t2_bar;
+    let _t1_partials = ::ad_runtime::rules::sin_partial(x, _t1);
+    let mut x_bar = _t1_partials * _t1_bar;
+    x_bar = x_bar + y * _t0_bar;
+    let y_bar = x * _t0_bar;
+    (_t2, (x_bar, y_bar))
+}
+
+#[doc(hidden)]
 fn f__derive_grad<__AdS0, __AdS1>(
     __ad_args: (f64, f64),
     __ad_shadows: (__AdS0, __AdS1),
@@ -75,33 +109,4 @@ impl f {
     ) -> (f64, (f64, f64)) {
         f__derive_grad(__ad_args, __ad_shadows, seed)
     }
-}
-
-fn f_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
-    let _t0 = x * y;
-    let _t1 = x.sin();
-    let _t2 = _t0 + _t1;
-    let _t2_bar = seed;
-    let _t0_bar = _t2_bar;
-    let _t1_bar = _t2_bar;
-    let _t1_partials = ::ad_runtime::rules::sin_partial(x, _t1);
-    let mut x_bar = _t1_partials * _t1_bar;
-    x_bar = x_bar + y * _t0_bar;
-    let y_bar = x * _t0_bar;
-    (_t2, (x_bar, y_bar))
-}
-
-fn f_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let _t0 = x * y;
-    let _t1 = x.sin();
-    let _t2 = _t0 + _t1;
-    let _t2_bar = seed;
-    let _t0_bar = _t2_bar;
-    let _t1_bar = _t2_bar;
-    let _t1_partials = ::ad_runtime::rules::sin_partial(x, _t1);
-    let mut x_bar = _t1_partials * _t1_bar;
-    x_bar = x_bar + y * _t0_bar;
-    let y_bar = x * _t0_bar;
-    (_t2, (x_bar, y_bar))
 }

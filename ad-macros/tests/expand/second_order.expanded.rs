@@ -93,46 +93,8 @@ fn polar_jacobian(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
     if (2) <= (2) { polar_jacfwd(p) } else { polar_jacrev(p) }
 }
 
-fn cubic__derive_grad<__AdS0>(
-    __ad_args: ([f64; 2],),
-    __ad_shadows: (__AdS0,),
-    seed: f64,
-) -> (f64, ([f64; 2],)) {
-    let (x,) = __ad_args;
-    let (__ad_shadow0,) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let _t0 = x[0];
-        let _t1 = x[0];
-        let _t2 = _t0 * _t1;
-        let _t3 = x[1];
-        let _t4 = _t2 * _t3;
-        let mut x_bar = ::ad_runtime::zeros_array(&x);
-        let _t4_bar = seed;
-        let _t2_bar = _t3 * _t4_bar;
-        let _t3_bar = _t2 * _t4_bar;
-        x_bar[1] = x_bar[1] + _t3_bar;
-        let _t0_bar = _t1 * _t2_bar;
-        let _t1_bar = _t0 * _t2_bar;
-        x_bar[0] = x_bar[0] + _t1_bar;
-        x_bar[0] = x_bar[0] + _t0_bar;
-        (_t4, x_bar)
-    };
-    (__ad_value, (__ad_adjoints,))
-}
-
 #[doc(hidden)]
-#[allow(dead_code, clippy::all, clippy::pedantic)]
-impl cubic {
-    #[doc(hidden)]
-    #[inline(always)]
-    pub fn __derive_grad<__AdS0>(
-        __ad_args: ([f64; 2],),
-        __ad_shadows: (__AdS0,),
-        seed: f64,
-    ) -> (f64, ([f64; 2],)) {
-        cubic__derive_grad(__ad_args, __ad_shadows, seed)
-    }
-}
+struct polar {}
 
 fn cubic_vjp(x: [f64; 2], seed: f64) -> (f64, [f64; 2]) {
     let _t0 = x[0];
@@ -240,81 +202,50 @@ fn cubic_hessian(x: [f64; 2]) -> (f64, [f64; 2], [[f64; 2]; 2]) {
     (__ad_value, __ad_grad, __ad_h)
 }
 
-fn recurrence__derive_grad<__AdS0, __AdS1>(
-    __ad_args: (f64, usize),
-    __ad_shadows: (__AdS0, __AdS1),
+#[doc(hidden)]
+fn cubic__derive_grad<__AdS0>(
+    __ad_args: ([f64; 2],),
+    __ad_shadows: (__AdS0,),
     seed: f64,
-) -> (f64, (f64, ())) {
-    let (x0, n) = __ad_args;
-    let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
+) -> (f64, ([f64; 2],)) {
+    let (x,) = __ad_args;
+    let (__ad_shadow0,) = __ad_shadows;
     let (__ad_value, __ad_adjoints) = {
-        let mut checkpoints = ::ad_runtime::Stack::new();
-        let mut x_stack = ::ad_runtime::Stack::new();
-        let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
-        let mut x_c = x0;
-        let every = ::ad_runtime::checkpoint_interval(
-            ::core::iter::Iterator::size_hint(&_t0).0,
-        );
-        let mut trip: usize = 0;
-        for _ in ::core::clone::Clone::clone(&_t0) {
-            let x = x_c;
-            if trip % every == 0 {
-                checkpoints.push((x_c,));
-            }
-            trip += 1;
-            let _t2 = x.sin();
-            let _t3 = 0.01 * _t2;
-            let x_1 = x + _t3;
-            x_c = x_1;
-        }
-        let x_2 = x_c;
-        let x_2_bar = seed;
-        let mut x_c_bar = x_2_bar;
-        for segment in (0..trip.div_ceil(every)).rev() {
-            let restored = checkpoints.pop();
-            x_c = restored.0;
-            let lo = segment * every;
-            let hi = ::core::cmp::min(trip, lo + every);
-            for k in lo..hi {
-                let _ = ::ad_runtime::nth(&_t0, k);
-                let x = x_c;
-                x_stack.push(::core::clone::Clone::clone(&x));
-                let _t2 = x.sin();
-                let _t3 = 0.01 * _t2;
-                let x_1 = x + _t3;
-                x_c = x_1;
-            }
-            for k in (lo..hi).rev() {
-                let x = x_stack.pop();
-                let _t2 = x.sin();
-                let x_1_bar = x_c_bar;
-                let mut x_bar = x_1_bar;
-                let _t3_bar = x_1_bar;
-                let _t2_bar = 0.01 * _t3_bar;
-                let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
-                x_bar = x_bar + _t2_partials * _t2_bar;
-                x_c_bar = x_bar;
-            }
-        }
-        let x0_bar = x_c_bar;
-        (x_2, x0_bar)
+        let _t0 = x[0];
+        let _t1 = x[0];
+        let _t2 = _t0 * _t1;
+        let _t3 = x[1];
+        let _t4 = _t2 * _t3;
+        let mut x_bar = ::ad_runtime::zeros_array(&x);
+        let _t4_bar = seed;
+        let _t2_bar = _t3 * _t4_bar;
+        let _t3_bar = _t2 * _t4_bar;
+        x_bar[1] = x_bar[1] + _t3_bar;
+        let _t0_bar = _t1 * _t2_bar;
+        let _t1_bar = _t0 * _t2_bar;
+        x_bar[0] = x_bar[0] + _t1_bar;
+        x_bar[0] = x_bar[0] + _t0_bar;
+        (_t4, x_bar)
     };
-    (__ad_value, (__ad_adjoints, ()))
+    (__ad_value, (__ad_adjoints,))
 }
 
 #[doc(hidden)]
 #[allow(dead_code, clippy::all, clippy::pedantic)]
-impl recurrence {
+impl cubic {
     #[doc(hidden)]
     #[inline(always)]
-    pub fn __derive_grad<__AdS0, __AdS1>(
-        __ad_args: (f64, usize),
-        __ad_shadows: (__AdS0, __AdS1),
+    pub fn __derive_grad<__AdS0>(
+        __ad_args: ([f64; 2],),
+        __ad_shadows: (__AdS0,),
         seed: f64,
-    ) -> (f64, (f64, ())) {
-        recurrence__derive_grad(__ad_args, __ad_shadows, seed)
+    ) -> (f64, ([f64; 2],)) {
+        cubic__derive_grad(__ad_args, __ad_shadows, seed)
     }
 }
+
+#[doc(hidden)]
+struct cubic {}
 
 fn recurrence_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
     let mut checkpoints = ::ad_runtime::Stack::new();
@@ -423,6 +354,112 @@ fn recurrence_grad(x0: f64, n: usize) -> (f64, f64) {
     (x_2, x0_bar)
 }
 
+#[doc(hidden)]
+fn recurrence__derive_grad<__AdS0, __AdS1>(
+    __ad_args: (f64, usize),
+    __ad_shadows: (__AdS0, __AdS1),
+    seed: f64,
+) -> (f64, (f64, ())) {
+    let (x0, n) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
+    let (__ad_value, __ad_adjoints) = {
+        let mut checkpoints = ::ad_runtime::Stack::new();
+        let mut x_stack = ::ad_runtime::Stack::new();
+        let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
+        let mut x_c = x0;
+        let every = ::ad_runtime::checkpoint_interval(
+            ::core::iter::Iterator::size_hint(&_t0).0,
+        );
+        let mut trip: usize = 0;
+        for _ in ::core::clone::Clone::clone(&_t0) {
+            let x = x_c;
+            if trip % every == 0 {
+                checkpoints.push((x_c,));
+            }
+            trip += 1;
+            let _t2 = x.sin();
+            let _t3 = 0.01 * _t2;
+            let x_1 = x + _t3;
+            x_c = x_1;
+        }
+        let x_2 = x_c;
+        let x_2_bar = seed;
+        let mut x_c_bar = x_2_bar;
+        for segment in (0..trip.div_ceil(every)).rev() {
+            let restored = checkpoints.pop();
+            x_c = restored.0;
+            let lo = segment * every;
+            let hi = ::core::cmp::min(trip, lo + every);
+            for k in lo..hi {
+                let _ = ::ad_runtime::nth(&_t0, k);
+                let x = x_c;
+                x_stack.push(::core::clone::Clone::clone(&x));
+                let _t2 = x.sin();
+                let _t3 = 0.01 * _t2;
+                let x_1 = x + _t3;
+                x_c = x_1;
+            }
+            for k in (lo..hi).rev() {
+                let x = x_stack.pop();
+                let _t2 = x.sin();
+                let x_1_bar = x_c_bar;
+                let mut x_bar = x_1_bar;
+                let _t3_bar = x_1_bar;
+                let _t2_bar = 0.01 * _t3_bar;
+                let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+                x_bar = x_bar + _t2_partials * _t2_bar;
+                x_c_bar = x_bar;
+            }
+        }
+        let x0_bar = x_c_bar;
+        (x_2, x0_bar)
+    };
+    (__ad_value, (__ad_adjoints, ()))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl recurrence {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1>(
+        __ad_args: (f64, usize),
+        __ad_shadows: (__AdS0, __AdS1),
+        seed: f64,
+    ) -> (f64, (f64, ())) {
+        recurrence__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
+#[doc(hidden)]
+struct recurrence {}
+
+fn scale_tangent(
+    x: &[f64],
+    dx: &[f64],
+    a: f64,
+    da: f64,
+    out: &mut [f64],
+    dout: &mut [f64],
+) -> () {
+    let _t2 = out.len();
+    let _t3 = (0).._t2;
+    let _t4 = x.len();
+    let _t5 = (0).._t4;
+    let _t6 = _t3.zip(_t5);
+    let _t7 = ::core::iter::IntoIterator::into_iter(_t6);
+    for (k, k_2) in _t7 {
+        let xi = x[k_2];
+        let dxi = dx[k_2];
+        let _t9 = a * xi;
+        let d_t9 = xi * da + a * dxi;
+        out[k] = _t9;
+        dout[k] = d_t9;
+    }
+    ()
+}
+
+#[doc(hidden)]
 fn scale__derive_tangent<
     'ad_slot,
     __AdD0: ::ad_runtime::SliceTangent<'ad_slot, f64>,
@@ -474,27 +511,5 @@ impl scale {
     }
 }
 
-fn scale_tangent(
-    x: &[f64],
-    dx: &[f64],
-    a: f64,
-    da: f64,
-    out: &mut [f64],
-    dout: &mut [f64],
-) -> () {
-    let _t2 = out.len();
-    let _t3 = (0).._t2;
-    let _t4 = x.len();
-    let _t5 = (0).._t4;
-    let _t6 = _t3.zip(_t5);
-    let _t7 = ::core::iter::IntoIterator::into_iter(_t6);
-    for (k, k_2) in _t7 {
-        let xi = x[k_2];
-        let dxi = dx[k_2];
-        let _t9 = a * xi;
-        let d_t9 = xi * da + a * dxi;
-        out[k] = _t9;
-        dout[k] = d_t9;
-    }
-    ()
-}
+#[doc(hidden)]
+struct scale {}
