@@ -242,3 +242,77 @@ pub fn transpose_rule_vjp<F: Float>(a: &[F], da: &mut [F], rows: usize, t: &mut 
     }
     dt.fill(F::zero());
 }
+
+/// A matrix the caller does not differentiate (a parameter outside `wrt`): constant by its type,
+/// so the rules of [`const_matvec`] and [`const_tr_matvec`] neither compute nor add into an
+/// adjoint for it.
+#[derive(Clone, Copy, Debug)]
+pub struct Const<'a, F>(pub &'a [F]);
+
+/// `y = A x` for a constant `A` (column-major, `rows` rows).
+#[custom_tangent(const_matvec_rule_tangent)]
+#[custom_grad(const_matvec_rule_vjp)]
+pub fn const_matvec<F: Float>(a: Const<'_, F>, rows: usize, x: &[F], y: &mut [F]) {
+    matvec(a.0, rows, x, y);
+}
+
+/// Forward rule of [`const_matvec`]: `ẏ = A ẋ`.
+pub fn const_matvec_rule_tangent<F: Float>(
+    a: Const<'_, F>,
+    rows: usize,
+    x: &[F],
+    dx: &[F],
+    y: &mut [F],
+    dy: &mut [F],
+) {
+    matvec(a.0, rows, x, y);
+    matvec(a.0, rows, dx, dy);
+}
+
+/// Reverse rule of [`const_matvec`]: `x̄ += Aᵀ ȳ`; `ȳ` is then zero.
+pub fn const_matvec_rule_vjp<F: Float>(
+    a: Const<'_, F>,
+    rows: usize,
+    x: &[F],
+    dx: &mut [F],
+    y: &mut [F],
+    dy: &mut [F],
+) {
+    matvec(a.0, rows, x, y);
+    add_tr_matvec(a.0, rows, dy, dx);
+    dy.fill(F::zero());
+}
+
+/// `x = Aᵀ y` for a constant `A` (column-major, `rows` rows).
+#[custom_tangent(const_tr_matvec_rule_tangent)]
+#[custom_grad(const_tr_matvec_rule_vjp)]
+pub fn const_tr_matvec<F: Float>(a: Const<'_, F>, rows: usize, y: &[F], x: &mut [F]) {
+    tr_matvec(a.0, rows, y, x);
+}
+
+/// Forward rule of [`const_tr_matvec`]: `ẋ = Aᵀ ẏ`.
+pub fn const_tr_matvec_rule_tangent<F: Float>(
+    a: Const<'_, F>,
+    rows: usize,
+    y: &[F],
+    dy: &[F],
+    x: &mut [F],
+    dx: &mut [F],
+) {
+    tr_matvec(a.0, rows, y, x);
+    tr_matvec(a.0, rows, dy, dx);
+}
+
+/// Reverse rule of [`const_tr_matvec`]: `ȳ += A x̄`; `x̄` is then zero.
+pub fn const_tr_matvec_rule_vjp<F: Float>(
+    a: Const<'_, F>,
+    rows: usize,
+    y: &[F],
+    dy: &mut [F],
+    x: &mut [F],
+    dx: &mut [F],
+) {
+    tr_matvec(a.0, rows, y, x);
+    add_matvec(a.0, rows, dx, dy);
+    dx.fill(F::zero());
+}

@@ -162,7 +162,9 @@ fn result_written_into_a_mut_vector() {
     assert_eq!(shadow.norm(), 0.0);
 }
 
-/// Only `x` is differentiated (`wrt`): the matrix and the data are constants.
+/// Only `x` is differentiated (`wrt`): the matrix and the data are constants (the product goes
+/// to `dense::const_matvec`, which has no adjoint for the matrix).
+#[derive_tangent(wrt(x))]
 #[derive_grad(wrt(x))]
 fn least_squares_x(a: &DMatrix<f64>, x: &DVector<f64>, b: &DVector<f64>) -> f64 {
     0.5 * (a * x - b).norm_squared()
@@ -175,5 +177,9 @@ fn gradient_in_x_alone_is_the_normal_equations_residual() {
     let value = least_squares_x_grad(&a, &x, &mut g, &b);
     assert_eq!(value, least_squares_x(&a, &x, &b));
     let want = a.transpose() * (&a * &x - &b);
-    assert!((g - want).norm() < 1e-14);
+    assert!((&g - want).norm() < 1e-14);
+    // Forward mode along v agrees with the gradient: <g, v>.
+    let v = DVector::from_fn(COLS, |i, _| 0.4 - 0.3 * i as f64);
+    let (_, t) = least_squares_x_tangent(&a, &x, &v, &b);
+    assert!((t - g.dot(&v)).abs() < 1e-14);
 }

@@ -76,19 +76,29 @@ pub fn rows_ident(base: &Ident) -> Ident {
 /// The rewrite of a body over dynamic vectors and matrices.
 pub struct Dynamic<'e> {
     shapes: HashMap<String, Shape>,
+    /// The parameters outside `wrt`: a product with one of them as the matrix calls the
+    /// kernel that has no adjoint for it (`const_matvec`).
+    constant: Vec<String>,
     elem: Type,
     fresh: usize,
     errors: &'e mut Errors,
 }
 
 impl<'e> Dynamic<'e> {
-    /// A rewrite knowing the dynamic parameters (`(name, shape)`) of float type `elem`.
-    pub fn new(params: Vec<(Ident, Shape)>, elem: Type, errors: &'e mut Errors) -> Self {
+    /// A rewrite knowing the dynamic parameters (`(name, shape)`) of float type `elem`, and
+    /// which of them are constants.
+    pub fn new(
+        params: Vec<(Ident, Shape)>,
+        constant: Vec<String>,
+        elem: Type,
+        errors: &'e mut Errors,
+    ) -> Self {
         Dynamic {
             shapes: params
                 .into_iter()
                 .map(|(n, s)| (n.to_string(), s))
                 .collect(),
+            constant,
             elem,
             fresh: 0,
             errors,
@@ -336,7 +346,7 @@ impl<'e> Dynamic<'e> {
                     pre.push(
                         syn::parse_quote!(let mut #out: ::ad_runtime::__alloc::vec::Vec<#elem> = ::ad_runtime::__alloc::vec![0.0; #a.len() / #rows];),
                     );
-                    pre.push(syn::parse_quote!(::ad_runtime::dense::tr_matvec(&#a[..], #rows, &#y[..], &mut #out);));
+                    pre.push(self.product("tr_matvec", &a, &rows, &y, &out));
                     return Some((out, Shape::Vector));
                 }
                 let l = self.operand(&b.left, pre);
@@ -350,7 +360,7 @@ impl<'e> Dynamic<'e> {
                                 pre.push(
                                     syn::parse_quote!(let mut #out: ::ad_runtime::__alloc::vec::Vec<#elem> = ::ad_runtime::__alloc::vec![0.0; #rows];),
                                 );
-                                pre.push(syn::parse_quote!(::ad_runtime::dense::matvec(&#a[..], #rows, &#x[..], &mut #out);));
+                                pre.push(self.product("matvec", a, rows, x, &out));
                                 Some((out, Shape::Vector))
                             }
                             Shape::Matrix { rows: inner } => {
@@ -453,7 +463,7 @@ impl<'e> Dynamic<'e> {
                         let (y, _) = self.operand(arg?, pre)?;
                         let out = self.fresh();
                         pre.push(syn::parse_quote!(let mut #out: ::ad_runtime::__alloc::vec::Vec<#elem> = ::ad_runtime::__alloc::vec![0.0; #x.len() / #rows];));
-                        pre.push(syn::parse_quote!(::ad_runtime::dense::tr_matvec(&#x[..], #rows, &#y[..], &mut #out);));
+                        pre.push(self.product("tr_matvec", &x, rows, &y, &out));
                         Some((out, Shape::Vector))
                     }
                     ("component_mul" | "component_div", _) => {
@@ -531,6 +541,20 @@ impl<'e> Dynamic<'e> {
     /// An operand of a product or element-wise operation: `a.transpose() * y` is `tr_matvec`.
     fn operand(&mut self, e: &Expr, pre: &mut Vec<Stmt>) -> Option<(Ident, Shape)> {
         self.value(e, pre)
+    }
+
+    /// `dense::KERNEL(&a[..], rows, &x[..], &mut out);`, or the `const_` kernel, without an
+    /// adjoint for the matrix, when `a` is a parameter outside `wrt`.
+    fn product(&self, kernel: &str, a: &Ident, rows: &Ident, x: &Ident, out: &Ident) -> Stmt {
+        if self.constant.contains(&a.to_string()) {
+            let k = format_ident!("const_{}", kernel);
+            syn::parse_quote!(
+                ::ad_runtime::dense::#k(::ad_runtime::dense::Const(&#a[..]), #rows, &#x[..], &mut #out);
+            )
+        } else {
+            let k = format_ident!("{}", kernel);
+            syn::parse_quote!(::ad_runtime::dense::#k(&#a[..], #rows, &#x[..], &mut #out);)
+        }
     }
 
     /// `let __dnK: Vec<F> = chain.collect::<Vec<F>>();`, of the given shape.

@@ -328,6 +328,7 @@ pub fn flatten(
     let mut wrt_leaves: HashMap<String, Vec<Ident>> = HashMap::new();
     let mut dynamic = Vec::new();
     let mut dynamic_elem: Option<Type> = None;
+    let mut dynamic_constant = Vec::new();
     // The type `Self` stands for, when `f` is a method of an inherent `impl` of the file.
     let self_ty = f.sig.receiver().and_then(|_| {
         let name = f.sig.ident.unraw().to_string();
@@ -398,6 +399,9 @@ pub fn flatten(
                 super::dynamic::Shape::Vector
             };
             dynamic.push((ident.clone(), shape));
+            if !active {
+                dynamic_constant.push(ident.to_string());
+            }
             dynamic_elem.get_or_insert(elem);
             plans.push(ParamPlan::Dynamic {
                 ident,
@@ -563,7 +567,8 @@ pub fn flatten(
         item.sig.output = syn::parse_quote!(-> #flat_ty);
     }
     if let Some(elem) = dynamic_elem {
-        super::dynamic::Dynamic::new(dynamic, elem, errors).block(&mut item.block);
+        super::dynamic::Dynamic::new(dynamic, dynamic_constant, elem, errors)
+            .block(&mut item.block);
     }
     let mut walk = Scalarise::new(structs, impls, errors, bindings);
     walk.self_ty = self_ty
