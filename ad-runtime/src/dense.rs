@@ -30,7 +30,7 @@ use crate::{Float, custom_grad, custom_tangent};
 
 /// `y = A x`, `A` column-major with `rows` rows (`a.len() / rows` columns).
 #[custom_tangent(matvec_rule_tangent)]
-#[custom_grad(matvec_rule_vjp)]
+#[custom_grad(matvec_rule_vjp, adjoint = matvec_rule_adjoint)]
 pub fn matvec<F: Float>(a: &[F], rows: usize, x: &[F], y: &mut [F]) {
     y.fill(F::zero());
     add_matvec(a, rows, x, y);
@@ -48,18 +48,32 @@ fn add_matvec<F: Float>(a: &[F], rows: usize, x: &[F], y: &mut [F]) {
     }
 }
 
-/// `x += Aᵀ y`.
+/// `x += Aᵀ y`: a dot product per column, in eight independent sums so that it vectorises
+/// (one running sum would wait on each addition).
 fn add_tr_matvec<F: Float>(a: &[F], rows: usize, y: &[F], x: &mut [F]) {
     if rows == 0 {
         return;
     }
     for (col, xj) in a.chunks_exact(rows).zip(x.iter_mut()) {
-        let mut s = F::zero();
-        for (&aij, &yi) in col.iter().zip(y) {
-            s = s + aij * yi;
-        }
-        *xj = *xj + s;
+        *xj = *xj + dot(col, y);
     }
+}
+
+/// `u · v` in eight lanes.
+fn dot<F: Float>(u: &[F], v: &[F]) -> F {
+    let mut lanes = [F::zero(); 8];
+    let (u8, v8) = (u.chunks_exact(8), v.chunks_exact(8));
+    let (ur, vr) = (u8.remainder(), v8.remainder());
+    for (a, b) in u8.zip(v8) {
+        for k in 0..8 {
+            lanes[k] = lanes[k] + a[k] * b[k];
+        }
+    }
+    let mut s = lanes.iter().fold(F::zero(), |acc, &l| acc + l);
+    for (&a, &b) in ur.iter().zip(vr) {
+        s = s + a * b;
+    }
+    s
 }
 
 /// `A += u vᵀ` (`u` of length `rows`).
@@ -101,6 +115,20 @@ pub fn matvec_rule_vjp<F: Float>(
     dy: &mut [F],
 ) {
     matvec(a, rows, x, y);
+    matvec_rule_adjoint(a, da, rows, x, dx, y, dy);
+}
+
+/// The adjoint part of [`matvec_rule_vjp`], without the primal: what a differentiated caller's
+/// reverse sweep calls (`adjoint = ..`), since it discards what the kernel writes there.
+pub fn matvec_rule_adjoint<F: Float>(
+    a: &[F],
+    da: &mut [F],
+    rows: usize,
+    x: &[F],
+    dx: &mut [F],
+    _y: &mut [F],
+    dy: &mut [F],
+) {
     add_outer(da, rows, dy, x);
     add_tr_matvec(a, rows, dy, dx);
     dy.fill(F::zero());
@@ -108,7 +136,7 @@ pub fn matvec_rule_vjp<F: Float>(
 
 /// `x = Aᵀ y`, `A` column-major with `rows` rows.
 #[custom_tangent(tr_matvec_rule_tangent)]
-#[custom_grad(tr_matvec_rule_vjp)]
+#[custom_grad(tr_matvec_rule_vjp, adjoint = tr_matvec_rule_adjoint)]
 pub fn tr_matvec<F: Float>(a: &[F], rows: usize, y: &[F], x: &mut [F]) {
     x.fill(F::zero());
     add_tr_matvec(a, rows, y, x);
@@ -140,6 +168,20 @@ pub fn tr_matvec_rule_vjp<F: Float>(
     dx: &mut [F],
 ) {
     tr_matvec(a, rows, y, x);
+    tr_matvec_rule_adjoint(a, da, rows, y, dy, x, dx);
+}
+
+/// The adjoint part of [`tr_matvec_rule_vjp`], without the primal: what a differentiated caller's
+/// reverse sweep calls (`adjoint = ..`), since it discards what the kernel writes there.
+pub fn tr_matvec_rule_adjoint<F: Float>(
+    a: &[F],
+    da: &mut [F],
+    rows: usize,
+    y: &[F],
+    dy: &mut [F],
+    _x: &mut [F],
+    dx: &mut [F],
+) {
     add_outer(da, rows, y, dx);
     add_matvec(a, rows, dx, dy);
     dx.fill(F::zero());
@@ -147,7 +189,7 @@ pub fn tr_matvec_rule_vjp<F: Float>(
 
 /// `C = A B`, `A` with `rows` rows and `B` with `inner` rows (`A`'s columns), all column-major.
 #[custom_tangent(matmul_rule_tangent)]
-#[custom_grad(matmul_rule_vjp)]
+#[custom_grad(matmul_rule_vjp, adjoint = matmul_rule_adjoint)]
 pub fn matmul<F: Float>(a: &[F], rows: usize, b: &[F], inner: usize, c: &mut [F]) {
     c.fill(F::zero());
     add_matmul(a, rows, b, inner, c);
@@ -193,6 +235,22 @@ pub fn matmul_rule_vjp<F: Float>(
     dc: &mut [F],
 ) {
     matmul(a, rows, b, inner, c);
+    matmul_rule_adjoint(a, da, rows, b, db, inner, c, dc);
+}
+
+/// The adjoint part of [`matmul_rule_vjp`], without the primal: what a differentiated caller's
+/// reverse sweep calls (`adjoint = ..`), since it discards what the kernel writes there.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_rule_adjoint<F: Float>(
+    a: &[F],
+    da: &mut [F],
+    rows: usize,
+    b: &[F],
+    db: &mut [F],
+    inner: usize,
+    _c: &mut [F],
+    dc: &mut [F],
+) {
     if rows == 0 || inner == 0 {
         return;
     }
@@ -209,7 +267,7 @@ pub fn matmul_rule_vjp<F: Float>(
 
 /// `T = Aᵀ`, `A` column-major with `rows` rows.
 #[custom_tangent(transpose_rule_tangent)]
-#[custom_grad(transpose_rule_vjp)]
+#[custom_grad(transpose_rule_vjp, adjoint = transpose_rule_adjoint)]
 pub fn transpose<F: Float>(a: &[F], rows: usize, t: &mut [F]) {
     if rows == 0 {
         return;
@@ -231,6 +289,18 @@ pub fn transpose_rule_tangent<F: Float>(a: &[F], da: &[F], rows: usize, t: &mut 
 /// Reverse rule of [`transpose`]: `Ā += T̄ᵀ`; `T̄` is then zero.
 pub fn transpose_rule_vjp<F: Float>(a: &[F], da: &mut [F], rows: usize, t: &mut [F], dt: &mut [F]) {
     transpose(a, rows, t);
+    transpose_rule_adjoint(a, da, rows, t, dt);
+}
+
+/// The adjoint part of [`transpose_rule_vjp`], without the primal: what a differentiated caller's
+/// reverse sweep calls (`adjoint = ..`), since it discards what the kernel writes there.
+pub fn transpose_rule_adjoint<F: Float>(
+    a: &[F],
+    da: &mut [F],
+    rows: usize,
+    _t: &mut [F],
+    dt: &mut [F],
+) {
     if rows == 0 {
         return;
     }
@@ -251,7 +321,7 @@ pub struct Const<'a, F>(pub &'a [F]);
 
 /// `y = A x` for a constant `A` (column-major, `rows` rows).
 #[custom_tangent(const_matvec_rule_tangent)]
-#[custom_grad(const_matvec_rule_vjp)]
+#[custom_grad(const_matvec_rule_vjp, adjoint = const_matvec_rule_adjoint)]
 pub fn const_matvec<F: Float>(a: Const<'_, F>, rows: usize, x: &[F], y: &mut [F]) {
     matvec(a.0, rows, x, y);
 }
@@ -279,13 +349,26 @@ pub fn const_matvec_rule_vjp<F: Float>(
     dy: &mut [F],
 ) {
     matvec(a.0, rows, x, y);
+    const_matvec_rule_adjoint(a, rows, x, dx, y, dy);
+}
+
+/// The adjoint part of [`const_matvec_rule_vjp`], without the primal: what a differentiated caller's
+/// reverse sweep calls (`adjoint = ..`), since it discards what the kernel writes there.
+pub fn const_matvec_rule_adjoint<F: Float>(
+    a: Const<'_, F>,
+    rows: usize,
+    _x: &[F],
+    dx: &mut [F],
+    _y: &mut [F],
+    dy: &mut [F],
+) {
     add_tr_matvec(a.0, rows, dy, dx);
     dy.fill(F::zero());
 }
 
 /// `x = Aᵀ y` for a constant `A` (column-major, `rows` rows).
 #[custom_tangent(const_tr_matvec_rule_tangent)]
-#[custom_grad(const_tr_matvec_rule_vjp)]
+#[custom_grad(const_tr_matvec_rule_vjp, adjoint = const_tr_matvec_rule_adjoint)]
 pub fn const_tr_matvec<F: Float>(a: Const<'_, F>, rows: usize, y: &[F], x: &mut [F]) {
     tr_matvec(a.0, rows, y, x);
 }
@@ -313,6 +396,19 @@ pub fn const_tr_matvec_rule_vjp<F: Float>(
     dx: &mut [F],
 ) {
     tr_matvec(a.0, rows, y, x);
+    const_tr_matvec_rule_adjoint(a, rows, y, dy, x, dx);
+}
+
+/// The adjoint part of [`const_tr_matvec_rule_vjp`], without the primal: what a differentiated caller's
+/// reverse sweep calls (`adjoint = ..`), since it discards what the kernel writes there.
+pub fn const_tr_matvec_rule_adjoint<F: Float>(
+    a: Const<'_, F>,
+    rows: usize,
+    _y: &[F],
+    dy: &mut [F],
+    _x: &mut [F],
+    dx: &mut [F],
+) {
     add_matvec(a.0, rows, dx, dy);
     dx.fill(F::zero());
 }

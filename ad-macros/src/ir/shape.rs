@@ -72,6 +72,7 @@ impl Kind {
 }
 
 /// The parts of a generated function that differ between the transforms.
+#[derive(Clone)]
 pub struct Generated {
     /// The parameter list.
     pub params: Vec<TokenStream>,
@@ -87,7 +88,7 @@ pub struct Generated {
 /// type), the tangent each active one takes (forward), which adjoints the result returns
 /// (reverse), the seed. `None` when some active parameter is memory: calls with arrays are not
 /// supported yet.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct CallShape {
     /// `(binding, type)` of each primal parameter.
     pub args: Vec<(TokenStream, TokenStream)>,

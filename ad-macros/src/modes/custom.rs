@@ -31,7 +31,7 @@ fn names_itself(rule: &Path, f: &ItemFn, suffix: &str) -> bool {
 }
 
 /// The rule named in the attribute.
-fn rule(mode: Mode, args: TokenStream) -> syn::Result<Path> {
+fn rule(mode: Mode, args: TokenStream) -> syn::Result<RuleArgs> {
     let name = mode.attribute();
     let bare = name.trim_start_matches("#[").trim_end_matches(']');
     let what = if mode == Mode::CustomTangent {
@@ -47,12 +47,56 @@ fn rule(mode: Mode, args: TokenStream) -> syn::Result<Path> {
             ),
         ));
     }
-    syn::parse2::<Path>(args.clone()).map_err(|_| {
-        syn::Error::new_spanned(
-            &args,
-            format!("{name} takes one function path, the rule: `#[{bare}(my_rule)]`, where `my_rule` is {what}"),
-        )
-    })
+    let has_option = args
+        .clone()
+        .into_iter()
+        .any(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ','));
+    syn::parse2::<RuleArgs>(args.clone())
+        .map_err(|e| {
+            if has_option {
+                return e;
+            }
+            syn::Error::new_spanned(
+                &args,
+                format!("{name} takes one function path, the rule: `#[{bare}(my_rule)]`, where `my_rule` is {what}"),
+            )
+        })
+        .and_then(|r| match r.adjoint {
+            Some((key, _)) if mode == Mode::CustomTangent => Err(syn::Error::new_spanned(
+                key,
+                "`adjoint = ..` is an option of `#[custom_grad]`, not of `#[custom_tangent]`",
+            )),
+            _ => Ok(r),
+        })
+}
+
+/// `rule` or `rule, adjoint = composed_rule`: the second is what a caller's reverse sweep calls
+/// (it need not write the function's `&mut` outputs, which that caller discards).
+struct RuleArgs {
+    rule: Path,
+    adjoint: Option<(Ident, Path)>,
+}
+
+impl syn::parse::Parse for RuleArgs {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        let rule: Path = input.parse()?;
+        let mut adjoint = None;
+        if input.parse::<Option<syn::Token![,]>>()?.is_some() && !input.is_empty() {
+            let key: Ident = input.parse()?;
+            if key != "adjoint" {
+                return Err(syn::Error::new_spanned(
+                    key,
+                    "unknown option: the one option of `#[custom_grad]` is `adjoint = rule`, \
+                     the rule a differentiated caller's reverse sweep calls (it need not write \
+                     the function's `&mut` outputs, which that caller discards)",
+                ));
+            }
+            input.parse::<syn::Token![=]>()?;
+            adjoint = Some((key, input.parse()?));
+            input.parse::<Option<syn::Token![,]>>()?;
+        }
+        Ok(RuleArgs { rule, adjoint })
+    }
 }
 
 /// Expands a user rule: the derivative functions forward to the rule.
@@ -69,6 +113,8 @@ pub fn generate(mode: Mode, args: TokenStream, item: TokenStream) -> syn::Result
 /// What the generated functions are built from: the rule, the function's parameters and output.
 struct Custom {
     rule: Path,
+    /// The rule a caller's reverse sweep calls instead (`adjoint = ..`).
+    adjoint: Option<Path>,
     params: Vec<SigParam>,
     out_ty: Option<Type>,
     floats: FloatTypes,
@@ -112,7 +158,8 @@ fn read(mode: Mode, args: TokenStream, f: &ItemFn) -> syn::Result<Custom> {
         );
     }
     errors.finish()?;
-    let rule = rule.expect("no error, so the rule parsed");
+    let RuleArgs { rule, adjoint } = rule.expect("no error, so the rule parsed");
+    let adjoint = adjoint.map(|(_, p)| p);
     let active: Vec<String> = params
         .iter()
         .filter(|p| p.active)
@@ -120,6 +167,7 @@ fn read(mode: Mode, args: TokenStream, f: &ItemFn) -> syn::Result<Custom> {
         .collect();
     Ok(Custom {
         rule,
+        adjoint,
         params,
         out_ty,
         floats,
@@ -246,19 +294,23 @@ impl Custom {
             } = forwarded;
             call.dense = true;
             let seed: Ident = self.namer.seed();
-            let mut body = TokenStream::new();
-            match &out_ty {
-                Some(out_t) if seeded => {
-                    params_out.push(quote!(#seed: #out_t));
-                    call.seed = Some(seed.clone());
-                    body.extend(quote_spanned!(span=> #rule(#(#forwarded,)* #seed)));
-                }
-                Some(out_t) => {
-                    body.extend(quote!(let #seed: #out_t = ::ad_runtime::one::<#out_t>();));
-                    body.extend(quote_spanned!(span=> #rule(#(#forwarded,)* #seed)));
-                }
-                None => body.extend(quote_spanned!(span=> #rule(#(#forwarded),*))),
+            if seeded && let Some(out_t) = &out_ty {
+                params_out.push(quote!(#seed: #out_t));
+                call.seed = Some(seed.clone());
             }
+            let body_with = |rule: &Path| -> TokenStream {
+                match &out_ty {
+                    Some(_) if seeded => quote_spanned!(span=> #rule(#(#forwarded,)* #seed)),
+                    Some(out_t) => quote_spanned! {span=>
+                        let #seed: #out_t = ::ad_runtime::one::<#out_t>();
+                        #rule(#(#forwarded,)* #seed)
+                    },
+                    None => quote_spanned!(span=> #rule(#(#forwarded),*)),
+                }
+            };
+            let body = body_with(rule);
+            // What a caller's reverse sweep calls: the `adjoint = ..` rule when there is one.
+            let composed = body_with(self.adjoint.as_ref().unwrap_or(rule));
             let grads: Vec<_> = self
                 .params
                 .iter()
@@ -287,7 +339,9 @@ impl Custom {
                 call,
             };
             if seeded {
-                hidden.extend(companion_vjp(f, &g));
+                let mut c = g.clone();
+                c.body = composed;
+                hidden.extend(companion_vjp(f, &c));
             }
             let doc = format!(
                 "{} of `{}`, computed by the user rule `{}` (`#[custom_grad]`){}.",
