@@ -49,16 +49,26 @@ const PEER_CRATES: [&str; 4] = ["num-dual", "autodiff", "ad_trait", "reverse"];
 
 fn main() -> Result<(), Box<dyn Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    match std::env::args().nth(1).as_deref() {
-        None => {}
-        Some("--run") => run_all(&root)?,
-        Some(other) => return Err(format!("unknown argument {other}: expected --run").into()),
-    }
     let target = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => root.join("target"),
     };
     let criterion = target.join("criterion");
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("--run") => run_all(&root)?,
+        // Only the nalgebra section, from `cargo bench -p ad-tests --bench linalg`.
+        Some("--linalg") => {
+            let path = root.join("docs/benchmarks.md");
+            let md = std::fs::read_to_string(&path)?;
+            std::fs::write(&path, with_linalg(&md, &criterion)?)?;
+            println!("updated the nalgebra section of {}", path.display());
+            return Ok(());
+        }
+        Some(other) => {
+            return Err(format!("unknown argument {other}: expected --run or --linalg").into());
+        }
+    }
     let manifest_path = criterion.join("peers_manifest.json");
     let manifest: Value = match std::fs::read_to_string(&manifest_path) {
         Ok(text) => serde_json::from_str(&text)?,
@@ -100,7 +110,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         });
     }
 
-    let md = report(&root, &target, &columns, &cases)?;
+    let md = with_linalg(&report(&root, &target, &columns, &cases)?, &criterion)?;
     let docs = root.join("docs");
     std::fs::create_dir_all(&docs)?;
     std::fs::write(docs.join("benchmarks.md"), md)?;
@@ -121,7 +131,8 @@ fn run_all(root: &Path) -> Result<(), Box<dyn Error>> {
         ("CARGO_PROFILE_BENCH_DEBUG_ASSERTIONS", "true"),
     ];
     type Step<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
-    let steps: [Step; 4] = [
+    let steps: [Step; 5] = [
+        (&["bench", "-p", "ad-tests", "--bench", "linalg"], &[]),
         (
             &[
                 "bench",
@@ -164,6 +175,66 @@ fn run_all(root: &Path) -> Result<(), Box<dyn Error>> {
         }
     }
     Ok(())
+}
+
+/// The markers around the nalgebra section of `docs/benchmarks.md`.
+const LINALG_BEGIN: &str = "<!-- linalg: written by bench_report from the linalg benchmark -->";
+const LINALG_END: &str = "<!-- /linalg -->";
+
+/// `md` with its nalgebra section (between the markers, or appended) written from the results
+/// of `cargo bench -p ad-tests --bench linalg`.
+fn with_linalg(md: &str, criterion: &Path) -> Result<String, Box<dyn Error>> {
+    let t = |group: &str, id: &str| median_ns(&criterion.join(group).join(id));
+    let rows = [
+        (
+            "0.5 |A x - b|², 200 x 200 `DMatrix`, gradient in x",
+            "least_squares_200",
+            "grad_x",
+            "hand_x",
+        ),
+        (
+            "0.5 |A x - b|², 200 x 200 `DMatrix`, gradient in (A, x, b)",
+            "least_squares_200",
+            "grad_all",
+            "hand_all",
+        ),
+        (
+            "Σ |R p + t - q|², 100 pairs of `Vector3`, gradient in (R, t)",
+            "alignment_100",
+            "grad",
+            "hand",
+        ),
+    ];
+    let mut out = format!(
+        "{LINALG_BEGIN}\n## nalgebra\n\n`cargo bench -p ad-tests --bench linalg`: ours against the gradient \
+         an engineer writes with nalgebra (`r = A x - b`, then `Aᵀ r` by `tr_mul_to`, `r xᵀ` by \
+         `ger`; for the alignment, `2 e pᵀ` and `2 e` in the primal's loop), both checked equal \
+         before timing. Medians of one run.\n\n| function | primal | hand-written | ours | ours / \
+         hand-written | ours / primal |\n|---|---:|---:|---:|---:|---:|\n"
+    );
+    for (title, group, ours, hand) in rows {
+        let (p, h, o) = (t(group, "primal"), t(group, hand), t(group, ours));
+        let show = |v: Option<f64>| v.map_or("-".to_owned(), time);
+        let r = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => ratio(a / b),
+            _ => "-".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {title} | {} | {} | {} | {} | {} |",
+            show(p),
+            show(h),
+            show(o),
+            r(o, h),
+            r(o, p)
+        );
+    }
+    out.push_str(LINALG_END);
+    out.push('\n');
+    Ok(match (md.find(LINALG_BEGIN), md.find(LINALG_END)) {
+        (Some(a), Some(b)) => format!("{}{out}{}", &md[..a], &md[b + LINALG_END.len() + 1..]),
+        _ => format!("{md}\n{out}"),
+    })
 }
 
 /// One function of the peers benchmark, with its median times (ns) in column order.
