@@ -187,19 +187,19 @@ fn with_linalg(md: &str, criterion: &Path) -> Result<String, Box<dyn Error>> {
     let t = |group: &str, id: &str| median_ns(&criterion.join(group).join(id));
     let rows = [
         (
-            "0.5 |A x - b|², 200 x 200 `DMatrix`, gradient in x",
+            "0.5 ‖A x - b‖², 200 x 200 `DMatrix`, gradient in x",
             "least_squares_200",
             "grad_x",
             "hand_x",
         ),
         (
-            "0.5 |A x - b|², 200 x 200 `DMatrix`, gradient in (A, x, b)",
+            "0.5 ‖A x - b‖², 200 x 200 `DMatrix`, gradient in (A, x, b)",
             "least_squares_200",
             "grad_all",
             "hand_all",
         ),
         (
-            "Σ |R p + t - q|², 100 pairs of `Vector3`, gradient in (R, t)",
+            "Σ ‖R p + t - q‖², 100 pairs of `Vector3`, gradient in (R, t)",
             "alignment_100",
             "grad",
             "hand",
