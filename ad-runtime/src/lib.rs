@@ -118,6 +118,8 @@ mod differentiable;
 pub mod jacobian;
 #[cfg(feature = "nalgebra")]
 pub mod linalg;
+#[cfg(feature = "ndarray")]
+pub mod nd;
 pub mod rows;
 pub mod rules;
 mod slots;

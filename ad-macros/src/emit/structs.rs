@@ -107,13 +107,25 @@ pub fn wrapper(
         })
         .collect();
     // nalgebra's `DVector` / `DMatrix`: passed as slices (and a matrix's row count).
-    let dynamics: HashMap<String, (&syn::Type, bool)> = flat
+    let dynamics: HashMap<String, Dyn> = flat
         .params
         .iter()
         .filter_map(|p| match p {
-            ParamPlan::Dynamic { ident, ty, mutable } => {
-                Some((ident.to_string(), (&**ty, *mutable)))
-            }
+            ParamPlan::Dynamic {
+                ident,
+                ty,
+                mutable,
+                lib,
+                view,
+            } => Some((
+                ident.to_string(),
+                Dyn {
+                    ty,
+                    mutable: *mutable,
+                    ndarray: *lib == crate::front::dynamic::Lib::Ndarray,
+                    view: *view,
+                },
+            )),
             _ => None,
         })
         .collect();
@@ -355,46 +367,98 @@ fn flat_copy(
     }
 }
 
-/// The argument of the flat function's parameter `pi` when it stands for a `DVector` /
-/// `DMatrix` (`x.as_slice()`), its tangent or shadow (`dx.as_mut_slice()`), or a matrix's row
-/// count (`a.nrows()`); the wrapper's own parameter goes to `params`.
+/// A `DVector` / `DMatrix` or ndarray parameter, as the wrappers pass it.
+struct Dyn<'a> {
+    ty: &'a syn::Type,
+    mutable: bool,
+    ndarray: bool,
+    /// An ndarray view by value.
+    view: bool,
+}
+
+impl Dyn<'_> {
+    /// The slice of `ident` (of this parameter's kind), read-only or mutable.
+    fn slice(&self, ident: &Ident, mutable: bool) -> TokenStream {
+        match (self.ndarray, self.view, mutable) {
+            (false, _, false) => quote!(#ident.as_slice()),
+            (false, _, true) => quote!(#ident.as_mut_slice()),
+            (true, false, false) => quote!(&*::ad_runtime::nd::slice(#ident)),
+            (true, true, false) => quote!(&*::ad_runtime::nd::slice(&#ident)),
+            (true, false, true) => quote!(::ad_runtime::nd::slice_mut(#ident)),
+            (true, true, true) => quote!(::ad_runtime::nd::slice_mut(&mut #ident)),
+        }
+    }
+
+    /// The type of a tangent (`mutable = false`) or shadow of this parameter: the parameter's
+    /// own type behind `&` / `&mut`, or for an ndarray view, the view or the mutable view.
+    fn derivative_type(&self, mutable: bool) -> TokenStream {
+        let inner = match self.ty {
+            syn::Type::Reference(r) => &*r.elem,
+            other => other,
+        };
+        if !self.view {
+            return if mutable {
+                quote!(&mut #inner)
+            } else {
+                quote!(&#inner)
+            };
+        }
+        // The shadow of an `ArrayViewN<F>` is a `::ndarray::ArrayViewMutN<F>` (named by its
+        // crate path: the user's file need not import it).
+        if mutable
+            && let syn::Type::Path(p) = inner
+            && let Some(last) = p.path.segments.last()
+            && !last.ident.to_string().starts_with("ArrayViewMut")
+        {
+            let name = last.ident.to_string().replace("ArrayView", "ArrayViewMut");
+            let ident = Ident::new(&name, last.ident.span());
+            let args = &last.arguments;
+            return quote!(::ndarray::#ident #args);
+        }
+        quote!(#inner)
+    }
+}
+
+/// The argument of the flat function's parameter `pi` when it stands for a dynamic vector or
+/// matrix (`x.as_slice()`), its tangent or shadow (`dx.as_mut_slice()`), or a matrix's row
+/// count (`a.nrows()`; `a.ncols()` for ndarray's row-major arrays); the wrapper's own parameter
+/// goes to `params`.
 fn dynamic_arg(
     pi: &syn::PatIdent,
-    dynamics: &HashMap<String, (&syn::Type, bool)>,
+    dynamics: &HashMap<String, Dyn>,
     kind: Kind,
     params: &mut Vec<TokenStream>,
 ) -> Option<TokenStream> {
     let ident = &pi.ident;
     let name = ident.to_string();
-    let slice = |mutable: bool| {
-        if mutable {
-            quote!(#ident.as_mut_slice())
+    if let Some(d) = dynamics.get(&name) {
+        let ty = d.ty;
+        params.push(if d.view && d.mutable {
+            quote!(mut #ident: #ty)
         } else {
-            quote!(#ident.as_slice())
-        }
-    };
-    if let Some((ty, mutable)) = dynamics.get(&name) {
-        params.push(quote!(#ident: #ty));
-        return Some(slice(*mutable));
+            quote!(#ident: #ty)
+        });
+        return Some(d.slice(ident, d.mutable));
     }
     if let Some(base) = name.strip_suffix("__rows")
-        && dynamics.contains_key(base)
+        && let Some(d) = dynamics.get(base)
     {
         let base = Ident::new(base, ident.span());
-        return Some(quote!(#base.nrows()));
+        return Some(if d.ndarray {
+            quote!(#base.ncols())
+        } else {
+            quote!(#base.nrows())
+        });
     }
-    let (ty, mutable) = name.strip_prefix('d').and_then(|b| dynamics.get(b))?;
-    let inner = match ty {
-        syn::Type::Reference(r) => &*r.elem,
-        other => other,
-    };
-    let mutable = *mutable || kind == Kind::Reverse;
-    params.push(if mutable {
-        quote!(#ident: &mut #inner)
+    let d = name.strip_prefix('d').and_then(|b| dynamics.get(b))?;
+    let mutable = d.mutable || kind == Kind::Reverse;
+    let ty = d.derivative_type(mutable);
+    params.push(if d.view && mutable {
+        quote!(mut #ident: #ty)
     } else {
-        quote!(#ident: &#inner)
+        quote!(#ident: #ty)
     });
-    Some(slice(mutable))
+    Some(d.slice(ident, mutable))
 }
 
 /// `&mut root.path` for a float reached through `DerefMut` (nalgebra's `dv.x`): two such

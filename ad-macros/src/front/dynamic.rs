@@ -1,5 +1,5 @@
-//! nalgebra's dynamically sized `DVector` and `DMatrix`, as slices of floats with operations
-//! per operation.
+//! nalgebra's dynamically sized `DVector` and `DMatrix`, and ndarray's arrays and views, as
+//! slices of floats with derivative rules per operation.
 //!
 //! A parameter `x: &DVector<F>` (or `&mut`) becomes `x: &[F]` in the flat function, and
 //! `a: &DMatrix<F>` becomes `a: &[F]` (column-major) with a constant `a__rows: usize`; the wrappers
@@ -16,6 +16,12 @@
 //! - `v[i]` stays, `m[(i, j)]` is `m[i + m__rows * j]`, `nrows()` / `ncols()` / `len()` read the
 //!   sizes.
 //!
+//! ndarray's `Array1` / `Array2` (by reference) and `ArrayView1` / `ArrayView2` /
+//! `ArrayViewMut1` (by value) take the same path ([`Lib::Ndarray`]). Its matrices are row-major,
+//! so the slice of an `r x c` matrix is the column-major slice of its transpose, with
+//! `a__rows = c`: `a.dot(&x)` is `tr_matvec`, `a.t().dot(&y)` is `matvec`, `a[[i, j]]` is
+//! `a[j + a__rows * i]`, and `*` between arrays is element by element.
+//!
 //! Input:  `0.5 * (a * x - b).norm_squared()` with `a: &DMatrix<f64>`, `x, b: &DVector<f64>`
 //! Output: `let mut __dn1: Vec<f64> = ::ad_runtime::__alloc::vec![0.0; a__rows]; ::ad_runtime::dense::matvec(a, a__rows,
 //!         x, &mut __dn1); let __dn2: Vec<f64> = __dn1.iter().zip(b.iter()).map(|(&p, &q)| p -
@@ -30,12 +36,30 @@ use syn::{Block, Expr, Stmt, Type};
 use crate::errors::Errors;
 
 /// Why an operation on a `DVector` / `DMatrix` is refused: what is supported instead.
-const UNKNOWN: &str = "the macro differentiates nalgebra's `DVector` and `DMatrix` through \
-     these operations: `a * x`, `a.transpose() * y`, `a.tr_mul(&y)`, `a * b`, `a.transpose()`, \
-     `u + v`, `u - v`, `u * s`, `s * u`, `u / s`, `-u`, `component_mul`, `component_div`, \
-     `map`, `scale`, `abs`, `norm_squared`, `norm`, `dot`, `sum`, `mean`, `max`, `min`, `len`, \
-     `nrows`, `ncols`, `v[i]`, `m[(i, j)]`, `iter()`, `clone()`, and `DVector::zeros(n)`, \
-     `DVector::from_element(n, v)`; write the rest from these, or over `v[i]` in a loop";
+const UNKNOWN: &str = "the macro differentiates nalgebra's `DVector` / `DMatrix` and ndarray's \
+     arrays through these operations: products (`a * x`, `a.transpose() * y`, `a.tr_mul(&y)`, \
+     `a * b`; ndarray's `a.dot(&x)`, `a.t().dot(&y)`, `a.dot(&b)`), `transpose()` / `t()`, \
+     `u + v`, `u - v`, `u * s`, `s * u`, `u / s`, `-u` (and ndarray's element-wise `u * v`), \
+     `component_mul`, `component_div`, `map` / `mapv`, `scale`, `abs`, `norm_squared`, `norm`, \
+     `dot`, `sum`, `mean`, `max`, `min`, `len`, `nrows`, `ncols`, `v[i]`, `m[(i, j)]` / \
+     `a[[i, j]]`, `iter()`, `clone()`, `DVector::zeros(n)`, `DVector::from_element(n, v)`, \
+     `Array1::zeros(n)`, `Array1::from_elem(n, v)`; write the rest from these, or over `v[i]` in \
+     a loop";
+
+/// The methods that read a float or a size off a dynamic value (`dot` of two vectors too).
+const REDUCERS: &[&str] = &[
+    "norm_squared",
+    "norm",
+    "magnitude",
+    "magnitude_squared",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "len",
+    "nrows",
+    "ncols",
+];
 
 /// A dynamic vector (its length) or matrix (its number of rows; the columns are `len / rows`).
 #[derive(Clone)]
@@ -44,18 +68,44 @@ pub enum Shape {
     Matrix { rows: Ident },
 }
 
-/// What a type is, when it is `DVector<F>` or `DMatrix<F>` (behind `&` or `&mut`): the shape
-/// kind, the float type and whether it is borrowed mutably.
-pub fn dynamic_type(ty: &Type) -> Option<(bool, Type, bool)> {
-    let (inner, mutable) = match ty {
-        Type::Reference(r) => (&*r.elem, r.mutability.is_some()),
-        _ => return None,
+/// Which crate a dynamic parameter's type is from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lib {
+    Nalgebra,
+    /// ndarray: matrices are row-major, so the flat slice of an `r x c` matrix is the
+    /// column-major slice of its transpose, whose row count (`a__rows`) is `c`.
+    Ndarray,
+}
+
+/// A dynamic vector or matrix parameter's type: nalgebra's `&DVector<F>`, `&DMatrix<F>` (and
+/// `&mut`), ndarray's `&Array1<F>`, `&Array2<F>`, `&mut Array1<F>`, `ArrayView1<F>`,
+/// `ArrayView2<F>`, `ArrayViewMut1<F>`.
+#[derive(Clone, Debug)]
+pub struct DynType {
+    pub lib: Lib,
+    pub matrix: bool,
+    pub elem: Type,
+    pub mutable: bool,
+    /// An ndarray view passed by value (`ArrayView1<F>`), not a reference.
+    pub view: bool,
+}
+
+/// The [`DynType`] of `ty`, when it is one.
+pub fn dynamic_type(ty: &Type) -> Option<DynType> {
+    let (inner, mutable, reference) = match ty {
+        Type::Reference(r) => (&*r.elem, r.mutability.is_some(), true),
+        other => (other, false, false),
     };
     let Type::Path(p) = inner else { return None };
     let last = p.path.segments.last()?;
-    let matrix = match last.ident.to_string().as_str() {
-        "DVector" => false,
-        "DMatrix" => true,
+    let (lib, matrix, view_mut) = match last.ident.to_string().as_str() {
+        "DVector" if reference => (Lib::Nalgebra, false, false),
+        "DMatrix" if reference => (Lib::Nalgebra, true, false),
+        "Array1" if reference => (Lib::Ndarray, false, false),
+        "Array2" if reference => (Lib::Ndarray, true, false),
+        "ArrayView1" if !reference => (Lib::Ndarray, false, false),
+        "ArrayView2" if !reference => (Lib::Ndarray, true, false),
+        "ArrayViewMut1" if !reference => (Lib::Ndarray, false, true),
         _ => return None,
     };
     let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
@@ -65,7 +115,13 @@ pub fn dynamic_type(ty: &Type) -> Option<(bool, Type, bool)> {
         syn::GenericArgument::Type(t) => Some(t.clone()),
         _ => None,
     })?;
-    Some((matrix, elem, mutable))
+    Some(DynType {
+        lib,
+        matrix,
+        elem,
+        mutable: mutable || view_mut,
+        view: !reference,
+    })
 }
 
 /// The name of a matrix parameter's row count in the flat function: `a__rows`.
@@ -79,6 +135,8 @@ pub struct Dynamic<'e> {
     /// The parameters outside `wrt`: a product with one of them as the matrix calls the
     /// kernel that has no adjoint for it (`const_matvec`).
     constant: Vec<String>,
+    /// Row-major matrices (ndarray) or column-major ones (nalgebra).
+    lib: Lib,
     elem: Type,
     fresh: usize,
     errors: &'e mut Errors,
@@ -90,6 +148,7 @@ impl<'e> Dynamic<'e> {
     pub fn new(
         params: Vec<(Ident, Shape)>,
         constant: Vec<String>,
+        lib: Lib,
         elem: Type,
         errors: &'e mut Errors,
     ) -> Self {
@@ -99,6 +158,7 @@ impl<'e> Dynamic<'e> {
                 .map(|(n, s)| (n.to_string(), s))
                 .collect(),
             constant,
+            lib,
             elem,
             fresh: 0,
             errors,
@@ -154,7 +214,8 @@ impl<'e> Dynamic<'e> {
         }
     }
 
-    /// `*y = expr`, `y.copy_from(&expr)`, `v += &w`, `v -= &w` on dynamic values: element loops.
+    /// `*y = expr`, `y.copy_from(&expr)` (nalgebra), `y.assign(&expr)` (ndarray), `v += &w`,
+    /// `v -= &w` on dynamic values: element loops.
     fn assign(&mut self, e: &Expr, pre: &mut Vec<Stmt>) -> Option<Expr> {
         let (target, value, op) = match e {
             Expr::Assign(a) => (strip(&a.left), &*a.right, quote!(=)),
@@ -164,7 +225,9 @@ impl<'e> Dynamic<'e> {
             Expr::Binary(b) if matches!(b.op, syn::BinOp::SubAssign(_)) => {
                 (strip(&b.left), &*b.right, quote!(-=))
             }
-            Expr::MethodCall(m) if m.method == "copy_from" && m.args.len() == 1 => {
+            Expr::MethodCall(m)
+                if (m.method == "copy_from" || m.method == "assign") && m.args.len() == 1 =>
+            {
                 (strip(&m.receiver), &m.args[0], quote!(=))
             }
             _ => return None,
@@ -241,6 +304,38 @@ impl<'e> Dynamic<'e> {
         }
     }
 
+    /// Whether `e` is a dynamic vector or matrix (not an element of one): a name of one, an
+    /// operation on one that yields one, or a constructor.
+    fn is_dynamic(&self, e: &Expr) -> bool {
+        match strip(e) {
+            Expr::Binary(b) => self.is_dynamic(&b.left) || self.is_dynamic(&b.right),
+            Expr::Unary(u) => self.is_dynamic(&u.expr),
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                !REDUCERS.contains(&name.as_str())
+                    && (name != "dot" || self.is_matrix(&m.receiver))
+                    && self.is_dynamic(&m.receiver)
+            }
+            Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if p.path.segments.iter()
+                .any(|s| s.ident == "DVector" || s.ident == "Array1")),
+            other => self.named(other).is_some(),
+        }
+    }
+
+    /// Whether `e` is a matrix: a named one, a transpose (`a.t()`, `a.transpose()`) or a
+    /// product of them, judged without taking anything apart.
+    fn is_matrix(&self, e: &Expr) -> bool {
+        match strip(e) {
+            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "t" | "transpose") => {
+                self.is_matrix(&m.receiver)
+            }
+            Expr::MethodCall(m) if m.method == "dot" => {
+                self.is_matrix(&m.receiver) && m.args.first().is_some_and(|a| self.is_matrix(a))
+            }
+            other => matches!(self.named(other), Some((_, Shape::Matrix { .. }))),
+        }
+    }
+
     /// The rows of a matrix shape, as an expression.
     fn rows(shape: &Shape) -> TokenStream {
         match shape {
@@ -263,27 +358,22 @@ impl<'e> Dynamic<'e> {
                         let (i, j) = (&t.elems[0], &t.elems[1]);
                         Some(syn::parse_quote!(#base[(#i) + #rows * (#j)]))
                     }
+                    // ndarray's `a[[i, j]]`: entry (j, i) of the stored transpose.
+                    (Shape::Matrix { rows }, Expr::Array(t)) if t.elems.len() == 2 => {
+                        let (i, j) = (&t.elems[0], &t.elems[1]);
+                        Some(syn::parse_quote!(#base[(#j) + #rows * (#i)]))
+                    }
                     _ => Some(syn::parse_quote!(#base[#index])),
                 }
             }
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
-                let reducer = matches!(
-                    name.as_str(),
-                    "norm_squared"
-                        | "norm"
-                        | "magnitude"
-                        | "magnitude_squared"
-                        | "dot"
-                        | "sum"
-                        | "mean"
-                        | "max"
-                        | "min"
-                        | "len"
-                        | "nrows"
-                        | "ncols"
-                );
+                let reducer = REDUCERS.contains(&name.as_str()) || name == "dot";
                 if !reducer {
+                    return None;
+                }
+                // A matrix's `dot` (ndarray) is a product: `value` takes it.
+                if name == "dot" && self.is_matrix(&m.receiver) {
                     return None;
                 }
                 let (v, shape) = self
@@ -309,6 +399,8 @@ impl<'e> Dynamic<'e> {
                         )
                     }
                     "len" => syn::parse_quote!(#v.len()),
+                    "nrows" if self.lib == Lib::Ndarray => syn::parse_quote!((#v.len() / #rows)),
+                    "ncols" if self.lib == Lib::Ndarray => syn::parse_quote!(#rows),
                     "nrows" => syn::parse_quote!(#rows),
                     "ncols" => syn::parse_quote!((#v.len() / #rows)),
                     _ => {
@@ -353,6 +445,17 @@ impl<'e> Dynamic<'e> {
                 let r = self.operand(&b.right, pre);
                 let (lv, rv) = (l.as_ref(), r.as_ref());
                 match (&b.op, lv, rv) {
+                    // ndarray's `*` between arrays is element by element.
+                    (syn::BinOp::Mul(_), Some((x, shape)), Some((y, _)))
+                        if self.lib == Lib::Ndarray =>
+                    {
+                        let shape = shape.clone();
+                        Some(self.collect(
+                            quote!(#x.iter().zip(#y.iter()).map(|(&#t, &#u)| #t * #u)),
+                            shape,
+                            pre,
+                        ))
+                    }
                     (syn::BinOp::Mul(_), Some((a, Shape::Matrix { rows })), Some((x, s))) => {
                         let out = self.fresh();
                         match s {
@@ -402,6 +505,9 @@ impl<'e> Dynamic<'e> {
                 let (x, shape) = self.operand(expr, pre)?;
                 Some(self.collect(quote!(#x.iter().map(|&#t| -#t)), shape, pre))
             }
+            Expr::MethodCall(m) if m.method == "dot" && self.is_matrix(&m.receiver) => {
+                self.nd_dot(m, pre)
+            }
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 const VALUES: &[&str] = &[
@@ -409,6 +515,8 @@ impl<'e> Dynamic<'e> {
                     "into_owned",
                     "to_owned",
                     "transpose",
+                    "t",
+                    "mapv",
                     "tr_mul",
                     "component_mul",
                     "component_div",
@@ -417,29 +525,17 @@ impl<'e> Dynamic<'e> {
                     "map",
                 ];
                 // Read by `scalar` (reductions, sizes) or left as written (`iter`).
-                const OTHERS: &[&str] = &[
-                    "iter",
-                    "as_slice",
-                    "len",
-                    "nrows",
-                    "ncols",
-                    "norm_squared",
-                    "norm",
-                    "magnitude",
-                    "magnitude_squared",
-                    "dot",
-                    "sum",
-                    "mean",
-                    "max",
-                    "min",
-                ];
-                if OTHERS.contains(&name.as_str()) || !self.mentions(&m.receiver) {
+                const OTHERS: &[&str] = &["iter", "as_slice", "dot"];
+                if OTHERS.contains(&name.as_str())
+                    || REDUCERS.contains(&name.as_str())
+                    || !self.is_dynamic(&m.receiver)
+                {
                     return None;
                 }
                 if !VALUES.contains(&name.as_str()) {
                     self.errors.spanned(
                         &m.method,
-                        format!("`{name}` on a `DVector` / `DMatrix`: {UNKNOWN}"),
+                        format!("`{name}` on a dynamic vector or matrix: {UNKNOWN}"),
                     );
                     return None;
                 }
@@ -449,7 +545,7 @@ impl<'e> Dynamic<'e> {
                     ("clone" | "into_owned" | "to_owned", _) => {
                         Some(self.collect(quote!(#x.iter().copied()), shape, pre))
                     }
-                    ("transpose", Shape::Matrix { rows }) => {
+                    ("transpose" | "t", Shape::Matrix { rows }) => {
                         let out = self.fresh();
                         let r = rows_ident(&out);
                         pre.push(syn::parse_quote!(let #r: usize = #x.len() / #rows;));
@@ -486,7 +582,7 @@ impl<'e> Dynamic<'e> {
                     ("abs", _) => {
                         Some(self.collect(quote!(#x.iter().map(|&#t| #t.abs())), shape, pre))
                     }
-                    ("map", _) => {
+                    ("map" | "mapv", _) => {
                         // `v.map(|t| body)`: the closure's body over each element.
                         let chain = match strip(arg?) {
                             Expr::Closure(c) if c.inputs.len() == 1 => {
@@ -515,14 +611,14 @@ impl<'e> Dynamic<'e> {
                 let [.., ty, f] = segs.as_slice() else {
                     return None;
                 };
-                if ty != "DVector" {
+                if ty != "DVector" && ty != "Array1" {
                     return None;
                 }
                 let out = self.fresh();
                 let args: Vec<&Expr> = c.args.iter().collect();
                 let init: Expr = match (f.as_str(), args.as_slice()) {
                     ("zeros", [n]) => syn::parse_quote!(::ad_runtime::__alloc::vec![0.0; #n]),
-                    ("from_element", [n, v]) => {
+                    ("from_element" | "from_elem", [n, v]) => {
                         syn::parse_quote!(::ad_runtime::__alloc::vec![#v; #n])
                     }
                     ("from_vec", [v]) => syn::parse_quote!(#v),
@@ -535,6 +631,50 @@ impl<'e> Dynamic<'e> {
                 Some((out, Shape::Vector))
             }
             _ => None,
+        }
+    }
+
+    /// ndarray's `a.dot(&x)`, `a.t().dot(&y)` and `a.dot(&b)` for a matrix `a`. The flat
+    /// slice of a row-major `a` is the column-major slice of `aᵀ`: `a x` is `tr_matvec` of it,
+    /// `aᵀ y` is `matvec`, and `a b` is `(bᵀ aᵀ)ᵀ`, `matmul` of the two slices swapped.
+    fn nd_dot(&mut self, m: &syn::ExprMethodCall, pre: &mut Vec<Stmt>) -> Option<(Ident, Shape)> {
+        let elem = self.elem.clone();
+        let arg = m.args.first()?;
+        let transposed = match strip(&m.receiver) {
+            Expr::MethodCall(t) if t.method == "t" || t.method == "transpose" => {
+                self.named(&t.receiver)
+            }
+            _ => None,
+        };
+        let (y, yshape) = self.operand(arg, pre)?;
+        let out = self.fresh();
+        let vec_ty = quote!(::ad_runtime::__alloc::vec::Vec<#elem>);
+        match (transposed, yshape) {
+            (Some((a, Shape::Matrix { rows })), Shape::Vector) => {
+                pre.push(syn::parse_quote!(let mut #out: #vec_ty = ::ad_runtime::__alloc::vec![0.0; #rows];));
+                pre.push(self.product("matvec", &a, &rows, &y, &out));
+                Some((out, Shape::Vector))
+            }
+            (_, Shape::Vector) => {
+                let (a, shape) = self.operand(&m.receiver, pre)?;
+                let Shape::Matrix { rows } = shape else {
+                    return None;
+                };
+                pre.push(syn::parse_quote!(let mut #out: #vec_ty = ::ad_runtime::__alloc::vec![0.0; #a.len() / #rows];));
+                pre.push(self.product("tr_matvec", &a, &rows, &y, &out));
+                Some((out, Shape::Vector))
+            }
+            (_, Shape::Matrix { rows: brows }) => {
+                let (a, shape) = self.operand(&m.receiver, pre)?;
+                let Shape::Matrix { rows: arows } = shape else {
+                    return None;
+                };
+                let r = rows_ident(&out);
+                pre.push(syn::parse_quote!(let #r: usize = #brows;));
+                pre.push(syn::parse_quote!(let mut #out: #vec_ty = ::ad_runtime::__alloc::vec![0.0; #brows * (#a.len() / #arows)];));
+                pre.push(syn::parse_quote!(::ad_runtime::dense::matmul(&#y[..], #brows, &#a[..], #arows, &mut #out);));
+                Some((out, Shape::Matrix { rows: r }))
+            }
         }
     }
 

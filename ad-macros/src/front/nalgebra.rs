@@ -40,15 +40,20 @@ const COMPONENTS: [&str; 6] = ["x", "y", "z", "w", "a", "b"];
 /// Whether a file uses nalgebra: it names the crate somewhere (a `use`, an `extern crate`, a
 /// path).
 pub fn uses_nalgebra(file: &syn::File) -> bool {
-    struct Find(bool);
-    impl<'ast> Visit<'ast> for Find {
+    names_crate(file, "nalgebra")
+}
+
+/// Whether a file names the crate `name` anywhere.
+pub fn names_crate(file: &syn::File, name: &str) -> bool {
+    struct Find<'n>(&'n str, bool);
+    impl<'ast> Visit<'ast> for Find<'_> {
         fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
-            self.0 |= i == "nalgebra";
+            self.1 |= i == self.0;
         }
     }
-    let mut find = Find(false);
+    let mut find = Find(name, false);
     find.visit_file(file);
-    find.0
+    find.1
 }
 
 /// The dimension of a const generic argument written as an integer literal.

@@ -270,12 +270,16 @@ pub enum ParamPlan {
         /// The float type of its fields.
         float: Box<Type>,
     },
-    /// nalgebra's `DVector<F>` / `DMatrix<F>` by reference, passed as its column-major slice
-    /// (and a matrix's row count, `NAME__rows`).
+    /// nalgebra's `DVector<F>` / `DMatrix<F>` by reference, or an ndarray array or view,
+    /// passed as its slice (and a matrix's row count, `NAME__rows`: nalgebra's rows, or
+    /// ndarray's columns, since its row-major slice is the column-major slice of the transpose).
     Dynamic {
         ident: Ident,
         ty: Box<Type>,
         mutable: bool,
+        lib: super::dynamic::Lib,
+        /// An ndarray view by value (`ArrayView1<F>`), not a reference.
+        view: bool,
     },
     /// An active struct, passed field by field.
     Struct {
@@ -329,6 +333,7 @@ pub fn flatten(
     let mut dynamic = Vec::new();
     let mut dynamic_elem: Option<Type> = None;
     let mut dynamic_constant = Vec::new();
+    let mut dynamic_lib = super::dynamic::Lib::Nalgebra;
     // The type `Self` stands for, when `f` is a method of an inherent `impl` of the file.
     let self_ty = f.sig.receiver().and_then(|_| {
         let name = f.sig.ident.unraw().to_string();
@@ -381,9 +386,17 @@ pub fn flatten(
             },
         };
         let active = wrt.is_none_or(|w| w.contains(&ident));
-        if source.nalgebra
-            && let Some((matrix, elem, mutable)) = super::dynamic::dynamic_type(&ty)
-        {
+        if let Some(dt) = super::dynamic::dynamic_type(&ty).filter(|d| match d.lib {
+            super::dynamic::Lib::Nalgebra => source.nalgebra,
+            super::dynamic::Lib::Ndarray => source.ndarray,
+        }) {
+            let super::dynamic::DynType {
+                lib,
+                matrix,
+                elem,
+                mutable,
+                view,
+            } = dt;
             any = true;
             let flat: Type = if mutable {
                 syn::parse_quote!(&mut [#elem])
@@ -403,10 +416,13 @@ pub fn flatten(
                 dynamic_constant.push(ident.to_string());
             }
             dynamic_elem.get_or_insert(elem);
+            dynamic_lib = lib;
             plans.push(ParamPlan::Dynamic {
                 ident,
                 ty: Box::new(ty),
                 mutable,
+                lib,
+                view,
             });
             continue;
         }
@@ -529,13 +545,14 @@ pub fn flatten(
         });
     }
     if let syn::ReturnType::Type(_, ty) = &f.sig.output
-        && source.nalgebra
+        && (source.nalgebra || source.ndarray)
         && super::dynamic::dynamic_type(&syn::parse_quote!(&#ty)).is_some()
     {
         errors.spanned(
             ty,
-            "returning a `DVector` or `DMatrix` is not supported yet: write the result into a \
-             `&mut DVector<F>` parameter (`out.copy_from(&(a * x))`), or return floats",
+            "returning a `DVector`, `DMatrix` or ndarray array is not supported yet: write the \
+             result into a `&mut` parameter (`out.copy_from(&(a * x))`, `out.assign(..)`), or \
+             return floats",
         );
     }
     let result = match &f.sig.output {
@@ -567,7 +584,7 @@ pub fn flatten(
         item.sig.output = syn::parse_quote!(-> #flat_ty);
     }
     if let Some(elem) = dynamic_elem {
-        super::dynamic::Dynamic::new(dynamic, dynamic_constant, elem, errors)
+        super::dynamic::Dynamic::new(dynamic, dynamic_constant, dynamic_lib, elem, errors)
             .block(&mut item.block);
     }
     let mut walk = Scalarise::new(structs, impls, errors, bindings);
@@ -770,6 +787,8 @@ pub struct StructSource {
     pub impls: Impls,
     /// The file uses nalgebra (its `DVector` / `DMatrix` parameters are taken apart).
     pub nalgebra: bool,
+    /// The file uses ndarray (its `Array1` / `Array2` / views are taken apart).
+    pub ndarray: bool,
 }
 
 fn read_source(file: &syn::File) -> Rc<StructSource> {
@@ -795,6 +814,7 @@ fn read_source(file: &syn::File) -> Rc<StructSource> {
         structs,
         impls,
         nalgebra: prelude.is_some(),
+        ndarray: super::nalgebra::names_crate(file, "ndarray"),
     })
 }
 
@@ -802,7 +822,7 @@ fn read_source(file: &syn::File) -> Rc<StructSource> {
 /// compilation without a test text, or when the file declares no differentiable struct).
 fn source_of(ident: &Ident) -> Option<Rc<StructSource>> {
     crate::source::with_source(ident, read_source, |_, s| {
-        (!s.structs.is_empty() || s.nalgebra).then(|| Rc::clone(s))
+        (!s.structs.is_empty() || s.nalgebra || s.ndarray).then(|| Rc::clone(s))
     })
 }
 
