@@ -316,42 +316,11 @@ impl Prelude {
         // Indexing: `v[i]` for vectors, `m[(i, j)]` for matrices (an out-of-range index reads
         // the last entry; nalgebra's panics).
         if c == 1 {
-            let arms: Vec<String> = fields
-                .iter()
-                .enumerate()
-                .map(|(k, x)| {
-                    if k + 1 == fields.len() {
-                        format!("_ => &self.{x}")
-                    } else {
-                        format!("{k} => &self.{x}")
-                    }
-                })
-                .collect();
-            let _ = writeln!(
-                out,
-                "impl<T: Float> Index<usize> for {ty} {{ type Output = T; fn index(&self, i: \
-                 usize) -> &T {{ match i {{ {} }} }} }}",
-                arms.join(", ")
-            );
+            index_impl(out, &ty, &fields, "usize", &|k| k.to_string());
         } else {
-            let arms: Vec<String> = fields
-                .iter()
-                .enumerate()
-                .map(|(k, x)| {
-                    let (i, j) = (k % r, k / r);
-                    if k + 1 == fields.len() {
-                        format!("_ => &self.{x}")
-                    } else {
-                        format!("({i}, {j}) => &self.{x}")
-                    }
-                })
-                .collect();
-            let _ = writeln!(
-                out,
-                "impl<T: Float> Index<(usize, usize)> for {ty} {{ type Output = T; fn \
-                 index(&self, ij: (usize, usize)) -> &T {{ match ij {{ {} }} }} }}",
-                arms.join(", ")
-            );
+            index_impl(out, &ty, &fields, "(usize, usize)", &|k| {
+                format!("({}, {})", k % r, k / r)
+            });
         }
         // Products with the vectors and matrices of the prelude.
         if c > 1 {
@@ -530,21 +499,35 @@ fn point(out: &mut String, n: usize) {
             each(&|x| format!("{x}: self.{x} {op} o.{x}"))
         );
     }
+    index_impl(out, &format!("{name}<T>"), &fields, "usize", &|k| {
+        k.to_string()
+    });
+}
+
+/// `impl Index<KEY> for TY`: a `match` over the fields, the `k`-th under the pattern `key(k)`
+/// and the last under `_` (an out-of-range index reads the last entry; nalgebra's panics).
+fn index_impl(
+    out: &mut String,
+    ty: &str,
+    fields: &[String],
+    key_ty: &str,
+    key: &dyn Fn(usize) -> String,
+) {
     let arms: Vec<String> = fields
         .iter()
         .enumerate()
         .map(|(k, x)| {
-            if k + 1 == n {
+            if k + 1 == fields.len() {
                 format!("_ => &self.{x}")
             } else {
-                format!("{k} => &self.{x}")
+                format!("{} => &self.{x}", key(k))
             }
         })
         .collect();
     let _ = writeln!(
         out,
-        "impl<T: Float> Index<usize> for {name}<T> {{ type Output = T; fn index(&self, i: usize) \
-         -> &T {{ match i {{ {} }} }} }}",
+        "impl<T: Float> Index<{key_ty}> for {ty} {{ type Output = T; fn index(&self, k: {key_ty}) \
+         -> &T {{ match k {{ {} }} }} }}",
         arms.join(", ")
     );
 }
