@@ -588,3 +588,40 @@ fn spring_chain_through_iterator_chains() {
         },
     );
 }
+
+/// `for p in pos` over a bare slice of structs, and `for p in &q` over a local `Vec` of them
+/// (both once refused with an error about `.chunks_exact()`, a method the user never wrote).
+#[derive_tangent]
+#[derive_grad]
+fn bare_loops(pos: &[Vec3]) -> f64 {
+    let mut s = 0.0;
+    for p in pos {
+        s += p.x * p.y;
+    }
+    let q = pos.to_vec();
+    for p in &q {
+        s += p.z * p.z;
+    }
+    s
+}
+
+#[test]
+fn for_loops_over_bare_slices_of_structs() {
+    let p = [1.0, 2.0, 0.5, -0.3, 0.7, 1.5];
+    check_flat(
+        "bare_loops",
+        &p,
+        |p| bare_loops(&vecs(p)),
+        |p, d| bare_loops_tangent(&vecs(p), &vecs(d)),
+        |p, g| {
+            let mut gv = vecs(g);
+            let value = bare_loops_grad(&vecs(p), &mut gv);
+            g.copy_from_slice(&flat(&gv));
+            value
+        },
+        |p| {
+            // By hand: d/dx = y, d/dy = x, d/dz = 2 z for each point.
+            p.chunks(3).flat_map(|c| [c[1], c[0], 2.0 * c[2]]).collect()
+        },
+    );
+}

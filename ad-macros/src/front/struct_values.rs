@@ -469,8 +469,13 @@ impl VisitMut for Scalarise<'_> {
                 }
             }
             Expr::ForLoop(f) => {
+                // `for p in pos` over a bare slice of structs: `iterated` makes it the chunk
+                // iterator, which holds nothing more to take apart.
+                let bare = self.memory(&f.expr).is_some();
                 let item = self.iterated(&mut f.expr);
-                self.visit_expr_mut(&mut f.expr);
+                if !bare {
+                    self.visit_expr_mut(&mut f.expr);
+                }
                 self.scopes.push(HashMap::new());
                 match item {
                     Some(item) => self.bind_item(&mut f.pat, &item),
