@@ -183,3 +183,32 @@ fn gradient_in_x_alone_is_the_normal_equations_residual() {
     let (_, t) = least_squares_x_tangent(&a, &x, &v, &b);
     assert!((t - g.dot(&v)).abs() < 1e-14);
 }
+
+/// The same least squares in `f32` (kernels and chains are generic over the float type).
+#[derive_grad]
+fn least_squares_f32(a: &DMatrix<f32>, x: &DVector<f32>, b: &DVector<f32>) -> f32 {
+    0.5 * (a * x - b).norm_squared()
+}
+
+#[test]
+fn f32_agrees_with_f64() {
+    let (a, x, b) = unpack(&point());
+    let (mut ga, mut gx, mut gb) = (
+        DMatrix::zeros(ROWS, COLS),
+        DVector::zeros(COLS),
+        DVector::zeros(ROWS),
+    );
+    least_squares_grad(&a, &mut ga, &x, &mut gx, &b, &mut gb);
+    let (a32, x32, b32) = (a.cast::<f32>(), x.cast::<f32>(), b.cast::<f32>());
+    let (mut ga32, mut gx32, mut gb32) = (
+        DMatrix::<f32>::zeros(ROWS, COLS),
+        DVector::<f32>::zeros(COLS),
+        DVector::<f32>::zeros(ROWS),
+    );
+    let v32 = least_squares_f32_grad(&a32, &mut ga32, &x32, &mut gx32, &b32, &mut gb32);
+    assert_eq!(v32, least_squares_f32(&a32, &x32, &b32));
+    let close = |p: f64, q: f32| (p - f64::from(q)).abs() <= 1e-5 * p.abs().max(1.0);
+    assert!(ga.iter().zip(ga32.iter()).all(|(p, q)| close(*p, *q)));
+    assert!(gx.iter().zip(gx32.iter()).all(|(p, q)| close(*p, *q)));
+    assert!(gb.iter().zip(gb32.iter()).all(|(p, q)| close(*p, *q)));
+}

@@ -234,3 +234,37 @@ fn predictions_written_into_mut_arrays() {
             .all(|d| d.abs() < 1e-14)
     );
 }
+
+/// The logistic loss in `f32`.
+#[derive_grad]
+fn logistic_f32(w: &Array1<f32>, x: &Array2<f32>, y: &Array1<f32>) -> f32 {
+    let z = x.dot(w);
+    let mut s = 0.0;
+    for i in 0..y.len() {
+        s += (1.0 + (-z[i]).exp()).ln() + (1.0 - y[i]) * z[i];
+    }
+    s / y.len() as f32
+}
+
+#[test]
+fn f32_agrees_with_f64() {
+    let (w, x, y) = unpack(&point());
+    let (mut gw, mut gx, mut gy) = (Array1::zeros(D), Array2::zeros((N, D)), Array1::zeros(N));
+    logistic_grad(&w, &mut gw, &x, &mut gx, &y, &mut gy);
+    let (w32, x32, y32) = (
+        w.mapv(|t| t as f32),
+        x.mapv(|t| t as f32),
+        y.mapv(|t| t as f32),
+    );
+    let (mut gw32, mut gx32, mut gy32) = (
+        Array1::<f32>::zeros(D),
+        Array2::<f32>::zeros((N, D)),
+        Array1::<f32>::zeros(N),
+    );
+    let v32 = logistic_f32_grad(&w32, &mut gw32, &x32, &mut gx32, &y32, &mut gy32);
+    assert_eq!(v32, logistic_f32(&w32, &x32, &y32));
+    let close = |p: f64, q: f32| (p - f64::from(q)).abs() <= 1e-5 * p.abs().max(1.0);
+    assert!(gw.iter().zip(gw32.iter()).all(|(p, q)| close(*p, *q)));
+    assert!(gx.iter().zip(gx32.iter()).all(|(p, q)| close(*p, *q)));
+    assert!(gy.iter().zip(gy32.iter()).all(|(p, q)| close(*p, *q)));
+}
