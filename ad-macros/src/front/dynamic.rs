@@ -432,7 +432,7 @@ impl<'e> Dynamic<'e> {
                 if let (syn::BinOp::Mul(_), Expr::MethodCall(m)) = (&b.op, strip(&b.left))
                     && m.method == "transpose"
                     && let Some((a, Shape::Matrix { rows })) = self.named(&m.receiver)
-                    && let Some((y, Shape::Vector)) = self.operand(&b.right, pre)
+                    && let Some((y, Shape::Vector)) = self.value(&b.right, pre)
                 {
                     let out = self.fresh();
                     pre.push(
@@ -441,8 +441,8 @@ impl<'e> Dynamic<'e> {
                     pre.push(self.product("tr_matvec", &a, &rows, &y, &out));
                     return Some((out, Shape::Vector));
                 }
-                let l = self.operand(&b.left, pre);
-                let r = self.operand(&b.right, pre);
+                let l = self.value(&b.left, pre);
+                let r = self.value(&b.right, pre);
                 let (lv, rv) = (l.as_ref(), r.as_ref());
                 match (&b.op, lv, rv) {
                     // ndarray's `*` between arrays is element by element.
@@ -502,7 +502,7 @@ impl<'e> Dynamic<'e> {
                 expr,
                 ..
             }) => {
-                let (x, shape) = self.operand(expr, pre)?;
+                let (x, shape) = self.value(expr, pre)?;
                 Some(self.collect(quote!(#x.iter().map(|&#t| -#t)), shape, pre))
             }
             Expr::MethodCall(m) if m.method == "dot" && self.is_matrix(&m.receiver) => {
@@ -539,7 +539,7 @@ impl<'e> Dynamic<'e> {
                     );
                     return None;
                 }
-                let (x, shape) = self.operand(&m.receiver, pre)?;
+                let (x, shape) = self.value(&m.receiver, pre)?;
                 let arg = m.args.first();
                 match (name.as_str(), &shape) {
                     ("clone" | "into_owned" | "to_owned", _) => {
@@ -556,14 +556,14 @@ impl<'e> Dynamic<'e> {
                         Some((out, Shape::Matrix { rows: r }))
                     }
                     ("tr_mul", Shape::Matrix { rows }) => {
-                        let (y, _) = self.operand(arg?, pre)?;
+                        let (y, _) = self.value(arg?, pre)?;
                         let out = self.fresh();
                         pre.push(syn::parse_quote!(let mut #out: ::ad_runtime::__alloc::vec::Vec<#elem> = ::ad_runtime::__alloc::vec![0.0; #x.len() / #rows];));
                         pre.push(self.product("tr_matvec", &x, rows, &y, &out));
                         Some((out, Shape::Vector))
                     }
                     ("component_mul" | "component_div", _) => {
-                        let (y, _) = self.operand(arg?, pre)?;
+                        let (y, _) = self.value(arg?, pre)?;
                         let op = if name == "component_mul" {
                             quote!(*)
                         } else {
@@ -646,7 +646,7 @@ impl<'e> Dynamic<'e> {
             }
             _ => None,
         };
-        let (y, yshape) = self.operand(arg, pre)?;
+        let (y, yshape) = self.value(arg, pre)?;
         let out = self.fresh();
         let vec_ty = quote!(::ad_runtime::__alloc::vec::Vec<#elem>);
         match (transposed, yshape) {
@@ -656,7 +656,7 @@ impl<'e> Dynamic<'e> {
                 Some((out, Shape::Vector))
             }
             (_, Shape::Vector) => {
-                let (a, shape) = self.operand(&m.receiver, pre)?;
+                let (a, shape) = self.value(&m.receiver, pre)?;
                 let Shape::Matrix { rows } = shape else {
                     return None;
                 };
@@ -665,7 +665,7 @@ impl<'e> Dynamic<'e> {
                 Some((out, Shape::Vector))
             }
             (_, Shape::Matrix { rows: brows }) => {
-                let (a, shape) = self.operand(&m.receiver, pre)?;
+                let (a, shape) = self.value(&m.receiver, pre)?;
                 let Shape::Matrix { rows: arows } = shape else {
                     return None;
                 };
@@ -676,11 +676,6 @@ impl<'e> Dynamic<'e> {
                 Some((out, Shape::Matrix { rows: r }))
             }
         }
-    }
-
-    /// An operand of a product or element-wise operation: `a.transpose() * y` is `tr_matvec`.
-    fn operand(&mut self, e: &Expr, pre: &mut Vec<Stmt>) -> Option<(Ident, Shape)> {
-        self.value(e, pre)
     }
 
     /// `dense::KERNEL(&a[..], rows, &x[..], &mut out);`, or the `const_` kernel, without an

@@ -11,6 +11,7 @@ pub mod struct_exprs;
 pub mod struct_inline;
 pub mod struct_memory;
 pub mod struct_result;
+pub mod struct_types;
 pub mod struct_values;
 pub mod structs;
 pub mod syntax;
