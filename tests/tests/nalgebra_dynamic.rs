@@ -212,3 +212,51 @@ fn f32_agrees_with_f64() {
     assert!(gx.iter().zip(gx32.iter()).all(|(p, q)| close(*p, *q)));
     assert!(gb.iter().zip(gb32.iter()).all(|(p, q)| close(*p, *q)));
 }
+
+/// Entries read inside closures of an iterator chain (`m[(i, j)]`, `v[i]`, `len()`).
+#[derive_tangent]
+#[derive_grad]
+fn first_column_dot(a: &DMatrix<f64>, x: &DVector<f64>) -> f64 {
+    (0..x.len()).map(|i| a[(i, 0)] * x[i]).sum::<f64>()
+}
+
+#[test]
+fn entries_read_inside_closures() {
+    let n = ROWS * COLS;
+    let ax = |p: &[f64]| {
+        (
+            DMatrix::from_column_slice(ROWS, COLS, &p[..n]),
+            DVector::from_column_slice(&p[n..n + COLS]),
+        )
+    };
+    check_flat(
+        "first_column_dot",
+        &point()[..n + COLS],
+        |p| {
+            let (a, x) = ax(p);
+            first_column_dot(&a, &x)
+        },
+        |p, d| {
+            let ((a, x), (da, dx)) = (ax(p), ax(d));
+            first_column_dot_tangent(&a, &da, &x, &dx)
+        },
+        |p, g| {
+            let (a, x) = ax(p);
+            let (mut ga, mut gx) = ax(g);
+            let value = first_column_dot_grad(&a, &mut ga, &x, &mut gx);
+            g[..n].copy_from_slice(ga.as_slice());
+            g[n..].copy_from_slice(gx.as_slice());
+            value
+        },
+        |p| {
+            // By hand: d/dA[i, 0] = x[i] for i < COLS, d/dx[i] = A[i, 0].
+            let (a, x) = ax(p);
+            let mut g = vec![0.0; n + COLS];
+            for i in 0..COLS {
+                g[i] = x[i];
+                g[n + i] = a[(i, 0)];
+            }
+            g
+        },
+    );
+}

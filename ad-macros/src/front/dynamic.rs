@@ -271,12 +271,17 @@ impl<'e> Dynamic<'e> {
             Expr::Unsafe(u) => self.block(&mut u.block),
             // A closure's body cannot hoist before the statement: it is left as written (a
             // dynamic operation inside fails to compile over slices, so it is refused).
+            // A closure's body is rewritten in place (`a[(i, 0)]`, `x.len()`), but an operation
+            // that needs a temporary cannot hoist out of it: that is refused.
             Expr::Closure(c) => {
-                if self.mentions(&c.body) {
+                let mut inner = Vec::new();
+                self.expr(&mut c.body, &mut inner);
+                if !inner.is_empty() {
                     self.errors.spanned(
                         &*c.body,
-                        "an operation on a `DVector` / `DMatrix` inside a closure is not \
-                         supported yet: compute it before the closure",
+                        "an operation that builds a new vector or matrix (a product, an \
+                         element-wise operation) inside a closure is not supported yet: compute \
+                         it before the closure",
                     );
                 }
             }
@@ -285,12 +290,6 @@ impl<'e> Dynamic<'e> {
                 syn::visit_mut::visit_expr_mut(&mut v, e);
             }
         }
-    }
-
-    fn mentions(&self, e: &Expr) -> bool {
-        super::syntax::collect_idents(&quote!(#e))
-            .iter()
-            .any(|n| self.shapes.contains_key(n))
     }
 
     /// The shape of a name or a reference to one.
