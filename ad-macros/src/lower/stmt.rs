@@ -577,11 +577,27 @@ impl Lowerer<'_> {
                 let ty = ty.map(|t| quote!(: #t));
                 // Names bound by the pattern become new versions.
                 let bound = self.rename_pattern(&mut pat);
-                self.stmts.push(Stmt::Inert {
-                    tokens: quote!(let #pat #ty = #rhs;),
-                    uses,
-                    refusal: Some(refusal),
-                });
+                // Each bound name is a definition of its own (`let j = { let (i, j) = t; j };`),
+                // so a sweep that replays the region (a loop body's reverse) recomputes the names
+                // it needs, as for any other definition.
+                let mut refusal = Some(refusal);
+                for (_, v) in &bound {
+                    let ident = self.vars[*v].ident.clone();
+                    self.push_def(
+                        *v,
+                        None,
+                        Rhs::Inert {
+                            tokens: quote!({
+                                #[allow(unused_variables)]
+                                let #pat #ty = #rhs;
+                                #ident
+                            }),
+                            uses: uses.clone(),
+                            refusal: refusal.take(),
+                            pure: true,
+                        },
+                    );
+                }
                 for (name, v) in bound {
                     self.bind(
                         &name.to_string(),
