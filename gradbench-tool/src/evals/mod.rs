@@ -1,0 +1,3 @@
+//! One module per GradBench eval.
+
+pub mod hello;
