@@ -112,6 +112,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let md = with_linalg(&report(&root, &target, &columns, &cases)?, &criterion)?;
     let docs = root.join("docs");
+    let md = keep_gradbench(&md, &std::fs::read_to_string(docs.join("benchmarks.md")).unwrap_or_default());
     std::fs::create_dir_all(&docs)?;
     std::fs::write(docs.join("benchmarks.md"), md)?;
     chart(&docs.join("benchmarks.svg"), &columns, &cases)?;
@@ -235,6 +236,17 @@ fn with_linalg(md: &str, criterion: &Path) -> Result<String, Box<dyn Error>> {
         (Some(a), Some(b)) => format!("{}{out}{}", &md[..a], &md[b + LINALG_END.len() + 1..]),
         _ => format!("{md}\n{out}"),
     })
+}
+
+/// `md` followed by the GradBench section of `old` (written by the `gradbench_report` example
+/// from its own, much longer, run), when `old` has one.
+fn keep_gradbench(md: &str, old: &str) -> String {
+    const BEGIN: &str = "<!-- gradbench: written by gradbench_report -->";
+    const END: &str = "<!-- /gradbench -->";
+    match (old.find(BEGIN), old.find(END)) {
+        (Some(a), Some(b)) => format!("{md}\n{}\n", &old[a..b + END.len()]),
+        _ => md.to_owned(),
+    }
 }
 
 /// One function of the peers benchmark, with its median times (ns) in column order.
