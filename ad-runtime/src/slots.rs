@@ -143,6 +143,33 @@ impl<'a, T: Float> SliceTangent<'a, T> for &'a [T] {
     }
 }
 
+/// A caller's `&mut [T]` lent to a parameter the callee only reads (a written slice passed on
+/// as `&[T]`): read as the slice it is.
+///
+/// ```
+/// use ad_runtime::SliceTangent;
+/// let mut d = [0.5_f64, 1.5];
+/// assert_eq!(SliceTangent::<f64>::slice(&mut d[..], &mut ())[1], 1.5);
+/// ```
+impl<'a, T: Float> SliceTangent<'a, T> for &'a mut [T] {
+    type Store = ();
+    type Target = [T];
+    #[inline(always)]
+    fn slice<'s>(self, _store: &'s mut ()) -> &'s [T]
+    where
+        'a: 's,
+    {
+        self
+    }
+    #[inline(always)]
+    fn dense<'s>(self, _len: usize, _store: &'s mut Vec<T>) -> &'s [T]
+    where
+        'a: 's,
+    {
+        self
+    }
+}
+
 impl<'a, T: Float> SliceTangent<'a, T> for Zero {
     type Store = ZeroSlice<T>;
     type Target = ZeroSlice<T>;

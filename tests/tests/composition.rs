@@ -633,6 +633,76 @@ fn slices_written_by_callees() {
     }
 }
 
+/// A read-only callee over `&[f64]`: the sum of squares.
+#[derive_tangent]
+#[derive_grad]
+fn sum_sq(v: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..v.len() {
+        s += v[i] * v[i];
+    }
+    s
+}
+
+/// A state updated in place and passed on, as it is, to a callee that only reads it (the
+/// `&mut [f64]` goes where `&[f64]` is expected): `x <- x (1 + |x|^2 a)`, entry by entry. The
+/// forward mode of this used not to compile.
+#[allow(clippy::needless_range_loop)] // written out on purpose: this is what is under test
+#[derive_tangent]
+#[derive_grad]
+fn scale_by_norm(x: &mut [f64], a: f64) {
+    let n = sum_sq(x);
+    for i in 0..x.len() {
+        x[i] += x[i] * n * a;
+    }
+}
+
+#[test]
+fn written_slice_passed_on_to_a_reading_callee() {
+    let (x0, a) = ([0.3, -0.5, 0.8], 0.7);
+    let n: f64 = x0.iter().map(|v| v * v).sum();
+    // By hand: y_i = x_i (1 + a n), so dy_i/dx_j = delta_ij (1 + a n) + 2 a x_i x_j and
+    // dy_i/da = x_i n.
+    let jac = |i: usize, j: usize| {
+        let d = if i == j { 1.0 + a * n } else { 0.0 };
+        d + 2.0 * a * x0[i] * x0[j]
+    };
+    let (tx, ta) = ([0.2, -0.1, 0.4], 0.3);
+    let (mut x, mut dx) = (x0, tx);
+    scale_by_norm_tangent(&mut x, &mut dx, a, ta);
+    for i in 0..3 {
+        let want: f64 = (0..3).map(|j| jac(i, j) * tx[j]).sum::<f64>() + x0[i] * n * ta;
+        assert!(
+            (dx[i] - want).abs() < 1e-14,
+            "tangent {i}: {} vs {want}",
+            dx[i]
+        );
+        // Central finite differences along the same direction.
+        let h = 1e-6;
+        let run = |s: f64| {
+            let mut y = [0.0; 3];
+            for j in 0..3 {
+                y[j] = x0[j] + s * tx[j];
+            }
+            scale_by_norm(&mut y, a + s * ta);
+            y[i]
+        };
+        let fd = (run(h) - run(-h)) / (2.0 * h);
+        assert!(
+            (dx[i] - fd).abs() < 1e-8,
+            "tangent {i} vs fd: {} vs {fd}",
+            dx[i]
+        );
+    }
+    // Reverse: the dot-product test <J v, w> == <v, J^T w>.
+    let w = [0.5, 1.5, -0.25];
+    let (mut x, mut gx) = (x0, w);
+    let ga = scale_by_norm_vjp(&mut x, &mut gx, a);
+    let jv_w: f64 = (0..3).map(|i| dx[i] * w[i]).sum();
+    let v_jtw: f64 = (0..3).map(|j| tx[j] * gx[j]).sum::<f64>() + ta * ga;
+    assert!((jv_w - v_jtw).abs() < 1e-14, "{jv_w} vs {v_jtw}");
+}
+
 /// Calls that write a slice every step of a loop, with checkpointing asked for: that loop is not
 /// checkpointed (its calls write memory), so the gradient is exactly the plain one.
 #[derive_grad(checkpoint)]

@@ -477,6 +477,49 @@ fn early_return_from_inside_a_loop() {
     }
 }
 
+/// A `loop` left only by `return` as the body's tail (its type is `!`): Newton's iteration for
+/// the cube root of `a`, started at `x0`, returning the first iterate whose step is below 1e-13
+/// (or the 60th). This is how a solver is written; it used to expand to code that did not
+/// compile.
+#[derive_tangent]
+#[derive_grad]
+fn cube_root_newton(a: f64, x0: f64) -> f64 {
+    let mut x = x0;
+    let mut k = 0;
+    loop {
+        let step = (x * x * x - a) / (3.0 * x * x);
+        x -= step;
+        k += 1;
+        if step.abs() < 1e-13 {
+            return x;
+        }
+        if k == 60 {
+            return x;
+        }
+    }
+}
+
+#[test]
+fn loop_left_only_by_return_as_the_tail() {
+    check(
+        "cube_root_newton",
+        &[[8.0, 1.5], [2.0, 1.0], [30.0, 4.0]],
+        |[a, x0]| cube_root_newton(a, x0),
+        |[a, x0], [da, dx0]| cube_root_newton_tangent(a, da, x0, dx0),
+        |[a, x0], s| {
+            let (v, (ga, gx0)) = cube_root_newton_vjp(a, x0, s);
+            (v, [ga, gx0])
+        },
+        |[a, x0]| {
+            let (v, (ga, gx0)) = cube_root_newton_grad(a, x0);
+            (v, [ga, gx0])
+        },
+        // Converged: x = a^(1/3), dx/da = 1 / (3 a^(2/3)); the start point drops out (the
+        // derivative of the iteration with respect to x0 contracts quadratically to 0).
+        |[a, _x0]| [1.0 / (3.0 * a.powf(2.0 / 3.0)), 0.0],
+    );
+}
+
 /// A `return` statement as the last statement (and one inside an `if` before it).
 #[derive_grad]
 #[derive_tangent]

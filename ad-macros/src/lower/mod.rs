@@ -282,7 +282,12 @@ pub fn lower(
             None => unit(),
         });
     }
-    let tail = if early_return {
+    // A body ending in `loop { .. }` leaves only by `return`: in a function with a value the
+    // loop's type is `!`, so the returned value is the tail on every path.
+    let ends_in_loop = matches!(stmts.last(), Some(SynStmt::Expr(Expr::Loop(_), _)));
+    let tail = if early_return && has_output && ends_in_loop {
+        Some(l.current(RET))
+    } else if early_return {
         let returned = l.current(RETURNED);
         let cond = l.operand_of(returned);
         let ret = l.current(RET);
