@@ -1241,6 +1241,51 @@ fn dense(w: &[f64], x: &[f64], b: &[f64], y: &mut [f64]) {
     }
 }
 
+/// The halves of `split_at_mut`, written in place: the first from `x`, the second updated from
+/// its own entry values and the first half (read after it is written).
+#[derive_tangent]
+#[derive_grad]
+fn split_update(x: &[f64], y: &mut [f64]) {
+    let (lo, hi) = y.split_at_mut(2);
+    for i in 0..2 {
+        lo[i] = x[i] * x[i + 1];
+    }
+    for j in 0..hi.len() {
+        hi[j] = hi[j] * lo[j % 2] + x[j].sin();
+    }
+}
+
+#[test]
+fn split_at_mut_halves_written_in_place() {
+    let mut rng = Rng(83);
+    let pts: Vec<_> = (0..3)
+        .map(|_| (rng.vec(4, -1.5, 1.5), rng.vec(5, -2.0, 2.0)))
+        .collect();
+    check_in_out(
+        "split_update",
+        &pts,
+        split_update,
+        |x, dx, y, dy| split_update_tangent(x, dx, y, dy),
+        |x, gx, y, dy| split_update_vjp(x, gx, y, dy),
+        // Columns [x (4), y on entry (5)]. lo_i = x_i x_(i+1); hi_j = y_(2+j) lo_(j%2) + sin x_j.
+        |x, y| {
+            let mut rows = vec![vec![0.0; 9]; 5];
+            for i in 0..2 {
+                rows[i][i] += x[i + 1];
+                rows[i][i + 1] += x[i];
+            }
+            for j in 0..3 {
+                let (r, k) = (2 + j, j % 2);
+                rows[r][4 + r] = x[k] * x[k + 1];
+                rows[r][k] += y[r] * x[k + 1];
+                rows[r][k + 1] += y[r] * x[k];
+                rows[r][j] += x[j].cos();
+            }
+            rows
+        },
+    );
+}
+
 /// The layer's outputs computed directly (not through `dense`).
 fn dense_direct(w: &[f64], x: &[f64], b: &[f64], m: usize) -> Vec<f64> {
     let n = x.len();

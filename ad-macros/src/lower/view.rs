@@ -182,7 +182,9 @@ impl Lowerer<'_> {
                 true
             }
             (Pat::Tuple(t), Expr::MethodCall(m))
-                if m.method == "split_at" && m.args.len() == 1 && t.elems.len() == 2 =>
+                if (m.method == "split_at" || m.method == "split_at_mut")
+                    && m.args.len() == 1
+                    && t.elems.len() == 2 =>
             {
                 let (Some((a, _)), Some((b, _))) =
                     (simple_pattern(&t.elems[0]), simple_pattern(&t.elems[1]))
