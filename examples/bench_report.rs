@@ -112,7 +112,10 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let md = with_linalg(&report(&root, &target, &columns, &cases)?, &criterion)?;
     let docs = root.join("docs");
-    let md = keep_gradbench(&md, &std::fs::read_to_string(docs.join("benchmarks.md")).unwrap_or_default());
+    let md = keep_gradbench(
+        &md,
+        &std::fs::read_to_string(docs.join("benchmarks.md")).unwrap_or_default(),
+    );
     std::fs::create_dir_all(&docs)?;
     std::fs::write(docs.join("benchmarks.md"), md)?;
     chart(&docs.join("benchmarks.svg"), &columns, &cases)?;

@@ -97,7 +97,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
-    if !gradbench.join("target/release-with-debug/gradbench").exists() {
+    if !gradbench
+        .join("target/release-with-debug/gradbench")
+        .exists()
+    {
         return Err(format!(
             "no GradBench built at {}: run ../shared/gradbench/setup.sh first",
             gradbench.display()
@@ -158,12 +161,20 @@ fn main() -> Result<(), Box<dyn Error>> {
         _ => format!("{md}\n{section}"),
     };
     std::fs::write(&path, md)?;
-    println!("wrote docs/gradbench.md, docs/gradbench.svg and the GradBench section of docs/benchmarks.md");
+    println!(
+        "wrote docs/gradbench.md, docs/gradbench.svg and the GradBench section of docs/benchmarks.md"
+    );
     Ok(())
 }
 
 /// Runs one eval against one tool, printing GradBench's line per evaluation, and reads the log.
-fn run_eval(dir: &Path, eval: &str, name: &str, tool: &str, args: &str) -> Result<Run, Box<dyn Error>> {
+fn run_eval(
+    dir: &Path,
+    eval: &str,
+    name: &str,
+    tool: &str,
+    args: &str,
+) -> Result<Run, Box<dyn Error>> {
     std::fs::create_dir_all(dir.join("run"))?;
     let log = dir.join(format!("run/{eval}-{name}.jsonl"));
     let mut child = Command::new(dir.join("target/release-with-debug/gradbench"))
@@ -226,7 +237,10 @@ fn read_log(path: &Path) -> Result<Run, Box<dyn Error>> {
                 if best.is_finite() {
                     let workload = m["description"].as_str().unwrap_or("").to_owned();
                     let function = m["function"].as_str().unwrap_or("").to_owned();
-                    run.times.entry(workload).or_default().insert(function, best * 1e-9);
+                    run.times
+                        .entry(workload)
+                        .or_default()
+                        .insert(function, best * 1e-9);
                 }
             }
             _ => {}
@@ -245,8 +259,10 @@ fn geomean(values: impl Iterator<Item = f64>) -> Option<f64> {
 /// the workloads both tools ran.
 fn ratios(a: &Run, m: &Run) -> (Option<f64>, Option<f64>, Option<f64>) {
     let (pa, pm) = (a.pairs(), m.pairs());
-    let common: Vec<(&(f64, f64), &(f64, f64))> =
-        pa.iter().filter_map(|(w, x)| Some((x, pm.get(w)?))).collect();
+    let common: Vec<(&(f64, f64), &(f64, f64))> = pa
+        .iter()
+        .filter_map(|(w, x)| Some((x, pm.get(w)?)))
+        .collect();
     (
         geomean(common.iter().map(|(x, _)| x.1 / x.0)),
         geomean(common.iter().map(|(_, y)| y.1 / y.0)),
@@ -263,10 +279,11 @@ fn published(root: &Path) -> Result<BTreeMap<String, BTreeMap<String, f64>>, Box
             continue;
         };
         let s: Value = serde_json::from_str(&text)?;
-        let (Some(p), Some(d)) = (s["primal"].as_str(), s["derivative"].as_str()) else {
-            continue;
+        // Each workload holds the tool's `primal` and `derivative` times (the eval names them in
+        // the summary's top-level `primal` and `derivative` fields).
+        let secs = |v: &Value| {
+            v["secs"].as_f64().unwrap_or(0.0) + v["nanos"].as_f64().unwrap_or(0.0) * 1e-9
         };
-        let secs = |v: &Value| v["secs"].as_f64().unwrap_or(0.0) + v["nanos"].as_f64().unwrap_or(0.0) * 1e-9;
         let mut tools = BTreeMap::new();
         for tool in PUBLISHED {
             let ratio = geomean(
@@ -274,7 +291,7 @@ fn published(root: &Path) -> Result<BTreeMap<String, BTreeMap<String, f64>>, Box
                     .as_object()
                     .into_iter()
                     .flatten()
-                    .filter_map(|(_, w)| Some((secs(w.get(p)?), secs(w.get(d)?))))
+                    .filter_map(|(_, w)| Some((secs(w.get("primal")?), secs(w.get("derivative")?))))
                     .filter(|(p, _)| *p > 0.0)
                     .map(|(p, d)| d / p),
             );
@@ -292,10 +309,17 @@ fn fmt(v: Option<f64>) -> String {
 }
 
 /// The section of `docs/benchmarks.md`: one row per eval.
-fn summary(results: &[(&str, String, Run, Run)], published: &BTreeMap<String, BTreeMap<String, f64>>) -> String {
+fn summary(
+    results: &[(&str, String, Run, Run)],
+    published: &BTreeMap<String, BTreeMap<String, f64>>,
+) -> String {
     let machine = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l[l.find(':').map_or(0, |i| i + 2)..].to_owned()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l[l.find(':').map_or(0, |i| i + 2)..].to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mut s = format!(
@@ -361,7 +385,9 @@ fn detail(results: &[(&str, String, Run, Run)]) -> String {
         );
         let pm = m.pairs();
         for (w, (p, d)) in a.pairs() {
-            let (mp, md) = pm.get(&w).map_or((None, None), |(p, d)| (Some(*p), Some(*d)));
+            let (mp, md) = pm
+                .get(&w)
+                .map_or((None, None), |(p, d)| (Some(*p), Some(*d)));
             let ms = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.4}", v * 1e3));
             let _ = writeln!(
                 s,
