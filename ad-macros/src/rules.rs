@@ -17,6 +17,10 @@ pub enum Partial {
     MinusOne,
     /// The partial is the value of argument `j` (as for `a * b`).
     Arg(usize),
+    /// The partial is the reciprocal of argument `j` (as for `a / b` with respect to `a`): it
+    /// reads only `b`, so dividing by a constant stores nothing. When the row's runtime partials
+    /// are computed anyway, their component for this argument is used instead.
+    Recip(usize),
     /// The partial is computed by the runtime function of the row: component `k` of its result
     /// when the function returns a tuple, the result itself otherwise.
     Runtime(usize),
@@ -70,7 +74,12 @@ pub static OPERATORS: &[Rule] = &[
     constant("add", &[One, One]),
     constant("sub", &[One, MinusOne]),
     constant("mul", &[Arg(1), Arg(0)]),
-    binary("div", "div_partials"),
+    Rule {
+        name: "div",
+        arity: 2,
+        partials: &[Recip(1), Runtime(1)],
+        runtime: Some(("div_partials", true)),
+    },
     Rule {
         name: "rem",
         arity: 2,

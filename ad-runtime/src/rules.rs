@@ -458,6 +458,18 @@ pub fn powi_partial<T: Float>(x: T, n: i32, _y: T) -> T {
     nf * pow
 }
 
+/// `1 / b`: the partial of `a / b` with respect to `a`, which generated code computes from `b`
+/// alone (so a division by a constant needs no stored value).
+///
+/// ```
+/// assert_eq!(ad_runtime::rules::recip(4.0_f64), 0.25);
+/// ```
+#[inline]
+#[must_use]
+pub fn recip<T: Float>(b: T) -> T {
+    b.recip()
+}
+
 /// Partials of `a / b`: `(1/b, -y/b)`.
 ///
 /// ```

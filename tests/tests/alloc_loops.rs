@@ -45,6 +45,18 @@ fn recurrence(x0: f64, p: f64, n: usize) -> f64 {
     x
 }
 
+/// A linear recurrence that divides by a constant: the partial of `x / 2.0` is `1 / 2.0`, which
+/// needs no stored `x`, so the loop stores nothing.
+#[derive_tangent]
+#[derive_grad]
+fn halving(x0: f64, p: f64, n: usize) -> f64 {
+    let mut x = x0;
+    for _ in 0..n {
+        x = x / 2.0 + p * 0.1;
+    }
+    x
+}
+
 #[test]
 fn allocations_of_control_flow() {
     // Warm up anything lazily initialised in the harness before measuring.
@@ -68,6 +80,11 @@ fn allocations_of_control_flow() {
         black_box(reduction_tangent(black_box(0.7), 1.0, 1.2, 0.0, 1000));
     });
     assert_eq!(m.allocations, 0, "a reduction stores nothing");
+
+    let m = measure(|| {
+        black_box(halving_grad(black_box(0.7), 1.2, 1000));
+    });
+    assert_eq!(m.allocations, 0, "dividing by a constant stores nothing");
 
     // One allocation per call of a loop that stores, and one f64 per step at the peak.
     for n in [10usize, 100, 1000, 10_000] {
@@ -95,6 +112,12 @@ fn measured_functions_are_right() {
     let (_, g) = recurrence_grad(0.3, 1.5, 1000);
     assert!((g.0 - fd(&|x| recurrence(x, 1.5, 1000), 0.3)).abs() < 1e-6);
     assert!((g.1 - fd(&|p| recurrence(0.3, p, 1000), 1.5)).abs() < 1e-6);
+    // halving: x_n = 2^-n x0 + 0.2 (1 - 2^-n) p, by hand and by finite differences.
+    let (_, g) = halving_grad(0.7, 1.2, 20);
+    let (_, t) = halving_tangent(0.7, 1.0, 1.2, 0.0, 20);
+    assert!((g.0 - 0.5f64.powi(20)).abs() < 1e-18 && (t - g.0).abs() < 1e-18);
+    assert!((g.1 - 0.2 * (1.0 - 0.5f64.powi(20))).abs() < 1e-15);
+    assert!((g.1 - fd(&|p| halving(0.7, p, 20), 1.2)).abs() < 1e-8);
     let (_, g) = reduction_grad(0.7, 1.2, 50);
     assert!((g.0 - fd(&|x| reduction(x, 1.2, 50), 0.7)).abs() < 1e-5);
     for x in [0.05, 0.2, 0.6, 1.0] {

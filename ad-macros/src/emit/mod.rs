@@ -300,6 +300,17 @@ pub fn factor(rule: &Rule, i: usize, args: &[TokenStream], partials: Option<&Ide
         Partial::One => Factor::One,
         Partial::MinusOne => Factor::MinusOne,
         Partial::Arg(j) => Factor::Expr(args[j].clone()),
+        // Where the runtime partials are bound anyway (the divisor is differentiated too),
+        // their component `i` is the same reciprocal.
+        Partial::Recip(_) if partials.is_some() && rule.runtime.is_some_and(|(_, t)| t) => {
+            let p = partials.expect("checked");
+            let i = syn::Index::from(i);
+            Factor::Expr(quote!(#p.#i))
+        }
+        Partial::Recip(j) => {
+            let b = &args[j];
+            Factor::Expr(quote!(::ad_runtime::rules::recip(#b)))
+        }
         Partial::Runtime(k) => {
             let p = partials.expect("a runtime partial is bound before use");
             let tuple = rule.runtime.is_some_and(|(_, t)| t);

@@ -47,9 +47,7 @@ pub fn primal(n: usize, xi: &[f64], s: usize, yf: &mut [f64]) {
     yf.fill(0.0);
 
     for _i_step in 0..s {
-        // gap: passing the `&mut [f64]` parameter `yf` as the `&[f64]` argument (E0277 in
-        // `primal_tangent`, known); reborrowed as `&yf[..]`.
-        ode_fun(n, xi, &yf[..], &mut k1);
+        ode_fun(n, xi, yf, &mut k1);
 
         for i in 0..n {
             y_tmp[i] = yf[i] + h * k1[i] / 2.0;

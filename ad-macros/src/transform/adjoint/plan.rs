@@ -214,7 +214,7 @@ impl Adjoint<'_> {
                     Rhs::Prim { rule, args, .. } => {
                         let active = active_args(self.func, rule, args);
                         for &i in &active {
-                            if let Partial::Arg(j) = rule.partials[i] {
+                            if let Partial::Arg(j) | Partial::Recip(j) = rule.partials[i] {
                                 work.extend(Func::var_of(&args[j]));
                             }
                         }
