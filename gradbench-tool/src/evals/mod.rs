@@ -1,3 +1,4 @@
 //! One module per GradBench eval.
 
 pub mod hello;
+pub mod lstm;
