@@ -20,4 +20,8 @@ pub const EVALS: &[protocol::Eval] = &[
         module: "lstm",
         run: evals::lstm::run,
     },
+    protocol::Eval {
+        module: "particle",
+        run: evals::particle::run,
+    },
 ];

@@ -1,4 +1,6 @@
 //! One module per GradBench eval.
 
+pub mod gd;
 pub mod hello;
 pub mod lstm;
+pub mod particle;
