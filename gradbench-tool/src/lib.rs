@@ -24,4 +24,8 @@ pub const EVALS: &[protocol::Eval] = &[
         module: "particle",
         run: evals::particle::run,
     },
+    protocol::Eval {
+        module: "saddle",
+        run: evals::saddle::run,
+    },
 ];

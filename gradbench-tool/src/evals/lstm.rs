@@ -34,8 +34,8 @@ pub fn sigmoid(x: f64) -> f64 {
 #[derive_grad]
 pub fn logsumexp(vect: &[f64]) -> f64 {
     let mut sum = 0.0;
-    for i in 0..vect.len() {
-        sum += vect[i].exp();
+    for v in vect {
+        sum += v.exp();
     }
     sum += 2.0;
     sum.ln()

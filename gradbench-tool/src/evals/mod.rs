@@ -4,3 +4,4 @@ pub mod gd;
 pub mod hello;
 pub mod lstm;
 pub mod particle;
+pub mod saddle;

@@ -137,7 +137,7 @@ pub fn naive_euler_r(w: f64) -> f64 {
     let delta_t = 1e-1;
     loop {
         let g = grad_x_r(x, charges);
-        let xddot = [-1.0 * g[0], -1.0 * g[1]];
+        let xddot = [-g[0], -g[1]];
         x[0] += delta_t * xdot[0];
         x[1] += delta_t * xdot[1];
         if x[1] <= 0.0 {
@@ -161,7 +161,7 @@ pub fn naive_euler_f(w: f64) -> f64 {
     let delta_t = 1e-1;
     loop {
         let g = grad_x_f(x, charges);
-        let xddot = [-1.0 * g[0], -1.0 * g[1]];
+        let xddot = [-g[0], -g[1]];
         x[0] += delta_t * xdot[0];
         x[1] += delta_t * xdot[1];
         if x[1] <= 0.0 {
