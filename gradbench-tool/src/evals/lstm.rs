@@ -75,8 +75,9 @@ pub fn lstm_predict(
     }
     for i in 0..l {
         if i > 0 {
-            // gap-free rewrite (see the module doc): the C++ code points layer i's input at
-            // layer i-1's hidden state; we copy it into `output`, layer 0's input buffer.
+            // gap: the C++ code points layer i's input at layer i-1's hidden state, inside the
+            // state that layer i writes; that needs `split_at_mut` (refused), so the hidden
+            // state is copied into `output`, layer 0's input buffer.
             for j in 0..b {
                 output[j] = state[2 * b * (i - 1) + j];
             }

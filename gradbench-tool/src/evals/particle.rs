@@ -13,19 +13,19 @@
 //! - [`accel`] carries `#[derive_tangent]` (→ `accel_tangent`) and `#[derive_grad(hessian)]`
 //!   (→ `accel_grad`, `accel_hvp`). It takes one array `[x, y, c0x, c0y, c1x, c1y]` (the
 //!   position, then the charges), because `hessian` differentiates one parameter.
-//! - The inner derivative, the force `-∇ₓ accel`: [`force_r`] takes it from `accel_grad`
-//!   (reverse mode), [`force_f`] from two `accel_tangent` passes (forward mode).
+//! - The inner derivative `∇ₓ accel` (the C++ code negates it into the acceleration, as the
+//!   simulation here does): [`grad_x_r`] takes it from `accel_grad` (reverse mode),
+//!   [`grad_x_f`] from two `accel_tangent` passes (forward mode).
 //! - A generated `_grad` / `_tangent` cannot be called from inside another annotated function
-//!   (a known gap), so the force functions are plain functions given user rules:
-//!   `#[custom_tangent]` and `#[custom_grad]`, whose bodies only call `accel_hvp` (the
-//!   macro's forward-over-reverse second derivative) and pick entries of its result: no
-//!   derivative arithmetic is written by hand. The tangent rule is `H·v` along the position's
-//!   and charges' tangent; the reverse rule is `Hᵀ·seed`, which is `H·seed` because the
-//!   Hessian is symmetric.
+//!   (a known gap), so these two are plain functions given user rules: `#[custom_tangent]`
+//!   and `#[custom_grad]`, whose bodies only call `accel_hvp` (the macro's forward-over-reverse
+//!   second derivative) and pick entries of its result: no derivative arithmetic is written by
+//!   hand. The tangent rule is `H·v` along the position's and charges' tangent; the reverse
+//!   rule is `Hᵀ·(seed, 0)`, which is `H·(seed, 0)` because the Hessian is symmetric.
 //! - The outer derivative: [`naive_euler_r`] and [`naive_euler_f`] (the same simulation over
-//!   the two force functions) carry `#[derive_tangent]` and `#[derive_grad]`; their
-//!   `_tangent` (forward) or `_grad` (reverse) differentiates the whole Euler loop, calling the
-//!   force's rules at every step.
+//!   the two inner gradients) carry `#[derive_tangent]` and `#[derive_grad]`; their `_tangent`
+//!   (forward) or `_grad` (reverse) differentiates the whole Euler loop, calling the inner
+//!   gradient's rules at every step.
 //!
 //! The four variants (outer mode, then inner mode): `rr` = `naive_euler_r_grad`, `rf` =
 //! `naive_euler_f_grad`, `fr` = `naive_euler_r_tangent`, `ff` = `naive_euler_f_tangent`. The
@@ -37,7 +37,11 @@
 //!
 //! Rewrites (`// gap:` below): the C++ `dist` helper is inlined into `accel`, because
 //! `hessian` refuses calls to other annotated functions; the C++ `return` inside
-//! `while (true)` is a `break` with the value (`return` inside `loop` does not compile).
+//! `while (true)` is a `break` with the value (`return` inside `loop` does not compile). The
+//! C++ `Point<T>` is a `[f64; 2]` here: the Euler loop itself could use a `Differentiable`
+//! `Point` with operator impls, but the user rules of the inner gradient can neither return a
+//! struct (refused: not a float, tuple or array) nor take one as a differentiated parameter
+//! (the rule's expected signature treats it as a constant).
 
 use crate::evals::gd::multivariate_argmin;
 use crate::protocol::{Runs, Timed, measure, parse};

@@ -32,9 +32,11 @@
 //! over reverse, the only nested mode our macros write: `fr` is nested exactly as named, the
 //! other three get that piece by forward over reverse.
 //!
-//! Rewrites (`// gap:` below): `x = x_prime;` and `gx = ..;` inside the descent's branch are
-//! written element by element (whole-array assignment inside a branch is refused); gd.hpp's
-//! `return x` inside `while (true)` is a `break` (`return` inside `loop` does not compile).
+//! Rewrites (`// gap:` below): gd.hpp's `return x` inside `while (true)` is a `break`, with
+//! `x` read after the loop: `return` inside `loop` does not compile, and `let xmax = loop {
+//! .. break x; .. }` with an array `x` is refused where `xmax` is indexed. gd.hpp's solver is a
+//! template over a function object; the descent is written out in each `max_primal_*` (a
+//! closure or function passed as a value cannot be differentiated).
 
 use crate::evals::gd::{multivariate_argmax, multivariate_argmin};
 use crate::protocol::{Runs, Timed, measure, parse};
@@ -146,7 +148,8 @@ pub fn max_primal_r(p1: [f64; 2], start: [f64; 2]) -> f64 {
     loop {
         if magnitude(gx) <= 1e-5 {
             // gap: gd.hpp's `return x;` inside `while (true)`: `return` inside `loop` does not
-            // compile, so break and read `x` after the loop.
+            // compile, and `let xmax = loop { .. break x; .. }` with an array `x` is refused
+            // where `xmax` is indexed; so break and read `x` after the loop.
             break;
         } else if i == 10 {
             eta *= 2.0;
@@ -158,13 +161,10 @@ pub fn max_primal_r(p1: [f64; 2], start: [f64; 2]) -> f64 {
             }
             let fx_prime = -objective([p1[0], p1[1], x_prime[0], x_prime[1]]);
             if fx_prime < fx {
-                // gap: `x = x_prime;` (whole-array assignment inside a branch is refused).
-                x[0] = x_prime[0];
-                x[1] = x_prime[1];
+                x = x_prime;
                 fx = fx_prime;
                 let g = grad_p2_r(p1, x);
-                gx[0] = -g[0];
-                gx[1] = -g[1];
+                gx = [-g[0], -g[1]];
                 i += 1;
             } else {
                 eta /= 2.0;
@@ -187,7 +187,7 @@ pub fn max_primal_f(p1: [f64; 2], start: [f64; 2]) -> f64 {
     let mut eta = 1e-5;
     loop {
         if magnitude(gx) <= 1e-5 {
-            // gap: `return x;` inside the loop does not compile: break.
+            // gap: `return x;` / `break x;` (see `max_primal_r`): break, read `x` after.
             break;
         } else if i == 10 {
             eta *= 2.0;
@@ -199,13 +199,10 @@ pub fn max_primal_f(p1: [f64; 2], start: [f64; 2]) -> f64 {
             }
             let fx_prime = -objective([p1[0], p1[1], x_prime[0], x_prime[1]]);
             if fx_prime < fx {
-                // gap: whole-array assignment inside a branch is refused.
-                x[0] = x_prime[0];
-                x[1] = x_prime[1];
+                x = x_prime;
                 fx = fx_prime;
                 let g = grad_p2_f(p1, x);
-                gx[0] = -g[0];
-                gx[1] = -g[1];
+                gx = [-g[0], -g[1]];
                 i += 1;
             } else {
                 eta /= 2.0;
