@@ -32,11 +32,13 @@
 //! over reverse, the only nested mode our macros write: `fr` is nested exactly as named, the
 //! other three get that piece by forward over reverse.
 //!
-//! Rewrites (`// gap:` below): gd.hpp's `return x` inside `while (true)` is a `break`, with
-//! `x` read after the loop: `return` inside `loop` does not compile, and `let xmax = loop {
-//! .. break x; .. }` with an array `x` is refused where `xmax` is indexed. gd.hpp's solver is a
-//! template over a function object; the descent is written out in each `max_primal_*` (a
-//! closure or function passed as a value cannot be differentiated).
+//! Rewrites (`// gap:` below): `x = x_prime;` and `gx = ..;` in the descent's `if` / `else`
+//! are written element by element (whole-array assignment inside a branch is refused); gd.hpp's
+//! `return x` inside `while (true)` is a `break`, with `x` read after the loop (`return` inside
+//! `loop` does not compile, and `let xmax = loop { .. break x; .. }` with an array `x` is
+//! refused where `xmax` is indexed). gd.hpp's solver is a template over a function object; the
+//! descent is written out in each `max_primal_*` (a closure or function passed as a value
+//! cannot be differentiated).
 
 use crate::evals::gd::{multivariate_argmax, multivariate_argmin};
 use crate::protocol::{Runs, Timed, measure, parse};
@@ -161,10 +163,15 @@ pub fn max_primal_r(p1: [f64; 2], start: [f64; 2]) -> f64 {
             }
             let fx_prime = -objective([p1[0], p1[1], x_prime[0], x_prime[1]]);
             if fx_prime < fx {
-                x = x_prime;
+                // gap: `x = x_prime;` and `gx = [-g[0], -g[1]];` are refused in this `if`
+                // with an `else` (whole-array assignment inside a branch; without an `else`
+                // it is accepted), so the elements are assigned.
+                x[0] = x_prime[0];
+                x[1] = x_prime[1];
                 fx = fx_prime;
                 let g = grad_p2_r(p1, x);
-                gx = [-g[0], -g[1]];
+                gx[0] = -g[0];
+                gx[1] = -g[1];
                 i += 1;
             } else {
                 eta /= 2.0;
@@ -199,10 +206,15 @@ pub fn max_primal_f(p1: [f64; 2], start: [f64; 2]) -> f64 {
             }
             let fx_prime = -objective([p1[0], p1[1], x_prime[0], x_prime[1]]);
             if fx_prime < fx {
-                x = x_prime;
+                // gap: `x = x_prime;` and `gx = [-g[0], -g[1]];` are refused in this `if`
+                // with an `else` (whole-array assignment inside a branch; without an `else`
+                // it is accepted), so the elements are assigned.
+                x[0] = x_prime[0];
+                x[1] = x_prime[1];
                 fx = fx_prime;
                 let g = grad_p2_f(p1, x);
-                gx = [-g[0], -g[1]];
+                gx[0] = -g[0];
+                gx[1] = -g[1];
                 i += 1;
             } else {
                 eta /= 2.0;
