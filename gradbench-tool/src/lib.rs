@@ -28,4 +28,16 @@ pub const EVALS: &[protocol::Eval] = &[
         module: "ode",
         run: evals::ode::run,
     },
+    protocol::Eval {
+        module: "lstm",
+        run: evals::lstm::run,
+    },
+    protocol::Eval {
+        module: "particle",
+        run: evals::particle::run,
+    },
+    protocol::Eval {
+        module: "saddle",
+        run: evals::saddle::run,
+    },
 ];
