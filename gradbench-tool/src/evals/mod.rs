@@ -1,3 +1,4 @@
 //! One module per GradBench eval.
 
+pub mod gmm;
 pub mod hello;
