@@ -20,4 +20,8 @@ pub const EVALS: &[protocol::Eval] = &[
         module: "gmm",
         run: evals::gmm::run,
     },
+    protocol::Eval {
+        module: "lse",
+        run: evals::lse::run,
+    },
 ];

@@ -115,9 +115,7 @@ fn gradient_matches_finite_differences() {
         .collect();
     let grad: Vec<f64> = g.concat();
     let eval = |t: &[f64]| {
-        let mut g = Flat {
-            ..flat(&input(2, 0.7))
-        };
+        let mut g = flat(&input(2, 0.7));
         let mut o = 0;
         for (dst, len) in [&mut g.alpha, &mut g.mu, &mut g.q, &mut g.l]
             .into_iter()

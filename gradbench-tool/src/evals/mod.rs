@@ -2,3 +2,4 @@
 
 pub mod gmm;
 pub mod hello;
+pub mod lse;
