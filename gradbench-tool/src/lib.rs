@@ -24,4 +24,8 @@ pub const EVALS: &[protocol::Eval] = &[
         module: "lse",
         run: evals::lse::run,
     },
+    protocol::Eval {
+        module: "kmeans",
+        run: evals::kmeans::run,
+    },
 ];

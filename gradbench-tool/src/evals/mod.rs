@@ -2,4 +2,5 @@
 
 pub mod gmm;
 pub mod hello;
+pub mod kmeans;
 pub mod lse;
