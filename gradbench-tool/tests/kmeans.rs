@@ -73,8 +73,8 @@ fn hessian_is_diagonal_and_matches_finite_differences_of_the_gradient() {
 fn direction_is_centroid_minus_cluster_mean() {
     let (p, c) = data();
     let got = dir(N, K, D, &p, &c);
-    let mut sums = vec![0.0; K * D];
-    let mut sizes = vec![0.0; K];
+    let mut sums = [0.0; K * D];
+    let mut sizes = [0.0; K];
     for i in 0..N {
         let dist = |j: usize| {
             (0..D)
