@@ -96,11 +96,13 @@ pub fn qtimesx(d: usize, qdiag: &[f64], ltri: &[f64], x: &[f64], out: &mut [f64]
     for id in 0..d {
         out[id] = qdiag[id] * x[id];
     }
-    let mut lparamsidx = 0;
+    // perf: the C++ reference counts `Lparamsidx++` across both loops; reverse mode saves
+    // such a carried integer on a stack at every step (a `Stack` allocated per call), so the
+    // index of `(i, j)` in the column-by-column packing is computed in closed form instead.
     for i in 0..d {
+        let col = i * (2 * d - i - 1) / 2;
         for j in (i + 1)..d {
-            out[j] += ltri[lparamsidx] * x[i];
-            lparamsidx += 1;
+            out[j] += ltri[col + j - i - 1] * x[i];
         }
     }
 }
