@@ -12,6 +12,11 @@
 //!   mode, one pass; the data `x` is constant), converted to the nested JSON shape of the
 //!   reference (`alpha`, `mu[k][d]`, `q[k][d]`, `l[k][d(d-1)/2]`).
 //!
+//! One rewrite for speed, not for a refusal: `qtimesx` computes the index into the packed
+//! lower triangle in closed form instead of counting it across its two loops as the C++ does
+//! (reverse mode saved the carried counter on a stack per step; see the comment there). No
+//! construct of the reference was refused by the macro.
+//!
 //! `log_gamma_distrib` is a constant of the input (it depends on `d` and `m` only) and is
 //! computed outside the differentiated code; Rust's std has no stable `lgamma`, and the
 //! argument is always a positive multiple of 1/2, so [`ln_gamma_half`] computes it exactly by
