@@ -40,4 +40,16 @@ pub const EVALS: &[protocol::Eval] = &[
         module: "saddle",
         run: evals::saddle::run,
     },
+    protocol::Eval {
+        module: "gmm",
+        run: evals::gmm::run,
+    },
+    protocol::Eval {
+        module: "lse",
+        run: evals::lse::run,
+    },
+    protocol::Eval {
+        module: "kmeans",
+        run: evals::kmeans::run,
+    },
 ];

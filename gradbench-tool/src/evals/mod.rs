@@ -2,8 +2,11 @@
 
 pub mod det;
 pub mod gd;
+pub mod gmm;
 pub mod hello;
+pub mod kmeans;
 pub mod llsq;
+pub mod lse;
 pub mod lstm;
 pub mod ode;
 pub mod particle;
