@@ -57,6 +57,38 @@ fn halving(x0: f64, p: f64, n: usize) -> f64 {
     x
 }
 
+/// A power series with the power carried from one step to the next, without derivative: the
+/// loop's reverse sweep runs in order and computes the powers again, storing nothing (a
+/// least-squares fit's inner loop, as GradBench's `llsq` writes it).
+#[derive_tangent(wrt(x))]
+#[derive_grad(wrt(x))]
+fn power_series(x: &[f64], t: f64) -> f64 {
+    let mut s = 0.0;
+    let mut p = 1.0;
+    for j in 0..x.len() {
+        s += x[j] * p;
+        p *= t;
+    }
+    s * s
+}
+
+/// A packed lower triangle walked with a counter carried across both loops (GMM's `qtimesx`):
+/// the inner loop recomputes the counter in order; the outer one stores it once per row.
+#[derive_tangent]
+#[derive_grad]
+fn packed_product(d: usize, l: &[f64], x: &[f64], out: &mut [f64]) {
+    for i in 0..d {
+        out[i] = x[i];
+    }
+    let mut idx = 0;
+    for i in 0..d {
+        for j in (i + 1)..d {
+            out[j] += l[idx] * x[i];
+            idx += 1;
+        }
+    }
+}
+
 #[test]
 fn allocations_of_control_flow() {
     // Warm up anything lazily initialised in the harness before measuring.
@@ -86,6 +118,27 @@ fn allocations_of_control_flow() {
     });
     assert_eq!(m.allocations, 0, "dividing by a constant stores nothing");
 
+    let xs: Vec<f64> = (0..500).map(|i| 0.001 * i as f64).collect();
+    let mut gx = vec![0.0; 500];
+    let m = measure(|| {
+        black_box(power_series_grad(black_box(&xs), &mut gx, 0.999));
+    });
+    assert_eq!(
+        m.allocations, 0,
+        "a power carried without derivative is computed again"
+    );
+
+    // The inner loops store nothing; the outer loop stores its counter once per row.
+    let d = 40;
+    let (l, x) = (vec![0.5; d * (d - 1) / 2], vec![1.5; d]);
+    let (mut gl, mut gxd, mut out, mut gout) =
+        (vec![0.0; l.len()], vec![0.0; d], vec![0.0; d], vec![1.0; d]);
+    let m = measure(|| {
+        packed_product_vjp(d, &l, &mut gl, &x, &mut gxd, &mut out, &mut gout);
+    });
+    assert_eq!(m.allocations, 1, "one stack, for the rows");
+    assert_eq!(m.peak_bytes, d * size_of::<usize>(), "one counter per row");
+
     // One allocation per call of a loop that stores, and one f64 per step at the peak.
     for n in [10usize, 100, 1000, 10_000] {
         let m = measure(|| {
@@ -112,6 +165,59 @@ fn measured_functions_are_right() {
     let (_, g) = recurrence_grad(0.3, 1.5, 1000);
     assert!((g.0 - fd(&|x| recurrence(x, 1.5, 1000), 0.3)).abs() < 1e-6);
     assert!((g.1 - fd(&|p| recurrence(0.3, p, 1000), 1.5)).abs() < 1e-6);
+    // power_series: f = s^2 with s = sum x_j t^j, so df/dx_j = 2 s t^j; against finite
+    // differences and forward mode (the dot-product test with a direction v).
+    let xs = [0.3, -0.2, 0.5, 0.1, 0.7];
+    let t: f64 = 0.9;
+    let s: f64 = (0..5).map(|j| xs[j] * t.powi(j as i32)).sum();
+    let mut gx = [0.0; 5];
+    let v = power_series_grad(&xs, &mut gx, t);
+    assert!((v - s * s).abs() < 1e-14);
+    for j in 0..5 {
+        assert!((gx[j] - 2.0 * s * t.powi(j as i32)).abs() < 1e-14, "{j}");
+        let mut a = xs;
+        let mut b = xs;
+        a[j] += 1e-6;
+        b[j] -= 1e-6;
+        let fd = (power_series(&a, t) - power_series(&b, t)) / 2e-6;
+        assert!((gx[j] - fd).abs() < 1e-8, "{j}");
+    }
+    let dir = [0.2, 0.4, -0.1, 0.3, -0.5];
+    let (_, jv) = power_series_tangent(&xs, &dir, t);
+    let vjt: f64 = (0..5).map(|j| dir[j] * gx[j]).sum();
+    assert!((jv - vjt).abs() < 1e-13, "{jv} vs {vjt}");
+
+    // packed_product: out = (I + strict lower L) x with L packed column by column; its vjp
+    // against the product written out, and forward against reverse.
+    let d = 4;
+    let l: Vec<f64> = (0..6).map(|k| 0.1 * (k as f64 + 1.0)).collect();
+    let x = [0.5, -1.0, 2.0, 0.25];
+    let w = [1.0, -0.5, 0.75, 2.0];
+    let mut idx = 0;
+    let (mut want_l, mut want_x) = (vec![0.0; 6], w);
+    for i in 0..d {
+        for j in (i + 1)..d {
+            want_l[idx] = w[j] * x[i];
+            want_x[i] += w[j] * l[idx];
+            idx += 1;
+        }
+    }
+    let (mut gl, mut gxd, mut out, mut gout) = (vec![0.0; 6], [0.0; 4], [0.0; 4], w);
+    packed_product_vjp(d, &l, &mut gl, &x, &mut gxd, &mut out, &mut gout);
+    for k in 0..6 {
+        assert!((gl[k] - want_l[k]).abs() < 1e-15, "l {k}");
+    }
+    for i in 0..d {
+        assert!((gxd[i] - want_x[i]).abs() < 1e-15, "x {i}");
+    }
+    let (dl, dx) = ([0.3, -0.1, 0.2, 0.5, -0.4, 0.1], [0.2, 0.1, -0.3, 0.4]);
+    let (mut o, mut dout) = ([0.0; 4], [0.0; 4]);
+    packed_product_tangent(d, &l, &dl, &x, &dx, &mut o, &mut dout);
+    let lhs: f64 = (0..4).map(|i| dout[i] * w[i]).sum();
+    let rhs: f64 =
+        (0..6).map(|k| dl[k] * gl[k]).sum::<f64>() + (0..4).map(|i| dx[i] * gxd[i]).sum::<f64>();
+    assert!((lhs - rhs).abs() < 1e-14, "{lhs} vs {rhs}");
+
     // halving: x_n = 2^-n x0 + 0.2 (1 - 2^-n) p, by hand and by finite differences.
     let (_, g) = halving_grad(0.7, 1.2, 20);
     let (_, t) = halving_tangent(0.7, 1.0, 1.2, 0.0, 20);

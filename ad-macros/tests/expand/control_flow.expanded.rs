@@ -116,7 +116,7 @@ fn reduction_vjp(x: f64, n: usize, seed: f64) -> (f64, f64) {
     let mut x_bar = ::ad_runtime::zero_like(&x);
     let s_3_bar = seed;
     let mut s_c_bar = s_3_bar;
-    for k in (0..trip).rev() {
+    for k in 0..trip {
         let i = ::ad_runtime::nth(&_t0, k);
         let _t3 = i as f64;
         let _t4 = _t3 * x;
@@ -151,7 +151,7 @@ fn reduction_grad(x: f64, n: usize) -> (f64, f64) {
     let mut x_bar = ::ad_runtime::zero_like(&x);
     let s_3_bar = seed;
     let mut s_c_bar = s_3_bar;
-    for k in (0..trip).rev() {
+    for k in 0..trip {
         let i = ::ad_runtime::nth(&_t0, k);
         let _t3 = i as f64;
         let _t4 = _t3 * x;
@@ -193,7 +193,7 @@ fn reduction__derive_grad<__AdS0, __AdS1>(
         let mut x_bar = ::ad_runtime::zero_like(&x);
         let s_3_bar = seed;
         let mut s_c_bar = s_3_bar;
-        for k in (0..trip).rev() {
+        for k in 0..trip {
             let i = ::ad_runtime::nth(&_t0, k);
             let _t3 = i as f64;
             let _t4 = _t3 * x;

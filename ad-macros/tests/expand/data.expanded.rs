@@ -88,7 +88,7 @@ fn sumsq_vjp(x: &[f64], dx: &mut [f64], seed: f64) -> f64 {
     let acc_3 = acc_c;
     let acc_3_bar = seed;
     let mut acc_c_bar = acc_3_bar;
-    for k_2 in (0..trip).rev() {
+    for k_2 in 0..trip {
         let k = ::ad_runtime::nth(&_t6, k_2);
         let v = x[k];
         let acc_2_bar = acc_c_bar;
@@ -121,7 +121,7 @@ fn sumsq_grad(x: &[f64], dx: &mut [f64]) -> f64 {
     let acc_3 = acc_c;
     let acc_3_bar = seed;
     let mut acc_c_bar = acc_3_bar;
-    for k_2 in (0..trip).rev() {
+    for k_2 in 0..trip {
         let k = ::ad_runtime::nth(&_t6, k_2);
         let v = x[k];
         let acc_2_bar = acc_c_bar;
@@ -163,7 +163,7 @@ fn sumsq__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot, f64>
         let acc_3 = acc_c;
         let acc_3_bar = seed;
         let mut acc_c_bar = acc_3_bar;
-        for k_2 in (0..trip).rev() {
+        for k_2 in 0..trip {
             let k = ::ad_runtime::nth(&_t6, k_2);
             let v = x[k];
             let acc_2_bar = acc_c_bar;
@@ -222,7 +222,7 @@ fn rosenbrock_vjp(x: &[f64], dx: &mut [f64], seed: f64) -> f64 {
     let s_3 = s_c;
     let s_3_bar = seed;
     let mut s_c_bar = s_3_bar;
-    for k in (0..trip).rev() {
+    for k in 0..trip {
         let i = ::ad_runtime::nth(&_t3, k);
         let _t6 = i + 1;
         let _t7 = x[_t6];
@@ -287,7 +287,7 @@ fn rosenbrock_grad(x: &[f64], dx: &mut [f64]) -> f64 {
     let s_3 = s_c;
     let s_3_bar = seed;
     let mut s_c_bar = s_3_bar;
-    for k in (0..trip).rev() {
+    for k in 0..trip {
         let i = ::ad_runtime::nth(&_t3, k);
         let _t6 = i + 1;
         let _t7 = x[_t6];
@@ -361,7 +361,7 @@ fn rosenbrock__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot,
         let s_3 = s_c;
         let s_3_bar = seed;
         let mut s_c_bar = s_3_bar;
-        for k in (0..trip).rev() {
+        for k in 0..trip {
             let i = ::ad_runtime::nth(&_t3, k);
             let _t6 = i + 1;
             let _t7 = x[_t6];

@@ -307,7 +307,7 @@ fn potential__ad_flat_vjp(
         let e_4_bar = e_c_bar;
         let mut e_c_2_bar = e_4_bar;
         let trip_2: usize = ::ad_runtime::trip_count(&_t10);
-        for k_2 in (0..trip_2).rev() {
+        for k_2 in 0..trip_2 {
             let j = ::ad_runtime::nth(&_t10, k_2);
             let _t13 = mass[i];
             let _t14 = mass[j];
@@ -450,7 +450,7 @@ fn potential__ad_flat_grad(pos: &[f64], dpos: &mut [f64], mass: &[f64]) -> f64 {
         let e_4_bar = e_c_bar;
         let mut e_c_2_bar = e_4_bar;
         let trip_2: usize = ::ad_runtime::trip_count(&_t10);
-        for k_2 in (0..trip_2).rev() {
+        for k_2 in 0..trip_2 {
             let j = ::ad_runtime::nth(&_t10, k_2);
             let _t13 = mass[i];
             let _t14 = mass[j];
@@ -606,7 +606,7 @@ fn potential__ad_flat__derive_grad<
             let e_4_bar = e_c_bar;
             let mut e_c_2_bar = e_4_bar;
             let trip_2: usize = ::ad_runtime::trip_count(&_t10);
-            for k_2 in (0..trip_2).rev() {
+            for k_2 in 0..trip_2 {
                 let j = ::ad_runtime::nth(&_t10, k_2);
                 let _t13 = mass[i];
                 let _t14 = mass[j];

@@ -37,7 +37,7 @@ fn loss__ad_flat_vjp(
     let s_3 = s_c;
     let s_3_bar = seed;
     let mut s_c_bar = s_3_bar;
-    for k in (0..trip).rev() {
+    for k in 0..trip {
         let i = ::ad_runtime::nth(&_t0, k);
         let _t3 = p__w[0];
         let _t4 = xs[i];
@@ -93,7 +93,7 @@ fn loss__ad_flat_grad(
     let s_3 = s_c;
     let s_3_bar = seed;
     let mut s_c_bar = s_3_bar;
-    for k in (0..trip).rev() {
+    for k in 0..trip {
         let i = ::ad_runtime::nth(&_t0, k);
         let _t3 = p__w[0];
         let _t4 = xs[i];

@@ -26,7 +26,8 @@
 //!         reverse: `let mut x_c_bar = x_3_bar; for k in (0..trip).rev() { let x_1 = x_1_stack.pop();`
 //!         `..replay body..; x_2_bar = x_c_bar; ..reverse body..; x_c_bar = x_1_bar; }`
 //!
-//! One `impl Adjoint` in four files: `plan` (what is stored, before any code is written),
+//! One `impl Adjoint` in five files: `plan` (what is stored, before any code is written),
+//! `in_order` (the loops whose reverse sweep runs first to last, recomputing what they carry),
 //! `forward` (the forward sweep and the replay), `reverse` (the reverse sweep), `checkpoint`
 //! (which loops are checkpointed). The child modules share this module's imports.
 
@@ -45,6 +46,7 @@ use crate::rules::Partial;
 
 mod checkpoint;
 mod forward;
+mod in_order;
 mod plan;
 mod reverse;
 
@@ -66,6 +68,9 @@ enum Origin {
     Impure,
     Phi,
     CellEntry,
+    /// The entry of a value without derivative carried by a loop reversed in order: computed
+    /// again from the value the loop starts with and each iteration's exit (`in_order.rs`).
+    Carried,
     CellAfter,
     Cell,
     /// A variable bound by the pattern of a `for` loop whose iterator is this variable.
@@ -94,6 +99,11 @@ struct Plan {
     /// Calls given memory that a later write changes: their results are stored, not
     /// recomputed (a call again would read the new values).
     saved_reads: HashSet<VarId>,
+    /// The loops reversed in their own order, by address (`in_order.rs`).
+    in_order: HashSet<usize>,
+    /// For each `Carried` entry: the variables it is computed from (the loop's start value and
+    /// the iteration's exit).
+    carried: HashMap<VarId, Vec<VarId>>,
 }
 
 struct Adjoint<'f> {
@@ -196,6 +206,8 @@ impl<'f> Adjoint<'f> {
                 written: HashSet::new(),
                 overwritten_loads: HashSet::new(),
                 saved_reads: HashSet::new(),
+                in_order: HashSet::new(),
+                carried: HashMap::new(),
             },
             declared: HashSet::new(),
             predeclared: vec![false; n],

@@ -28,6 +28,35 @@ impl Adjoint<'_> {
             .map(|(call, _)| call)
             .collect();
         self.regions(stmts, 0);
+        // Loops reversed in order (`in_order.rs`): tried first, dropped when one would still
+        // store a value, and the plan made again without it.
+        let mut in_order = HashSet::new();
+        self.in_order_candidates(stmts, &mut in_order);
+        loop {
+            self.mark_carried(stmts, &in_order);
+            self.needed_values(stmts);
+            let stored = self.in_order_stored(stmts, &in_order);
+            if stored.is_empty() {
+                break;
+            }
+            for k in stored {
+                in_order.remove(&k);
+            }
+            self.plan.needed.fill(false);
+            self.plan.stack.fill(None);
+        }
+        self.plan.in_order = in_order;
+        self.trips(stmts, 0);
+        for v in 0..self.func.vars.len() {
+            let r = self.plan.region[v];
+            self.predeclared[v] = self.bar[v].is_some()
+                && self.func.vars[v].depth.is_none()
+                && self.plan.contributed_in[v].iter().any(|&c| c != r);
+        }
+    }
+
+    /// Which values the reverse sweep reads (`needed`), and which of those must be stored.
+    fn needed_values(&mut self, stmts: &[Stmt]) {
         let mut work = Vec::new();
         self.seed_needed(stmts, &mut work);
         if self.float.is_none() {
@@ -47,15 +76,10 @@ impl Adjoint<'_> {
                     let name = format!("{}_stack", crate::names::plain(&self.func.vars[v].ident));
                     self.plan.stack[v] = Some(self.func.namer.fresh(&name));
                 }
+                // Computed again from the loop's start and each iteration's exit.
+                Origin::Carried => work.extend(self.plan.carried[&v].iter().copied()),
                 Origin::Param | Origin::Cell => {}
             }
-        }
-        self.trips(stmts, 0);
-        for v in 0..self.func.vars.len() {
-            let r = self.plan.region[v];
-            self.predeclared[v] = self.bar[v].is_some()
-                && self.func.vars[v].depth.is_none()
-                && self.plan.contributed_in[v].iter().any(|&c| c != r);
         }
     }
 

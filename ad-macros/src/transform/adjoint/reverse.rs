@@ -468,13 +468,31 @@ impl Adjoint<'_> {
             let it = &self.func.vars[*iter].ident;
             iteration.extend(quote!(let #pat = ::ad_runtime::nth(&#it, #k);));
         }
+        // Reversed in order: what the loop carries without derivative starts again from its
+        // value before the loop and follows each iteration's exit.
+        let in_order = self.plan.in_order.contains(&key(l));
+        let mut carry_on = TokenStream::new();
         for c in &l.cells {
             if let Some(s) = &self.plan.stack[c.entry] {
                 let e = &self.func.vars[c.entry].ident;
                 iteration.extend(quote!(let #e = #s.pop();));
+            } else if in_order
+                && self.plan.origin[c.entry] == Origin::Carried
+                && self.plan.needed[c.entry]
+            {
+                let carried = self.func.namer.fresh("carried");
+                let (e, init, exit) = (
+                    &self.func.vars[c.entry].ident,
+                    emit::operand(self.func, &c.init),
+                    emit::operand(self.func, &c.exit),
+                );
+                out.extend(quote!(let mut #carried = #init;));
+                iteration.extend(quote!(let #e = #carried;));
+                carry_on.extend(quote!(#carried = #exit;));
             }
         }
         iteration.extend(self.replay(&l.body));
+        iteration.extend(carry_on);
         let seeds: Vec<(VarId, TokenStream)> = active_cells
             .iter()
             .zip(&cell_bars)
@@ -522,6 +540,7 @@ impl Adjoint<'_> {
                     }
                 });
             }
+            _ if in_order => out.extend(quote!(for #k in 0..#trip { #iteration })),
             _ => out.extend(quote!(for #k in (0..#trip).rev() { #iteration })),
         }
         for (c, cb) in active_cells.iter().zip(&cell_bars) {

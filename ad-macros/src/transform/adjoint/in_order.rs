@@ -1,0 +1,262 @@
+//! Loops reversed in their own order: when the reverse sweep of an iteration does not depend on
+//! the iterations after it, the iterations can be reversed first to last, and the values carried
+//! from one iteration to the next without derivative (a running power `p *= t`, an index
+//! counter `k += 1`) are computed again as they were, instead of stored once per iteration.
+//!
+//! That holds for an innermost `for` loop without `break` whose body is straight-line code
+//! (definitions, and stores that add into memory) and where:
+//!
+//! - every carried value with a derivative only accumulates: `s = s + e` or `s = s - e`, through
+//!   a chain of such sums whose links are read nowhere else, so its adjoint is the same in every
+//!   iteration;
+//! - memory with a derivative is written only by `a[i] += e` (or `-=`) and not read in the loop,
+//!   so the adjoints of memory only accumulate too;
+//! - nothing else in the body is stored for the reverse sweep (checked once the plan is made:
+//!   a loop that still stores a value is reversed backwards as usual).
+//!
+//! A hand-written gradient of such a loop (the power series of a least-squares fit, a packed
+//! triangular product) runs forward for the same reason.
+//!
+//! Input:  `for j in 0..m { s -= x[j] * p; p *= t; }`
+//! Output (reverse): `let mut carried = p0; for k in 0..trip { let j = nth(&it, k);`
+//!                   `let p_1 = carried; let p_2 = p_1 * t; carried = p_2;`
+//!                   `x_bar[j] += p_1 * -s_bar; }` (nothing pushed in the forward sweep)
+
+use super::*;
+
+impl Adjoint<'_> {
+    /// The loops (by address) whose shape allows reversing them in order, found anywhere in
+    /// `stmts`; [`Adjoint::analyse`] drops those that still store values.
+    pub(super) fn in_order_candidates(&self, stmts: &[Stmt], out: &mut HashSet<usize>) {
+        for s in stmts {
+            match s {
+                Stmt::If(i) => {
+                    self.in_order_candidates(&i.then, out);
+                    self.in_order_candidates(&i.els, out);
+                }
+                Stmt::Loop(l) => {
+                    if self.in_order_shape(l) {
+                        out.insert(key(l));
+                    }
+                    if let LoopKind::While { cond_stmts, .. } = &l.kind {
+                        self.in_order_candidates(cond_stmts, out);
+                    }
+                    self.in_order_candidates(&l.body, out);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn in_order_shape(&self, l: &Loop) -> bool {
+        if !matches!(l.kind, LoopKind::For { .. }) || l.exit.is_some() {
+            return false;
+        }
+        let vars = &self.func.vars;
+        let mut loaded = HashSet::new();
+        let mut stored = HashSet::new();
+        for s in &l.body {
+            match s {
+                Stmt::Def { rhs, .. } => match rhs {
+                    Rhs::Prim { .. } | Rhs::Copy(_) | Rhs::Cast { .. } | Rhs::Field { .. } => {}
+                    Rhs::Inert { pure: true, .. } => {}
+                    Rhs::Load { array, .. } => {
+                        loaded.insert(*array);
+                    }
+                    _ => return false,
+                },
+                Stmt::Store { array, add, .. } => {
+                    if vars[*array].active() && !add {
+                        return false;
+                    }
+                    stored.insert(*array);
+                }
+                Stmt::Inert { .. } | Stmt::If(_) | Stmt::Loop(_) | Stmt::Push { .. } => {
+                    return false;
+                }
+            }
+        }
+        // Memory the loop writes is not read in it (its values would depend on the order).
+        if stored.iter().any(|a| loaded.contains(a)) {
+            return false;
+        }
+        l.cells
+            .iter()
+            .filter(|c| vars[c.cell].active())
+            .all(|c| self.accumulates(l, c))
+    }
+
+    /// Whether the active cell `c` only accumulates: from its entry to its exit runs a chain of
+    /// `+ e` / `- e` (or copies) whose links are each read exactly once, by the next link.
+    fn accumulates(&self, l: &Loop, c: &crate::ir::Cell) -> bool {
+        let mut uses: HashMap<VarId, usize> = HashMap::new();
+        let mut count = |op: &Operand| {
+            if let Some(v) = Func::var_of(op) {
+                *uses.entry(v).or_default() += 1;
+            }
+        };
+        for s in &l.body {
+            match s {
+                Stmt::Def { rhs, .. } => match rhs {
+                    Rhs::Inert { uses: u, .. } => {
+                        for v in u {
+                            count(&Operand::Var(*v));
+                        }
+                    }
+                    rhs => rhs.operands().into_iter().for_each(&mut count),
+                },
+                Stmt::Store { index, value, .. } => {
+                    index.iter().for_each(&mut count);
+                    count(value);
+                }
+                _ => {}
+            }
+        }
+        for other in &l.cells {
+            count(&other.exit);
+        }
+        let def = |v: VarId| {
+            l.body.iter().find_map(|s| match s {
+                Stmt::Def { var, rhs, .. } if *var == v => Some(rhs),
+                _ => None,
+            })
+        };
+        // Walk back from the exit to the entry.
+        let Some(mut v) = Func::var_of(&c.exit) else {
+            return false;
+        };
+        let mut links = 0;
+        loop {
+            if uses.get(&v).copied() != Some(1) {
+                return false;
+            }
+            if v == c.entry {
+                return true;
+            }
+            links += 1;
+            if links > l.body.len() {
+                return false;
+            }
+            let next = match def(v) {
+                Some(Rhs::Copy(op)) => Func::var_of(op),
+                Some(Rhs::Prim { rule, args, .. }) if rule.name == "add" && args.len() == 2 => {
+                    let reaches = |op: &Operand| {
+                        Func::var_of(op).is_some_and(|a| self.reaches(&l.body, a, c.entry))
+                    };
+                    match (reaches(&args[0]), reaches(&args[1])) {
+                        (true, false) => Func::var_of(&args[0]),
+                        (false, true) => Func::var_of(&args[1]),
+                        _ => None,
+                    }
+                }
+                Some(Rhs::Prim { rule, args, .. }) if rule.name == "sub" && args.len() == 2 => {
+                    let second = Func::var_of(&args[1]);
+                    if second.is_some_and(|b| self.reaches(&l.body, b, c.entry)) {
+                        None
+                    } else {
+                        Func::var_of(&args[0])
+                    }
+                }
+                _ => None,
+            };
+            let Some(n) = next else {
+                return false;
+            };
+            v = n;
+        }
+    }
+
+    /// Whether the value of `v` (defined in `body`, or `v` itself) depends on `target`.
+    fn reaches(&self, body: &[Stmt], v: VarId, target: VarId) -> bool {
+        let mut seen = HashSet::new();
+        let mut work = vec![v];
+        while let Some(v) = work.pop() {
+            if v == target {
+                return true;
+            }
+            if !seen.insert(v) {
+                continue;
+            }
+            for s in body {
+                if let Stmt::Def { var, rhs, .. } = s
+                    && *var == v
+                {
+                    match rhs {
+                        Rhs::Inert { uses, .. } => work.extend(uses.iter().copied()),
+                        rhs => work.extend(rhs.operands().into_iter().filter_map(Func::var_of)),
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// The loops (by address) among `candidates` that the plan made still store a value: a
+    /// definition of the body, or the entry of a carried value with a derivative.
+    pub(super) fn in_order_stored(
+        &self,
+        stmts: &[Stmt],
+        candidates: &HashSet<usize>,
+    ) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.visit_loops(stmts, &mut |l| {
+            if candidates.contains(&key(l))
+                && (l.cells.iter().any(|c| self.plan.stack[c.entry].is_some())
+                    || l.body.iter().any(
+                        |s| matches!(s, Stmt::Def { var, .. } if self.plan.stack[*var].is_some()),
+                    ))
+            {
+                out.push(key(l));
+            }
+        });
+        out
+    }
+
+    /// Marks the entries of the carried values without derivative of the loops in `in_order`
+    /// as computed again in the reverse sweep (from the value the loop starts with, then each
+    /// iteration's exit); the other loops' entries as stored when needed.
+    pub(super) fn mark_carried(&mut self, stmts: &[Stmt], in_order: &HashSet<usize>) {
+        let mut marks = Vec::new();
+        self.visit_loops(stmts, &mut |l| {
+            for c in &l.cells {
+                let carried = in_order.contains(&key(l)) && !self.func.vars[c.cell].active();
+                marks.push((
+                    c.entry,
+                    carried,
+                    Func::var_of(&c.init),
+                    Func::var_of(&c.exit),
+                ));
+            }
+        });
+        for (entry, carried, init, exit) in marks {
+            if carried {
+                self.plan.origin[entry] = Origin::Carried;
+                self.plan
+                    .carried
+                    .insert(entry, init.into_iter().chain(exit).collect());
+            } else {
+                self.plan.origin[entry] = Origin::CellEntry;
+                self.plan.carried.remove(&entry);
+            }
+        }
+    }
+
+    fn visit_loops<'s>(&self, stmts: &'s [Stmt], f: &mut impl FnMut(&'s Loop)) {
+        for s in stmts {
+            match s {
+                Stmt::If(i) => {
+                    self.visit_loops(&i.then, f);
+                    self.visit_loops(&i.els, f);
+                }
+                Stmt::Loop(l) => {
+                    f(l);
+                    if let LoopKind::While { cond_stmts, .. } = &l.kind {
+                        self.visit_loops(cond_stmts, f);
+                    }
+                    self.visit_loops(&l.body, f);
+                }
+                _ => {}
+            }
+        }
+    }
+}
