@@ -11,7 +11,13 @@ pub mod evals;
 pub mod protocol;
 
 /// Every eval this tool defines; `define` answers false for any other module.
-pub const EVALS: &[protocol::Eval] = &[protocol::Eval {
-    module: "hello",
-    run: evals::hello::run,
-}];
+pub const EVALS: &[protocol::Eval] = &[
+    protocol::Eval {
+        module: "hello",
+        run: evals::hello::run,
+    },
+    protocol::Eval {
+        module: "ba",
+        run: evals::ba::run,
+    },
+];

@@ -1,3 +1,4 @@
 //! One module per GradBench eval.
 
+pub mod ba;
 pub mod hello;
