@@ -108,3 +108,23 @@ fn sparse_assembly_and_json() {
     assert_eq!(o["reproj_error"]["repeated"], 12);
     assert_eq!(o["w_err"]["element"], 1.0 - 0.8 * 0.8);
 }
+
+#[test]
+fn jacrev_block_equals_the_two_vjp_passes_of_the_eval() {
+    let input = Input {
+        n: 1,
+        m: 1,
+        p: 10,
+        cam: CAMS[0].to_vec(),
+        x: vec![0.3, -0.7, 1.9],
+        w: 0.8,
+        feat: FEAT.to_vec(),
+    };
+    let jac = ba::jacobian(&Problem::from_input(&input).unwrap());
+    let (_, block) = reproj_block_jacrev(params(&CAMS[0]), FEAT);
+    for r in 0..2 {
+        for k in 0..15 {
+            assert_relative_eq!(jac.vals[15 * r + k], block[r][k], max_relative = 1e-12);
+        }
+    }
+}
