@@ -20,4 +20,8 @@ pub const EVALS: &[protocol::Eval] = &[
         module: "ba",
         run: evals::ba::run,
     },
+    protocol::Eval {
+        module: "ht",
+        run: evals::ht::run,
+    },
 ];

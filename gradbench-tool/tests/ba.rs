@@ -2,6 +2,9 @@
 //! finite differences of the primal and against forward mode (`_tangent`), the weight block
 //! against its closed form, and the sparse assembly and JSON shape on a small problem.
 
+// Index loops read like the matrices they check.
+#![allow(clippy::needless_range_loop)]
+
 use ad_gradbench::evals::ba::{
     self, Input, Problem, compute_reproj_error, compute_reproj_error_tangent,
     compute_zach_weight_error_grad, reproj_block, reproj_block_jacrev,

@@ -18,6 +18,9 @@
 //! [`compute_zach_weight_error_grad`], written by `#[derive_grad]`. No derivative arithmetic is
 //! written by hand.
 
+// Index loops, as the C++ reference writes them (and as the macros differentiate them).
+#![allow(clippy::needless_range_loop)]
+
 use crate::protocol::{Runs, Timed, measure, parse};
 use ad_runtime::{derive_grad, derive_jacobian, derive_tangent};
 use serde::Deserialize;

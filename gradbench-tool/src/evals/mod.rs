@@ -2,3 +2,4 @@
 
 pub mod ba;
 pub mod hello;
+pub mod ht;
