@@ -83,10 +83,15 @@ fn input(complicated: bool) -> Input {
 fn check(complicated: bool) {
     let (theta, us, data): (Vec<f64>, Vec<f64>, Data) = ht::problem(input(complicated)).unwrap();
     let nrows = 15;
-    let (ncols, jac) = ht::jacobian(&theta, &us, &data);
+    let parts = ht::jacobian(&theta, &us, &data);
     let nu = if complicated { 2 } else { 0 };
+    let ncols = parts.ncols();
     assert_eq!(ncols, nu + 26);
-    assert_eq!(jac.len(), nrows * ncols);
+    assert_eq!(parts.nrows(), nrows);
+    let jac: Vec<f64> = (0..nrows)
+        .flat_map(|r| (0..ncols).map(move |c| (r, c)))
+        .map(|(r, c)| parts.get(r, c))
+        .collect();
     let fd = |f: &dyn Fn(f64) -> Vec<f64>, h: f64| -> Vec<f64> {
         let (p, m) = (f(h), f(-h));
         p.iter().zip(&m).map(|(a, b)| (a - b) / (2.0 * h)).collect()

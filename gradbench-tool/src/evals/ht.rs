@@ -27,7 +27,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::protocol::{Runs, Timed, measure, parse};
-use ad_runtime::{derive_jacobian, derive_tangent};
+use ad_runtime::{Jacobian, derive_jacobian, derive_tangent};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -441,36 +441,65 @@ pub fn objective_value(theta: &[f64], us: &[f64], data: &Data) -> Vec<f64> {
     err
 }
 
-/// The Jacobian as the reference lays it out, row-major: `3 npts` rows of (for the complicated
-/// variant) `d/du0`, `d/du1` of the point's own `u`, then the 26 `d/dtheta`. The `theta` block
-/// comes from [`objective_jacfwd`], the `u` columns from two [`objective_tangent`] passes
-/// (seeds: every `u0`, then every `u1`).
-pub fn jacobian(theta: &[f64], us: &[f64], data: &Data) -> (usize, Vec<f64>) {
+/// The Jacobian's parts as our passes produce them: the `u` columns (complicated variant) and
+/// the `theta` block. [`JacobianParts::get`] reads it in the reference's layout; the output's
+/// JSON is built from that after the timed computation, as the reference's `to_json` reorders
+/// its column-major buffer into rows.
+#[derive(Debug, Clone)]
+pub struct JacobianParts {
+    /// For the complicated variant, `d err / d u0` and `d err / d u1` (each `3 npts`); empty for
+    /// the simple variant.
+    pub u_cols: Vec<Vec<f64>>,
+    /// `d err / d theta`, `3 npts` x 26.
+    pub theta: Jacobian<f64>,
+}
+
+impl JacobianParts {
+    /// Rows: `3 npts`.
+    pub fn nrows(&self) -> usize {
+        self.theta.rows()
+    }
+
+    /// Columns: the `u` columns, then the 26 `theta` columns.
+    pub fn ncols(&self) -> usize {
+        self.u_cols.len() + self.theta.cols()
+    }
+
+    /// Entry `(r, c)` in the reference's layout.
+    pub fn get(&self, r: usize, c: usize) -> f64 {
+        let nu = self.u_cols.len();
+        if c < nu {
+            self.u_cols[c][r]
+        } else {
+            self.theta[(r, c - nu)]
+        }
+    }
+}
+
+/// The Jacobian, in the reference's layout `3 npts` rows of (for the complicated variant)
+/// `d/du0`, `d/du1` of the point's own `u`, then the 26 `d/dtheta`. The `theta` block comes
+/// from [`objective_jacfwd`], the `u` columns from two [`objective_tangent`] passes (seeds:
+/// every `u0`, then every `u1`).
+pub fn jacobian(theta: &[f64], us: &[f64], data: &Data) -> JacobianParts {
     let nrows = 3 * data.correspondences.len();
-    let complicated = !us.is_empty();
-    let nu = if complicated { 2 } else { 0 };
-    let ncols = nu + theta.len();
-    let mut jac = vec![0.0; nrows * ncols];
     let mut err = vec![0.0; nrows];
     let j_theta = objective_jacfwd(theta, us, data, &mut err);
-    for r in 0..nrows {
-        jac[r * ncols + nu..(r + 1) * ncols].copy_from_slice(j_theta.row(r));
-    }
-    if complicated {
+    let mut u_cols = Vec::new();
+    if !us.is_empty() {
         let mut dus = vec![0.0; us.len()];
-        let mut derr = vec![0.0; nrows];
         for k in 0..2 {
             for (i, d) in dus.iter_mut().enumerate() {
                 *d = if i % 2 == k { 1.0 } else { 0.0 };
             }
-            derr.fill(0.0);
+            let mut derr = vec![0.0; nrows];
             objective_tangent(theta, us, &dus, data, &mut err, &mut derr);
-            for r in 0..nrows {
-                jac[r * ncols + k] = derr[r];
-            }
+            u_cols.push(derr);
         }
     }
-    (ncols, jac)
+    JacobianParts {
+        u_cols,
+        theta: j_theta,
+    }
 }
 
 /// The parsed input: `theta`, the flat `us` (empty for the simple variant) and the data.
@@ -506,8 +535,16 @@ pub fn run(function: &str, input: Value, runs: &Runs) -> Result<Timed, String> {
             (Value::from(err), t)
         }
         "jacobian" => {
-            let ((ncols, jac), t) = measure(runs, || jacobian(&theta, &us, &data));
-            let rows: Vec<Value> = jac.chunks(ncols).map(|r| Value::from(r.to_vec())).collect();
+            let (jac, t) = measure(runs, || jacobian(&theta, &us, &data));
+            let rows: Vec<Value> = (0..jac.nrows())
+                .map(|r| {
+                    Value::from(
+                        (0..jac.ncols())
+                            .map(|c| jac.get(r, c))
+                            .collect::<Vec<f64>>(),
+                    )
+                })
+                .collect();
             (Value::Array(rows), t)
         }
         _ => return Err(format!("ht has no function `{function}`")),
