@@ -52,4 +52,12 @@ pub const EVALS: &[protocol::Eval] = &[
         module: "kmeans",
         run: evals::kmeans::run,
     },
+    protocol::Eval {
+        module: "ba",
+        run: evals::ba::run,
+    },
+    protocol::Eval {
+        module: "ht",
+        run: evals::ht::run,
+    },
 ];
