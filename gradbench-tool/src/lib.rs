@@ -17,40 +17,8 @@ pub const EVALS: &[protocol::Eval] = &[
         run: evals::hello::run,
     },
     protocol::Eval {
-        module: "llsq",
-        run: evals::llsq::run,
-    },
-    protocol::Eval {
-        module: "det",
-        run: evals::det::run,
-    },
-    protocol::Eval {
-        module: "ode",
-        run: evals::ode::run,
-    },
-    protocol::Eval {
-        module: "lstm",
-        run: evals::lstm::run,
-    },
-    protocol::Eval {
-        module: "particle",
-        run: evals::particle::run,
-    },
-    protocol::Eval {
-        module: "saddle",
-        run: evals::saddle::run,
-    },
-    protocol::Eval {
         module: "gmm",
         run: evals::gmm::run,
-    },
-    protocol::Eval {
-        module: "lse",
-        run: evals::lse::run,
-    },
-    protocol::Eval {
-        module: "kmeans",
-        run: evals::kmeans::run,
     },
     protocol::Eval {
         module: "ba",
@@ -59,5 +27,37 @@ pub const EVALS: &[protocol::Eval] = &[
     protocol::Eval {
         module: "ht",
         run: evals::ht::run,
+    },
+    protocol::Eval {
+        module: "lstm",
+        run: evals::lstm::run,
+    },
+    protocol::Eval {
+        module: "kmeans",
+        run: evals::kmeans::run,
+    },
+    protocol::Eval {
+        module: "llsq",
+        run: evals::llsq::run,
+    },
+    protocol::Eval {
+        module: "lse",
+        run: evals::lse::run,
+    },
+    protocol::Eval {
+        module: "ode",
+        run: evals::ode::run,
+    },
+    protocol::Eval {
+        module: "det",
+        run: evals::det::run,
+    },
+    protocol::Eval {
+        module: "particle",
+        run: evals::particle::run,
+    },
+    protocol::Eval {
+        module: "saddle",
+        run: evals::saddle::run,
     },
 ];

@@ -12,10 +12,10 @@
 //!   mode, one pass; the data `x` is constant), converted to the nested JSON shape of the
 //!   reference (`alpha`, `mu[k][d]`, `q[k][d]`, `l[k][d(d-1)/2]`).
 //!
-//! One rewrite for speed, not for a refusal: `qtimesx` computes the index into the packed
-//! lower triangle in closed form instead of counting it across its two loops as the C++ does
-//! (reverse mode saved the carried counter on a stack per step; see the comment there). No
-//! construct of the reference was refused by the macro.
+//! `qtimesx` counts its way through the packed lower triangle with `Lparamsidx++` across its two
+//! loops, as the C++ does: the inner loop's reverse sweep runs in order and computes the counter
+//! again, so reverse mode stores it once per row only. No construct of the reference was
+//! refused by the macro.
 //!
 //! `log_gamma_distrib` is a constant of the input (it depends on `d` and `m` only) and is
 //! computed outside the differentiated code; Rust's std has no stable `lgamma`, and the
@@ -101,13 +101,11 @@ pub fn qtimesx(d: usize, qdiag: &[f64], ltri: &[f64], x: &[f64], out: &mut [f64]
     for id in 0..d {
         out[id] = qdiag[id] * x[id];
     }
-    // perf: the C++ reference counts `Lparamsidx++` across both loops; reverse mode saves
-    // such a carried integer on a stack at every step (a `Stack` allocated per call), so the
-    // index of `(i, j)` in the column-by-column packing is computed in closed form instead.
+    let mut lparamsidx = 0;
     for i in 0..d {
-        let col = i * (2 * d - i - 1) / 2;
         for j in (i + 1)..d {
-            out[j] += ltri[col + j - i - 1] * x[i];
+            out[j] += ltri[lparamsidx] * x[i];
+            lparamsidx += 1;
         }
     }
 }
