@@ -386,8 +386,20 @@ fn detail(results: &[(&str, String, Run, Run)]) -> String {
             m.valid,
             m.evaluations
         );
-        let pm = m.pairs();
-        for (w, (p, d)) in a.pairs() {
+        let (pa, pm) = (a.pairs(), m.pairs());
+        if pa.is_empty() {
+            // No primal to divide by (particle, saddle): the times of what ran.
+            for (w, fs) in &a.times {
+                for (f, t) in fs {
+                    let _ = writeln!(
+                        s,
+                        "| {w} ({f}, no primal) | - | {:.4} | - | - | - | - | - |",
+                        t * 1e3
+                    );
+                }
+            }
+        }
+        for (w, (p, d)) in pa {
             let (mp, md) = pm
                 .get(&w)
                 .map_or((None, None), |(p, d)| (Some(*p), Some(*d)));
