@@ -262,9 +262,10 @@ fn geomean(values: impl Iterator<Item = f64>) -> Option<f64> {
 /// the workloads both tools ran.
 fn ratios(a: &Run, m: &Run) -> (Option<f64>, Option<f64>, Option<f64>) {
     let (pa, pm) = (a.pairs(), m.pairs());
-    let common: Vec<(&(f64, f64), &(f64, f64))> = pa
+    // (ours (primal, derivative), manual's) per workload both ran.
+    let common: Vec<_> = pa
         .iter()
-        .filter_map(|(w, x)| Some((x, pm.get(w)?)))
+        .filter_map(|(w, x)| Some((*x, *pm.get(w)?)))
         .collect();
     (
         geomean(common.iter().map(|(x, _)| x.1 / x.0)),

@@ -496,8 +496,10 @@ where
     loop {
         let (value, dy) = pass(x.seed(first));
         debug_assert_eq!(dy.len(), m);
-        for k in 0..K.min(n.saturating_sub(first)) {
-            for i in 0..m {
+        // Row by row: a row's lanes are next to each other in `dy` and in a row-major `jac`.
+        let lanes = K.min(n.saturating_sub(first));
+        for i in 0..m {
+            for k in 0..lanes {
                 jac.set(i, first + k, dy.get(i, k));
             }
         }

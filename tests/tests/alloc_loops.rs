@@ -60,6 +60,7 @@ fn halving(x0: f64, p: f64, n: usize) -> f64 {
 /// A power series with the power carried from one step to the next, without derivative: the
 /// loop's reverse sweep runs in order and computes the powers again, storing nothing (a
 /// least-squares fit's inner loop, as GradBench's `llsq` writes it).
+#[allow(clippy::needless_range_loop)] // written out on purpose: this is what is under test
 #[derive_tangent(wrt(x))]
 #[derive_grad(wrt(x))]
 fn power_series(x: &[f64], t: f64) -> f64 {
@@ -74,6 +75,7 @@ fn power_series(x: &[f64], t: f64) -> f64 {
 
 /// A packed lower triangle walked with a counter carried across both loops (GMM's `qtimesx`):
 /// the inner loop recomputes the counter in order; the outer one stores it once per row.
+#[allow(clippy::needless_range_loop, clippy::manual_memcpy)] // as GMM's C++ writes it
 #[derive_tangent]
 #[derive_grad]
 fn packed_product(d: usize, l: &[f64], x: &[f64], out: &mut [f64]) {
@@ -159,6 +161,7 @@ fn allocations_of_control_flow() {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop)] // the expected values, written as the C++ loops
 fn measured_functions_are_right() {
     // The functions measured above give the derivatives they should (finite differences).
     let fd = |f: &dyn Fn(f64) -> f64, x: f64| (f(x + 1e-6) - f(x - 1e-6)) / 2e-6;
@@ -213,6 +216,9 @@ fn measured_functions_are_right() {
     let (dl, dx) = ([0.3, -0.1, 0.2, 0.5, -0.4, 0.1], [0.2, 0.1, -0.3, 0.4]);
     let (mut o, mut dout) = ([0.0; 4], [0.0; 4]);
     packed_product_tangent(d, &l, &dl, &x, &dx, &mut o, &mut dout);
+    let mut primal = [0.0; 4];
+    packed_product(d, &l, &x, &mut primal);
+    assert_eq!(o, primal, "the value written by _tangent");
     let lhs: f64 = (0..4).map(|i| dout[i] * w[i]).sum();
     let rhs: f64 =
         (0..6).map(|k| dl[k] * gl[k]).sum::<f64>() + (0..4).map(|i| dx[i] * gxd[i]).sum::<f64>();

@@ -634,6 +634,7 @@ fn slices_written_by_callees() {
 }
 
 /// A read-only callee over `&[f64]`: the sum of squares.
+#[allow(clippy::needless_range_loop)] // written out on purpose: this is what is under test
 #[derive_tangent]
 #[derive_grad]
 fn sum_sq(v: &[f64]) -> f64 {

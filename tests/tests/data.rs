@@ -1265,8 +1265,8 @@ fn split_at_mut_halves_written_in_place() {
         "split_update",
         &pts,
         split_update,
-        |x, dx, y, dy| split_update_tangent(x, dx, y, dy),
-        |x, gx, y, dy| split_update_vjp(x, gx, y, dy),
+        split_update_tangent,
+        split_update_vjp,
         // Columns [x (4), y on entry (5)]. lo_i = x_i x_(i+1); hi_j = y_(2+j) lo_(j%2) + sin x_j.
         |x, y| {
             let mut rows = vec![vec![0.0; 9]; 5];
