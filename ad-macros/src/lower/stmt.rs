@@ -17,6 +17,18 @@ impl Lowerer<'_> {
                 .collect();
             let mut value = None;
             let substituted = self.with_views(stmt);
+            if let Some(base) = substituted.as_ref().and_then(view::overlapping_loan) {
+                self.errors.spanned(
+                    stmt,
+                    format!(
+                        "{}: this call is lent two views of `{base}` (the halves of a \
+                         `split_at_mut`, say), one to be written; the generated code would \
+                         borrow `{base}` twice. Copy the half that is only read into a local \
+                         array first, or lend the whole slice with the offsets",
+                        self.mode
+                    ),
+                );
+            }
             let stmt = substituted.as_ref().unwrap_or(stmt);
             match stmt {
                 SynStmt::Local(local) => self.lower_local(local),

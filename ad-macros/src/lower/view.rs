@@ -252,6 +252,47 @@ impl Lowerer<'_> {
     }
 }
 
+/// In a statement whose views were replaced: a call given `&mut base[..]` and, in another
+/// argument, `base` again (the two halves of a `split_at_mut`, one lent to be written). The
+/// generated code would borrow `base` twice, which rustc refuses, so the macro refuses it first.
+pub(super) fn overlapping_loan(stmt: &SynStmt) -> Option<Ident> {
+    struct Find(Option<Ident>);
+    impl Find {
+        fn check<'a>(&mut self, args: impl Iterator<Item = &'a Expr> + Clone) {
+            for (k, a) in args.clone().enumerate() {
+                let Expr::Reference(r) = strip_parens(a) else {
+                    continue;
+                };
+                let Expr::Index(ix) = strip_parens(&r.expr) else {
+                    continue;
+                };
+                let (true, Some(base)) = (r.mutability.is_some(), path_ident(&ix.expr)) else {
+                    continue;
+                };
+                let again = args.clone().enumerate().any(|(j, b)| {
+                    j != k && collect_idents(&b.to_token_stream()).contains(&base.to_string())
+                });
+                if again {
+                    self.0 = Some(base.clone());
+                }
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            self.check(c.args.iter());
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.check(std::iter::once(&*m.receiver).chain(m.args.iter()));
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut f = Find(None);
+    f.visit_stmt(stmt);
+    f.0
+}
+
 pub(super) fn strip_parens(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => strip_parens(&p.expr),

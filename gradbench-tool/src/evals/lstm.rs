@@ -16,8 +16,9 @@
 //!
 //! Rewrite: the C++ `lstm_predict` feeds layer `i` the hidden state of layer `i - 1` through a
 //! pointer into the same state array that layer `i` writes. Rust's borrow rules need
-//! `split_at_mut` for that (refused by the macro: a known gap), so the previous layer's hidden
-//! state is copied into the `output` buffer, which the C++ code also uses as layer 0's input.
+//! `split_at_mut` for that, and the macro refuses lending both halves to one call (the generated
+//! code would borrow the state twice), so the previous layer's hidden state is copied into the
+//! `output` buffer, which the C++ code also uses as layer 0's input.
 
 use crate::protocol::{Runs, Timed, measure, parse};
 use ad_runtime::derive_grad;
@@ -76,8 +77,8 @@ pub fn lstm_predict(
     for i in 0..l {
         if i > 0 {
             // gap: the C++ code points layer i's input at layer i-1's hidden state, inside the
-            // state that layer i writes; that needs `split_at_mut` (refused), so the hidden
-            // state is copied into `output`, layer 0's input buffer.
+            // state that layer i writes; that needs both halves of a `split_at_mut` lent to
+            // one call (refused), so the hidden state is copied into `output`, layer 0's input.
             for j in 0..b {
                 output[j] = state[2 * b * (i - 1) + j];
             }
