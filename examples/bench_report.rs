@@ -242,13 +242,13 @@ fn with_linalg(md: &str, criterion: &Path) -> Result<String, Box<dyn Error>> {
 }
 
 /// `md` followed by the GradBench section of `old` (written by the `gradbench_report` example
-/// from its own, much longer, run), when `old` has one.
+/// from its own, much longer, run) and the commentary after it, when `old` has one: the
+/// section is the last part of the file.
 fn keep_gradbench(md: &str, old: &str) -> String {
     const BEGIN: &str = "<!-- gradbench: written by gradbench_report -->";
-    const END: &str = "<!-- /gradbench -->";
-    match (old.find(BEGIN), old.find(END)) {
-        (Some(a), Some(b)) => format!("{md}\n{}\n", &old[a..b + END.len()]),
-        _ => md.to_owned(),
+    match old.find(BEGIN) {
+        Some(a) => format!("{md}\n{}", &old[a..]),
+        None => md.to_owned(),
     }
 }
 

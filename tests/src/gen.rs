@@ -95,6 +95,10 @@
 //!   inline. Drawn from their own stream; `AD_GEN_V3=0` turns them off. Their first run found
 //!   MACRO BUG 14 (below, fixed).
 //!
+//! - a `loop` ending the body, left only by the `return` of the float results on its first to
+//!   third turn ([`Program::loop_tail`]), in a fifth of the programs without a struct result:
+//!   the shape of a solver that returns from inside its iteration. Drawn from its own stream.
+//!
 //! Values are kept bounded: every expression carries a rough bound of its magnitude, and one
 //! that may exceed [`CAP`] is wrapped in `tanh`, `sin`, `atan` or `cos`. Most loops update an
 //! accumulator (a reduction, a product or a recurrence that reads itself), outputs combine the
@@ -1058,6 +1062,9 @@ pub struct Program {
     pub v3: bool,
     /// Whether its vectors are nalgebra's `Vector3<f64>` instead (issue 19).
     pub v3_nalgebra: bool,
+    /// With `Some(k)`, the float results are returned from inside a `loop` that ends the body
+    /// and is left only by that `return`, on its `k`-th turn (a solver's shape).
+    pub loop_tail: Option<usize>,
 }
 
 impl Program {
@@ -3264,6 +3271,10 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
     let v3 = g.v3_used;
     let mut helpers = g.helpers;
     helpers.sort();
+    let loop_tail = {
+        let mut r = Rng(seed ^ 0x100b_7a11_0000_0021);
+        (stail.is_none() && !out.is_empty() && r.chance(0.2)).then(|| 1 + r.below(3))
+    };
     Program {
         seed,
         params,
@@ -3274,13 +3285,14 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         helpers,
         k: ist.map_or(0, |st| st.k),
         body,
-        out,
         float_arrays,
         nested,
         structs,
         stail,
         v3,
         v3_nalgebra: v3 && Rng(seed ^ 0x0e3d_0e3d_0000_0019).chance(v3::NALGEBRA_SHARE),
+        loop_tail,
+        out,
     }
 }
 
@@ -3726,6 +3738,14 @@ impl Program {
         show_block(&self.body, 1, &mut out);
         if let Some(t) = &self.stail {
             show_tail(t, family, &mut out);
+        } else if let (Some(k), false) = (self.loop_tail, self.out.is_empty()) {
+            let _ = writeln!(out, "    let mut turn: usize = 0;");
+            let _ = writeln!(out, "    loop {{");
+            let _ = writeln!(out, "        turn += 1;");
+            let _ = writeln!(out, "        if turn == {k} {{");
+            let _ = writeln!(out, "            return {};", show_out(&self.out));
+            let _ = writeln!(out, "        }}");
+            let _ = writeln!(out, "    }}");
         } else if !self.out.is_empty() {
             let _ = writeln!(out, "    {}", show_out(&self.out));
         }

@@ -185,21 +185,6 @@ pub fn solve_fr(start: [f64; 2]) -> [f64; 4] {
     [r1[0], r1[1], r2[0], r2[1]]
 }
 
-/// Why a variant other than `fr` is not offered, as the error `run` answers.
-pub fn not_offered(variant: &str) -> Option<String> {
-    let nesting = match variant {
-        "rr" => "reverse over reverse",
-        "rf" => "reverse over forward",
-        "ff" => "forward over forward",
-        _ => return None,
-    };
-    Some(format!(
-        "saddle `{variant}` needs {nesting}; our macros write second derivatives only as \
-         forward over reverse (`_hvp`), and a generated `_grad`/`_tangent` cannot be called \
-         inside an annotated function, so this variant is not offered"
-    ))
-}
-
 /// The eval's input: the starting point of every descent.
 #[derive(Deserialize)]
 pub struct Input {
@@ -208,9 +193,9 @@ pub struct Input {
 }
 
 /// Runs `fr` from the input's start; `rr`, `rf` and `ff` answer an error saying why they are
-/// not offered ([`not_offered`]).
+/// not offered ([`super::not_offered`]).
 pub fn run(function: &str, input: Value, runs: &Runs) -> Result<Timed, String> {
-    if let Some(why) = not_offered(function) {
+    if let Some(why) = super::not_offered("saddle", function) {
         return Err(why);
     }
     if function != "fr" {
