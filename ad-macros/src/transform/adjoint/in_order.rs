@@ -121,6 +121,23 @@ impl Adjoint<'_> {
                 _ => None,
             })
         };
+        // The values that depend on the entry: one pass, the body being in definition order.
+        let mut dep = HashSet::from([c.entry]);
+        for s in &l.body {
+            if let Stmt::Def { var, rhs, .. } = s {
+                let reads: Vec<VarId> = match rhs {
+                    Rhs::Inert { uses, .. } => uses.clone(),
+                    rhs => rhs
+                        .operands()
+                        .into_iter()
+                        .filter_map(Func::var_of)
+                        .collect(),
+                };
+                if reads.iter().any(|v| dep.contains(v)) {
+                    dep.insert(*var);
+                }
+            }
+        }
         // Walk back from the exit to the entry.
         let Some(mut v) = Func::var_of(&c.exit) else {
             return false;
@@ -140,9 +157,7 @@ impl Adjoint<'_> {
             let next = match def(v) {
                 Some(Rhs::Copy(op)) => Func::var_of(op),
                 Some(Rhs::Prim { rule, args, .. }) if rule.name == "add" && args.len() == 2 => {
-                    let reaches = |op: &Operand| {
-                        Func::var_of(op).is_some_and(|a| self.reaches(&l.body, a, c.entry))
-                    };
+                    let reaches = |op: &Operand| Func::var_of(op).is_some_and(|a| dep.contains(&a));
                     match (reaches(&args[0]), reaches(&args[1])) {
                         (true, false) => Func::var_of(&args[0]),
                         (false, true) => Func::var_of(&args[1]),
@@ -151,7 +166,7 @@ impl Adjoint<'_> {
                 }
                 Some(Rhs::Prim { rule, args, .. }) if rule.name == "sub" && args.len() == 2 => {
                     let second = Func::var_of(&args[1]);
-                    if second.is_some_and(|b| self.reaches(&l.body, b, c.entry)) {
+                    if second.is_some_and(|b| dep.contains(&b)) {
                         None
                     } else {
                         Func::var_of(&args[0])
@@ -164,31 +179,6 @@ impl Adjoint<'_> {
             };
             v = n;
         }
-    }
-
-    /// Whether the value of `v` (defined in `body`, or `v` itself) depends on `target`.
-    fn reaches(&self, body: &[Stmt], v: VarId, target: VarId) -> bool {
-        let mut seen = HashSet::new();
-        let mut work = vec![v];
-        while let Some(v) = work.pop() {
-            if v == target {
-                return true;
-            }
-            if !seen.insert(v) {
-                continue;
-            }
-            for s in body {
-                if let Stmt::Def { var, rhs, .. } = s
-                    && *var == v
-                {
-                    match rhs {
-                        Rhs::Inert { uses, .. } => work.extend(uses.iter().copied()),
-                        rhs => work.extend(rhs.operands().into_iter().filter_map(Func::var_of)),
-                    }
-                }
-            }
-        }
-        false
     }
 
     /// The loops (by address) among `candidates` that the plan made still store a value: a
