@@ -1,6 +1,7 @@
-//! Writes the random programs of `tests/random_programs.rs` (SPEC §8) into
-//! `OUT_DIR/random_programs.rs`: `AD_RANDOM_PROGRAMS` programs (default
-//! `r#gen::DEFAULT_COUNT`), each with both macros, and the table that the test walks.
+//! Writes the random programs of `tests/random/mod.rs` (SPEC §8) into
+//! `OUT_DIR/random_programs_{1,2}of2.rs`: `AD_RANDOM_PROGRAMS` programs (default
+//! `r#gen::DEFAULT_COUNT`) in `r#gen::PARTS` parts, each program with both macros, each part
+//! with the table its test walks.
 
 #[allow(dead_code)]
 #[path = "src/gen.rs"]
@@ -35,6 +36,9 @@ fn main() {
         Err(_) => r#gen::DEFAULT_COUNT,
     };
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    std::fs::write(out.join("random_programs.rs"), r#gen::emit_all(count))
-        .expect("cannot write OUT_DIR/random_programs.rs");
+    for part in 0..r#gen::PARTS {
+        let file = out.join(format!("random_programs_{}of{}.rs", part + 1, r#gen::PARTS));
+        std::fs::write(&file, r#gen::emit_part(part, count))
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
+    }
 }

@@ -254,6 +254,31 @@ pub fn derive_grad(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert_eq!((n, g.rows(), g.cols()), (5.0, 1, 2));
 /// assert!((g[(0, 0)] - 0.6).abs() < 1e-15 && (g[(0, 1)] - 0.8).abs() < 1e-15);
 /// ```
+///
+/// With `sparse` (and `ad-runtime`'s `sparse` feature) it also writes `NAME_sparsity`, which
+/// detects the Jacobian's sparsity pattern at the arguments and colours its columns (columns
+/// without a common row share a colour), and `NAME_jacsparse(.., &sparsity)`, which computes the
+/// Jacobian in one vector forward pass per `K` colours and returns it as an
+/// `ad_runtime::sparse::CsMat` (CSR, from the `sprs` crate). Detect once, reuse it for every
+/// point whose branches take the same paths:
+///
+/// ```
+/// use ad_runtime::derive_jacobian;
+///
+/// #[derive_jacobian(sparse)]
+/// fn differences(x: &[f64], y: &mut [f64]) {
+///     for i in 1..x.len() {
+///         y[i - 1] = x[i] * x[i] - x[i - 1];
+///     }
+/// }
+///
+/// let x = vec![1.0; 1000];
+/// let mut y = vec![0.0; 999];
+/// let sparsity = differences_sparsity(&x, &mut y);
+/// assert_eq!((sparsity.nnz(), sparsity.colours()), (1998, 2)); // one pass, not 250
+/// let j = differences_jacsparse(&x, &mut y, &sparsity);
+/// assert_eq!((j.get(0, 0), j.get(0, 1), j.get(0, 2)), (Some(&-1.0), Some(&2.0), None));
+/// ```
 #[proc_macro_attribute]
 pub fn derive_jacobian(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(front::Mode::Jacobian, args.into(), item.into()).into()

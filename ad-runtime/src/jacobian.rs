@@ -174,7 +174,15 @@ pub trait LaneSeed<F, const K: usize> {
         self.len() == 0
     }
     /// The tangents of the pass starting at column `first`.
-    fn seed(&self, first: usize) -> Self::Lanes;
+    fn seed(&self, first: usize) -> Self::Lanes
+    where
+        F: Float,
+    {
+        self.seed_with(|i| unit(i, first))
+    }
+    /// The tangents with input `i`'s `K` lanes given by `lanes(i)` (sparse Jacobians seed a sum
+    /// of unit vectors per lane).
+    fn seed_with(&self, lanes: impl FnMut(usize) -> [F; K]) -> Self::Lanes;
 }
 
 fn unit<F: Float, const K: usize>(i: usize, first: usize) -> [F; K] {
@@ -186,8 +194,8 @@ impl<F: Float, const K: usize> LaneSeed<F, K> for F {
     fn len(&self) -> usize {
         1
     }
-    fn seed(&self, first: usize) -> [F; K] {
-        unit(0, first)
+    fn seed_with(&self, mut lanes: impl FnMut(usize) -> [F; K]) -> [F; K] {
+        lanes(0)
     }
 }
 
@@ -196,8 +204,8 @@ impl<F: Float, const K: usize, const N: usize> LaneSeed<F, K> for [F; N] {
     fn len(&self) -> usize {
         N
     }
-    fn seed(&self, first: usize) -> [[F; K]; N] {
-        core::array::from_fn(|i| unit(i, first))
+    fn seed_with(&self, lanes: impl FnMut(usize) -> [F; K]) -> [[F; K]; N] {
+        core::array::from_fn(lanes)
     }
 }
 
@@ -206,8 +214,8 @@ impl<F: Float, const K: usize> LaneSeed<F, K> for [F] {
     fn len(&self) -> usize {
         <[F]>::len(self)
     }
-    fn seed(&self, first: usize) -> Vec<[F; K]> {
-        (0..<[F]>::len(self)).map(|i| unit(i, first)).collect()
+    fn seed_with(&self, lanes: impl FnMut(usize) -> [F; K]) -> Vec<[F; K]> {
+        (0..<[F]>::len(self)).map(lanes).collect()
     }
 }
 

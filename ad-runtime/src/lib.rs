@@ -123,6 +123,8 @@ pub mod nd;
 pub mod rows;
 pub mod rules;
 mod slots;
+#[cfg(feature = "sparse")]
+pub mod sparse;
 
 pub use differentiable::{DerivedDifferentiable, Differentiable, flat_elements, unflat_elements};
 pub use jacobian::Jacobian;

@@ -15,6 +15,8 @@ pub struct Args {
     pub pick: Option<(Pick, Span)>,
     /// `#[derive_jacobian(lanes = 8)]`: tangents per forward pass.
     pub lanes: Option<(usize, Span)>,
+    /// `#[derive_jacobian(sparse)]`: also `NAME_sparsity` and `NAME_jacsparse`.
+    pub sparse: Option<Span>,
     /// `#[derive_grad(hessian)]`: also `NAME_hvp` and `NAME_hessian`, forward over reverse.
     pub hessian: Option<Span>,
     /// `#[derive_grad(checkpoint)]`: long loops keep `O(sqrt(n))` values, not `O(n)`.
@@ -88,6 +90,11 @@ impl Parse for Args {
                     return Err(syn::Error::new(key.span(), "`checkpoint` is given twice"));
                 }
                 args.checkpoint = Some(key.span());
+            } else if key == "sparse" {
+                if args.sparse.is_some() {
+                    return Err(syn::Error::new(key.span(), "`sparse` is given twice"));
+                }
+                args.sparse = Some(key.span());
             } else if key == "hessian" {
                 if args.hessian.is_some() {
                     return Err(syn::Error::new(key.span(), "`hessian` is given twice"));
@@ -109,7 +116,7 @@ impl Parse for Args {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate (and `hessian`, `checkpoint` for `#[derive_grad]`; `forward`, `reverse`, `lanes = K` for `#[derive_jacobian]`)"
+                        "unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate (and `hessian`, `checkpoint` for `#[derive_grad]`; `forward`, `reverse`, `lanes = K`, `sparse` for `#[derive_jacobian]`)"
                     ),
                 ));
             }

@@ -72,15 +72,15 @@ pub fn check_arguments(mode: Mode, args: &attr::Args, errors: &mut Errors) {
         }
     }
     if mode != Mode::Jacobian {
-        for span in [args.pick.map(|p| p.1), args.lanes.map(|l| l.1)]
+        for span in [args.pick.map(|p| p.1), args.lanes.map(|l| l.1), args.sparse]
             .into_iter()
             .flatten()
         {
             errors.at(
                 span,
                 format!(
-                    "`forward`, `reverse` and `lanes` are arguments of `#[derive_jacobian]`; \
-                     {name} takes only `wrt(..)`"
+                    "`forward`, `reverse`, `lanes` and `sparse` are arguments of \
+                     `#[derive_jacobian]`, not of {name}"
                 ),
             );
         }

@@ -11,6 +11,10 @@
 //!         `    forward::<f64, 4, _, _, _, [[f64; 3]; 2]>(&x, 2, |seed| pass(x, seed)) }`
 //!         `fn f_jacrev(x: [f64; 3]) -> .. { reverse(2, 3, |i| pull(x, Basis::basis(i))) }`
 //!         `fn f_jacobian(x: [f64; 3]) -> .. { if 3 <= 2 { f_jacfwd(x) } else { f_jacrev(x) } }`
+//!
+//! With `sparse`, the forward pass also goes into `f_sparsity(x) -> Sparsity` (the runtime's
+//! `sparse::detect`, NaN tangents) and `f_jacsparse(x, sparsity: &Sparsity) -> (.., CsMat)`
+//! (`sparse::jacobian`, one pass per `K` colours).
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote};
@@ -175,6 +179,13 @@ pub fn generate(
             );
         }
     }
+    if let (Some(span), Some(Pick::Reverse)) = (args.sparse, pick) {
+        errors.at(
+            span,
+            "sparse Jacobians are computed by vector forward mode, one pass per colour of the \
+             columns: drop `reverse`",
+        );
+    }
     errors.finish()?;
     let shape = shape.expect("errors are reported above");
     let lanes = args.lanes.map_or(DEFAULT_LANES, |(k, _)| k);
@@ -183,7 +194,12 @@ pub fn generate(
     let mut tokens = TokenStream::new();
     let forward = (pick != Some(Pick::Reverse)).then(|| {
         let g = tangent::transform_lanes(func, out, lanes);
-        forward_fn(f, func, &shape, out, g, lanes)
+        let fwd = forward_parts(func, &shape, &g, lanes);
+        let mut tokens = forward_fn(f, func, &shape, out, &fwd, lanes);
+        if args.sparse.is_some() {
+            tokens.extend(sparse_fns(f, func, &shape, out, &fwd, lanes));
+        }
+        tokens
     });
     func.namer = fresh;
     let reverse = (pick != Some(Pick::Forward)).then(|| {
@@ -228,7 +244,7 @@ pub fn generate(
     );
     tokens.extend(forward);
     tokens.extend(reverse);
-    tokens.extend(item(f, func, "jacobian", &ret, pick_body, &doc));
+    tokens.extend(item(f, func, "jacobian", &ret, &[], pick_body, &doc));
     Ok(tokens)
 }
 
@@ -296,6 +312,7 @@ fn item(
     func: &Func,
     suffix: &str,
     ret: &TokenStream,
+    extra: &[TokenStream],
     body: TokenStream,
     doc: &str,
 ) -> TokenStream {
@@ -304,7 +321,8 @@ fn item(
     let ident = names::function(&f.sig.ident, suffix);
     let generics = &f.sig.generics;
     let where_clause = &generics.where_clause;
-    let params = params(f, func);
+    let mut params = params(f, func);
+    params.extend(extra.iter().cloned());
     let code = pretty(&quote!(fn #ident #generics(#(#params),*) -> #ret #where_clause { #body }));
     let doc = format!("{doc}\n\n# Generated code\n\n```text\n{code}```");
     quote! {
@@ -333,21 +351,28 @@ fn save_entry(func: &Func, shape: &Shape) -> (TokenStream, TokenStream) {
     }
 }
 
-fn forward_fn(
-    f: &ItemFn,
-    func: &Func,
-    shape: &Shape,
-    out: Option<&Type>,
-    g: crate::ir::Generated,
-    lanes: usize,
-) -> TokenStream {
+/// The pieces of a vector forward pass that `_jacfwd`, `_sparsity` and `_jacsparse` share.
+struct Forward {
+    /// Keeps the output parameter's entry values (empty without one).
+    save: TokenStream,
+    /// `let mut __ad_pass = |..| ..;`, the transformed body.
+    closure: TokenStream,
+    /// The input, borrowed: `&x` or `&x[..]`.
+    x_ref: TokenStream,
+    /// The number of outputs.
+    m: TokenStream,
+    /// The parameter of the seeding closure, and that closure's body: one pass giving
+    /// `(value, output tangents)`.
+    seed: Ident,
+    run: TokenStream,
+}
+
+fn forward_parts(func: &Func, shape: &Shape, g: &crate::ir::Generated, lanes: usize) -> Forward {
     let k = proc_macro2::Literal::usize_unsuffixed(lanes);
     let elem = &shape.elem;
-    let (ret, jac) = signature(shape, out);
     let pass = Ident::new("__ad_pass", Span::mixed_site());
     let seed = Ident::new("__ad_seed", Span::mixed_site());
     let dy = Ident::new("__ad_dy", Span::mixed_site());
-    let pass_closure = closure(&pass, &g);
     let mut args = Vec::new();
     for (i, p) in func.params.iter().enumerate() {
         args.push(reborrow(p));
@@ -380,14 +405,48 @@ fn forward_fn(
         }
         None => quote!(#pass(#(#args),*)),
     };
-    let m = len_of(func, shape, false);
-    let finish = match out {
+    Forward {
+        save,
+        closure: closure(&pass, g),
+        x_ref,
+        m: len_of(func, shape, false),
+        seed,
+        run,
+    }
+}
+
+/// What a generated function returns of a pair `(value, jacobian)` named `__ad_jac`: all of it,
+/// or the Jacobian alone when the value went into the output parameter.
+fn finish(out: Option<&Type>) -> TokenStream {
+    match out {
         Some(_) => quote!(__ad_jac),
         None => quote!(__ad_jac.1),
-    };
+    }
+}
+
+fn forward_fn(
+    f: &ItemFn,
+    func: &Func,
+    shape: &Shape,
+    out: Option<&Type>,
+    fwd: &Forward,
+    lanes: usize,
+) -> TokenStream {
+    let k = proc_macro2::Literal::usize_unsuffixed(lanes);
+    let elem = &shape.elem;
+    let (ret, jac) = signature(shape, out);
+    let Forward {
+        save,
+        closure,
+        x_ref,
+        m,
+        seed,
+        run,
+    } = fwd;
+    let finish = finish(out);
     let body = quote! {
         #save
-        #pass_closure
+        #closure
         let __ad_jac: (_, #jac) = ::ad_runtime::jacobian::forward::<#elem, #k, _, _, _, #jac>(
             #x_ref,
             #m,
@@ -402,7 +461,86 @@ fn forward_fn(
         f.sig.ident,
         returns(out)
     );
-    item(f, func, "jacfwd", &ret, body, &doc)
+    item(f, func, "jacfwd", &ret, &[], body, &doc)
+}
+
+/// `NAME_sparsity` (the pattern detected at the arguments, coloured) and `NAME_jacsparse` (the
+/// Jacobian in CSR form, one pass per `lanes` colours), after `ad_runtime::sparse`.
+fn sparse_fns(
+    f: &ItemFn,
+    func: &Func,
+    shape: &Shape,
+    out: Option<&Type>,
+    fwd: &Forward,
+    lanes: usize,
+) -> TokenStream {
+    let k = proc_macro2::Literal::usize_unsuffixed(lanes);
+    let elem = &shape.elem;
+    let Forward {
+        save,
+        closure,
+        x_ref,
+        m,
+        seed,
+        run,
+    } = fwd;
+    let detect = quote! {
+        #save
+        #closure
+        ::ad_runtime::sparse::detect::<#elem, #k, _, _, _>(#x_ref, #m, |#seed| { #run })
+    };
+    let name = &f.sig.ident;
+    let jacsparse = names::function(name, "jacsparse");
+    let doc = format!(
+        "The sparsity pattern of `{name}`'s Jacobian at these arguments, its columns coloured, \
+         generated by `#[derive_jacobian(sparse)]`: `ceil(n / {lanes})` forward passes whose \
+         tangents are NaN in one input per lane. Detect once and pass the result to \
+         `{jacsparse}`; see `ad_runtime::sparse` for what the pattern covers."
+    );
+    let mut tokens = item(
+        f,
+        func,
+        "sparsity",
+        &quote!(::ad_runtime::sparse::Sparsity),
+        &[],
+        detect,
+        &doc,
+    );
+    let sparsity = Ident::new("sparsity", Span::mixed_site());
+    let finish = finish(out);
+    let jac = quote!(::ad_runtime::sparse::CsMat<#elem>);
+    let ret = match out {
+        Some(ty) => quote!((#ty, #jac)),
+        None => jac,
+    };
+    let body = quote! {
+        #save
+        #closure
+        let __ad_jac = ::ad_runtime::sparse::jacobian::<#elem, #k, _, _, _>(
+            #x_ref,
+            #sparsity,
+            |#seed| { #run },
+        );
+        #finish
+    };
+    let doc = format!(
+        "The Jacobian of `{name}` as a sparse matrix in CSR form, generated by \
+         `#[derive_jacobian(sparse)]`: one vector forward pass per {lanes} colours of \
+         `sparsity` (from `{}`), each lane seeded with one colour's columns.\n\nReturns {}; row \
+         `i` of the Jacobian is the gradient of output `i`.",
+        names::function(name, "sparsity"),
+        returns(out)
+    );
+    tokens.extend(item(
+        f,
+        func,
+        "jacsparse",
+        &ret,
+        &[quote!(#sparsity: &::ad_runtime::sparse::Sparsity)],
+        body,
+        &doc,
+    ));
+    tokens
 }
 
 fn reverse_fn(
@@ -451,10 +589,7 @@ fn reverse_fn(
         (false, false) => quote!(((), #result)),
         (false, true) => quote!({ let () = #result; ((), #dx) }),
     };
-    let finish = match out {
-        Some(_) => quote!(__ad_jac),
-        None => quote!(__ad_jac.1),
-    };
+    let finish = finish(out);
     let body = quote! {
         #save
         #pull_closure
@@ -476,5 +611,5 @@ fn reverse_fn(
         f.sig.ident,
         returns(out)
     );
-    item(f, func, "jacrev", &ret, body, &doc)
+    item(f, func, "jacrev", &ret, &[], body, &doc)
 }

@@ -513,3 +513,179 @@ impl scale {
 
 #[doc(hidden)]
 struct scale {}
+
+fn chain_jacfwd(x: &[f64], y: &mut [f64]) -> ::ad_runtime::Jacobian<f64> {
+    let __ad_entry = y.to_vec();
+    let mut __ad_pass = |
+        x: &[f64],
+        dx: &[[f64; 2]],
+        y: &mut [f64],
+        dy: &mut [[f64; 2]],
+    | -> () {
+        let _t0 = x.len();
+        let _t1 = (1).._t0;
+        let _t2 = ::core::iter::IntoIterator::into_iter(_t1);
+        for i in _t2 {
+            let _t3 = i - 1;
+            let _t4 = x[i];
+            let d_t4 = dx[i];
+            let _t5 = i - 1;
+            let _t6 = x[_t5];
+            let d_t6 = dx[_t5];
+            let _t7 = i - 1;
+            let _t8 = x[_t7];
+            let d_t8 = dx[_t7];
+            let _t9 = _t6 * _t8;
+            let d_t9 = ::ad_runtime::jacobian::lanes::<
+                _,
+                2,
+            >(|__ad_lane| _t8 * d_t6[__ad_lane] + _t6 * d_t8[__ad_lane]);
+            let _t10 = _t4 - _t9;
+            let d_t10 = ::ad_runtime::jacobian::lanes::<
+                _,
+                2,
+            >(|__ad_lane| d_t4[__ad_lane] - d_t9[__ad_lane]);
+            y[_t3] = _t10;
+            dy[_t3] = d_t10;
+        }
+        ()
+    };
+    let __ad_jac: (_, ::ad_runtime::Jacobian<f64>) = ::ad_runtime::jacobian::forward::<
+        f64,
+        2,
+        _,
+        _,
+        _,
+        ::ad_runtime::Jacobian<f64>,
+    >(
+        &x[..],
+        y.len(),
+        |__ad_seed| {
+            y.copy_from_slice(&__ad_entry);
+            let mut __ad_dy = ::ad_runtime::jacobian::lanes_zeros_vec::<f64, 2>(&*y);
+            let __ad_value = __ad_pass(x, &__ad_seed[..], &mut *y, &mut __ad_dy[..]);
+            (__ad_value, __ad_dy)
+        },
+    );
+    __ad_jac.1
+}
+
+fn chain_sparsity(x: &[f64], y: &mut [f64]) -> ::ad_runtime::sparse::Sparsity {
+    let __ad_entry = y.to_vec();
+    let mut __ad_pass = |
+        x: &[f64],
+        dx: &[[f64; 2]],
+        y: &mut [f64],
+        dy: &mut [[f64; 2]],
+    | -> () {
+        let _t0 = x.len();
+        let _t1 = (1).._t0;
+        let _t2 = ::core::iter::IntoIterator::into_iter(_t1);
+        for i in _t2 {
+            let _t3 = i - 1;
+            let _t4 = x[i];
+            let d_t4 = dx[i];
+            let _t5 = i - 1;
+            let _t6 = x[_t5];
+            let d_t6 = dx[_t5];
+            let _t7 = i - 1;
+            let _t8 = x[_t7];
+            let d_t8 = dx[_t7];
+            let _t9 = _t6 * _t8;
+            let d_t9 = ::ad_runtime::jacobian::lanes::<
+                _,
+                2,
+            >(|__ad_lane| _t8 * d_t6[__ad_lane] + _t6 * d_t8[__ad_lane]);
+            let _t10 = _t4 - _t9;
+            let d_t10 = ::ad_runtime::jacobian::lanes::<
+                _,
+                2,
+            >(|__ad_lane| d_t4[__ad_lane] - d_t9[__ad_lane]);
+            y[_t3] = _t10;
+            dy[_t3] = d_t10;
+        }
+        ()
+    };
+    ::ad_runtime::sparse::detect::<
+        f64,
+        2,
+        _,
+        _,
+        _,
+    >(
+        &x[..],
+        y.len(),
+        |__ad_seed| {
+            y.copy_from_slice(&__ad_entry);
+            let mut __ad_dy = ::ad_runtime::jacobian::lanes_zeros_vec::<f64, 2>(&*y);
+            let __ad_value = __ad_pass(x, &__ad_seed[..], &mut *y, &mut __ad_dy[..]);
+            (__ad_value, __ad_dy)
+        },
+    )
+}
+
+fn chain_jacsparse(
+    x: &[f64],
+    y: &mut [f64],
+    sparsity: &::ad_runtime::sparse::Sparsity,
+) -> ::ad_runtime::sparse::CsMat<f64> {
+    let __ad_entry = y.to_vec();
+    let mut __ad_pass = |
+        x: &[f64],
+        dx: &[[f64; 2]],
+        y: &mut [f64],
+        dy: &mut [[f64; 2]],
+    | -> () {
+        let _t0 = x.len();
+        let _t1 = (1).._t0;
+        let _t2 = ::core::iter::IntoIterator::into_iter(_t1);
+        for i in _t2 {
+            let _t3 = i - 1;
+            let _t4 = x[i];
+            let d_t4 = dx[i];
+            let _t5 = i - 1;
+            let _t6 = x[_t5];
+            let d_t6 = dx[_t5];
+            let _t7 = i - 1;
+            let _t8 = x[_t7];
+            let d_t8 = dx[_t7];
+            let _t9 = _t6 * _t8;
+            let d_t9 = ::ad_runtime::jacobian::lanes::<
+                _,
+                2,
+            >(|__ad_lane| _t8 * d_t6[__ad_lane] + _t6 * d_t8[__ad_lane]);
+            let _t10 = _t4 - _t9;
+            let d_t10 = ::ad_runtime::jacobian::lanes::<
+                _,
+                2,
+            >(|__ad_lane| d_t4[__ad_lane] - d_t9[__ad_lane]);
+            y[_t3] = _t10;
+            dy[_t3] = d_t10;
+        }
+        ()
+    };
+    let __ad_jac = ::ad_runtime::sparse::jacobian::<
+        f64,
+        2,
+        _,
+        _,
+        _,
+    >(
+        &x[..],
+        sparsity,
+        |__ad_seed| {
+            y.copy_from_slice(&__ad_entry);
+            let mut __ad_dy = ::ad_runtime::jacobian::lanes_zeros_vec::<f64, 2>(&*y);
+            let __ad_value = __ad_pass(x, &__ad_seed[..], &mut *y, &mut __ad_dy[..]);
+            (__ad_value, __ad_dy)
+        },
+    );
+    __ad_jac.1
+}
+
+fn chain_jacobian(x: &[f64], y: &mut [f64]) -> ::ad_runtime::Jacobian<f64> {
+    chain_jacfwd(x, &mut *y)
+}
+
+#[doc(hidden)]
+struct chain {}

@@ -28,3 +28,12 @@ fn scale(x: &[f64], a: f64, out: &mut [f64]) {
         *o = a * xi;
     }
 }
+
+// A sparse Jacobian: the vector forward pass in `_jacfwd`, `_sparsity` (NaN tangents, one input
+// per lane) and `_jacsparse` (one colour per lane).
+#[derive_jacobian(sparse, forward, lanes = 2)]
+fn chain(x: &[f64], y: &mut [f64]) {
+    for i in 1..x.len() {
+        y[i - 1] = x[i] - x[i - 1] * x[i - 1];
+    }
+}

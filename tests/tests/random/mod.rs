@@ -2,7 +2,10 @@
 //!
 //! `tests/build.rs` writes `AD_RANDOM_PROGRAMS` random functions (default 1000; see
 //! `ad_tests::r#gen` for the grammar and how the evaluation points are chosen), each carrying both
-//! `#[derive_tangent]` and `#[derive_grad]`, into `OUT_DIR/random_programs.rs`, included below.
+//! `#[derive_tangent]` and `#[derive_grad]`, into `OUT_DIR/random_programs_{1,2}of2.rs`: two
+//! halves that compile in parallel, each included by its test file (`random_programs_1of2.rs`,
+//! `random_programs_2of2.rs`), which runs the checks below on it.
+//!
 //! Inputs and outputs are flat vectors of floats: a struct parameter (issue 17) is its floats in
 //! the order of `to_flat`, a `&mut` struct's floats after the call and a struct result are
 //! outputs; the generated wrappers move between the two. At each of its 3 points every program
@@ -21,40 +24,21 @@
 //! program only.
 //!
 //! Debug and release must give the same derivatives to the bit (SPEC §9): each run writes the
-//! bits of every value and Jacobian entry to `target/tmp/random_programs.{debug,release}.bits`.
+//! bits of every value and Jacobian entry to `target/tmp/random_programs_PART.PROFILE.bits`.
 //! Compare them with
 //!
 //! ```text
-//! cargo test -p ad-tests --test random_programs
-//! cargo test -p ad-tests --test random_programs --release
-//! cmp target/tmp/random_programs.debug.bits target/tmp/random_programs.release.bits
+//! cargo test -p ad-tests --test 'random_programs_*'
+//! cargo test -p ad-tests --test 'random_programs_*' --release
+//! cmp target/tmp/random_programs_1of2.debug.bits target/tmp/random_programs_1of2.release.bits
+//! cmp target/tmp/random_programs_2of2.debug.bits target/tmp/random_programs_2of2.release.bits
 //! ```
-
-// Index loops over outputs and inputs read better than zips of three arrays here.
-#![allow(clippy::needless_range_loop)]
 
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use ad_tests::Tol;
-use ad_tests::r#gen::{Compiled, DEFAULT_COUNT, Rng, five_point};
-
-#[allow(
-    unused,
-    unused_parens,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery,
-    non_snake_case,
-    unreachable_code,
-    unused_comparisons
-)]
-mod generated {
-    use ad_tests::r#gen::Compiled;
-    include!(concat!(env!("OUT_DIR"), "/random_programs.rs"));
-}
-
-use generated::PROGRAMS;
+use ad_tests::r#gen::{Compiled, DEFAULT_COUNT, PARTS, Rng, five_point, part_range};
 
 /// Forward against reverse mode.
 const MODES: Tol = Tol {
@@ -267,13 +251,13 @@ fn check(c: &Compiled, bits: &mut String) -> Vec<String> {
     failures
 }
 
-#[test]
-fn random_programs_agree_three_ways() {
+/// Checks every program of part `part` (0-based) three ways, and writes their bits.
+pub fn agree_three_ways(programs: &[Compiled], part: usize) {
     let only = std::env::var("AD_RANDOM_PROGRAM").ok();
     let mut bits = String::new();
     let mut report = String::new();
     let (mut failed, mut checked, mut points) = (0, 0, 0);
-    for c in PROGRAMS {
+    for c in programs {
         if only.as_deref().is_some_and(|o| o != c.name) {
             continue;
         }
@@ -311,8 +295,10 @@ fn random_programs_agree_three_ways() {
     } else {
         "release"
     };
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("random_programs.{profile}.bits"));
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "random_programs_{}of{PARTS}.{profile}.bits",
+        part + 1
+    ));
     if only.is_none() {
         std::fs::write(&path, &bits).expect("cannot write the derivative bits");
     }
@@ -326,18 +312,21 @@ fn random_programs_agree_three_ways() {
     );
 }
 
-#[test]
-fn the_table_has_every_program() {
-    let expected = option_env!("AD_RANDOM_PROGRAMS")
+/// Part `part` holds its share of the programs, each with its three points.
+pub fn table_has_every_program(programs: &[Compiled], part: usize) {
+    let count = option_env!("AD_RANDOM_PROGRAMS")
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(DEFAULT_COUNT);
-    assert_eq!(PROGRAMS.len(), expected);
-    assert!(PROGRAMS.iter().all(|c| c.points.len() == 3));
+    assert_eq!(programs.len(), part_range(part, count).len());
+    assert!(programs.iter().all(|c| c.points.len() == 3));
 }
 
-#[test]
-fn the_generator_reproduces_the_table() {
-    for (index, c) in PROGRAMS.iter().enumerate().take(25) {
+/// The generator gives the first programs of part `part` again.
+pub fn generator_reproduces_the_table(programs: &[Compiled], part: usize) {
+    let count = option_env!("AD_RANDOM_PROGRAMS")
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(DEFAULT_COUNT);
+    for (index, c) in part_range(part, count).zip(programs).take(25) {
         let (p, points) = ad_tests::r#gen::program(index);
         assert_eq!(p.seed, c.seed);
         assert_eq!(p.source(c.name), c.source);

@@ -1,0 +1,17 @@
+use ad_runtime::{derive_grad, derive_jacobian};
+
+// Sparse Jacobians are built from forward passes, one per colour.
+#[derive_jacobian(sparse, reverse)]
+fn f(x: &[f64], y: &mut [f64]) {
+    for i in 0..x.len() {
+        y[i] = x[i] * x[i];
+    }
+}
+
+// `sparse` belongs to `#[derive_jacobian]`.
+#[derive_grad(sparse)]
+fn g(x: f64) -> f64 {
+    x
+}
+
+fn main() {}
