@@ -6,7 +6,7 @@
 //! real problem, not a cascade of "cannot find `f_grad`".
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::{ItemFn, Type};
 
 use crate::analysis::{self, checks};
@@ -197,8 +197,12 @@ fn grad_fns(
 ) -> syn::Result<TokenStream> {
     let fresh = func.namer.clone();
     let mut tokens = TokenStream::new();
-    let checkpoint = args.checkpoint.is_some();
-    let g = adjoint::transform_with(func, out, adjoint::Seed::Param, checkpoint);
+    let checkpoint = match (&args.checkpoint, &args.snapshots) {
+        (None, _) => adjoint::Checkpoint::Off,
+        (Some(_), None) => adjoint::Checkpoint::Sqrt,
+        (Some(_), Some(s)) => adjoint::Checkpoint::Binomial(s.to_token_stream()),
+    };
+    let g = adjoint::transform_with(func, out, adjoint::Seed::Param, &checkpoint);
     let hidden = companion::companion_vjp(f, &g);
     tokens.extend(item::wrap(
         f,
@@ -208,7 +212,7 @@ fn grad_fns(
     ));
     if out.is_some_and(|t| floats.is_float(t)) {
         func.namer = fresh;
-        let g = adjoint::transform_with(func, out, adjoint::Seed::One, checkpoint);
+        let g = adjoint::transform_with(func, out, adjoint::Seed::One, &checkpoint);
         tokens.extend(item::wrap(
             f,
             "grad",

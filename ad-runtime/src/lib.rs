@@ -120,6 +120,7 @@ pub mod jacobian;
 pub mod linalg;
 #[cfg(feature = "ndarray")]
 pub mod nd;
+pub mod revolve;
 pub mod rows;
 pub mod rules;
 mod slots;

@@ -6,8 +6,9 @@
 //! `#[derive_tangent]` and `#[derive_grad]` on it, four small wrappers that call the function and
 //! its derivatives on a flat point (inputs and outputs flat: a struct's floats are coordinates
 //! like any other), and a table of [`Compiled`] entries. A program with one output has two more
-//! copies: one under `#[derive_grad(checkpoint)]` (its gradient must equal the plain one bit for
-//! bit) and, when it has a scalar input `x`, calls no helper and takes no struct, one under
+//! copies: one under `#[derive_grad(checkpoint)]`, or `checkpoint(snapshots = 2)` for odd
+//! indices (its gradient must equal the plain one bit for bit) and, when it has a scalar input
+//! `x`, calls no helper and takes no struct, one under
 //! `#[derive_grad(hessian, wrt(x))]` (its second derivative, forward over reverse, is checked
 //! against finite differences of the gradient).
 //! `tests/tests/random/mod.rs` checks every entry: forward against reverse, both against
@@ -4742,9 +4743,16 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
             before("grad"),
             call(p, &format!("{name}_grad"), "grad", None)
         );
-        // The same function checkpointed, and its second derivative in its first scalar.
+        // The same function checkpointed (every other program by the binomial schedule with
+        // two states, the tightest budget with a split), and its second derivative in its first
+        // scalar.
         let ck = format!("{name}_ck");
-        m.push_str(&p.source_with(&ck, &name, &p.nested.attr(p, "derive_grad", "checkpoint")));
+        let how = if index % 2 == 1 {
+            "checkpoint(snapshots = 2)"
+        } else {
+            "checkpoint"
+        };
+        m.push_str(&p.source_with(&ck, &name, &p.nested.attr(p, "derive_grad", how)));
         let _ = writeln!(
             m,
             "pub fn grad_ck(p: &[f64], g: &mut [f64]) -> f64 {{ {}let (v, {pattern}) = {}; {adds}v }}",

@@ -2,7 +2,8 @@
 //! `ceil(sqrt(n))` steps and runs each segment forward again, instead of storing every step.
 //! The gradient is the same as without checkpointing (bit for bit: the same operations run in
 //! the same order), and the stack's peak bytes grow as `sqrt(n)` instead of `n`, measured with a
-//! counting allocator.
+//! counting allocator. With `checkpoint(snapshots = s)` the schedule is binomial (revolve): the
+//! same gradient again, and at most `s` states whatever `n`.
 
 use std::hint::black_box;
 
@@ -133,4 +134,168 @@ fn stack_peak_grows_as_sqrt_n() {
     let (n1, w1, c1) = rows[2];
     assert_eq!(n1, 10 * n0);
     assert!(w1 >= 9 * w0 && c1 <= 5 * c0, "{w0} -> {w1}, {c0} -> {c1}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binomial checkpointing: `checkpoint(snapshots = s)`
+// ---------------------------------------------------------------------------------------------
+
+/// A damped, driven pendulum by the explicit midpoint rule: `n` steps of size `h`, the final
+/// angle times the final velocity. Plain reverse mode stores every step.
+#[derive_grad(wrt(theta0, damping))]
+fn pendulum(theta0: f64, damping: f64, h: f64, n: usize) -> f64 {
+    let mut theta = theta0;
+    let mut omega = 0.0;
+    for k in 0..n {
+        let drive = 0.3 * (0.01 * k as f64).cos();
+        let a = -theta.sin() - damping * omega + drive;
+        let theta_mid = theta + 0.5 * h * omega;
+        let omega_mid = omega + 0.5 * h * a;
+        let a_mid = -theta_mid.sin() - damping * omega_mid + drive;
+        theta += h * omega_mid;
+        omega += h * a_mid;
+    }
+    theta * omega
+}
+
+/// The same with ten states kept, by the binomial schedule.
+#[derive_grad(wrt(theta0, damping), checkpoint(snapshots = 10))]
+fn pendulum_revolve(theta0: f64, damping: f64, h: f64, n: usize) -> f64 {
+    let mut theta = theta0;
+    let mut omega = 0.0;
+    for k in 0..n {
+        let drive = 0.3 * (0.01 * k as f64).cos();
+        let a = -theta.sin() - damping * omega + drive;
+        let theta_mid = theta + 0.5 * h * omega;
+        let omega_mid = omega + 0.5 * h * a;
+        let a_mid = -theta_mid.sin() - damping * omega_mid + drive;
+        theta += h * omega_mid;
+        omega += h * a_mid;
+    }
+    theta * omega
+}
+
+/// The budget given at run time: a parameter names it (one the primal itself does not read).
+#[allow(unused_variables)]
+#[derive_grad(wrt(theta0, damping), checkpoint(snapshots = states))]
+fn pendulum_budget(theta0: f64, damping: f64, h: f64, n: usize, states: usize) -> f64 {
+    let mut theta = theta0;
+    let mut omega = 0.0;
+    for k in 0..n {
+        let drive = 0.3 * (0.01 * k as f64).cos();
+        let a = -theta.sin() - damping * omega + drive;
+        let theta_mid = theta + 0.5 * h * omega;
+        let omega_mid = omega + 0.5 * h * a;
+        let a_mid = -theta_mid.sin() - damping * omega_mid + drive;
+        theta += h * omega_mid;
+        omega += h * a_mid;
+    }
+    theta * omega
+}
+
+/// The branchy loop above under the binomial schedule.
+#[derive_grad(checkpoint(snapshots = 3))]
+fn branchy_revolve(x0: f64, n: usize) -> f64 {
+    let mut x = x0;
+    for i in 0..n {
+        if i % 3 == 0 {
+            x = x * (1.0 + 0.001 * (i as f64).sqrt()) + 0.01 * x.cos();
+        } else {
+            x = x - 0.002 * x * x;
+        }
+    }
+    x
+}
+
+#[test]
+fn binomial_checkpointing_gives_the_plain_gradient_on_a_10000_step_ode() {
+    for n in [0, 1, 2, 3, 10, 11, 57, 1000, 10_000] {
+        let (theta0, damping, h) = (1.2, 0.15, 0.005);
+        let want = pendulum_grad(theta0, damping, h, n);
+        assert_eq!(
+            pendulum_revolve_grad(theta0, damping, h, n),
+            want,
+            "n = {n}"
+        );
+        for states in [1, 2, 5, 40] {
+            if states == 1 && n > 1000 {
+                continue; // one state: n² / 2 steps again
+            }
+            let got = pendulum_budget_grad(theta0, damping, h, n, states);
+            assert_eq!(got, want, "n = {n}, {states} states");
+        }
+        assert_eq!(want.0, pendulum_revolve(theta0, damping, h, n));
+        let at = At("pendulum_revolve", &[theta0, damping]);
+        let f = |q: &[f64]| pendulum(q[0], q[1], h, n);
+        let g = want.1;
+        at.close(
+            "d/dtheta0 vs fd",
+            0,
+            g.0,
+            central_difference(f, &[theta0, damping], 0),
+            Tol::fd(want.0),
+        );
+        at.close(
+            "d/ddamping vs fd",
+            1,
+            g.1,
+            central_difference(f, &[theta0, damping], 1),
+            Tol::fd(want.0),
+        );
+    }
+    for n in [0, 5, 50, 500] {
+        assert_eq!(
+            branchy_revolve_grad(0.7, n),
+            branchy_grad(0.7, n),
+            "n = {n}"
+        );
+        assert_eq!(branchy_revolve(0.7, n), branchy(0.7, n));
+    }
+    assert_eq!(
+        pendulum_budget(0.4, 0.1, 0.01, 300, 7),
+        pendulum(0.4, 0.1, 0.01, 300)
+    );
+}
+
+#[test]
+fn binomial_checkpointing_keeps_the_budget() {
+    let n = 10_000;
+    let (theta0, damping, h) = (1.2, 0.15, 0.005);
+    let plain = measure(|| {
+        black_box(pendulum_grad(black_box(theta0), damping, h, n));
+    })
+    .peak_bytes;
+    // Plain reverse mode: the entry state (two f64) of every step at least.
+    assert!(plain >= 16 * n, "{plain} bytes without checkpointing");
+    let mut rows = Vec::new();
+    for states in [2, 5, 10, 20, 100] {
+        let peak = measure(|| {
+            black_box(pendulum_budget_grad(
+                black_box(theta0),
+                damping,
+                h,
+                n,
+                states,
+            ));
+        })
+        .peak_bytes;
+        // `states` states of two f64 and the schedule's bookkeeping (a few words per state),
+        // each vector at most doubled by growth, and one step's stored values.
+        assert!(
+            peak <= 4 * (16 + 40) * states + 512,
+            "{states} states: {peak} bytes"
+        );
+        let advances = ad_runtime::revolve::optimal_advances(n, states);
+        rows.push((states, peak, advances));
+    }
+    println!("n = {n}: plain reverse mode peaks at {plain} bytes");
+    for (states, peak, advances) in &rows {
+        println!(
+            "{states:>4} states: peak {peak:>6} bytes, steps run again {advances:>7} (optimum, \
+             {:.2} per step)",
+            *advances as f64 / n as f64
+        );
+    }
+    // More states, fewer steps run again.
+    assert!(rows.windows(2).all(|w| w[1].2 < w[0].2));
 }

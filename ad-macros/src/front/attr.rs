@@ -21,6 +21,8 @@ pub struct Args {
     pub hessian: Option<Span>,
     /// `#[derive_grad(checkpoint)]`: long loops keep `O(sqrt(n))` values, not `O(n)`.
     pub checkpoint: Option<Span>,
+    /// `#[derive_grad(checkpoint(snapshots = s))]`: at most `s` states, by a binomial schedule.
+    pub snapshots: Option<syn::Expr>,
 }
 
 /// A mode asked for by name.
@@ -90,6 +92,39 @@ impl Parse for Args {
                     return Err(syn::Error::new(key.span(), "`checkpoint` is given twice"));
                 }
                 args.checkpoint = Some(key.span());
+                if input.peek(syn::token::Paren) {
+                    let content;
+                    parenthesized!(content in input);
+                    let name: Ident = content.parse()?;
+                    if name != "snapshots" {
+                        return Err(syn::Error::new(
+                            name.span(),
+                            format!(
+                                "unknown checkpoint argument `{name}`: write `checkpoint` (states \
+                                 every sqrt(n) steps) or `checkpoint(snapshots = s)` (at most `s` \
+                                 states, binomial schedule)"
+                            ),
+                        ));
+                    }
+                    content.parse::<Token![=]>()?;
+                    let e: syn::Expr = content.parse()?;
+                    if let syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(i),
+                        ..
+                    }) = &e
+                        && i.base10_parse::<usize>().is_ok_and(|n| n == 0)
+                    {
+                        return Err(syn::Error::new(
+                            i.span(),
+                            "`snapshots = 0` keeps no state: the schedule needs at least the \
+                             loop's first (1 state reverses n steps with n² / 2 steps run again)",
+                        ));
+                    }
+                    args.snapshots = Some(e);
+                    if !content.is_empty() {
+                        return Err(content.error("expected `)` after `snapshots = s`"));
+                    }
+                }
             } else if key == "sparse" {
                 if args.sparse.is_some() {
                     return Err(syn::Error::new(key.span(), "`sparse` is given twice"));
@@ -116,7 +151,7 @@ impl Parse for Args {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate (and `hessian`, `checkpoint` for `#[derive_grad]`; `forward`, `reverse`, `lanes = K`, `sparse` for `#[derive_jacobian]`)"
+                        "unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate (and `hessian`, `checkpoint`, `checkpoint(snapshots = s)` for `#[derive_grad]`; `forward`, `reverse`, `lanes = K`, `sparse` for `#[derive_jacobian]`)"
                     ),
                 ));
             }

@@ -434,6 +434,220 @@ impl recurrence {
 #[doc(hidden)]
 struct recurrence {}
 
+fn recurrence_revolve_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
+    let mut x_stack = ::ad_runtime::Stack::new();
+    let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
+    let mut x_c = x0;
+    let mut checkpoints = ::ad_runtime::revolve::Revolve::new(
+        ::core::iter::Iterator::size_hint(&_t0).0,
+        4,
+    );
+    let mut trip: usize = 0;
+    for _ in ::core::clone::Clone::clone(&_t0) {
+        let x = x_c;
+        checkpoints.offer(trip, || (x_c,));
+        trip += 1;
+        let _t2 = x.sin();
+        let _t3 = 0.01 * _t2;
+        let x_1 = x + _t3;
+        x_c = x_1;
+    }
+    let x_2 = x_c;
+    let x_2_bar = seed;
+    let mut x_c_bar = x_2_bar;
+    checkpoints.start_reverse(trip);
+    while let ::core::option::Option::Some(action) = checkpoints.next() {
+        match action {
+            ::ad_runtime::revolve::Action::Restore(restored) => {
+                x_c = restored.0;
+            }
+            ::ad_runtime::revolve::Action::Advance(lo, hi) => {
+                for k in lo..hi {
+                    let _ = ::ad_runtime::nth(&_t0, k);
+                    let x = x_c;
+                    let _t2 = x.sin();
+                    let _t3 = 0.01 * _t2;
+                    let x_1 = x + _t3;
+                    x_c = x_1;
+                }
+            }
+            ::ad_runtime::revolve::Action::Store => checkpoints.store((x_c,)),
+            ::ad_runtime::revolve::Action::Reverse(k) => {
+                let _ = ::ad_runtime::nth(&_t0, k);
+                let x = x_c;
+                x_stack.push(::core::clone::Clone::clone(&x));
+                let _t2 = x.sin();
+                let _t3 = 0.01 * _t2;
+                let x_1 = x + _t3;
+                x_c = x_1;
+                let x = x_stack.pop();
+                let _t2 = x.sin();
+                let x_1_bar = x_c_bar;
+                let mut x_bar = x_1_bar;
+                let _t3_bar = x_1_bar;
+                let _t2_bar = 0.01 * _t3_bar;
+                let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+                x_bar = x_bar + _t2_partials * _t2_bar;
+                x_c_bar = x_bar;
+            }
+        }
+    }
+    let x0_bar = x_c_bar;
+    (x_2, x0_bar)
+}
+
+fn recurrence_revolve_grad(x0: f64, n: usize) -> (f64, f64) {
+    let seed: f64 = ::ad_runtime::one::<f64>();
+    let mut x_stack = ::ad_runtime::Stack::new();
+    let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
+    let mut x_c = x0;
+    let mut checkpoints = ::ad_runtime::revolve::Revolve::new(
+        ::core::iter::Iterator::size_hint(&_t0).0,
+        4,
+    );
+    let mut trip: usize = 0;
+    for _ in ::core::clone::Clone::clone(&_t0) {
+        let x = x_c;
+        checkpoints.offer(trip, || (x_c,));
+        trip += 1;
+        let _t2 = x.sin();
+        let _t3 = 0.01 * _t2;
+        let x_1 = x + _t3;
+        x_c = x_1;
+    }
+    let x_2 = x_c;
+    let x_2_bar = seed;
+    let mut x_c_bar = x_2_bar;
+    checkpoints.start_reverse(trip);
+    while let ::core::option::Option::Some(action) = checkpoints.next() {
+        match action {
+            ::ad_runtime::revolve::Action::Restore(restored) => {
+                x_c = restored.0;
+            }
+            ::ad_runtime::revolve::Action::Advance(lo, hi) => {
+                for k in lo..hi {
+                    let _ = ::ad_runtime::nth(&_t0, k);
+                    let x = x_c;
+                    let _t2 = x.sin();
+                    let _t3 = 0.01 * _t2;
+                    let x_1 = x + _t3;
+                    x_c = x_1;
+                }
+            }
+            ::ad_runtime::revolve::Action::Store => checkpoints.store((x_c,)),
+            ::ad_runtime::revolve::Action::Reverse(k) => {
+                let _ = ::ad_runtime::nth(&_t0, k);
+                let x = x_c;
+                x_stack.push(::core::clone::Clone::clone(&x));
+                let _t2 = x.sin();
+                let _t3 = 0.01 * _t2;
+                let x_1 = x + _t3;
+                x_c = x_1;
+                let x = x_stack.pop();
+                let _t2 = x.sin();
+                let x_1_bar = x_c_bar;
+                let mut x_bar = x_1_bar;
+                let _t3_bar = x_1_bar;
+                let _t2_bar = 0.01 * _t3_bar;
+                let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+                x_bar = x_bar + _t2_partials * _t2_bar;
+                x_c_bar = x_bar;
+            }
+        }
+    }
+    let x0_bar = x_c_bar;
+    (x_2, x0_bar)
+}
+
+#[doc(hidden)]
+fn recurrence_revolve__derive_grad<__AdS0, __AdS1>(
+    __ad_args: (f64, usize),
+    __ad_shadows: (__AdS0, __AdS1),
+    seed: f64,
+) -> (f64, (f64, ())) {
+    let (x0, n) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
+    let (__ad_value, __ad_adjoints) = {
+        let mut x_stack = ::ad_runtime::Stack::new();
+        let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
+        let mut x_c = x0;
+        let mut checkpoints = ::ad_runtime::revolve::Revolve::new(
+            ::core::iter::Iterator::size_hint(&_t0).0,
+            4,
+        );
+        let mut trip: usize = 0;
+        for _ in ::core::clone::Clone::clone(&_t0) {
+            let x = x_c;
+            checkpoints.offer(trip, || (x_c,));
+            trip += 1;
+            let _t2 = x.sin();
+            let _t3 = 0.01 * _t2;
+            let x_1 = x + _t3;
+            x_c = x_1;
+        }
+        let x_2 = x_c;
+        let x_2_bar = seed;
+        let mut x_c_bar = x_2_bar;
+        checkpoints.start_reverse(trip);
+        while let ::core::option::Option::Some(action) = checkpoints.next() {
+            match action {
+                ::ad_runtime::revolve::Action::Restore(restored) => {
+                    x_c = restored.0;
+                }
+                ::ad_runtime::revolve::Action::Advance(lo, hi) => {
+                    for k in lo..hi {
+                        let _ = ::ad_runtime::nth(&_t0, k);
+                        let x = x_c;
+                        let _t2 = x.sin();
+                        let _t3 = 0.01 * _t2;
+                        let x_1 = x + _t3;
+                        x_c = x_1;
+                    }
+                }
+                ::ad_runtime::revolve::Action::Store => checkpoints.store((x_c,)),
+                ::ad_runtime::revolve::Action::Reverse(k) => {
+                    let _ = ::ad_runtime::nth(&_t0, k);
+                    let x = x_c;
+                    x_stack.push(::core::clone::Clone::clone(&x));
+                    let _t2 = x.sin();
+                    let _t3 = 0.01 * _t2;
+                    let x_1 = x + _t3;
+                    x_c = x_1;
+                    let x = x_stack.pop();
+                    let _t2 = x.sin();
+                    let x_1_bar = x_c_bar;
+                    let mut x_bar = x_1_bar;
+                    let _t3_bar = x_1_bar;
+                    let _t2_bar = 0.01 * _t3_bar;
+                    let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+                    x_bar = x_bar + _t2_partials * _t2_bar;
+                    x_c_bar = x_bar;
+                }
+            }
+        }
+        let x0_bar = x_c_bar;
+        (x_2, x0_bar)
+    };
+    (__ad_value, (__ad_adjoints, ()))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl recurrence_revolve {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1>(
+        __ad_args: (f64, usize),
+        __ad_shadows: (__AdS0, __AdS1),
+        seed: f64,
+    ) -> (f64, (f64, ())) {
+        recurrence_revolve__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
+#[doc(hidden)]
+struct recurrence_revolve {}
+
 fn scale_tangent(
     x: &[f64],
     dx: &[f64],

@@ -21,6 +21,16 @@ fn recurrence(x0: f64, n: usize) -> f64 {
     x
 }
 
+// Binomial checkpointing: at most 4 states, the reverse sweep run by the schedule's actions.
+#[derive_grad(checkpoint(snapshots = 4))]
+fn recurrence_revolve(x0: f64, n: usize) -> f64 {
+    let mut x = x0;
+    for _ in 0..n {
+        x = x + 0.01 * x.sin();
+    }
+    x
+}
+
 // Writes through `iter_mut()`: `*o = e` is the store `out[k] = e`.
 #[derive_tangent]
 fn scale(x: &[f64], a: f64, out: &mut [f64]) {

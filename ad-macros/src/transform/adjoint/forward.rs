@@ -143,15 +143,22 @@ impl Adjoint<'_> {
         {
             let it = &self.func.vars[*iter].ident;
             let cells = l.cells.iter().map(|c| &self.func.vars[c.cell].ident);
-            before.extend(quote!(
-                let #every = ::ad_runtime::checkpoint_interval(
-                    ::core::iter::Iterator::size_hint(&#it).0
-                );
-            ));
-            count = Some(quote! {
-                if #t % #every == 0 { #s.push((#(#cells,)*)); }
-                #t += 1;
-            });
+            let n = quote!(::core::iter::Iterator::size_hint(&#it).0);
+            if let Some(snapshots) = &self.binomial {
+                before.extend(quote!(
+                    let mut #s = ::ad_runtime::revolve::Revolve::new(#n, #snapshots);
+                ));
+                count = Some(quote! {
+                    #s.offer(#t, || (#(#cells,)*));
+                    #t += 1;
+                });
+            } else {
+                before.extend(quote!(let #every = ::ad_runtime::checkpoint_interval(#n);));
+                count = Some(quote! {
+                    if #t % #every == 0 { #s.push((#(#cells,)*)); }
+                    #t += 1;
+                });
+            }
         }
         if let Some((t, stack)) = &trip {
             before.extend(quote!(let mut #t: usize = 0;));

@@ -126,6 +126,9 @@ struct Adjoint<'f> {
     checkpoints: HashMap<usize, (Ident, Ident)>,
     /// Emitting the first forward sweep of a checkpointed loop: nothing is stored.
     no_push: bool,
+    /// `checkpoint(snapshots = s)`: the checkpointed loops follow a binomial schedule keeping at
+    /// most `s` states; the stack in `checkpoints` is then the `ad_runtime::revolve::Revolve`.
+    binomial: Option<TokenStream>,
     /// For each call lent a slice to write (by its result variable and argument): the stack that
     /// keeps the slice's values from before the call, for the callee's reverse pass.
     saved: HashMap<(VarId, usize), Ident>,
@@ -138,7 +141,21 @@ struct Adjoint<'f> {
 
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
 pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Generated {
-    transform_with(func, out_ty, seed_from, false)
+    transform_with(func, out_ty, seed_from, &Checkpoint::Off)
+}
+
+/// How the reverse sweep of a long top-level loop gets back the states it needs.
+#[derive(Clone, Debug)]
+pub enum Checkpoint {
+    /// It stores every value it needs, every iteration.
+    Off,
+    /// `checkpoint`: the carried values every `ceil(sqrt(n))` iterations, each segment run
+    /// again (storing) and reversed.
+    Sqrt,
+    /// `checkpoint(snapshots = s)`: at most `s` carried states (the expression's value), by the
+    /// binomial schedule of `ad_runtime::revolve`: each step run again about `r` times, with `r`
+    /// the least integer such that `C(s + r, s) >= n`.
+    Binomial(TokenStream),
 }
 
 /// [`transform`], with `checkpoint`: each top-level `for` loop that stores values for its
@@ -150,15 +167,24 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
 /// Output (forward):  `for i in it { if trip % every == 0 { ckpt.push((x_c,)); } ..no pushes.. }`
 /// Output (reverse):  `for seg in (0..segments).rev() { (x_c,) = ckpt.pop();`
 ///                    `  for k in lo..hi { ..the body, pushing.. }  for k in (lo..hi).rev() { .. } }`
+///
+/// With [`Checkpoint::Binomial`], the forward sweep offers each iteration's carried values to a
+/// `Revolve` schedule (`sched.offer(trip, || (x_c,))`), and the reverse sweep runs its actions:
+/// `while let Some(a) = sched.next() { match a { Restore(s) => .., Advance(lo, hi) => ..the body,
+/// not pushing.., Store => sched.store((x_c,)), Reverse(k) => ..the body, pushing.., ..one
+/// reversed iteration.. } }`.
 pub fn transform_with(
     func: &mut Func,
     out_ty: Option<&Type>,
     seed_from: Seed,
-    checkpoint: bool,
+    checkpoint: &Checkpoint,
 ) -> Generated {
     let mut a = Adjoint::new(func);
+    if let Checkpoint::Binomial(snapshots) = checkpoint {
+        a.binomial = Some(snapshots.clone());
+    }
     let stmts = std::mem::take(&mut a.func.stmts);
-    a.plan(&stmts, checkpoint);
+    a.plan(&stmts, !matches!(checkpoint, Checkpoint::Off));
     let (mut params, mut call, mut memory) = a.params();
     let (seed, mut body) = a.seed(seed_from, out_ty, &mut params, &mut call);
     body.extend(a.stacks());
@@ -215,6 +241,7 @@ impl<'f> Adjoint<'f> {
             cell_like: HashMap::new(),
             checkpoints: HashMap::new(),
             no_push: false,
+            binomial: None,
             saved: HashMap::new(),
             fields: HashMap::new(),
             copies,
@@ -312,8 +339,11 @@ impl<'f> Adjoint<'f> {
         for s in a.saved.values() {
             body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
         }
-        for (s, _) in a.checkpoints.values() {
-            body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
+        // A binomial schedule is made before its loop, which knows the length.
+        if a.binomial.is_none() {
+            for (s, _) in a.checkpoints.values() {
+                body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
+            }
         }
         for s in a.plan.stack.iter().flatten() {
             body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));

@@ -508,6 +508,50 @@ impl Adjoint<'_> {
         }
         self.declared = declared;
         match (self.checkpoints.get(&key(l)).cloned(), &l.kind) {
+            (Some((s, _)), LoopKind::For { pat, iter, .. }) if self.binomial.is_some() => {
+                // The schedule's actions: states restored and stored, steps run again without
+                // storing, and one step at a time run storing and reversed.
+                let it = self.func.vars[*iter].ident.clone();
+                let cells: Vec<Ident> = l
+                    .cells
+                    .iter()
+                    .map(|c| self.func.vars[c.cell].ident.clone())
+                    .collect();
+                let (entry, pushes, write_back) = self.cell_moves(l);
+                let body = self.forward(&l.body, 1);
+                let outer_no_push = self.no_push;
+                self.no_push = true;
+                let (plain_entry, plain_pushes, plain_write_back) = self.cell_moves(l);
+                let plain_body = self.forward(&l.body, 1);
+                self.no_push = outer_no_push;
+                let action = self.func.namer.fresh("action");
+                let (lo, hi) = (self.func.namer.fresh("lo"), self.func.namer.fresh("hi"));
+                let restored = self.func.namer.fresh("restored");
+                let assign = cells.iter().enumerate().map(|(i, c)| {
+                    let i = syn::Index::from(i);
+                    quote!(#c = #restored.#i;)
+                });
+                out.extend(quote! {
+                    #s.start_reverse(#trip);
+                    while let ::core::option::Option::Some(#action) = #s.next() {
+                        match #action {
+                            ::ad_runtime::revolve::Action::Restore(#restored) => { #(#assign)* }
+                            ::ad_runtime::revolve::Action::Advance(#lo, #hi) => {
+                                for #k in #lo..#hi {
+                                    let #pat = ::ad_runtime::nth(&#it, #k);
+                                    #plain_entry #plain_pushes #plain_body #plain_write_back
+                                }
+                            }
+                            ::ad_runtime::revolve::Action::Store => #s.store((#(#cells,)*)),
+                            ::ad_runtime::revolve::Action::Reverse(#k) => {
+                                let #pat = ::ad_runtime::nth(&#it, #k);
+                                #entry #pushes #body #write_back
+                                #iteration
+                            }
+                        }
+                    }
+                });
+            }
             (Some((s, every)), LoopKind::For { pat, iter, .. }) => {
                 // Each segment: its carried values restored, run forward again storing what
                 // its reverse sweep pops, then reversed.
