@@ -8,14 +8,16 @@
 //!   a CSR matrix of 2998 non-zeros;
 //! - `detect`: `_sparsity`, the one-time detection and colouring (250 passes, like the dense
 //!   Jacobian);
-//! - `primal`: the residual alone.
+//! - `primal`: the residual alone;
+//! - `rosenbrock_hessian_1000`: the extended Rosenbrock function's tridiagonal Hessian, sparse
+//!   (3 Hessian-vector products) against dense (1000), with the gradient for scale.
 //!
 //! Run with `cargo bench -p ad-tests --bench sparse`; the ratios are in `docs/benchmarks.md`.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use ad_runtime::derive_jacobian;
+use ad_runtime::{derive_grad, derive_jacobian};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 macro_rules! heat {
@@ -36,6 +38,17 @@ macro_rules! heat {
 }
 
 heat!(heat, sparse, forward, wrt(u, r));
+
+#[derive_grad(hessian, sparse)]
+fn rosenbrock(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        let a = x[i + 1] - x[i] * x[i];
+        let b = 1.0 - x[i];
+        s += 100.0 * a * a + b * b;
+    }
+    s
+}
 heat!(heat_one_lane, forward, lanes = 1, wrt(u, r));
 
 fn sparse(c: &mut Criterion) {
@@ -74,6 +87,29 @@ fn sparse(c: &mut Criterion) {
     g.bench_function("detect", |b| {
         b.iter(|| heat_sparsity(black_box(&u), &u_old, dt, &mut r))
     });
+    g.finish();
+
+    let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.3 * (0.7 * i as f64).sin()).collect();
+    let pattern = rosenbrock_hessian_sparsity(&x);
+    assert_eq!(pattern.colours(), 3);
+    let (_, _, sparse) = rosenbrock_hessian_sparse(&x, &pattern);
+    let (value, _, dense) = rosenbrock_hessian(&x);
+    assert_eq!(value, rosenbrock(&x));
+    for (&value, (i, j)) in sparse.iter() {
+        assert!((value - dense[(i, j)]).abs() <= 1e-12 * value.abs().max(1.0));
+    }
+    let mut g = c.benchmark_group("rosenbrock_hessian_1000");
+    g.bench_function("grad", |b| {
+        b.iter(|| {
+            let mut dx = vec![0.0; n];
+            rosenbrock_grad(black_box(&x), &mut dx);
+            dx
+        })
+    });
+    g.bench_function("sparse", |b| {
+        b.iter(|| rosenbrock_hessian_sparse(black_box(&x), &pattern))
+    });
+    g.bench_function("dense", |b| b.iter(|| rosenbrock_hessian(black_box(&x))));
     g.finish();
 }
 

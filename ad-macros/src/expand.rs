@@ -156,7 +156,14 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
     if let Some(span) = args.hessian
         && mode == Mode::Grad
     {
-        hessian::check(&func, out_ty.as_ref(), &floats, span, &mut errors);
+        hessian::check(
+            &func,
+            out_ty.as_ref(),
+            &floats,
+            span,
+            args.sparse,
+            &mut errors,
+        );
     }
     if mode == Mode::Jacobian {
         return jacobian::generate(&f, &mut func, &args, out_ty.as_ref(), errors);

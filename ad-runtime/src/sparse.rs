@@ -1,6 +1,6 @@
-//! Sparse Jacobians (SPEC §10): the sparsity pattern detected once, its columns coloured so that
-//! columns without a common row share a forward pass, and the non-zeros recovered into a
-//! compressed sparse row matrix of [`sprs`].
+//! Sparse Jacobians and Hessians (SPEC §10): the sparsity pattern detected once, its columns
+//! coloured so that columns without a common row share a pass, and the non-zeros recovered into
+//! a compressed sparse row matrix of [`sprs`].
 //!
 //! `#[derive_jacobian(sparse)]` writes two functions that call this module:
 //!
@@ -11,6 +11,11 @@
 //! - `NAME_jacsparse(args.., &Sparsity)` seeds each lane with the sum of one colour's unit
 //!   vectors, `ceil(colours / K)` passes for `K` lanes, and returns the Jacobian as a
 //!   [`CsMat`] in CSR form (row `i` is the gradient of output `i`).
+//!
+//! `#[derive_grad(hessian, sparse)]` does the same for the Hessian of a function of a slice
+//! through [`detect_columns`] and [`columns`], with one Hessian-vector product (forward over
+//! reverse) per input to detect and one per colour to compute: `NAME_hessian_sparsity` and
+//! `NAME_hessian_sparse`. A diagonal Hessian takes one product.
 //!
 //! The pattern is the one of the path the function takes at the point of detection: a branch on
 //! the values may change it. For such functions, detect at several points and take the
@@ -341,6 +346,82 @@ where
         data,
     );
     (value, jac)
+}
+
+/// The pattern of an `m` × `n` matrix known by its products with vectors, `pass(v, out)`
+/// writing `A v` into `out`: one pass per column with `v` NaN in that column, then coloured.
+/// Sparse Hessians use it with Hessian-vector products (`NAME_hessian_sparsity`).
+///
+/// ```
+/// use ad_runtime::sparse::detect_columns;
+/// // A = [[2, 0, 1], [0, 3, 0]]: a product that does not read v[j] leaves out column j.
+/// let s = detect_columns::<f64>(3, 2, |v, out| {
+///     out[0] = 2.0 * v[0] + v[2];
+///     out[1] = 3.0 * v[1];
+/// });
+/// assert_eq!((s.row(0), s.row(1), s.colours()), (&[0, 2][..], &[1][..], 2));
+/// ```
+pub fn detect_columns<F: Float>(
+    n: usize,
+    m: usize,
+    mut pass: impl FnMut(&[F], &mut [F]),
+) -> Sparsity {
+    let mut per_row: Vec<Vec<usize>> = (0..m).map(|_| Vec::new()).collect();
+    let mut v = alloc::vec![F::zero(); n];
+    let mut out = alloc::vec![F::zero(); m];
+    for j in 0..n {
+        v[j] = F::nan();
+        pass(&v, &mut out);
+        v[j] = F::zero();
+        for (row, o) in per_row.iter_mut().zip(&out) {
+            if o.is_nan() {
+                row.push(j);
+            }
+        }
+    }
+    Sparsity::from_rows(n, per_row)
+}
+
+/// The matrix known by its products with vectors (`pass(v, out)` writes `A v`), in CSR form:
+/// one product per colour of `sparsity`, `v` the sum of that colour's unit vectors.
+///
+/// # Panics
+///
+/// If `sparsity` has no colours for these `n` columns (made for another size).
+pub fn columns<F: Float>(
+    n: usize,
+    sparsity: &Sparsity,
+    mut pass: impl FnMut(&[F], &mut [F]),
+) -> CsMat<F> {
+    assert_eq!(
+        n, sparsity.cols,
+        "the sparsity pattern has {} columns but the input has {n} components",
+        sparsity.cols
+    );
+    let mut data = alloc::vec![F::zero(); sparsity.nnz()];
+    let mut v = alloc::vec![F::zero(); n];
+    let mut out = alloc::vec![F::zero(); sparsity.rows];
+    // One pass at least, for what the pass computes besides the product (a value, a gradient).
+    for c in 0..sparsity.colours.max(1) {
+        for (vj, &cj) in v.iter_mut().zip(&sparsity.colour) {
+            *vj = if cj == c { F::one() } else { F::zero() };
+        }
+        pass(&v, &mut out);
+        for (i, &product) in out.iter().enumerate() {
+            let row = sparsity.row_ptr[i]..sparsity.row_ptr[i + 1];
+            for (value, &j) in data[row.clone()].iter_mut().zip(&sparsity.col_idx[row]) {
+                if sparsity.colour[j] == c {
+                    *value = product;
+                }
+            }
+        }
+    }
+    CsMat::new(
+        (sparsity.rows, sparsity.cols),
+        sparsity.row_ptr.clone(),
+        sparsity.col_idx.clone(),
+        data,
+    )
 }
 
 #[cfg(test)]

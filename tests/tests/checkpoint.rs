@@ -14,6 +14,9 @@ use ad_tests::{At, MODES, Tol, central_difference};
 #[global_allocator]
 static GLOBAL: ad_tests::alloc::Counting = ad_tests::alloc::Counting;
 
+/// Held by each test that measures: measurements must not overlap.
+static MEASURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A recurrence whose reverse sweep needs every step's state: `x <- x + h p sin(x) cos(y)`,
 /// `y <- y + h x`, two carried values.
 #[derive_grad]
@@ -109,6 +112,7 @@ fn peaks(n: usize) -> (usize, usize) {
 
 #[test]
 fn stack_peak_grows_as_sqrt_n() {
+    let _alone = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     let mut rows = Vec::new();
     for n in [100, 1_000, 10_000, 100_000] {
         let (without, with) = peaks(n);
@@ -259,6 +263,7 @@ fn binomial_checkpointing_gives_the_plain_gradient_on_a_10000_step_ode() {
 
 #[test]
 fn binomial_checkpointing_keeps_the_budget() {
+    let _alone = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     let n = 10_000;
     let (theta0, damping, h) = (1.2, 0.15, 0.005);
     let plain = measure(|| {

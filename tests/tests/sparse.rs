@@ -1,13 +1,14 @@
-//! `#[derive_jacobian(sparse)]` (SPEC §10): the pattern detected at a point, the columns
-//! coloured, the Jacobian recovered in CSR form. Checked against the dense Jacobian by forward
-//! mode and by reverse mode, against the Jacobian derived by hand, and against central finite
-//! differences.
+//! `#[derive_jacobian(sparse)]` and `#[derive_grad(hessian, sparse)]` (SPEC §10): the pattern
+//! detected at a point, the columns coloured, the Jacobian or Hessian recovered in CSR form.
+//! Checked against the dense Jacobian by forward mode and by reverse mode (the dense Hessian),
+//! against the matrix derived by hand, and against central finite differences (of the gradient,
+//! for Hessians).
 
 // Index loops read like the stencils they are.
 #![allow(clippy::needless_range_loop)]
 
-use ad_runtime::derive_jacobian;
 use ad_runtime::sparse::{CsMat, Sparsity};
+use ad_runtime::{derive_grad, derive_jacobian};
 use ad_tests::{At, HAND, MODES, Tol, central_difference};
 
 /// The residual of one implicit Euler step of the 1-D heat equation with a cubic reaction,
@@ -264,4 +265,125 @@ fn a_pattern_of_another_size_is_refused() {
     let s = heat_residual_sparsity(&[0.1; 4], &[0.0; 4], 0.1, &mut r);
     let mut r = vec![0.0; 6];
     heat_residual_jacsparse(&[0.1; 6], &[0.0; 6], 0.1, &mut r, &s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sparse Hessians
+// ---------------------------------------------------------------------------------------------
+
+/// The extended Rosenbrock function: a tridiagonal Hessian.
+#[derive_grad(hessian, sparse)]
+fn rosenbrock(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        let a = x[i + 1] - x[i] * x[i];
+        let b = 1.0 - x[i];
+        s += 100.0 * a * a + b * b;
+    }
+    s
+}
+
+/// A separable sum: a diagonal Hessian, one product.
+#[derive_grad(hessian, sparse, wrt(x))]
+fn separable(x: &[f64], c: f64) -> f64 {
+    x.iter().map(|&t| (t - c).powi(4) + t.cos()).sum()
+}
+
+fn rosenbrock_gradient(x: &[f64]) -> Vec<f64> {
+    let mut g = vec![0.0; x.len()];
+    rosenbrock_grad(x, &mut g);
+    g
+}
+
+#[test]
+fn tridiagonal_hessian_of_rosenbrock() {
+    let n = 1000;
+    let x = point(n, 0.4);
+    let s = rosenbrock_hessian_sparsity(&x);
+    assert_eq!((s.nnz(), s.colours()), (3 * n - 2, 3));
+    let (value, grad, h) = rosenbrock_hessian_sparse(&x, &s);
+    assert_eq!(value, rosenbrock(&x));
+    assert_eq!(grad, rosenbrock_gradient(&x));
+    // By hand.
+    let at = At("rosenbrock", &x);
+    for i in 0..n {
+        let mut diag = 0.0;
+        if i + 1 < n {
+            diag += 1200.0 * x[i] * x[i] - 400.0 * x[i + 1] + 2.0;
+            at.close(
+                "H(i, i+1) vs hand",
+                i,
+                entry(&h, i, i + 1),
+                -400.0 * x[i],
+                HAND,
+            );
+            at.close(
+                "H(i+1, i) vs hand",
+                i,
+                entry(&h, i + 1, i),
+                -400.0 * x[i],
+                HAND,
+            );
+        }
+        if i > 0 {
+            diag += 200.0;
+        }
+        at.close("H(i, i) vs hand", i, entry(&h, i, i), diag, HAND);
+    }
+    // Against the dense Hessian (one product per column) on a smaller size, and against central
+    // differences of the gradient.
+    let n = 40;
+    let x = point(n, 1.3);
+    let s = rosenbrock_hessian_sparsity(&x);
+    let (_, _, h) = rosenbrock_hessian_sparse(&x, &s);
+    let (_, _, dense) = rosenbrock_hessian(&x);
+    let at = At("rosenbrock", &x);
+    for i in 0..n {
+        let gi = |q: &[f64]| rosenbrock_gradient(q)[i];
+        for k in 0..n {
+            at.close(
+                "sparse vs dense",
+                i * n + k,
+                entry(&h, i, k),
+                dense[(i, k)],
+                MODES,
+            );
+            let fd = central_difference(gi, &x, k);
+            at.close(
+                "sparse vs fd of grad",
+                i * n + k,
+                entry(&h, i, k),
+                fd,
+                Tol::fd(dense[(i, i)]),
+            );
+        }
+    }
+}
+
+#[test]
+fn diagonal_hessian_in_one_product() {
+    let x = point(200, 2.2);
+    let c = 0.3;
+    let s = separable_hessian_sparsity(&x, c);
+    assert_eq!((s.nnz(), s.colours()), (200, 1));
+    let (value, grad, h) = separable_hessian_sparse(&x, c, &s);
+    assert_eq!(value, separable(&x, c));
+    let at = At("separable", &x);
+    for i in 0..x.len() {
+        at.close(
+            "gradient vs hand",
+            i,
+            grad[i],
+            4.0 * (x[i] - c).powi(3) - x[i].sin(),
+            HAND,
+        );
+        let hand = 12.0 * (x[i] - c).powi(2) - x[i].cos();
+        at.close("H(i, i) vs hand", i, entry(&h, i, i), hand, HAND);
+    }
+    // The Hessian-vector product along the all-ones direction is the diagonal here.
+    let ones = vec![1.0; x.len()];
+    let (_, _, hv) = separable_hvp(&x, &ones, c);
+    for i in 0..x.len() {
+        at.close("diagonal vs hvp", i, entry(&h, i, i), hv[i], MODES);
+    }
 }

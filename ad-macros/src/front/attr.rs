@@ -151,7 +151,7 @@ impl Parse for Args {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate (and `hessian`, `checkpoint`, `checkpoint(snapshots = s)` for `#[derive_grad]`; `forward`, `reverse`, `lanes = K`, `sparse` for `#[derive_jacobian]`)"
+                        "unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate (and `hessian`, `hessian, sparse`, `checkpoint`, `checkpoint(snapshots = s)` for `#[derive_grad]`; `forward`, `reverse`, `lanes = K`, `sparse` for `#[derive_jacobian]`)"
                     ),
                 ));
             }

@@ -72,15 +72,30 @@ pub fn check_arguments(mode: Mode, args: &attr::Args, errors: &mut Errors) {
         }
     }
     if mode != Mode::Jacobian {
-        for span in [args.pick.map(|p| p.1), args.lanes.map(|l| l.1), args.sparse]
+        if let Some(span) = args.sparse
+            && !(mode == Mode::Grad && args.hessian.is_some())
+        {
+            let message = if mode == Mode::Grad {
+                "`sparse` on `#[derive_grad]` asks for a sparse Hessian and needs `hessian`: \
+                 write `#[derive_grad(hessian, sparse)]`"
+                    .to_owned()
+            } else {
+                format!(
+                    "`sparse` is an argument of `#[derive_jacobian]` (sparse Jacobians) and of \
+                     `#[derive_grad(hessian, sparse)]` (sparse Hessians), not of {name}"
+                )
+            };
+            errors.at(span, message);
+        }
+        for span in [args.pick.map(|p| p.1), args.lanes.map(|l| l.1)]
             .into_iter()
             .flatten()
         {
             errors.at(
                 span,
                 format!(
-                    "`forward`, `reverse`, `lanes` and `sparse` are arguments of \
-                     `#[derive_jacobian]`, not of {name}"
+                    "`forward`, `reverse` and `lanes` are arguments of `#[derive_jacobian]`, \
+                     not of {name}"
                 ),
             );
         }

@@ -14,4 +14,10 @@ fn g(x: f64) -> f64 {
     x
 }
 
+// A sparse Hessian of an array: refused, the dense one is small.
+#[derive_grad(hessian, sparse)]
+fn h(x: [f64; 3]) -> f64 {
+    x[0] * x[1] * x[2]
+}
+
 fn main() {}
