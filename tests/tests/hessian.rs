@@ -334,3 +334,94 @@ fn shared_model_with_a_constant() {
         }
     }
 }
+
+/// Several differentiated parameters of several shapes, and a constant: the Hessian is over
+/// `(a, b[0], b[1], c[0], .., c[m-1])`.
+#[derive_grad(hessian, wrt(a, b, c))]
+fn mixed(a: f64, b: [f64; 2], c: &[f64], k: f64) -> f64 {
+    let mut s = a * a * b[0] + (a * b[1]).sin();
+    for i in 0..c.len() {
+        s += k * (c[i] * c[i] * a + b[0] * c[i] * c[i] * c[i]);
+    }
+    s
+}
+
+/// Two scalars: the shape the old refusal named.
+#[derive_grad(hessian)]
+fn two_scalars(x: f64, y: f64) -> f64 {
+    x * x * y + (x - y).exp()
+}
+
+#[test]
+fn several_differentiated_parameters() {
+    let k = 0.7;
+    let (a, b, c) = (0.8, [1.3, -0.6], vec![0.4, -1.1, 0.9]);
+    let m = c.len();
+    let flat: Vec<f64> = [a, b[0], b[1]]
+        .into_iter()
+        .chain(c.iter().copied())
+        .collect();
+    let unflat = |z: &[f64]| (z[0], [z[1], z[2]], z[3..].to_vec());
+    let grad = |z: &[f64]| {
+        let (a, b, c) = unflat(z);
+        let mut dc = vec![0.0; c.len()];
+        let (_, (ga, gb)) = mixed_grad(a, b, &c, &mut dc, k);
+        let mut g = vec![ga, gb[0], gb[1]];
+        g.extend(dc);
+        g
+    };
+    let (value, (ga, gb, gc), h) = mixed_hessian(a, b, &c, k);
+    assert_eq!(value, mixed(a, b, &c, k));
+    assert_eq!((h.rows(), h.cols()), (3 + m, 3 + m));
+    let mut g = vec![ga, gb[0], gb[1]];
+    g.extend(&gc);
+    assert_eq!(g, grad(&flat));
+    // By hand, with S2 = sum c_i^2, S3 = sum c_i^3.
+    let hand = |i: usize, j: usize| -> f64 {
+        let (i, j) = (i.min(j), i.max(j));
+        let s = (a * b[1]).sin();
+        match (i, j) {
+            (0, 0) => 2.0 * b[0] - b[1] * b[1] * s,
+            (0, 1) => 2.0 * a,
+            (0, 2) => (a * b[1]).cos() - a * b[1] * s,
+            (0, j) => 2.0 * k * c[j - 3],
+            (1, j) if j >= 3 => 3.0 * k * c[j - 3] * c[j - 3],
+            (2, 2) => -a * a * s,
+            (i, j) if i >= 3 && i == j => k * (2.0 * a + 6.0 * b[0] * c[i - 3]),
+            _ => 0.0,
+        }
+    };
+    check("mixed", &flat, |i, j| h[(i, j)], Some(&hand), grad);
+    // One Hessian-vector product along (va, vb, vc) is H times the stacked direction.
+    let (va, vb, vc) = (0.5, [-1.0, 2.0], vec![0.3, 0.1, -0.7]);
+    let v: Vec<f64> = [va, vb[0], vb[1]]
+        .into_iter()
+        .chain(vc.iter().copied())
+        .collect();
+    let (value2, (ga2, _, _), (ha, hb, hc)) = mixed_hvp(a, va, b, vb, &c, &vc, k);
+    assert_eq!((value2, ga2), (value, ga));
+    let hv: Vec<f64> = [ha, hb[0], hb[1]].into_iter().chain(hc).collect();
+    let at = At("mixed_hvp", &flat);
+    for i in 0..3 + m {
+        let want: f64 = (0..3 + m).map(|j| hand(i, j) * v[j]).sum();
+        at.close("hvp vs hand", i, hv[i], want, HAND);
+    }
+
+    let (x, y) = (0.4, 1.5);
+    let (value, (gx, gy), h) = two_scalars_hessian(x, y);
+    assert_eq!((value, (gx, gy)), two_scalars_grad(x, y));
+    assert_eq!(value, two_scalars(x, y));
+    let e = (x - y).exp();
+    let hand = [[2.0 * y + e, 2.0 * x - e], [2.0 * x - e, e]];
+    let g2 = |z: &[f64]| {
+        let (_, (gx, gy)) = two_scalars_grad(z[0], z[1]);
+        vec![gx, gy]
+    };
+    check(
+        "two_scalars",
+        &[x, y],
+        |i, j| h[(i, j)],
+        Some(&|i, j| hand[i][j]),
+        g2,
+    );
+}

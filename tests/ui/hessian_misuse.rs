@@ -6,10 +6,10 @@ fn vector(x: [f64; 2]) -> [f64; 2] {
     [x[0] * x[1], x[0]]
 }
 
-// ... and one differentiated input.
+// ... and floats, arrays `[F; N]` or slices as its differentiated parameters.
 #[derive_grad(hessian)]
-fn two_inputs(x: f64, y: f64) -> f64 {
-    x * y
+fn nested(x: [[f64; 2]; 2]) -> f64 {
+    x[0][0] * x[1][1]
 }
 
 // `hessian` and `checkpoint` belong to `#[derive_grad]`.

@@ -15,7 +15,8 @@ pub struct Args {
     pub pick: Option<(Pick, Span)>,
     /// `#[derive_jacobian(lanes = 8)]`: tangents per forward pass.
     pub lanes: Option<(usize, Span)>,
-    /// `#[derive_jacobian(sparse)]`: also `NAME_sparsity` and `NAME_jacsparse`.
+    /// `#[derive_jacobian(sparse)]`: also `NAME_sparsity` and `NAME_jacsparse`; with
+    /// `#[derive_grad(hessian, sparse)]`, `NAME_hessian_sparsity` and `NAME_hessian_sparse`.
     pub sparse: Option<Span>,
     /// `#[derive_grad(hessian)]`: also `NAME_hvp` and `NAME_hessian`, forward over reverse.
     pub hessian: Option<Span>,

@@ -28,16 +28,17 @@ use crate::ir::Kind;
 use crate::names::{self, Namer};
 use crate::transform::{adjoint, tangent};
 
-/// The one parameter the Hessian is taken with respect to.
-struct Input {
-    index: usize,
-    kind: Kind,
+/// A parameter the Hessian is taken with respect to.
+pub(super) struct Input {
+    /// Its index in `func.params`.
+    pub(super) index: usize,
+    pub(super) kind: Kind,
     /// `N` for `[F; N]`.
-    len: Option<TokenStream>,
-    elem: Type,
+    pub(super) len: Option<TokenStream>,
+    pub(super) elem: Type,
 }
 
-/// Checks that `f` is a scalar function of one float, array `[F; N]` or slice `&[F]`.
+/// Checks that `f` is a scalar function of floats, arrays `[F; N]` and slices `&[F]`.
 pub fn check(
     func: &Func,
     out: Option<&Type>,
@@ -53,13 +54,13 @@ pub fn check(
              one Hessian per output; differentiate each output in a function of its own",
         );
     }
-    if let (Some(x), Some(sparse)) = (input(func, span, errors), sparse)
-        && !matches!(x.kind, Kind::Slice { .. })
+    if let (Some(xs), Some(sparse)) = (inputs(func, span, errors), sparse)
+        && !matches!(&xs[..], [x] if matches!(x.kind, Kind::Slice { .. }))
     {
         errors.at(
             sparse,
-            "sparse Hessians take the input as a slice `&[F]`: a float or an array `[F; N]` has a \
-             small dense Hessian, `NAME_hessian`",
+            "sparse Hessians take one differentiated parameter, a slice `&[F]`: floats and \
+             arrays `[F; N]` have small dense Hessians, `NAME_hessian`",
         );
     }
     let mut calls = Vec::new();
@@ -74,43 +75,45 @@ pub fn check(
     }
 }
 
-fn input(func: &Func, span: Span, errors: &mut Errors) -> Option<Input> {
+/// The differentiated parameters, each a float, an array `[F; N]` or a slice `&[F]`.
+fn inputs(func: &Func, span: Span, errors: &mut Errors) -> Option<Vec<Input>> {
     let active: Vec<usize> = (0..func.params.len())
         .filter(|&i| func.params[i].active)
         .collect();
-    let [index] = active[..] else {
+    if active.is_empty() {
         errors.at(
             span,
-            format!(
-                "`hessian` needs exactly one differentiated parameter, found {}: pack the inputs \
-                 into one array `[F; N]` or slice `&[F]`, or pick one with `wrt(x)`",
-                active.len()
-            ),
+            "`hessian` needs a differentiated parameter: a float, an array `[F; N]` or a slice \
+             `&[F]`",
         );
         return None;
-    };
-    let p = &func.params[index];
-    let len = match (p.kind, &p.ty) {
-        (Kind::Scalar, _) | (Kind::Slice { mutable: false }, _) => None,
-        (Kind::Array { depth: 1 }, Type::Array(a)) => Some(a.len.to_token_stream()),
-        _ => {
-            errors.spanned(
-                &p.ty,
-                format!(
-                    "`hessian` takes the input as a float, an array `[F; N]` or a slice `&[F]`, not \
-                     `{}`",
-                    crate::errors::show_type(&p.ty)
-                ),
-            );
-            return None;
-        }
-    };
-    Some(Input {
-        index,
-        kind: p.kind,
-        len,
-        elem: p.elem.clone(),
-    })
+    }
+    let mut out = Vec::new();
+    for index in active {
+        let p = &func.params[index];
+        let len = match (p.kind, &p.ty) {
+            (Kind::Scalar, _) | (Kind::Slice { mutable: false }, _) => None,
+            (Kind::Array { depth: 1 }, Type::Array(a)) => Some(a.len.to_token_stream()),
+            _ => {
+                errors.spanned(
+                    &p.ty,
+                    format!(
+                        "`hessian` takes the differentiated parameters as floats, arrays `[F; N]` \
+                         or slices `&[F]`, not `{}`",
+                        crate::errors::show_type(&p.ty)
+                    ),
+                );
+                continue;
+            }
+        };
+        out.push(Input {
+            index,
+            kind: p.kind,
+            len,
+            elem: p.elem.clone(),
+        });
+    }
+    (out.len() == func.params.iter().filter(|p| p.active).count()).then_some(out)
 }
 
 /// Writes `NAME_hvp` and `NAME_hessian`: the reverse-mode code of `f` (first pass), its
@@ -123,13 +126,16 @@ pub fn generate(
     span: Span,
 ) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
-    let x = input(func, span, &mut errors);
+    let xs = inputs(func, span, &mut errors);
     errors.finish()?;
-    let x = x.expect("checked");
+    let xs = xs.expect("checked");
     let name = "#[derive_grad(hessian)]";
     let (vjp, code, inner) = reverse_code(f, args, out, span, name)?;
-    let g = tangent_of_reverse(func, &x, &vjp, code, &inner, span, name)?;
-    let pass = Pass::new(f, func, &x, out, &g);
+    let g = tangent_of_reverse(func, &xs, &vjp, code, &inner, span, name)?;
+    let [x] = &xs[..] else {
+        return Ok(super::hessian_many::functions(f, func, &xs, out, &g));
+    };
+    let pass = Pass::new(f, func, x, out, &g);
     let hvp = pass.hvp_fn();
     let hess = pass.hessian_fn();
     let sparse = args.sparse.map(|_| pass.sparse_fns());
@@ -169,20 +175,21 @@ fn reverse_code(
 }
 
 /// The second pass: the tangent of the reverse-mode code, with the input (and its shadow)
-/// active. The tangent of the gradient along `v` is `H v`.
+/// active (all of them, each with its shadow). The tangent of the gradient along `v` is `H v`.
 fn tangent_of_reverse(
     func: &Func,
-    x: &Input,
+    xs: &[Input],
     vjp: &Generated,
     code: TokenStream,
     inner: &ItemFn,
     span: Span,
     name: &str,
 ) -> syn::Result<Generated> {
-    let primal = &func.params[x.index];
-    let shadow = vjp.call.shadows.get(x.index).cloned().flatten();
-    let mut wrt = vec![primal.ident.clone()];
-    wrt.extend(shadow.clone());
+    let mut wrt = Vec::new();
+    for x in xs {
+        wrt.push(func.params[x.index].ident.clone());
+        wrt.extend(vjp.call.shadows.get(x.index).cloned().flatten());
+    }
     let args = attr::Args {
         wrt: Some(wrt),
         ..attr::Args::default()
@@ -414,9 +421,7 @@ impl<'a> Pass<'a> {
         let params = outer_params(func);
         item(f, &hess_ident, &params, hess_ty, hess_body, hess_doc)
     }
-}
 
-impl Pass<'_> {
     /// `NAME_hessian_sparsity` (the pattern by NaN directions, one per input, coloured) and
     /// `NAME_hessian_sparse` (one product per colour, a CSR matrix), for a slice input, after
     /// `ad_runtime::sparse::{detect_columns, columns}`.
@@ -504,7 +509,7 @@ impl Pass<'_> {
 }
 
 /// The function's own parameters, `name: type`.
-fn outer_params(func: &Func) -> Vec<TokenStream> {
+pub(super) fn outer_params(func: &Func) -> Vec<TokenStream> {
     func.params
         .iter()
         .map(|p| {
@@ -515,7 +520,7 @@ fn outer_params(func: &Func) -> Vec<TokenStream> {
 }
 
 /// One generated function with the function's attributes, generics and receiver.
-fn item(
+pub(super) fn item(
     f: &ItemFn,
     ident: &Ident,
     params: &[TokenStream],

@@ -3,4 +3,5 @@
 pub mod custom;
 pub mod differentiable;
 pub mod hessian;
+mod hessian_many;
 pub mod jacobian;

@@ -247,6 +247,221 @@ impl cubic {
 #[doc(hidden)]
 struct cubic {}
 
+fn two_vjp(a: f64, b: [f64; 2], seed: f64) -> (f64, (f64, [f64; 2])) {
+    let _t0 = b[0];
+    let _t1 = a * _t0;
+    let _t2 = b[1];
+    let _t3 = _t1 * _t2;
+    let mut b_bar = ::ad_runtime::zeros_array(&b);
+    let _t3_bar = seed;
+    let _t1_bar = _t2 * _t3_bar;
+    let _t2_bar = _t1 * _t3_bar;
+    b_bar[1] = b_bar[1] + _t2_bar;
+    let a_bar = _t0 * _t1_bar;
+    let _t0_bar = a * _t1_bar;
+    b_bar[0] = b_bar[0] + _t0_bar;
+    (_t3, (a_bar, b_bar))
+}
+
+fn two_grad(a: f64, b: [f64; 2]) -> (f64, (f64, [f64; 2])) {
+    let seed: f64 = ::ad_runtime::one::<f64>();
+    let _t0 = b[0];
+    let _t1 = a * _t0;
+    let _t2 = b[1];
+    let _t3 = _t1 * _t2;
+    let mut b_bar = ::ad_runtime::zeros_array(&b);
+    let _t3_bar = seed;
+    let _t1_bar = _t2 * _t3_bar;
+    let _t2_bar = _t1 * _t3_bar;
+    b_bar[1] = b_bar[1] + _t2_bar;
+    let a_bar = _t0 * _t1_bar;
+    let _t0_bar = a * _t1_bar;
+    b_bar[0] = b_bar[0] + _t0_bar;
+    (_t3, (a_bar, b_bar))
+}
+
+fn two_hvp(
+    a: f64,
+    v0: f64,
+    b: [f64; 2],
+    v1: [f64; 2],
+) -> (f64, (f64, [f64; 2]), (f64, [f64; 2])) {
+    let mut __ad_hvp = |
+        a: f64,
+        da: f64,
+        b: [f64; 2],
+        db: [f64; 2],
+        seed: f64,
+    | -> ((f64, (f64, [f64; 2])), (f64, (f64, [f64; 2]))) {
+        let _t5 = b[0];
+        let d_t5 = db[0];
+        let _t6 = a * _t5;
+        let d_t6 = _t5 * da + a * d_t5;
+        let _t7 = b[1];
+        let d_t7 = db[1];
+        let _t8 = _t6 * _t7;
+        let d_t8 = _t7 * d_t6 + _t6 * d_t7;
+        let mut b_bar = ::ad_runtime::zeros_array(&b);
+        let mut db_bar = ::ad_runtime::zeros_array(&b_bar);
+        let _t6_bar = _t7 * seed;
+        let d_t6_bar = seed * d_t7;
+        let _t7_bar = _t6 * seed;
+        let d_t7_bar = seed * d_t6;
+        let _t26 = b_bar[1];
+        let d_t26 = db_bar[1];
+        let _t27 = _t26 + _t7_bar;
+        let d_t27 = d_t26 + d_t7_bar;
+        b_bar[1] = _t27;
+        db_bar[1] = d_t27;
+        let a_bar = _t5 * _t6_bar;
+        let da_bar = _t6_bar * d_t5 + _t5 * d_t6_bar;
+        let _t5_bar = a * _t6_bar;
+        let d_t5_bar = _t6_bar * da + a * d_t6_bar;
+        let _t30 = b_bar[0];
+        let d_t30 = db_bar[0];
+        let _t31 = _t30 + _t5_bar;
+        let d_t31 = d_t30 + d_t5_bar;
+        b_bar[0] = _t31;
+        db_bar[0] = d_t31;
+        ((_t8, (a_bar, b_bar)), (d_t8, (da_bar, db_bar)))
+    };
+    let mut __ad_g0 = ::ad_runtime::zero_like(&a);
+    let mut __ad_h0 = ::ad_runtime::zero_like(&a);
+    let mut __ad_g1 = ::ad_runtime::zeros_array(&b);
+    let mut __ad_h1 = ::ad_runtime::zeros_array(&b);
+    let mut __ad_value = ::ad_runtime::unreached::<f64>();
+    ((__ad_value, (__ad_g0, __ad_g1)), (_, (__ad_h0, __ad_h1))) = __ad_hvp(
+        a,
+        v0,
+        b,
+        v1,
+        ::ad_runtime::one::<f64>(),
+    );
+    (__ad_value, (__ad_g0, __ad_g1), (__ad_h0, __ad_h1))
+}
+
+fn two_hessian(
+    a: f64,
+    b: [f64; 2],
+) -> (f64, (f64, [f64; 2]), ::ad_runtime::Jacobian<f64>) {
+    let mut __ad_hvp = |
+        a: f64,
+        da: f64,
+        b: [f64; 2],
+        db: [f64; 2],
+        seed: f64,
+    | -> ((f64, (f64, [f64; 2])), (f64, (f64, [f64; 2]))) {
+        let _t5 = b[0];
+        let d_t5 = db[0];
+        let _t6 = a * _t5;
+        let d_t6 = _t5 * da + a * d_t5;
+        let _t7 = b[1];
+        let d_t7 = db[1];
+        let _t8 = _t6 * _t7;
+        let d_t8 = _t7 * d_t6 + _t6 * d_t7;
+        let mut b_bar = ::ad_runtime::zeros_array(&b);
+        let mut db_bar = ::ad_runtime::zeros_array(&b_bar);
+        let _t6_bar = _t7 * seed;
+        let d_t6_bar = seed * d_t7;
+        let _t7_bar = _t6 * seed;
+        let d_t7_bar = seed * d_t6;
+        let _t26 = b_bar[1];
+        let d_t26 = db_bar[1];
+        let _t27 = _t26 + _t7_bar;
+        let d_t27 = d_t26 + d_t7_bar;
+        b_bar[1] = _t27;
+        db_bar[1] = d_t27;
+        let a_bar = _t5 * _t6_bar;
+        let da_bar = _t6_bar * d_t5 + _t5 * d_t6_bar;
+        let _t5_bar = a * _t6_bar;
+        let d_t5_bar = _t6_bar * da + a * d_t6_bar;
+        let _t30 = b_bar[0];
+        let d_t30 = db_bar[0];
+        let _t31 = _t30 + _t5_bar;
+        let d_t31 = d_t30 + d_t5_bar;
+        b_bar[0] = _t31;
+        db_bar[0] = d_t31;
+        ((_t8, (a_bar, b_bar)), (d_t8, (da_bar, db_bar)))
+    };
+    let mut __ad_g0 = ::ad_runtime::zero_like(&a);
+    let mut __ad_h0 = ::ad_runtime::zero_like(&a);
+    let mut __ad_g1 = ::ad_runtime::zeros_array(&b);
+    let mut __ad_h1 = ::ad_runtime::zeros_array(&b);
+    let mut v0 = ::ad_runtime::zero_like(&a);
+    let mut v1 = ::ad_runtime::zeros_array(&b);
+    let __ad_n = 0usize + 1usize + (2);
+    let mut __ad_hess = ::ad_runtime::Jacobian::<f64>::zeros(__ad_n, __ad_n);
+    let mut __ad_value = ::ad_runtime::unreached::<f64>();
+    for __ad_j in 0..__ad_n.max(1) {
+        v0 = if __ad_j == (0usize) {
+            ::ad_runtime::one::<f64>()
+        } else {
+            ::ad_runtime::zero::<f64>()
+        };
+        v1 = ::ad_runtime::zeros_array(&b);
+        if __ad_j >= (0usize + 1usize) && __ad_j < (0usize + 1usize) + (2) {
+            v1[(__ad_j - (0usize + 1usize))] = ::ad_runtime::one::<f64>();
+        }
+        ((__ad_value, (__ad_g0, __ad_g1)), (_, (__ad_h0, __ad_h1))) = __ad_hvp(
+            a,
+            v0,
+            b,
+            v1,
+            ::ad_runtime::one::<f64>(),
+        );
+        if __ad_j < __ad_n {
+            __ad_hess[(0usize, __ad_j)] = __ad_h0;
+            for __ad_i in 0..(2) {
+                __ad_hess[((0usize + 1usize) + __ad_i, __ad_j)] = __ad_h1[__ad_i];
+            }
+        }
+    }
+    (__ad_value, (__ad_g0, __ad_g1), __ad_hess)
+}
+
+#[doc(hidden)]
+fn two__derive_grad<__AdS0, __AdS1>(
+    __ad_args: (f64, [f64; 2]),
+    __ad_shadows: (__AdS0, __AdS1),
+    seed: f64,
+) -> (f64, (f64, [f64; 2])) {
+    let (a, b) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
+    let (__ad_value, __ad_adjoints) = {
+        let _t0 = b[0];
+        let _t1 = a * _t0;
+        let _t2 = b[1];
+        let _t3 = _t1 * _t2;
+        let mut b_bar = ::ad_runtime::zeros_array(&b);
+        let _t3_bar = seed;
+        let _t1_bar = _t2 * _t3_bar;
+        let _t2_bar = _t1 * _t3_bar;
+        b_bar[1] = b_bar[1] + _t2_bar;
+        let a_bar = _t0 * _t1_bar;
+        let _t0_bar = a * _t1_bar;
+        b_bar[0] = b_bar[0] + _t0_bar;
+        (_t3, (a_bar, b_bar))
+    };
+    (__ad_value, (__ad_adjoints.0, __ad_adjoints.1))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl two {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1>(
+        __ad_args: (f64, [f64; 2]),
+        __ad_shadows: (__AdS0, __AdS1),
+        seed: f64,
+    ) -> (f64, (f64, [f64; 2])) {
+        two__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
+#[doc(hidden)]
+struct two {}
+
 fn recurrence_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
     let mut checkpoints = ::ad_runtime::Stack::new();
     let mut x_stack = ::ad_runtime::Stack::new();

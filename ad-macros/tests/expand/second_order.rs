@@ -11,6 +11,12 @@ fn cubic(x: [f64; 2]) -> f64 {
     x[0] * x[0] * x[1]
 }
 
+// A Hessian over two parameters: a direction after each, the Hessian over their components.
+#[derive_grad(hessian)]
+fn two(a: f64, b: [f64; 2]) -> f64 {
+    a * b[0] * b[1]
+}
+
 // A checkpointed loop: carried values every ceil(sqrt(n)) steps, segments run again backwards.
 #[derive_grad(checkpoint)]
 fn recurrence(x0: f64, n: usize) -> f64 {

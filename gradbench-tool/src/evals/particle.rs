@@ -13,7 +13,7 @@
 //!
 //! - [`accel`] carries `#[derive_grad(hessian)]` (→ `accel_grad`, `accel_hvp`). It takes one
 //!   array `[x, y, c0x, c0y, c1x, c1y]` (the position, then the charges), because `hessian`
-//!   differentiates one parameter.
+//!   differentiated one parameter when this was written (it takes several now).
 //! - The inner derivative `∇ₓ accel` (the C++ code negates it into the acceleration, as the
 //!   simulation here does) is [`grad_x`], taken from `accel_grad` (reverse mode).
 //! - A generated `_grad` cannot be called from inside another annotated function (a known

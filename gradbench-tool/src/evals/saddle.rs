@@ -15,7 +15,7 @@
 //! - [`objective`] carries `#[derive_grad(hessian)]` (→ `objective_grad`, `objective_hvp`) and
 //!   `#[derive_tangent]` (→ `objective_tangent`, for step 2 only). It takes
 //!   `[p1x, p1y, p2x, p2y]` as one array, not four floats as in the C++ reference, because
-//!   `hessian` differentiates one parameter.
+//!   `hessian` differentiated one parameter when this was written (it takes several now).
 //! - The inner derivative `∇_p2 f` is [`grad_p2`], from `objective_grad` (reverse mode).
 //! - A generated `_grad` cannot be called from inside another annotated function (a known
 //!   gap), so [`grad_p2`] is a plain function with a user tangent rule (`#[custom_tangent]`,
