@@ -226,9 +226,10 @@ pub fn derive_grad(args: TokenStream, item: TokenStream) -> TokenStream {
 /// (at compile time for `[F; N] -> [F; M]`, at run time for slices).
 ///
 /// The function takes one differentiated input (a float, `[F; N]` or `&[F]`; other parameters
-/// are constants, or pick the input with `wrt(x)`) and has one output (a returned float or
-/// `[F; M]`, or one `&mut [F]` parameter it writes). Arguments: `forward` or `reverse` to choose
-/// the mode of `NAME_jacobian` (and write only that one), `lanes = K` (default 4). Each returns
+/// are constants, or pick the input with `wrt(x)`) and has one output (a returned float, `[F; M]`
+/// or a tuple of 2 to 4 of these, or one `&mut [F]` parameter it writes). Arguments: `forward`
+/// or `reverse` to choose the mode of `NAME_jacobian` (and write only that one), `lanes = K`
+/// (default 4), `sparse` (below). Each returns
 /// `(value, jacobian)` (the Jacobian alone for a `&mut [F]` output), with the Jacobian as
 /// `[[F; N]; M]` or, for slices, an `ad_runtime::Jacobian<F>`; row `i` is the gradient of
 /// output `i`.

@@ -302,22 +302,78 @@ impl<F: Float> AdjointRead<F> for Vec<F> {
 /// assert_eq!(<f32 as Basis<f32>>::basis(0), 1.0);
 /// ```
 pub trait Basis<F> {
-    /// The `i`-th unit vector.
+    /// The number of components.
+    const DIM: usize;
+    /// The `i`-th unit vector (zero when `i >= DIM`).
     fn basis(i: usize) -> Self;
 }
 
 impl<F: Float> Basis<F> for F {
+    const DIM: usize = 1;
     fn basis(i: usize) -> F {
-        debug_assert_eq!(i, 0);
-        F::one()
+        if i == 0 { F::one() } else { F::zero() }
     }
 }
 
 impl<F: Float, const M: usize> Basis<F> for [F; M] {
+    const DIM: usize = M;
     fn basis(i: usize) -> [F; M] {
         core::array::from_fn(|k| if k == i { F::one() } else { F::zero() })
     }
 }
+
+/// [`Basis`] for tuples of outputs (a trait of its own: `Basis` is implemented for every float
+/// type, which a tuple might be as far as coherence knows): their components' components in
+/// order.
+pub trait TupleBasis<F> {
+    /// The number of components.
+    const DIM: usize;
+    /// The `i`-th unit vector (zero when `i >= DIM`).
+    fn basis(i: usize) -> Self;
+}
+
+/// Tuples of outputs: their components' components in order.
+///
+/// ```
+/// use ad_runtime::jacobian::{LaneRead, TupleBasis};
+/// assert_eq!(<(f64, [f64; 2]) as TupleBasis<f64>>::basis(2), (0.0, [0.0, 1.0]));
+/// let lanes: ([f64; 2], [[f64; 2]; 2]) = ([1.0, 2.0], [[3.0, 4.0], [5.0, 6.0]]);
+/// assert_eq!((LaneRead::<f64, 2>::len(&lanes), LaneRead::<f64, 2>::get(&lanes, 2, 1)), (3, 6.0));
+/// ```
+macro_rules! tuple_outputs {
+    ($(($($t:ident $i:tt),+)),+) => {$(
+        impl<F: Float, $($t: Basis<F>),+> TupleBasis<F> for ($($t,)+) {
+            const DIM: usize = 0 $(+ $t::DIM)+;
+            #[allow(unused_assignments)] // `first` after the last component
+            fn basis(i: usize) -> Self {
+                let mut first = 0;
+                ($({
+                    let b = $t::basis(i.wrapping_sub(first));
+                    first += $t::DIM;
+                    b
+                },)+)
+            }
+        }
+
+        impl<F: Float, const K: usize, $($t: LaneRead<F, K>),+> LaneRead<F, K> for ($($t,)+) {
+            fn len(&self) -> usize {
+                0 $(+ self.$i.len())+
+            }
+            fn get(&self, i: usize, k: usize) -> F {
+                let mut i = i;
+                $(
+                    if i < self.$i.len() {
+                        return self.$i.get(i, k);
+                    }
+                    i -= self.$i.len();
+                )+
+                panic!("output {i} past the end of the tuple")
+            }
+        }
+    )+};
+}
+
+tuple_outputs!((A 0, B 1), (A 0, B 1, C 2), (A 0, B 1, C 2, D 3));
 
 /// The `i`-th unit vector of length `m`, for a slice output's shadow.
 ///

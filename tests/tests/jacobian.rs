@@ -79,6 +79,58 @@ fn square_arrays() {
     }
 }
 
+/// A tuple output: a float and an array, three outputs in order.
+#[derive_jacobian]
+fn tuple_out(x: [f64; 2]) -> (f64, [f64; 2]) {
+    (x[0] * x[1], [x[0].sin(), x[1] + 2.0 * x[0]])
+}
+
+/// A tuple output with a slice input: the Jacobian is a runtime `Jacobian`.
+#[derive_jacobian(reverse)]
+fn tuple_from_slice(x: &[f64]) -> (f64, f64, f64) {
+    let s: f64 = x.iter().sum();
+    (s * s, x[0] * x[1], (x[1] - x[0]).exp())
+}
+
+#[test]
+fn tuple_outputs() {
+    for p in [[2.0, 0.5], [0.3, -1.2]] {
+        let (v1, fwd) = tuple_out_jacfwd(p);
+        let (v2, rev) = tuple_out_jacrev(p);
+        let (v3, picked) = tuple_out_jacobian(p);
+        assert_eq!((v1, v2, v3), (tuple_out(p), tuple_out(p), tuple_out(p)));
+        // N = 2 <= M = 3: forward mode.
+        assert_eq!(picked, fwd);
+        let hand = [[p[1], p[0]], [p[0].cos(), 0.0], [2.0, 1.0]];
+        let flat = |q: &[f64]| {
+            let (a, [b, c]) = tuple_out([q[0], q[1]]);
+            vec![a, b, c]
+        };
+        check("tuple_out", &p, 3, flat, arr(fwd), arr(rev), arr(hand));
+    }
+    let x = [0.4, -0.3, 1.1];
+    let (value, j) = tuple_from_slice_jacrev(&x);
+    assert_eq!(value, tuple_from_slice(&x));
+    assert_eq!((j.rows(), j.cols()), (3, 3));
+    let s: f64 = x.iter().sum();
+    let e = (x[1] - x[0]).exp();
+    let hand = [[2.0 * s; 3], [x[1], x[0], 0.0], [-e, e, 0.0]];
+    let flat = |q: &[f64]| {
+        let (a, b, c) = tuple_from_slice(q);
+        vec![a, b, c]
+    };
+    let j2 = j.clone();
+    check(
+        "tuple_from_slice",
+        &x,
+        3,
+        flat,
+        dynamic(j),
+        dynamic(j2),
+        arr(hand),
+    );
+}
+
 /// Five inputs, three outputs, a loop and a branch: 2 forward passes of 4 lanes (the second
 /// with 3 unused lanes) against 3 reverse passes.
 #[derive_jacobian]

@@ -88,8 +88,24 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
         }
     };
     let elem = p.elem.clone();
+    // The outputs a float or an array `[F; M]` holds.
+    let count = |ty: &Type| match ty {
+        Type::Array(a) if !matches!(&*a.elem, Type::Array(_) | Type::Tuple(_)) => {
+            Some(a.len.to_token_stream())
+        }
+        Type::Tuple(_) | Type::Array(_) => None,
+        _ => Some(quote!(1)),
+    };
     let (out_param, m) = match (out, &outputs[..]) {
         (Some(ty), []) => match ty {
+            // A tuple of floats and arrays: its components' outputs in order.
+            Type::Tuple(t)
+                if (2..=4).contains(&t.elems.len())
+                    && t.elems.iter().all(|e| count(e).is_some()) =>
+            {
+                let counts = t.elems.iter().filter_map(count);
+                (None, Some(quote!(#((#counts))+*)))
+            }
             Type::Array(a) if !matches!(&*a.elem, Type::Array(_) | Type::Tuple(_)) => {
                 (None, Some(a.len.to_token_stream()))
             }
@@ -97,8 +113,8 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
                 errors.spanned(
                     ty,
                     format!(
-                        "{name} needs the output as a float or an array `[F; M]`, not `{}`: return \
-                         the outputs in one array",
+                        "{name} needs the output as a float, an array `[F; M]` or a tuple of 2 to 4 \
+                         of these, not `{}`: return the outputs in one array",
                         crate::errors::show_type(ty)
                     ),
                 );
@@ -570,8 +586,12 @@ fn reverse_fn(
             args.push(quote!(&mut #dy[..]));
         }
     }
-    if let Some(ty) = out {
-        args.push(quote!(<#ty as ::ad_runtime::jacobian::Basis<#elem>>::basis(#row)));
+    match out {
+        Some(ty @ Type::Tuple(_)) => {
+            args.push(quote!(<#ty as ::ad_runtime::jacobian::TupleBasis<#elem>>::basis(#row)));
+        }
+        Some(ty) => args.push(quote!(<#ty as ::ad_runtime::jacobian::Basis<#elem>>::basis(#row))),
+        None => {}
     }
     let (save, restore) = save_entry(func, shape);
     let mut setup = restore;
