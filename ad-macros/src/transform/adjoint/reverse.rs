@@ -508,53 +508,9 @@ impl Adjoint<'_> {
         }
         self.declared = declared;
         match (self.checkpoints.get(&key(l)).cloned(), &l.kind) {
-            (Some((s, _)), LoopKind::For { pat, iter, .. }) if self.binomial.is_some() => {
-                // The schedule's actions: states restored and stored, steps run again without
-                // storing, and one step at a time run storing and reversed.
-                let it = self.func.vars[*iter].ident.clone();
-                let cells: Vec<Ident> = l
-                    .cells
-                    .iter()
-                    .map(|c| self.func.vars[c.cell].ident.clone())
-                    .collect();
-                let (entry, pushes, write_back) = self.cell_moves(l);
-                let body = self.forward(&l.body, 1);
-                let outer_no_push = self.no_push;
-                self.no_push = true;
-                let (plain_entry, plain_pushes, plain_write_back) = self.cell_moves(l);
-                let plain_body = self.forward(&l.body, 1);
-                self.no_push = outer_no_push;
-                let action = self.func.namer.fresh("action");
-                let (lo, hi) = (self.func.namer.fresh("lo"), self.func.namer.fresh("hi"));
-                let restored = self.func.namer.fresh("restored");
-                let assign = cells.iter().enumerate().map(|(i, c)| {
-                    let i = syn::Index::from(i);
-                    quote!(#c = #restored.#i;)
-                });
-                out.extend(quote! {
-                    #s.start_reverse(#trip);
-                    while let ::core::option::Option::Some(#action) = #s.next() {
-                        match #action {
-                            ::ad_runtime::revolve::Action::Restore(#restored) => { #(#assign)* }
-                            ::ad_runtime::revolve::Action::Advance(#lo, #hi) => {
-                                for #k in #lo..#hi {
-                                    let #pat = ::ad_runtime::nth(&#it, #k);
-                                    #plain_entry #plain_pushes #plain_body #plain_write_back
-                                }
-                            }
-                            ::ad_runtime::revolve::Action::Store => #s.store((#(#cells,)*)),
-                            ::ad_runtime::revolve::Action::Reverse(#k) => {
-                                let #pat = ::ad_runtime::nth(&#it, #k);
-                                #entry #pushes #body #write_back
-                                #iteration
-                            }
-                        }
-                    }
-                });
-            }
             (Some((s, every)), LoopKind::For { pat, iter, .. }) => {
-                // Each segment: its carried values restored, run forward again storing what
-                // its reverse sweep pops, then reversed.
+                // The carried values restored from a kept state, and one step run forward
+                // storing what its reverse sweep pops.
                 let it = self.func.vars[*iter].ident.clone();
                 let cells: Vec<Ident> = l
                     .cells
@@ -563,26 +519,60 @@ impl Adjoint<'_> {
                     .collect();
                 let (entry, pushes, write_back) = self.cell_moves(l);
                 let body = self.forward(&l.body, 1);
-                let seg = self.func.namer.fresh("segment");
+                let step = quote! {
+                    let #pat = ::ad_runtime::nth(&#it, #k);
+                    #entry #pushes #body #write_back
+                };
                 let (lo, hi) = (self.func.namer.fresh("lo"), self.func.namer.fresh("hi"));
                 let restored = self.func.namer.fresh("restored");
-                let assign = cells.iter().enumerate().map(|(i, c)| {
-                    let i = syn::Index::from(i);
-                    quote!(#c = #restored.#i;)
-                });
-                out.extend(quote! {
-                    for #seg in (0..#trip.div_ceil(#every)).rev() {
-                        let #restored = #s.pop();
-                        #(#assign)*
-                        let #lo = #seg * #every;
-                        let #hi = ::core::cmp::min(#trip, #lo + #every);
-                        for #k in #lo..#hi {
-                            let #pat = ::ad_runtime::nth(&#it, #k);
-                            #entry #pushes #body #write_back
+                let assign: TokenStream = cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let i = syn::Index::from(i);
+                        quote!(#c = #restored.#i;)
+                    })
+                    .collect();
+                if self.binomial.is_some() {
+                    // The schedule's actions: states restored and kept, steps run again without
+                    // storing, and one step at a time run storing and reversed.
+                    let outer_no_push = self.no_push;
+                    self.no_push = true;
+                    let (plain_entry, plain_pushes, plain_write_back) = self.cell_moves(l);
+                    let plain_body = self.forward(&l.body, 1);
+                    self.no_push = outer_no_push;
+                    let action = self.func.namer.fresh("action");
+                    out.extend(quote! {
+                        #s.start_reverse(#trip);
+                        while let ::core::option::Option::Some(#action) = #s.next() {
+                            match #action {
+                                ::ad_runtime::revolve::Action::Restore(#restored) => { #assign }
+                                ::ad_runtime::revolve::Action::Advance(#lo, #hi) => {
+                                    for #k in #lo..#hi {
+                                        let #pat = ::ad_runtime::nth(&#it, #k);
+                                        #plain_entry #plain_pushes #plain_body #plain_write_back
+                                    }
+                                }
+                                ::ad_runtime::revolve::Action::Store => #s.store((#(#cells,)*)),
+                                ::ad_runtime::revolve::Action::Reverse(#k) => { #step #iteration }
+                            }
                         }
-                        for #k in (#lo..#hi).rev() { #iteration }
-                    }
-                });
+                    });
+                } else {
+                    // Each segment: its carried values restored, run forward again storing
+                    // what its reverse sweep pops, then reversed.
+                    let seg = self.func.namer.fresh("segment");
+                    out.extend(quote! {
+                        for #seg in (0..#trip.div_ceil(#every)).rev() {
+                            let #restored = #s.pop();
+                            #assign
+                            let #lo = #seg * #every;
+                            let #hi = ::core::cmp::min(#trip, #lo + #every);
+                            for #k in #lo..#hi { #step }
+                            for #k in (#lo..#hi).rev() { #iteration }
+                        }
+                    });
+                }
             }
             _ if in_order => out.extend(quote!(for #k in 0..#trip { #iteration })),
             _ => out.extend(quote!(for #k in (0..#trip).rev() { #iteration })),
