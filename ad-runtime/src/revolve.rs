@@ -238,10 +238,8 @@ impl<S: Clone> Revolve<S> {
     pub fn start_reverse(&mut self, trip: usize) {
         self.steps.clear();
         if trip != self.planned || self.stored != self.stores.len() {
+            // Only step 0's state is sure to be kept: reverse every step from it.
             self.states.truncate(1);
-            self.planned = trip;
-            self.plan(trip);
-            // Only step 0's state is kept: the plan starts from it alone.
             self.tasks.clear();
             if trip > 0 {
                 self.tasks.push(Task::Range {

@@ -187,12 +187,36 @@ impl Sparsity {
 
     /// The pattern as a matrix of ones, for a look at it or for a solver's symbolic step.
     pub fn to_csmat<F: Float>(&self) -> CsMat<F> {
+        self.with_values(alloc::vec![F::one(); self.nnz()])
+    }
+
+    /// The matrix of this pattern with these values, one per non-zero in CSR order.
+    fn with_values<F: Float>(&self, data: Vec<F>) -> CsMat<F> {
         CsMat::new(
             (self.rows, self.cols),
             self.row_ptr.clone(),
             self.col_idx.clone(),
-            alloc::vec![F::one(); self.nnz()],
+            data,
         )
+    }
+
+    /// Recovers the non-zeros whose column has a colour in `colours` from one compressed pass:
+    /// entry `(i, j)` is `product(i, colour(j) - colours.start)`.
+    fn recover<F: Float>(
+        &self,
+        data: &mut [F],
+        colours: core::ops::Range<usize>,
+        product: impl Fn(usize, usize) -> F,
+    ) {
+        for i in 0..self.rows {
+            let row = self.row_ptr[i]..self.row_ptr[i + 1];
+            for (value, &j) in data[row.clone()].iter_mut().zip(&self.col_idx[row]) {
+                let c = self.colour[j];
+                if colours.contains(&c) {
+                    *value = product(i, c - colours.start);
+                }
+            }
+        }
     }
 }
 
@@ -325,27 +349,13 @@ where
             sparsity.rows,
             dy.len()
         );
-        for i in 0..sparsity.rows {
-            let row = sparsity.row_ptr[i]..sparsity.row_ptr[i + 1];
-            for (value, &j) in data[row.clone()].iter_mut().zip(&sparsity.col_idx[row]) {
-                let c = sparsity.colour[j];
-                if (first..first + K).contains(&c) {
-                    *value = dy.get(i, c - first);
-                }
-            }
-        }
+        sparsity.recover(&mut data, first..first + K, |i, k| dy.get(i, k));
         first += K;
         if first >= sparsity.colours {
             break value;
         }
     };
-    let jac = CsMat::new(
-        (sparsity.rows, sparsity.cols),
-        sparsity.row_ptr.clone(),
-        sparsity.col_idx.clone(),
-        data,
-    );
-    (value, jac)
+    (value, sparsity.with_values(data))
 }
 
 /// The pattern of an `m` × `n` matrix known by its products with vectors, `pass(v, out)`
@@ -407,21 +417,9 @@ pub fn columns<F: Float>(
             *vj = if cj == c { F::one() } else { F::zero() };
         }
         pass(&v, &mut out);
-        for (i, &product) in out.iter().enumerate() {
-            let row = sparsity.row_ptr[i]..sparsity.row_ptr[i + 1];
-            for (value, &j) in data[row.clone()].iter_mut().zip(&sparsity.col_idx[row]) {
-                if sparsity.colour[j] == c {
-                    *value = product;
-                }
-            }
-        }
+        sparsity.recover(&mut data, c..c + 1, |i, _| out[i]);
     }
-    CsMat::new(
-        (sparsity.rows, sparsity.cols),
-        sparsity.row_ptr.clone(),
-        sparsity.col_idx.clone(),
-        data,
-    )
+    sparsity.with_values(data)
 }
 
 #[cfg(test)]

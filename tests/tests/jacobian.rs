@@ -86,7 +86,7 @@ fn tuple_out(x: [f64; 2]) -> (f64, [f64; 2]) {
 }
 
 /// A tuple output with a slice input: the Jacobian is a runtime `Jacobian`.
-#[derive_jacobian(reverse)]
+#[derive_jacobian]
 fn tuple_from_slice(x: &[f64]) -> (f64, f64, f64) {
     let s: f64 = x.iter().sum();
     (s * s, x[0] * x[1], (x[1] - x[0]).exp())
@@ -111,6 +111,8 @@ fn tuple_outputs() {
     let x = [0.4, -0.3, 1.1];
     let (value, j) = tuple_from_slice_jacrev(&x);
     assert_eq!(value, tuple_from_slice(&x));
+    let (value_fwd, fwd) = tuple_from_slice_jacfwd(&x);
+    assert_eq!(value_fwd, value);
     assert_eq!((j.rows(), j.cols()), (3, 3));
     let s: f64 = x.iter().sum();
     let e = (x[1] - x[0]).exp();
@@ -119,14 +121,13 @@ fn tuple_outputs() {
         let (a, b, c) = tuple_from_slice(q);
         vec![a, b, c]
     };
-    let j2 = j.clone();
     check(
         "tuple_from_slice",
         &x,
         3,
         flat,
+        dynamic(fwd),
         dynamic(j),
-        dynamic(j2),
         arr(hand),
     );
 }

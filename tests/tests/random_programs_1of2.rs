@@ -4,36 +4,7 @@
 // Index loops over outputs and inputs read better than zips of three arrays here.
 #![allow(clippy::needless_range_loop)]
 
+#[macro_use]
 mod random;
 
-#[allow(
-    unused,
-    unused_parens,
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery,
-    non_snake_case,
-    unreachable_code,
-    unused_comparisons
-)]
-mod generated {
-    use ad_tests::r#gen::Compiled;
-    include!(concat!(env!("OUT_DIR"), "/random_programs_1of2.rs"));
-}
-
-const PART: usize = 0;
-
-#[test]
-fn random_programs_agree_three_ways() {
-    random::agree_three_ways(generated::PROGRAMS, PART);
-}
-
-#[test]
-fn the_table_has_every_program() {
-    random::table_has_every_program(generated::PROGRAMS, PART);
-}
-
-#[test]
-fn the_generator_reproduces_the_table() {
-    random::generator_reproduces_the_table(generated::PROGRAMS, PART);
-}
+part!(0, "random_programs_1of2.rs");

@@ -213,7 +213,7 @@ pub fn generate(
         let fwd = forward_parts(func, &shape, &g, lanes);
         let mut tokens = forward_fn(f, func, &shape, out, &fwd, lanes);
         if args.sparse.is_some() {
-            tokens.extend(sparse_fns(f, func, &shape, out, &fwd, lanes));
+            tokens.extend(sparse_fns(f, func, out, &fwd, lanes));
         }
         tokens
     });
@@ -369,6 +369,9 @@ fn save_entry(func: &Func, shape: &Shape) -> (TokenStream, TokenStream) {
 
 /// The pieces of a vector forward pass that `_jacfwd`, `_sparsity` and `_jacsparse` share.
 struct Forward {
+    /// The lanes per pass, as a literal, and the float type.
+    k: proc_macro2::Literal,
+    elem: Type,
     /// Keeps the output parameter's entry values (empty without one).
     save: TokenStream,
     /// `let mut __ad_pass = |..| ..;`, the transformed body.
@@ -422,6 +425,8 @@ fn forward_parts(func: &Func, shape: &Shape, g: &crate::ir::Generated, lanes: us
         None => quote!(#pass(#(#args),*)),
     };
     Forward {
+        k,
+        elem: elem.clone(),
         save,
         closure: closure(&pass, g),
         x_ref,
@@ -448,10 +453,10 @@ fn forward_fn(
     fwd: &Forward,
     lanes: usize,
 ) -> TokenStream {
-    let k = proc_macro2::Literal::usize_unsuffixed(lanes);
-    let elem = &shape.elem;
     let (ret, jac) = signature(shape, out);
     let Forward {
+        k,
+        elem,
         save,
         closure,
         x_ref,
@@ -485,14 +490,13 @@ fn forward_fn(
 fn sparse_fns(
     f: &ItemFn,
     func: &Func,
-    shape: &Shape,
     out: Option<&Type>,
     fwd: &Forward,
     lanes: usize,
 ) -> TokenStream {
-    let k = proc_macro2::Literal::usize_unsuffixed(lanes);
-    let elem = &shape.elem;
     let Forward {
+        k,
+        elem,
         save,
         closure,
         x_ref,

@@ -34,6 +34,42 @@
 //! cmp target/tmp/random_programs_2of2.debug.bits target/tmp/random_programs_2of2.release.bits
 //! ```
 
+/// One part's test binary: the part's generated programs (file `$file` of `OUT_DIR`) and the
+/// three tests below run on them.
+macro_rules! part {
+    ($part:expr, $file:literal) => {
+        #[allow(
+            unused,
+            unused_parens,
+            clippy::all,
+            clippy::pedantic,
+            clippy::nursery,
+            non_snake_case,
+            unreachable_code,
+            unused_comparisons
+        )]
+        mod generated {
+            use ad_tests::r#gen::Compiled;
+            include!(concat!(env!("OUT_DIR"), "/", $file));
+        }
+
+        #[test]
+        fn random_programs_agree_three_ways() {
+            random::agree_three_ways(generated::PROGRAMS, $part);
+        }
+
+        #[test]
+        fn the_table_has_every_program() {
+            random::table_has_every_program(generated::PROGRAMS, $part);
+        }
+
+        #[test]
+        fn the_generator_reproduces_the_table() {
+            random::generator_reproduces_the_table(generated::PROGRAMS, $part);
+        }
+    };
+}
+
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
