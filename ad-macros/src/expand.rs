@@ -19,7 +19,7 @@ use crate::front::parse::{check_arguments, check_signature, parse_fn};
 use crate::front::sig::FloatTypes;
 use crate::front::structs;
 use crate::ir::Func;
-use crate::modes::{custom, hessian, jacobian};
+use crate::modes::{custom, hessian, hessian_calls, jacobian};
 use crate::names::Namer;
 use crate::transform::{adjoint, tangent};
 
@@ -91,7 +91,7 @@ fn generate_structs(
     let Some(flat) = structs::flatten(f, args, parsed.wrt.as_deref(), &mut errors) else {
         return Ok(None);
     };
-    if mode == Mode::Jacobian || parsed.hessian.is_some() {
+    if mode == Mode::Jacobian || parsed.hessian.is_some() || parsed.second_order.is_some() {
         errors.spanned(
             &f.sig.ident,
             "Jacobians and Hessians of functions over differentiated structs are not supported \
@@ -165,6 +165,12 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
             &mut errors,
         );
     }
+    if let Some(span) = args.second_order
+        && mode == Mode::Grad
+        && args.hessian.is_none()
+    {
+        hessian_calls::check(out_ty.as_ref(), &floats, span, &mut errors);
+    }
     if mode == Mode::Jacobian {
         return jacobian::generate(&f, &mut func, &args, out_ty.as_ref(), errors);
     }
@@ -229,6 +235,9 @@ fn grad_fns(
     }
     if let (Some(span), Some(out)) = (args.hessian, out) {
         tokens.extend(hessian::generate(f, func, args, out, span)?);
+    } else if let (Some(span), Some(out)) = (args.second_order, out) {
+        let name = "#[derive_grad(second_order)]";
+        tokens.extend(hessian_calls::companions(f, func, out, None, span, name)?);
     }
     tokens.extend(hidden);
     Ok(tokens)

@@ -133,6 +133,40 @@ pub use slots::{
     ArraySlot, Shadow, Sink, SliceShadow, SliceTangent, TangentSlice, TangentSlot, Zero, ZeroSlice,
 };
 
+/// Implemented by the anchor of a free function written with `#[derive_grad(hessian)]` or
+/// `#[derive_grad(second_order)]`, which also write the second-order companions a caller's
+/// Hessian runs through it. A caller's Hessian asserts it of each callee named by one identifier
+/// ([`second_order`]), so that a callee without them is reported by name, with what to add.
+///
+/// ```
+/// use ad_runtime::derive_grad;
+///
+/// #[derive_grad(hessian)]
+/// fn square(x: f64) -> f64 {
+///     x * x
+/// }
+///
+/// #[derive_grad(hessian)]
+/// fn quartic(x: f64) -> f64 {
+///     square(x) * square(x)
+/// }
+///
+/// ad_runtime::second_order::<square>();
+/// let (value, gradient, h) = quartic_hessian(2.0);
+/// assert_eq!((value, gradient, h), (16.0, 32.0, 48.0));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no second-order companions, so a Hessian cannot differentiate twice through it",
+    label = "this call is differentiated twice",
+    note = "write `#[derive_grad(hessian)]` on `{Self}`, or `#[derive_grad(second_order)]` when its own Hessian is not wanted; a function with a user rule (`#[custom_grad]`) has no second-order rule: write its body where it is called"
+)]
+pub trait SecondOrder {}
+
+/// Asserts that the callee whose anchor is `T` has second-order companions (see
+/// [`SecondOrder`]); does nothing at run time.
+#[inline(always)]
+pub fn second_order<T: SecondOrder>() {}
+
 /// The value generated code gives a float on a path where it has none yet (the result of a
 /// function on the path that already returned): never read, and zero so that nothing
 /// arithmetic on it can trap.

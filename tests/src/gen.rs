@@ -8,7 +8,8 @@
 //! like any other), and a table of [`Compiled`] entries. A program with one output has two more
 //! copies: one under `#[derive_grad(checkpoint)]`, or `checkpoint(snapshots = 2)` for odd
 //! indices (its gradient must equal the plain one bit for bit) and, when it has a scalar input
-//! `x`, calls no helper and takes no struct, one under
+//! `x`, has no local float arrays, takes no struct and calls only helpers over floats (which then
+//! carry `#[derive_grad(second_order)]`, for their second-order companions), one under
 //! `#[derive_grad(hessian, wrt(x))]` (its second derivative, forward over reverse, is checked
 //! against finite differences of the gradient).
 //! `tests/tests/random/mod.rs` checks every entry: forward against reverse, both against
@@ -43,8 +44,8 @@
 //!   `h_val(x, w, idx)` by value, the recursion `h_rec(x, w, iw, depth)` in the style of a
 //!   determinant by minors), their result added into a float, often between a write of an
 //!   element and its undoing (`let sv = a[i]; a[i] = a[j]; y = y + h(y, w, a); a[i] = sv;`),
-//!   at the top level and in loops and branches. A program that calls helpers has no
-//!   `hessian` copy (`derive_grad(hessian)` refuses calls). Shapes that once did not compile
+//!   at the top level and in loops and branches. Its `hessian` copy differentiates twice
+//!   through these helpers (recursion and state included). Shapes that once did not compile
 //!   are behind switches ([`Features`], on by default).
 //!
 //! - local arrays of floats (issue 16, [`Stmt::FloatArr`]): `[e; 3]` / `vec![e; 3]` of a
@@ -834,8 +835,16 @@ impl Helper {
         }
     }
 
-    /// Its source, with both attributes, for integer arrays of length `k` and `w` of length `l`.
-    pub fn source(self, k: usize, l: usize) -> String {
+    /// Whether a Hessian goes through it: its differentiated arguments are floats (`x`; `w` is
+    /// a constant of the Hessian's copy, which differentiates one scalar input).
+    fn second_order(self) -> bool {
+        !matches!(self, Helper::FSum | Helper::Rot | Helper::Dot3)
+    }
+
+    /// Its source, with both attributes, for integer arrays of length `k` and `w` of length `l`;
+    /// with `hessian`, under `derive_grad(second_order)`: the second-order companions a caller's
+    /// Hessian runs through it.
+    pub fn source(self, k: usize, l: usize, hessian: bool) -> String {
         let body = match self {
             Helper::Read => "pub fn h_read(x: f64, w: &[f64], ix: &[usize]) -> f64 {
     let mut s: f64 = 0.0;
@@ -921,7 +930,12 @@ impl Helper {
 "
             .to_owned(),
         };
-        format!("#[derive_tangent]\n#[derive_grad]\n{body}")
+        let grad = if hessian {
+            "derive_grad(second_order)"
+        } else {
+            "derive_grad"
+        };
+        format!("#[derive_tangent]\n#[{grad}]\n{body}")
     }
 
     /// What the compiled helper computes, with the same `f64` operations in the same order;
@@ -3685,6 +3699,16 @@ fn show_stmt(s: &Stmt, indent: usize, out: &mut String) {
 }
 
 impl Program {
+    /// Whether the program gets a copy under `#[derive_grad(hessian, wrt(xj))]`: it has a scalar
+    /// input, no local float arrays, no structs, and calls only helpers a Hessian goes through
+    /// (which then carry `second_order`).
+    fn has_hessian(&self) -> bool {
+        self.params.iter().any(|q| matches!(q, Param::Scalar(_)))
+            && self.helpers.iter().all(|h| h.second_order())
+            && !self.float_arrays
+            && self.structs.form.is_none()
+    }
+
     /// The structs it takes (named after `name`), the helpers it calls, then the function, with
     /// both attributes, named `name`.
     pub fn source(&self, name: &str) -> String {
@@ -3694,10 +3718,11 @@ impl Program {
         } else if self.v3 {
             out.push_str(v3::SOURCE);
         }
+        let hessian = self.has_hessian();
         out.extend(
             self.helpers
                 .iter()
-                .map(|h| h.source(self.k, self.slice_len.unwrap_or(0))),
+                .map(|h| h.source(self.k, self.slice_len.unwrap_or(0), hessian)),
         );
         let attrs = format!(
             "{}\n{}",
@@ -4759,11 +4784,8 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
             before("grad"),
             call(p, &format!("{ck}_grad"), "grad", None)
         );
-        // `derive_grad(hessian)` refuses calls and structs.
-        if let (Some(&j), true) = (
-            order.first(),
-            p.helpers.is_empty() && !p.float_arrays && st.form.is_none(),
-        ) {
+        // `derive_grad(hessian)` refuses structs, and calls passing arrays that carry derivatives.
+        if let (Some(&j), true) = (order.first(), p.has_hessian()) {
             let h = format!("{name}_h");
             m.push_str(&p.source_with(&h, &name, &format!("#[derive_grad(hessian, wrt(x{j}))]")));
             let _ = writeln!(

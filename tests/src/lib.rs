@@ -449,6 +449,30 @@ pub fn check_flat(
     }
 }
 
+/// Checks an `n` × `n` Hessian `h` at `p` against one by hand (if any), against central finite
+/// differences of the gradient `grad`, and for symmetry.
+pub fn check_hessian(
+    name: &str,
+    p: &[f64],
+    h: impl Fn(usize, usize) -> f64,
+    hand: Option<&dyn Fn(usize, usize) -> f64>,
+    grad: impl Fn(&[f64]) -> Vec<f64>,
+) {
+    let at = At(name, p);
+    let n = p.len();
+    for i in 0..n {
+        for j in 0..n {
+            let k = i * n + j;
+            if let Some(hand) = hand {
+                at.close("H vs hand", k, h(i, j), hand(i, j), HAND);
+            }
+            let fd = central_difference(|q: &[f64]| grad(q)[i], p, j);
+            at.close("H vs fd of the gradient", k, h(i, j), fd, Tol::fd(h(i, j)));
+            at.close("H symmetric", k, h(i, j), h(j, i), MODES);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

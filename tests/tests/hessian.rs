@@ -6,31 +6,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use ad_runtime::{Float, derive_grad};
-use ad_tests::{At, HAND, MODES, Tol, central_difference};
-
-/// Checks an `n` × `n` Hessian at `p` against one by hand, against finite differences of the
-/// gradient `grad`, and for symmetry.
-fn check(
-    name: &str,
-    p: &[f64],
-    h: impl Fn(usize, usize) -> f64,
-    hand: Option<&dyn Fn(usize, usize) -> f64>,
-    grad: impl Fn(&[f64]) -> Vec<f64>,
-) {
-    let at = At(name, p);
-    let n = p.len();
-    for i in 0..n {
-        for j in 0..n {
-            let k = i * n + j;
-            if let Some(hand) = hand {
-                at.close("H vs hand", k, h(i, j), hand(i, j), HAND);
-            }
-            let fd = central_difference(|q: &[f64]| grad(q)[i], p, j);
-            at.close("H vs fd of the gradient", k, h(i, j), fd, Tol::fd(h(i, j)));
-            at.close("H symmetric", k, h(i, j), h(j, i), MODES);
-        }
-    }
-}
+use ad_tests::{At, HAND, MODES, check_hessian as check};
 
 // ---------------------------------------------------------------------------------------------
 // Rosenbrock: arrays and slices, against the Hessian by hand

@@ -12,8 +12,8 @@ fn nested(x: [[f64; 2]; 2]) -> f64 {
     x[0][0] * x[1][1]
 }
 
-// `hessian` and `checkpoint` belong to `#[derive_grad]`.
-#[derive_tangent(hessian, checkpoint)]
+// `hessian`, `second_order` and `checkpoint` belong to `#[derive_grad]`.
+#[derive_tangent(hessian, second_order, checkpoint)]
 fn forward(x: f64) -> f64 {
     x * x
 }
@@ -23,10 +23,27 @@ fn square(x: f64) -> f64 {
     x * x
 }
 
-// A call: refused, not a cascade of rustc errors about missing companions.
+// A call to a function without `hessian`: it has no second-order companions.
 #[derive_grad(hessian)]
 fn calls(x: [f64; 2]) -> f64 {
     square(x[0]) * x[1]
+}
+
+#[derive_grad(hessian)]
+fn norm2(v: [f64; 2]) -> f64 {
+    v[0] * v[0] + v[1] * v[1]
+}
+
+// A call passing differentiated arrays: not yet.
+#[derive_grad(hessian)]
+fn calls_with_an_array(x: [f64; 2]) -> f64 {
+    norm2(x) * x[1]
+}
+
+// The second-order companions are for a scalar function.
+#[derive_grad(second_order)]
+fn pair(x: f64) -> (f64, f64) {
+    (x, x * x)
 }
 
 fn main() {}

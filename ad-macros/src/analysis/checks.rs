@@ -79,20 +79,28 @@ fn lent_arrays(stmts: &[Stmt], out: &mut std::collections::HashSet<crate::ir::Va
     }
 }
 
-/// The spans of calls that carry derivatives: vector forward mode does not go through them yet.
-pub fn active_calls(func: &Func, stmts: &[Stmt], out: &mut Vec<Span>) {
+/// The arguments of calls that are memory carrying derivatives (an array, a slice, rows), by
+/// their spans: second derivatives go through calls of differentiated floats only.
+pub fn varied_memory_args(func: &Func, stmts: &[Stmt], out: &mut Vec<Span>) {
     for s in stmts {
         match s {
             Stmt::Def {
-                var,
-                rhs: Rhs::Call { span, .. },
+                rhs: Rhs::Call { args, memory, .. },
                 ..
-            } if func.vars[*var].active() => out.push(*span),
-            Stmt::If(i) => {
-                active_calls(func, &i.then, out);
-                active_calls(func, &i.els, out);
+            } => {
+                for (a, m) in args.iter().zip(memory) {
+                    if let (Some(m), crate::ir::Operand::Var(v)) = (m, a)
+                        && func.vars[*v].varied
+                    {
+                        out.push(m.span);
+                    }
+                }
             }
-            Stmt::Loop(l) => active_calls(func, &l.body, out),
+            Stmt::If(i) => {
+                varied_memory_args(func, &i.then, out);
+                varied_memory_args(func, &i.els, out);
+            }
+            Stmt::Loop(l) => varied_memory_args(func, &l.body, out),
             _ => {}
         }
     }

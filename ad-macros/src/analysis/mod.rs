@@ -59,8 +59,11 @@ pub fn analyse(
         &params,
         &floats,
         namer,
-        name,
-        out_ty.as_ref(),
+        lower::Context {
+            mode: name,
+            out_ty: out_ty.as_ref(),
+            of_reverse_code: args.of_reverse_code,
+        },
         errors,
     );
     activity::analyse(&mut func, errors);

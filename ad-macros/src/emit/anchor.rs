@@ -72,6 +72,20 @@ pub fn forward(f: &ItemFn, suffix: &str, sig: &TokenStream, args: &[&Ident]) -> 
     }
 }
 
+/// `impl ad_runtime::SecondOrder for g {}`: the anchor says its function has second-order
+/// companions, which a caller's Hessian asserts (`Callee::second_order_check`). Nothing for an
+/// associated function.
+pub fn second_order(f: &ItemFn) -> TokenStream {
+    if !is_free(f) {
+        return TokenStream::new();
+    }
+    let name = &f.sig.ident;
+    quote! {
+        #[doc(hidden)]
+        impl ::ad_runtime::SecondOrder for #name {}
+    }
+}
+
 /// Where a function stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Place {

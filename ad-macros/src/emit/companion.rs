@@ -51,13 +51,92 @@ fn companion_generics(
 
 /// `NAME__derive_tangent`: forward mode in the calling convention of composition.
 pub fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
+    jvp_like(f, g, "_derive_tangent", None)
+}
+
+/// `NAME__derive_hvp_fwd`: forward mode over `NAME` (`g`), which a `hessian` caller runs where
+/// its reverse-mode code calls `NAME` (see `ir::Second`). As `NAME__derive_tangent`, whose calls
+/// go to their callees' `__derive_tangent`; here they go to `__derive_hvp_fwd`.
+pub fn companion_hvp_fwd(f: &ItemFn, g: &Generated) -> TokenStream {
+    jvp_like(f, g, "_derive_hvp_fwd", None)
+}
+
+/// `NAME__derive_hvp`: forward mode over `NAME`'s reverse pass (`g`, the tangent of the
+/// vector-Jacobian product with the arguments and the seed differentiated), which a `hessian`
+/// caller runs where its reverse-mode code calls `NAME::__derive_grad`. It takes the arguments
+/// and the seed as one tuple and their tangents as another, and returns
+/// `((value, adjoints), (tangent of the value, tangents of the adjoints))`, the adjoints one per
+/// argument as `NAME__derive_grad` returns them (`vjp`, the shape of `NAME_vjp`).
+pub fn companion_hvp(f: &ItemFn, g: &Generated, vjp: &crate::ir::CallShape) -> TokenStream {
+    let ReturnType::Type(_, out) = &f.sig.output else {
+        return TokenStream::new();
+    };
+    let (v, gs, dv, dgs) = (
+        Ident::new("__ad_value", Span::mixed_site()),
+        Ident::new("__ad_adjoints", Span::mixed_site()),
+        Ident::new("__ad_dvalue", Span::mixed_site()),
+        Ident::new("__ad_dadjoints", Span::mixed_site()),
+    );
+    let tys: Vec<TokenStream> = vjp.args.iter().map(|(_, t)| t.clone()).collect();
+    let (adj_tys, adj) = adjoint_list(vjp, &tys, &gs);
+    let (_, dadj) = adjoint_list(vjp, &tys, &dgs);
+    let body = &g.body;
+    let result = (
+        quote!(((#out, (#(#adj_tys,)*)), (#out, (#(#adj_tys,)*)))),
+        quote! {
+            let ((#v, #gs), (#dv, #dgs)) = { #body };
+            ((#v, (#(#adj,)*)), (#dv, (#(#dadj,)*)))
+        },
+    );
+    jvp_like(f, g, "_derive_hvp", Some(result))
+}
+
+/// The adjoint of each argument as a companion returns it: its component of `gs` (the adjoints
+/// `NAME_vjp` returns: one, or a tuple) where `c` returns it, `()` for an argument that is not
+/// differentiated; with the types.
+fn adjoint_list(
+    c: &crate::ir::CallShape,
+    tys: &[TokenStream],
+    gs: &Ident,
+) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let count = c.returned.iter().filter(|r| **r).count();
+    let mut k = 0;
+    let mut adj_tys = Vec::new();
+    let mut adj = Vec::new();
+    for (returned, ty) in c.returned.iter().zip(tys) {
+        if *returned {
+            adj_tys.push(ty.clone());
+            adj.push(match count {
+                1 => quote!(#gs),
+                _ => {
+                    let i = syn::Index::from(k);
+                    quote!(#gs.#i)
+                }
+            });
+            k += 1;
+        } else {
+            adj_tys.push(quote!(()));
+            adj.push(quote!(()));
+        }
+    }
+    (adj_tys, adj)
+}
+
+/// A forward-mode companion `NAME{suffix}` of `g`: arguments and tangents as tuples, the result
+/// `g`'s (or `result`: the return type and a body around `g.body`).
+fn jvp_like(
+    f: &ItemFn,
+    g: &Generated,
+    suffix: &str,
+    result: Option<(TokenStream, TokenStream)>,
+) -> TokenStream {
     let c = &g.call;
     if c.memory {
         return TokenStream::new();
     }
     let head = companion_head(f);
     let vis = &f.vis;
-    let ident = names::function(&f.sig.ident, "_derive_tangent");
+    let ident = names::function(&f.sig.ident, suffix);
     let existing = &f.sig.generics.params;
     let where_clause = &f.sig.generics.where_clause;
     let receiver = f.sig.receiver().map(|r| quote!(#r,));
@@ -131,19 +210,20 @@ pub fn companion_jvp(f: &ItemFn, g: &Generated) -> TokenStream {
     }
     let generics = companion_generics(c, existing, &generic);
     // A function without a result still answers `(value, tangent)`: `((), ())`.
-    let (ret, body) = match f.sig.output {
-        ReturnType::Default => {
+    let (ret, body) = match (result, &f.sig.output) {
+        (Some(result), _) => result,
+        (None, ReturnType::Default) => {
             let body = &g.body;
             (quote!(((), ())), quote!(let () = { #body }; ((), ())))
         }
-        ReturnType::Type(..) => (g.ret.clone(), g.body.clone()),
+        (None, ReturnType::Type(..)) => (g.ret.clone(), g.body.clone()),
     };
     let sig = quote! {
         #generics(
             #receiver #args: (#(#tys,)*), #tangents: (#(#slot_tys,)*)
         ) -> #ret #where_clause
     };
-    let forward = crate::emit::anchor::forward(f, "_derive_tangent", &sig, &[&args, &tangents]);
+    let forward = crate::emit::anchor::forward(f, suffix, &sig, &[&args, &tangents]);
     quote! {
         #head
         #vis fn #ident #sig {
@@ -252,25 +332,7 @@ pub fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
         shadow_vars.push(s);
     }
     let count = c.returned.iter().filter(|r| **r).count();
-    let mut k = 0;
-    let mut adj_tys = Vec::new();
-    let mut adj = Vec::new();
-    for (returned, ty) in c.returned.iter().zip(&tys) {
-        if *returned {
-            adj_tys.push(ty.clone());
-            adj.push(match count {
-                1 => quote!(#gs),
-                _ => {
-                    let i = syn::Index::from(k);
-                    quote!(#gs.#i)
-                }
-            });
-            k += 1;
-        } else {
-            adj_tys.push(quote!(()));
-            adj.push(quote!(()));
-        }
-    }
+    let (adj_tys, adj) = adjoint_list(c, &tys, &gs);
     let body = &g.body;
     // `_vjp` returns `(value, adjoints)`, or only the adjoints for a function without a result.
     let unit = c.seed.is_none();

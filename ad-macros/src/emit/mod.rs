@@ -95,9 +95,18 @@ pub fn primal_rhs(func: &Func, rhs: &Rhs) -> TokenStream {
             memory,
             state,
             span,
+            second,
         } => {
+            let mut args = call_args(func, args, memory, state, false);
+            if *second == Some(crate::ir::Second::Adjoint) {
+                // The callee's reverse pass as the reverse-mode code wrote it: the arguments,
+                // no shadows (none of them is a slice), the seed.
+                let f = callee.tokens(Some("_derive_grad"));
+                let seed = args.pop();
+                let zeros = args.iter().map(|_| quote!(::ad_runtime::Zero));
+                return quote_spanned!(*span=> #f((#(#args,)*), (#(#zeros,)*), #seed));
+            }
             let f = callee.tokens(None);
-            let args = call_args(func, args, memory, state, false);
             quote_spanned!(*span=> #f(#(#args),*))
         }
         Rhs::Pop { array } => {

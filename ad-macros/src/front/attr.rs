@@ -20,10 +20,16 @@ pub struct Args {
     pub sparse: Option<Span>,
     /// `#[derive_grad(hessian)]`: also `NAME_hvp` and `NAME_hessian`, forward over reverse.
     pub hessian: Option<Span>,
+    /// `#[derive_grad(second_order)]` (implied by `hessian`): also the second-order companions
+    /// a caller's Hessian runs through this function.
+    pub second_order: Option<Span>,
     /// `#[derive_grad(checkpoint)]`: long loops keep `O(sqrt(n))` values, not `O(n)`.
     pub checkpoint: Option<Span>,
     /// `#[derive_grad(checkpoint(snapshots = s))]`: at most `s` states, by a binomial schedule.
     pub snapshots: Option<syn::Expr>,
+    /// Set by `#[derive_grad(hessian)]`, never parsed: the function is reverse-mode code being
+    /// differentiated again, so its calls go to the callees' second-order companions.
+    pub of_reverse_code: bool,
 }
 
 /// A mode asked for by name.
@@ -136,6 +142,11 @@ impl Parse for Args {
                     return Err(syn::Error::new(key.span(), "`hessian` is given twice"));
                 }
                 args.hessian = Some(key.span());
+            } else if key == "second_order" {
+                if args.second_order.is_some() {
+                    return Err(syn::Error::new(key.span(), "`second_order` is given twice"));
+                }
+                args.second_order = Some(key.span());
             } else if key == "lanes" {
                 input.parse::<Token![=]>()?;
                 let k: syn::LitInt = input.parse()?;
@@ -152,7 +163,7 @@ impl Parse for Args {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate (and `hessian`, `hessian, sparse`, `checkpoint`, `checkpoint(snapshots = s)` for `#[derive_grad]`; `forward`, `reverse`, `lanes = K`, `sparse` for `#[derive_jacobian]`)"
+                        "unknown argument `{key}`: the only argument is `wrt(a, b, ..)`, the parameters to differentiate (and `hessian`, `hessian, sparse`, `second_order`, `checkpoint`, `checkpoint(snapshots = s)` for `#[derive_grad]`; `forward`, `reverse`, `lanes = K`, `sparse` for `#[derive_jacobian]`)"
                     ),
                 ));
             }

@@ -62,7 +62,11 @@ pub fn check_signature(f: &ItemFn, name: &str, errors: &mut Errors) {
 pub fn check_arguments(mode: Mode, args: &attr::Args, errors: &mut Errors) {
     let name = mode.attribute();
     if mode != Mode::Grad {
-        for (span, what) in [(args.hessian, "hessian"), (args.checkpoint, "checkpoint")] {
+        for (span, what) in [
+            (args.hessian, "hessian"),
+            (args.second_order, "second_order"),
+            (args.checkpoint, "checkpoint"),
+        ] {
             if let Some(span) = span {
                 errors.at(
                     span,

@@ -87,6 +87,9 @@ pub enum Rhs {
         /// list, an integer array): how it is passed, and the copy the reverse sweep passes.
         state: Vec<Option<StateArg>>,
         span: proc_macro2::Span,
+        /// In reverse-mode code lowered again for second derivatives, which second-order
+        /// companion the tangent transform calls; `None` in a user's function.
+        second: Option<Second>,
     },
     /// `array[i][j]` (or `*array` for `&F`): one float of memory.
     Load { array: VarId, index: Vec<Operand> },
@@ -232,6 +235,29 @@ impl Pass {
     }
 }
 
+/// A call in reverse-mode code lowered again (forward over reverse, `#[derive_grad(hessian)]`),
+/// by the companion its tangent comes from (both written by the callee's `hessian`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Second {
+    /// `g(args)` of the forward sweep: `g__derive_hvp_fwd`, forward mode over `g`.
+    Primal,
+    /// `g::__derive_grad(args, shadows, seed)` of the reverse sweep: `g__derive_hvp`, forward
+    /// mode over `g`'s reverse pass, its arguments and its seed all differentiated.
+    Adjoint,
+}
+
+impl Second {
+    /// The suffix of the companion a call's tangent runs: `_derive_tangent` for a call in a
+    /// user's function.
+    pub fn tangent_suffix(second: Option<Second>) -> &'static str {
+        match second {
+            None => "_derive_tangent",
+            Some(Second::Primal) => "_derive_hvp_fwd",
+            Some(Second::Adjoint) => "_derive_hvp",
+        }
+    }
+}
+
 /// Who is called.
 #[derive(Clone, Debug)]
 pub enum Callee {
@@ -277,6 +303,20 @@ impl Rhs {
 }
 
 impl Callee {
+    /// For a callee named by one identifier (whose anchor is in scope), the assertion that it
+    /// has second-order companions: `ad_runtime::second_order::<g>();` (see the runtime's
+    /// `SecondOrder`). Nothing for paths and methods.
+    pub fn second_order_check(&self, span: proc_macro2::Span) -> TokenStream {
+        match self {
+            Callee::Path { prefix, name } if prefix.is_empty() => {
+                let mut name = name.clone();
+                name.set_span(span);
+                quote::quote_spanned!(span=> ::ad_runtime::second_order::<#name>();)
+            }
+            _ => TokenStream::new(),
+        }
+    }
+
     /// The callee itself, or its companion with `suffix` (`_derive_grad`).
     pub fn tokens(&self, suffix: Option<&str>) -> TokenStream {
         let name = |n: &proc_macro2::Ident| match suffix {
@@ -287,7 +327,9 @@ impl Callee {
             // A callee named by one identifier may have come in by `use m::g`, which brings its
             // anchor but not its companions: `g::__derive_grad` (see `anchor`).
             (Callee::Path { prefix, name: n }, Some(s)) if prefix.is_empty() => {
-                let f = crate::names::forwarder(s);
+                // At the callee's name, so that rustc reports a missing companion at the call.
+                let mut f = crate::names::forwarder(s);
+                f.set_span(n.span());
                 quote::quote!(#n::#f)
             }
             (Callee::Path { prefix, name: n }, _) => {

@@ -165,8 +165,20 @@ impl Lowerer<'_> {
                 };
             }
         }
+        // Reverse-mode code copies integer state as `::core::clone::Clone::clone(&idx)`.
+        if self.of_reverse_code && self.integer_value(e) {
+            return Value::Scalar(self.inert(e, None));
+        }
         // A call to another function: differentiated through its companions, which the callee's
         // own macro wrote (rustc reports a callee without them, at this call).
+        if let Expr::Path(p) = &*c.func
+            && p.qself.is_none()
+            && self.of_reverse_code
+            && let Some(callee) = adjoint_callee(p)
+            && let Some(v) = self.lower_adjoint_call(callee, &c.args, e)
+        {
+            return v;
+        }
         if let Expr::Path(p) = &*c.func
             && p.qself.is_none()
             && let Some(v) = self.lower_composition(p, &c.args, e)
@@ -445,6 +457,76 @@ impl Lowerer<'_> {
         })
     }
 
+    /// `g::__derive_grad((a, b), (Zero, Zero), seed)` in reverse-mode code lowered again: the
+    /// callee's reverse pass, whose tangent is its companion `g__derive_hvp` over the arguments
+    /// and the seed ([`Second::Adjoint`]). The value is `(value, (adjoint per argument))`, read
+    /// by fields. `None` when a shadow is not `Zero` (an active slice, refused before: see
+    /// `hessian::check`).
+    pub(super) fn lower_adjoint_call(
+        &mut self,
+        callee: Callee,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        e: &Expr,
+    ) -> Option<Value> {
+        let [Expr::Tuple(primals), Expr::Tuple(shadows), seed] =
+            &args.iter().collect::<Vec<_>>()[..]
+        else {
+            return None;
+        };
+        let zero = |s: &Expr| matches!(s, Expr::Path(p) if p.path.segments.last().is_some_and(|l| l.ident == "Zero"));
+        if !shadows.elems.iter().all(zero) {
+            return None;
+        }
+        let (mut args, mut memory, mut state) = (Vec::new(), Vec::new(), Vec::new());
+        for a in primals.elems.iter().chain(std::iter::once(*seed)) {
+            let (o, m, s) = match self.call_args(std::iter::once(a)) {
+                Some(lowered) => lowered,
+                // State the reverse sweep kept (`&mut _t4` of a copy popped off a stack), which
+                // lowering copied as it is: passed as it is.
+                None if self.kept_state(a) => (vec![self.inert(a, None)], vec![None], vec![None]),
+                None => return None,
+            };
+            args.extend(o);
+            memory.extend(m);
+            state.extend(s);
+        }
+        let t = self.temp();
+        self.push_def(
+            t,
+            None,
+            Rhs::Call {
+                callee,
+                args,
+                memory,
+                state,
+                span: e.span(),
+                second: Some(Second::Adjoint),
+            },
+        );
+        self.call_results.insert(t, self.region_depth);
+        let value = self.component(t, 0, false);
+        let adjoints = self.component(t, 1, false);
+        if let Value::Scalar(Operand::Var(a)) = adjoints {
+            self.call_results.insert(a, self.region_depth);
+        }
+        Some(Value::Tuple(vec![value, adjoints]))
+    }
+
+    /// `&mut v` where `v` is a value, not memory: in reverse-mode code, the copy of integer
+    /// state a call's reverse pass takes (floats are never lent `&mut` to a companion).
+    fn kept_state(&self, a: &Expr) -> bool {
+        let Expr::Reference(r) = a else {
+            return false;
+        };
+        r.mutability.is_some()
+            && path_ident(&r.expr).is_some_and(|id| {
+                matches!(
+                    self.lookup(&id.to_string()),
+                    Some(Binding::Value(Value::Scalar(Operand::Var(v)))) if self.vars[*v].depth.is_none()
+                )
+            })
+    }
+
     pub(super) fn lower_composition(
         &mut self,
         p: &syn::ExprPath,
@@ -457,6 +539,7 @@ impl Lowerer<'_> {
         let (last, init) = segments.split_last()?;
         let name = last.ident.clone();
         let leading = p.path.leading_colon.map(|_| quote!(::));
+        let runtime = init.first().is_some_and(|s| s.ident == "ad_runtime");
         let init = init.iter();
         let prefix = quote!(#leading #(#init::)*);
         let (args, memory, state) = self.call_args(args.iter())?;
@@ -470,6 +553,8 @@ impl Lowerer<'_> {
                 memory,
                 state,
                 span: e.span(),
+                // The runtime's rules (`sin_partial`) have forward-mode companions of their own.
+                second: (self.of_reverse_code && !runtime).then_some(Second::Primal),
             },
         );
         // Its result may be a tuple (a runtime rule's partials, a helper's `(f64, f64)`), read
@@ -477,4 +562,29 @@ impl Lowerer<'_> {
         self.call_results.insert(t, self.region_depth);
         Some(Value::Scalar(Operand::Var(t)))
     }
+}
+
+/// The callee of a call to a companion `__derive_grad`: `g` of `g::__derive_grad` (through the
+/// anchor) or of `m::g__derive_grad`.
+fn adjoint_callee(p: &syn::ExprPath) -> Option<Callee> {
+    let segments: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
+    let (last, init) = segments.split_last()?;
+    let leading = p.path.leading_colon.map(|_| quote!(::));
+    let text = last.ident.to_string();
+    if last.ident == crate::names::forwarder("_derive_grad") {
+        let (name, init) = init.split_last()?;
+        let init = init.iter();
+        return Some(Callee::Path {
+            prefix: quote!(#leading #(#init::)*),
+            name: name.ident.clone(),
+        });
+    }
+    let name = text
+        .strip_suffix("__derive_grad")
+        .filter(|n| !n.is_empty())?;
+    let init = init.iter();
+    Some(Callee::Path {
+        prefix: quote!(#leading #(#init::)*),
+        name: Ident::new(name, last.ident.span()),
+    })
 }

@@ -60,6 +60,17 @@ impl Lowerer<'_> {
         if let Some(rewritten) = self.rewrite_consumer(m, e) {
             return self.lower_expr(&rewritten);
         }
+        // `self.g__derive_grad(args, shadows, seed)` in reverse-mode code lowered again.
+        if self.of_reverse_code
+            && let Some(name) = name.strip_suffix("__derive_grad").filter(|n| !n.is_empty())
+        {
+            let (receiver, _) = self.rename(m.receiver.to_token_stream());
+            let name = Ident::new(name, m.method.span());
+            if let Some(v) = self.lower_adjoint_call(Callee::Method { receiver, name }, &m.args, e)
+            {
+                return v;
+            }
+        }
         // A method of a constant receiver (`self.energy(x)`) with differentiated arguments: a call
         // to an annotated method, through its companions.
         if !self.mentions_active(m.receiver.to_token_stream())
@@ -82,6 +93,7 @@ impl Lowerer<'_> {
                         memory,
                         state,
                         span: e.span(),
+                        second: self.of_reverse_code.then_some(Second::Primal),
                     },
                 );
                 return Value::Scalar(Operand::Var(t));

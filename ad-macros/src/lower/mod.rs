@@ -39,8 +39,8 @@ use syn::{BinOp, Expr, Pat, Stmt as SynStmt, UnOp};
 use crate::errors::{Errors, show};
 use crate::front::sig::{FloatTypes, SigParam, is_integer_like};
 use crate::ir::{
-    Callee, Cell, Form, Func, If, Loop, LoopKind, MemArg, Operand, Param, Pass, Phi, Rhs, StateArg,
-    Stmt, Value, Var, VarId, Zeros,
+    Callee, Cell, Form, Func, If, Loop, LoopKind, MemArg, Operand, Param, Pass, Phi, Rhs, Second,
+    StateArg, Stmt, Value, Var, VarId, Zeros,
 };
 use crate::names::Namer;
 use crate::rules;
@@ -157,6 +157,19 @@ struct Lowerer<'a> {
     float_ty: Option<TokenStream>,
     /// How many local closures are being inlined, one inside the other.
     inlining: usize,
+    /// The body is reverse-mode code lowered again (`#[derive_grad(hessian)]`): calls take their
+    /// tangents from the callees' second-order companions ([`Second`]).
+    of_reverse_code: bool,
+}
+
+/// What lowering is told about the function besides its body and parameters.
+pub struct Context<'a> {
+    /// The attribute, for messages: `#[derive_grad]`.
+    pub mode: &'a str,
+    /// The return type.
+    pub out_ty: Option<&'a syn::Type>,
+    /// The body is reverse-mode code lowered again (see [`Second`]).
+    pub of_reverse_code: bool,
 }
 
 /// Lowers a function body. Errors are recorded and lowering goes on, so that all of them are
@@ -166,10 +179,14 @@ pub fn lower(
     params: &[SigParam],
     floats: &FloatTypes,
     namer: Namer,
-    mode: &str,
-    out_ty: Option<&syn::Type>,
+    context: Context<'_>,
     errors: &mut Errors,
 ) -> Func {
+    let Context {
+        mode,
+        out_ty,
+        of_reverse_code,
+    } = context;
     let has_output = out_ty.is_some();
     let active_names = params
         .iter()
@@ -205,6 +222,7 @@ pub fn lower(
         integers: HashSet::new(),
         ref_mut_params: HashSet::new(),
         inlining: 0,
+        of_reverse_code,
         float_ty: out_ty
             .filter(|t| floats.is_float(t))
             .map(ToTokens::to_token_stream)

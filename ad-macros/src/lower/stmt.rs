@@ -447,6 +447,11 @@ impl Lowerer<'_> {
                 ["collect", "to_vec", "clone", "to_owned"].contains(&m.method.to_string().as_str())
                     && self.integer_value(&m.receiver)
             }
+            // `::core::clone::Clone::clone(&idx)`, as reverse-mode code copies a value.
+            Expr::Call(c) if c.args.len() == 1 && is_clone(&c.func) => match &c.args[0] {
+                Expr::Reference(r) => self.integer_value(&r.expr),
+                _ => false,
+            },
             _ => false,
         }
     }

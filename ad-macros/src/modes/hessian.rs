@@ -63,14 +63,20 @@ pub fn check(
              arrays `[F; N]` have small dense Hessians, `NAME_hessian`",
         );
     }
-    let mut calls = Vec::new();
-    crate::analysis::checks::active_calls(func, &func.stmts, &mut calls);
-    for call in calls {
+    memory_arguments(func, errors);
+}
+
+/// Refuses the arguments of calls that are arrays or slices carrying derivatives: calls are
+/// differentiated twice through the callees' second-order companions, over floats.
+pub(super) fn memory_arguments(func: &Func, errors: &mut Errors) {
+    let mut memory = Vec::new();
+    crate::analysis::checks::varied_memory_args(func, &func.stmts, &mut memory);
+    for span in memory {
         errors.at(
-            call,
-            "`hessian` cannot differentiate twice through a call yet: the callee would need a \
-             second-order companion. Inline the callee, or build the Hessian from `NAME_grad` by \
-             finite differences",
+            span,
+            "second derivatives go through calls whose differentiated arguments are floats: this \
+             argument is an array or a slice that carries derivatives (not supported yet). Pass \
+             its elements as floats, or write the callee's body here",
         );
     }
 }
@@ -130,20 +136,28 @@ pub fn generate(
     errors.finish()?;
     let xs = xs.expect("checked");
     let name = "#[derive_grad(hessian)]";
-    let (vjp, code, inner) = reverse_code(f, args, out, span, name)?;
-    let g = tangent_of_reverse(func, &xs, &vjp, code, &inner, span, name)?;
+    let reverse = reverse_code(f, args, out, span, name)?;
+    let (vjp, code, inner) = &reverse;
+    let mut wrt = Vec::new();
+    for x in &xs {
+        wrt.push(func.params[x.index].ident.clone());
+        wrt.extend(vjp.call.shadows.get(x.index).cloned().flatten());
+    }
+    let g = tangent_of_reverse(wrt, code.clone(), inner, span, name)?;
+    let companions = super::hessian_calls::companions(f, func, out, Some(&reverse), span, name)?;
     let [x] = &xs[..] else {
-        return Ok(super::hessian_many::functions(f, func, &xs, out, &g));
+        let functions = super::hessian_many::functions(f, func, &xs, out, &g);
+        return Ok(quote!(#functions #companions));
     };
     let pass = Pass::new(f, func, x, out, &g);
     let hvp = pass.hvp_fn();
     let hess = pass.hessian_fn();
     let sparse = args.sparse.map(|_| pass.sparse_fns());
-    Ok(quote!(#hvp #hess #sparse))
+    Ok(quote!(#hvp #hess #sparse #companions))
 }
 
 /// The first pass: the vector-Jacobian product, as code, and that code parsed as a function.
-fn reverse_code(
+pub(super) fn reverse_code(
     f: &ItemFn,
     args: &attr::Args,
     out: &Type,
@@ -156,6 +170,7 @@ fn reverse_code(
     namer.reserve(f.to_token_stream());
     let mut errors = Errors::default();
     let (mut first, _, _) = analyse(f, args, name, namer, &mut errors);
+    memory_arguments(&first, &mut errors);
     errors.finish()?;
     let vjp = adjoint::transform(&mut first, Some(out), adjoint::Seed::Param);
     let inner_name = Ident::new("__ad_hvp_inner", Span::mixed_site());
@@ -174,24 +189,18 @@ fn reverse_code(
     Ok((vjp, code, inner))
 }
 
-/// The second pass: the tangent of the reverse-mode code, with the input (and its shadow)
-/// active (all of them, each with its shadow). The tangent of the gradient along `v` is `H v`.
-fn tangent_of_reverse(
-    func: &Func,
-    xs: &[Input],
-    vjp: &Generated,
+/// The second pass: the tangent of the reverse-mode code with `wrt` active (the inputs and their
+/// shadows; for a companion, the seed too). The tangent of the gradient along `v` is `H v`.
+pub(super) fn tangent_of_reverse(
+    wrt: Vec<Ident>,
     code: TokenStream,
     inner: &ItemFn,
     span: Span,
     name: &str,
 ) -> syn::Result<Generated> {
-    let mut wrt = Vec::new();
-    for x in xs {
-        wrt.push(func.params[x.index].ident.clone());
-        wrt.extend(vjp.call.shadows.get(x.index).cloned().flatten());
-    }
     let args = attr::Args {
         wrt: Some(wrt),
+        of_reverse_code: true,
         ..attr::Args::default()
     };
     let mut namer = Namer::default();

@@ -3,5 +3,6 @@
 pub mod custom;
 pub mod differentiable;
 pub mod hessian;
+pub mod hessian_calls;
 mod hessian_many;
 pub mod jacobian;

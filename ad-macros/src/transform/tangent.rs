@@ -13,7 +13,9 @@ use quote::{ToTokens, quote};
 use syn::Type;
 
 use crate::emit::{self, Factor};
-use crate::ir::{CallShape, Func, Generated, If, Loop, LoopKind, Operand, Rhs, Stmt, Value};
+use crate::ir::{
+    CallShape, Func, Generated, If, Loop, LoopKind, Operand, Rhs, Second, Stmt, Value,
+};
 
 struct Tangent<'f> {
     func: &'f mut Func,
@@ -175,12 +177,16 @@ impl Tangent<'_> {
                             memory,
                             state,
                             span,
+                            second,
                         },
                     ..
                 } if self.d[*var].is_some() => {
                     let v = &self.func.vars[*var].ident;
                     let dv = self.d[*var].clone().expect("checked");
-                    let f = callee.tokens(Some("_derive_tangent"));
+                    let f = callee.tokens(Some(Second::tangent_suffix(*second)));
+                    if second.is_some() {
+                        out.extend(callee.second_order_check(*span));
+                    }
                     let primals = emit::call_args(self.func, args, memory, state, false);
                     // In vector mode, each lane's tangents: `d[lane]` for a scalar, a slice of lane
                     // `lane` for a slice (bound first).

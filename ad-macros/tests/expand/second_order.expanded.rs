@@ -420,6 +420,85 @@ fn two_hessian(
 }
 
 #[doc(hidden)]
+fn two__derive_hvp_fwd<__AdD0: ::ad_runtime::TangentSlot<f64>, __AdD1>(
+    __ad_args: (f64, [f64; 2]),
+    __ad_tangents: (__AdD0, __AdD1),
+) -> (f64, f64) {
+    let (a, b) = __ad_args;
+    let (__ad_slot0, __ad_slot1) = __ad_tangents;
+    let da = <__AdD0 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot0);
+    let _t5 = b[0];
+    let _t6 = a * _t5;
+    let d_t6 = _t5 * da;
+    let _t7 = b[1];
+    let _t8 = _t6 * _t7;
+    let d_t8 = _t7 * d_t6;
+    (_t8, d_t8)
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl two {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_hvp_fwd<__AdD0: ::ad_runtime::TangentSlot<f64>, __AdD1>(
+        __ad_args: (f64, [f64; 2]),
+        __ad_tangents: (__AdD0, __AdD1),
+    ) -> (f64, f64) {
+        two__derive_hvp_fwd(__ad_args, __ad_tangents)
+    }
+}
+
+#[doc(hidden)]
+fn two__derive_hvp<
+    __AdD0: ::ad_runtime::TangentSlot<f64>,
+    __AdD1,
+    __AdD2: ::ad_runtime::TangentSlot<f64>,
+>(
+    __ad_args: (f64, [f64; 2], f64),
+    __ad_tangents: (__AdD0, __AdD1, __AdD2),
+) -> ((f64, (f64, ())), (f64, (f64, ()))) {
+    let (a, b, seed) = __ad_args;
+    let (__ad_slot0, __ad_slot1, __ad_slot2) = __ad_tangents;
+    let da = <__AdD0 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot0);
+    let dseed = <__AdD2 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot2);
+    let ((__ad_value, __ad_adjoints), (__ad_dvalue, __ad_dadjoints)) = {
+        let _t5 = b[0];
+        let _t6 = a * _t5;
+        let d_t6 = _t5 * da;
+        let _t7 = b[1];
+        let _t8 = _t6 * _t7;
+        let d_t8 = _t7 * d_t6;
+        let _t6_bar = _t7 * seed;
+        let d_t6_bar = _t7 * dseed;
+        let a_bar = _t5 * _t6_bar;
+        let da_bar = _t5 * d_t6_bar;
+        ((_t8, a_bar), (d_t8, da_bar))
+    };
+    ((__ad_value, (__ad_adjoints, ())), (__ad_dvalue, (__ad_dadjoints, ())))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl two {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_hvp<
+        __AdD0: ::ad_runtime::TangentSlot<f64>,
+        __AdD1,
+        __AdD2: ::ad_runtime::TangentSlot<f64>,
+    >(
+        __ad_args: (f64, [f64; 2], f64),
+        __ad_tangents: (__AdD0, __AdD1, __AdD2),
+    ) -> ((f64, (f64, ())), (f64, (f64, ()))) {
+        two__derive_hvp(__ad_args, __ad_tangents)
+    }
+}
+
+#[doc(hidden)]
+impl ::ad_runtime::SecondOrder for two {}
+
+#[doc(hidden)]
 fn two__derive_grad<__AdS0, __AdS1>(
     __ad_args: (f64, [f64; 2]),
     __ad_shadows: (__AdS0, __AdS1),
@@ -461,6 +540,445 @@ impl two {
 
 #[doc(hidden)]
 struct two {}
+
+fn square_vjp(u: f64, seed: f64) -> (f64, f64) {
+    let _t0 = u * u;
+    let _t0_bar = seed;
+    let mut u_bar = u * _t0_bar;
+    u_bar = u_bar + u * _t0_bar;
+    (_t0, u_bar)
+}
+
+fn square_grad(u: f64) -> (f64, f64) {
+    let seed: f64 = ::ad_runtime::one::<f64>();
+    let _t0 = u * u;
+    let _t0_bar = seed;
+    let mut u_bar = u * _t0_bar;
+    u_bar = u_bar + u * _t0_bar;
+    (_t0, u_bar)
+}
+
+fn square_hvp(u: f64, v: f64) -> (f64, f64, f64) {
+    let mut __ad_hvp = |u: f64, du: f64, seed: f64| -> ((f64, f64), (f64, f64)) {
+        let _t4 = u * u;
+        let d_t4 = u * du + u * du;
+        let u_bar = u * seed;
+        let du_bar = seed * du;
+        let _t12 = u * seed;
+        let d_t12 = seed * du;
+        let u_bar_1 = u_bar + _t12;
+        let du_bar_1 = du_bar + d_t12;
+        ((_t4, u_bar_1), (d_t4, du_bar_1))
+    };
+    let ((__ad_value, __ad_grad), (_, __ad_hv)) = __ad_hvp(
+        u,
+        v,
+        ::ad_runtime::one::<f64>(),
+    );
+    (__ad_value, __ad_grad, __ad_hv)
+}
+
+fn square_hessian(u: f64) -> (f64, f64, f64) {
+    square_hvp(u, ::ad_runtime::one::<f64>())
+}
+
+#[doc(hidden)]
+fn square__derive_hvp_fwd<__AdD0: ::ad_runtime::TangentSlot<f64>>(
+    __ad_args: (f64,),
+    __ad_tangents: (__AdD0,),
+) -> (f64, f64) {
+    let (u,) = __ad_args;
+    let (__ad_slot0,) = __ad_tangents;
+    let du = <__AdD0 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot0);
+    let _t4 = u * u;
+    let d_t4 = u * du + u * du;
+    (_t4, d_t4)
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl square {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_hvp_fwd<__AdD0: ::ad_runtime::TangentSlot<f64>>(
+        __ad_args: (f64,),
+        __ad_tangents: (__AdD0,),
+    ) -> (f64, f64) {
+        square__derive_hvp_fwd(__ad_args, __ad_tangents)
+    }
+}
+
+#[doc(hidden)]
+fn square__derive_hvp<
+    __AdD0: ::ad_runtime::TangentSlot<f64>,
+    __AdD1: ::ad_runtime::TangentSlot<f64>,
+>(
+    __ad_args: (f64, f64),
+    __ad_tangents: (__AdD0, __AdD1),
+) -> ((f64, (f64,)), (f64, (f64,))) {
+    let (u, seed) = __ad_args;
+    let (__ad_slot0, __ad_slot1) = __ad_tangents;
+    let du = <__AdD0 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot0);
+    let dseed = <__AdD1 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot1);
+    let ((__ad_value, __ad_adjoints), (__ad_dvalue, __ad_dadjoints)) = {
+        let _t4 = u * u;
+        let d_t4 = u * du + u * du;
+        let u_bar = u * seed;
+        let du_bar = seed * du + u * dseed;
+        let _t12 = u * seed;
+        let d_t12 = seed * du + u * dseed;
+        let u_bar_1 = u_bar + _t12;
+        let du_bar_1 = du_bar + d_t12;
+        ((_t4, u_bar_1), (d_t4, du_bar_1))
+    };
+    ((__ad_value, (__ad_adjoints,)), (__ad_dvalue, (__ad_dadjoints,)))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl square {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_hvp<
+        __AdD0: ::ad_runtime::TangentSlot<f64>,
+        __AdD1: ::ad_runtime::TangentSlot<f64>,
+    >(
+        __ad_args: (f64, f64),
+        __ad_tangents: (__AdD0, __AdD1),
+    ) -> ((f64, (f64,)), (f64, (f64,))) {
+        square__derive_hvp(__ad_args, __ad_tangents)
+    }
+}
+
+#[doc(hidden)]
+impl ::ad_runtime::SecondOrder for square {}
+
+#[doc(hidden)]
+fn square__derive_grad<__AdS0>(
+    __ad_args: (f64,),
+    __ad_shadows: (__AdS0,),
+    seed: f64,
+) -> (f64, (f64,)) {
+    let (u,) = __ad_args;
+    let (__ad_shadow0,) = __ad_shadows;
+    let (__ad_value, __ad_adjoints) = {
+        let _t0 = u * u;
+        let _t0_bar = seed;
+        let mut u_bar = u * _t0_bar;
+        u_bar = u_bar + u * _t0_bar;
+        (_t0, u_bar)
+    };
+    (__ad_value, (__ad_adjoints,))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl square {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0>(
+        __ad_args: (f64,),
+        __ad_shadows: (__AdS0,),
+        seed: f64,
+    ) -> (f64, (f64,)) {
+        square__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
+#[doc(hidden)]
+struct square {}
+
+fn through_call_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
+    let _t0 = x * y;
+    let _t1 = square(_t0);
+    let _t2 = _t1 + y;
+    let _t2_bar = seed;
+    let _t1_bar = _t2_bar;
+    let mut y_bar = _t2_bar;
+    let (_, call_adjoints) = square::__derive_grad(
+        (_t0,),
+        (::ad_runtime::Zero,),
+        _t1_bar,
+    );
+    let _t0_bar = call_adjoints.0;
+    let x_bar = y * _t0_bar;
+    y_bar = y_bar + x * _t0_bar;
+    (_t2, (x_bar, y_bar))
+}
+
+fn through_call_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
+    let seed: f64 = ::ad_runtime::one::<f64>();
+    let _t0 = x * y;
+    let _t1 = square(_t0);
+    let _t2 = _t1 + y;
+    let _t2_bar = seed;
+    let _t1_bar = _t2_bar;
+    let mut y_bar = _t2_bar;
+    let (_, call_adjoints) = square::__derive_grad(
+        (_t0,),
+        (::ad_runtime::Zero,),
+        _t1_bar,
+    );
+    let _t0_bar = call_adjoints.0;
+    let x_bar = y * _t0_bar;
+    y_bar = y_bar + x * _t0_bar;
+    (_t2, (x_bar, y_bar))
+}
+
+fn through_call_hvp(x: f64, v0: f64, y: f64, v1: f64) -> (f64, (f64, f64), (f64, f64)) {
+    let mut __ad_hvp = |
+        x: f64,
+        dx: f64,
+        y: f64,
+        dy: f64,
+        seed: f64,
+    | -> ((f64, (f64, f64)), (f64, (f64, f64))) {
+        let _t6 = x * y;
+        let d_t6 = y * dx + x * dy;
+        ::ad_runtime::second_order::<square>();
+        let (_t7, d_t7) = square::__derive_hvp_fwd((_t6,), (d_t6,));
+        let _t8 = _t7 + y;
+        let d_t8 = d_t7 + dy;
+        ::ad_runtime::second_order::<square>();
+        let (_t25, d_t25) = square::__derive_hvp(
+            (_t6, seed),
+            (d_t6, ::ad_runtime::Zero),
+        );
+        let _t26 = _t25.0;
+        let call_adjoints = _t25.1;
+        let dcall_adjoints = d_t25.1;
+        let _t6_bar = call_adjoints.0;
+        let d_t6_bar = dcall_adjoints.0;
+        let x_bar = y * _t6_bar;
+        let dx_bar = _t6_bar * dy + y * d_t6_bar;
+        let _t30 = x * _t6_bar;
+        let d_t30 = _t6_bar * dx + x * d_t6_bar;
+        let y_bar = seed + _t30;
+        let dy_bar = d_t30;
+        ((_t8, (x_bar, y_bar)), (d_t8, (dx_bar, dy_bar)))
+    };
+    let mut __ad_g0 = ::ad_runtime::zero_like(&x);
+    let mut __ad_h0 = ::ad_runtime::zero_like(&x);
+    let mut __ad_g1 = ::ad_runtime::zero_like(&y);
+    let mut __ad_h1 = ::ad_runtime::zero_like(&y);
+    let mut __ad_value = ::ad_runtime::unreached::<f64>();
+    ((__ad_value, (__ad_g0, __ad_g1)), (_, (__ad_h0, __ad_h1))) = __ad_hvp(
+        x,
+        v0,
+        y,
+        v1,
+        ::ad_runtime::one::<f64>(),
+    );
+    (__ad_value, (__ad_g0, __ad_g1), (__ad_h0, __ad_h1))
+}
+
+fn through_call_hessian(
+    x: f64,
+    y: f64,
+) -> (f64, (f64, f64), ::ad_runtime::Jacobian<f64>) {
+    let mut __ad_hvp = |
+        x: f64,
+        dx: f64,
+        y: f64,
+        dy: f64,
+        seed: f64,
+    | -> ((f64, (f64, f64)), (f64, (f64, f64))) {
+        let _t6 = x * y;
+        let d_t6 = y * dx + x * dy;
+        ::ad_runtime::second_order::<square>();
+        let (_t7, d_t7) = square::__derive_hvp_fwd((_t6,), (d_t6,));
+        let _t8 = _t7 + y;
+        let d_t8 = d_t7 + dy;
+        ::ad_runtime::second_order::<square>();
+        let (_t25, d_t25) = square::__derive_hvp(
+            (_t6, seed),
+            (d_t6, ::ad_runtime::Zero),
+        );
+        let _t26 = _t25.0;
+        let call_adjoints = _t25.1;
+        let dcall_adjoints = d_t25.1;
+        let _t6_bar = call_adjoints.0;
+        let d_t6_bar = dcall_adjoints.0;
+        let x_bar = y * _t6_bar;
+        let dx_bar = _t6_bar * dy + y * d_t6_bar;
+        let _t30 = x * _t6_bar;
+        let d_t30 = _t6_bar * dx + x * d_t6_bar;
+        let y_bar = seed + _t30;
+        let dy_bar = d_t30;
+        ((_t8, (x_bar, y_bar)), (d_t8, (dx_bar, dy_bar)))
+    };
+    let mut __ad_g0 = ::ad_runtime::zero_like(&x);
+    let mut __ad_h0 = ::ad_runtime::zero_like(&x);
+    let mut __ad_g1 = ::ad_runtime::zero_like(&y);
+    let mut __ad_h1 = ::ad_runtime::zero_like(&y);
+    let mut v0 = ::ad_runtime::zero_like(&x);
+    let mut v1 = ::ad_runtime::zero_like(&y);
+    let __ad_n = 0usize + 1usize + 1usize;
+    let mut __ad_hess = ::ad_runtime::Jacobian::<f64>::zeros(__ad_n, __ad_n);
+    let mut __ad_value = ::ad_runtime::unreached::<f64>();
+    for __ad_j in 0..__ad_n.max(1) {
+        v0 = if __ad_j == (0usize) {
+            ::ad_runtime::one::<f64>()
+        } else {
+            ::ad_runtime::zero::<f64>()
+        };
+        v1 = if __ad_j == (0usize + 1usize) {
+            ::ad_runtime::one::<f64>()
+        } else {
+            ::ad_runtime::zero::<f64>()
+        };
+        ((__ad_value, (__ad_g0, __ad_g1)), (_, (__ad_h0, __ad_h1))) = __ad_hvp(
+            x,
+            v0,
+            y,
+            v1,
+            ::ad_runtime::one::<f64>(),
+        );
+        if __ad_j < __ad_n {
+            __ad_hess[(0usize, __ad_j)] = __ad_h0;
+            __ad_hess[(0usize + 1usize, __ad_j)] = __ad_h1;
+        }
+    }
+    (__ad_value, (__ad_g0, __ad_g1), __ad_hess)
+}
+
+#[doc(hidden)]
+fn through_call__derive_hvp_fwd<
+    __AdD0: ::ad_runtime::TangentSlot<f64>,
+    __AdD1: ::ad_runtime::TangentSlot<f64>,
+>(__ad_args: (f64, f64), __ad_tangents: (__AdD0, __AdD1)) -> (f64, f64) {
+    let (x, y) = __ad_args;
+    let (__ad_slot0, __ad_slot1) = __ad_tangents;
+    let dx = <__AdD0 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot0);
+    let dy = <__AdD1 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot1);
+    let _t6 = x * y;
+    let d_t6 = y * dx + x * dy;
+    ::ad_runtime::second_order::<square>();
+    let (_t7, d_t7) = square::__derive_hvp_fwd((_t6,), (d_t6,));
+    let _t8 = _t7 + y;
+    let d_t8 = d_t7 + dy;
+    (_t8, d_t8)
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl through_call {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_hvp_fwd<
+        __AdD0: ::ad_runtime::TangentSlot<f64>,
+        __AdD1: ::ad_runtime::TangentSlot<f64>,
+    >(__ad_args: (f64, f64), __ad_tangents: (__AdD0, __AdD1)) -> (f64, f64) {
+        through_call__derive_hvp_fwd(__ad_args, __ad_tangents)
+    }
+}
+
+#[doc(hidden)]
+fn through_call__derive_hvp<
+    __AdD0: ::ad_runtime::TangentSlot<f64>,
+    __AdD1: ::ad_runtime::TangentSlot<f64>,
+    __AdD2: ::ad_runtime::TangentSlot<f64>,
+>(
+    __ad_args: (f64, f64, f64),
+    __ad_tangents: (__AdD0, __AdD1, __AdD2),
+) -> ((f64, (f64, f64)), (f64, (f64, f64))) {
+    let (x, y, seed) = __ad_args;
+    let (__ad_slot0, __ad_slot1, __ad_slot2) = __ad_tangents;
+    let dx = <__AdD0 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot0);
+    let dy = <__AdD1 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot1);
+    let dseed = <__AdD2 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot2);
+    let ((__ad_value, __ad_adjoints), (__ad_dvalue, __ad_dadjoints)) = {
+        let _t6 = x * y;
+        let d_t6 = y * dx + x * dy;
+        ::ad_runtime::second_order::<square>();
+        let (_t7, d_t7) = square::__derive_hvp_fwd((_t6,), (d_t6,));
+        let _t8 = _t7 + y;
+        let d_t8 = d_t7 + dy;
+        ::ad_runtime::second_order::<square>();
+        let (_t25, d_t25) = square::__derive_hvp((_t6, seed), (d_t6, dseed));
+        let _t26 = _t25.0;
+        let call_adjoints = _t25.1;
+        let dcall_adjoints = d_t25.1;
+        let _t6_bar = call_adjoints.0;
+        let d_t6_bar = dcall_adjoints.0;
+        let x_bar = y * _t6_bar;
+        let dx_bar = _t6_bar * dy + y * d_t6_bar;
+        let _t30 = x * _t6_bar;
+        let d_t30 = _t6_bar * dx + x * d_t6_bar;
+        let y_bar = seed + _t30;
+        let dy_bar = dseed + d_t30;
+        ((_t8, (x_bar, y_bar)), (d_t8, (dx_bar, dy_bar)))
+    };
+    (
+        (__ad_value, (__ad_adjoints.0, __ad_adjoints.1)),
+        (__ad_dvalue, (__ad_dadjoints.0, __ad_dadjoints.1)),
+    )
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl through_call {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_hvp<
+        __AdD0: ::ad_runtime::TangentSlot<f64>,
+        __AdD1: ::ad_runtime::TangentSlot<f64>,
+        __AdD2: ::ad_runtime::TangentSlot<f64>,
+    >(
+        __ad_args: (f64, f64, f64),
+        __ad_tangents: (__AdD0, __AdD1, __AdD2),
+    ) -> ((f64, (f64, f64)), (f64, (f64, f64))) {
+        through_call__derive_hvp(__ad_args, __ad_tangents)
+    }
+}
+
+#[doc(hidden)]
+impl ::ad_runtime::SecondOrder for through_call {}
+
+#[doc(hidden)]
+fn through_call__derive_grad<__AdS0, __AdS1>(
+    __ad_args: (f64, f64),
+    __ad_shadows: (__AdS0, __AdS1),
+    seed: f64,
+) -> (f64, (f64, f64)) {
+    let (x, y) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
+    let (__ad_value, __ad_adjoints) = {
+        let _t0 = x * y;
+        let _t1 = square(_t0);
+        let _t2 = _t1 + y;
+        let _t2_bar = seed;
+        let _t1_bar = _t2_bar;
+        let mut y_bar = _t2_bar;
+        let (_, call_adjoints) = square::__derive_grad(
+            (_t0,),
+            (::ad_runtime::Zero,),
+            _t1_bar,
+        );
+        let _t0_bar = call_adjoints.0;
+        let x_bar = y * _t0_bar;
+        y_bar = y_bar + x * _t0_bar;
+        (_t2, (x_bar, y_bar))
+    };
+    (__ad_value, (__ad_adjoints.0, __ad_adjoints.1))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl through_call {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1>(
+        __ad_args: (f64, f64),
+        __ad_shadows: (__AdS0, __AdS1),
+        seed: f64,
+    ) -> (f64, (f64, f64)) {
+        through_call__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
+#[doc(hidden)]
+struct through_call {}
 
 fn recurrence_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
     let mut checkpoints = ::ad_runtime::Stack::new();

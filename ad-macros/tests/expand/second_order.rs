@@ -17,6 +17,19 @@ fn two(a: f64, b: [f64; 2]) -> f64 {
     a * b[0] * b[1]
 }
 
+// A Hessian through a call: the callee's `hessian` also writes the second-order companions
+// (`__derive_hvp_fwd`, `__derive_hvp`) that the caller's forward-over-reverse code runs, and marks
+// its anchor `SecondOrder`, which the caller asserts.
+#[derive_grad(hessian)]
+fn square(u: f64) -> f64 {
+    u * u
+}
+
+#[derive_grad(hessian)]
+fn through_call(x: f64, y: f64) -> f64 {
+    square(x * y) + y
+}
+
 // A checkpointed loop: carried values every ceil(sqrt(n)) steps, segments run again backwards.
 #[derive_grad(checkpoint)]
 fn recurrence(x0: f64, n: usize) -> f64 {

@@ -297,6 +297,7 @@ impl Adjoint<'_> {
                 memory,
                 state,
                 span,
+                ..
             } => {
                 // The callee's companion pulls the adjoint back to every argument at once: into
                 // the shadows of slices, and as returned adjoints for scalars. State the function

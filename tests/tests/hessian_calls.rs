@@ -1,0 +1,410 @@
+//! Hessians through calls: `#[derive_grad(hessian)]` on a function that calls other
+//! `#[derive_grad(hessian)]` functions, which write the second-order companions the caller's
+//! forward-over-reverse code runs. Each Hessian is checked against one by hand, against central
+//! finite differences of the generated gradient, for symmetry, and against the Hessian of the
+//! same function written without calls.
+
+#![allow(clippy::needless_range_loop)]
+
+use ad_runtime::{Float, derive_grad};
+use ad_tests::{At, HAND, MODES, Tol, central_difference, check_hessian};
+
+/// Checks an `n` × `n` Hessian at `p` against one by hand (if any), finite differences of the
+/// gradient `grad` and symmetry (`ad_tests::check_hessian`), and against `inline` (if any: the
+/// function written without calls).
+fn check(
+    name: &str,
+    p: &[f64],
+    h: impl Fn(usize, usize) -> f64,
+    hand: Option<&dyn Fn(usize, usize) -> f64>,
+    inline: Option<&dyn Fn(usize, usize) -> f64>,
+    grad: impl Fn(&[f64]) -> Vec<f64>,
+) {
+    check_hessian(name, p, &h, hand, grad);
+    if let Some(inline) = inline {
+        let (at, n) = (At(name, p), p.len());
+        for i in 0..n {
+            for j in 0..n {
+                at.close(
+                    "H vs without calls",
+                    i * n + j,
+                    h(i, j),
+                    inline(i, j),
+                    MODES,
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A call chain three deep: f → g → h → k
+// ---------------------------------------------------------------------------------------------
+
+#[derive_grad(hessian)]
+fn k(u: f64) -> f64 {
+    u.exp()
+}
+
+#[derive_grad(hessian)]
+fn h(u: f64, w: f64) -> f64 {
+    k(u * w) + u * u
+}
+
+#[derive_grad(hessian)]
+fn g(x: f64, y: f64) -> f64 {
+    h(x, y) * y
+}
+
+/// `sin(G)`, `G = (e^{xy} + x²) y`, through three calls.
+#[derive_grad(hessian)]
+fn chain(p: [f64; 2]) -> f64 {
+    g(p[0], p[1]).sin()
+}
+
+/// The same function, no calls.
+#[derive_grad(hessian)]
+fn chain_inline(p: [f64; 2]) -> f64 {
+    let (x, y) = (p[0], p[1]);
+    (((x * y).exp() + x * x) * y).sin()
+}
+
+/// The Hessian of `sin(G)` by hand: `cos G · ∂²G − sin G · ∇G ∇Gᵀ`.
+fn chain_by_hand(p: [f64; 2]) -> [[f64; 2]; 2] {
+    let [x, y] = p;
+    let e = (x * y).exp();
+    let big = (e + x * x) * y;
+    let gx = y * y * e + 2.0 * x * y;
+    let gy = e + x * y * e + x * x;
+    let gxx = y * y * y * e + 2.0 * y;
+    let gxy = 2.0 * y * e + x * y * y * e + 2.0 * x;
+    let gyy = 2.0 * x * e + x * x * y * e;
+    let (c, s) = (big.cos(), big.sin());
+    [
+        [c * gxx - s * gx * gx, c * gxy - s * gx * gy],
+        [c * gxy - s * gx * gy, c * gyy - s * gy * gy],
+    ]
+}
+
+#[test]
+fn a_call_chain_three_deep() {
+    for p in [[0.3, 0.7], [-0.5, 1.1], [1.2, -0.4]] {
+        let (value, grad, hess) = chain_hessian(p);
+        let (value_inline, _, hess_inline) = chain_inline_hessian(p);
+        let at = At("chain value", &p);
+        at.close("value", 0, value, chain(p), MODES);
+        at.close("value", 0, value_inline, chain_inline(p), MODES);
+        let (_, grad_inline) = chain_inline_grad(p);
+        for i in 0..2 {
+            at.close("gradient", i, grad[i], grad_inline[i], MODES);
+        }
+        let hand = chain_by_hand(p);
+        check(
+            "chain",
+            &p,
+            |i, j| hess[i][j],
+            Some(&|i, j| hand[i][j]),
+            Some(&|i, j| hess_inline[i][j]),
+            |q| chain_grad([q[0], q[1]]).1.to_vec(),
+        );
+        // One Hessian-vector product, against H v by hand.
+        let v = [0.25, -1.5];
+        let (_, _, hv) = chain_hvp(p, v);
+        for i in 0..2 {
+            let want = hand[i][0] * v[0] + hand[i][1] * v[1];
+            at.close("H v", i, hv[i], want, HAND);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A loop with a call: a chain of springs over a slice
+// ---------------------------------------------------------------------------------------------
+
+/// One spring between neighbours `a` and `b`, of stiffness `s` and rest length 1 (a constant
+/// argument), with a bending term. With `chain_energy`, the guide's example ("Second order").
+#[derive_grad(second_order, wrt(a, b))]
+fn spring(a: f64, b: f64, s: f64) -> f64 {
+    let d = b - a - 1.0;
+    0.5 * s * d * d + 0.1 * (a * b).cos()
+}
+
+#[derive_grad(hessian)]
+fn chain_energy(x: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for i in 0..x.len() - 1 {
+        e += spring(x[i], x[i + 1], 2.0 + i as f64);
+    }
+    e
+}
+
+#[derive_grad(hessian)]
+fn chain_energy_inline(x: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for i in 0..x.len() - 1 {
+        let s = 2.0 + i as f64;
+        let d = x[i + 1] - x[i] - 1.0;
+        e += 0.5 * s * d * d + 0.1 * (x[i] * x[i + 1]).cos();
+    }
+    e
+}
+
+/// The chain's Hessian by hand: spring `i` adds `s_i [1 -1; -1 1]` and the Hessian of
+/// `0.1 cos(ab)`, `-0.1 [b² cos + 0, sin + ab cos; .., a² cos]` (with `sin`, `cos` of `ab`),
+/// to the block of rows and columns `i`, `i + 1`.
+fn chain_energy_by_hand(x: &[f64]) -> Vec<Vec<f64>> {
+    let n = x.len();
+    let mut h = vec![vec![0.0; n]; n];
+    for i in 0..n - 1 {
+        let (a, b, s) = (x[i], x[i + 1], 2.0 + i as f64);
+        let (sn, cs) = ((a * b).sin(), (a * b).cos());
+        h[i][i] += s - 0.1 * b * b * cs;
+        h[i + 1][i + 1] += s - 0.1 * a * a * cs;
+        let off = -s - 0.1 * (sn + a * b * cs);
+        h[i][i + 1] += off;
+        h[i + 1][i] += off;
+    }
+    h
+}
+
+#[test]
+fn a_loop_with_a_call() {
+    let x = [0.1, 1.3, 2.0, 3.4, 4.1, 5.5];
+    let (value, grad, hess) = chain_energy_hessian(&x);
+    let (value_inline, grad_inline, hess_inline) = chain_energy_inline_hessian(&x);
+    let at = At("springs", &x);
+    at.close("value", 0, value, chain_energy(&x), MODES);
+    at.close("value", 0, value_inline, chain_energy_inline(&x), MODES);
+    for i in 0..x.len() {
+        at.close("gradient", i, grad[i], grad_inline[i], MODES);
+    }
+    let hand = chain_energy_by_hand(&x);
+    check(
+        "springs",
+        &x,
+        |i, j| hess[(i, j)],
+        Some(&|i, j| hand[i][j]),
+        Some(&|i, j| hess_inline[(i, j)]),
+        |q| {
+            let mut g = vec![0.0; q.len()];
+            chain_energy_grad(q, &mut g);
+            g
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic callees, a constant slice argument, a callee that branches, several calls to one
+// ---------------------------------------------------------------------------------------------
+
+#[derive_grad(hessian)]
+fn soft_abs<T: Float>(x: T) -> T {
+    if x > T::one() {
+        x - T::from(0.5).unwrap()
+    } else {
+        T::from(0.5).unwrap() * x * x
+    }
+}
+
+/// A weighted distance to data: the data slice is a constant argument of the call.
+#[derive_grad(hessian, wrt(c))]
+fn misfit(c: f64, data: &[f64], w: f64) -> f64 {
+    let mut s = 0.0;
+    for &d in data {
+        s += soft_abs(c - d) * w;
+    }
+    s
+}
+
+#[derive_grad(hessian)]
+fn fit<T: Float>(p: [T; 2]) -> T {
+    soft_abs(p[0] * p[1]) + soft_abs(p[1] - p[0]) * p[0]
+}
+
+#[test]
+fn generic_callee_with_a_branch_and_constant_data() {
+    let data = [0.0, 0.4, 2.0, -1.5];
+    // misfit(c) = w Σ soft_abs(c - d): second derivative w per point in the quadratic part.
+    let c = 0.3;
+    let (value, _, hess) = misfit_hessian(c, &data, 2.0);
+    At("misfit", &[c]).close("value", 0, value, misfit(c, &data, 2.0), MODES);
+    let quadratic = data.iter().filter(|&&d| c - d <= 1.0).count() as f64;
+    At("misfit", &[c]).close("H vs hand", 0, hess, 2.0 * quadratic, HAND);
+    let fd = central_difference(|q: &[f64]| misfit_grad(q[0], &data, 2.0).1, &[c], 0);
+    At("misfit", &[c]).close("H vs fd", 0, hess, fd, Tol::fd(hess));
+
+    for p in [[0.5, 0.8], [1.5, 1.2], [-0.3, 2.5]] {
+        let (value, _, hess) = fit_hessian(p);
+        At("fit", &p).close("value", 0, value, fit(p), MODES);
+        // fit = s(xy) + s(y - x) x, s(u) = u²/2 below 1 and u - 1/2 above.
+        let [x, y] = p;
+        let (u, w) = (x * y, y - x);
+        let (s1, s2) = if u > 1.0 { (1.0, 0.0) } else { (u, 1.0) };
+        let (t0, t1, t2) = if w > 1.0 {
+            (w - 0.5, 1.0, 0.0)
+        } else {
+            (0.5 * w * w, w, 1.0)
+        };
+        let _ = t0;
+        let hand = [
+            [
+                s2 * y * y + t2 * x - 2.0 * t1,
+                s1 + s2 * x * y + t1 - t2 * x,
+            ],
+            [s1 + s2 * x * y + t1 - t2 * x, s2 * x * x + t2 * x],
+        ];
+        check(
+            "fit",
+            &p,
+            |i, j| hess[i][j],
+            Some(&|i, j| hand[i][j]),
+            None,
+            |q| fit_grad([q[0], q[1]]).1.to_vec(),
+        );
+        // At f32, the same Hessian to f32 precision.
+        let (_, _, h32) = fit_hessian([p[0] as f32, p[1] as f32]);
+        for i in 0..2 {
+            for j in 0..2 {
+                At("fit f32", &p).close(
+                    "H f32 vs f64",
+                    i * 2 + j,
+                    h32[i][j] as f64,
+                    hand[i][j],
+                    ad_tests::F32_HAND,
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several differentiated parameters, a sparse Hessian, methods and associated functions
+// ---------------------------------------------------------------------------------------------
+
+/// `g(a, b0) b1 + a²`: a scalar and an array, through the chain above.
+#[derive_grad(hessian)]
+fn two_params(a: f64, b: [f64; 2]) -> f64 {
+    g(a, b[0]) * b[1] + a * a
+}
+
+#[test]
+fn several_parameters_through_a_call() {
+    let (a, b) = (0.4, [0.6, -1.3]);
+    let (value, _, hess) = two_params_hessian(a, b);
+    At("two_params", &[a, b[0], b[1]]).close("value", 0, value, two_params(a, b), MODES);
+    // By hand: G(x, y) = (e^{xy} + x²) y as in `chain_by_hand`, f = G(a, b0) b1 + a².
+    let (x, y) = (a, b[0]);
+    let e = (x * y).exp();
+    let gx = y * y * e + 2.0 * x * y;
+    let gy = e + x * y * e + x * x;
+    let gxx = y * y * y * e + 2.0 * y;
+    let gxy = 2.0 * y * e + x * y * y * e + 2.0 * x;
+    let gyy = 2.0 * x * e + x * x * y * e;
+    let hand = [
+        [gxx * b[1] + 2.0, gxy * b[1], gx],
+        [gxy * b[1], gyy * b[1], gy],
+        [gx, gy, 0.0],
+    ];
+    check(
+        "two_params",
+        &[a, b[0], b[1]],
+        |i, j| hess[(i, j)],
+        Some(&|i, j| hand[i][j]),
+        None,
+        |q| {
+            let (_, (ga, gb)) = two_params_grad(q[0], [q[1], q[2]]);
+            vec![ga, gb[0], gb[1]]
+        },
+    );
+}
+
+/// The spring chain's Hessian, sparse: tridiagonal, three products.
+#[derive_grad(hessian, sparse)]
+fn chain_energy_sparse(x: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for i in 0..x.len() - 1 {
+        e += spring(x[i], x[i + 1], 2.0 + i as f64);
+    }
+    e
+}
+
+#[test]
+fn sparse_hessian_through_a_loop_with_a_call() {
+    let x: Vec<f64> = (0..40)
+        .map(|i| i as f64 * 1.1 + 0.05 * (i as f64).sin())
+        .collect();
+    let sparsity = chain_energy_sparse_hessian_sparsity(&x);
+    assert_eq!(sparsity.colours(), 3);
+    let (value, _, h) = chain_energy_sparse_hessian_sparse(&x, &sparsity);
+    At("sparse springs", &x).close("value", 0, value, chain_energy_sparse(&x), MODES);
+    let hand = chain_energy_by_hand(&x);
+    let at = At("sparse springs", &x);
+    let n = x.len();
+    for i in 0..n {
+        for j in 0..n {
+            let got = h.get(i, j).copied().unwrap_or(0.0);
+            at.close("sparse H vs hand", i * n + j, got, hand[i][j], HAND);
+        }
+    }
+}
+
+/// A model whose energy calls a method and an associated function.
+struct Chain {
+    k: f64,
+}
+
+impl Chain {
+    #[derive_grad(hessian, wrt(d))]
+    fn bond(&self, d: f64) -> f64 {
+        0.5 * self.k * d * d + Self::quartic(d)
+    }
+
+    #[derive_grad(second_order)]
+    fn quartic(d: f64) -> f64 {
+        0.1 * d * d * d * d
+    }
+
+    #[derive_grad(hessian, wrt(q))]
+    fn energy(&self, q: &[f64]) -> f64 {
+        let mut e = 0.0;
+        let mut prev = 0.0;
+        for &qi in q {
+            e += self.bond(qi - prev);
+            prev = qi;
+        }
+        e
+    }
+}
+
+#[test]
+fn methods_and_associated_functions() {
+    let c = Chain { k: 3.0 };
+    let q = [0.2, -0.1, 0.4, 0.3];
+    let (value, _, h) = c.energy_hessian(&q);
+    At("chain", &q).close("value", 0, value, c.energy(&q), MODES);
+    // Bond i between q[i-1] (or 0) and q[i]: b''(d) = k + 1.2 d².
+    let n = q.len();
+    let mut hand = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        let d = q[i] - if i > 0 { q[i - 1] } else { 0.0 };
+        let b2 = c.k + 1.2 * d * d;
+        hand[i][i] += b2;
+        if i > 0 {
+            hand[i - 1][i - 1] += b2;
+            hand[i - 1][i] -= b2;
+            hand[i][i - 1] -= b2;
+        }
+    }
+    check(
+        "chain",
+        &q,
+        |i, j| h[(i, j)],
+        Some(&|i, j| hand[i][j]),
+        None,
+        |p| {
+            let mut g = vec![0.0; p.len()];
+            c.energy_vjp(p, &mut g, 1.0);
+            g
+        },
+    );
+}
