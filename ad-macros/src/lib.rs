@@ -183,9 +183,12 @@ pub fn custom_grad(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// Arguments: `wrt(a, b)` (only these parameters are differentiated); `hessian` (also
 /// `NAME_hvp(x, v, ..) -> (value, gradient, H v)` and `NAME_hessian(x, ..) -> (value, gradient,
-/// H)`, forward mode over reverse mode, for a float output and one input `F`, `[F; N]` or `&[F]`);
-/// `checkpoint` (top-level `for` loops keep their carried values every `ceil(sqrt(n))` steps
-/// and recompute the rest: `O(sqrt(n))` stored values instead of `O(n)`, the same gradient).
+/// H)`, forward mode over reverse mode, for a float output and inputs `F`, `[F; N]` or `&[F]`,
+/// through calls of functions that carry `hessian` or `second_order`); `second_order` (only the
+/// hidden companions a caller's Hessian runs through this function); `checkpoint` (top-level
+/// `for` and `while` loops keep their carried values every `ceil(sqrt(n))` steps and recompute
+/// the rest: `O(sqrt(n))` stored values instead of `O(n)`, the same gradient);
+/// `checkpoint(snapshots = s)` (at most `s` states, by the binomial schedule).
 ///
 /// ```
 /// use ad_runtime::derive_grad;

@@ -261,6 +261,168 @@ fn binomial_checkpointing_gives_the_plain_gradient_on_a_10000_step_ode() {
     );
 }
 
+// ---------------------------------------------------------------------------------------------
+// `while` loops: the trip count known only at the end
+// ---------------------------------------------------------------------------------------------
+
+/// The pendulum run until the time `t_end`, as a `while` loop: plain reverse mode.
+#[derive_grad(wrt(theta0, damping))]
+fn pendulum_until(theta0: f64, damping: f64, h: f64, t_end: f64) -> f64 {
+    let mut theta = theta0;
+    let mut omega = 0.0;
+    let mut t = 0.0;
+    while t < t_end {
+        let drive = 0.3 * (0.01 * t / h).cos();
+        let a = -theta.sin() - damping * omega + drive;
+        let theta_mid = theta + 0.5 * h * omega;
+        let omega_mid = omega + 0.5 * h * a;
+        let a_mid = -theta_mid.sin() - damping * omega_mid + drive;
+        theta += h * omega_mid;
+        omega += h * a_mid;
+        t += h;
+    }
+    theta * omega
+}
+
+/// The same with `states` states kept, by the binomial schedule.
+#[allow(unused_variables)]
+#[derive_grad(wrt(theta0, damping), checkpoint(snapshots = states))]
+fn pendulum_until_revolve(theta0: f64, damping: f64, h: f64, t_end: f64, states: usize) -> f64 {
+    let mut theta = theta0;
+    let mut omega = 0.0;
+    let mut t = 0.0;
+    while t < t_end {
+        let drive = 0.3 * (0.01 * t / h).cos();
+        let a = -theta.sin() - damping * omega + drive;
+        let theta_mid = theta + 0.5 * h * omega;
+        let omega_mid = omega + 0.5 * h * a;
+        let a_mid = -theta_mid.sin() - damping * omega_mid + drive;
+        theta += h * omega_mid;
+        omega += h * a_mid;
+        t += h;
+    }
+    theta * omega
+}
+
+/// The same with the sqrt scheme.
+#[derive_grad(wrt(theta0, damping), checkpoint)]
+fn pendulum_until_sqrt(theta0: f64, damping: f64, h: f64, t_end: f64) -> f64 {
+    let mut theta = theta0;
+    let mut omega = 0.0;
+    let mut t = 0.0;
+    while t < t_end {
+        let drive = 0.3 * (0.01 * t / h).cos();
+        let a = -theta.sin() - damping * omega + drive;
+        let theta_mid = theta + 0.5 * h * omega;
+        let omega_mid = omega + 0.5 * h * a;
+        let a_mid = -theta_mid.sin() - damping * omega_mid + drive;
+        theta += h * omega_mid;
+        omega += h * a_mid;
+        t += h;
+    }
+    theta * omega
+}
+
+/// A loop whose trip count depends on the differentiated value (a fixed-point iteration run
+/// until converged): `x <- cos(x) p` until the step is below `tol`.
+#[derive_grad(wrt(p))]
+fn fixed_point(p: f64, tol: f64) -> f64 {
+    let mut x = 0.5;
+    let mut step = 1.0;
+    while step > tol {
+        let next = (x * p).cos();
+        step = (next - x).abs();
+        x = next;
+    }
+    x
+}
+
+#[derive_grad(wrt(p), checkpoint(snapshots = 4))]
+fn fixed_point_revolve(p: f64, tol: f64) -> f64 {
+    let mut x = 0.5;
+    let mut step = 1.0;
+    while step > tol {
+        let next = (x * p).cos();
+        step = (next - x).abs();
+        x = next;
+    }
+    x
+}
+
+#[test]
+fn while_loops_are_checkpointed_too() {
+    let (theta0, damping, h) = (1.2, 0.15, 0.005);
+    // 0, 1 and about 10 000 steps.
+    for t_end in [0.0, 0.004, 0.3, 50.0] {
+        let want = pendulum_until_grad(theta0, damping, h, t_end);
+        for states in [1, 2, 10, 40] {
+            if states == 1 && t_end > 1.0 {
+                continue;
+            }
+            let got = pendulum_until_revolve_grad(theta0, damping, h, t_end, states);
+            assert_eq!(got, want, "t_end = {t_end}, {states} states");
+        }
+        assert_eq!(pendulum_until_sqrt_grad(theta0, damping, h, t_end), want);
+        assert_eq!(pendulum_until_sqrt(theta0, damping, h, t_end), want.0);
+        assert_eq!(pendulum_until_revolve(theta0, damping, h, t_end, 3), want.0);
+        let f = |q: &[f64]| pendulum_until(q[0], q[1], h, t_end);
+        let at = At("pendulum_until", &[theta0, damping]);
+        let g = want.1;
+        let p = [theta0, damping];
+        at.close(
+            "d/dtheta0 vs fd",
+            0,
+            g.0,
+            central_difference(f, &p, 0),
+            Tol::fd(want.0),
+        );
+        at.close(
+            "d/ddamping vs fd",
+            1,
+            g.1,
+            central_difference(f, &p, 1),
+            Tol::fd(want.0),
+        );
+    }
+    for tol in [1.0, 1e-3, 1e-12] {
+        let want = fixed_point_grad(0.9, tol);
+        assert_eq!(fixed_point_revolve_grad(0.9, tol), want, "tol = {tol}");
+        assert_eq!(fixed_point_revolve(0.9, tol), fixed_point(0.9, tol));
+    }
+    // Converged: x = cos(x p), so dx/dp = -x sin(x p) / (1 + p sin(x p)) (implicit function).
+    let (x, dx) = fixed_point_revolve_grad(0.9, 1e-14);
+    let s = (x * 0.9).sin();
+    let implicit = -x * s / (1.0 + 0.9 * s);
+    At("fixed point", &[0.9]).close("dx/dp vs implicit", 0, dx, implicit, ad_tests::HAND);
+}
+
+#[test]
+fn while_loop_keeps_the_budget() {
+    let _alone = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
+    let (theta0, damping, h, t_end) = (1.2, 0.15, 0.005, 50.0);
+    let plain = measure(|| {
+        black_box(pendulum_until_grad(black_box(theta0), damping, h, t_end));
+    })
+    .peak_bytes;
+    let peak = measure(|| {
+        black_box(pendulum_until_revolve_grad(
+            black_box(theta0),
+            damping,
+            h,
+            t_end,
+            10,
+        ));
+    })
+    .peak_bytes;
+    // About 10 000 steps: plain reverse mode keeps each step's state (three f64 with `t`).
+    assert!(plain >= 16 * 10_000, "{plain} bytes without checkpointing");
+    assert!(
+        peak <= 4 * (24 + 40) * 10 + 512,
+        "{peak} bytes with 10 states"
+    );
+    println!("while loop, ~10 000 steps: {plain} bytes plain, {peak} with 10 states");
+}
+
 #[test]
 fn binomial_checkpointing_keeps_the_budget() {
     let _alone = MEASURING.lock().unwrap_or_else(|e| e.into_inner());

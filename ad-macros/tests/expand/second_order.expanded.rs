@@ -1381,6 +1381,325 @@ impl recurrence_revolve {
 #[doc(hidden)]
 struct recurrence_revolve {}
 
+fn fixed_point_vjp(p: f64, tol: f64, seed: f64) -> (f64, f64) {
+    let mut x_1_stack = ::ad_runtime::Stack::new();
+    let x = 0.5;
+    let step = 1.0;
+    let mut step_c = step;
+    let mut x_c = x;
+    let trips: usize = {
+        let mut step_c = ::core::clone::Clone::clone(&step_c);
+        let mut x_c = ::core::clone::Clone::clone(&x_c);
+        let mut trips: usize = 0;
+        loop {
+            let step_1 = step_c;
+            let x_1 = x_c;
+            let _t4 = step_1 > tol;
+            if !(_t4) {
+                break;
+            }
+            trips += 1;
+            let _t5 = x_1 * p;
+            let next = _t5.cos();
+            let _t7 = next - x_1;
+            let step_2 = _t7.abs();
+            step_c = step_2;
+            x_c = next;
+        }
+        trips
+    };
+    let mut checkpoints = ::ad_runtime::revolve::Revolve::new(trips, 4);
+    let mut trip: usize = 0;
+    loop {
+        let step_1 = step_c;
+        let x_1 = x_c;
+        let _t4 = step_1 > tol;
+        if !(_t4) {
+            break;
+        }
+        checkpoints.offer(trip, || (step_c, x_c));
+        trip += 1;
+        let _t5 = x_1 * p;
+        let next = _t5.cos();
+        let _t7 = next - x_1;
+        let step_2 = _t7.abs();
+        step_c = step_2;
+        x_c = next;
+    }
+    let step_3 = step_c;
+    let x_2 = x_c;
+    let mut p_bar = ::ad_runtime::zero_like(&p);
+    let x_2_bar = seed;
+    let mut x_c_bar = x_2_bar;
+    checkpoints.start_reverse(trip);
+    while let ::core::option::Option::Some(action) = checkpoints.next() {
+        match action {
+            ::ad_runtime::revolve::Action::Restore(restored) => {
+                step_c = restored.0;
+                x_c = restored.1;
+            }
+            ::ad_runtime::revolve::Action::Advance(lo, hi) => {
+                for k in lo..hi {
+                    let step_1 = step_c;
+                    let x_1 = x_c;
+                    let _t4 = step_1 > tol;
+                    let _t5 = x_1 * p;
+                    let next = _t5.cos();
+                    let _t7 = next - x_1;
+                    let step_2 = _t7.abs();
+                    step_c = step_2;
+                    x_c = next;
+                }
+            }
+            ::ad_runtime::revolve::Action::Store => checkpoints.store((step_c, x_c)),
+            ::ad_runtime::revolve::Action::Reverse(k) => {
+                let step_1 = step_c;
+                let x_1 = x_c;
+                let _t4 = step_1 > tol;
+                x_1_stack.push(::core::clone::Clone::clone(&x_1));
+                let _t5 = x_1 * p;
+                let next = _t5.cos();
+                let _t7 = next - x_1;
+                let step_2 = _t7.abs();
+                step_c = step_2;
+                x_c = next;
+                let x_1 = x_1_stack.pop();
+                let _t5 = x_1 * p;
+                let next = _t5.cos();
+                let next_bar = x_c_bar;
+                let next_partials = ::ad_runtime::rules::cos_partial(_t5, next);
+                let _t5_bar = next_partials * next_bar;
+                let x_1_bar = p * _t5_bar;
+                ::ad_runtime::accumulate(&mut p_bar, x_1 * _t5_bar);
+                x_c_bar = x_1_bar;
+            }
+        }
+    }
+    (x_2, p_bar)
+}
+
+fn fixed_point_grad(p: f64, tol: f64) -> (f64, f64) {
+    let seed: f64 = ::ad_runtime::one::<f64>();
+    let mut x_1_stack = ::ad_runtime::Stack::new();
+    let x = 0.5;
+    let step = 1.0;
+    let mut step_c = step;
+    let mut x_c = x;
+    let trips: usize = {
+        let mut step_c = ::core::clone::Clone::clone(&step_c);
+        let mut x_c = ::core::clone::Clone::clone(&x_c);
+        let mut trips: usize = 0;
+        loop {
+            let step_1 = step_c;
+            let x_1 = x_c;
+            let _t4 = step_1 > tol;
+            if !(_t4) {
+                break;
+            }
+            trips += 1;
+            let _t5 = x_1 * p;
+            let next = _t5.cos();
+            let _t7 = next - x_1;
+            let step_2 = _t7.abs();
+            step_c = step_2;
+            x_c = next;
+        }
+        trips
+    };
+    let mut checkpoints = ::ad_runtime::revolve::Revolve::new(trips, 4);
+    let mut trip: usize = 0;
+    loop {
+        let step_1 = step_c;
+        let x_1 = x_c;
+        let _t4 = step_1 > tol;
+        if !(_t4) {
+            break;
+        }
+        checkpoints.offer(trip, || (step_c, x_c));
+        trip += 1;
+        let _t5 = x_1 * p;
+        let next = _t5.cos();
+        let _t7 = next - x_1;
+        let step_2 = _t7.abs();
+        step_c = step_2;
+        x_c = next;
+    }
+    let step_3 = step_c;
+    let x_2 = x_c;
+    let mut p_bar = ::ad_runtime::zero_like(&p);
+    let x_2_bar = seed;
+    let mut x_c_bar = x_2_bar;
+    checkpoints.start_reverse(trip);
+    while let ::core::option::Option::Some(action) = checkpoints.next() {
+        match action {
+            ::ad_runtime::revolve::Action::Restore(restored) => {
+                step_c = restored.0;
+                x_c = restored.1;
+            }
+            ::ad_runtime::revolve::Action::Advance(lo, hi) => {
+                for k in lo..hi {
+                    let step_1 = step_c;
+                    let x_1 = x_c;
+                    let _t4 = step_1 > tol;
+                    let _t5 = x_1 * p;
+                    let next = _t5.cos();
+                    let _t7 = next - x_1;
+                    let step_2 = _t7.abs();
+                    step_c = step_2;
+                    x_c = next;
+                }
+            }
+            ::ad_runtime::revolve::Action::Store => checkpoints.store((step_c, x_c)),
+            ::ad_runtime::revolve::Action::Reverse(k) => {
+                let step_1 = step_c;
+                let x_1 = x_c;
+                let _t4 = step_1 > tol;
+                x_1_stack.push(::core::clone::Clone::clone(&x_1));
+                let _t5 = x_1 * p;
+                let next = _t5.cos();
+                let _t7 = next - x_1;
+                let step_2 = _t7.abs();
+                step_c = step_2;
+                x_c = next;
+                let x_1 = x_1_stack.pop();
+                let _t5 = x_1 * p;
+                let next = _t5.cos();
+                let next_bar = x_c_bar;
+                let next_partials = ::ad_runtime::rules::cos_partial(_t5, next);
+                let _t5_bar = next_partials * next_bar;
+                let x_1_bar = p * _t5_bar;
+                ::ad_runtime::accumulate(&mut p_bar, x_1 * _t5_bar);
+                x_c_bar = x_1_bar;
+            }
+        }
+    }
+    (x_2, p_bar)
+}
+
+#[doc(hidden)]
+fn fixed_point__derive_grad<__AdS0, __AdS1>(
+    __ad_args: (f64, f64),
+    __ad_shadows: (__AdS0, __AdS1),
+    seed: f64,
+) -> (f64, (f64, ())) {
+    let (p, tol) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
+    let (__ad_value, __ad_adjoints) = {
+        let mut x_1_stack = ::ad_runtime::Stack::new();
+        let x = 0.5;
+        let step = 1.0;
+        let mut step_c = step;
+        let mut x_c = x;
+        let trips: usize = {
+            let mut step_c = ::core::clone::Clone::clone(&step_c);
+            let mut x_c = ::core::clone::Clone::clone(&x_c);
+            let mut trips: usize = 0;
+            loop {
+                let step_1 = step_c;
+                let x_1 = x_c;
+                let _t4 = step_1 > tol;
+                if !(_t4) {
+                    break;
+                }
+                trips += 1;
+                let _t5 = x_1 * p;
+                let next = _t5.cos();
+                let _t7 = next - x_1;
+                let step_2 = _t7.abs();
+                step_c = step_2;
+                x_c = next;
+            }
+            trips
+        };
+        let mut checkpoints = ::ad_runtime::revolve::Revolve::new(trips, 4);
+        let mut trip: usize = 0;
+        loop {
+            let step_1 = step_c;
+            let x_1 = x_c;
+            let _t4 = step_1 > tol;
+            if !(_t4) {
+                break;
+            }
+            checkpoints.offer(trip, || (step_c, x_c));
+            trip += 1;
+            let _t5 = x_1 * p;
+            let next = _t5.cos();
+            let _t7 = next - x_1;
+            let step_2 = _t7.abs();
+            step_c = step_2;
+            x_c = next;
+        }
+        let step_3 = step_c;
+        let x_2 = x_c;
+        let mut p_bar = ::ad_runtime::zero_like(&p);
+        let x_2_bar = seed;
+        let mut x_c_bar = x_2_bar;
+        checkpoints.start_reverse(trip);
+        while let ::core::option::Option::Some(action) = checkpoints.next() {
+            match action {
+                ::ad_runtime::revolve::Action::Restore(restored) => {
+                    step_c = restored.0;
+                    x_c = restored.1;
+                }
+                ::ad_runtime::revolve::Action::Advance(lo, hi) => {
+                    for k in lo..hi {
+                        let step_1 = step_c;
+                        let x_1 = x_c;
+                        let _t4 = step_1 > tol;
+                        let _t5 = x_1 * p;
+                        let next = _t5.cos();
+                        let _t7 = next - x_1;
+                        let step_2 = _t7.abs();
+                        step_c = step_2;
+                        x_c = next;
+                    }
+                }
+                ::ad_runtime::revolve::Action::Store => checkpoints.store((step_c, x_c)),
+                ::ad_runtime::revolve::Action::Reverse(k) => {
+                    let step_1 = step_c;
+                    let x_1 = x_c;
+                    let _t4 = step_1 > tol;
+                    x_1_stack.push(::core::clone::Clone::clone(&x_1));
+                    let _t5 = x_1 * p;
+                    let next = _t5.cos();
+                    let _t7 = next - x_1;
+                    let step_2 = _t7.abs();
+                    step_c = step_2;
+                    x_c = next;
+                    let x_1 = x_1_stack.pop();
+                    let _t5 = x_1 * p;
+                    let next = _t5.cos();
+                    let next_bar = x_c_bar;
+                    let next_partials = ::ad_runtime::rules::cos_partial(_t5, next);
+                    let _t5_bar = next_partials * next_bar;
+                    let x_1_bar = p * _t5_bar;
+                    ::ad_runtime::accumulate(&mut p_bar, x_1 * _t5_bar);
+                    x_c_bar = x_1_bar;
+                }
+            }
+        }
+        (x_2, p_bar)
+    };
+    (__ad_value, (__ad_adjoints, ()))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl fixed_point {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1>(
+        __ad_args: (f64, f64),
+        __ad_shadows: (__AdS0, __AdS1),
+        seed: f64,
+    ) -> (f64, (f64, ())) {
+        fixed_point__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
+#[doc(hidden)]
+struct fixed_point {}
+
 fn scale_tangent(
     x: &[f64],
     dx: &[f64],

@@ -50,6 +50,20 @@ fn recurrence_revolve(x0: f64, n: usize) -> f64 {
     x
 }
 
+// A `while` loop under the binomial schedule: its trip count is known at its end only, so a
+// counting pass (storing nothing) runs first, and the schedule is planned for that count.
+#[derive_grad(wrt(p), checkpoint(snapshots = 4))]
+fn fixed_point(p: f64, tol: f64) -> f64 {
+    let mut x = 0.5;
+    let mut step = 1.0;
+    while step > tol {
+        let next = (x * p).cos();
+        step = (next - x).abs();
+        x = next;
+    }
+    x
+}
+
 // Writes through `iter_mut()`: `*o = e` is the store `out[k] = e`.
 #[derive_tangent]
 fn scale(x: &[f64], a: f64, out: &mut [f64]) {

@@ -5,9 +5,9 @@
 use super::*;
 
 impl Adjoint<'_> {
-    /// Chooses the loops to checkpoint: at the top level, `for` loops without `break` whose
-    /// reverse sweep pops stored values and whose body writes no array (the carried values are
-    /// then the whole state of an iteration).
+    /// Chooses the loops to checkpoint: at the top level, `for` and `while` loops without
+    /// `break` whose reverse sweep pops stored values and whose body (and condition) writes no
+    /// array (the carried values are then the whole state of an iteration).
     pub(super) fn plan_checkpoints(&mut self, stmts: &[Stmt]) {
         // Writes to memory, code that may change state in place (`p.swap(i, j)`, `idx[k] = ..`,
         // a call lent `&mut idx`), and values that cannot be evaluated twice (a load of memory
@@ -45,8 +45,17 @@ impl Adjoint<'_> {
             })
         }
         for s in stmts {
+            let kind = match s {
+                Stmt::Loop(l) => match &l.kind {
+                    LoopKind::For { .. } => true,
+                    // Run once more first to count its trips (see `forward_loop`).
+                    LoopKind::While { cond_stmts, .. } => !unrepeatable(self, cond_stmts),
+                    LoopKind::Loop => false,
+                },
+                _ => false,
+            };
             if let Stmt::Loop(l) = s
-                && matches!(l.kind, LoopKind::For { .. })
+                && kind
                 && l.exit.is_none()
                 && self.plan.trips.contains_key(&key(l))
                 && !unrepeatable(self, &l.body)

@@ -138,12 +138,22 @@ impl Adjoint<'_> {
         self.no_push |= checkpoint.is_some();
         let (entry, pushes, write_back) = self.cell_moves(l);
         let mut count = trip.as_ref().map(|(t, _)| quote!(#t += 1;));
-        if let (Some((s, every)), Some((t, _)), LoopKind::For { iter, .. }) =
-            (&checkpoint, &trip, &l.kind)
-        {
-            let it = &self.func.vars[*iter].ident;
+        if let (Some((s, every)), Some((t, _))) = (&checkpoint, &trip) {
+            let n = match &l.kind {
+                LoopKind::For { iter, .. } => {
+                    let it = &self.func.vars[*iter].ident;
+                    quote!(::core::iter::Iterator::size_hint(&#it).0)
+                }
+                // A `while` loop's trip count is known at its end only: the loop runs once
+                // first, storing nothing, from copies of its carried values, to count it.
+                _ => {
+                    let n = self.func.namer.fresh("trips");
+                    let counting = self.counting_pass(l, r, &n);
+                    before.extend(counting);
+                    n.to_token_stream()
+                }
+            };
             let cells = l.cells.iter().map(|c| &self.func.vars[c.cell].ident);
-            let n = quote!(::core::iter::Iterator::size_hint(&#it).0);
             if let Some(snapshots) = &self.binomial {
                 before.extend(quote!(
                     let mut #s = ::ad_runtime::revolve::Revolve::new(#n, #snapshots);
@@ -202,6 +212,33 @@ impl Adjoint<'_> {
             LoopKind::Loop => quote!(loop { #entry #count #pushes #body #write_back #exit }),
         };
         quote!(#before #looped #after)
+    }
+
+    /// `let n = { ..the loop `l` run from copies of its carried values, storing nothing.. };`:
+    /// the trip count of a checkpointed `while` loop, which its schedule needs before it starts.
+    fn counting_pass(&mut self, l: &Loop, r: usize, n: &Ident) -> TokenStream {
+        let LoopKind::While { cond_stmts, cond } = &l.kind else {
+            return TokenStream::new();
+        };
+        let outer_no_push = self.no_push;
+        self.no_push = true;
+        let (entry, _, write_back) = self.cell_moves(l);
+        let cs = self.forward(cond_stmts, r + 1);
+        let body = self.forward(&l.body, r + 1);
+        self.no_push = outer_no_push;
+        let cond = emit::operand(self.func, cond);
+        let copies = l.cells.iter().map(|c| {
+            let cell = &self.func.vars[c.cell].ident;
+            quote!(let mut #cell = ::core::clone::Clone::clone(&#cell);)
+        });
+        quote! {
+            let #n: usize = {
+                #(#copies)*
+                let mut #n: usize = 0;
+                loop { #entry #cs if !(#cond) { break; } #n += 1; #body #write_back }
+                #n
+            };
+        }
     }
 
     /// Recomputes (or pops) the values of a region that its reverse sweep needs, in forward

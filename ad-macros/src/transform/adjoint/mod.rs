@@ -158,7 +158,8 @@ pub enum Checkpoint {
     Binomial(TokenStream),
 }
 
-/// [`transform`], with `checkpoint`: each top-level `for` loop that stores values for its
+/// [`transform`], with `checkpoint`: each top-level `for` or `while` loop (counted first by a
+/// pass that stores nothing) that stores values for its
 /// reverse sweep stores only its carried values every `ceil(sqrt(n))` iterations, and the
 /// reverse sweep runs each segment forward again (storing) before reversing it: the stacks peak at
 /// `O(sqrt(n))` values instead of `O(n)`, for one more forward pass.

@@ -508,21 +508,33 @@ impl Adjoint<'_> {
             iteration.extend(quote!(#cb = #next;));
         }
         self.declared = declared;
-        match (self.checkpoints.get(&key(l)).cloned(), &l.kind) {
-            (Some((s, every)), LoopKind::For { pat, iter, .. }) => {
+        match self.checkpoints.get(&key(l)).cloned() {
+            Some((s, every)) => {
+                // What binds an iteration's values besides the carried ones: a `for` loop's
+                // pattern, from its iterator; a `while` loop's condition, run again (storing
+                // what the first sweep stored, as it does).
+                let (pat, cond) = match &l.kind {
+                    LoopKind::For { pat, iter, .. } => {
+                        let it = &self.func.vars[*iter].ident;
+                        (quote!(let #pat = ::ad_runtime::nth(&#it, #k);), None)
+                    }
+                    LoopKind::While { cond_stmts, .. } => (TokenStream::new(), Some(cond_stmts)),
+                    LoopKind::Loop => unreachable!("`loop` is not checkpointed"),
+                };
+                let cond_tokens = |a: &mut Self| cond.map(|c| a.forward(c, 1)).unwrap_or_default();
                 // The carried values restored from a kept state, and one step run forward
                 // storing what its reverse sweep pops.
-                let it = self.func.vars[*iter].ident.clone();
                 let cells: Vec<Ident> = l
                     .cells
                     .iter()
                     .map(|c| self.func.vars[c.cell].ident.clone())
                     .collect();
                 let (entry, pushes, write_back) = self.cell_moves(l);
+                let cs = cond_tokens(self);
                 let body = self.forward(&l.body, 1);
                 let step = quote! {
-                    let #pat = ::ad_runtime::nth(&#it, #k);
-                    #entry #pushes #body #write_back
+                    #pat
+                    #entry #cs #pushes #body #write_back
                 };
                 let (lo, hi) = (self.func.namer.fresh("lo"), self.func.namer.fresh("hi"));
                 let restored = self.func.namer.fresh("restored");
@@ -540,6 +552,7 @@ impl Adjoint<'_> {
                     let outer_no_push = self.no_push;
                     self.no_push = true;
                     let (plain_entry, plain_pushes, plain_write_back) = self.cell_moves(l);
+                    let plain_cs = cond_tokens(self);
                     let plain_body = self.forward(&l.body, 1);
                     self.no_push = outer_no_push;
                     let action = self.func.namer.fresh("action");
@@ -550,8 +563,8 @@ impl Adjoint<'_> {
                                 ::ad_runtime::revolve::Action::Restore(#restored) => { #assign }
                                 ::ad_runtime::revolve::Action::Advance(#lo, #hi) => {
                                     for #k in #lo..#hi {
-                                        let #pat = ::ad_runtime::nth(&#it, #k);
-                                        #plain_entry #plain_pushes #plain_body #plain_write_back
+                                        #pat
+                                        #plain_entry #plain_cs #plain_pushes #plain_body #plain_write_back
                                     }
                                 }
                                 ::ad_runtime::revolve::Action::Store => #s.store((#(#cells,)*)),
@@ -575,8 +588,8 @@ impl Adjoint<'_> {
                     });
                 }
             }
-            _ if in_order => out.extend(quote!(for #k in 0..#trip { #iteration })),
-            _ => out.extend(quote!(for #k in (0..#trip).rev() { #iteration })),
+            None if in_order => out.extend(quote!(for #k in 0..#trip { #iteration })),
+            None => out.extend(quote!(for #k in (0..#trip).rev() { #iteration })),
         }
         for (c, cb) in active_cells.iter().zip(&cell_bars) {
             if let Some(i) = self.active(&c.init) {
