@@ -836,9 +836,10 @@ impl Helper {
     }
 
     /// Whether a Hessian goes through it: its differentiated arguments are floats (`x`; `w` is
-    /// a constant of the Hessian's copy, which differentiates one scalar input).
+    /// a constant of the Hessian's copy, which differentiates one scalar input) or arrays
+    /// `[f64; 3]` by value, and it returns one float.
     fn second_order(self) -> bool {
-        !matches!(self, Helper::FSum | Helper::Rot | Helper::Dot3)
+        !matches!(self, Helper::FSum | Helper::Rot)
     }
 
     /// Its source, with both attributes, for integer arrays of length `k` and `w` of length `l`;
@@ -1057,6 +1058,8 @@ pub struct Program {
     /// The helpers it calls (sorted, without repeats), and the length `K` of its integer
     /// arrays.
     pub helpers: Vec<Helper>,
+    /// It calls `h_dot3` inside a loop (no `hessian` copy: see [`Program::has_hessian`]).
+    pub dot3_in_loop: bool,
     /// The length of its integer arrays (0 if it has none).
     pub k: usize,
     /// The statements of the body.
@@ -1302,6 +1305,9 @@ struct Gen {
     ist: Option<IntState>,
     /// Helpers called.
     helpers: Vec<Helper>,
+    /// `h_dot3` is called inside a loop: its array arguments are made again each iteration,
+    /// so reverse mode saves them for the call's reverse pass, which a Hessian refuses.
+    dot3_in_loop: bool,
     /// An early `return` was generated: the code after it is a region of the reverse sweep.
     returned: bool,
     /// Local arrays of floats ([`Stmt::FloatArr`]): drawn from a generator of their own (so
@@ -2898,6 +2904,7 @@ impl Gen {
             [b, a]
         };
         self.use_helper(Helper::Dot3);
+        self.dot3_in_loop |= self.loops > 0;
         let e = Expr::Dot(Box::new(args));
         let bound = 3.0 * ab * bb;
         let (e, bound) = match self.ar().below(4) {
@@ -3218,6 +3225,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         assigned: Vec::new(),
         ist,
         helpers: Vec::new(),
+        dot3_in_loop: false,
         returned: false,
         farrays: features
             .float_arrays
@@ -3283,6 +3291,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
     let out = g.output();
     let stail = structs.result.map(|ty| g.struct_tail(ty));
     let float_arrays = g.float_arrays;
+    let dot3_in_loop = g.dot3_in_loop;
     let v3 = g.v3_used;
     let mut helpers = g.helpers;
     helpers.sort();
@@ -3298,6 +3307,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         n,
         iw,
         helpers,
+        dot3_in_loop,
         k: ist.map_or(0, |st| st.k),
         body,
         float_arrays,
@@ -3701,10 +3711,12 @@ fn show_stmt(s: &Stmt, indent: usize, out: &mut String) {
 impl Program {
     /// Whether the program gets a copy under `#[derive_grad(hessian, wrt(xj))]`: it has a scalar
     /// input, no local float arrays, no structs, and calls only helpers a Hessian goes through
-    /// (which then carry `second_order`).
+    /// (which then carry `second_order`), `h_dot3` outside loops (an array made again in a loop
+    /// is saved for the call's reverse pass: refused under `hessian`).
     fn has_hessian(&self) -> bool {
         self.params.iter().any(|q| matches!(q, Param::Scalar(_)))
             && self.helpers.iter().all(|h| h.second_order())
+            && !self.dot3_in_loop
             && !self.float_arrays
             && self.structs.form.is_none()
     }

@@ -408,3 +408,76 @@ fn methods_and_associated_functions() {
         },
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Arrays `[F; N]` passed by value to a call
+// ---------------------------------------------------------------------------------------------
+
+#[derive_grad(second_order)]
+fn sq_dist(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let d = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+}
+
+/// A triangle of springs of rest length 1 between its corners, each spring a call with two
+/// arrays, the corners taken from the flat coordinates.
+#[derive_grad(hessian)]
+fn triangle(p: [f64; 9]) -> f64 {
+    let a = [p[0], p[1], p[2]];
+    let b = [p[3], p[4], p[5]];
+    let c = [p[6], p[7], p[8]];
+    let ab = sq_dist(a, b).sqrt() - 1.0;
+    let bc = sq_dist(b, c).sqrt() - 1.0;
+    let ca = sq_dist(c, a).sqrt() - 1.0;
+    ab * ab + bc * bc + ca * ca
+}
+
+#[derive_grad(hessian)]
+fn triangle_inline(p: [f64; 9]) -> f64 {
+    let mut e = 0.0;
+    for (i, j) in [(0, 3), (3, 6), (6, 0)] {
+        let (dx, dy, dz) = (p[i] - p[j], p[i + 1] - p[j + 1], p[i + 2] - p[j + 2]);
+        let l = (dx * dx + dy * dy + dz * dz).sqrt() - 1.0;
+        e += l * l;
+    }
+    e
+}
+
+#[test]
+fn arrays_by_value_through_a_call() {
+    let p = [0.1, 0.2, -0.3, 1.1, 0.0, 0.4, 0.3, 0.9, 0.2];
+    let (value, _, hess) = triangle_hessian(p);
+    let (value_inline, _, hess_inline) = triangle_inline_hessian(p);
+    let at = At("triangle", &p);
+    at.close("value", 0, value, triangle(p), MODES);
+    at.close("value", 0, value_inline, triangle_inline(p), MODES);
+    // By hand: a spring between corners u and v adds, with d = u - v, l = |d|,
+    // e = (l - 1)², the block ±K with K = 2 (d dᵀ / l² + (l - 1) / l (I - d dᵀ / l²)).
+    let mut hand = [[0.0; 9]; 9];
+    for (u, v) in [(0, 3), (3, 6), (6, 0)] {
+        let d: Vec<f64> = (0..3).map(|k| p[u + k] - p[v + k]).collect();
+        let l = d.iter().map(|x| x * x).sum::<f64>().sqrt();
+        for r in 0..3 {
+            for s in 0..3 {
+                let dd = d[r] * d[s] / (l * l);
+                let id = if r == s { 1.0 } else { 0.0 };
+                let k = 2.0 * (dd + (l - 1.0) / l * (id - dd));
+                hand[u + r][u + s] += k;
+                hand[v + r][v + s] += k;
+                hand[u + r][v + s] -= k;
+                hand[v + r][u + s] -= k;
+            }
+        }
+    }
+    check(
+        "triangle",
+        &p,
+        |i, j| hess[i][j],
+        Some(&|i, j| hand[i][j]),
+        Some(&|i, j| hess_inline[i][j]),
+        |q| {
+            let q: [f64; 9] = q.try_into().expect("nine coordinates");
+            triangle_grad(q).1.to_vec()
+        },
+    );
+}

@@ -79,29 +79,49 @@ fn lent_arrays(stmts: &[Stmt], out: &mut std::collections::HashSet<crate::ir::Va
     }
 }
 
-/// The arguments of calls that are memory carrying derivatives (an array, a slice, rows), by
-/// their spans: second derivatives go through calls of differentiated floats only.
-pub fn varied_memory_args(func: &Func, stmts: &[Stmt], out: &mut Vec<Span>) {
-    for s in stmts {
-        match s {
-            Stmt::Def {
-                rhs: Rhs::Call { args, memory, .. },
-                ..
-            } => {
-                for (a, m) in args.iter().zip(memory) {
-                    if let (Some(m), crate::ir::Operand::Var(v)) = (m, a)
-                        && func.vars[*v].varied
-                    {
-                        out.push(m.span);
+/// The arguments of calls that are memory carrying derivatives (a slice, rows, an array by
+/// reference, or by value without a literal length up to `ir::UNROLLED` or written after the
+/// call), by their spans: second derivatives go through calls of differentiated floats and small
+/// arrays only.
+pub fn varied_memory_args(func: &Func, out: &mut Vec<Span>) {
+    // An array a later write changes is saved for the callee's reverse pass, in code that is
+    // not lowered again.
+    let saved = super::overwritten::overwritten_call_args(&func.stmts);
+    fn walk(
+        func: &Func,
+        stmts: &[Stmt],
+        saved: &std::collections::HashSet<(crate::ir::VarId, usize)>,
+        out: &mut Vec<Span>,
+    ) {
+        for s in stmts {
+            match s {
+                Stmt::Def {
+                    var,
+                    rhs: Rhs::Call { args, memory, .. },
+                    ..
+                } => {
+                    for (k, (a, m)) in args.iter().zip(memory).enumerate() {
+                        if let (Some(m), crate::ir::Operand::Var(v)) = (m, a)
+                            && func.vars[*v].varied
+                            && !(m.by_value
+                                && func.vars[*v].depth == Some(1)
+                                && !saved.contains(&(*var, k))
+                                && func
+                                    .literal_len(*v)
+                                    .is_some_and(|n| n <= crate::ir::UNROLLED))
+                        {
+                            out.push(m.span);
+                        }
                     }
                 }
+                Stmt::If(i) => {
+                    walk(func, &i.then, saved, out);
+                    walk(func, &i.els, saved, out);
+                }
+                Stmt::Loop(l) => walk(func, &l.body, saved, out),
+                _ => {}
             }
-            Stmt::If(i) => {
-                varied_memory_args(func, &i.then, out);
-                varied_memory_args(func, &i.els, out);
-            }
-            Stmt::Loop(l) => varied_memory_args(func, &l.body, out),
-            _ => {}
         }
     }
+    walk(func, &func.stmts, &saved, out);
 }

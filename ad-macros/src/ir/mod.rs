@@ -235,6 +235,12 @@ impl Pass {
     }
 }
 
+/// The longest array passed by value to a call whose returned adjoint reverse-mode code adds in
+/// element by element (`a_bar[0] = a_bar[0] + adj.0[0]; ..`), so that a Hessian can lower that
+/// code again; longer ones, and lengths not written in the source, go through
+/// `ad_runtime::add_into`.
+pub const UNROLLED: usize = 16;
+
 /// A call in reverse-mode code lowered again (forward over reverse, `#[derive_grad(hessian)]`),
 /// by the companion its tangent comes from (both written by the callee's `hessian`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -551,6 +557,35 @@ impl Func {
                 p.var == Some(v)
                     && matches!(&p.ty, syn::Type::Reference(r) if r.mutability.is_some())
             })
+    }
+
+    /// The length of the array `v` when the source writes it as a literal: a parameter
+    /// `[F; 3]`, or a local array created with a fixed length (`[0.0; 3]`, `[a, b, c]`).
+    pub fn literal_len(&self, v: VarId) -> Option<usize> {
+        fn created(stmts: &[Stmt], v: VarId) -> Option<usize> {
+            stmts.iter().find_map(|s| match s {
+                Stmt::Def {
+                    var,
+                    rhs: Rhs::NewArray { len, .. },
+                    ..
+                } if *var == v => *len,
+                Stmt::If(i) => created(&i.then, v).or_else(|| created(&i.els, v)),
+                Stmt::Loop(l) => created(&l.body, v),
+                _ => None,
+            })
+        }
+        let param = self.params.iter().find(|p| p.var == Some(v));
+        match param.map(|p| &p.ty) {
+            Some(syn::Type::Array(a)) => match &a.len {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(n),
+                    ..
+                }) => n.base10_parse().ok(),
+                _ => None,
+            },
+            Some(_) => None,
+            None => created(&self.stmts, v),
+        }
     }
 
     /// Whether `v` is a read-only slice parameter (`&[F]`, `&Vec<F>`, `&[F; N]`): in a companion, its

@@ -423,6 +423,24 @@ impl Lowerer<'_> {
     /// at a literal index (the seed of the call's reverse pass is built from these elements'
     /// adjoints). `None` when `ix` does not index a call's result.
     pub(super) fn call_result_element(&mut self, ix: &syn::ExprIndex, e: &Expr) -> Option<Value> {
+        // `adj.0[1]` in reverse-mode code lowered again: an element of the array adjoint a
+        // callee's reverse pass returned (see `reverse.rs`, which writes it so).
+        if self.of_reverse_code
+            && let Expr::Field(f) = &*ix.expr
+            && let syn::Member::Unnamed(k) = &f.member
+            && let Some(name) = path_ident(&f.base)
+            && let Some(Binding::Value(Value::Scalar(Operand::Var(v)))) =
+                self.lookup(&name.to_string())
+            && self.call_results.get(v) == Some(&self.region_depth)
+            && let Some(i) = literal_index(&ix.index)
+        {
+            let v = *v;
+            let Value::Scalar(Operand::Var(array)) = self.component(v, k.index as usize, false)
+            else {
+                return None;
+            };
+            return Some(self.component(array, i, true));
+        }
         let name = path_ident(&ix.expr)?.to_string();
         let Some(Binding::Value(Value::Scalar(Operand::Var(v)))) = self.lookup(&name) else {
             return None;

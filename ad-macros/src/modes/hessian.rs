@@ -70,13 +70,14 @@ pub fn check(
 /// differentiated twice through the callees' second-order companions, over floats.
 pub(super) fn memory_arguments(func: &Func, errors: &mut Errors) {
     let mut memory = Vec::new();
-    crate::analysis::checks::varied_memory_args(func, &func.stmts, &mut memory);
+    crate::analysis::checks::varied_memory_args(func, &mut memory);
     for span in memory {
         errors.at(
             span,
-            "second derivatives go through calls whose differentiated arguments are floats: this \
-             argument is an array or a slice that carries derivatives (not supported yet). Pass \
-             its elements as floats, or write the callee's body here",
+            "second derivatives go through calls whose differentiated arguments are floats and \
+             arrays `[F; N]` by value (N a literal up to 16, the array not written after the \
+             call): this argument is a slice, a longer or reused array, that carries derivatives \
+             (not supported yet). Pass its elements as floats, or write the callee's body here",
         );
     }
 }

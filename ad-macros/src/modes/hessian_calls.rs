@@ -1,13 +1,14 @@
-//! The second-order companions of `#[derive_grad(hessian)]`: what a caller's Hessian runs where
+//! The second-order companions of `#[derive_grad(hessian)]` and `#[derive_grad(second_order)]`:
+//! what a caller's Hessian runs where
 //! its reverse-mode code, differentiated again, reaches this function (see `ir::Second`).
 //!
 //! A caller's reverse-mode code calls `g(a, b)` in its forward sweep and
 //! `g::__derive_grad((a, b), (Zero, Zero), seed)` in its reverse sweep; its tangent (forward over
 //! reverse) needs the tangent of each: `g__derive_hvp_fwd` (forward mode over `g`) and
 //! `g__derive_hvp` (forward mode over `g`'s reverse pass, the arguments and the seed all
-//! differentiated). Both are written here, for a function whose differentiated parameters are
-//! floats; the calls inside them go to their own callees' second-order companions, so a chain of
-//! calls is differentiated twice all the way down.
+//! differentiated). Both are written here, over the function's differentiated floats and
+//! `[F; N]` arrays; the calls inside them go to their own callees' second-order companions, so a
+//! chain of calls is differentiated twice all the way down.
 //!
 //! Input:  `#[derive_grad(hessian)] fn g(x: f64, y: f64) -> f64 { x * y.sin() }`
 //! Output: `fn g__derive_hvp_fwd(args: (f64, f64), tangents: (D0, D1)) -> (f64, f64)` and
@@ -27,11 +28,11 @@ use crate::names::Namer;
 use crate::transform::tangent;
 
 /// `NAME__derive_hvp_fwd` and `NAME__derive_hvp` from the function and its reverse-mode code
-/// (`reverse`: `NAME_vjp`, as code, and that code parsed; written here when not given). They differentiate the float parameters only: a
-/// slice or array the function differentiates is a constant in them, as a caller's Hessian passes
-/// only constant memory to a call (see `hessian::check`); the reverse-mode code is written again
-/// for the floats when the function has other differentiated parameters. Nothing for a function
-/// without differentiated floats.
+/// (`reverse`: `NAME_vjp`, as code, and that code parsed; written here when not given). They
+/// differentiate the float and `[F; N]` parameters only: a slice the function differentiates is
+/// a constant in them, as a caller's Hessian passes only constant slices to a call (see
+/// `hessian::check`); the reverse-mode code is written again for those parameters when the
+/// function has other differentiated ones. Nothing for a function without any.
 pub fn companions(
     f: &ItemFn,
     func: &Func,
@@ -40,10 +41,12 @@ pub fn companions(
     span: Span,
     name: &str,
 ) -> syn::Result<TokenStream> {
+    // Floats and arrays `[F; N]`, whose adjoints a companion returns.
+    let by_value = |k: Kind| k == Kind::Scalar || k == Kind::Array { depth: 1 };
     let floats: Vec<Ident> = func
         .params
         .iter()
-        .filter(|p| p.active && p.kind == Kind::Scalar)
+        .filter(|p| p.active && by_value(p.kind))
         .map(|p| p.ident.clone())
         .collect();
     if floats.is_empty() {
@@ -55,14 +58,7 @@ pub fn companions(
     };
     let rewritten;
     let (vjp, code, inner) = match reverse {
-        Some(reverse)
-            if func
-                .params
-                .iter()
-                .all(|p| !p.active || p.kind == Kind::Scalar) =>
-        {
-            reverse
-        }
+        Some(reverse) if func.params.iter().all(|p| !p.active || by_value(p.kind)) => reverse,
         _ => {
             rewritten = super::hessian::reverse_code(f, &args, out, span, name)?;
             &rewritten

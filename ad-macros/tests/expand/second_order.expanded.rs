@@ -203,6 +203,115 @@ fn cubic_hessian(x: [f64; 2]) -> (f64, [f64; 2], [[f64; 2]; 2]) {
 }
 
 #[doc(hidden)]
+fn cubic__derive_hvp_fwd<__AdD0: ::ad_runtime::ArraySlot<[f64; 2]>>(
+    __ad_args: ([f64; 2],),
+    __ad_tangents: (__AdD0,),
+) -> (f64, f64) {
+    let (x,) = __ad_args;
+    let (__ad_slot0,) = __ad_tangents;
+    let dx = <__AdD0 as ::ad_runtime::ArraySlot<[f64; 2]>>::array(__ad_slot0);
+    let _t4 = x[0];
+    let d_t4 = dx[0];
+    let _t5 = x[0];
+    let d_t5 = dx[0];
+    let _t6 = _t4 * _t5;
+    let d_t6 = _t5 * d_t4 + _t4 * d_t5;
+    let _t7 = x[1];
+    let d_t7 = dx[1];
+    let _t8 = _t6 * _t7;
+    let d_t8 = _t7 * d_t6 + _t6 * d_t7;
+    (_t8, d_t8)
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl cubic {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_hvp_fwd<__AdD0: ::ad_runtime::ArraySlot<[f64; 2]>>(
+        __ad_args: ([f64; 2],),
+        __ad_tangents: (__AdD0,),
+    ) -> (f64, f64) {
+        cubic__derive_hvp_fwd(__ad_args, __ad_tangents)
+    }
+}
+
+#[doc(hidden)]
+fn cubic__derive_hvp<
+    __AdD0: ::ad_runtime::ArraySlot<[f64; 2]>,
+    __AdD1: ::ad_runtime::TangentSlot<f64>,
+>(
+    __ad_args: ([f64; 2], f64),
+    __ad_tangents: (__AdD0, __AdD1),
+) -> ((f64, ([f64; 2],)), (f64, ([f64; 2],))) {
+    let (x, seed) = __ad_args;
+    let (__ad_slot0, __ad_slot1) = __ad_tangents;
+    let dx = <__AdD0 as ::ad_runtime::ArraySlot<[f64; 2]>>::array(__ad_slot0);
+    let dseed = <__AdD1 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot1);
+    let ((__ad_value, __ad_adjoints), (__ad_dvalue, __ad_dadjoints)) = {
+        let _t4 = x[0];
+        let d_t4 = dx[0];
+        let _t5 = x[0];
+        let d_t5 = dx[0];
+        let _t6 = _t4 * _t5;
+        let d_t6 = _t5 * d_t4 + _t4 * d_t5;
+        let _t7 = x[1];
+        let d_t7 = dx[1];
+        let _t8 = _t6 * _t7;
+        let d_t8 = _t7 * d_t6 + _t6 * d_t7;
+        let mut x_bar = ::ad_runtime::zeros_array(&x);
+        let mut dx_bar = ::ad_runtime::zeros_array(&x_bar);
+        let _t6_bar = _t7 * seed;
+        let d_t6_bar = seed * d_t7 + _t7 * dseed;
+        let _t7_bar = _t6 * seed;
+        let d_t7_bar = seed * d_t6 + _t6 * dseed;
+        let _t27 = x_bar[1];
+        let d_t27 = dx_bar[1];
+        let _t28 = _t27 + _t7_bar;
+        let d_t28 = d_t27 + d_t7_bar;
+        x_bar[1] = _t28;
+        dx_bar[1] = d_t28;
+        let _t4_bar = _t5 * _t6_bar;
+        let d_t4_bar = _t6_bar * d_t5 + _t5 * d_t6_bar;
+        let _t5_bar = _t4 * _t6_bar;
+        let d_t5_bar = _t6_bar * d_t4 + _t4 * d_t6_bar;
+        let _t31 = x_bar[0];
+        let d_t31 = dx_bar[0];
+        let _t32 = _t31 + _t5_bar;
+        let d_t32 = d_t31 + d_t5_bar;
+        x_bar[0] = _t32;
+        dx_bar[0] = d_t32;
+        let _t33 = x_bar[0];
+        let d_t33 = dx_bar[0];
+        let _t34 = _t33 + _t4_bar;
+        let d_t34 = d_t33 + d_t4_bar;
+        x_bar[0] = _t34;
+        dx_bar[0] = d_t34;
+        ((_t8, x_bar), (d_t8, dx_bar))
+    };
+    ((__ad_value, (__ad_adjoints,)), (__ad_dvalue, (__ad_dadjoints,)))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl cubic {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_hvp<
+        __AdD0: ::ad_runtime::ArraySlot<[f64; 2]>,
+        __AdD1: ::ad_runtime::TangentSlot<f64>,
+    >(
+        __ad_args: ([f64; 2], f64),
+        __ad_tangents: (__AdD0, __AdD1),
+    ) -> ((f64, ([f64; 2],)), (f64, ([f64; 2],))) {
+        cubic__derive_hvp(__ad_args, __ad_tangents)
+    }
+}
+
+#[doc(hidden)]
+impl ::ad_runtime::SecondOrder for cubic {}
+
+#[doc(hidden)]
 fn cubic__derive_grad<__AdS0>(
     __ad_args: ([f64; 2],),
     __ad_shadows: (__AdS0,),
@@ -420,19 +529,22 @@ fn two_hessian(
 }
 
 #[doc(hidden)]
-fn two__derive_hvp_fwd<__AdD0: ::ad_runtime::TangentSlot<f64>, __AdD1>(
-    __ad_args: (f64, [f64; 2]),
-    __ad_tangents: (__AdD0, __AdD1),
-) -> (f64, f64) {
+fn two__derive_hvp_fwd<
+    __AdD0: ::ad_runtime::TangentSlot<f64>,
+    __AdD1: ::ad_runtime::ArraySlot<[f64; 2]>,
+>(__ad_args: (f64, [f64; 2]), __ad_tangents: (__AdD0, __AdD1)) -> (f64, f64) {
     let (a, b) = __ad_args;
     let (__ad_slot0, __ad_slot1) = __ad_tangents;
     let da = <__AdD0 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot0);
+    let db = <__AdD1 as ::ad_runtime::ArraySlot<[f64; 2]>>::array(__ad_slot1);
     let _t5 = b[0];
+    let d_t5 = db[0];
     let _t6 = a * _t5;
-    let d_t6 = _t5 * da;
+    let d_t6 = _t5 * da + a * d_t5;
     let _t7 = b[1];
+    let d_t7 = db[1];
     let _t8 = _t6 * _t7;
-    let d_t8 = _t7 * d_t6;
+    let d_t8 = _t7 * d_t6 + _t6 * d_t7;
     (_t8, d_t8)
 }
 
@@ -441,10 +553,10 @@ fn two__derive_hvp_fwd<__AdD0: ::ad_runtime::TangentSlot<f64>, __AdD1>(
 impl two {
     #[doc(hidden)]
     #[inline(always)]
-    pub fn __derive_hvp_fwd<__AdD0: ::ad_runtime::TangentSlot<f64>, __AdD1>(
-        __ad_args: (f64, [f64; 2]),
-        __ad_tangents: (__AdD0, __AdD1),
-    ) -> (f64, f64) {
+    pub fn __derive_hvp_fwd<
+        __AdD0: ::ad_runtime::TangentSlot<f64>,
+        __AdD1: ::ad_runtime::ArraySlot<[f64; 2]>,
+    >(__ad_args: (f64, [f64; 2]), __ad_tangents: (__AdD0, __AdD1)) -> (f64, f64) {
         two__derive_hvp_fwd(__ad_args, __ad_tangents)
     }
 }
@@ -452,30 +564,54 @@ impl two {
 #[doc(hidden)]
 fn two__derive_hvp<
     __AdD0: ::ad_runtime::TangentSlot<f64>,
-    __AdD1,
+    __AdD1: ::ad_runtime::ArraySlot<[f64; 2]>,
     __AdD2: ::ad_runtime::TangentSlot<f64>,
 >(
     __ad_args: (f64, [f64; 2], f64),
     __ad_tangents: (__AdD0, __AdD1, __AdD2),
-) -> ((f64, (f64, ())), (f64, (f64, ()))) {
+) -> ((f64, (f64, [f64; 2])), (f64, (f64, [f64; 2]))) {
     let (a, b, seed) = __ad_args;
     let (__ad_slot0, __ad_slot1, __ad_slot2) = __ad_tangents;
     let da = <__AdD0 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot0);
+    let db = <__AdD1 as ::ad_runtime::ArraySlot<[f64; 2]>>::array(__ad_slot1);
     let dseed = <__AdD2 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot2);
     let ((__ad_value, __ad_adjoints), (__ad_dvalue, __ad_dadjoints)) = {
         let _t5 = b[0];
+        let d_t5 = db[0];
         let _t6 = a * _t5;
-        let d_t6 = _t5 * da;
+        let d_t6 = _t5 * da + a * d_t5;
         let _t7 = b[1];
+        let d_t7 = db[1];
         let _t8 = _t6 * _t7;
-        let d_t8 = _t7 * d_t6;
+        let d_t8 = _t7 * d_t6 + _t6 * d_t7;
+        let mut b_bar = ::ad_runtime::zeros_array(&b);
+        let mut db_bar = ::ad_runtime::zeros_array(&b_bar);
         let _t6_bar = _t7 * seed;
-        let d_t6_bar = _t7 * dseed;
+        let d_t6_bar = seed * d_t7 + _t7 * dseed;
+        let _t7_bar = _t6 * seed;
+        let d_t7_bar = seed * d_t6 + _t6 * dseed;
+        let _t26 = b_bar[1];
+        let d_t26 = db_bar[1];
+        let _t27 = _t26 + _t7_bar;
+        let d_t27 = d_t26 + d_t7_bar;
+        b_bar[1] = _t27;
+        db_bar[1] = d_t27;
         let a_bar = _t5 * _t6_bar;
-        let da_bar = _t5 * d_t6_bar;
-        ((_t8, a_bar), (d_t8, da_bar))
+        let da_bar = _t6_bar * d_t5 + _t5 * d_t6_bar;
+        let _t5_bar = a * _t6_bar;
+        let d_t5_bar = _t6_bar * da + a * d_t6_bar;
+        let _t30 = b_bar[0];
+        let d_t30 = db_bar[0];
+        let _t31 = _t30 + _t5_bar;
+        let d_t31 = d_t30 + d_t5_bar;
+        b_bar[0] = _t31;
+        db_bar[0] = d_t31;
+        ((_t8, (a_bar, b_bar)), (d_t8, (da_bar, db_bar)))
     };
-    ((__ad_value, (__ad_adjoints, ())), (__ad_dvalue, (__ad_dadjoints, ())))
+    (
+        (__ad_value, (__ad_adjoints.0, __ad_adjoints.1)),
+        (__ad_dvalue, (__ad_dadjoints.0, __ad_dadjoints.1)),
+    )
 }
 
 #[doc(hidden)]
@@ -485,12 +621,12 @@ impl two {
     #[inline(always)]
     pub fn __derive_hvp<
         __AdD0: ::ad_runtime::TangentSlot<f64>,
-        __AdD1,
+        __AdD1: ::ad_runtime::ArraySlot<[f64; 2]>,
         __AdD2: ::ad_runtime::TangentSlot<f64>,
     >(
         __ad_args: (f64, [f64; 2], f64),
         __ad_tangents: (__AdD0, __AdD1, __AdD2),
-    ) -> ((f64, (f64, ())), (f64, (f64, ()))) {
+    ) -> ((f64, (f64, [f64; 2])), (f64, (f64, [f64; 2]))) {
         two__derive_hvp(__ad_args, __ad_tangents)
     }
 }

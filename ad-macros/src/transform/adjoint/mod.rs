@@ -137,6 +137,9 @@ struct Adjoint<'f> {
     fields: HashMap<VarId, Vec<(usize, VarId)>>,
     /// Copies of state taken before calls, for their reverse passes (`ir::StateArg`).
     copies: HashSet<VarId>,
+    /// The arrays whose length the source writes as a literal (`Func::literal_len`, read before
+    /// the statements are taken out of the function).
+    lengths: HashMap<VarId, usize>,
 }
 
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
@@ -219,6 +222,10 @@ impl<'f> Adjoint<'f> {
             .collect();
         let float = common_float(&func.params);
         let copies = Func::snapshots(&func.stmts);
+        let lengths = (0..n)
+            .filter(|&v| func.vars[v].depth == Some(1))
+            .filter_map(|v| Some((v, func.literal_len(v)?)))
+            .collect();
         Adjoint {
             func,
             bar,
@@ -246,6 +253,7 @@ impl<'f> Adjoint<'f> {
             saved: HashMap::new(),
             fields: HashMap::new(),
             copies,
+            lengths,
         }
     }
 

@@ -383,7 +383,17 @@ impl Adjoint<'_> {
                         && let Some(b) = self.bar[t].clone()
                     {
                         let k = syn::Index::from(k);
-                        out.extend(quote!(::ad_runtime::add_into(&mut #b[..], &#adj.#k);));
+                        // Element by element when the length is written in the source, so that a
+                        // Hessian can lower this code again (`adj.0[1]` is a call result's element).
+                        match Func::var_of(a).and_then(|v| self.lengths.get(&v).copied()) {
+                            Some(n) if n <= crate::ir::UNROLLED => {
+                                for i in 0..n {
+                                    let i = proc_macro2::Literal::usize_unsuffixed(i);
+                                    out.extend(quote!(#b[#i] = #b[#i] + #adj.#k[#i];));
+                                }
+                            }
+                            _ => out.extend(quote!(::ad_runtime::add_into(&mut #b[..], &#adj.#k);)),
+                        }
                     }
                     if memory[k].is_some() {
                         continue;
