@@ -11,6 +11,8 @@
 //! - `primal`: the residual alone;
 //! - `rosenbrock_hessian_1000`: the extended Rosenbrock function's tridiagonal Hessian, sparse
 //!   (3 Hessian-vector products) against dense (1000), with the gradient for scale.
+//! - `hub_hessian_1000`: an arrowhead Hessian (one input coupled to all others), sparse by its
+//!   star colouring (2 products; the columns' colouring would need 1000) against dense.
 //!
 //! Run with `cargo bench -p ad-tests --bench sparse`; the ratios are in `docs/benchmarks.md`.
 
@@ -113,11 +115,47 @@ fn sparse(c: &mut Criterion) {
     g.finish();
 }
 
+/// One input coupled to every other: an arrowhead Hessian.
+#[derive_grad(hessian, sparse)]
+fn hub(x: &[f64]) -> f64 {
+    let mut s = x[0] * x[0];
+    for i in 1..x.len() {
+        s += (x[0] * x[i]).sin() + x[i] * x[i] * x[i];
+    }
+    s
+}
+
+fn arrowhead(c: &mut Criterion) {
+    let n = 1000;
+    let x: Vec<f64> = (0..n).map(|i| 0.3 + 0.001 * i as f64).collect();
+    let pattern = hub_hessian_sparsity(&x);
+    assert_eq!(pattern.colours(), 2);
+    let (value, _, sparse) = hub_hessian_sparse(&x, &pattern);
+    assert_eq!(value, hub(&x));
+    let (_, _, dense) = hub_hessian(&x);
+    for (&value, (i, j)) in sparse.iter() {
+        assert!((value - dense[(i, j)]).abs() <= 1e-12 * value.abs().max(1.0));
+    }
+    let mut g = c.benchmark_group("hub_hessian_1000");
+    g.bench_function("grad", |b| {
+        b.iter(|| {
+            let mut dx = vec![0.0; n];
+            hub_grad(black_box(&x), &mut dx);
+            dx
+        })
+    });
+    g.bench_function("sparse", |b| {
+        b.iter(|| hub_hessian_sparse(black_box(&x), &pattern))
+    });
+    g.bench_function("dense", |b| b.iter(|| hub_hessian(black_box(&x))));
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = sparse
+    targets = sparse, arrowhead
 }
 criterion_main!(benches);

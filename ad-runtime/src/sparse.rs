@@ -13,9 +13,11 @@
 //!   [`CsMat`] in CSR form (row `i` is the gradient of output `i`).
 //!
 //! `#[derive_grad(hessian, sparse)]` does the same for the Hessian of a function of a slice
-//! through [`detect_columns`] and [`columns`], with one Hessian-vector product (forward over
+//! through [`detect_symmetric`] and [`columns`], with one Hessian-vector product (forward over
 //! reverse) per input to detect and one per colour to compute: `NAME_hessian_sparsity` and
-//! `NAME_hessian_sparse`. A diagonal Hessian takes one product.
+//! `NAME_hessian_sparse`. A diagonal Hessian takes one product. The columns of a symmetric
+//! pattern are also star-coloured, which uses the symmetry (an arrowhead takes two products,
+//! not one per column), and the colouring with fewer colours is kept.
 //!
 //! The pattern is the one of the path the function takes at the point of detection: a branch on
 //! the values may change it. For such functions, detect at several points and take the
@@ -57,7 +59,9 @@ use crate::jacobian::{LaneRead, LaneSeed};
 
 /// A Jacobian's sparsity pattern (rows × columns, the non-zeros of each row in increasing column
 /// order) and a colouring of its columns: two columns with a non-zero in a common row never share
-/// a colour, so one forward pass per colour gives every non-zero.
+/// a colour, so one forward pass per colour gives every non-zero. A symmetric pattern
+/// ([`Sparsity::symmetric_from_entries`]) may instead carry a star colouring, whose non-zeros are
+/// recovered through the symmetry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sparsity {
     rows: usize,
@@ -68,6 +72,9 @@ pub struct Sparsity {
     /// The colour of each column.
     colour: Vec<usize>,
     colours: usize,
+    /// A symmetric matrix's pattern whose colouring is a star colouring: an entry is recovered
+    /// from its column's product or, through the symmetry, from its row's ([`columns`]).
+    symmetric: bool,
 }
 
 impl Sparsity {
@@ -122,7 +129,46 @@ impl Sparsity {
             col_idx,
             colour,
             colours,
+            symmetric: false,
         }
+    }
+
+    /// The pattern of a symmetric `n` × `n` matrix (a Hessian) with the given non-zeros, each
+    /// also taken at its mirror position, coloured for Hessian-vector products: by a star
+    /// colouring when it needs fewer colours than the columns' colouring (an arrowhead needs 2
+    /// instead of `n`), in which case [`columns`] recovers each entry from its column's product
+    /// or from its row's, by the symmetry.
+    ///
+    /// ```
+    /// use ad_runtime::sparse::Sparsity;
+    /// // Arrowhead: x0 coupled to every other input, each of those only to itself.
+    /// let n = 100;
+    /// let s = Sparsity::symmetric_from_entries(n, (0..n).flat_map(|i| [(0, i), (i, i)]));
+    /// assert_eq!((s.nnz(), s.colours()), (3 * n - 2, 2));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If an entry lies outside `n × n`.
+    pub fn symmetric_from_entries(
+        n: usize,
+        entries: impl IntoIterator<Item = (usize, usize)>,
+    ) -> Self {
+        let mut per_row: Vec<Vec<usize>> = (0..n).map(|_| Vec::new()).collect();
+        for (i, j) in entries {
+            assert!(
+                i < n && j < n,
+                "the entry ({i}, {j}) is outside the {n} × {n} pattern"
+            );
+            per_row[i].push(j);
+            per_row[j].push(i);
+        }
+        let mut s = Self::from_rows(n, per_row);
+        let (colour, colours) = star_colouring(n, &s.row_ptr, &s.col_idx);
+        if colours < s.colours {
+            (s.colour, s.colours, s.symmetric) = (colour, colours, true);
+        }
+        s
     }
 
     /// The number of rows (outputs).
@@ -175,14 +221,14 @@ impl Sparsity {
             (other.rows, other.cols),
             "the union of patterns of different shapes"
         );
-        let per_row = (0..self.rows)
-            .map(|i| {
-                let mut r = self.row(i).to_vec();
-                r.extend_from_slice(other.row(i));
-                r
-            })
-            .collect();
-        Self::from_rows(self.cols, per_row)
+        let rows =
+            (0..self.rows).map(|i| self.row(i).iter().chain(other.row(i)).map(move |&j| (i, j)));
+        let entries = rows.flatten();
+        if self.symmetric || other.symmetric {
+            Self::symmetric_from_entries(self.cols, entries)
+        } else {
+            Self::from_entries(self.rows, self.cols, entries)
+        }
     }
 
     /// The pattern as a matrix of ones, for a look at it or for a solver's symbolic step.
@@ -198,6 +244,29 @@ impl Sparsity {
             self.col_idx.clone(),
             data,
         )
+    }
+
+    /// Recovers every non-zero of a star-coloured symmetric pattern from the products
+    /// (`product(c, i)`: row `i` of colour `c`'s product): from its column's colour where that
+    /// colour has no other non-zero in its row, else from its row's colour in its column.
+    fn recover_symmetric<F: Float>(&self, data: &mut [F], product: impl Fn(usize, usize) -> F) {
+        let mut count = alloc::vec![0usize; self.colours];
+        for i in 0..self.rows {
+            let row = self.row_ptr[i]..self.row_ptr[i + 1];
+            for &j in &self.col_idx[row.clone()] {
+                count[self.colour[j]] += 1;
+            }
+            for (value, &j) in data[row.clone()].iter_mut().zip(&self.col_idx[row.clone()]) {
+                *value = if count[self.colour[j]] == 1 {
+                    product(self.colour[j], i)
+                } else {
+                    product(self.colour[i], j)
+                };
+            }
+            for &j in &self.col_idx[row] {
+                count[self.colour[j]] = 0;
+            }
+        }
     }
 
     /// Recovers the non-zeros whose column has a colour in `colours` from one compressed pass:
@@ -271,6 +340,58 @@ fn colour_columns(
     let natural: Vec<usize> = (0..cols).collect();
     let mut largest_first = natural.clone();
     largest_first.sort_by_key(|&j| core::cmp::Reverse(col_ptr[j + 1] - col_ptr[j]));
+    let a = greedy(&natural);
+    let b = greedy(&largest_first);
+    if b.1 < a.1 { b } else { a }
+}
+
+/// Greedy star colouring of a symmetric pattern's adjacency graph (columns `i` and `j` adjacent
+/// when entry `(i, j)`, `i != j`, is a non-zero): a distance-1 colouring in which every path on
+/// four vertices has three colours at least, so that each entry can be recovered from one
+/// product, its column's or, by the symmetry, its row's. Each vertex takes the smallest colour
+/// that closes no two-coloured path of four vertices among those already coloured (Gebremedhin,
+/// Manne and Pothen's greedy scheme), in natural and largest-first order; the one with fewer
+/// colours is kept.
+fn star_colouring(n: usize, row_ptr: &[usize], col_idx: &[usize]) -> (Vec<usize>, usize) {
+    const NONE: usize = usize::MAX;
+    let adj = |v: usize| {
+        col_idx[row_ptr[v]..row_ptr[v + 1]]
+            .iter()
+            .copied()
+            .filter(move |&w| w != v)
+    };
+    let greedy = |order: &[usize]| -> (Vec<usize>, usize) {
+        let mut colour = alloc::vec![NONE; n];
+        // `forbidden[c] == v` marks colour `c` as closed to vertex `v`.
+        let mut forbidden: Vec<usize> = Vec::new();
+        let mut colours = 0;
+        for &v in order {
+            for a in adj(v).filter(|&a| colour[a] != NONE) {
+                // A neighbour's colour.
+                forbidden[colour[a]] = v;
+                for b in adj(a).filter(|&b| b != v && colour[b] != NONE) {
+                    // v - a - b - c with c(c) = c(a): v may not take c(b).
+                    if adj(b).any(|c| c != a && c != v && colour[c] == colour[a]) {
+                        forbidden[colour[b]] = v;
+                    }
+                    // a' - v - a - b with c(a') = c(a): v may not take c(b).
+                    if adj(v).any(|a2| a2 != a && colour[a2] == colour[a]) {
+                        forbidden[colour[b]] = v;
+                    }
+                }
+            }
+            let c = (0..colours).find(|&c| forbidden[c] != v).unwrap_or(colours);
+            if c == colours {
+                colours += 1;
+                forbidden.push(NONE);
+            }
+            colour[v] = c;
+        }
+        (colour, colours)
+    };
+    let natural: Vec<usize> = (0..n).collect();
+    let mut largest_first = natural.clone();
+    largest_first.sort_by_key(|&v| core::cmp::Reverse(row_ptr[v + 1] - row_ptr[v]));
     let a = greedy(&natural);
     let b = greedy(&largest_first);
     if b.1 < a.1 { b } else { a }
@@ -392,8 +513,31 @@ pub fn detect_columns<F: Float>(
     Sparsity::from_rows(n, per_row)
 }
 
+/// [`detect_columns`] for a symmetric `n` × `n` matrix (a Hessian, `pass` a Hessian-vector
+/// product): the pattern made symmetric and coloured by [`Sparsity::symmetric_from_entries`].
+///
+/// ```
+/// use ad_runtime::sparse::detect_symmetric;
+/// // The Hessian of x0 (x1 + x2 + x3): an arrowhead without its diagonal.
+/// let s = detect_symmetric::<f64>(4, |v, out| {
+///     out[0] = v[1] + v[2] + v[3];
+///     for i in 1..4 {
+///         out[i] = v[0];
+///     }
+/// });
+/// assert_eq!((s.nnz(), s.colours()), (6, 2));
+/// ```
+pub fn detect_symmetric<F: Float>(n: usize, pass: impl FnMut(&[F], &mut [F])) -> Sparsity {
+    let s = detect_columns(n, n, pass);
+    let entries = (0..n).flat_map(|i| s.row(i).iter().map(move |&j| (i, j)));
+    Sparsity::symmetric_from_entries(n, entries.collect::<Vec<_>>())
+}
+
 /// The matrix known by its products with vectors (`pass(v, out)` writes `A v`), in CSR form:
-/// one product per colour of `sparsity`, `v` the sum of that colour's unit vectors.
+/// one product per colour of `sparsity`, `v` the sum of that colour's unit vectors. For a
+/// star-coloured symmetric pattern, entry `(i, j)` comes from colour `c(j)`'s product at row `i`
+/// when no other column of that colour has a non-zero in row `i`, and otherwise from colour
+/// `c(i)`'s product at row `j` (the star colouring makes one of the two exact).
 ///
 /// # Panics
 ///
@@ -411,13 +555,22 @@ pub fn columns<F: Float>(
     let mut data = alloc::vec![F::zero(); sparsity.nnz()];
     let mut v = alloc::vec![F::zero(); n];
     let mut out = alloc::vec![F::zero(); sparsity.rows];
+    // A star colouring needs every product before recovering: colour by colour, row by row.
+    let mut products = Vec::new();
     // One pass at least, for what the pass computes besides the product (a value, a gradient).
     for c in 0..sparsity.colours.max(1) {
         for (vj, &cj) in v.iter_mut().zip(&sparsity.colour) {
             *vj = if cj == c { F::one() } else { F::zero() };
         }
         pass(&v, &mut out);
-        sparsity.recover(&mut data, c..c + 1, |i, _| out[i]);
+        if sparsity.symmetric {
+            products.extend_from_slice(&out);
+        } else {
+            sparsity.recover(&mut data, c..c + 1, |i, _| out[i]);
+        }
+    }
+    if sparsity.symmetric {
+        sparsity.recover_symmetric(&mut data, |c, i| products[c * n + i]);
     }
     sparsity.with_values(data)
 }
@@ -485,6 +638,130 @@ mod tests {
             }
             assert_eq!(s.union(&s), s);
         }
+    }
+
+    /// A star colouring: proper, and no path on four vertices with two colours (by brute force).
+    fn star(s: &Sparsity) -> bool {
+        let n = s.cols;
+        let adj = |v: usize| s.row(v).iter().copied().filter(move |&w| w != v);
+        let c = |v: usize| s.colour(v);
+        (0..n).all(|a| {
+            adj(a).all(|b| {
+                c(a) != c(b)
+                    && adj(b).filter(|&x| x != a).all(|x| {
+                        adj(x)
+                            .filter(|&y| y != b && y != a)
+                            .all(|y| !(c(a) == c(x) && c(b) == c(y)))
+                    })
+            })
+        })
+    }
+
+    /// A symmetric matrix of the pattern with values from `seed`, dense.
+    fn values(s: &Sparsity, seed: u64) -> Vec<Vec<f64>> {
+        let n = s.cols;
+        let mut a = alloc::vec![alloc::vec![0.0; n]; n];
+        for (i, row) in a.iter_mut().enumerate() {
+            for &j in s.row(i) {
+                let (lo, hi) = (i.min(j) as u64, i.max(j) as u64);
+                let h = (lo * 31 + hi * 17 + seed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                row[j] = 1.0 + (h >> 40) as f64 / (1u64 << 24) as f64;
+            }
+        }
+        a
+    }
+
+    /// The matrix recovered from its products by `columns`, against the matrix itself.
+    fn recovered_exactly(s: &Sparsity, a: &[Vec<f64>]) -> bool {
+        let n = s.cols;
+        let m = columns::<f64>(n, s, |v, out| {
+            for i in 0..n {
+                out[i] = (0..n).map(|j| a[i][j] * v[j]).sum();
+            }
+        });
+        (0..n).all(|i| (0..n).all(|j| m.get(i, j).copied().unwrap_or(0.0) == a[i][j]))
+    }
+
+    #[test]
+    fn star_colouring_of_an_arrowhead_takes_two_colours() {
+        let n = 50;
+        let s = Sparsity::symmetric_from_entries(n, (0..n).flat_map(|i| [(0, i), (i, i)]));
+        assert_eq!(s.colours(), 2);
+        assert!(s.symmetric && star(&s) && recovered_exactly(&s, &values(&s, 7)));
+        // The columns' colouring would need n.
+        let t = Sparsity::from_entries(n, n, (0..n).flat_map(|i| [(0, i), (i, 0), (i, i)]));
+        assert_eq!(t.colours(), n);
+    }
+
+    #[test]
+    fn star_colouring_of_a_grid_and_a_band() {
+        // The 5-point Laplacian on a 12 × 12 grid.
+        let m = 12;
+        let at = |r: usize, c: usize| r * m + c;
+        let mut entries = Vec::new();
+        for r in 0..m {
+            for c in 0..m {
+                entries.push((at(r, c), at(r, c)));
+                if r + 1 < m {
+                    entries.push((at(r, c), at(r + 1, c)));
+                }
+                if c + 1 < m {
+                    entries.push((at(r, c), at(r, c + 1)));
+                }
+            }
+        }
+        let s = Sparsity::symmetric_from_entries(m * m, entries.iter().copied());
+        let columns_only = Sparsity::from_entries(
+            m * m,
+            m * m,
+            entries.iter().flat_map(|&(i, j)| [(i, j), (j, i)]),
+        );
+        assert!(s.colours() <= columns_only.colours());
+        assert!(valid(&s) || star(&s));
+        assert!(recovered_exactly(&s, &values(&s, 3)));
+        // Tridiagonal: three colours either way, recovered directly.
+        let t = Sparsity::symmetric_from_entries(
+            30,
+            (0..30).flat_map(|i| [(i, i), (i, (i + 1).min(29))]),
+        );
+        assert_eq!(t.colours(), 3);
+        assert!(recovered_exactly(&t, &values(&t, 5)));
+    }
+
+    #[test]
+    fn random_symmetric_patterns_are_star_coloured_and_recovered() {
+        let mut state = 0x51ed_270b_2710_9a1f_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut star_used = 0;
+        for round in 0..200 {
+            let n = 1 + next() as usize % 30;
+            let count = next() as usize % (3 * n);
+            let mut entries: Vec<(usize, usize)> = (0..n).map(|i| (i, i)).collect();
+            // Some patterns with hubs, where star colouring pays.
+            let hubs = next() as usize % 3;
+            for h in 0..hubs.min(n) {
+                entries.extend((0..n).filter(|_| next() % 2 == 0).map(|j| (h, j)));
+            }
+            entries.extend((0..count).map(|_| (next() as usize % n, next() as usize % n)));
+            let s = Sparsity::symmetric_from_entries(n, entries.iter().copied());
+            for &(i, j) in &entries {
+                assert!(s.row(i).contains(&j) && s.row(j).contains(&i));
+            }
+            if s.symmetric {
+                star_used += 1;
+                assert!(star(&s), "round {round}: not a star colouring");
+            } else {
+                assert!(valid(&s));
+            }
+            assert!(recovered_exactly(&s, &values(&s, round)), "round {round}");
+            assert_eq!(s.union(&s), s);
+        }
+        assert!(star_used > 20, "star colouring chosen {star_used} times");
     }
 
     #[test]

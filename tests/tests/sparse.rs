@@ -387,3 +387,58 @@ fn diagonal_hessian_in_one_product() {
         at.close("diagonal vs hvp", i, entry(&h, i, i), hv[i], MODES);
     }
 }
+
+/// A hub coupled to every other input: the Hessian is an arrowhead, whose columns all share row
+/// 0, so the columns' colouring needs `n` colours; a star colouring needs 2.
+#[derive_grad(hessian, sparse)]
+fn hub(x: &[f64]) -> f64 {
+    let mut s = x[0] * x[0];
+    for i in 1..x.len() {
+        s += (x[0] * x[i]).sin() + x[i] * x[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn arrowhead_hessian_in_two_products() {
+    let x = point(300, 0.7);
+    let s = hub_hessian_sparsity(&x);
+    assert_eq!((s.nnz(), s.colours()), (3 * 300 - 2, 2));
+    let (value, _, h) = hub_hessian_sparse(&x, &s);
+    assert_eq!(value, hub(&x));
+    let (_, _, dense) = hub_hessian(&x);
+    // By hand: H00 = 2 - Σ xi² sin(x0 xi), H0i = cos(x0 xi) - x0 xi sin(x0 xi),
+    // Hii = 6 xi - x0² sin(x0 xi).
+    let at = At("hub", &x[..8]);
+    let x0 = x[0];
+    let h00 = 2.0
+        - x[1..]
+            .iter()
+            .map(|xi| xi * xi * (x0 * xi).sin())
+            .sum::<f64>();
+    at.close("H(0, 0) vs hand", 0, entry(&h, 0, 0), h00, HAND);
+    for i in 1..x.len() {
+        let (xi, t) = (x[i], x0 * x[i]);
+        let h0i = t.cos() - t * t.sin();
+        at.close("H(0, i) vs hand", i, entry(&h, 0, i), h0i, HAND);
+        at.close("H(i, 0) vs hand", i, entry(&h, i, 0), h0i, HAND);
+        at.close(
+            "H(i, i) vs hand",
+            i,
+            entry(&h, i, i),
+            6.0 * xi - x0 * x0 * t.sin(),
+            HAND,
+        );
+    }
+    for i in 0..x.len() {
+        for j in 0..x.len() {
+            at.close(
+                "sparse vs dense",
+                i * x.len() + j,
+                entry(&h, i, j),
+                dense[(i, j)],
+                MODES,
+            );
+        }
+    }
+}

@@ -434,7 +434,7 @@ impl<'a> Pass<'a> {
 
     /// `NAME_hessian_sparsity` (the pattern by NaN directions, one per input, coloured) and
     /// `NAME_hessian_sparse` (one product per colour, a CSR matrix), for a slice input, after
-    /// `ad_runtime::sparse::{detect_columns, columns}`.
+    /// `ad_runtime::sparse::{detect_symmetric, columns}`.
     fn sparse_fns(&self) -> TokenStream {
         let Pass {
             f,
@@ -471,7 +471,7 @@ impl<'a> Pass<'a> {
         let detect = product(quote!(_));
         let body = quote! {
             #buffers
-            ::ad_runtime::sparse::detect_columns::<#elem>(__ad_n, __ad_n, #detect)
+            ::ad_runtime::sparse::detect_symmetric::<#elem>(__ad_n, #detect)
         };
         let sparse_ident = names::function(name, "hessian_sparse");
         let doc = format!(
