@@ -314,32 +314,52 @@ fn colour_columns(
             fill[j] += 1;
         }
     }
-    let greedy = |order: &[usize]| -> (Vec<usize>, usize) {
-        const NONE: usize = usize::MAX;
-        let mut colour = alloc::vec![NONE; cols];
-        // `seen[c] == j` marks colour `c` as taken by a neighbour of column `j`.
-        let mut seen: Vec<usize> = Vec::new();
-        let mut colours = 0;
-        for &j in order {
+    // Column `j` may not take the colour of a column sharing a row with it.
+    best_of_orders(
+        cols,
+        |j| col_ptr[j + 1] - col_ptr[j],
+        |j, colour, forbid| {
             for &i in &row_of[col_ptr[j]..col_ptr[j + 1]] {
                 for &k in &col_idx[row_ptr[i]..row_ptr[i + 1]] {
                     if colour[k] != NONE {
-                        seen[colour[k]] = j;
+                        forbid(colour[k]);
                     }
                 }
             }
-            let c = (0..colours).find(|&c| seen[c] != j).unwrap_or(colours);
+        },
+    )
+}
+
+/// No colour yet.
+const NONE: usize = usize::MAX;
+
+/// Greedy colourings of `n` vertices in natural and in largest-first order (by `degree`), each
+/// vertex taking the smallest colour that `closed(v, colours so far, forbid)` does not forbid;
+/// the one with fewer colours. Returns each vertex's colour and the number of colours.
+fn best_of_orders(
+    n: usize,
+    degree: impl Fn(usize) -> usize,
+    closed: impl Fn(usize, &[usize], &mut dyn FnMut(usize)),
+) -> (Vec<usize>, usize) {
+    let greedy = |order: &[usize]| -> (Vec<usize>, usize) {
+        let mut colour = alloc::vec![NONE; n];
+        // `forbidden[c] == v` marks colour `c` as closed to vertex `v`.
+        let mut forbidden: Vec<usize> = Vec::new();
+        let mut colours = 0;
+        for &v in order {
+            closed(v, &colour, &mut |c| forbidden[c] = v);
+            let c = (0..colours).find(|&c| forbidden[c] != v).unwrap_or(colours);
             if c == colours {
                 colours += 1;
-                seen.push(NONE);
+                forbidden.push(NONE);
             }
-            colour[j] = c;
+            colour[v] = c;
         }
         (colour, colours)
     };
-    let natural: Vec<usize> = (0..cols).collect();
+    let natural: Vec<usize> = (0..n).collect();
     let mut largest_first = natural.clone();
-    largest_first.sort_by_key(|&j| core::cmp::Reverse(col_ptr[j + 1] - col_ptr[j]));
+    largest_first.sort_by_key(|&v| core::cmp::Reverse(degree(v)));
     let a = greedy(&natural);
     let b = greedy(&largest_first);
     if b.1 < a.1 { b } else { a }
@@ -353,48 +373,31 @@ fn colour_columns(
 /// Manne and Pothen's greedy scheme), in natural and largest-first order; the one with fewer
 /// colours is kept.
 fn star_colouring(n: usize, row_ptr: &[usize], col_idx: &[usize]) -> (Vec<usize>, usize) {
-    const NONE: usize = usize::MAX;
     let adj = |v: usize| {
         col_idx[row_ptr[v]..row_ptr[v + 1]]
             .iter()
             .copied()
             .filter(move |&w| w != v)
     };
-    let greedy = |order: &[usize]| -> (Vec<usize>, usize) {
-        let mut colour = alloc::vec![NONE; n];
-        // `forbidden[c] == v` marks colour `c` as closed to vertex `v`.
-        let mut forbidden: Vec<usize> = Vec::new();
-        let mut colours = 0;
-        for &v in order {
+    best_of_orders(
+        n,
+        |v| row_ptr[v + 1] - row_ptr[v],
+        |v, colour, forbid| {
             for a in adj(v).filter(|&a| colour[a] != NONE) {
                 // A neighbour's colour.
-                forbidden[colour[a]] = v;
+                forbid(colour[a]);
                 for b in adj(a).filter(|&b| b != v && colour[b] != NONE) {
-                    // v - a - b - c with c(c) = c(a): v may not take c(b).
-                    if adj(b).any(|c| c != a && c != v && colour[c] == colour[a]) {
-                        forbidden[colour[b]] = v;
-                    }
-                    // a' - v - a - b with c(a') = c(a): v may not take c(b).
-                    if adj(v).any(|a2| a2 != a && colour[a2] == colour[a]) {
-                        forbidden[colour[b]] = v;
+                    // v - a - b - c with c(c) = c(a), or a' - v - a - b with c(a') = c(a): v may
+                    // not take c(b).
+                    if adj(b).any(|c| c != a && c != v && colour[c] == colour[a])
+                        || adj(v).any(|a2| a2 != a && colour[a2] == colour[a])
+                    {
+                        forbid(colour[b]);
                     }
                 }
             }
-            let c = (0..colours).find(|&c| forbidden[c] != v).unwrap_or(colours);
-            if c == colours {
-                colours += 1;
-                forbidden.push(NONE);
-            }
-            colour[v] = c;
-        }
-        (colour, colours)
-    };
-    let natural: Vec<usize> = (0..n).collect();
-    let mut largest_first = natural.clone();
-    largest_first.sort_by_key(|&v| core::cmp::Reverse(row_ptr[v + 1] - row_ptr[v]));
-    let a = greedy(&natural);
-    let b = greedy(&largest_first);
-    if b.1 < a.1 { b } else { a }
+        },
+    )
 }
 
 /// The pattern of the Jacobian at `x` (`m` outputs), from vector forward passes of `K` lanes
