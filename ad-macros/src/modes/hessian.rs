@@ -66,8 +66,9 @@ pub fn check(
     memory_arguments(func, errors);
 }
 
-/// Refuses the arguments of calls that are arrays or slices carrying derivatives: calls are
-/// differentiated twice through the callees' second-order companions, over floats.
+/// Refuses the arguments of calls that carry derivatives and are neither floats nor small arrays
+/// `[F; N]` by value (`checks::varied_memory_args`): calls are differentiated twice through the
+/// callees' second-order companions, which take no shadows.
 pub(super) fn memory_arguments(func: &Func, errors: &mut Errors) {
     let mut memory = Vec::new();
     crate::analysis::checks::varied_memory_args(func, &mut memory);

@@ -1,6 +1,6 @@
 //! The second-order companions of `#[derive_grad(hessian)]` and `#[derive_grad(second_order)]`:
-//! what a caller's Hessian runs where
-//! its reverse-mode code, differentiated again, reaches this function (see `ir::Second`).
+//! what a caller's Hessian runs where its reverse-mode code, differentiated again, reaches this
+//! function (see `ir::Second`).
 //!
 //! A caller's reverse-mode code calls `g(a, b)` in its forward sweep and
 //! `g::__derive_grad((a, b), (Zero, Zero), seed)` in its reverse sweep; its tangent (forward over
@@ -43,17 +43,17 @@ pub fn companions(
 ) -> syn::Result<TokenStream> {
     // Floats and arrays `[F; N]`, whose adjoints a companion returns.
     let by_value = |k: Kind| k == Kind::Scalar || k == Kind::Array { depth: 1 };
-    let floats: Vec<Ident> = func
+    let params: Vec<Ident> = func
         .params
         .iter()
         .filter(|p| p.active && by_value(p.kind))
         .map(|p| p.ident.clone())
         .collect();
-    if floats.is_empty() {
+    if params.is_empty() {
         return Ok(TokenStream::new());
     }
     let args = attr::Args {
-        wrt: Some(floats.clone()),
+        wrt: Some(params.clone()),
         ..attr::Args::default()
     };
     let rewritten;
@@ -76,7 +76,7 @@ pub fn companions(
     errors.finish()?;
     let forward = tangent::transform(&mut primal, out_ty.as_ref());
     // Forward mode over the reverse pass, the seed differentiated too.
-    let mut wrt = floats;
+    let mut wrt = params;
     wrt.extend(vjp.call.seed.clone());
     let second = super::hessian::tangent_of_reverse(wrt, code.clone(), inner, span, name)?;
     let mut tokens = companion::companion_hvp_fwd(f, &forward);
