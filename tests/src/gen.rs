@@ -1058,7 +1058,7 @@ pub struct Program {
     /// The helpers it calls (sorted, without repeats), and the length `K` of its integer
     /// arrays.
     pub helpers: Vec<Helper>,
-    /// It calls `h_dot3` inside a loop (no `hessian` copy: see [`Program::has_hessian`]).
+    /// It calls `h_dot3` inside a loop (then it has no `hessian` copy: see `has_hessian`).
     pub dot3_in_loop: bool,
     /// The length of its integer arrays (0 if it has none).
     pub k: usize,

@@ -236,16 +236,12 @@ fn generic_callee_with_a_branch_and_constant_data() {
     for p in [[0.5, 0.8], [1.5, 1.2], [-0.3, 2.5]] {
         let (value, _, hess) = fit_hessian(p);
         At("fit", &p).close("value", 0, value, fit(p), MODES);
-        // fit = s(xy) + s(y - x) x, s(u) = u²/2 below 1 and u - 1/2 above.
+        // fit = s(xy) + t(y - x) x with s = t: u²/2 below 1 and u - 1/2 above, so s' = s1,
+        // s'' = s2 at xy and t' = t1, t'' = t2 at y - x.
         let [x, y] = p;
         let (u, w) = (x * y, y - x);
         let (s1, s2) = if u > 1.0 { (1.0, 0.0) } else { (u, 1.0) };
-        let (t0, t1, t2) = if w > 1.0 {
-            (w - 0.5, 1.0, 0.0)
-        } else {
-            (0.5 * w * w, w, 1.0)
-        };
-        let _ = t0;
+        let (t1, t2) = if w > 1.0 { (1.0, 0.0) } else { (w, 1.0) };
         let hand = [
             [
                 s2 * y * y + t2 * x - 2.0 * t1,
@@ -266,7 +262,7 @@ fn generic_callee_with_a_branch_and_constant_data() {
         for i in 0..2 {
             for j in 0..2 {
                 At("fit f32", &p).close(
-                    "H f32 vs f64",
+                    "H f32 vs hand",
                     i * 2 + j,
                     h32[i][j] as f64,
                     hand[i][j],
