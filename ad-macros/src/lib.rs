@@ -186,8 +186,9 @@ pub fn custom_grad(args: TokenStream, item: TokenStream) -> TokenStream {
 /// H)`, forward mode over reverse mode, for a float output and inputs `F`, `[F; N]` or `&[F]`,
 /// through calls of functions that carry `hessian` or `second_order`); `second_order` (only the
 /// hidden companions a caller's Hessian runs through this function); `checkpoint` (top-level
-/// `for` and `while` loops keep their carried values every `ceil(sqrt(n))` steps and recompute
-/// the rest: `O(sqrt(n))` stored values instead of `O(n)`, the same gradient);
+/// `for` and `while` loops keep their carried values, and copies of the local arrays they
+/// update, every `ceil(sqrt(n))` steps and recompute the rest: `O(sqrt(n))` stored values
+/// instead of `O(n)`, the same gradient);
 /// `checkpoint(snapshots = s)` (at most `s` states, by the binomial schedule).
 ///
 /// ```

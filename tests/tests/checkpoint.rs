@@ -423,6 +423,103 @@ fn while_loop_keeps_the_budget() {
     println!("while loop, ~10 000 steps: {plain} bytes plain, {peak} with 10 states");
 }
 
+// ---------------------------------------------------------------------------------------------
+// A time loop updating a grid in place: the arrays are part of each checkpoint
+// ---------------------------------------------------------------------------------------------
+
+macro_rules! heat {
+    ($name:ident, $($attr:tt)*) => {
+        /// An explicit heat equation with a source term: `steps` time steps over a grid held in
+        /// a local `Vec`, the next values in a second one, then the energy of the result.
+        #[derive_grad($($attr)*)]
+        fn $name(u0: &[f64], kappa: f64, steps: usize) -> f64 {
+            let n = u0.len();
+            let mut u = vec![0.0; n];
+            for i in 0..n {
+                u[i] = u0[i];
+            }
+            let mut next = vec![0.0; n];
+            for _ in 0..steps {
+                for i in 1..n - 1 {
+                    next[i] = u[i] + kappa * (u[i - 1] - 2.0 * u[i] + u[i + 1]) + 0.01 * u[i].sin();
+                }
+                for i in 1..n - 1 {
+                    u[i] = next[i];
+                }
+            }
+            let mut e = 0.0;
+            for i in 0..n {
+                e += u[i] * u[i];
+            }
+            e
+        }
+    };
+}
+
+/// A gradient of `heat`: `(u0, du0, kappa, steps) -> (value, dkappa)`.
+type HeatGrad = fn(&[f64], &mut [f64], f64, usize) -> (f64, f64);
+
+heat!(heat_plain, wrt(u0, kappa));
+heat!(heat_sqrt, wrt(u0, kappa), checkpoint);
+heat!(heat_revolve, wrt(u0, kappa), checkpoint(snapshots = 3));
+
+#[test]
+fn a_grid_updated_in_place_is_checkpointed_with_the_loop() {
+    let u0: Vec<f64> = (0..12).map(|i| (0.3 * i as f64).sin()).collect();
+    for steps in [0, 1, 2, 7, 200] {
+        let grad = |f: HeatGrad| {
+            let mut du = vec![0.0; u0.len()];
+            let (v, dk) = f(&u0, &mut du, 0.2, steps);
+            (v, dk, du)
+        };
+        let want = grad(heat_plain_grad);
+        assert_eq!(grad(heat_sqrt_grad), want, "sqrt, {steps} steps");
+        assert_eq!(grad(heat_revolve_grad), want, "revolve, {steps} steps");
+        assert_eq!(heat_revolve(&u0, 0.2, steps), heat_plain(&u0, 0.2, steps));
+        assert_eq!(heat_sqrt(&u0, 0.2, steps), want.0);
+        let at = At("heat", &u0);
+        let f = |q: &[f64]| heat_plain(&q[..12], q[12], steps);
+        let mut p = u0.clone();
+        p.push(0.2);
+        for i in 0..12 {
+            at.close(
+                "du vs fd",
+                i,
+                want.2[i],
+                central_difference(f, &p, i),
+                Tol::fd(want.0),
+            );
+        }
+        at.close(
+            "dkappa vs fd",
+            12,
+            want.1,
+            central_difference(f, &p, 12),
+            Tol::fd(want.0),
+        );
+    }
+    // Peak bytes at 2000 steps: the plain gradient stores each step's loads of the grid.
+    let _alone = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
+    let steps = 2000;
+    let peak = |f: HeatGrad| {
+        measure(|| {
+            let mut du = vec![0.0; u0.len()];
+            black_box(f(black_box(&u0), &mut du, 0.2, steps));
+        })
+        .peak_bytes
+    };
+    let (plain, sqrt, revolve) = (
+        peak(heat_plain_grad),
+        peak(heat_sqrt_grad),
+        peak(heat_revolve_grad),
+    );
+    println!("heat, {steps} steps: peak {plain} bytes plain, {sqrt} sqrt, {revolve} with 3 states");
+    assert!(
+        sqrt * 10 < plain && revolve * 20 < plain,
+        "{plain} {sqrt} {revolve}"
+    );
+}
+
 #[test]
 fn binomial_checkpointing_keeps_the_budget() {
     let _alone = MEASURING.lock().unwrap_or_else(|e| e.into_inner());

@@ -1836,6 +1836,358 @@ impl fixed_point {
 #[doc(hidden)]
 struct fixed_point {}
 
+fn diffuse_vjp(u0: [f64; 3], steps: usize, seed: f64) -> (f64, [f64; 3]) {
+    let mut checkpoints = ::ad_runtime::Stack::new();
+    let mut _t5_stack = ::ad_runtime::Stack::new();
+    let mut _t6_stack = ::ad_runtime::Stack::new();
+    let mut _t9_stack = ::ad_runtime::Stack::new();
+    let _t0 = u0[0];
+    let _t1 = u0[1];
+    let _t2 = u0[2];
+    let mut u = [_t0, _t1, _t2];
+    u[0] = _t0;
+    u[1] = _t1;
+    u[2] = _t2;
+    let _t3 = ::core::iter::IntoIterator::into_iter(0..steps);
+    let every = ::ad_runtime::checkpoint_interval(
+        ::core::iter::Iterator::size_hint(&_t3).0,
+    );
+    let mut trip: usize = 0;
+    for _ in ::core::clone::Clone::clone(&_t3) {
+        if trip % every == 0 {
+            checkpoints.push((::core::clone::Clone::clone(&u),));
+        }
+        trip += 1;
+        let _t4 = u[1];
+        let _t5 = u[0];
+        let _t6 = u[1];
+        let _t7 = 2.0 * _t6;
+        let _t8 = _t5 - _t7;
+        let _t9 = u[2];
+        let _t10 = _t8 + _t9;
+        let _t11 = _t10.sin();
+        let _t12 = 0.1 * _t11;
+        let _t13 = _t4 + _t12;
+        u[1] = _t13;
+    }
+    let _t14 = u[1];
+    let _t15 = u[1];
+    let _t16 = _t14 * _t15;
+    let mut u0_bar = ::ad_runtime::zeros_array(&u0);
+    let mut u_bar = ::ad_runtime::zeros_array(&u);
+    let _t16_bar = seed;
+    let _t14_bar = _t15 * _t16_bar;
+    let _t15_bar = _t14 * _t16_bar;
+    u_bar[1] = u_bar[1] + _t15_bar;
+    u_bar[1] = u_bar[1] + _t14_bar;
+    for segment in (0..trip.div_ceil(every)).rev() {
+        let restored = checkpoints.pop();
+        u = restored.0;
+        let lo = segment * every;
+        let hi = ::core::cmp::min(trip, lo + every);
+        for k in lo..hi {
+            let _ = ::ad_runtime::nth(&_t3, k);
+            let _t4 = u[1];
+            let _t5 = u[0];
+            _t5_stack.push(::core::clone::Clone::clone(&_t5));
+            let _t6 = u[1];
+            _t6_stack.push(::core::clone::Clone::clone(&_t6));
+            let _t7 = 2.0 * _t6;
+            let _t8 = _t5 - _t7;
+            let _t9 = u[2];
+            _t9_stack.push(::core::clone::Clone::clone(&_t9));
+            let _t10 = _t8 + _t9;
+            let _t11 = _t10.sin();
+            let _t12 = 0.1 * _t11;
+            let _t13 = _t4 + _t12;
+            u[1] = _t13;
+        }
+        for k in (lo..hi).rev() {
+            let _t5 = _t5_stack.pop();
+            let _t6 = _t6_stack.pop();
+            let _t7 = 2.0 * _t6;
+            let _t8 = _t5 - _t7;
+            let _t9 = _t9_stack.pop();
+            let _t10 = _t8 + _t9;
+            let _t11 = _t10.sin();
+            let slot_bar = u_bar[1];
+            u_bar[1] = ::ad_runtime::zero();
+            let _t13_bar = slot_bar;
+            let _t4_bar = _t13_bar;
+            let _t12_bar = _t13_bar;
+            let _t11_bar = 0.1 * _t12_bar;
+            let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t11);
+            let _t10_bar = _t11_partials * _t11_bar;
+            let _t8_bar = _t10_bar;
+            let _t9_bar = _t10_bar;
+            u_bar[2] = u_bar[2] + _t9_bar;
+            let _t5_bar = _t8_bar;
+            let _t7_bar = -_t8_bar;
+            let _t6_bar = 2.0 * _t7_bar;
+            u_bar[1] = u_bar[1] + _t6_bar;
+            u_bar[0] = u_bar[0] + _t5_bar;
+            u_bar[1] = u_bar[1] + _t4_bar;
+        }
+    }
+    let slot_bar_2 = u_bar[2];
+    u_bar[2] = ::ad_runtime::zero();
+    let _t2_bar = slot_bar_2;
+    let slot_bar_3 = u_bar[1];
+    u_bar[1] = ::ad_runtime::zero();
+    let _t1_bar = slot_bar_3;
+    let slot_bar_4 = u_bar[0];
+    u_bar[0] = ::ad_runtime::zero();
+    let _t0_bar = slot_bar_4;
+    u0_bar[2] = u0_bar[2] + _t2_bar;
+    u0_bar[1] = u0_bar[1] + _t1_bar;
+    u0_bar[0] = u0_bar[0] + _t0_bar;
+    (_t16, u0_bar)
+}
+
+fn diffuse_grad(u0: [f64; 3], steps: usize) -> (f64, [f64; 3]) {
+    let seed: f64 = ::ad_runtime::one::<f64>();
+    let mut checkpoints = ::ad_runtime::Stack::new();
+    let mut _t5_stack = ::ad_runtime::Stack::new();
+    let mut _t6_stack = ::ad_runtime::Stack::new();
+    let mut _t9_stack = ::ad_runtime::Stack::new();
+    let _t0 = u0[0];
+    let _t1 = u0[1];
+    let _t2 = u0[2];
+    let mut u = [_t0, _t1, _t2];
+    u[0] = _t0;
+    u[1] = _t1;
+    u[2] = _t2;
+    let _t3 = ::core::iter::IntoIterator::into_iter(0..steps);
+    let every = ::ad_runtime::checkpoint_interval(
+        ::core::iter::Iterator::size_hint(&_t3).0,
+    );
+    let mut trip: usize = 0;
+    for _ in ::core::clone::Clone::clone(&_t3) {
+        if trip % every == 0 {
+            checkpoints.push((::core::clone::Clone::clone(&u),));
+        }
+        trip += 1;
+        let _t4 = u[1];
+        let _t5 = u[0];
+        let _t6 = u[1];
+        let _t7 = 2.0 * _t6;
+        let _t8 = _t5 - _t7;
+        let _t9 = u[2];
+        let _t10 = _t8 + _t9;
+        let _t11 = _t10.sin();
+        let _t12 = 0.1 * _t11;
+        let _t13 = _t4 + _t12;
+        u[1] = _t13;
+    }
+    let _t14 = u[1];
+    let _t15 = u[1];
+    let _t16 = _t14 * _t15;
+    let mut u0_bar = ::ad_runtime::zeros_array(&u0);
+    let mut u_bar = ::ad_runtime::zeros_array(&u);
+    let _t16_bar = seed;
+    let _t14_bar = _t15 * _t16_bar;
+    let _t15_bar = _t14 * _t16_bar;
+    u_bar[1] = u_bar[1] + _t15_bar;
+    u_bar[1] = u_bar[1] + _t14_bar;
+    for segment in (0..trip.div_ceil(every)).rev() {
+        let restored = checkpoints.pop();
+        u = restored.0;
+        let lo = segment * every;
+        let hi = ::core::cmp::min(trip, lo + every);
+        for k in lo..hi {
+            let _ = ::ad_runtime::nth(&_t3, k);
+            let _t4 = u[1];
+            let _t5 = u[0];
+            _t5_stack.push(::core::clone::Clone::clone(&_t5));
+            let _t6 = u[1];
+            _t6_stack.push(::core::clone::Clone::clone(&_t6));
+            let _t7 = 2.0 * _t6;
+            let _t8 = _t5 - _t7;
+            let _t9 = u[2];
+            _t9_stack.push(::core::clone::Clone::clone(&_t9));
+            let _t10 = _t8 + _t9;
+            let _t11 = _t10.sin();
+            let _t12 = 0.1 * _t11;
+            let _t13 = _t4 + _t12;
+            u[1] = _t13;
+        }
+        for k in (lo..hi).rev() {
+            let _t5 = _t5_stack.pop();
+            let _t6 = _t6_stack.pop();
+            let _t7 = 2.0 * _t6;
+            let _t8 = _t5 - _t7;
+            let _t9 = _t9_stack.pop();
+            let _t10 = _t8 + _t9;
+            let _t11 = _t10.sin();
+            let slot_bar = u_bar[1];
+            u_bar[1] = ::ad_runtime::zero();
+            let _t13_bar = slot_bar;
+            let _t4_bar = _t13_bar;
+            let _t12_bar = _t13_bar;
+            let _t11_bar = 0.1 * _t12_bar;
+            let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t11);
+            let _t10_bar = _t11_partials * _t11_bar;
+            let _t8_bar = _t10_bar;
+            let _t9_bar = _t10_bar;
+            u_bar[2] = u_bar[2] + _t9_bar;
+            let _t5_bar = _t8_bar;
+            let _t7_bar = -_t8_bar;
+            let _t6_bar = 2.0 * _t7_bar;
+            u_bar[1] = u_bar[1] + _t6_bar;
+            u_bar[0] = u_bar[0] + _t5_bar;
+            u_bar[1] = u_bar[1] + _t4_bar;
+        }
+    }
+    let slot_bar_2 = u_bar[2];
+    u_bar[2] = ::ad_runtime::zero();
+    let _t2_bar = slot_bar_2;
+    let slot_bar_3 = u_bar[1];
+    u_bar[1] = ::ad_runtime::zero();
+    let _t1_bar = slot_bar_3;
+    let slot_bar_4 = u_bar[0];
+    u_bar[0] = ::ad_runtime::zero();
+    let _t0_bar = slot_bar_4;
+    u0_bar[2] = u0_bar[2] + _t2_bar;
+    u0_bar[1] = u0_bar[1] + _t1_bar;
+    u0_bar[0] = u0_bar[0] + _t0_bar;
+    (_t16, u0_bar)
+}
+
+#[doc(hidden)]
+fn diffuse__derive_grad<__AdS0, __AdS1>(
+    __ad_args: ([f64; 3], usize),
+    __ad_shadows: (__AdS0, __AdS1),
+    seed: f64,
+) -> (f64, ([f64; 3], ())) {
+    let (u0, steps) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
+    let (__ad_value, __ad_adjoints) = {
+        let mut checkpoints = ::ad_runtime::Stack::new();
+        let mut _t5_stack = ::ad_runtime::Stack::new();
+        let mut _t6_stack = ::ad_runtime::Stack::new();
+        let mut _t9_stack = ::ad_runtime::Stack::new();
+        let _t0 = u0[0];
+        let _t1 = u0[1];
+        let _t2 = u0[2];
+        let mut u = [_t0, _t1, _t2];
+        u[0] = _t0;
+        u[1] = _t1;
+        u[2] = _t2;
+        let _t3 = ::core::iter::IntoIterator::into_iter(0..steps);
+        let every = ::ad_runtime::checkpoint_interval(
+            ::core::iter::Iterator::size_hint(&_t3).0,
+        );
+        let mut trip: usize = 0;
+        for _ in ::core::clone::Clone::clone(&_t3) {
+            if trip % every == 0 {
+                checkpoints.push((::core::clone::Clone::clone(&u),));
+            }
+            trip += 1;
+            let _t4 = u[1];
+            let _t5 = u[0];
+            let _t6 = u[1];
+            let _t7 = 2.0 * _t6;
+            let _t8 = _t5 - _t7;
+            let _t9 = u[2];
+            let _t10 = _t8 + _t9;
+            let _t11 = _t10.sin();
+            let _t12 = 0.1 * _t11;
+            let _t13 = _t4 + _t12;
+            u[1] = _t13;
+        }
+        let _t14 = u[1];
+        let _t15 = u[1];
+        let _t16 = _t14 * _t15;
+        let mut u0_bar = ::ad_runtime::zeros_array(&u0);
+        let mut u_bar = ::ad_runtime::zeros_array(&u);
+        let _t16_bar = seed;
+        let _t14_bar = _t15 * _t16_bar;
+        let _t15_bar = _t14 * _t16_bar;
+        u_bar[1] = u_bar[1] + _t15_bar;
+        u_bar[1] = u_bar[1] + _t14_bar;
+        for segment in (0..trip.div_ceil(every)).rev() {
+            let restored = checkpoints.pop();
+            u = restored.0;
+            let lo = segment * every;
+            let hi = ::core::cmp::min(trip, lo + every);
+            for k in lo..hi {
+                let _ = ::ad_runtime::nth(&_t3, k);
+                let _t4 = u[1];
+                let _t5 = u[0];
+                _t5_stack.push(::core::clone::Clone::clone(&_t5));
+                let _t6 = u[1];
+                _t6_stack.push(::core::clone::Clone::clone(&_t6));
+                let _t7 = 2.0 * _t6;
+                let _t8 = _t5 - _t7;
+                let _t9 = u[2];
+                _t9_stack.push(::core::clone::Clone::clone(&_t9));
+                let _t10 = _t8 + _t9;
+                let _t11 = _t10.sin();
+                let _t12 = 0.1 * _t11;
+                let _t13 = _t4 + _t12;
+                u[1] = _t13;
+            }
+            for k in (lo..hi).rev() {
+                let _t5 = _t5_stack.pop();
+                let _t6 = _t6_stack.pop();
+                let _t7 = 2.0 * _t6;
+                let _t8 = _t5 - _t7;
+                let _t9 = _t9_stack.pop();
+                let _t10 = _t8 + _t9;
+                let _t11 = _t10.sin();
+                let slot_bar = u_bar[1];
+                u_bar[1] = ::ad_runtime::zero();
+                let _t13_bar = slot_bar;
+                let _t4_bar = _t13_bar;
+                let _t12_bar = _t13_bar;
+                let _t11_bar = 0.1 * _t12_bar;
+                let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t11);
+                let _t10_bar = _t11_partials * _t11_bar;
+                let _t8_bar = _t10_bar;
+                let _t9_bar = _t10_bar;
+                u_bar[2] = u_bar[2] + _t9_bar;
+                let _t5_bar = _t8_bar;
+                let _t7_bar = -_t8_bar;
+                let _t6_bar = 2.0 * _t7_bar;
+                u_bar[1] = u_bar[1] + _t6_bar;
+                u_bar[0] = u_bar[0] + _t5_bar;
+                u_bar[1] = u_bar[1] + _t4_bar;
+            }
+        }
+        let slot_bar_2 = u_bar[2];
+        u_bar[2] = ::ad_runtime::zero();
+        let _t2_bar = slot_bar_2;
+        let slot_bar_3 = u_bar[1];
+        u_bar[1] = ::ad_runtime::zero();
+        let _t1_bar = slot_bar_3;
+        let slot_bar_4 = u_bar[0];
+        u_bar[0] = ::ad_runtime::zero();
+        let _t0_bar = slot_bar_4;
+        u0_bar[2] = u0_bar[2] + _t2_bar;
+        u0_bar[1] = u0_bar[1] + _t1_bar;
+        u0_bar[0] = u0_bar[0] + _t0_bar;
+        (_t16, u0_bar)
+    };
+    (__ad_value, (__ad_adjoints, ()))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl diffuse {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<__AdS0, __AdS1>(
+        __ad_args: ([f64; 3], usize),
+        __ad_shadows: (__AdS0, __AdS1),
+        seed: f64,
+    ) -> (f64, ([f64; 3], ())) {
+        diffuse__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
+#[doc(hidden)]
+struct diffuse {}
+
 fn scale_tangent(
     x: &[f64],
     dx: &[f64],

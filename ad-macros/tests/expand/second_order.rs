@@ -64,6 +64,16 @@ fn fixed_point(p: f64, tol: f64) -> f64 {
     x
 }
 
+// A time loop updating a local grid in place: each checkpoint also keeps a copy of the array.
+#[derive_grad(wrt(u0), checkpoint)]
+fn diffuse(u0: [f64; 3], steps: usize) -> f64 {
+    let mut u = [u0[0], u0[1], u0[2]];
+    for _ in 0..steps {
+        u[1] = u[1] + 0.1 * (u[0] - 2.0 * u[1] + u[2]).sin();
+    }
+    u[1] * u[1]
+}
+
 // Writes through `iter_mut()`: `*o = e` is the store `out[k] = e`.
 #[derive_tangent]
 fn scale(x: &[f64], a: f64, out: &mut [f64]) {

@@ -153,19 +153,19 @@ impl Adjoint<'_> {
                     n.to_token_stream()
                 }
             };
-            let cells = l.cells.iter().map(|c| &self.func.vars[c.cell].ident);
+            let (kept, _) = self.checkpoint_state(l);
             if let Some(snapshots) = &self.binomial {
                 before.extend(quote!(
                     let mut #s = ::ad_runtime::revolve::Revolve::new(#n, #snapshots);
                 ));
                 count = Some(quote! {
-                    #s.offer(#t, || (#(#cells,)*));
+                    #s.offer(#t, || (#(#kept,)*));
                     #t += 1;
                 });
             } else {
                 before.extend(quote!(let #every = ::ad_runtime::checkpoint_interval(#n);));
                 count = Some(quote! {
-                    if #t % #every == 0 { #s.push((#(#cells,)*)); }
+                    if #t % #every == 0 { #s.push((#(#kept,)*)); }
                     #t += 1;
                 });
             }
@@ -227,10 +227,11 @@ impl Adjoint<'_> {
         let body = self.forward(&l.body, r + 1);
         self.no_push = outer_no_push;
         let cond = emit::operand(self.func, cond);
-        let copies = l.cells.iter().map(|c| {
-            let cell = &self.func.vars[c.cell].ident;
-            quote!(let mut #cell = ::core::clone::Clone::clone(&#cell);)
-        });
+        // Copies of the state (carried values, arrays the loop writes), shadowing it.
+        let (_, places) = self.checkpoint_state(l);
+        let copies = places
+            .iter()
+            .map(|p| quote!(let mut #p = ::core::clone::Clone::clone(&#p);));
         quote! {
             let #n: usize = {
                 #(#copies)*

@@ -124,6 +124,8 @@ struct Adjoint<'f> {
     cell_like: HashMap<VarId, VarId>,
     /// The checkpointed loops, by address: the stack of carried values and the interval.
     checkpoints: HashMap<usize, (Ident, Ident)>,
+    /// The local arrays a checkpointed loop writes, by loop: each checkpoint keeps a copy.
+    checkpoint_arrays: HashMap<usize, Vec<VarId>>,
     /// Emitting the first forward sweep of a checkpointed loop: nothing is stored.
     no_push: bool,
     /// `checkpoint(snapshots = s)`: the checkpointed loops follow a binomial schedule keeping at
@@ -248,6 +250,7 @@ impl<'f> Adjoint<'f> {
             float,
             cell_like: HashMap::new(),
             checkpoints: HashMap::new(),
+            checkpoint_arrays: HashMap::new(),
             no_push: false,
             binomial: None,
             saved: HashMap::new(),

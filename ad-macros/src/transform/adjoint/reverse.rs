@@ -534,11 +534,7 @@ impl Adjoint<'_> {
                 let cond_tokens = |a: &mut Self| cond.map(|c| a.forward(c, 1)).unwrap_or_default();
                 // The carried values restored from a kept state, and one step run forward
                 // storing what its reverse sweep pops.
-                let cells: Vec<Ident> = l
-                    .cells
-                    .iter()
-                    .map(|c| self.func.vars[c.cell].ident.clone())
-                    .collect();
+                let (kept, places) = self.checkpoint_state(l);
                 let (entry, pushes, write_back) = self.cell_moves(l);
                 let cs = cond_tokens(self);
                 let body = self.forward(&l.body, 1);
@@ -548,7 +544,7 @@ impl Adjoint<'_> {
                 };
                 let (lo, hi) = (self.func.namer.fresh("lo"), self.func.namer.fresh("hi"));
                 let restored = self.func.namer.fresh("restored");
-                let assign: TokenStream = cells
+                let assign: TokenStream = places
                     .iter()
                     .enumerate()
                     .map(|(i, c)| {
@@ -577,7 +573,7 @@ impl Adjoint<'_> {
                                         #plain_entry #plain_cs #plain_pushes #plain_body #plain_write_back
                                     }
                                 }
-                                ::ad_runtime::revolve::Action::Store => #s.store((#(#cells,)*)),
+                                ::ad_runtime::revolve::Action::Store => #s.store((#(#kept,)*)),
                                 ::ad_runtime::revolve::Action::Reverse(#k) => { #step #iteration }
                             }
                         }
