@@ -6,6 +6,10 @@
 //!   `checkpoint` (one more forward pass, `O(sqrt n)` instead of `O(n)` stored values), and with
 //!   `checkpoint(snapshots = 10)` (ten states; each step run about 5.8 times more).
 //!
+//! - a chain of springs over a slice (n = 100) whose loop calls a helper, against the same
+//!   function with the helper's body written in the loop: `_hvp` through the helper's
+//!   second-order companions against `_hvp` without calls.
+//!
 //! Run with `cargo bench -p ad-tests --bench second_order`.
 
 use std::hint::black_box;
@@ -40,6 +44,51 @@ fn recurrence_revolve(x0: f64, p: f64, n: usize) -> f64 {
         x = x + 0.01 * x.sin() * p;
     }
     x
+}
+
+/// One spring between neighbours, its second-order companions written by `second_order`.
+#[derive_grad(second_order, wrt(a, b))]
+fn spring(a: f64, b: f64, s: f64) -> f64 {
+    let d = b - a - 1.0;
+    0.5 * s * d * d + 0.1 * (a * b).cos()
+}
+
+#[derive_grad(hessian)]
+fn springs(x: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for i in 0..x.len() - 1 {
+        e += spring(x[i], x[i + 1], 2.0 + i as f64);
+    }
+    e
+}
+
+#[derive_grad(hessian)]
+fn springs_inline(x: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for i in 0..x.len() - 1 {
+        let s = 2.0 + i as f64;
+        let d = x[i + 1] - x[i] - 1.0;
+        e += 0.5 * s * d * d + 0.1 * (x[i] * x[i + 1]).cos();
+    }
+    e
+}
+
+fn through_calls(c: &mut Criterion) {
+    let x: Vec<f64> = (0..100).map(|i| 1.1 * i as f64 + 0.05).collect();
+    let v: Vec<f64> = (0..100).map(|i| (0.3 * i as f64).cos()).collect();
+    let (a, b) = (springs_hvp(&x, &v), springs_inline_hvp(&x, &v));
+    assert_eq!(a.0, springs(&x));
+    for (p, q) in a.2.iter().zip(&b.2) {
+        assert!((p - q).abs() <= 1e-12 * q.abs().max(1.0));
+    }
+    let mut g = c.benchmark_group("springs_100");
+    g.bench_function("hvp_through_calls", |b| {
+        b.iter(|| springs_hvp(black_box(&x), &v))
+    });
+    g.bench_function("hvp_inline", |b| {
+        b.iter(|| springs_inline_hvp(black_box(&x), &v))
+    });
+    g.finish();
 }
 
 fn second_order(c: &mut Criterion) {
@@ -94,6 +143,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = second_order
+    targets = second_order, through_calls
 }
 criterion_main!(benches);
