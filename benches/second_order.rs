@@ -78,6 +78,7 @@ fn through_calls(c: &mut Criterion) {
     let v: Vec<f64> = (0..100).map(|i| (0.3 * i as f64).cos()).collect();
     let (a, b) = (springs_hvp(&x, &v), springs_inline_hvp(&x, &v));
     assert_eq!(a.0, springs(&x));
+    assert!((b.0 - springs_inline(&x)).abs() <= 1e-12 * b.0.abs());
     for (p, q) in a.2.iter().zip(&b.2) {
         assert!((p - q).abs() <= 1e-12 * q.abs().max(1.0));
     }
