@@ -154,16 +154,8 @@ impl Sparsity {
         n: usize,
         entries: impl IntoIterator<Item = (usize, usize)>,
     ) -> Self {
-        let mut per_row: Vec<Vec<usize>> = (0..n).map(|_| Vec::new()).collect();
-        for (i, j) in entries {
-            assert!(
-                i < n && j < n,
-                "the entry ({i}, {j}) is outside the {n} × {n} pattern"
-            );
-            per_row[i].push(j);
-            per_row[j].push(i);
-        }
-        let mut s = Self::from_rows(n, per_row);
+        let mirrored = entries.into_iter().flat_map(|(i, j)| [(i, j), (j, i)]);
+        let mut s = Self::from_entries(n, n, mirrored);
         let (colour, colours) = star_colouring(n, &s.row_ptr, &s.col_idx);
         if colours < s.colours {
             (s.colour, s.colours, s.symmetric) = (colour, colours, true);
@@ -533,7 +525,7 @@ pub fn detect_columns<F: Float>(
 pub fn detect_symmetric<F: Float>(n: usize, pass: impl FnMut(&[F], &mut [F])) -> Sparsity {
     let s = detect_columns(n, n, pass);
     let entries = (0..n).flat_map(|i| s.row(i).iter().map(move |&j| (i, j)));
-    Sparsity::symmetric_from_entries(n, entries.collect::<Vec<_>>())
+    Sparsity::symmetric_from_entries(n, entries)
 }
 
 /// The matrix known by its products with vectors (`pass(v, out)` writes `A v`), in CSR form:

@@ -265,63 +265,45 @@ fn binomial_checkpointing_gives_the_plain_gradient_on_a_10000_step_ode() {
 // `while` loops: the trip count known only at the end
 // ---------------------------------------------------------------------------------------------
 
-/// The pendulum run until the time `t_end`, as a `while` loop: plain reverse mode.
-#[derive_grad(wrt(theta0, damping))]
-fn pendulum_until(theta0: f64, damping: f64, h: f64, t_end: f64) -> f64 {
-    let mut theta = theta0;
-    let mut omega = 0.0;
-    let mut t = 0.0;
-    while t < t_end {
-        let drive = 0.3 * (0.01 * t / h).cos();
-        let a = -theta.sin() - damping * omega + drive;
-        let theta_mid = theta + 0.5 * h * omega;
-        let omega_mid = omega + 0.5 * h * a;
-        let a_mid = -theta_mid.sin() - damping * omega_mid + drive;
-        theta += h * omega_mid;
-        omega += h * a_mid;
-        t += h;
-    }
-    theta * omega
+macro_rules! pendulum_until {
+    ($name:ident, $states:ident, $($attr:tt)*) => {
+        /// The pendulum run until the time `t_end`, as a `while` loop (`states` is the budget of
+        /// the binomial copy, which the primal does not read; named at the call, for hygiene).
+        #[allow(unused_variables)]
+        #[derive_grad($($attr)*)]
+        fn $name(theta0: f64, damping: f64, h: f64, t_end: f64, $states: usize) -> f64 {
+            let mut theta = theta0;
+            let mut omega = 0.0;
+            let mut t = 0.0;
+            while t < t_end {
+                let drive = 0.3 * (0.01 * t / h).cos();
+                let a = -theta.sin() - damping * omega + drive;
+                let theta_mid = theta + 0.5 * h * omega;
+                let omega_mid = omega + 0.5 * h * a;
+                let a_mid = -theta_mid.sin() - damping * omega_mid + drive;
+                theta += h * omega_mid;
+                omega += h * a_mid;
+                t += h;
+            }
+            theta * omega
+        }
+    };
 }
 
-/// The same with `states` states kept, by the binomial schedule.
-#[allow(unused_variables)]
-#[derive_grad(wrt(theta0, damping), checkpoint(snapshots = states))]
-fn pendulum_until_revolve(theta0: f64, damping: f64, h: f64, t_end: f64, states: usize) -> f64 {
-    let mut theta = theta0;
-    let mut omega = 0.0;
-    let mut t = 0.0;
-    while t < t_end {
-        let drive = 0.3 * (0.01 * t / h).cos();
-        let a = -theta.sin() - damping * omega + drive;
-        let theta_mid = theta + 0.5 * h * omega;
-        let omega_mid = omega + 0.5 * h * a;
-        let a_mid = -theta_mid.sin() - damping * omega_mid + drive;
-        theta += h * omega_mid;
-        omega += h * a_mid;
-        t += h;
-    }
-    theta * omega
-}
-
-/// The same with the sqrt scheme.
-#[derive_grad(wrt(theta0, damping), checkpoint)]
-fn pendulum_until_sqrt(theta0: f64, damping: f64, h: f64, t_end: f64) -> f64 {
-    let mut theta = theta0;
-    let mut omega = 0.0;
-    let mut t = 0.0;
-    while t < t_end {
-        let drive = 0.3 * (0.01 * t / h).cos();
-        let a = -theta.sin() - damping * omega + drive;
-        let theta_mid = theta + 0.5 * h * omega;
-        let omega_mid = omega + 0.5 * h * a;
-        let a_mid = -theta_mid.sin() - damping * omega_mid + drive;
-        theta += h * omega_mid;
-        omega += h * a_mid;
-        t += h;
-    }
-    theta * omega
-}
+// Plain reverse mode, the binomial schedule with `states` states, the sqrt scheme.
+pendulum_until!(pendulum_until, states, wrt(theta0, damping));
+pendulum_until!(
+    pendulum_until_revolve,
+    states,
+    wrt(theta0, damping),
+    checkpoint(snapshots = states)
+);
+pendulum_until!(
+    pendulum_until_sqrt,
+    states,
+    wrt(theta0, damping),
+    checkpoint
+);
 
 /// A loop whose trip count depends on the differentiated value (a fixed-point iteration run
 /// until converged): `x <- cos(x) p` until the step is below `tol`.
@@ -354,7 +336,7 @@ fn while_loops_are_checkpointed_too() {
     let (theta0, damping, h) = (1.2, 0.15, 0.005);
     // 0, 1 and about 10 000 steps.
     for t_end in [0.0, 0.004, 0.3, 50.0] {
-        let want = pendulum_until_grad(theta0, damping, h, t_end);
+        let want = pendulum_until_grad(theta0, damping, h, t_end, 0);
         for states in [1, 2, 10, 40] {
             if states == 1 && t_end > 1.0 {
                 continue;
@@ -362,10 +344,10 @@ fn while_loops_are_checkpointed_too() {
             let got = pendulum_until_revolve_grad(theta0, damping, h, t_end, states);
             assert_eq!(got, want, "t_end = {t_end}, {states} states");
         }
-        assert_eq!(pendulum_until_sqrt_grad(theta0, damping, h, t_end), want);
-        assert_eq!(pendulum_until_sqrt(theta0, damping, h, t_end), want.0);
+        assert_eq!(pendulum_until_sqrt_grad(theta0, damping, h, t_end, 0), want);
+        assert_eq!(pendulum_until_sqrt(theta0, damping, h, t_end, 0), want.0);
         assert_eq!(pendulum_until_revolve(theta0, damping, h, t_end, 3), want.0);
-        let f = |q: &[f64]| pendulum_until(q[0], q[1], h, t_end);
+        let f = |q: &[f64]| pendulum_until(q[0], q[1], h, t_end, 0);
         let at = At("pendulum_until", &[theta0, damping]);
         let g = want.1;
         let p = [theta0, damping];
@@ -401,7 +383,7 @@ fn while_loop_keeps_the_budget() {
     let _alone = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     let (theta0, damping, h, t_end) = (1.2, 0.15, 0.005, 50.0);
     let plain = measure(|| {
-        black_box(pendulum_until_grad(black_box(theta0), damping, h, t_end));
+        black_box(pendulum_until_grad(black_box(theta0), damping, h, t_end, 0));
     })
     .peak_bytes;
     let peak = measure(|| {

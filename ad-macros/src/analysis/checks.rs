@@ -87,10 +87,13 @@ pub fn varied_memory_args(func: &Func, out: &mut Vec<Span>) {
     // An array a later write changes is saved for the callee's reverse pass, in code that is
     // not lowered again.
     let saved = super::overwritten::overwritten_call_args(&func.stmts);
+    let lengths = func.literal_lens();
+    let small = |v: crate::ir::VarId| lengths.get(&v).is_some_and(|&n| n <= crate::ir::UNROLLED);
     fn walk(
         func: &Func,
         stmts: &[Stmt],
         saved: &std::collections::HashSet<(crate::ir::VarId, usize)>,
+        small: &dyn Fn(crate::ir::VarId) -> bool,
         out: &mut Vec<Span>,
     ) {
         for s in stmts {
@@ -106,22 +109,20 @@ pub fn varied_memory_args(func: &Func, out: &mut Vec<Span>) {
                             && !(m.by_value
                                 && func.vars[*v].depth == Some(1)
                                 && !saved.contains(&(*var, k))
-                                && func
-                                    .literal_len(*v)
-                                    .is_some_and(|n| n <= crate::ir::UNROLLED))
+                                && small(*v))
                         {
                             out.push(m.span);
                         }
                     }
                 }
                 Stmt::If(i) => {
-                    walk(func, &i.then, saved, out);
-                    walk(func, &i.els, saved, out);
+                    walk(func, &i.then, saved, small, out);
+                    walk(func, &i.els, saved, small, out);
                 }
-                Stmt::Loop(l) => walk(func, &l.body, saved, out),
+                Stmt::Loop(l) => walk(func, &l.body, saved, small, out),
                 _ => {}
             }
         }
     }
-    walk(func, &func.stmts, &saved, out);
+    walk(func, &func.stmts, &saved, &small, out);
 }

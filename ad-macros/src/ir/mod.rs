@@ -559,33 +559,42 @@ impl Func {
             })
     }
 
-    /// The length of the array `v` when the source writes it as a literal: a parameter
-    /// `[F; 3]`, or a local array created with a fixed length (`[0.0; 3]`, `[a, b, c]`).
-    pub fn literal_len(&self, v: VarId) -> Option<usize> {
-        fn created(stmts: &[Stmt], v: VarId) -> Option<usize> {
-            stmts.iter().find_map(|s| match s {
-                Stmt::Def {
-                    var,
-                    rhs: Rhs::NewArray { len, .. },
-                    ..
-                } if *var == v => *len,
-                Stmt::If(i) => created(&i.then, v).or_else(|| created(&i.els, v)),
-                Stmt::Loop(l) => created(&l.body, v),
-                _ => None,
-            })
+    /// The arrays whose length the source writes as a literal: parameters `[F; 3]`, and local
+    /// arrays created with a fixed length (`[0.0; 3]`, `[a, b, c]`), in one walk.
+    pub fn literal_lens(&self) -> std::collections::HashMap<VarId, usize> {
+        fn created(stmts: &[Stmt], out: &mut std::collections::HashMap<VarId, usize>) {
+            for s in stmts {
+                match s {
+                    Stmt::Def {
+                        var,
+                        rhs: Rhs::NewArray { len: Some(n), .. },
+                        ..
+                    } => {
+                        out.insert(*var, *n);
+                    }
+                    Stmt::If(i) => {
+                        created(&i.then, out);
+                        created(&i.els, out);
+                    }
+                    Stmt::Loop(l) => created(&l.body, out),
+                    _ => {}
+                }
+            }
         }
-        let param = self.params.iter().find(|p| p.var == Some(v));
-        match param.map(|p| &p.ty) {
-            Some(syn::Type::Array(a)) => match &a.len {
-                syn::Expr::Lit(syn::ExprLit {
+        let mut out = std::collections::HashMap::new();
+        for p in &self.params {
+            if let (Some(v), syn::Type::Array(a)) = (p.var, &p.ty)
+                && let syn::Expr::Lit(syn::ExprLit {
                     lit: syn::Lit::Int(n),
                     ..
-                }) => n.base10_parse().ok(),
-                _ => None,
-            },
-            Some(_) => None,
-            None => created(&self.stmts, v),
+                }) = &a.len
+                && let Ok(n) = n.base10_parse()
+            {
+                out.insert(v, n);
+            }
         }
+        created(&self.stmts, &mut out);
+        out
     }
 
     /// Whether `v` is a read-only slice parameter (`&[F]`, `&Vec<F>`, `&[F; N]`): in a companion, its

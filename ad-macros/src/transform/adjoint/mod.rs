@@ -139,7 +139,7 @@ struct Adjoint<'f> {
     fields: HashMap<VarId, Vec<(usize, VarId)>>,
     /// Copies of state taken before calls, for their reverse passes (`ir::StateArg`).
     copies: HashSet<VarId>,
-    /// The arrays whose length the source writes as a literal (`Func::literal_len`, read before
+    /// The arrays whose length the source writes as a literal (`Func::literal_lens`, read before
     /// the statements are taken out of the function).
     lengths: HashMap<VarId, usize>,
 }
@@ -224,10 +224,7 @@ impl<'f> Adjoint<'f> {
             .collect();
         let float = common_float(&func.params);
         let copies = Func::snapshots(&func.stmts);
-        let lengths = (0..n)
-            .filter(|&v| func.vars[v].depth == Some(1))
-            .filter_map(|v| Some((v, func.literal_len(v)?)))
-            .collect();
+        let lengths = func.literal_lens();
         Adjoint {
             func,
             bar,
