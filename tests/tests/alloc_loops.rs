@@ -130,7 +130,9 @@ fn allocations_of_control_flow() {
         "a power carried without derivative is computed again"
     );
 
-    // The inner loops store nothing; the outer loop stores its counter once per row.
+    // The outer loop's iterations are independent (`out` is only added into, and not read in
+    // it): each runs its reverse sweep right after its forward sweep, so the inner loop's trip
+    // count is still in scope and nothing is stored (a counter per row was, before fusion).
     let d = 40;
     let (l, x) = (vec![0.5; d * (d - 1) / 2], vec![1.5; d]);
     let (mut gl, mut gxd, mut out, mut gout) =
@@ -138,8 +140,10 @@ fn allocations_of_control_flow() {
     let m = measure(|| {
         packed_product_vjp(d, &l, &mut gl, &x, &mut gxd, &mut out, &mut gout);
     });
-    assert_eq!(m.allocations, 1, "one stack, for the rows");
-    assert_eq!(m.peak_bytes, d * size_of::<usize>(), "one counter per row");
+    assert_eq!(
+        m.allocations, 0,
+        "the outer loop is fused with its reverse sweep"
+    );
 
     // One allocation per call of a loop that stores, and one f64 per step at the peak.
     for n in [10usize, 100, 1000, 10_000] {

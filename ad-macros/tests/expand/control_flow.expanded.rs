@@ -101,26 +101,16 @@ struct piecewise {}
 fn reduction_vjp(x: f64, n: usize, seed: f64) -> (f64, f64) {
     let s = 0.0;
     let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
+    let mut x_bar = ::ad_runtime::zero_like(&x);
+    let s_3_bar = seed;
     let mut s_c = s;
-    let mut trip: usize = 0;
-    for i in ::core::clone::Clone::clone(&_t0) {
+    let mut s_c_bar = s_3_bar;
+    for i in _t0 {
         let s_1 = s_c;
-        trip += 1;
         let _t3 = i as f64;
         let _t4 = _t3 * x;
         let _t5 = _t4.sin();
         let s_2 = s_1 + _t5;
-        s_c = s_2;
-    }
-    let s_3 = s_c;
-    let mut x_bar = ::ad_runtime::zero_like(&x);
-    let s_3_bar = seed;
-    let mut s_c_bar = s_3_bar;
-    for k in 0..trip {
-        let i = ::ad_runtime::nth(&_t0, k);
-        let _t3 = i as f64;
-        let _t4 = _t3 * x;
-        let _t5 = _t4.sin();
         let s_2_bar = s_c_bar;
         let s_1_bar = s_2_bar;
         let _t5_bar = s_2_bar;
@@ -128,7 +118,9 @@ fn reduction_vjp(x: f64, n: usize, seed: f64) -> (f64, f64) {
         let _t4_bar = _t5_partials * _t5_bar;
         ::ad_runtime::accumulate(&mut x_bar, _t3 * _t4_bar);
         s_c_bar = s_1_bar;
+        s_c = s_2;
     }
+    let s_3 = s_c;
     (s_3, x_bar)
 }
 
@@ -136,26 +128,16 @@ fn reduction_grad(x: f64, n: usize) -> (f64, f64) {
     let seed: f64 = ::ad_runtime::one::<f64>();
     let s = 0.0;
     let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
+    let mut x_bar = ::ad_runtime::zero_like(&x);
+    let s_3_bar = seed;
     let mut s_c = s;
-    let mut trip: usize = 0;
-    for i in ::core::clone::Clone::clone(&_t0) {
+    let mut s_c_bar = s_3_bar;
+    for i in _t0 {
         let s_1 = s_c;
-        trip += 1;
         let _t3 = i as f64;
         let _t4 = _t3 * x;
         let _t5 = _t4.sin();
         let s_2 = s_1 + _t5;
-        s_c = s_2;
-    }
-    let s_3 = s_c;
-    let mut x_bar = ::ad_runtime::zero_like(&x);
-    let s_3_bar = seed;
-    let mut s_c_bar = s_3_bar;
-    for k in 0..trip {
-        let i = ::ad_runtime::nth(&_t0, k);
-        let _t3 = i as f64;
-        let _t4 = _t3 * x;
-        let _t5 = _t4.sin();
         let s_2_bar = s_c_bar;
         let s_1_bar = s_2_bar;
         let _t5_bar = s_2_bar;
@@ -163,7 +145,9 @@ fn reduction_grad(x: f64, n: usize) -> (f64, f64) {
         let _t4_bar = _t5_partials * _t5_bar;
         ::ad_runtime::accumulate(&mut x_bar, _t3 * _t4_bar);
         s_c_bar = s_1_bar;
+        s_c = s_2;
     }
+    let s_3 = s_c;
     (s_3, x_bar)
 }
 
@@ -178,26 +162,16 @@ fn reduction__derive_grad<__AdS0, __AdS1>(
     let (__ad_value, __ad_adjoints) = {
         let s = 0.0;
         let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
+        let mut x_bar = ::ad_runtime::zero_like(&x);
+        let s_3_bar = seed;
         let mut s_c = s;
-        let mut trip: usize = 0;
-        for i in ::core::clone::Clone::clone(&_t0) {
+        let mut s_c_bar = s_3_bar;
+        for i in _t0 {
             let s_1 = s_c;
-            trip += 1;
             let _t3 = i as f64;
             let _t4 = _t3 * x;
             let _t5 = _t4.sin();
             let s_2 = s_1 + _t5;
-            s_c = s_2;
-        }
-        let s_3 = s_c;
-        let mut x_bar = ::ad_runtime::zero_like(&x);
-        let s_3_bar = seed;
-        let mut s_c_bar = s_3_bar;
-        for k in 0..trip {
-            let i = ::ad_runtime::nth(&_t0, k);
-            let _t3 = i as f64;
-            let _t4 = _t3 * x;
-            let _t5 = _t4.sin();
             let s_2_bar = s_c_bar;
             let s_1_bar = s_2_bar;
             let _t5_bar = s_2_bar;
@@ -205,7 +179,9 @@ fn reduction__derive_grad<__AdS0, __AdS1>(
             let _t4_bar = _t5_partials * _t5_bar;
             ::ad_runtime::accumulate(&mut x_bar, _t3 * _t4_bar);
             s_c_bar = s_1_bar;
+            s_c = s_2;
         }
+        let s_3 = s_c;
         (s_3, x_bar)
     };
     (__ad_value, (__ad_adjoints, ()))

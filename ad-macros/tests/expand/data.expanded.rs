@@ -75,22 +75,14 @@ fn sumsq_vjp(x: &[f64], dx: &mut [f64], seed: f64) -> f64 {
     let _t4 = x.len();
     let _t5 = (0).._t4;
     let _t6 = ::core::iter::IntoIterator::into_iter(_t5);
+    let acc_3_bar = seed;
     let mut acc_c = acc;
-    let mut trip: usize = 0;
-    for k in ::core::clone::Clone::clone(&_t6) {
+    let mut acc_c_bar = acc_3_bar;
+    for k in _t6 {
         let acc_1 = acc_c;
-        trip += 1;
         let v = x[k];
         let _t10 = v * v;
         let acc_2 = acc_1 + _t10;
-        acc_c = acc_2;
-    }
-    let acc_3 = acc_c;
-    let acc_3_bar = seed;
-    let mut acc_c_bar = acc_3_bar;
-    for k_2 in 0..trip {
-        let k = ::ad_runtime::nth(&_t6, k_2);
-        let v = x[k];
         let acc_2_bar = acc_c_bar;
         let acc_1_bar = acc_2_bar;
         let _t10_bar = acc_2_bar;
@@ -98,7 +90,9 @@ fn sumsq_vjp(x: &[f64], dx: &mut [f64], seed: f64) -> f64 {
         v_bar = v_bar + v * _t10_bar;
         dx[k] = dx[k] + v_bar;
         acc_c_bar = acc_1_bar;
+        acc_c = acc_2;
     }
+    let acc_3 = acc_c;
     acc_3
 }
 
@@ -108,22 +102,14 @@ fn sumsq_grad(x: &[f64], dx: &mut [f64]) -> f64 {
     let _t4 = x.len();
     let _t5 = (0).._t4;
     let _t6 = ::core::iter::IntoIterator::into_iter(_t5);
+    let acc_3_bar = seed;
     let mut acc_c = acc;
-    let mut trip: usize = 0;
-    for k in ::core::clone::Clone::clone(&_t6) {
+    let mut acc_c_bar = acc_3_bar;
+    for k in _t6 {
         let acc_1 = acc_c;
-        trip += 1;
         let v = x[k];
         let _t10 = v * v;
         let acc_2 = acc_1 + _t10;
-        acc_c = acc_2;
-    }
-    let acc_3 = acc_c;
-    let acc_3_bar = seed;
-    let mut acc_c_bar = acc_3_bar;
-    for k_2 in 0..trip {
-        let k = ::ad_runtime::nth(&_t6, k_2);
-        let v = x[k];
         let acc_2_bar = acc_c_bar;
         let acc_1_bar = acc_2_bar;
         let _t10_bar = acc_2_bar;
@@ -131,7 +117,9 @@ fn sumsq_grad(x: &[f64], dx: &mut [f64]) -> f64 {
         v_bar = v_bar + v * _t10_bar;
         dx[k] = dx[k] + v_bar;
         acc_c_bar = acc_1_bar;
+        acc_c = acc_2;
     }
+    let acc_3 = acc_c;
     acc_3
 }
 
@@ -150,22 +138,14 @@ fn sumsq__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot, f64>
         let _t4 = x.len();
         let _t5 = (0).._t4;
         let _t6 = ::core::iter::IntoIterator::into_iter(_t5);
+        let acc_3_bar = seed;
         let mut acc_c = acc;
-        let mut trip: usize = 0;
-        for k in ::core::clone::Clone::clone(&_t6) {
+        let mut acc_c_bar = acc_3_bar;
+        for k in _t6 {
             let acc_1 = acc_c;
-            trip += 1;
             let v = x[k];
             let _t10 = v * v;
             let acc_2 = acc_1 + _t10;
-            acc_c = acc_2;
-        }
-        let acc_3 = acc_c;
-        let acc_3_bar = seed;
-        let mut acc_c_bar = acc_3_bar;
-        for k_2 in 0..trip {
-            let k = ::ad_runtime::nth(&_t6, k_2);
-            let v = x[k];
             let acc_2_bar = acc_c_bar;
             let acc_1_bar = acc_2_bar;
             let _t10_bar = acc_2_bar;
@@ -173,7 +153,9 @@ fn sumsq__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot, f64>
             v_bar = v_bar + v * _t10_bar;
             dx[k] = dx[k] + v_bar;
             acc_c_bar = acc_1_bar;
+            acc_c = acc_2;
         }
+        let acc_3 = acc_c;
         acc_3
     };
     (__ad_value, ((),))
@@ -199,11 +181,11 @@ fn rosenbrock_vjp(x: &[f64], dx: &mut [f64], seed: f64) -> f64 {
     let _t1 = _t0 - 1;
     let _t2 = (0).._t1;
     let _t3 = ::core::iter::IntoIterator::into_iter(_t2);
+    let s_3_bar = seed;
     let mut s_c = s;
-    let mut trip: usize = 0;
-    for i in ::core::clone::Clone::clone(&_t3) {
+    let mut s_c_bar = s_3_bar;
+    for i in _t3 {
         let s_1 = s_c;
-        trip += 1;
         let _t6 = i + 1;
         let _t7 = x[_t6];
         let _t8 = x[i];
@@ -217,22 +199,6 @@ fn rosenbrock_vjp(x: &[f64], dx: &mut [f64], seed: f64) -> f64 {
         let _t16 = u * u;
         let _t17 = _t15 + _t16;
         let s_2 = s_1 + _t17;
-        s_c = s_2;
-    }
-    let s_3 = s_c;
-    let s_3_bar = seed;
-    let mut s_c_bar = s_3_bar;
-    for k in 0..trip {
-        let i = ::ad_runtime::nth(&_t3, k);
-        let _t6 = i + 1;
-        let _t7 = x[_t6];
-        let _t8 = x[i];
-        let _t9 = x[i];
-        let _t10 = _t8 * _t9;
-        let t = _t7 - _t10;
-        let _t12 = x[i];
-        let u = 1.0 - _t12;
-        let _t14 = 100.0 * t;
         let s_2_bar = s_c_bar;
         let s_1_bar = s_2_bar;
         let _t17_bar = s_2_bar;
@@ -253,7 +219,9 @@ fn rosenbrock_vjp(x: &[f64], dx: &mut [f64], seed: f64) -> f64 {
         dx[i] = dx[i] + _t8_bar;
         dx[_t6] = dx[_t6] + _t7_bar;
         s_c_bar = s_1_bar;
+        s_c = s_2;
     }
+    let s_3 = s_c;
     s_3
 }
 
@@ -264,11 +232,11 @@ fn rosenbrock_grad(x: &[f64], dx: &mut [f64]) -> f64 {
     let _t1 = _t0 - 1;
     let _t2 = (0).._t1;
     let _t3 = ::core::iter::IntoIterator::into_iter(_t2);
+    let s_3_bar = seed;
     let mut s_c = s;
-    let mut trip: usize = 0;
-    for i in ::core::clone::Clone::clone(&_t3) {
+    let mut s_c_bar = s_3_bar;
+    for i in _t3 {
         let s_1 = s_c;
-        trip += 1;
         let _t6 = i + 1;
         let _t7 = x[_t6];
         let _t8 = x[i];
@@ -282,22 +250,6 @@ fn rosenbrock_grad(x: &[f64], dx: &mut [f64]) -> f64 {
         let _t16 = u * u;
         let _t17 = _t15 + _t16;
         let s_2 = s_1 + _t17;
-        s_c = s_2;
-    }
-    let s_3 = s_c;
-    let s_3_bar = seed;
-    let mut s_c_bar = s_3_bar;
-    for k in 0..trip {
-        let i = ::ad_runtime::nth(&_t3, k);
-        let _t6 = i + 1;
-        let _t7 = x[_t6];
-        let _t8 = x[i];
-        let _t9 = x[i];
-        let _t10 = _t8 * _t9;
-        let t = _t7 - _t10;
-        let _t12 = x[i];
-        let u = 1.0 - _t12;
-        let _t14 = 100.0 * t;
         let s_2_bar = s_c_bar;
         let s_1_bar = s_2_bar;
         let _t17_bar = s_2_bar;
@@ -318,7 +270,9 @@ fn rosenbrock_grad(x: &[f64], dx: &mut [f64]) -> f64 {
         dx[i] = dx[i] + _t8_bar;
         dx[_t6] = dx[_t6] + _t7_bar;
         s_c_bar = s_1_bar;
+        s_c = s_2;
     }
+    let s_3 = s_c;
     s_3
 }
 
@@ -338,11 +292,11 @@ fn rosenbrock__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot,
         let _t1 = _t0 - 1;
         let _t2 = (0).._t1;
         let _t3 = ::core::iter::IntoIterator::into_iter(_t2);
+        let s_3_bar = seed;
         let mut s_c = s;
-        let mut trip: usize = 0;
-        for i in ::core::clone::Clone::clone(&_t3) {
+        let mut s_c_bar = s_3_bar;
+        for i in _t3 {
             let s_1 = s_c;
-            trip += 1;
             let _t6 = i + 1;
             let _t7 = x[_t6];
             let _t8 = x[i];
@@ -356,22 +310,6 @@ fn rosenbrock__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot,
             let _t16 = u * u;
             let _t17 = _t15 + _t16;
             let s_2 = s_1 + _t17;
-            s_c = s_2;
-        }
-        let s_3 = s_c;
-        let s_3_bar = seed;
-        let mut s_c_bar = s_3_bar;
-        for k in 0..trip {
-            let i = ::ad_runtime::nth(&_t3, k);
-            let _t6 = i + 1;
-            let _t7 = x[_t6];
-            let _t8 = x[i];
-            let _t9 = x[i];
-            let _t10 = _t8 * _t9;
-            let t = _t7 - _t10;
-            let _t12 = x[i];
-            let u = 1.0 - _t12;
-            let _t14 = 100.0 * t;
             let s_2_bar = s_c_bar;
             let s_1_bar = s_2_bar;
             let _t17_bar = s_2_bar;
@@ -392,7 +330,9 @@ fn rosenbrock__derive_grad<'ad_slot, __AdS0: ::ad_runtime::SliceShadow<'ad_slot,
             dx[i] = dx[i] + _t8_bar;
             dx[_t6] = dx[_t6] + _t7_bar;
             s_c_bar = s_1_bar;
+            s_c = s_2;
         }
+        let s_3 = s_c;
         s_3
     };
     (__ad_value, ((),))

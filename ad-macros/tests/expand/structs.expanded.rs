@@ -18,11 +18,11 @@ fn loss__ad_flat_vjp(
 ) -> f64 {
     let s = 0.0;
     let _t0 = ::core::iter::IntoIterator::into_iter(0..xs.len());
+    let s_3_bar = seed;
     let mut s_c = s;
-    let mut trip: usize = 0;
-    for i in ::core::clone::Clone::clone(&_t0) {
+    let mut s_c_bar = s_3_bar;
+    for i in _t0 {
         let s_1 = s_c;
-        trip += 1;
         let _t3 = p__w[0];
         let _t4 = xs[i];
         let _t5 = _t3 * _t4;
@@ -32,20 +32,6 @@ fn loss__ad_flat_vjp(
         let r = _t7 - _t8;
         let _t10 = r * r;
         let s_2 = s_1 + _t10;
-        s_c = s_2;
-    }
-    let s_3 = s_c;
-    let s_3_bar = seed;
-    let mut s_c_bar = s_3_bar;
-    for k in 0..trip {
-        let i = ::ad_runtime::nth(&_t0, k);
-        let _t3 = p__w[0];
-        let _t4 = xs[i];
-        let _t5 = _t3 * _t4;
-        let _t6 = (*p__b);
-        let _t7 = _t5 + _t6;
-        let _t8 = ys[i];
-        let r = _t7 - _t8;
         let s_2_bar = s_c_bar;
         let s_1_bar = s_2_bar;
         let _t10_bar = s_2_bar;
@@ -58,7 +44,9 @@ fn loss__ad_flat_vjp(
         let _t3_bar = _t4 * _t5_bar;
         dp__w[0] = dp__w[0] + _t3_bar;
         s_c_bar = s_1_bar;
+        s_c = s_2;
     }
+    let s_3 = s_c;
     s_3
 }
 
@@ -74,11 +62,11 @@ fn loss__ad_flat_grad(
     let seed: f64 = ::ad_runtime::one::<f64>();
     let s = 0.0;
     let _t0 = ::core::iter::IntoIterator::into_iter(0..xs.len());
+    let s_3_bar = seed;
     let mut s_c = s;
-    let mut trip: usize = 0;
-    for i in ::core::clone::Clone::clone(&_t0) {
+    let mut s_c_bar = s_3_bar;
+    for i in _t0 {
         let s_1 = s_c;
-        trip += 1;
         let _t3 = p__w[0];
         let _t4 = xs[i];
         let _t5 = _t3 * _t4;
@@ -88,20 +76,6 @@ fn loss__ad_flat_grad(
         let r = _t7 - _t8;
         let _t10 = r * r;
         let s_2 = s_1 + _t10;
-        s_c = s_2;
-    }
-    let s_3 = s_c;
-    let s_3_bar = seed;
-    let mut s_c_bar = s_3_bar;
-    for k in 0..trip {
-        let i = ::ad_runtime::nth(&_t0, k);
-        let _t3 = p__w[0];
-        let _t4 = xs[i];
-        let _t5 = _t3 * _t4;
-        let _t6 = (*p__b);
-        let _t7 = _t5 + _t6;
-        let _t8 = ys[i];
-        let r = _t7 - _t8;
         let s_2_bar = s_c_bar;
         let s_1_bar = s_2_bar;
         let _t10_bar = s_2_bar;
@@ -114,7 +88,9 @@ fn loss__ad_flat_grad(
         let _t3_bar = _t4 * _t5_bar;
         dp__w[0] = dp__w[0] + _t3_bar;
         s_c_bar = s_1_bar;
+        s_c = s_2;
     }
+    let s_3 = s_c;
     s_3
 }
 

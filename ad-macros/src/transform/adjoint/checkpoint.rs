@@ -93,6 +93,7 @@ impl Adjoint<'_> {
                 LoopKind::Loop => false,
             };
             if repeatable
+                && !self.fused(l)
                 && l.exit.is_none()
                 && self.plan.trips.contains_key(&key(l))
                 && !unrepeatable(self, &l.body, &state)

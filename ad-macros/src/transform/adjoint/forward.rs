@@ -120,7 +120,8 @@ impl Adjoint<'_> {
         (entry, pushes, write_back)
     }
 
-    pub(super) fn forward_loop(&mut self, l: &Loop, r: usize) -> TokenStream {
+    /// Around a loop: its cells start from their values before it, and are read after it.
+    pub(super) fn cell_bounds(&self, l: &Loop) -> (TokenStream, TokenStream) {
         let mut before = TokenStream::new();
         let mut after = TokenStream::new();
         for c in &l.cells {
@@ -131,6 +132,11 @@ impl Adjoint<'_> {
             after.extend(quote!(let #a = #cell;));
             after.extend(self.push_if_stored(c.after));
         }
+        (before, after)
+    }
+
+    pub(super) fn forward_loop(&mut self, l: &Loop, r: usize) -> TokenStream {
+        let (mut before, mut after) = self.cell_bounds(l);
         let trip = self.plan.trips.get(&key(l)).cloned();
         let checkpoint = self.checkpoints.get(&key(l)).cloned();
         // A checkpointed loop stores nothing on its first forward sweep.

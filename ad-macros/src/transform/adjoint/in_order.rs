@@ -88,32 +88,15 @@ impl Adjoint<'_> {
 
     /// Whether the active cell `c` only accumulates: from its entry to its exit runs a chain of
     /// `+ e` / `- e` (or copies) whose links are each read exactly once, by the next link.
-    fn accumulates(&self, l: &Loop, c: &crate::ir::Cell) -> bool {
+    /// Reads are counted in nested regions too, so a body with branches and inner loops (a
+    /// fused loop's, `fused.rs`) is judged the same way.
+    pub(super) fn accumulates(&self, l: &Loop, c: &Cell) -> bool {
         let mut uses: HashMap<VarId, usize> = HashMap::new();
-        let mut count = |op: &Operand| {
-            if let Some(v) = Func::var_of(op) {
+        count_reads(&l.body, &mut uses);
+        for other in &l.cells {
+            if let Some(v) = Func::var_of(&other.exit) {
                 *uses.entry(v).or_default() += 1;
             }
-        };
-        for s in &l.body {
-            match s {
-                Stmt::Def { rhs, .. } => match rhs {
-                    Rhs::Inert { uses: u, .. } => {
-                        for v in u {
-                            count(&Operand::Var(*v));
-                        }
-                    }
-                    rhs => rhs.operands().into_iter().for_each(&mut count),
-                },
-                Stmt::Store { index, value, .. } => {
-                    index.iter().for_each(&mut count);
-                    count(value);
-                }
-                _ => {}
-            }
-        }
-        for other in &l.cells {
-            count(&other.exit);
         }
         let def = |v: VarId| {
             l.body.iter().find_map(|s| match s {
@@ -247,6 +230,50 @@ impl Adjoint<'_> {
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+/// How often each variable is read by `stmts`, nested regions included.
+fn count_reads(stmts: &[Stmt], uses: &mut HashMap<VarId, usize>) {
+    let var = Func::var_of;
+    for s in stmts {
+        let mut reads: Vec<Option<VarId>> = Vec::new();
+        match s {
+            Stmt::Def { rhs, .. } => match rhs {
+                Rhs::Inert { uses: u, .. } | Rhs::NewArray { uses: u, .. } => {
+                    reads.extend(u.iter().map(|&v| Some(v)));
+                }
+                rhs => reads.extend(rhs.operands().into_iter().map(var)),
+            },
+            Stmt::Inert { uses: u, .. } => reads.extend(u.iter().map(|&v| Some(v))),
+            Stmt::Store { index, value, .. } => {
+                reads.extend(index.iter().map(var));
+                reads.push(var(value));
+            }
+            Stmt::Push { index, value, .. } => reads.extend([Some(*index), var(value)]),
+            Stmt::If(i) => {
+                reads.push(var(&i.cond));
+                reads.extend(i.phis.iter().flat_map(|p| [var(&p.then), var(&p.els)]));
+                count_reads(&i.then, uses);
+                count_reads(&i.els, uses);
+            }
+            Stmt::Loop(l) => {
+                reads.extend(l.cells.iter().flat_map(|c| [var(&c.init), var(&c.exit)]));
+                reads.extend(l.exit.as_ref().map(var));
+                match &l.kind {
+                    LoopKind::For { iter, .. } => reads.push(Some(*iter)),
+                    LoopKind::While { cond_stmts, cond } => {
+                        reads.push(var(cond));
+                        count_reads(cond_stmts, uses);
+                    }
+                    LoopKind::Loop => {}
+                }
+                count_reads(&l.body, uses);
+            }
+        }
+        for v in reads.into_iter().flatten() {
+            *uses.entry(v).or_default() += 1;
         }
     }
 }

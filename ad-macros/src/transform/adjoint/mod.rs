@@ -26,8 +26,9 @@
 //!         reverse: `let mut x_c_bar = x_3_bar; for k in (0..trip).rev() { let x_1 = x_1_stack.pop();`
 //!         `..replay body..; x_2_bar = x_c_bar; ..reverse body..; x_c_bar = x_1_bar; }`
 //!
-//! One `impl Adjoint` in five files: `plan` (what is stored, before any code is written),
+//! One `impl Adjoint` in six files: `plan` (what is stored, before any code is written),
 //! `in_order` (the loops whose reverse sweep runs first to last, recomputing what they carry),
+//! `fused` (the loop whose reverse sweep runs inside it, iteration by iteration),
 //! `forward` (the forward sweep and the replay), `reverse` (the reverse sweep), `checkpoint`
 //! (which loops are checkpointed). The child modules share this module's imports.
 
@@ -41,11 +42,12 @@ use crate::analysis::overwritten::overwritten_loads;
 use crate::emit;
 use crate::emit::active_args;
 use crate::ir::Generated;
-use crate::ir::{CallShape, Func, If, Loop, LoopKind, Operand, Rhs, Stmt, VarId};
+use crate::ir::{CallShape, Cell, Func, If, Loop, LoopKind, Operand, Rhs, Stmt, VarId};
 use crate::rules::Partial;
 
 mod checkpoint;
 mod forward;
+mod fused;
 mod in_order;
 mod plan;
 mod reverse;
@@ -104,6 +106,11 @@ struct Plan {
     /// For each `Carried` entry: the variables it is computed from (the loop's start value and
     /// the iteration's exit).
     carried: HashMap<VarId, Vec<VarId>>,
+    /// The top-level loop fused with its reverse sweep (`fused.rs`).
+    fused: Option<fused::Fused>,
+    /// The regions whose values are still in scope when their reverse sweep runs: the top level
+    /// (0) and the body of the fused loop. Nothing defined in them is stored.
+    live: HashSet<usize>,
 }
 
 struct Adjoint<'f> {
@@ -194,11 +201,16 @@ pub fn transform_with(
     let (mut params, mut call, mut memory) = a.params();
     let (seed, mut body) = a.seed(seed_from, out_ty, &mut params, &mut call);
     body.extend(a.stacks());
-    body.extend(a.forward(&stmts, 0));
-    a.adjoint_arrays(&stmts, &mut memory, &seed);
-    body.extend(memory);
-    let seeds = a.output_seeds(&seed);
-    body.extend(a.reverse(&stmts, true, &[], seeds));
+    if let Some(fused) = a.plan.fused.take() {
+        body.extend(a.fused_sweeps(&stmts, &fused, memory, &seed));
+        a.plan.fused = Some(fused);
+    } else {
+        body.extend(a.forward(&stmts, 0));
+        a.adjoint_arrays(&stmts, &mut memory, &seed);
+        body.extend(memory);
+        let seeds = a.output_seeds(&seed);
+        body.extend(a.reverse(&stmts, true, &[], seeds));
+    }
     let (ret, tail) = a.result(out_ty);
     body.extend(tail);
     a.func.stmts = stmts;
@@ -241,6 +253,8 @@ impl<'f> Adjoint<'f> {
                 saved_reads: HashSet::new(),
                 in_order: HashSet::new(),
                 carried: HashMap::new(),
+                fused: None,
+                live: HashSet::from([0]),
             },
             declared: HashSet::new(),
             predeclared: vec![false; n],

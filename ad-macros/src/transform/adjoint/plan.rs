@@ -27,6 +27,7 @@ impl Adjoint<'_> {
             .into_iter()
             .map(|(call, _)| call)
             .collect();
+        self.plan.fused = self.fusable(stmts);
         self.regions(stmts, 0);
         // Loops reversed in order (`in_order.rs`): tried first, dropped when one would still
         // store a value, and the plan made again without it.
@@ -66,7 +67,7 @@ impl Adjoint<'_> {
             if std::mem::replace(&mut self.plan.needed[v], true) {
                 continue;
             }
-            if self.plan.region[v] == 0 {
+            if self.live(v) {
                 continue;
             }
             match self.plan.origin[v] {
@@ -99,7 +100,7 @@ impl Adjoint<'_> {
                         if !self.func.vars[c.cell].active() || self.func.vars[c.after].active() {
                             continue;
                         }
-                        let like = if self.plan.region[c.cell] == 0 {
+                        let like = if self.live(c.cell) {
                             c.cell
                         } else {
                             Func::var_of(&c.init).unwrap_or(c.after)
@@ -115,6 +116,16 @@ impl Adjoint<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// Whether `v` is still in scope when the reverse sweep of its region runs.
+    pub(super) fn live(&self, v: VarId) -> bool {
+        self.plan.live.contains(&self.plan.region[v])
+    }
+
+    /// Whether `l` is the loop fused with its reverse sweep.
+    pub(super) fn fused(&self, l: &Loop) -> bool {
+        self.plan.fused.as_ref().is_some_and(|f| f.key == key(l))
     }
 
     pub(super) fn new_region(&mut self) -> usize {
@@ -198,6 +209,9 @@ impl Adjoint<'_> {
                 }
                 Stmt::Loop(l) => {
                     let rb = self.new_region();
+                    if self.fused(l) {
+                        self.plan.live.insert(rb);
+                    }
                     for c in &l.cells {
                         self.plan.region[c.cell] = r;
                         self.plan.origin[c.cell] = Origin::Cell;
@@ -327,7 +341,8 @@ impl Adjoint<'_> {
                             .then(|| self.func.namer.fresh("trip_stack"));
                         self.plan.trips.insert(key(l), (counter, stack));
                     }
-                    self.trips(&l.body, r + 1);
+                    // The fused loop's body is reversed where its trip counters are in scope.
+                    self.trips(&l.body, if self.fused(l) { r } else { r + 1 });
                 }
                 _ => {}
             }
@@ -374,8 +389,7 @@ impl Adjoint<'_> {
         match &l.kind {
             LoopKind::For { iter, .. }
                 if l.exit.is_none()
-                    && (self.plan.region[*iter] == 0
-                        || self.plan.origin[*iter] == Origin::Recompute) =>
+                    && (self.live(*iter) || self.plan.origin[*iter] == Origin::Recompute) =>
             {
                 Some(*iter)
             }

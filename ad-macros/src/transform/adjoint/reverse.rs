@@ -91,6 +91,23 @@ impl Adjoint<'_> {
         entries: &[VarId],
         seeds: Vec<(VarId, TokenStream)>,
     ) -> TokenStream {
+        let (mut out, counts) = self.reverse_start(stmts, top, entries, seeds);
+        for stmt in stmts.iter().rev() {
+            self.reverse_stmt(stmt, &mut out, &counts);
+        }
+        out
+    }
+
+    /// What the reverse sweep of a region starts with, before its statements: the adjoints it
+    /// declares up front, and the seeds. Returns the code and the contribution counts of the
+    /// region's statements ([`Adjoint::count`]).
+    pub(super) fn reverse_start(
+        &mut self,
+        stmts: &[Stmt],
+        top: bool,
+        entries: &[VarId],
+        seeds: Vec<(VarId, TokenStream)>,
+    ) -> (TokenStream, HashMap<VarId, usize>) {
         let mut out = TokenStream::new();
         // Adjoints that contributions reach from more than one region start at zero here, where
         // their variable is defined.
@@ -148,61 +165,66 @@ impl Adjoint<'_> {
         for (v, expr) in seeds {
             self.contribute(v, expr, &mut out, &counts);
         }
-        for stmt in stmts.iter().rev() {
-            match stmt {
-                Stmt::Def { var, rhs, .. } => self.reverse_def(*var, rhs, &mut out, &counts),
-                Stmt::Inert { .. } => {}
-                Stmt::If(i) => {
-                    if self.has_work(std::slice::from_ref(stmt)) {
-                        out.extend(self.reverse_if(i));
-                    }
-                }
-                Stmt::Loop(l) => {
-                    if self.has_work(std::slice::from_ref(stmt)) {
-                        out.extend(self.reverse_loop(l, &counts));
-                    }
-                }
-                Stmt::Store {
-                    array,
-                    index,
-                    value,
-                    add,
-                } => {
-                    let Some(a_bar) = self.bar[*array].clone() else {
-                        continue;
-                    };
-                    let slot =
-                        emit::element(&a_bar.to_token_stream(), &emit::index(self.func, index));
-                    let target = self.active(value);
-                    if *add {
-                        if let Some(v) = target {
-                            self.contribute(v, slot, &mut out, &counts);
-                        }
-                    } else {
-                        // The value stored takes the slot's adjoint; what was there before is
-                        // overwritten, so its adjoint is zero.
-                        let t = self.func.namer.fresh("slot_bar");
-                        out.extend(quote!(let #t = #slot; #slot = ::ad_runtime::zero();));
-                        if let Some(v) = target {
-                            self.contribute(v, t.to_token_stream(), &mut out, &counts);
-                        }
-                    }
-                }
-                Stmt::Push {
-                    array,
-                    index,
-                    value,
-                } => {
-                    let (Some(a_bar), Some(v)) = (self.bar[*array].clone(), self.active(value))
-                    else {
-                        continue;
-                    };
-                    let i = &self.func.vars[*index].ident;
-                    self.contribute(v, quote!(#a_bar[#i]), &mut out, &counts);
+        (out, counts)
+    }
+
+    /// The reverse sweep of one statement.
+    pub(super) fn reverse_stmt(
+        &mut self,
+        stmt: &Stmt,
+        out: &mut TokenStream,
+        counts: &HashMap<VarId, usize>,
+    ) {
+        match stmt {
+            Stmt::Def { var, rhs, .. } => self.reverse_def(*var, rhs, out, counts),
+            Stmt::Inert { .. } => {}
+            Stmt::If(i) => {
+                if self.has_work(std::slice::from_ref(stmt)) {
+                    out.extend(self.reverse_if(i));
                 }
             }
+            Stmt::Loop(l) => {
+                if self.has_work(std::slice::from_ref(stmt)) {
+                    out.extend(self.reverse_loop(l, counts));
+                }
+            }
+            Stmt::Store {
+                array,
+                index,
+                value,
+                add,
+            } => {
+                let Some(a_bar) = self.bar[*array].clone() else {
+                    return;
+                };
+                let slot = emit::element(&a_bar.to_token_stream(), &emit::index(self.func, index));
+                let target = self.active(value);
+                if *add {
+                    if let Some(v) = target {
+                        self.contribute(v, slot, out, counts);
+                    }
+                } else {
+                    // The value stored takes the slot's adjoint; what was there before is
+                    // overwritten, so its adjoint is zero.
+                    let t = self.func.namer.fresh("slot_bar");
+                    out.extend(quote!(let #t = #slot; #slot = ::ad_runtime::zero();));
+                    if let Some(v) = target {
+                        self.contribute(v, t.to_token_stream(), out, counts);
+                    }
+                }
+            }
+            Stmt::Push {
+                array,
+                index,
+                value,
+            } => {
+                let (Some(a_bar), Some(v)) = (self.bar[*array].clone(), self.active(value)) else {
+                    return;
+                };
+                let i = &self.func.vars[*index].ident;
+                self.contribute(v, quote!(#a_bar[#i]), out, counts);
+            }
         }
-        out
     }
 
     /// Whether `v` is defined directly by these statements (not inside a nested region).
@@ -434,29 +456,7 @@ impl Adjoint<'_> {
     }
 
     pub(super) fn reverse_loop(&mut self, l: &Loop, counts: &HashMap<VarId, usize>) -> TokenStream {
-        let mut out = TokenStream::new();
-        let active_cells: Vec<_> = l
-            .cells
-            .iter()
-            .filter(|c| self.func.vars[c.cell].active())
-            .collect();
-        let mut cell_bars = Vec::new();
-        for c in &active_cells {
-            let cb = self.bar[c.cell]
-                .clone()
-                .expect("active cells have adjoints");
-            let start = self
-                .bar_of(c.after)
-                .unwrap_or_else(|| match self.cell_like.get(&c.cell) {
-                    Some(&like) => {
-                        let like = &self.func.vars[like].ident;
-                        quote!(::ad_runtime::zero_like(&#like))
-                    }
-                    None => self.zero(),
-                });
-            out.extend(quote!(let mut #cb = #start;));
-            cell_bars.push(cb);
-        }
+        let (mut out, cells) = self.cell_bars(l);
         let (trip, stack) = self
             .plan
             .trips
@@ -466,7 +466,7 @@ impl Adjoint<'_> {
         if let Some(s) = &stack {
             out.extend(quote!(let #trip: usize = #s.pop();));
         } else if let Some(it) = self.recounted(l)
-            && self.plan.region[it] != 0
+            && !self.live(it)
         {
             let it = &self.func.vars[it].ident;
             out.extend(quote!(let #trip: usize = ::ad_runtime::trip_count(&#it);));
@@ -504,20 +504,7 @@ impl Adjoint<'_> {
         }
         iteration.extend(self.replay(&l.body));
         iteration.extend(carry_on);
-        let seeds: Vec<(VarId, TokenStream)> = active_cells
-            .iter()
-            .zip(&cell_bars)
-            .filter_map(|(c, cb)| Some((self.active(&c.exit)?, cb.to_token_stream())))
-            .collect();
-        let declared = self.declared.clone();
-        let entries: Vec<VarId> = l.cells.iter().map(|c| c.entry).collect();
-        iteration.extend(self.reverse(&l.body, false, &entries, seeds));
-        // What reached the top of the iteration goes to the previous one.
-        for (c, cb) in active_cells.iter().zip(&cell_bars) {
-            let next = self.bar_of(c.entry).unwrap_or_else(|| self.zero());
-            iteration.extend(quote!(#cb = #next;));
-        }
-        self.declared = declared;
+        iteration.extend(self.reverse_body(l, &cells));
         match self.checkpoints.get(&key(l)).cloned() {
             Some((s, every)) => {
                 // What binds an iteration's values besides the carried ones: a `for` loop's
@@ -597,11 +584,64 @@ impl Adjoint<'_> {
             None if in_order => out.extend(quote!(for #k in 0..#trip { #iteration })),
             None => out.extend(quote!(for #k in (0..#trip).rev() { #iteration })),
         }
-        for (c, cb) in active_cells.iter().zip(&cell_bars) {
+        self.cell_bars_end(&cells, &mut out, counts);
+        out
+    }
+
+    /// The adjoints of a loop's active cells, declared before its reverse sweep (from the
+    /// adjoints of their values after the loop), with the cells.
+    pub(super) fn cell_bars<'l>(&self, l: &'l Loop) -> (TokenStream, Vec<(&'l Cell, Ident)>) {
+        let mut out = TokenStream::new();
+        let mut cells = Vec::new();
+        for c in l.cells.iter().filter(|c| self.func.vars[c.cell].active()) {
+            let cb = self.bar[c.cell]
+                .clone()
+                .expect("active cells have adjoints");
+            let start = self
+                .bar_of(c.after)
+                .unwrap_or_else(|| match self.cell_like.get(&c.cell) {
+                    Some(&like) => {
+                        let like = &self.func.vars[like].ident;
+                        quote!(::ad_runtime::zero_like(&#like))
+                    }
+                    None => self.zero(),
+                });
+            out.extend(quote!(let mut #cb = #start;));
+            cells.push((c, cb));
+        }
+        (out, cells)
+    }
+
+    /// The reverse sweep of one iteration's body (its values in scope): the cells' adjoints
+    /// seed the values the iteration writes back, and take what reached its entries.
+    pub(super) fn reverse_body(&mut self, l: &Loop, cells: &[(&Cell, Ident)]) -> TokenStream {
+        let seeds: Vec<(VarId, TokenStream)> = cells
+            .iter()
+            .filter_map(|(c, cb)| Some((self.active(&c.exit)?, cb.to_token_stream())))
+            .collect();
+        let declared = self.declared.clone();
+        let entries: Vec<VarId> = l.cells.iter().map(|c| c.entry).collect();
+        let mut out = self.reverse(&l.body, false, &entries, seeds);
+        // What reached the top of the iteration goes to the previous one.
+        for (c, cb) in cells {
+            let next = self.bar_of(c.entry).unwrap_or_else(|| self.zero());
+            out.extend(quote!(#cb = #next;));
+        }
+        self.declared = declared;
+        out
+    }
+
+    /// After a loop's reverse sweep: the cells' adjoints go to the values they started from.
+    pub(super) fn cell_bars_end(
+        &mut self,
+        cells: &[(&Cell, Ident)],
+        out: &mut TokenStream,
+        counts: &HashMap<VarId, usize>,
+    ) {
+        for (c, cb) in cells {
             if let Some(i) = self.active(&c.init) {
-                self.contribute(i, cb.to_token_stream(), &mut out, counts);
+                self.contribute(i, cb.to_token_stream(), out, counts);
             }
         }
-        out
     }
 }
