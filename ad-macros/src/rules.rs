@@ -26,6 +26,19 @@ pub enum Partial {
     Runtime(usize),
 }
 
+/// What a row's runtime function reads of `(args..., result)`: the reverse sweep needs those
+/// values only, and the others are not kept or computed again for it. An unread parameter is
+/// passed a read value of the same type (`tanh_partial(y, y)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reads {
+    /// The arguments and the result.
+    All,
+    /// The arguments only (`sin_partial(x, _y) = cos x`).
+    Args,
+    /// The result only (`tanh_partial(_x, y) = (1 - y)(1 + y)`).
+    Result,
+}
+
 /// One differentiable primitive.
 #[derive(Debug)]
 pub struct Rule {
@@ -38,25 +51,44 @@ pub struct Rule {
     /// `ad_runtime::rules::<fn>` computing the partials from `(args..., result)`, and whether it
     /// returns a tuple.
     pub runtime: Option<(&'static str, bool)>,
+    /// What the runtime function reads.
+    pub reads: Reads,
+    /// The operation calls into libm (`sin`, `exp`, `tanh`, ..): far dearer than arithmetic, so
+    /// the reverse sweep stores its result rather than computing it again (`adjoint::plan`).
+    pub libm: bool,
 }
 
 use Partial::*;
 
-const fn unary(name: &'static str, runtime: &'static str) -> Rule {
+const fn unary(name: &'static str, runtime: &'static str, reads: Reads, libm: bool) -> Rule {
     Rule {
         name,
         arity: 1,
         partials: &[Runtime(0)],
         runtime: Some((runtime, false)),
+        reads,
+        libm,
     }
 }
 
-const fn binary(name: &'static str, runtime: &'static str) -> Rule {
+/// A unary libm function whose partial reads its argument.
+const fn of_x(name: &'static str, runtime: &'static str) -> Rule {
+    unary(name, runtime, Reads::Args, true)
+}
+
+/// A unary libm function whose partial reads its result.
+const fn of_y(name: &'static str, runtime: &'static str) -> Rule {
+    unary(name, runtime, Reads::Result, true)
+}
+
+const fn binary(name: &'static str, runtime: &'static str, reads: Reads, libm: bool) -> Rule {
     Rule {
         name,
         arity: 2,
         partials: &[Runtime(0), Runtime(1)],
         runtime: Some((runtime, true)),
+        reads,
+        libm,
     }
 }
 
@@ -66,6 +98,8 @@ const fn constant(name: &'static str, partials: &'static [Partial]) -> Rule {
         arity: partials.len(),
         partials,
         runtime: None,
+        reads: Reads::All,
+        libm: false,
     }
 }
 
@@ -79,43 +113,47 @@ pub static OPERATORS: &[Rule] = &[
         arity: 2,
         partials: &[Recip(1), Runtime(1)],
         runtime: Some(("div_partials", true)),
+        reads: Reads::All,
+        libm: false,
     },
     Rule {
         name: "rem",
         arity: 2,
         partials: &[One, Runtime(1)],
         runtime: Some(("rem_partials", true)),
+        reads: Reads::All,
+        libm: false,
     },
     constant("neg", &[MinusOne]),
 ];
 
 /// Float methods, callable as `x.name(..)` or `f64::name(x, ..)` / `T::name(x, ..)`.
 pub static METHODS: &[Rule] = &[
-    unary("sin", "sin_partial"),
-    unary("cos", "cos_partial"),
-    unary("tan", "tan_partial"),
-    unary("asin", "asin_partial"),
-    unary("acos", "acos_partial"),
-    unary("atan", "atan_partial"),
-    unary("sinh", "sinh_partial"),
-    unary("cosh", "cosh_partial"),
-    unary("tanh", "tanh_partial"),
-    unary("asinh", "asinh_partial"),
-    unary("acosh", "acosh_partial"),
-    unary("atanh", "atanh_partial"),
-    unary("exp", "exp_partial"),
-    unary("exp2", "exp2_partial"),
-    unary("exp_m1", "exp_m1_partial"),
-    unary("ln", "ln_partial"),
-    unary("log2", "log2_partial"),
-    unary("log10", "log10_partial"),
-    unary("ln_1p", "ln_1p_partial"),
-    unary("sqrt", "sqrt_partial"),
-    unary("cbrt", "cbrt_partial"),
-    unary("abs", "abs_partial"),
-    unary("recip", "recip_partial"),
-    unary("to_degrees", "to_degrees_partial"),
-    unary("to_radians", "to_radians_partial"),
+    of_x("sin", "sin_partial"),
+    of_x("cos", "cos_partial"),
+    of_y("tan", "tan_partial"),
+    of_x("asin", "asin_partial"),
+    of_x("acos", "acos_partial"),
+    of_x("atan", "atan_partial"),
+    of_x("sinh", "sinh_partial"),
+    of_x("cosh", "cosh_partial"),
+    of_y("tanh", "tanh_partial"),
+    of_x("asinh", "asinh_partial"),
+    of_x("acosh", "acosh_partial"),
+    of_x("atanh", "atanh_partial"),
+    of_y("exp", "exp_partial"),
+    of_y("exp2", "exp2_partial"),
+    of_y("exp_m1", "exp_m1_partial"),
+    of_x("ln", "ln_partial"),
+    of_x("log2", "log2_partial"),
+    of_x("log10", "log10_partial"),
+    of_x("ln_1p", "ln_1p_partial"),
+    unary("sqrt", "sqrt_partial", Reads::Result, false),
+    of_y("cbrt", "cbrt_partial"),
+    unary("abs", "abs_partial", Reads::Args, false),
+    unary("recip", "recip_partial", Reads::Result, false),
+    unary("to_degrees", "to_degrees_partial", Reads::All, false),
+    unary("to_radians", "to_radians_partial", Reads::All, false),
     constant("signum", &[Zero]),
     constant("floor", &[Zero]),
     constant("ceil", &[Zero]),
@@ -127,24 +165,30 @@ pub static METHODS: &[Rule] = &[
         arity: 2,
         partials: &[Runtime(0), Zero],
         runtime: Some(("powi_partial", false)),
+        reads: Reads::Args,
+        libm: false,
     },
-    binary("powf", "powf_partials"),
-    binary("atan2", "atan2_partials"),
-    binary("hypot", "hypot_partials"),
-    binary("log", "log_partials"),
-    binary("max", "max_partials"),
-    binary("min", "min_partials"),
+    binary("powf", "powf_partials", Reads::All, true),
+    binary("atan2", "atan2_partials", Reads::Args, true),
+    binary("hypot", "hypot_partials", Reads::All, true),
+    binary("log", "log_partials", Reads::Args, true),
+    binary("max", "max_partials", Reads::Args, false),
+    binary("min", "min_partials", Reads::Args, false),
     Rule {
         name: "mul_add",
         arity: 3,
         partials: &[Runtime(0), Runtime(1), Runtime(2)],
         runtime: Some(("mul_add_partials", true)),
+        reads: Reads::Args,
+        libm: false,
     },
     Rule {
         name: "clamp",
         arity: 3,
         partials: &[Runtime(0), Runtime(1), Runtime(2)],
         runtime: Some(("clamp_partials", true)),
+        reads: Reads::Args,
+        libm: false,
     },
 ];
 
@@ -214,6 +258,62 @@ mod tests {
                     }
                     _ => {}
                 }
+            }
+        }
+    }
+
+    /// `reads` says what each runtime function reads: checked against the runtime's source,
+    /// where an unread parameter's name starts with `_` (a value passed in its place must
+    /// never be read).
+    #[test]
+    fn reads_match_the_runtime_functions() {
+        let source = include_str!("../../ad-runtime/src/rules.rs");
+        let file = syn::parse_file(source).expect("the runtime's rules parse");
+        let params = |name: &str| -> Vec<String> {
+            let f = file
+                .items
+                .iter()
+                .find_map(|i| match i {
+                    syn::Item::Fn(f) if f.sig.ident == name => Some(f),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("ad_runtime::rules::{name} exists"));
+            f.sig
+                .inputs
+                .iter()
+                .map(|a| match a {
+                    syn::FnArg::Typed(t) => quote::quote!(#t).to_string(),
+                    syn::FnArg::Receiver(_) => unreachable!("free functions"),
+                })
+                .collect()
+        };
+        for r in OPERATORS.iter().chain(METHODS) {
+            let Some((name, _)) = r.runtime else {
+                continue;
+            };
+            let ps = params(name);
+            assert_eq!(
+                ps.len(),
+                r.arity + 1,
+                "{name}: the arguments, then the result"
+            );
+            let read = |p: &String| !p.starts_with('_');
+            let (args, result) = ps.split_at(r.arity);
+            let (args_read, result_read) = (args.iter().any(read), read(&result[0]));
+            match r.reads {
+                Reads::All => {}
+                Reads::Args => assert!(!result_read, "{name} reads its result"),
+                Reads::Result => assert!(
+                    r.arity == 1 && !args_read && result_read,
+                    "{name}: unary, reading only its result"
+                ),
+            }
+            // A row that could say less than `All` says it (except where reading nothing).
+            if r.reads == Reads::All && args_read != result_read {
+                panic!(
+                    "{name} reads only its {}",
+                    if args_read { "arguments" } else { "result" }
+                );
             }
         }
     }

@@ -15,6 +15,10 @@
 //! Unary rules are named `NAME_partial(x, y)` (and `powi_partial(x, n, y)`); binary and ternary
 //! rules are named `NAME_partials(a, b, y)` / `NAME_partials(a, b, c, y)` and return one partial
 //! per argument, in argument order. Every rule is generic over [`Float`], pure, and never panics.
+//! A parameter a rule does not read is named with a leading `_` (`sin_partial(x, _y)`), and the
+//! generated code passes a value it does read in its place (`sin_partial(x, x)`,
+//! `tanh_partial(y, y)`), so that the reverse sweep keeps only what the rule reads. The macro's
+//! rule table records which, and a test checks it against these signatures.
 //!
 //! ```
 //! use ad_runtime::rules;

@@ -289,10 +289,18 @@ impl Factor {
     }
 }
 
-/// The call to the runtime rule computing the partials of a definition, if it needs one.
+/// The call to the runtime rule computing the partials of a definition, if it needs one. What
+/// the function does not read (`Rule::reads`) is passed a value it does read, so that only that
+/// value need be in scope: `sin_partial(x, x)`, `tanh_partial(y, y)`.
 pub fn partials_call(rule: &Rule, args: &[TokenStream], result: &Ident) -> Option<TokenStream> {
     let (name, _) = rule.runtime?;
     let name = Ident::new(name, proc_macro2::Span::mixed_site());
+    let y = result.to_token_stream();
+    let (args, result): (Vec<&TokenStream>, &TokenStream) = match rule.reads {
+        crate::rules::Reads::All => (args.iter().collect(), &y),
+        crate::rules::Reads::Args => (args.iter().collect(), &args[0]),
+        crate::rules::Reads::Result => (args.iter().map(|_| &y).collect(), &y),
+    };
     Some(quote!(::ad_runtime::rules::#name(#(#args,)* #result)))
 }
 

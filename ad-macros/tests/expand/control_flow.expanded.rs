@@ -114,7 +114,7 @@ fn reduction_vjp(x: f64, n: usize, seed: f64) -> (f64, f64) {
         let s_2_bar = s_c_bar;
         let s_1_bar = s_2_bar;
         let _t5_bar = s_2_bar;
-        let _t5_partials = ::ad_runtime::rules::sin_partial(_t4, _t5);
+        let _t5_partials = ::ad_runtime::rules::sin_partial(_t4, _t4);
         let _t4_bar = _t5_partials * _t5_bar;
         ::ad_runtime::accumulate(&mut x_bar, _t3 * _t4_bar);
         s_c_bar = s_1_bar;
@@ -141,7 +141,7 @@ fn reduction_grad(x: f64, n: usize) -> (f64, f64) {
         let s_2_bar = s_c_bar;
         let s_1_bar = s_2_bar;
         let _t5_bar = s_2_bar;
-        let _t5_partials = ::ad_runtime::rules::sin_partial(_t4, _t5);
+        let _t5_partials = ::ad_runtime::rules::sin_partial(_t4, _t4);
         let _t4_bar = _t5_partials * _t5_bar;
         ::ad_runtime::accumulate(&mut x_bar, _t3 * _t4_bar);
         s_c_bar = s_1_bar;
@@ -175,7 +175,7 @@ fn reduction__derive_grad<__AdS0, __AdS1>(
             let s_2_bar = s_c_bar;
             let s_1_bar = s_2_bar;
             let _t5_bar = s_2_bar;
-            let _t5_partials = ::ad_runtime::rules::sin_partial(_t4, _t5);
+            let _t5_partials = ::ad_runtime::rules::sin_partial(_t4, _t4);
             let _t4_bar = _t5_partials * _t5_bar;
             ::ad_runtime::accumulate(&mut x_bar, _t3 * _t4_bar);
             s_c_bar = s_1_bar;
@@ -235,7 +235,7 @@ fn recurrence_vjp(x0: f64, p: f64, n: usize, seed: f64) -> (f64, (f64, f64)) {
         let _t3_bar = p * _t4_bar;
         ::ad_runtime::accumulate(&mut p_bar, _t3 * _t4_bar);
         let _t2_bar = h * _t3_bar;
-        let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+        let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
         x_bar = x_bar + _t2_partials * _t2_bar;
         x_c_bar = x_bar;
     }
@@ -275,7 +275,7 @@ fn recurrence_grad(x0: f64, p: f64, n: usize) -> (f64, (f64, f64)) {
         let _t3_bar = p * _t4_bar;
         ::ad_runtime::accumulate(&mut p_bar, _t3 * _t4_bar);
         let _t2_bar = h * _t3_bar;
-        let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+        let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
         x_bar = x_bar + _t2_partials * _t2_bar;
         x_c_bar = x_bar;
     }
@@ -322,7 +322,7 @@ fn recurrence__derive_grad<__AdS0, __AdS1, __AdS2>(
             let _t3_bar = p * _t4_bar;
             ::ad_runtime::accumulate(&mut p_bar, _t3 * _t4_bar);
             let _t2_bar = h * _t3_bar;
-            let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+            let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
             x_bar = x_bar + _t2_partials * _t2_bar;
             x_c_bar = x_bar;
         }
@@ -358,7 +358,7 @@ fn recurrence_tangent(x0: f64, dx0: f64, p: f64, dp: f64, n: usize) -> (f64, f64
         let x = x_c;
         let dx = dx_c_2;
         let _t2 = x.sin();
-        let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+        let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
         let d_t2 = _t2_partials * dx;
         let _t3 = h * _t2;
         let d_t3 = h * d_t2;
@@ -392,7 +392,7 @@ fn recurrence__derive_tangent<
         let x = x_c;
         let dx = dx_c_2;
         let _t2 = x.sin();
-        let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+        let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
         let d_t2 = _t2_partials * dx;
         let _t3 = h * _t2;
         let d_t3 = h * d_t2;

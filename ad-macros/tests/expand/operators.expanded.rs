@@ -68,7 +68,7 @@ fn spring__ad_flat_vjp(
     stretch_bar = stretch_bar + stretch * _t10_bar;
     let _t8_bar = stretch_bar;
     let rest_bar = -stretch_bar;
-    let _t8_partials = ::ad_runtime::rules::sqrt_partial(_t7, _t8);
+    let _t8_partials = ::ad_runtime::rules::sqrt_partial(_t8, _t8);
     let _t7_bar = _t8_partials * _t8_bar;
     let _t5_bar = _t7_bar;
     let _t6_bar = _t7_bar;
@@ -116,7 +116,7 @@ fn spring__ad_flat_grad(
     stretch_bar = stretch_bar + stretch * _t10_bar;
     let _t8_bar = stretch_bar;
     let rest_bar = -stretch_bar;
-    let _t8_partials = ::ad_runtime::rules::sqrt_partial(_t7, _t8);
+    let _t8_partials = ::ad_runtime::rules::sqrt_partial(_t8, _t8);
     let _t7_bar = _t8_partials * _t8_bar;
     let _t5_bar = _t7_bar;
     let _t6_bar = _t7_bar;
@@ -171,7 +171,7 @@ fn spring__ad_flat__derive_grad<__AdS0, __AdS1, __AdS2, __AdS3, __AdS4, __AdS5, 
         stretch_bar = stretch_bar + stretch * _t10_bar;
         let _t8_bar = stretch_bar;
         let rest_bar = -stretch_bar;
-        let _t8_partials = ::ad_runtime::rules::sqrt_partial(_t7, _t8);
+        let _t8_partials = ::ad_runtime::rules::sqrt_partial(_t8, _t8);
         let _t7_bar = _t8_partials * _t8_bar;
         let _t5_bar = _t7_bar;
         let _t6_bar = _t7_bar;
@@ -345,7 +345,7 @@ fn potential__ad_flat_vjp(
             let _t43_bar = -e_3_bar;
             let _t43_partials = ::ad_runtime::rules::div_partials(_t15, _t42, _t43);
             let _t42_bar = _t43_partials.1 * _t43_bar;
-            let _t42_partials = ::ad_runtime::rules::sqrt_partial(_t41, _t42);
+            let _t42_partials = ::ad_runtime::rules::sqrt_partial(_t42, _t42);
             let _t41_bar = _t42_partials * _t42_bar;
             let _t39_bar = _t41_bar;
             let _t40_bar = _t41_bar;
@@ -488,7 +488,7 @@ fn potential__ad_flat_grad(pos: &[f64], dpos: &mut [f64], mass: &[f64]) -> f64 {
             let _t43_bar = -e_3_bar;
             let _t43_partials = ::ad_runtime::rules::div_partials(_t15, _t42, _t43);
             let _t42_bar = _t43_partials.1 * _t43_bar;
-            let _t42_partials = ::ad_runtime::rules::sqrt_partial(_t41, _t42);
+            let _t42_partials = ::ad_runtime::rules::sqrt_partial(_t42, _t42);
             let _t41_bar = _t42_partials * _t42_bar;
             let _t39_bar = _t41_bar;
             let _t40_bar = _t41_bar;
@@ -644,7 +644,7 @@ fn potential__ad_flat__derive_grad<
                 let _t43_bar = -e_3_bar;
                 let _t43_partials = ::ad_runtime::rules::div_partials(_t15, _t42, _t43);
                 let _t42_bar = _t43_partials.1 * _t43_bar;
-                let _t42_partials = ::ad_runtime::rules::sqrt_partial(_t41, _t42);
+                let _t42_partials = ::ad_runtime::rules::sqrt_partial(_t42, _t42);
                 let _t41_bar = _t42_partials * _t42_bar;
                 let _t39_bar = _t41_bar;
                 let _t40_bar = _t41_bar;

@@ -8,7 +8,7 @@ fn polar_vjp(x: f64, y: f64, scale: f64, seed: (f64, f64)) -> ((f64, f64), f64) 
     let _t3_partials = ::ad_runtime::rules::div_partials(t, r, _t3);
     let t_bar = _t3_partials.0 * _t3_bar;
     r_bar = r_bar + _t3_partials.1 * _t3_bar;
-    let t_partials = ::ad_runtime::rules::atan2_partials(y, x, t);
+    let t_partials = ::ad_runtime::rules::atan2_partials(y, x, y);
     let mut x_bar = t_partials.1 * t_bar;
     let _t0_bar = scale * r_bar;
     let _t0_partials = ::ad_runtime::rules::hypot_partials(x, y, _t0);
@@ -34,7 +34,7 @@ fn polar__derive_grad<__AdS0, __AdS1, __AdS2>(
         let _t3_partials = ::ad_runtime::rules::div_partials(t, r, _t3);
         let t_bar = _t3_partials.0 * _t3_bar;
         r_bar = r_bar + _t3_partials.1 * _t3_bar;
-        let t_partials = ::ad_runtime::rules::atan2_partials(y, x, t);
+        let t_partials = ::ad_runtime::rules::atan2_partials(y, x, y);
         let mut x_bar = t_partials.1 * t_bar;
         let _t0_bar = scale * r_bar;
         let _t0_partials = ::ad_runtime::rules::hypot_partials(x, y, _t0);
@@ -68,7 +68,7 @@ fn polar_tangent(x: f64, dx: f64, y: f64, scale: f64) -> ((f64, f64), (f64, f64)
     let r = _t0 * scale;
     let dr = scale * d_t0;
     let t = y.atan2(x);
-    let t_partials = ::ad_runtime::rules::atan2_partials(y, x, t);
+    let t_partials = ::ad_runtime::rules::atan2_partials(y, x, y);
     let dt = t_partials.1 * dx;
     let _t3 = t / r;
     let _t3_partials = ::ad_runtime::rules::div_partials(t, r, _t3);
@@ -90,7 +90,7 @@ fn polar__derive_tangent<__AdD0: ::ad_runtime::TangentSlot<f64>, __AdD1, __AdD2>
     let r = _t0 * scale;
     let dr = scale * d_t0;
     let t = y.atan2(x);
-    let t_partials = ::ad_runtime::rules::atan2_partials(y, x, t);
+    let t_partials = ::ad_runtime::rules::atan2_partials(y, x, y);
     let dt = t_partials.1 * dx;
     let _t3 = t / r;
     let _t3_partials = ::ad_runtime::rules::div_partials(t, r, _t3);

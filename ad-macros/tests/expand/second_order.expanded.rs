@@ -5,7 +5,7 @@ fn polar_jacfwd(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
         let _t1 = p[1];
         let d_t1 = dp[1];
         let _t2 = _t1.cos();
-        let _t2_partials = ::ad_runtime::rules::cos_partial(_t1, _t2);
+        let _t2_partials = ::ad_runtime::rules::cos_partial(_t1, _t1);
         let d_t2 = ::ad_runtime::jacobian::lanes::<
             _,
             4,
@@ -20,7 +20,7 @@ fn polar_jacfwd(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
         let _t5 = p[1];
         let d_t5 = dp[1];
         let _t6 = _t5.sin();
-        let _t6_partials = ::ad_runtime::rules::sin_partial(_t5, _t6);
+        let _t6_partials = ::ad_runtime::rules::sin_partial(_t5, _t5);
         let d_t6 = ::ad_runtime::jacobian::lanes::<
             _,
             4,
@@ -58,13 +58,13 @@ fn polar_jacrev(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
         let _t7_bar = seed[1usize];
         let _t4_bar = _t6 * _t7_bar;
         let _t6_bar = _t4 * _t7_bar;
-        let _t6_partials = ::ad_runtime::rules::sin_partial(_t5, _t6);
+        let _t6_partials = ::ad_runtime::rules::sin_partial(_t5, _t5);
         let _t5_bar = _t6_partials * _t6_bar;
         p_bar[1] = p_bar[1] + _t5_bar;
         p_bar[0] = p_bar[0] + _t4_bar;
         let _t0_bar = _t2 * _t3_bar;
         let _t2_bar = _t0 * _t3_bar;
-        let _t2_partials = ::ad_runtime::rules::cos_partial(_t1, _t2);
+        let _t2_partials = ::ad_runtime::rules::cos_partial(_t1, _t1);
         let _t1_bar = _t2_partials * _t2_bar;
         p_bar[1] = p_bar[1] + _t1_bar;
         p_bar[0] = p_bar[0] + _t0_bar;
@@ -1155,12 +1155,11 @@ fn recurrence_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
         }
         for k in (lo..hi).rev() {
             let x = x_stack.pop();
-            let _t2 = x.sin();
             let x_1_bar = x_c_bar;
             let mut x_bar = x_1_bar;
             let _t3_bar = x_1_bar;
             let _t2_bar = 0.01 * _t3_bar;
-            let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+            let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
             x_bar = x_bar + _t2_partials * _t2_bar;
             x_c_bar = x_bar;
         }
@@ -1209,12 +1208,11 @@ fn recurrence_grad(x0: f64, n: usize) -> (f64, f64) {
         }
         for k in (lo..hi).rev() {
             let x = x_stack.pop();
-            let _t2 = x.sin();
             let x_1_bar = x_c_bar;
             let mut x_bar = x_1_bar;
             let _t3_bar = x_1_bar;
             let _t2_bar = 0.01 * _t3_bar;
-            let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+            let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
             x_bar = x_bar + _t2_partials * _t2_bar;
             x_c_bar = x_bar;
         }
@@ -1270,12 +1268,11 @@ fn recurrence__derive_grad<__AdS0, __AdS1>(
             }
             for k in (lo..hi).rev() {
                 let x = x_stack.pop();
-                let _t2 = x.sin();
                 let x_1_bar = x_c_bar;
                 let mut x_bar = x_1_bar;
                 let _t3_bar = x_1_bar;
                 let _t2_bar = 0.01 * _t3_bar;
-                let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+                let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
                 x_bar = x_bar + _t2_partials * _t2_bar;
                 x_c_bar = x_bar;
             }
@@ -1350,12 +1347,11 @@ fn recurrence_revolve_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
                 let x_1 = x + _t3;
                 x_c = x_1;
                 let x = x_stack.pop();
-                let _t2 = x.sin();
                 let x_1_bar = x_c_bar;
                 let mut x_bar = x_1_bar;
                 let _t3_bar = x_1_bar;
                 let _t2_bar = 0.01 * _t3_bar;
-                let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+                let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
                 x_bar = x_bar + _t2_partials * _t2_bar;
                 x_c_bar = x_bar;
             }
@@ -1413,12 +1409,11 @@ fn recurrence_revolve_grad(x0: f64, n: usize) -> (f64, f64) {
                 let x_1 = x + _t3;
                 x_c = x_1;
                 let x = x_stack.pop();
-                let _t2 = x.sin();
                 let x_1_bar = x_c_bar;
                 let mut x_bar = x_1_bar;
                 let _t3_bar = x_1_bar;
                 let _t2_bar = 0.01 * _t3_bar;
-                let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+                let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
                 x_bar = x_bar + _t2_partials * _t2_bar;
                 x_c_bar = x_bar;
             }
@@ -1483,12 +1478,11 @@ fn recurrence_revolve__derive_grad<__AdS0, __AdS1>(
                     let x_1 = x + _t3;
                     x_c = x_1;
                     let x = x_stack.pop();
-                    let _t2 = x.sin();
                     let x_1_bar = x_c_bar;
                     let mut x_bar = x_1_bar;
                     let _t3_bar = x_1_bar;
                     let _t2_bar = 0.01 * _t3_bar;
-                    let _t2_partials = ::ad_runtime::rules::sin_partial(x, _t2);
+                    let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
                     x_bar = x_bar + _t2_partials * _t2_bar;
                     x_c_bar = x_bar;
                 }
@@ -1601,9 +1595,8 @@ fn fixed_point_vjp(p: f64, tol: f64, seed: f64) -> (f64, f64) {
                 x_c = next;
                 let x_1 = x_1_stack.pop();
                 let _t5 = x_1 * p;
-                let next = _t5.cos();
                 let next_bar = x_c_bar;
-                let next_partials = ::ad_runtime::rules::cos_partial(_t5, next);
+                let next_partials = ::ad_runtime::rules::cos_partial(_t5, _t5);
                 let _t5_bar = next_partials * next_bar;
                 let x_1_bar = p * _t5_bar;
                 ::ad_runtime::accumulate(&mut p_bar, x_1 * _t5_bar);
@@ -1699,9 +1692,8 @@ fn fixed_point_grad(p: f64, tol: f64) -> (f64, f64) {
                 x_c = next;
                 let x_1 = x_1_stack.pop();
                 let _t5 = x_1 * p;
-                let next = _t5.cos();
                 let next_bar = x_c_bar;
-                let next_partials = ::ad_runtime::rules::cos_partial(_t5, next);
+                let next_partials = ::ad_runtime::rules::cos_partial(_t5, _t5);
                 let _t5_bar = next_partials * next_bar;
                 let x_1_bar = p * _t5_bar;
                 ::ad_runtime::accumulate(&mut p_bar, x_1 * _t5_bar);
@@ -1804,9 +1796,8 @@ fn fixed_point__derive_grad<__AdS0, __AdS1>(
                     x_c = next;
                     let x_1 = x_1_stack.pop();
                     let _t5 = x_1 * p;
-                    let next = _t5.cos();
                     let next_bar = x_c_bar;
-                    let next_partials = ::ad_runtime::rules::cos_partial(_t5, next);
+                    let next_partials = ::ad_runtime::rules::cos_partial(_t5, _t5);
                     let _t5_bar = next_partials * next_bar;
                     let x_1_bar = p * _t5_bar;
                     ::ad_runtime::accumulate(&mut p_bar, x_1 * _t5_bar);
@@ -1909,14 +1900,13 @@ fn diffuse_vjp(u0: [f64; 3], steps: usize, seed: f64) -> (f64, [f64; 3]) {
             let _t8 = _t5 - _t7;
             let _t9 = _t9_stack.pop();
             let _t10 = _t8 + _t9;
-            let _t11 = _t10.sin();
             let slot_bar = u_bar[1];
             u_bar[1] = ::ad_runtime::zero();
             let _t13_bar = slot_bar;
             let _t4_bar = _t13_bar;
             let _t12_bar = _t13_bar;
             let _t11_bar = 0.1 * _t12_bar;
-            let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t11);
+            let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t10);
             let _t10_bar = _t11_partials * _t11_bar;
             let _t8_bar = _t10_bar;
             let _t9_bar = _t10_bar;
@@ -2018,14 +2008,13 @@ fn diffuse_grad(u0: [f64; 3], steps: usize) -> (f64, [f64; 3]) {
             let _t8 = _t5 - _t7;
             let _t9 = _t9_stack.pop();
             let _t10 = _t8 + _t9;
-            let _t11 = _t10.sin();
             let slot_bar = u_bar[1];
             u_bar[1] = ::ad_runtime::zero();
             let _t13_bar = slot_bar;
             let _t4_bar = _t13_bar;
             let _t12_bar = _t13_bar;
             let _t11_bar = 0.1 * _t12_bar;
-            let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t11);
+            let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t10);
             let _t10_bar = _t11_partials * _t11_bar;
             let _t8_bar = _t10_bar;
             let _t9_bar = _t10_bar;
@@ -2134,14 +2123,13 @@ fn diffuse__derive_grad<__AdS0, __AdS1>(
                 let _t8 = _t5 - _t7;
                 let _t9 = _t9_stack.pop();
                 let _t10 = _t8 + _t9;
-                let _t11 = _t10.sin();
                 let slot_bar = u_bar[1];
                 u_bar[1] = ::ad_runtime::zero();
                 let _t13_bar = slot_bar;
                 let _t4_bar = _t13_bar;
                 let _t12_bar = _t13_bar;
                 let _t11_bar = 0.1 * _t12_bar;
-                let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t11);
+                let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t10);
                 let _t10_bar = _t11_partials * _t11_bar;
                 let _t8_bar = _t10_bar;
                 let _t9_bar = _t10_bar;

@@ -6,7 +6,7 @@ fn g_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let s_2 = _t4 + 2.0;
     let _t7 = s_2.powi(3);
     let _t7_bar = seed;
-    let _t7_partials = ::ad_runtime::rules::powi_partial(s_2, 3, _t7);
+    let _t7_partials = ::ad_runtime::rules::powi_partial(s_2, 3, s_2);
     let s_2_bar = _t7_partials * _t7_bar;
     let _t4_bar = s_2_bar;
     let _t4_partials = ::ad_runtime::rules::div_partials(s_1, y, _t4);
@@ -14,7 +14,7 @@ fn g_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let mut y_bar = _t4_partials.1 * _t4_bar;
     let mut s_bar = _t1 * s_1_bar;
     let _t1_bar = s * s_1_bar;
-    let _t1_partials = ::ad_runtime::rules::exp_partial(s, _t1);
+    let _t1_partials = ::ad_runtime::rules::exp_partial(_t1, _t1);
     s_bar = s_bar + _t1_partials * _t1_bar;
     let x_bar = y * s_bar;
     y_bar = y_bar + x * s_bar;
@@ -30,7 +30,7 @@ fn g_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
     let s_2 = _t4 + 2.0;
     let _t7 = s_2.powi(3);
     let _t7_bar = seed;
-    let _t7_partials = ::ad_runtime::rules::powi_partial(s_2, 3, _t7);
+    let _t7_partials = ::ad_runtime::rules::powi_partial(s_2, 3, s_2);
     let s_2_bar = _t7_partials * _t7_bar;
     let _t4_bar = s_2_bar;
     let _t4_partials = ::ad_runtime::rules::div_partials(s_1, y, _t4);
@@ -38,7 +38,7 @@ fn g_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
     let mut y_bar = _t4_partials.1 * _t4_bar;
     let mut s_bar = _t1 * s_1_bar;
     let _t1_bar = s * s_1_bar;
-    let _t1_partials = ::ad_runtime::rules::exp_partial(s, _t1);
+    let _t1_partials = ::ad_runtime::rules::exp_partial(_t1, _t1);
     s_bar = s_bar + _t1_partials * _t1_bar;
     let x_bar = y * s_bar;
     y_bar = y_bar + x * s_bar;
@@ -61,7 +61,7 @@ fn g__derive_grad<__AdS0, __AdS1>(
         let s_2 = _t4 + 2.0;
         let _t7 = s_2.powi(3);
         let _t7_bar = seed;
-        let _t7_partials = ::ad_runtime::rules::powi_partial(s_2, 3, _t7);
+        let _t7_partials = ::ad_runtime::rules::powi_partial(s_2, 3, s_2);
         let s_2_bar = _t7_partials * _t7_bar;
         let _t4_bar = s_2_bar;
         let _t4_partials = ::ad_runtime::rules::div_partials(s_1, y, _t4);
@@ -69,7 +69,7 @@ fn g__derive_grad<__AdS0, __AdS1>(
         let mut y_bar = _t4_partials.1 * _t4_bar;
         let mut s_bar = _t1 * s_1_bar;
         let _t1_bar = s * s_1_bar;
-        let _t1_partials = ::ad_runtime::rules::exp_partial(s, _t1);
+        let _t1_partials = ::ad_runtime::rules::exp_partial(_t1, _t1);
         s_bar = s_bar + _t1_partials * _t1_bar;
         let x_bar = y * s_bar;
         y_bar = y_bar + x * s_bar;

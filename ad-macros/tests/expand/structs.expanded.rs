@@ -124,7 +124,7 @@ fn spring_energy__ad_flat_vjp(
     let _t3_bar = seed;
     let _t0_bar = _t2 * _t3_bar;
     let _t2_bar = _t0 * _t3_bar;
-    let _t2_partials = ::ad_runtime::rules::powi_partial(_t1, 2, _t2);
+    let _t2_partials = ::ad_runtime::rules::powi_partial(_t1, 2, _t1);
     let _t1_bar = _t2_partials * _t2_bar;
     let x_bar = _t1_bar;
     let s__rest_bar = -_t1_bar;
@@ -146,7 +146,7 @@ fn spring_energy__ad_flat_grad(
     let _t3_bar = seed;
     let _t0_bar = _t2 * _t3_bar;
     let _t2_bar = _t0 * _t3_bar;
-    let _t2_partials = ::ad_runtime::rules::powi_partial(_t1, 2, _t2);
+    let _t2_partials = ::ad_runtime::rules::powi_partial(_t1, 2, _t1);
     let _t1_bar = _t2_partials * _t2_bar;
     let x_bar = _t1_bar;
     let s__rest_bar = -_t1_bar;
@@ -171,7 +171,7 @@ fn spring_energy__ad_flat__derive_grad<__AdS0, __AdS1, __AdS2>(
         let _t3_bar = seed;
         let _t0_bar = _t2 * _t3_bar;
         let _t2_bar = _t0 * _t3_bar;
-        let _t2_partials = ::ad_runtime::rules::powi_partial(_t1, 2, _t2);
+        let _t2_partials = ::ad_runtime::rules::powi_partial(_t1, 2, _t1);
         let _t1_bar = _t2_partials * _t2_bar;
         let x_bar = _t1_bar;
         let s__rest_bar = -_t1_bar;
@@ -199,7 +199,7 @@ fn spring_energy__ad_flat_tangent(
     let _t1 = x - s__rest;
     let d_t1 = dx - ds__rest;
     let _t2 = _t1.powi(2);
-    let _t2_partials = ::ad_runtime::rules::powi_partial(_t1, 2, _t2);
+    let _t2_partials = ::ad_runtime::rules::powi_partial(_t1, 2, _t1);
     let d_t2 = _t2_partials * d_t1;
     let _t3 = _t0 * _t2;
     let d_t3 = _t2 * d_t0 + _t0 * d_t2;
@@ -223,7 +223,7 @@ fn spring_energy__ad_flat__derive_tangent<
     let _t1 = x - s__rest;
     let d_t1 = dx - ds__rest;
     let _t2 = _t1.powi(2);
-    let _t2_partials = ::ad_runtime::rules::powi_partial(_t1, 2, _t2);
+    let _t2_partials = ::ad_runtime::rules::powi_partial(_t1, 2, _t1);
     let d_t2 = _t2_partials * d_t1;
     let _t3 = _t0 * _t2;
     let d_t3 = _t2 * d_t0 + _t0 * d_t2;

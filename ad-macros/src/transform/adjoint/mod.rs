@@ -43,7 +43,7 @@ use crate::emit;
 use crate::emit::active_args;
 use crate::ir::Generated;
 use crate::ir::{CallShape, Cell, Func, If, Loop, LoopKind, Operand, Rhs, Stmt, VarId};
-use crate::rules::Partial;
+use crate::rules::{Partial, Reads};
 
 mod checkpoint;
 mod forward;
@@ -111,6 +111,8 @@ struct Plan {
     /// The regions whose values are still in scope when their reverse sweep runs: the top level
     /// (0) and the body of the fused loop. Nothing defined in them is stored.
     live: HashSet<usize>,
+    /// The loop (by address) whose body each loop-body region is.
+    loop_bodies: HashMap<usize, usize>,
 }
 
 struct Adjoint<'f> {
@@ -255,6 +257,7 @@ impl<'f> Adjoint<'f> {
                 carried: HashMap::new(),
                 fused: None,
                 live: HashSet::from([0]),
+                loop_bodies: HashMap::new(),
             },
             declared: HashSet::new(),
             predeclared: vec![false; n],

@@ -34,6 +34,7 @@ impl Adjoint<'_> {
         let mut in_order = HashSet::new();
         self.in_order_candidates(stmts, &mut in_order);
         loop {
+            self.plan.in_order.clone_from(&in_order);
             self.mark_carried(stmts, &in_order);
             self.needed_values(stmts);
             let stored = self.in_order_stored(stmts, &in_order);
@@ -71,6 +72,17 @@ impl Adjoint<'_> {
                 continue;
             }
             match self.plan.origin[v] {
+                // The result of a libm function whose partial reads only its result (`tanh`,
+                // `exp`), in the body of a loop reversed backwards: stored once per iteration
+                // rather than computed again (a push and a pop are far cheaper than the call),
+                // and its argument is then not needed for it. Elsewhere values are computed
+                // again: the result of `sin`, whose partial needs the argument kept anyway; in
+                // a loop reversed in order (which stores nothing); in a branch outside loops
+                // (straight-line code allocates nothing).
+                Origin::Recompute if self.stores_libm(stmts, v) => {
+                    let name = format!("{}_stack", crate::names::plain(&self.func.vars[v].ident));
+                    self.plan.stack[v] = Some(self.func.namer.fresh(&name));
+                }
                 Origin::Recompute => work.extend(self.operands_of_def(stmts, v)),
                 Origin::Bound(it) => work.push(it),
                 Origin::Impure | Origin::Phi | Origin::CellEntry | Origin::CellAfter => {
@@ -209,6 +221,7 @@ impl Adjoint<'_> {
                 }
                 Stmt::Loop(l) => {
                     let rb = self.new_region();
+                    self.plan.loop_bodies.insert(rb, key(l));
                     if self.fused(l) {
                         self.plan.live.insert(rb);
                     }
@@ -257,8 +270,12 @@ impl Adjoint<'_> {
                             }
                         }
                         if emit::needs_runtime(rule, active.iter().copied()) {
-                            work.extend(args.iter().filter_map(Func::var_of));
-                            work.push(*var);
+                            if rule.reads != Reads::Result {
+                                work.extend(args.iter().filter_map(Func::var_of));
+                            }
+                            if rule.reads != Reads::Args {
+                                work.push(*var);
+                            }
                         }
                     }
                     Rhs::Cast { value, .. } => work.extend(Func::var_of(value)),
@@ -301,17 +318,25 @@ impl Adjoint<'_> {
         }
     }
 
+    /// Whether the needed value `v` is the result of a libm function whose partial reads only
+    /// its result, defined directly in the body of a loop reversed backwards, and so stored
+    /// rather than computed again.
+    fn stores_libm(&self, stmts: &[Stmt], v: VarId) -> bool {
+        let region = self.plan.region[v];
+        let backwards = self
+            .plan
+            .loop_bodies
+            .get(&region)
+            .is_some_and(|l| !self.plan.in_order.contains(l));
+        backwards
+            && !self.live(v)
+            && matches!(definition(stmts, v),
+                Some(Rhs::Prim { rule, .. }) if rule.libm && rule.reads == Reads::Result)
+    }
+
     /// The operands a recomputed definition reads.
     pub(super) fn operands_of_def(&self, stmts: &[Stmt], v: VarId) -> Vec<VarId> {
-        fn find(stmts: &[Stmt], v: VarId) -> Option<&Rhs> {
-            stmts.iter().find_map(|s| match s {
-                Stmt::Def { var, rhs, .. } if *var == v => Some(rhs),
-                Stmt::If(i) => find(&i.then, v).or_else(|| find(&i.els, v)),
-                Stmt::Loop(l) => find(&l.body, v),
-                _ => None,
-            })
-        }
-        match find(stmts, v) {
+        match definition(stmts, v) {
             Some(Rhs::Inert { uses, .. } | Rhs::NewArray { uses, .. }) => uses.clone(),
             Some(rhs) => rhs
                 .operands()
@@ -465,4 +490,14 @@ impl Adjoint<'_> {
             }
         }
     }
+}
+
+/// The right-hand side defining `v`, anywhere in `stmts`.
+fn definition(stmts: &[Stmt], v: VarId) -> Option<&Rhs> {
+    stmts.iter().find_map(|s| match s {
+        Stmt::Def { var, rhs, .. } if *var == v => Some(rhs),
+        Stmt::If(i) => definition(&i.then, v).or_else(|| definition(&i.els, v)),
+        Stmt::Loop(l) => definition(&l.body, v),
+        _ => None,
+    })
 }
