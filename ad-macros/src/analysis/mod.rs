@@ -1,10 +1,11 @@
-//! Analyses of the IR: which values need derivatives (`activity`), which reads of memory a
-//! later write invalidates (`overwritten`), and the refusals that need the analysed IR
-//! (`checks`). [`analyse`] is the front half of the pipeline, which `#[derive_grad(hessian)]`
+//! Analyses of the IR: repeated loads read as one (`loads`), which values need derivatives
+//! (`activity`), which reads of memory a later write invalidates (`overwritten`), and the
+//! refusals that need the analysed IR (`checks`). [`analyse`] is the front half of the pipeline, which `#[derive_grad(hessian)]`
 //! runs a second time over reverse-mode code.
 
 pub mod activity;
 pub mod checks;
+pub mod loads;
 pub mod overwritten;
 
 use syn::{ItemFn, Type};
@@ -66,6 +67,7 @@ pub fn analyse(
         },
         errors,
     );
+    loads::share_repeated_loads(&mut func);
     activity::analyse(&mut func, errors);
     // A parameter left out of `wrt(..)` that receives differentiated values would need a
     // derivative it has no place for.

@@ -15,10 +15,10 @@ fn polar_jacfwd(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
             _,
             4,
         >(|__ad_lane| _t2 * d_t0[__ad_lane] + _t0 * d_t2[__ad_lane]);
-        let _t4 = p[0];
-        let d_t4 = dp[0];
-        let _t5 = p[1];
-        let d_t5 = dp[1];
+        let _t4 = _t0;
+        let d_t4 = d_t0;
+        let _t5 = _t1;
+        let d_t5 = d_t1;
         let _t6 = _t5.sin();
         let _t6_partials = ::ad_runtime::rules::sin_partial(_t5, _t5);
         let d_t6 = ::ad_runtime::jacobian::lanes::<
@@ -49,8 +49,8 @@ fn polar_jacrev(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
         let _t1 = p[1];
         let _t2 = _t1.cos();
         let _t3 = _t0 * _t2;
-        let _t4 = p[0];
-        let _t5 = p[1];
+        let _t4 = _t0;
+        let _t5 = _t1;
         let _t6 = _t5.sin();
         let _t7 = _t4 * _t6;
         let mut p_bar = ::ad_runtime::zeros_array(&p);
@@ -60,12 +60,12 @@ fn polar_jacrev(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
         let _t6_bar = _t4 * _t7_bar;
         let _t6_partials = ::ad_runtime::rules::sin_partial(_t5, _t5);
         let _t5_bar = _t6_partials * _t6_bar;
-        p_bar[1] = p_bar[1] + _t5_bar;
-        p_bar[0] = p_bar[0] + _t4_bar;
-        let _t0_bar = _t2 * _t3_bar;
+        let mut _t1_bar = _t5_bar;
+        let mut _t0_bar = _t4_bar;
+        _t0_bar = _t0_bar + _t2 * _t3_bar;
         let _t2_bar = _t0 * _t3_bar;
         let _t2_partials = ::ad_runtime::rules::cos_partial(_t1, _t1);
-        let _t1_bar = _t2_partials * _t2_bar;
+        _t1_bar = _t1_bar + _t2_partials * _t2_bar;
         p_bar[1] = p_bar[1] + _t1_bar;
         p_bar[0] = p_bar[0] + _t0_bar;
         ([_t3, _t7], p_bar)
@@ -98,7 +98,7 @@ struct polar {}
 
 fn cubic_vjp(x: [f64; 2], seed: f64) -> (f64, [f64; 2]) {
     let _t0 = x[0];
-    let _t1 = x[0];
+    let _t1 = _t0;
     let _t2 = _t0 * _t1;
     let _t3 = x[1];
     let _t4 = _t2 * _t3;
@@ -107,9 +107,9 @@ fn cubic_vjp(x: [f64; 2], seed: f64) -> (f64, [f64; 2]) {
     let _t2_bar = _t3 * _t4_bar;
     let _t3_bar = _t2 * _t4_bar;
     x_bar[1] = x_bar[1] + _t3_bar;
-    let _t0_bar = _t1 * _t2_bar;
+    let mut _t0_bar = _t1 * _t2_bar;
     let _t1_bar = _t0 * _t2_bar;
-    x_bar[0] = x_bar[0] + _t1_bar;
+    _t0_bar = _t0_bar + _t1_bar;
     x_bar[0] = x_bar[0] + _t0_bar;
     (_t4, x_bar)
 }
@@ -117,7 +117,7 @@ fn cubic_vjp(x: [f64; 2], seed: f64) -> (f64, [f64; 2]) {
 fn cubic_grad(x: [f64; 2]) -> (f64, [f64; 2]) {
     let seed: f64 = ::ad_runtime::one::<f64>();
     let _t0 = x[0];
-    let _t1 = x[0];
+    let _t1 = _t0;
     let _t2 = _t0 * _t1;
     let _t3 = x[1];
     let _t4 = _t2 * _t3;
@@ -126,9 +126,9 @@ fn cubic_grad(x: [f64; 2]) -> (f64, [f64; 2]) {
     let _t2_bar = _t3 * _t4_bar;
     let _t3_bar = _t2 * _t4_bar;
     x_bar[1] = x_bar[1] + _t3_bar;
-    let _t0_bar = _t1 * _t2_bar;
+    let mut _t0_bar = _t1 * _t2_bar;
     let _t1_bar = _t0 * _t2_bar;
-    x_bar[0] = x_bar[0] + _t1_bar;
+    _t0_bar = _t0_bar + _t1_bar;
     x_bar[0] = x_bar[0] + _t0_bar;
     (_t4, x_bar)
 }
@@ -141,10 +141,8 @@ fn cubic_hvp(x: [f64; 2], v: [f64; 2]) -> (f64, [f64; 2], [f64; 2]) {
     | -> ((f64, [f64; 2]), (f64, [f64; 2])) {
         let _t4 = x[0];
         let d_t4 = dx[0];
-        let _t5 = x[0];
-        let d_t5 = dx[0];
-        let _t6 = _t4 * _t5;
-        let d_t6 = _t5 * d_t4 + _t4 * d_t5;
+        let _t6 = _t4 * _t4;
+        let d_t6 = _t4 * d_t4 + _t4 * d_t4;
         let _t7 = x[1];
         let d_t7 = dx[1];
         let _t8 = _t6 * _t7;
@@ -155,28 +153,24 @@ fn cubic_hvp(x: [f64; 2], v: [f64; 2]) -> (f64, [f64; 2], [f64; 2]) {
         let d_t6_bar = seed * d_t7;
         let _t7_bar = _t6 * seed;
         let d_t7_bar = seed * d_t6;
-        let _t27 = x_bar[1];
-        let d_t27 = dx_bar[1];
-        let _t28 = _t27 + _t7_bar;
-        let d_t28 = d_t27 + d_t7_bar;
-        x_bar[1] = _t28;
-        dx_bar[1] = d_t28;
-        let _t4_bar = _t5 * _t6_bar;
-        let d_t4_bar = _t6_bar * d_t5 + _t5 * d_t6_bar;
+        let _t26 = x_bar[1];
+        let d_t26 = dx_bar[1];
+        let _t27 = _t26 + _t7_bar;
+        let d_t27 = d_t26 + d_t7_bar;
+        x_bar[1] = _t27;
+        dx_bar[1] = d_t27;
+        let _t4_bar = _t4 * _t6_bar;
+        let d_t4_bar = _t6_bar * d_t4 + _t4 * d_t6_bar;
         let _t5_bar = _t4 * _t6_bar;
         let d_t5_bar = _t6_bar * d_t4 + _t4 * d_t6_bar;
-        let _t31 = x_bar[0];
-        let d_t31 = dx_bar[0];
-        let _t32 = _t31 + _t5_bar;
-        let d_t32 = d_t31 + d_t5_bar;
-        x_bar[0] = _t32;
-        dx_bar[0] = d_t32;
-        let _t33 = x_bar[0];
-        let d_t33 = dx_bar[0];
-        let _t34 = _t33 + _t4_bar;
-        let d_t34 = d_t33 + d_t4_bar;
-        x_bar[0] = _t34;
-        dx_bar[0] = d_t34;
+        let _t4_bar_1 = _t4_bar + _t5_bar;
+        let d_t4_bar_1 = d_t4_bar + d_t5_bar;
+        let _t32 = x_bar[0];
+        let d_t32 = dx_bar[0];
+        let _t33 = _t32 + _t4_bar_1;
+        let d_t33 = d_t32 + d_t4_bar_1;
+        x_bar[0] = _t33;
+        dx_bar[0] = d_t33;
         ((_t8, x_bar), (d_t8, dx_bar))
     };
     let ((__ad_value, __ad_grad), (_, __ad_hv)) = __ad_hvp(
@@ -212,8 +206,8 @@ fn cubic__derive_hvp_fwd<__AdD0: ::ad_runtime::ArraySlot<[f64; 2]>>(
     let dx = <__AdD0 as ::ad_runtime::ArraySlot<[f64; 2]>>::array(__ad_slot0);
     let _t4 = x[0];
     let d_t4 = dx[0];
-    let _t5 = x[0];
-    let d_t5 = dx[0];
+    let _t5 = _t4;
+    let d_t5 = d_t4;
     let _t6 = _t4 * _t5;
     let d_t6 = _t5 * d_t4 + _t4 * d_t5;
     let _t7 = x[1];
@@ -251,10 +245,8 @@ fn cubic__derive_hvp<
     let ((__ad_value, __ad_adjoints), (__ad_dvalue, __ad_dadjoints)) = {
         let _t4 = x[0];
         let d_t4 = dx[0];
-        let _t5 = x[0];
-        let d_t5 = dx[0];
-        let _t6 = _t4 * _t5;
-        let d_t6 = _t5 * d_t4 + _t4 * d_t5;
+        let _t6 = _t4 * _t4;
+        let d_t6 = _t4 * d_t4 + _t4 * d_t4;
         let _t7 = x[1];
         let d_t7 = dx[1];
         let _t8 = _t6 * _t7;
@@ -265,28 +257,24 @@ fn cubic__derive_hvp<
         let d_t6_bar = seed * d_t7 + _t7 * dseed;
         let _t7_bar = _t6 * seed;
         let d_t7_bar = seed * d_t6 + _t6 * dseed;
-        let _t27 = x_bar[1];
-        let d_t27 = dx_bar[1];
-        let _t28 = _t27 + _t7_bar;
-        let d_t28 = d_t27 + d_t7_bar;
-        x_bar[1] = _t28;
-        dx_bar[1] = d_t28;
-        let _t4_bar = _t5 * _t6_bar;
-        let d_t4_bar = _t6_bar * d_t5 + _t5 * d_t6_bar;
+        let _t26 = x_bar[1];
+        let d_t26 = dx_bar[1];
+        let _t27 = _t26 + _t7_bar;
+        let d_t27 = d_t26 + d_t7_bar;
+        x_bar[1] = _t27;
+        dx_bar[1] = d_t27;
+        let _t4_bar = _t4 * _t6_bar;
+        let d_t4_bar = _t6_bar * d_t4 + _t4 * d_t6_bar;
         let _t5_bar = _t4 * _t6_bar;
         let d_t5_bar = _t6_bar * d_t4 + _t4 * d_t6_bar;
-        let _t31 = x_bar[0];
-        let d_t31 = dx_bar[0];
-        let _t32 = _t31 + _t5_bar;
-        let d_t32 = d_t31 + d_t5_bar;
-        x_bar[0] = _t32;
-        dx_bar[0] = d_t32;
-        let _t33 = x_bar[0];
-        let d_t33 = dx_bar[0];
-        let _t34 = _t33 + _t4_bar;
-        let d_t34 = d_t33 + d_t4_bar;
-        x_bar[0] = _t34;
-        dx_bar[0] = d_t34;
+        let _t4_bar_1 = _t4_bar + _t5_bar;
+        let d_t4_bar_1 = d_t4_bar + d_t5_bar;
+        let _t32 = x_bar[0];
+        let d_t32 = dx_bar[0];
+        let _t33 = _t32 + _t4_bar_1;
+        let d_t33 = d_t32 + d_t4_bar_1;
+        x_bar[0] = _t33;
+        dx_bar[0] = d_t33;
         ((_t8, x_bar), (d_t8, dx_bar))
     };
     ((__ad_value, (__ad_adjoints,)), (__ad_dvalue, (__ad_dadjoints,)))
@@ -321,7 +309,7 @@ fn cubic__derive_grad<__AdS0>(
     let (__ad_shadow0,) = __ad_shadows;
     let (__ad_value, __ad_adjoints) = {
         let _t0 = x[0];
-        let _t1 = x[0];
+        let _t1 = _t0;
         let _t2 = _t0 * _t1;
         let _t3 = x[1];
         let _t4 = _t2 * _t3;
@@ -330,9 +318,9 @@ fn cubic__derive_grad<__AdS0>(
         let _t2_bar = _t3 * _t4_bar;
         let _t3_bar = _t2 * _t4_bar;
         x_bar[1] = x_bar[1] + _t3_bar;
-        let _t0_bar = _t1 * _t2_bar;
+        let mut _t0_bar = _t1 * _t2_bar;
         let _t1_bar = _t0 * _t2_bar;
-        x_bar[0] = x_bar[0] + _t1_bar;
+        _t0_bar = _t0_bar + _t1_bar;
         x_bar[0] = x_bar[0] + _t0_bar;
         (_t4, x_bar)
     };
@@ -1829,8 +1817,8 @@ struct fixed_point {}
 
 fn diffuse_vjp(u0: [f64; 3], steps: usize, seed: f64) -> (f64, [f64; 3]) {
     let mut checkpoints = ::ad_runtime::Stack::new();
+    let mut _t4_stack = ::ad_runtime::Stack::new();
     let mut _t5_stack = ::ad_runtime::Stack::new();
-    let mut _t6_stack = ::ad_runtime::Stack::new();
     let mut _t9_stack = ::ad_runtime::Stack::new();
     let _t0 = u0[0];
     let _t1 = u0[1];
@@ -1851,7 +1839,7 @@ fn diffuse_vjp(u0: [f64; 3], steps: usize, seed: f64) -> (f64, [f64; 3]) {
         trip += 1;
         let _t4 = u[1];
         let _t5 = u[0];
-        let _t6 = u[1];
+        let _t6 = _t4;
         let _t7 = 2.0 * _t6;
         let _t8 = _t5 - _t7;
         let _t9 = u[2];
@@ -1862,14 +1850,14 @@ fn diffuse_vjp(u0: [f64; 3], steps: usize, seed: f64) -> (f64, [f64; 3]) {
         u[1] = _t13;
     }
     let _t14 = u[1];
-    let _t15 = u[1];
+    let _t15 = _t14;
     let _t16 = _t14 * _t15;
     let mut u0_bar = ::ad_runtime::zeros_array(&u0);
     let mut u_bar = ::ad_runtime::zeros_array(&u);
     let _t16_bar = seed;
-    let _t14_bar = _t15 * _t16_bar;
+    let mut _t14_bar = _t15 * _t16_bar;
     let _t15_bar = _t14 * _t16_bar;
-    u_bar[1] = u_bar[1] + _t15_bar;
+    _t14_bar = _t14_bar + _t15_bar;
     u_bar[1] = u_bar[1] + _t14_bar;
     for segment in (0..trip.div_ceil(every)).rev() {
         let restored = checkpoints.pop();
@@ -1879,10 +1867,10 @@ fn diffuse_vjp(u0: [f64; 3], steps: usize, seed: f64) -> (f64, [f64; 3]) {
         for k in lo..hi {
             let _ = ::ad_runtime::nth(&_t3, k);
             let _t4 = u[1];
+            _t4_stack.push(::core::clone::Clone::clone(&_t4));
             let _t5 = u[0];
             _t5_stack.push(::core::clone::Clone::clone(&_t5));
-            let _t6 = u[1];
-            _t6_stack.push(::core::clone::Clone::clone(&_t6));
+            let _t6 = _t4;
             let _t7 = 2.0 * _t6;
             let _t8 = _t5 - _t7;
             let _t9 = u[2];
@@ -1894,8 +1882,9 @@ fn diffuse_vjp(u0: [f64; 3], steps: usize, seed: f64) -> (f64, [f64; 3]) {
             u[1] = _t13;
         }
         for k in (lo..hi).rev() {
+            let _t4 = _t4_stack.pop();
             let _t5 = _t5_stack.pop();
-            let _t6 = _t6_stack.pop();
+            let _t6 = _t4;
             let _t7 = 2.0 * _t6;
             let _t8 = _t5 - _t7;
             let _t9 = _t9_stack.pop();
@@ -1903,7 +1892,7 @@ fn diffuse_vjp(u0: [f64; 3], steps: usize, seed: f64) -> (f64, [f64; 3]) {
             let slot_bar = u_bar[1];
             u_bar[1] = ::ad_runtime::zero();
             let _t13_bar = slot_bar;
-            let _t4_bar = _t13_bar;
+            let mut _t4_bar = _t13_bar;
             let _t12_bar = _t13_bar;
             let _t11_bar = 0.1 * _t12_bar;
             let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t10);
@@ -1914,7 +1903,7 @@ fn diffuse_vjp(u0: [f64; 3], steps: usize, seed: f64) -> (f64, [f64; 3]) {
             let _t5_bar = _t8_bar;
             let _t7_bar = -_t8_bar;
             let _t6_bar = 2.0 * _t7_bar;
-            u_bar[1] = u_bar[1] + _t6_bar;
+            _t4_bar = _t4_bar + _t6_bar;
             u_bar[0] = u_bar[0] + _t5_bar;
             u_bar[1] = u_bar[1] + _t4_bar;
         }
@@ -1937,8 +1926,8 @@ fn diffuse_vjp(u0: [f64; 3], steps: usize, seed: f64) -> (f64, [f64; 3]) {
 fn diffuse_grad(u0: [f64; 3], steps: usize) -> (f64, [f64; 3]) {
     let seed: f64 = ::ad_runtime::one::<f64>();
     let mut checkpoints = ::ad_runtime::Stack::new();
+    let mut _t4_stack = ::ad_runtime::Stack::new();
     let mut _t5_stack = ::ad_runtime::Stack::new();
-    let mut _t6_stack = ::ad_runtime::Stack::new();
     let mut _t9_stack = ::ad_runtime::Stack::new();
     let _t0 = u0[0];
     let _t1 = u0[1];
@@ -1959,7 +1948,7 @@ fn diffuse_grad(u0: [f64; 3], steps: usize) -> (f64, [f64; 3]) {
         trip += 1;
         let _t4 = u[1];
         let _t5 = u[0];
-        let _t6 = u[1];
+        let _t6 = _t4;
         let _t7 = 2.0 * _t6;
         let _t8 = _t5 - _t7;
         let _t9 = u[2];
@@ -1970,14 +1959,14 @@ fn diffuse_grad(u0: [f64; 3], steps: usize) -> (f64, [f64; 3]) {
         u[1] = _t13;
     }
     let _t14 = u[1];
-    let _t15 = u[1];
+    let _t15 = _t14;
     let _t16 = _t14 * _t15;
     let mut u0_bar = ::ad_runtime::zeros_array(&u0);
     let mut u_bar = ::ad_runtime::zeros_array(&u);
     let _t16_bar = seed;
-    let _t14_bar = _t15 * _t16_bar;
+    let mut _t14_bar = _t15 * _t16_bar;
     let _t15_bar = _t14 * _t16_bar;
-    u_bar[1] = u_bar[1] + _t15_bar;
+    _t14_bar = _t14_bar + _t15_bar;
     u_bar[1] = u_bar[1] + _t14_bar;
     for segment in (0..trip.div_ceil(every)).rev() {
         let restored = checkpoints.pop();
@@ -1987,10 +1976,10 @@ fn diffuse_grad(u0: [f64; 3], steps: usize) -> (f64, [f64; 3]) {
         for k in lo..hi {
             let _ = ::ad_runtime::nth(&_t3, k);
             let _t4 = u[1];
+            _t4_stack.push(::core::clone::Clone::clone(&_t4));
             let _t5 = u[0];
             _t5_stack.push(::core::clone::Clone::clone(&_t5));
-            let _t6 = u[1];
-            _t6_stack.push(::core::clone::Clone::clone(&_t6));
+            let _t6 = _t4;
             let _t7 = 2.0 * _t6;
             let _t8 = _t5 - _t7;
             let _t9 = u[2];
@@ -2002,8 +1991,9 @@ fn diffuse_grad(u0: [f64; 3], steps: usize) -> (f64, [f64; 3]) {
             u[1] = _t13;
         }
         for k in (lo..hi).rev() {
+            let _t4 = _t4_stack.pop();
             let _t5 = _t5_stack.pop();
-            let _t6 = _t6_stack.pop();
+            let _t6 = _t4;
             let _t7 = 2.0 * _t6;
             let _t8 = _t5 - _t7;
             let _t9 = _t9_stack.pop();
@@ -2011,7 +2001,7 @@ fn diffuse_grad(u0: [f64; 3], steps: usize) -> (f64, [f64; 3]) {
             let slot_bar = u_bar[1];
             u_bar[1] = ::ad_runtime::zero();
             let _t13_bar = slot_bar;
-            let _t4_bar = _t13_bar;
+            let mut _t4_bar = _t13_bar;
             let _t12_bar = _t13_bar;
             let _t11_bar = 0.1 * _t12_bar;
             let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t10);
@@ -2022,7 +2012,7 @@ fn diffuse_grad(u0: [f64; 3], steps: usize) -> (f64, [f64; 3]) {
             let _t5_bar = _t8_bar;
             let _t7_bar = -_t8_bar;
             let _t6_bar = 2.0 * _t7_bar;
-            u_bar[1] = u_bar[1] + _t6_bar;
+            _t4_bar = _t4_bar + _t6_bar;
             u_bar[0] = u_bar[0] + _t5_bar;
             u_bar[1] = u_bar[1] + _t4_bar;
         }
@@ -2052,8 +2042,8 @@ fn diffuse__derive_grad<__AdS0, __AdS1>(
     let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
     let (__ad_value, __ad_adjoints) = {
         let mut checkpoints = ::ad_runtime::Stack::new();
+        let mut _t4_stack = ::ad_runtime::Stack::new();
         let mut _t5_stack = ::ad_runtime::Stack::new();
-        let mut _t6_stack = ::ad_runtime::Stack::new();
         let mut _t9_stack = ::ad_runtime::Stack::new();
         let _t0 = u0[0];
         let _t1 = u0[1];
@@ -2074,7 +2064,7 @@ fn diffuse__derive_grad<__AdS0, __AdS1>(
             trip += 1;
             let _t4 = u[1];
             let _t5 = u[0];
-            let _t6 = u[1];
+            let _t6 = _t4;
             let _t7 = 2.0 * _t6;
             let _t8 = _t5 - _t7;
             let _t9 = u[2];
@@ -2085,14 +2075,14 @@ fn diffuse__derive_grad<__AdS0, __AdS1>(
             u[1] = _t13;
         }
         let _t14 = u[1];
-        let _t15 = u[1];
+        let _t15 = _t14;
         let _t16 = _t14 * _t15;
         let mut u0_bar = ::ad_runtime::zeros_array(&u0);
         let mut u_bar = ::ad_runtime::zeros_array(&u);
         let _t16_bar = seed;
-        let _t14_bar = _t15 * _t16_bar;
+        let mut _t14_bar = _t15 * _t16_bar;
         let _t15_bar = _t14 * _t16_bar;
-        u_bar[1] = u_bar[1] + _t15_bar;
+        _t14_bar = _t14_bar + _t15_bar;
         u_bar[1] = u_bar[1] + _t14_bar;
         for segment in (0..trip.div_ceil(every)).rev() {
             let restored = checkpoints.pop();
@@ -2102,10 +2092,10 @@ fn diffuse__derive_grad<__AdS0, __AdS1>(
             for k in lo..hi {
                 let _ = ::ad_runtime::nth(&_t3, k);
                 let _t4 = u[1];
+                _t4_stack.push(::core::clone::Clone::clone(&_t4));
                 let _t5 = u[0];
                 _t5_stack.push(::core::clone::Clone::clone(&_t5));
-                let _t6 = u[1];
-                _t6_stack.push(::core::clone::Clone::clone(&_t6));
+                let _t6 = _t4;
                 let _t7 = 2.0 * _t6;
                 let _t8 = _t5 - _t7;
                 let _t9 = u[2];
@@ -2117,8 +2107,9 @@ fn diffuse__derive_grad<__AdS0, __AdS1>(
                 u[1] = _t13;
             }
             for k in (lo..hi).rev() {
+                let _t4 = _t4_stack.pop();
                 let _t5 = _t5_stack.pop();
-                let _t6 = _t6_stack.pop();
+                let _t6 = _t4;
                 let _t7 = 2.0 * _t6;
                 let _t8 = _t5 - _t7;
                 let _t9 = _t9_stack.pop();
@@ -2126,7 +2117,7 @@ fn diffuse__derive_grad<__AdS0, __AdS1>(
                 let slot_bar = u_bar[1];
                 u_bar[1] = ::ad_runtime::zero();
                 let _t13_bar = slot_bar;
-                let _t4_bar = _t13_bar;
+                let mut _t4_bar = _t13_bar;
                 let _t12_bar = _t13_bar;
                 let _t11_bar = 0.1 * _t12_bar;
                 let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t10);
@@ -2137,7 +2128,7 @@ fn diffuse__derive_grad<__AdS0, __AdS1>(
                 let _t5_bar = _t8_bar;
                 let _t7_bar = -_t8_bar;
                 let _t6_bar = 2.0 * _t7_bar;
-                u_bar[1] = u_bar[1] + _t6_bar;
+                _t4_bar = _t4_bar + _t6_bar;
                 u_bar[0] = u_bar[0] + _t5_bar;
                 u_bar[1] = u_bar[1] + _t4_bar;
             }
