@@ -105,6 +105,24 @@ fn huber(x: &[f64], c: f64) -> f64 {
     s
 }
 
+/// A robust exponential-decay fit: `p[0] e^{-p[1] t} + p[2]` against data, squared residuals
+/// inside a band and linear ones outside. Both arms of the branch add into the sum.
+#[derive_tangent(wrt(p))]
+#[derive_grad(wrt(p))]
+fn robust_exp_fit(p: &[f64], t: &[f64], y: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..t.len() {
+        let pred = p[0] * (-p[1] * t[i]).exp() + p[2];
+        let r = pred - y[i];
+        if r.abs() < 1.0 {
+            s += r * r;
+        } else {
+            s += 2.0 * r.abs() - 1.0;
+        }
+    }
+    0.5 * s
+}
+
 /// A scratch array created in the body and written by an inner loop.
 #[derive_tangent]
 #[derive_grad]
@@ -306,6 +324,41 @@ fn scaled_products_three_ways() {
     check_flat("scaled_products", &p, f, tangent, grad, hand);
 }
 
+#[test]
+fn robust_exp_fit_three_ways() {
+    // Residuals on both sides of the band.
+    let t: Vec<f64> = (0..M).map(|i| 0.4 * i as f64).collect();
+    let y: Vec<f64> = t
+        .iter()
+        .enumerate()
+        .map(|(i, t)| 2.0 * (-0.7 * t).exp() + 0.3 + if i % 3 == 0 { 1.7 } else { 0.2 })
+        .collect();
+    let p = [1.8, 0.6, 0.2];
+    let f = |p: &[f64]| robust_exp_fit(p, &t, &y);
+    let tangent = |p: &[f64], d: &[f64]| robust_exp_fit_tangent(p, d, &t, &y);
+    let grad = |p: &[f64], g: &mut [f64]| robust_exp_fit_grad(p, g, &t, &y);
+    // ψ(r) = r inside the band, sign(r) outside; dr/dp = (e, -p0 t e, 1) with e = e^{-p1 t}.
+    let hand = |p: &[f64]| {
+        let mut g = vec![0.0; 3];
+        for (&ti, &yi) in t.iter().zip(&y) {
+            let e = (-p[1] * ti).exp();
+            let r = p[0] * e + p[2] - yi;
+            let psi = if r.abs() < 1.0 { r } else { r.signum() };
+            g[0] += psi * e;
+            g[1] -= psi * p[0] * ti * e;
+            g[2] += psi;
+        }
+        g
+    };
+    let inside = t
+        .iter()
+        .zip(&y)
+        .filter(|&(&ti, &yi)| (p[0] * (-p[1] * ti).exp() + p[2] - yi).abs() < 1.0)
+        .count();
+    assert!(0 < inside && inside < M, "both arms are taken");
+    check_flat("robust_exp_fit", &p, f, tangent, grad, hand);
+}
+
 fn cloud_of(p: &[f64]) -> Vec<[f64; 3]> {
     p.chunks(3).map(|c| [c[0], c[1], c[2]]).collect()
 }
@@ -363,6 +416,16 @@ fn fused_gradients_store_nothing() {
         black_box(huber_grad(&x, &mut g, 0.2));
     });
     assert_eq!(m.allocations, 0, "variance and huber: nothing stored");
+
+    let ty: Vec<f64> = t.iter().map(|t| t + 1.0).collect();
+    let mut gp = [0.0; 3];
+    let m = measure(|| {
+        black_box(robust_exp_fit_grad(&[1.8, 0.6, 0.2], &mut gp, &t, &ty));
+    });
+    assert_eq!(
+        m.allocations, 0,
+        "robust_exp_fit: the branch adds into the sum on both arms, so the loop is fused"
+    );
 
     let (mut gw3, mut gp) = ([0.0; 3], vec![[0.0; 3]; n]);
     let m = measure(|| {

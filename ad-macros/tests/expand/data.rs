@@ -5,8 +5,10 @@ fn sumsq(x: &[f64]) -> f64 {
     x.iter().map(|v| v * v).sum::<f64>()
 }
 
-// Extended Rosenbrock on a slice: the reverse sweep replays each step from x (never written),
-// so nothing is stored.
+// Extended Rosenbrock on a slice: its steps are independent (`s` only accumulates, `dx` is only
+// added into), so the loop is fused with its reverse sweep: each step's reverse sweep runs at
+// the end of the step, one pass over x, nothing stored (transform/adjoint/fused.rs). The three
+// reads of x[i] are one load, so dx[i] is added into once per step.
 #[derive_grad]
 fn rosenbrock(x: &[f64]) -> f64 {
     let mut s = 0.0;

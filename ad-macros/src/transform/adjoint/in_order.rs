@@ -87,10 +87,29 @@ impl Adjoint<'_> {
     }
 
     /// Whether the active cell `c` only accumulates: from its entry to its exit runs a chain of
-    /// `+ e` / `- e` (or copies) whose links are each read exactly once, by the next link.
-    /// Reads are counted in nested regions too, so a body with branches and inner loops (a
-    /// fused loop's, `fused.rs`) is judged the same way.
+    /// `+ e` / `- e`, copies, and branches each of whose arms continues the chain
+    /// (`if c { s += a } else { s += b }`), and nothing but the chain reads its links. Its
+    /// adjoint is then the same in every iteration. Reads are counted in nested regions too, so
+    /// a body with branches and inner loops (a fused loop's, `fused.rs`) is judged the same way.
     pub(super) fn accumulates(&self, l: &Loop, c: &Cell) -> bool {
+        /// How a link of the chain is defined.
+        enum Link<'a> {
+            Rhs(&'a Rhs),
+            Phi(&'a Operand, &'a Operand),
+        }
+        /// The definition of `v` in the body, in branches too (not in nested loops).
+        fn link(stmts: &[Stmt], v: VarId) -> Option<Link<'_>> {
+            stmts.iter().find_map(|s| match s {
+                Stmt::Def { var, rhs, .. } if *var == v => Some(Link::Rhs(rhs)),
+                Stmt::If(i) => i
+                    .phis
+                    .iter()
+                    .find(|p| p.var == v)
+                    .map(|p| Link::Phi(&p.then, &p.els))
+                    .or_else(|| link(&i.then, v).or_else(|| link(&i.els, v))),
+                _ => None,
+            })
+        }
         let mut uses: HashMap<VarId, usize> = HashMap::new();
         count_reads(&l.body, &mut uses);
         for other in &l.cells {
@@ -98,70 +117,63 @@ impl Adjoint<'_> {
                 *uses.entry(v).or_default() += 1;
             }
         }
-        let def = |v: VarId| {
-            l.body.iter().find_map(|s| match s {
-                Stmt::Def { var, rhs, .. } if *var == v => Some(rhs),
-                _ => None,
-            })
-        };
-        // The values that depend on the entry: one pass, the body being in definition order.
         let mut dep = HashSet::from([c.entry]);
-        for s in &l.body {
-            if let Stmt::Def { var, rhs, .. } = s {
-                let reads: Vec<VarId> = match rhs {
-                    Rhs::Inert { uses, .. } => uses.clone(),
-                    rhs => rhs
-                        .operands()
-                        .into_iter()
-                        .filter_map(Func::var_of)
-                        .collect(),
-                };
-                if reads.iter().any(|v| dep.contains(v)) {
-                    dep.insert(*var);
-                }
-            }
-        }
-        // Walk back from the exit to the entry.
-        let Some(mut v) = Func::var_of(&c.exit) else {
+        depends(&l.body, &mut dep);
+        // Walk back from the exit to the entry, counting the chain's own reads of each link.
+        let Some(exit) = Func::var_of(&c.exit) else {
             return false;
         };
-        let mut links = 0;
-        loop {
-            if uses.get(&v).copied() != Some(1) {
+        let mut chain_reads: HashMap<VarId, usize> = HashMap::from([(exit, 1)]);
+        let mut work = vec![exit];
+        let mut steps = 0;
+        while let Some(v) = work.pop() {
+            steps += 1;
+            if steps > 4 * count_stmts(&l.body) + 4 {
                 return false;
             }
             if v == c.entry {
-                return true;
+                continue;
             }
-            links += 1;
-            if links > l.body.len() {
-                return false;
-            }
-            let next = match def(v) {
-                Some(Rhs::Copy(op)) => Func::var_of(op),
-                Some(Rhs::Prim { rule, args, .. }) if rule.name == "add" && args.len() == 2 => {
-                    let reaches = |op: &Operand| Func::var_of(op).is_some_and(|a| dep.contains(&a));
+            let reaches = |op: &Operand| Func::var_of(op).filter(|a| dep.contains(a));
+            let next: Vec<VarId> = match link(&l.body, v) {
+                Some(Link::Rhs(Rhs::Copy(op))) => reaches(op).into_iter().collect(),
+                Some(Link::Rhs(Rhs::Prim { rule, args, .. }))
+                    if rule.name == "add" && args.len() == 2 =>
+                {
                     match (reaches(&args[0]), reaches(&args[1])) {
-                        (true, false) => Func::var_of(&args[0]),
-                        (false, true) => Func::var_of(&args[1]),
-                        _ => None,
+                        (Some(a), None) | (None, Some(a)) => vec![a],
+                        _ => return false,
                     }
                 }
-                Some(Rhs::Prim { rule, args, .. }) if rule.name == "sub" && args.len() == 2 => {
-                    let second = Func::var_of(&args[1]);
-                    if second.is_some_and(|b| dep.contains(&b)) {
-                        None
-                    } else {
-                        Func::var_of(&args[0])
+                Some(Link::Rhs(Rhs::Prim { rule, args, .. }))
+                    if rule.name == "sub" && args.len() == 2 =>
+                {
+                    match (reaches(&args[0]), reaches(&args[1])) {
+                        (Some(a), None) => vec![a],
+                        _ => return false,
                     }
                 }
-                _ => None,
+                Some(Link::Phi(then, els)) => match (reaches(then), reaches(els)) {
+                    (Some(a), Some(b)) => vec![a, b],
+                    _ => return false,
+                },
+                _ => return false,
             };
-            let Some(n) = next else {
+            if next.is_empty() {
                 return false;
-            };
-            v = n;
+            }
+            for n in next {
+                let count = chain_reads.entry(n).or_default();
+                *count += 1;
+                // A link is walked from once for all its readers.
+                if *count == 1 {
+                    work.push(n);
+                }
+            }
         }
+        chain_reads
+            .iter()
+            .all(|(v, n)| uses.get(v).copied().unwrap_or(0) == *n)
     }
 
     /// The loops (by address) among `candidates` that the plan made still store a value: a
@@ -276,4 +288,83 @@ fn count_reads(stmts: &[Stmt], uses: &mut HashMap<VarId, usize>) {
             *uses.entry(v).or_default() += 1;
         }
     }
+}
+
+/// Adds to `dep` every variable of `stmts` computed from one already in it: definitions, the
+/// results of branches, and everything a nested loop defines once it reads one.
+fn depends(stmts: &[Stmt], dep: &mut HashSet<VarId>) {
+    for s in stmts {
+        match s {
+            Stmt::Def { var, rhs, .. } => {
+                let hit = match rhs {
+                    Rhs::Inert { uses, .. } | Rhs::NewArray { uses, .. } => {
+                        uses.iter().any(|v| dep.contains(v))
+                    }
+                    rhs => rhs
+                        .operands()
+                        .into_iter()
+                        .filter_map(Func::var_of)
+                        .any(|v| dep.contains(&v)),
+                };
+                if hit {
+                    dep.insert(*var);
+                }
+            }
+            Stmt::If(i) => {
+                depends(&i.then, dep);
+                depends(&i.els, dep);
+                for p in &i.phis {
+                    if [&p.then, &p.els]
+                        .into_iter()
+                        .filter_map(Func::var_of)
+                        .any(|v| dep.contains(&v))
+                    {
+                        dep.insert(p.var);
+                    }
+                }
+            }
+            Stmt::Loop(l) => {
+                let mut reads = HashMap::new();
+                count_reads(std::slice::from_ref(s), &mut reads);
+                if reads.keys().any(|v| dep.contains(v)) {
+                    dep.extend(l.cells.iter().flat_map(|c| [c.entry, c.after]));
+                    defined_in(&l.body, dep);
+                }
+            }
+            Stmt::Inert { .. } | Stmt::Store { .. } | Stmt::Push { .. } => {}
+        }
+    }
+}
+
+/// Every variable `stmts` define, nested regions included.
+fn defined_in(stmts: &[Stmt], out: &mut HashSet<VarId>) {
+    for s in stmts {
+        match s {
+            Stmt::Def { var, .. } => {
+                out.insert(*var);
+            }
+            Stmt::If(i) => {
+                out.extend(i.phis.iter().map(|p| p.var));
+                defined_in(&i.then, out);
+                defined_in(&i.els, out);
+            }
+            Stmt::Loop(l) => {
+                out.extend(l.cells.iter().flat_map(|c| [c.entry, c.after]));
+                defined_in(&l.body, out);
+            }
+            Stmt::Inert { .. } | Stmt::Store { .. } | Stmt::Push { .. } => {}
+        }
+    }
+}
+
+/// How many statements `stmts` hold, nested regions included: a bound on a chain's length.
+fn count_stmts(stmts: &[Stmt]) -> usize {
+    stmts
+        .iter()
+        .map(|s| match s {
+            Stmt::If(i) => 1 + count_stmts(&i.then) + count_stmts(&i.els),
+            Stmt::Loop(l) => 1 + count_stmts(&l.body),
+            _ => 1,
+        })
+        .sum()
 }
