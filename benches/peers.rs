@@ -204,6 +204,34 @@ fn mlp_g<T: Num>(all: &[T]) -> T {
     e.mul(&e)
 }
 
+/// Observations of the least-squares row.
+const OBS: usize = 10_000;
+
+/// The observations, made once.
+fn observations() -> &'static (Vec<[f64; 3]>, Vec<f64>) {
+    static DATA: std::sync::OnceLock<(Vec<[f64; 3]>, Vec<f64>)> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| lsq_observations(OBS))
+}
+
+/// `models::lsq_loss` over `w` (the observations are constants).
+fn lsq_g<T: Num>(w: &[T]) -> T {
+    let (xs, ys) = observations();
+    let term = |x: &[f64; 3], y: f64| {
+        let pred = w[0]
+            .mul_c(x[0])
+            .add(&w[1].mul_c(x[1]))
+            .add(&w[2].mul_c(x[2]))
+            .add(&w[3]);
+        let r = pred.c_sub(y);
+        r.mul(&r)
+    };
+    let mut s = term(&xs[0], ys[0]);
+    for (x, y) in xs.iter().zip(ys).skip(1) {
+        s = s.add(&term(x, *y));
+    }
+    s.mul_c(1.0 / xs.len() as f64)
+}
+
 /// The recurrence over `[x0, p]`, `STEPS` steps.
 fn recurrence_g<T: Num>(v: &[T]) -> T {
     let (x0, p) = (&v[0], &v[1]);
@@ -225,6 +253,7 @@ enum Case {
     Rosenbrock(usize),
     Mlp,
     Recurrence,
+    Lsq,
 }
 
 impl Case {
@@ -234,6 +263,7 @@ impl Case {
             Case::Rosenbrock(_) => rosenbrock_g(v),
             Case::Mlp => mlp_g(v),
             Case::Recurrence => recurrence_g(v),
+            Case::Lsq => lsq_g(v),
         }
     }
 }
@@ -339,6 +369,7 @@ fn bench_peers(
     let n = x.len();
     let num_dual = |x: &[f64]| match n {
         2 => num_dual_static::<2>(case, x),
+        4 => num_dual_static::<4>(case, x),
         10 => num_dual_static::<10>(case, x),
         100 => num_dual_static::<100>(case, x),
         _ => num_dual_dynamic(case, x),
@@ -615,6 +646,66 @@ fn bench(c: &mut Criterion) {
             group: name.into(),
             title: format!("recurrence x ← x + h·sin(x)·p, {STEPS} steps"),
             inputs: 2,
+            cannot: vec![],
+        });
+    }
+
+    // A least-squares loss over 10 000 observations, in the model's 4 parameters: a loop whose
+    // iterations are independent.
+    {
+        let name = "peers_lsq";
+        let (xs, ys) = observations();
+        let w = [0.3, -0.2, 0.5, 0.1];
+        let mut dw = [0.0; 4];
+        let v = lsq_loss_grad(&w, &mut dw, xs, ys);
+        let ours = (v, dw.to_vec());
+        let mut dw_hand = [0.0; 4];
+        let vh = lsq_loss_grad_hand(&w, &mut dw_hand, xs, ys);
+        assert_same(name, "hand", &(vh, dw_hand.to_vec()), &ours);
+        let tangent = |w: &[f64], e: &mut [f64; 4], g: &mut [f64; 4]| {
+            let mut v = 0.0;
+            for i in 0..4 {
+                e[i] = 1.0;
+                (v, g[i]) = lsq_loss_tangent(w, e, xs, ys);
+                e[i] = 0.0;
+            }
+            v
+        };
+        let (mut e, mut g) = ([0.0; 4], [0.0; 4]);
+        let tv = tangent(&w, &mut e, &mut g);
+        assert_same(name, "ours_tangent", &(tv, g.to_vec()), &ours);
+        let mut grp = c.benchmark_group(name);
+        grp.sampling_mode(SamplingMode::Flat);
+        grp.bench_function("primal", |b| b.iter(|| lsq_loss(black_box(&w), xs, ys)));
+        grp.bench_function("hand", |b| {
+            b.iter(|| {
+                dw.fill(0.0);
+                let v = lsq_loss_grad_hand(black_box(&w), &mut dw, xs, ys);
+                black_box(&dw);
+                v
+            })
+        });
+        grp.bench_function("ours_grad", |b| {
+            b.iter(|| {
+                dw.fill(0.0);
+                let v = lsq_loss_grad(black_box(&w), &mut dw, xs, ys);
+                black_box(&dw);
+                v
+            })
+        });
+        grp.bench_function("ours_tangent", |b| {
+            b.iter(|| {
+                let v = tangent(black_box(&w), &mut e, &mut g);
+                black_box(&g);
+                v
+            })
+        });
+        bench_peers(&mut grp, name, Case::Lsq, &w, &ours);
+        grp.finish();
+        manifest.push(Entry {
+            group: name.into(),
+            title: format!("least squares, affine model, {OBS} observations"),
+            inputs: 4,
             cannot: vec![],
         });
     }

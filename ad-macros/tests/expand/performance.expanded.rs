@@ -375,6 +375,7 @@ fn affine_mse_vjp(
     let s_3_bar = ::ad_runtime::rules::recip(_t21) * _t22_bar;
     let mut s_c = s;
     let mut s_c_bar = s_3_bar;
+    let mut dw_3 = ::ad_runtime::zero::<f64>();
     for (k, k_2) in _t2 {
         let s_1 = s_c;
         let y = ys[k_2];
@@ -413,12 +414,13 @@ fn affine_mse_vjp(
             pred_c_bar = pred_1_bar;
         }
         let pred_bar = pred_c_bar;
-        dw[3] = dw[3] + pred_bar;
+        dw_3 = dw_3 + pred_bar;
         s_c_bar = s_1_bar;
         s_c = s_2;
     }
     let s_3 = s_c;
     let _t22 = s_3 / _t21;
+    dw[3] = dw[3] + dw_3;
     _t22
 }
 
@@ -431,6 +433,7 @@ fn affine_mse_grad(w: &[f64], dw: &mut [f64], xs: &[[f64; 3]], ys: &[f64]) -> f6
     let s_3_bar = ::ad_runtime::rules::recip(_t21) * _t22_bar;
     let mut s_c = s;
     let mut s_c_bar = s_3_bar;
+    let mut dw_3 = ::ad_runtime::zero::<f64>();
     for (k, k_2) in _t2 {
         let s_1 = s_c;
         let y = ys[k_2];
@@ -469,12 +472,13 @@ fn affine_mse_grad(w: &[f64], dw: &mut [f64], xs: &[[f64; 3]], ys: &[f64]) -> f6
             pred_c_bar = pred_1_bar;
         }
         let pred_bar = pred_c_bar;
-        dw[3] = dw[3] + pred_bar;
+        dw_3 = dw_3 + pred_bar;
         s_c_bar = s_1_bar;
         s_c = s_2;
     }
     let s_3 = s_c;
     let _t22 = s_3 / _t21;
+    dw[3] = dw[3] + dw_3;
     _t22
 }
 
@@ -503,6 +507,7 @@ fn affine_mse__derive_grad<
         let s_3_bar = ::ad_runtime::rules::recip(_t21) * _t22_bar;
         let mut s_c = s;
         let mut s_c_bar = s_3_bar;
+        let mut dw_3 = ::ad_runtime::zero::<f64>();
         for (k, k_2) in _t2 {
             let s_1 = s_c;
             let y = ys[k_2];
@@ -541,12 +546,13 @@ fn affine_mse__derive_grad<
                 pred_c_bar = pred_1_bar;
             }
             let pred_bar = pred_c_bar;
-            dw[3] = dw[3] + pred_bar;
+            dw_3 = dw_3 + pred_bar;
             s_c_bar = s_1_bar;
             s_c = s_2;
         }
         let s_3 = s_c;
         let _t22 = s_3 / _t21;
+        dw[3] = dw[3] + dw_3;
         _t22
     };
     (__ad_value, ((), (), ()))

@@ -21,6 +21,8 @@ fn loss__ad_flat_vjp(
     let s_3_bar = seed;
     let mut s_c = s;
     let mut s_c_bar = s_3_bar;
+    let mut dp__w_0 = ::ad_runtime::zero::<f64>();
+    let mut dp__b_ = ::ad_runtime::zero::<f64>();
     for i in _t0 {
         let s_1 = s_c;
         let _t3 = p__w[0];
@@ -40,13 +42,15 @@ fn loss__ad_flat_vjp(
         let _t7_bar = r_bar;
         let _t5_bar = _t7_bar;
         let _t6_bar = _t7_bar;
-        (*dp__b) = (*dp__b) + _t6_bar;
+        dp__b_ = dp__b_ + _t6_bar;
         let _t3_bar = _t4 * _t5_bar;
-        dp__w[0] = dp__w[0] + _t3_bar;
+        dp__w_0 = dp__w_0 + _t3_bar;
         s_c_bar = s_1_bar;
         s_c = s_2;
     }
     let s_3 = s_c;
+    dp__w[0] = dp__w[0] + dp__w_0;
+    (*dp__b) = (*dp__b) + dp__b_;
     s_3
 }
 
@@ -65,6 +69,8 @@ fn loss__ad_flat_grad(
     let s_3_bar = seed;
     let mut s_c = s;
     let mut s_c_bar = s_3_bar;
+    let mut dp__w_0 = ::ad_runtime::zero::<f64>();
+    let mut dp__b_ = ::ad_runtime::zero::<f64>();
     for i in _t0 {
         let s_1 = s_c;
         let _t3 = p__w[0];
@@ -84,13 +90,15 @@ fn loss__ad_flat_grad(
         let _t7_bar = r_bar;
         let _t5_bar = _t7_bar;
         let _t6_bar = _t7_bar;
-        (*dp__b) = (*dp__b) + _t6_bar;
+        dp__b_ = dp__b_ + _t6_bar;
         let _t3_bar = _t4 * _t5_bar;
-        dp__w[0] = dp__w[0] + _t3_bar;
+        dp__w_0 = dp__w_0 + _t3_bar;
         s_c_bar = s_1_bar;
         s_c = s_2;
     }
     let s_3 = s_c;
+    dp__w[0] = dp__w[0] + dp__w_0;
+    (*dp__b) = (*dp__b) + dp__b_;
     s_3
 }
 

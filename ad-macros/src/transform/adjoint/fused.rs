@@ -228,16 +228,18 @@ impl Adjoint<'_> {
         out.extend(reverse);
         let (cells_before, cells_after) = self.cell_bounds(l);
         let (bars, cells) = self.cell_bars(l);
+        let (sums, sums_after) = self.promote(l);
         let (entry, _, write_back) = self.cell_moves(l);
         let body = self.forward(&l.body, 1);
         let body_reverse = self.reverse_body(l, &cells);
         let it = &self.func.vars[*iter].ident;
         out.extend(quote! {
-            #cells_before #bars
+            #cells_before #bars #sums
             for #pat in #it { #entry #body #body_reverse #write_back }
             #cells_after
         });
-        let mut reverse = TokenStream::new();
+        self.promoted.clear();
+        let mut reverse = sums_after;
         self.cell_bars_end(&cells, &mut reverse, &counts);
         for (j, s) in after.iter().enumerate() {
             if !fused.hoisted.contains(&j) {
@@ -250,4 +252,79 @@ impl Adjoint<'_> {
         out.extend(reverse);
         out
     }
+}
+
+impl Adjoint<'_> {
+    /// Adjoint slots at constant indices (`w[3]`: the parameters of a model fitted to data)
+    /// that the fused loop's reverse sweep only adds into: each is summed in a local through
+    /// the loop and added into memory once after it, as a hand-written gradient keeps its sums
+    /// in registers (the compiler cannot keep `dw[3]` in one itself: the bounds checks in the
+    /// loop may panic between two additions). Memory the loop stores to, creates, or lends to
+    /// a call, or that inert code uses, is left alone. Returns the locals' declarations and
+    /// the additions after the loop.
+    fn promote(&mut self, l: &Loop) -> (TokenStream, TokenStream) {
+        fn walk(stmts: &[Stmt], loads: &mut Vec<(VarId, Vec<Operand>)>, kept: &mut HashSet<VarId>) {
+            for s in stmts {
+                match s {
+                    Stmt::Def { var, rhs, .. } => match rhs {
+                        Rhs::Load { array, index } => loads.push((*array, index.clone())),
+                        Rhs::NewArray { .. } => {
+                            kept.insert(*var);
+                        }
+                        Rhs::Call { args, .. } => kept.extend(args.iter().filter_map(Func::var_of)),
+                        _ => {}
+                    },
+                    Stmt::Store { array, .. } | Stmt::Push { array, .. } => {
+                        kept.insert(*array);
+                    }
+                    Stmt::If(i) => {
+                        walk(&i.then, loads, kept);
+                        walk(&i.els, loads, kept);
+                    }
+                    Stmt::Loop(l) => {
+                        if let LoopKind::While { cond_stmts, .. } = &l.kind {
+                            walk(cond_stmts, loads, kept);
+                        }
+                        walk(&l.body, loads, kept);
+                    }
+                    Stmt::Inert { uses, .. } => kept.extend(uses.iter().copied()),
+                }
+            }
+        }
+        let (mut sums, mut after) = (TokenStream::new(), TokenStream::new());
+        // The locals' type must be known: the float type the parameters share.
+        if self.float.is_none() {
+            return (sums, after);
+        }
+        let (mut loads, mut kept) = (Vec::new(), HashSet::new());
+        walk(&l.body, &mut loads, &mut kept);
+        for (array, index) in loads {
+            let (Some(k), Some(a_bar)) = (const_index(&index), self.bar[array].clone()) else {
+                continue;
+            };
+            if kept.contains(&array) || self.promoted.contains_key(&(array, k.clone())) {
+                continue;
+            }
+            let digits: String = k.chars().filter(char::is_ascii_alphanumeric).collect();
+            let acc = self.func.namer.fresh(&format!("{a_bar}_{digits}"));
+            let zero = self.zero();
+            let slot = emit::element(&a_bar.to_token_stream(), &emit::index(self.func, &index));
+            sums.extend(quote!(let mut #acc = #zero;));
+            after.extend(quote!(#slot = #slot + #acc;));
+            self.promoted.insert((array, k), acc);
+        }
+        (sums, after)
+    }
+}
+
+/// The index operands as text when they are all constants (`3`, `B2`), else `None`.
+pub(super) fn const_index(index: &[Operand]) -> Option<String> {
+    let parts: Option<Vec<String>> = index
+        .iter()
+        .map(|op| match op {
+            Operand::Const(c) => Some(c.to_string()),
+            Operand::Var(_) => None,
+        })
+        .collect();
+    parts.map(|p| p.join(","))
 }

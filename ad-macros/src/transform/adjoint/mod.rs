@@ -151,6 +151,9 @@ struct Adjoint<'f> {
     /// The arrays whose length the source writes as a literal (`Func::literal_lens`, read before
     /// the statements are taken out of the function).
     lengths: HashMap<VarId, usize>,
+    /// In the fused loop: the adjoint slots read at constant indices (`w[3]`), by array and
+    /// index, summed in a local through the loop and added into memory once after it.
+    promoted: HashMap<(VarId, String), Ident>,
 }
 
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
@@ -271,6 +274,7 @@ impl<'f> Adjoint<'f> {
             fields: HashMap::new(),
             copies,
             lengths,
+            promoted: HashMap::new(),
         }
     }
 

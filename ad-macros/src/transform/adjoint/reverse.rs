@@ -307,7 +307,11 @@ impl Adjoint<'_> {
                 }
             }
             Rhs::Load { array, index } => {
-                if let Some(a_bar) = self.bar[*array].clone() {
+                let promoted =
+                    fused::const_index(index).and_then(|k| self.promoted.get(&(*array, k)));
+                if let Some(acc) = promoted {
+                    out.extend(quote!(#acc = #acc + #bar;));
+                } else if let Some(a_bar) = self.bar[*array].clone() {
                     let slot =
                         emit::element(&a_bar.to_token_stream(), &emit::index(self.func, index));
                     out.extend(quote!(#slot = #slot + #bar;));
