@@ -539,10 +539,15 @@ fn describe(id: &str, versions: &BTreeMap<String, String>) -> String {
     };
     match id {
         "primal" => "the function itself, no derivative".into(),
-        "hand" => "a gradient written by hand, in the primal's one pass where possible (the \
-                   recurrence stores its iterates, the MLP its hidden activations)"
+        "hand" => "the gradient an expert writes by hand: in the primal's one pass where \
+                   possible (Rosenbrock fused, least squares with its sums in registers), the \
+                   MLP's backpropagation storing the hidden activations once, the recurrence's \
+                   two forward sensitivities with `sin_cos`"
             .into(),
-        "ours_grad" => "our reverse mode, `NAME_grad` (`#[derive_grad]`)".into(),
+        "ours_grad" => "our `NAME_grad` (`#[derive_grad]`): reverse mode, or vector forward mode \
+                        with one lane per input where the mode-choice rule picks it (the \
+                        recurrence: two inputs by value, a reverse sweep that stores)"
+            .into(),
         "ours_tangent" => "our forward mode, `NAME_tangent` (`#[derive_tangent]`), once per \
                            input along each unit vector: the full gradient in n passes"
             .into(),

@@ -19,7 +19,7 @@ use crate::front::parse::{check_arguments, check_signature, parse_fn};
 use crate::front::sig::FloatTypes;
 use crate::front::structs;
 use crate::ir::Func;
-use crate::modes::{custom, hessian, hessian_calls, jacobian};
+use crate::modes::{custom, hessian, hessian_calls, jacobian, lanes_grad};
 use crate::names::Namer;
 use crate::transform::{adjoint, tangent};
 
@@ -223,15 +223,21 @@ fn grad_fns(
         g,
         docs::doc_reverse(f, func, out, true),
     ));
-    if out.is_some_and(|t| floats.is_float(t)) {
+    if let Some(out_ty) = out.filter(|t| floats.is_float(t)) {
         func.namer = fresh;
-        let g = adjoint::transform_with(func, out, adjoint::Seed::One, &checkpoint);
-        tokens.extend(item::wrap(
-            f,
-            "grad",
-            g,
-            docs::doc_reverse(f, func, out, false),
-        ));
+        // The mode-choice rule: few inputs by value and a reverse sweep that would store
+        // values give `_grad` by vector forward mode (`modes/lanes_grad.rs`).
+        if let Some(k) = lanes_grad::lanes(f, func, args) {
+            tokens.extend(lanes_grad::grad(f, func, out_ty, k));
+        } else {
+            let g = adjoint::transform_with(func, out, adjoint::Seed::One, &checkpoint);
+            tokens.extend(item::wrap(
+                f,
+                "grad",
+                g,
+                docs::doc_reverse(f, func, out, false),
+            ));
+        }
     }
     if let (Some(span), Some(out)) = (args.hessian, out) {
         tokens.extend(hessian::generate(f, func, args, out, span)?);

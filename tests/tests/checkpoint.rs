@@ -4,6 +4,10 @@
 //! the same order), and the stack's peak bytes grow as `sqrt(n)` instead of `n`, measured with a
 //! counting allocator. With `checkpoint(snapshots = s)` the schedule is binomial (revolve): the
 //! same gradient again, and at most `s` states whatever `n`.
+//!
+//! The plain functions are compared and measured through `_vjp` with seed 1, which is reverse
+//! mode: their `_grad` runs in forward mode by the mode-choice rule (few inputs by value, a
+//! reverse sweep that stores), which checkpointing switches off.
 
 use std::hint::black_box;
 
@@ -63,7 +67,7 @@ fn branchy(x0: f64, n: usize) -> f64 {
 fn same_gradient_as_without() {
     for n in [0, 1, 2, 3, 7, 16, 17, 100, 1000, 4321] {
         for (x0, p) in [(0.3, 1.2), (-1.1, 0.4)] {
-            let want = plain_grad(x0, p, n);
+            let want = plain_vjp(x0, p, n, 1.0);
             let got = checkpointed_grad(x0, p, n);
             assert_eq!(
                 got, want,
@@ -102,7 +106,7 @@ fn same_gradient_as_without() {
 /// Peak live bytes of one gradient, with and without checkpointing.
 fn peaks(n: usize) -> (usize, usize) {
     let without = measure(|| {
-        black_box(plain_grad(black_box(0.3), 1.2, n));
+        black_box(plain_vjp(black_box(0.3), 1.2, n, 1.0));
     });
     let with = measure(|| {
         black_box(checkpointed_grad(black_box(0.3), 1.2, n));
@@ -215,7 +219,7 @@ fn branchy_revolve(x0: f64, n: usize) -> f64 {
 fn binomial_checkpointing_gives_the_plain_gradient_on_a_10000_step_ode() {
     for n in [0, 1, 2, 3, 10, 11, 57, 1000, 10_000] {
         let (theta0, damping, h) = (1.2, 0.15, 0.005);
-        let want = pendulum_grad(theta0, damping, h, n);
+        let want = pendulum_vjp(theta0, damping, h, n, 1.0);
         assert_eq!(
             pendulum_revolve_grad(theta0, damping, h, n),
             want,
@@ -336,7 +340,7 @@ fn while_loops_are_checkpointed_too() {
     let (theta0, damping, h) = (1.2, 0.15, 0.005);
     // 0, 1 and about 10 000 steps.
     for t_end in [0.0, 0.004, 0.3, 50.0] {
-        let want = pendulum_until_grad(theta0, damping, h, t_end, 0);
+        let want = pendulum_until_vjp(theta0, damping, h, t_end, 0, 1.0);
         for states in [1, 2, 10, 40] {
             if states == 1 && t_end > 1.0 {
                 continue;
@@ -367,7 +371,7 @@ fn while_loops_are_checkpointed_too() {
         );
     }
     for tol in [1.0, 1e-3, 1e-12] {
-        let want = fixed_point_grad(0.9, tol);
+        let want = fixed_point_vjp(0.9, tol, 1.0);
         assert_eq!(fixed_point_revolve_grad(0.9, tol), want, "tol = {tol}");
         assert_eq!(fixed_point_revolve(0.9, tol), fixed_point(0.9, tol));
     }
@@ -383,7 +387,14 @@ fn while_loop_keeps_the_budget() {
     let _alone = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     let (theta0, damping, h, t_end) = (1.2, 0.15, 0.005, 50.0);
     let plain = measure(|| {
-        black_box(pendulum_until_grad(black_box(theta0), damping, h, t_end, 0));
+        black_box(pendulum_until_vjp(
+            black_box(theta0),
+            damping,
+            h,
+            t_end,
+            0,
+            1.0,
+        ));
     })
     .peak_bytes;
     let peak = measure(|| {
@@ -508,7 +519,7 @@ fn binomial_checkpointing_keeps_the_budget() {
     let n = 10_000;
     let (theta0, damping, h) = (1.2, 0.15, 0.005);
     let plain = measure(|| {
-        black_box(pendulum_grad(black_box(theta0), damping, h, n));
+        black_box(pendulum_vjp(black_box(theta0), damping, h, n, 1.0));
     })
     .peak_bytes;
     // Plain reverse mode: the entry state (two f64) of every step at least.

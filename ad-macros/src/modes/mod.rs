@@ -6,3 +6,4 @@ pub mod hessian;
 pub mod hessian_calls;
 mod hessian_many;
 pub mod jacobian;
+pub mod lanes_grad;

@@ -244,43 +244,63 @@ fn recurrence_vjp(x0: f64, p: f64, n: usize, seed: f64) -> (f64, (f64, f64)) {
 }
 
 fn recurrence_grad(x0: f64, p: f64, n: usize) -> (f64, (f64, f64)) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let mut x_stack = ::ad_runtime::Stack::new();
-    let h = 0.01;
-    let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
-    let mut x_c = x0;
-    let mut trip: usize = 0;
-    x_stack.reserve(::core::iter::Iterator::size_hint(&_t0).0);
-    for _ in ::core::clone::Clone::clone(&_t0) {
-        let x = x_c;
-        trip += 1;
-        x_stack.push(::core::clone::Clone::clone(&x));
-        let _t2 = x.sin();
-        let _t3 = h * _t2;
-        let _t4 = _t3 * p;
-        let x_1 = x + _t4;
-        x_c = x_1;
-    }
-    let x_2 = x_c;
-    let mut p_bar = ::ad_runtime::zero_like(&p);
-    let x_2_bar = seed;
-    let mut x_c_bar = x_2_bar;
-    for k in (0..trip).rev() {
-        let x = x_stack.pop();
-        let _t2 = x.sin();
-        let _t3 = h * _t2;
-        let x_1_bar = x_c_bar;
-        let mut x_bar = x_1_bar;
-        let _t4_bar = x_1_bar;
-        let _t3_bar = p * _t4_bar;
-        ::ad_runtime::accumulate(&mut p_bar, _t3 * _t4_bar);
-        let _t2_bar = h * _t3_bar;
-        let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
-        x_bar = x_bar + _t2_partials * _t2_bar;
-        x_c_bar = x_bar;
-    }
-    let x0_bar = x_c_bar;
-    (x_2, (x0_bar, p_bar))
+    let dx0: [f64; 2] = ::ad_runtime::jacobian::lanes::<
+        f64,
+        2,
+    >(|__ad_k| {
+        if __ad_k == 0 {
+            ::ad_runtime::one::<f64>()
+        } else {
+            ::ad_runtime::zero::<f64>()
+        }
+    });
+    let dp: [f64; 2] = ::ad_runtime::jacobian::lanes::<
+        f64,
+        2,
+    >(|__ad_k| {
+        if __ad_k == 1 {
+            ::ad_runtime::one::<f64>()
+        } else {
+            ::ad_runtime::zero::<f64>()
+        }
+    });
+    let (__ad_value, __ad_lanes) = {
+        let h = 0.01;
+        let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
+        let mut x_c = x0;
+        let mut dx_c_2 = dx0;
+        for _ in _t0 {
+            let x = x_c;
+            let dx = dx_c_2;
+            let _t2 = x.sin();
+            let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
+            let d_t2 = ::ad_runtime::jacobian::lanes::<
+                _,
+                2,
+            >(|__ad_lane| _t2_partials * dx[__ad_lane]);
+            let _t3 = h * _t2;
+            let d_t3 = ::ad_runtime::jacobian::lanes::<
+                _,
+                2,
+            >(|__ad_lane| h * d_t2[__ad_lane]);
+            let _t4 = _t3 * p;
+            let d_t4 = ::ad_runtime::jacobian::lanes::<
+                _,
+                2,
+            >(|__ad_lane| p * d_t3[__ad_lane] + _t3 * dp[__ad_lane]);
+            let x_1 = x + _t4;
+            let dx_1 = ::ad_runtime::jacobian::lanes::<
+                _,
+                2,
+            >(|__ad_lane| dx[__ad_lane] + d_t4[__ad_lane]);
+            x_c = x_1;
+            dx_c_2 = dx_1;
+        }
+        let x_2 = x_c;
+        let dx_2 = dx_c_2;
+        (x_2, dx_2)
+    };
+    (__ad_value, (__ad_lanes[0], __ad_lanes[1]))
 }
 
 #[doc(hidden)]

@@ -161,6 +161,21 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Gen
     transform_with(func, out_ty, seed_from, &Checkpoint::Off)
 }
 
+/// Whether reverse mode would store values for its reverse sweep (a loop whose iterations it
+/// cannot recompute or reverse in order): the plan alone, no code written.
+pub fn stores_values(func: &mut Func) -> bool {
+    let namer = func.namer.clone();
+    let mut a = Adjoint::new(func);
+    let stmts = std::mem::take(&mut a.func.stmts);
+    a.plan(&stmts, false);
+    let stores = a.plan.stack.iter().any(Option::is_some)
+        || a.plan.trips.values().any(|(_, s)| s.is_some())
+        || !a.saved.is_empty();
+    a.func.stmts = stmts;
+    func.namer = namer;
+    stores
+}
+
 /// How the reverse sweep of a long top-level loop gets back the states it needs.
 #[derive(Clone, Debug)]
 pub enum Checkpoint {
