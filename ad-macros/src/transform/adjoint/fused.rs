@@ -16,7 +16,8 @@
 //! scope for its reverse sweep, like the top level's (`Plan::live`): nothing in it is stored,
 //! and loops and branches nested in it are reversed as they would be at the top level.
 //! Contributions arrive in the same order as when the loop is reversed first to last
-//! (`in_order.rs`).
+//! (`in_order.rs`), except into the adjoints of memory read at constant indices (`w[3]`), which
+//! are summed in locals and added once after the loop (`promote`).
 //!
 //! Input:  `let mut s = 0.0; for i in 0..n { s += x[i] * x[i]; } s * 0.5`
 //! Output: `let _t5_bar = seed; let s_3_bar = 0.5 * _t5_bar;`
