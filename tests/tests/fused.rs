@@ -209,6 +209,23 @@ fn affine_mse_three_ways() {
         g
     };
     check_flat("affine_mse", &p, f, tangent, grad, hand);
+    // The loop runs with its sum's adjoint at 1 and scales the parameters' sums once after it:
+    // any seed scales the whole gradient.
+    let (xs, ys) = cloud(&p[4..]);
+    let (mut gw, mut gxs, mut gys) = ([0.0; 4], vec![[0.0; 3]; M], vec![0.0; M]);
+    affine_mse_grad(&p[..4], &mut gw, &xs, &mut gxs, ys, &mut gys);
+    let (mut vw, mut vxs, mut vys) = ([0.0; 4], vec![[0.0; 3]; M], vec![0.0; M]);
+    affine_mse_vjp(&p[..4], &mut vw, &xs, &mut vxs, ys, &mut vys, -2.5);
+    let all = |w: &[f64], xs: &[[f64; 3]], ys: &[f64]| -> Vec<f64> {
+        w.iter()
+            .copied()
+            .chain(flat(xs))
+            .chain(ys.iter().copied())
+            .collect()
+    };
+    for (a, b) in all(&vw, &vxs, &vys).iter().zip(all(&gw, &gxs, &gys)) {
+        approx::assert_relative_eq!(*a, -2.5 * b, max_relative = 1e-12);
+    }
 }
 
 #[test]

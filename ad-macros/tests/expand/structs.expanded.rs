@@ -21,6 +21,8 @@ fn loss__ad_flat_vjp(
     let s_3_bar = seed;
     let mut s_c = s;
     let mut s_c_bar = s_3_bar;
+    let loop_seed = s_c_bar;
+    s_c_bar = ::ad_runtime::one::<f64>();
     let mut dp__w_0 = ::ad_runtime::zero::<f64>();
     let mut dp__b_ = ::ad_runtime::zero::<f64>();
     for i in _t0 {
@@ -49,8 +51,9 @@ fn loss__ad_flat_vjp(
         s_c = s_2;
     }
     let s_3 = s_c;
-    dp__w[0] = dp__w[0] + dp__w_0;
-    (*dp__b) = (*dp__b) + dp__b_;
+    s_c_bar = loop_seed;
+    dp__w[0] = dp__w[0] + s_c_bar * dp__w_0;
+    (*dp__b) = (*dp__b) + s_c_bar * dp__b_;
     s_3
 }
 
@@ -69,6 +72,8 @@ fn loss__ad_flat_grad(
     let s_3_bar = seed;
     let mut s_c = s;
     let mut s_c_bar = s_3_bar;
+    let loop_seed = s_c_bar;
+    s_c_bar = ::ad_runtime::one::<f64>();
     let mut dp__w_0 = ::ad_runtime::zero::<f64>();
     let mut dp__b_ = ::ad_runtime::zero::<f64>();
     for i in _t0 {
@@ -97,8 +102,9 @@ fn loss__ad_flat_grad(
         s_c = s_2;
     }
     let s_3 = s_c;
-    dp__w[0] = dp__w[0] + dp__w_0;
-    (*dp__b) = (*dp__b) + dp__b_;
+    s_c_bar = loop_seed;
+    dp__w[0] = dp__w[0] + s_c_bar * dp__w_0;
+    (*dp__b) = (*dp__b) + s_c_bar * dp__b_;
     s_3
 }
 

@@ -229,18 +229,35 @@ impl Adjoint<'_> {
         out.extend(reverse);
         let (cells_before, cells_after) = self.cell_bounds(l);
         let (bars, cells) = self.cell_bars(l);
-        let (sums, sums_after) = self.promote(l);
+        let (sums, slots) = self.promote(l);
+        // With one carried sum whose adjoint reaches nothing outside the loop but the sums
+        // above, the loop runs with that adjoint at 1 and the sums are scaled by it once, after
+        // the loop (`mean = s / n`: no multiplication by `1 / n` per point).
+        let scale = self.seed_factors_out(l, &cells);
+        let (mut seed_in, mut seed_out) = (TokenStream::new(), TokenStream::new());
+        if let (true, [(_, cb)], Some(f)) = (scale, cells.as_slice(), &self.float) {
+            let real = self.func.namer.fresh("loop_seed");
+            seed_in = quote!(let #real = #cb; #cb = ::ad_runtime::one::<#f>(););
+            seed_out = quote!(#cb = #real;);
+        }
         let (entry, _, write_back) = self.cell_moves(l);
         let body = self.forward(&l.body, 1);
         let body_reverse = self.reverse_body(l, &cells);
         let it = &self.func.vars[*iter].ident;
         out.extend(quote! {
-            #cells_before #bars #sums
+            #cells_before #bars #seed_in #sums
             for #pat in #it { #entry #body #body_reverse #write_back }
             #cells_after
         });
         self.promoted.clear();
-        let mut reverse = sums_after;
+        let mut reverse = seed_out;
+        for (slot, acc) in slots {
+            let add = match (scale, cells.as_slice()) {
+                (true, [(_, cb)]) => quote!(#cb * #acc),
+                _ => acc.to_token_stream(),
+            };
+            reverse.extend(quote!(#slot = #slot + #add;));
+        }
         self.cell_bars_end(&cells, &mut reverse, &counts);
         for (j, s) in after.iter().enumerate() {
             if !fused.hoisted.contains(&j) {
@@ -261,9 +278,9 @@ impl Adjoint<'_> {
     /// the loop and added into memory once after it, as a hand-written gradient keeps its sums
     /// in registers (the compiler cannot keep `dw[3]` in one itself: the bounds checks in the
     /// loop may panic between two additions). Memory the loop stores to, creates, or lends to
-    /// a call, or that inert code uses, is left alone. Returns the locals' declarations and
-    /// the additions after the loop.
-    fn promote(&mut self, l: &Loop) -> (TokenStream, TokenStream) {
+    /// a call, or that inert code uses, is left alone. Returns the locals' declarations, and
+    /// each memory slot with the local to add into it after the loop.
+    fn promote(&mut self, l: &Loop) -> (TokenStream, Vec<(TokenStream, Ident)>) {
         fn walk(stmts: &[Stmt], loads: &mut Vec<(VarId, Vec<Operand>)>, kept: &mut HashSet<VarId>) {
             for s in stmts {
                 match s {
@@ -292,10 +309,10 @@ impl Adjoint<'_> {
                 }
             }
         }
-        let (mut sums, mut after) = (TokenStream::new(), TokenStream::new());
+        let (mut sums, mut slots) = (TokenStream::new(), Vec::new());
         // The locals' type must be known: the float type the parameters share.
         if self.float.is_none() {
-            return (sums, after);
+            return (sums, slots);
         }
         let (mut loads, mut kept) = (Vec::new(), HashSet::new());
         walk(&l.body, &mut loads, &mut kept);
@@ -311,10 +328,52 @@ impl Adjoint<'_> {
             let zero = self.zero();
             let slot = emit::element(&a_bar.to_token_stream(), &emit::index(self.func, &index));
             sums.extend(quote!(let mut #acc = #zero;));
-            after.extend(quote!(#slot = #slot + #acc;));
+            slots.push((slot, acc.clone()));
             self.promoted.insert((array, k), acc);
         }
-        (sums, after)
+        (sums, slots)
+    }
+
+    /// Whether the fused loop's reverse sweep is linear in the adjoint of its one carried sum
+    /// with nothing else coming in or going out but through the promoted sums: no other carried
+    /// value with a derivative, no value with a derivative from outside the loop read in it, no
+    /// memory with a derivative from outside read at a varying index or written, no call.
+    fn seed_factors_out(&self, l: &Loop, cells: &[(&Cell, Ident)]) -> bool {
+        fn clean(a: &Adjoint, stmts: &[Stmt], inside: &HashSet<VarId>) -> bool {
+            let outside = |v: VarId| a.func.vars[v].active() && !inside.contains(&v);
+            stmts.iter().all(|s| match s {
+                Stmt::Def { rhs, .. } => match rhs {
+                    Rhs::Load { array, index } => {
+                        !outside(*array)
+                            || const_index(index)
+                                .is_some_and(|k| a.promoted.contains_key(&(*array, k)))
+                    }
+                    Rhs::Call { .. } | Rhs::Pop { .. } => false,
+                    _ => true,
+                },
+                Stmt::Store { array, .. } | Stmt::Push { array, .. } => !outside(*array),
+                Stmt::If(i) => clean(a, &i.then, inside) && clean(a, &i.els, inside),
+                Stmt::Loop(l) => {
+                    clean(a, &l.body, inside)
+                        && match &l.kind {
+                            LoopKind::While { cond_stmts, .. } => clean(a, cond_stmts, inside),
+                            _ => true,
+                        }
+                }
+                Stmt::Inert { .. } => true,
+            })
+        }
+        if cells.len() != 1 || self.float.is_none() {
+            return false;
+        }
+        let mut inside: HashSet<VarId> = l.cells.iter().map(|c| c.entry).collect();
+        in_order::defined_in(&l.body, &mut inside);
+        let mut reads = HashMap::new();
+        in_order::count_reads(&l.body, &mut reads);
+        let foreign = reads
+            .keys()
+            .any(|&v| self.func.vars[v].active() && !inside.contains(&v));
+        !foreign && clean(self, &l.body, &inside)
     }
 }
 

@@ -247,7 +247,7 @@ impl Adjoint<'_> {
 }
 
 /// How often each variable is read by `stmts`, nested regions included.
-fn count_reads(stmts: &[Stmt], uses: &mut HashMap<VarId, usize>) {
+pub(super) fn count_reads(stmts: &[Stmt], uses: &mut HashMap<VarId, usize>) {
     let var = Func::var_of;
     for s in stmts {
         let mut reads: Vec<Option<VarId>> = Vec::new();
@@ -337,7 +337,7 @@ fn depends(stmts: &[Stmt], dep: &mut HashSet<VarId>) {
 }
 
 /// Every variable `stmts` define, nested regions included.
-fn defined_in(stmts: &[Stmt], out: &mut HashSet<VarId>) {
+pub(super) fn defined_in(stmts: &[Stmt], out: &mut HashSet<VarId>) {
     for s in stmts {
         match s {
             Stmt::Def { var, .. } => {
