@@ -123,6 +123,7 @@ pub mod nd;
 pub mod revolve;
 pub mod rows;
 pub mod rules;
+pub mod selection;
 mod slots;
 #[cfg(feature = "sparse")]
 pub mod sparse;

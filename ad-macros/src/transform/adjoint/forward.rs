@@ -182,7 +182,12 @@ impl Adjoint<'_> {
                 after.extend(quote!(#s.push(#t);));
             }
         }
-        let body = self.forward(&l.body, r + 1);
+        let mut body = self.forward(&l.body, r + 1);
+        if let Some((t, _)) = &trip {
+            let (declared, select) = self.selection_forward(l, t);
+            before.extend(declared);
+            body.extend(select);
+        }
         self.no_push = outer_no_push;
         let exit = l.exit.as_ref().map(|e| {
             let e = emit::operand(self.func, e);

@@ -35,7 +35,7 @@ impl Adjoint<'_> {
                     self.in_order_candidates(&i.els, out);
                 }
                 Stmt::Loop(l) => {
-                    if self.in_order_shape(l) {
+                    if self.in_order_shape(l) && !self.is_selection(l) {
                         out.insert(key(l));
                     }
                     if let LoopKind::While { cond_stmts, .. } = &l.kind {
@@ -57,7 +57,14 @@ impl Adjoint<'_> {
         let mut stored = HashSet::new();
         for s in &l.body {
             match s {
-                Stmt::Def { rhs, .. } => match rhs {
+                Stmt::Def { var, rhs, .. } => match rhs {
+                    // A libm result its partial reads (`exp`, `tanh`): reversed backwards, the
+                    // loop pops it instead of calling the function again (see `stores_libm`).
+                    Rhs::Prim { rule, .. }
+                        if rule.libm && rule.reads == Reads::Result && vars[*var].active() =>
+                    {
+                        return false;
+                    }
                     Rhs::Prim { .. } | Rhs::Copy(_) | Rhs::Cast { .. } | Rhs::Field { .. } => {}
                     Rhs::Inert { pure: true, .. } => {}
                     Rhs::Load { array, .. } => {
@@ -292,7 +299,7 @@ pub(super) fn count_reads(stmts: &[Stmt], uses: &mut HashMap<VarId, usize>) {
 
 /// Adds to `dep` every variable of `stmts` computed from one already in it: definitions, the
 /// results of branches, and everything a nested loop defines once it reads one.
-fn depends(stmts: &[Stmt], dep: &mut HashSet<VarId>) {
+pub(super) fn depends(stmts: &[Stmt], dep: &mut HashSet<VarId>) {
     for s in stmts {
         match s {
             Stmt::Def { var, rhs, .. } => {

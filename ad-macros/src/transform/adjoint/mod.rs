@@ -26,9 +26,10 @@
 //!         reverse: `let mut x_c_bar = x_3_bar; for k in (0..trip).rev() { let x_1 = x_1_stack.pop();`
 //!         `..replay body..; x_2_bar = x_c_bar; ..reverse body..; x_c_bar = x_1_bar; }`
 //!
-//! One `impl Adjoint` in six files: `plan` (what is stored, before any code is written),
+//! One `impl Adjoint` in seven files: `plan` (what is stored, before any code is written),
 //! `in_order` (the loops whose reverse sweep runs first to last, recomputing what they carry),
-//! `fused` (the loop whose reverse sweep runs inside it, iteration by iteration),
+//! `fused` (the loop whose reverse sweep runs inside it, iteration by iteration), `selected`
+//! (the running minimum or maximum whose reverse sweep runs one iteration),
 //! `forward` (the forward sweep and the replay), `reverse` (the reverse sweep), `checkpoint`
 //! (which loops are checkpointed). The child modules share this module's imports.
 
@@ -51,6 +52,7 @@ mod fused;
 mod in_order;
 mod plan;
 mod reverse;
+mod selected;
 
 /// Where the seed comes from.
 pub enum Seed {
@@ -113,6 +115,8 @@ struct Plan {
     live: HashSet<usize>,
     /// The loop (by address) whose body each loop-body region is.
     loop_bodies: HashMap<usize, usize>,
+    /// The selection loops, by address, with their bookkeeping (`selected.rs`).
+    selected: HashMap<usize, selected::Selected>,
 }
 
 struct Adjoint<'f> {
@@ -276,6 +280,7 @@ impl<'f> Adjoint<'f> {
                 fused: None,
                 live: HashSet::from([0]),
                 loop_bodies: HashMap::new(),
+                selected: HashMap::new(),
             },
             declared: HashSet::new(),
             predeclared: vec![false; n],

@@ -224,6 +224,12 @@ impl Adjoint<'_> {
                     self.plan.loop_bodies.insert(rb, key(l));
                     if self.fused(l) {
                         self.plan.live.insert(rb);
+                    } else if self.plan.live.contains(&r)
+                        && let Some(s) = self.selection(l)
+                    {
+                        // Run again in its reverse sweep: its values are in scope there.
+                        self.plan.live.insert(rb);
+                        self.plan.selected.insert(key(l), s);
                     }
                     for c in &l.cells {
                         self.plan.region[c.cell] = r;
@@ -366,8 +372,10 @@ impl Adjoint<'_> {
                             .then(|| self.func.namer.fresh("trip_stack"));
                         self.plan.trips.insert(key(l), (counter, stack));
                     }
-                    // The fused loop's body is reversed where its trip counters are in scope.
-                    self.trips(&l.body, if self.fused(l) { r } else { r + 1 });
+                    // The bodies of the fused loop and of selection loops are reversed where
+                    // their trip counters are in scope.
+                    let live = self.fused(l) || self.is_selection(l);
+                    self.trips(&l.body, if live { r } else { r + 1 });
                 }
                 _ => {}
             }

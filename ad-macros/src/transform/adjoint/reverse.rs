@@ -460,6 +460,9 @@ impl Adjoint<'_> {
     }
 
     pub(super) fn reverse_loop(&mut self, l: &Loop, counts: &HashMap<VarId, usize>) -> TokenStream {
+        if self.is_selection(l) {
+            return self.selection_reverse(l, counts);
+        }
         let (mut out, cells) = self.cell_bars(l);
         let (trip, stack) = self
             .plan
