@@ -101,6 +101,12 @@
 //!   third turn ([`Program::loop_tail`]), in a fifth of the programs without a struct result:
 //!   the shape of a solver that returns from inside its iteration. Drawn from its own stream.
 //!
+//! - running maxima and minima: about three loops in ten end with `t = t.max(e)` or
+//!   `t = f64::min(e, t)` (either argument order, method or path form; `e` does not read `t`)
+//!   instead of another update, and a fifth of the `for` loops have only `let`s before it; such
+//!   a loop carrying nothing else at the top level is a selection loop, whose reverse sweep runs
+//!   only the iteration the result came from. Drawn from their own stream.
+//!
 //! Values are kept bounded: every expression carries a rough bound of its magnitude, and one
 //! that may exceed [`CAP`] is wrapped in `tanh`, `sin`, `atan` or `cos`. Most loops update an
 //! accumulator (a reduction, a product or a recurrence that reads itself), outputs combine the
@@ -1333,6 +1339,8 @@ struct Gen {
     /// Vector expressions over `V3` ([`v3`]): their own generator, and whether any was drawn.
     v3: Option<Rng>,
     v3_used: bool,
+    /// Draws the loops whose update is a running maximum or minimum (selection loops).
+    select: Rng,
 }
 
 /// The float that loops fold the variables they assign into, and that every output adds: see
@@ -1901,8 +1909,56 @@ impl Gen {
 
     /// An update of `target` at the end of a loop body: a reduction, a product, or a
     /// recurrence that reads the target (so reverse mode must store or recompute it).
+    /// `t = t.max(e)` or `t = f64::min(e, t)` (either argument order, method or path form), the
+    /// candidate `e` not reading `t`.
+    fn running_extreme(&mut self, target: &str) -> Stmt {
+        let t = || Expr::Var(target.to_owned());
+        let (max, flip, path) = (
+            self.select.chance(0.5),
+            self.select.chance(0.5),
+            self.select.chance(0.3),
+        );
+        // The candidate does not read the running value: out of scope while it is drawn.
+        let mut hidden = Vec::new();
+        for (si, scope) in self.scopes.iter_mut().enumerate() {
+            if let Some(vi) = scope.iter().position(|v| v.name == target) {
+                hidden.push((si, vi, scope.remove(vi)));
+            }
+        }
+        let (e, _) = self.bounded(2, 1.0);
+        for (si, vi, v) in hidden {
+            self.scopes[si].insert(vi, v);
+        }
+        let f = if max { Fun::Max } else { Fun::Min };
+        let args = if flip { vec![e, t()] } else { vec![t(), e] };
+        Stmt::Assign(target.to_owned(), Expr::Call(f, args, path))
+    }
+
+    /// The body of a selection loop: one or two `let`s, then the running maximum or minimum of
+    /// `target`, which nothing else in the loop assigns.
+    fn selection_body(&mut self, target: &str) -> Vec<Stmt> {
+        self.protected.push(target.to_owned());
+        let mut body = Vec::new();
+        for _ in 0..1 + self.select.below(2) {
+            body.extend(self.let_stmt());
+        }
+        self.protected.pop();
+        body.push(self.running_extreme(target));
+        for frame in &mut self.assigned {
+            frame.push(target.to_owned());
+        }
+        body
+    }
+
     fn loop_update(&mut self, target: &str) -> Stmt {
         let t = || Expr::Var(target.to_owned());
+        // A running maximum or minimum, `t = t.max(e)` or `t = f64::min(e, t)`: when the loop
+        // carries nothing else and sits at the top level (or in a fused loop), a selection
+        // loop, whose reverse sweep runs only the iteration the result came from. Drawn from
+        // its own stream, so other loops are unchanged.
+        if self.select.chance(0.3) {
+            return self.running_extreme(target);
+        }
         let (e, _) = self.bounded(2, 1.0);
         match self.rng.below(5) {
             0 => Stmt::Compound(target.to_owned(), AssignOp::Add, e),
@@ -2259,7 +2315,11 @@ impl Gen {
         }]);
         self.enter_loop();
         self.assigned.push(Vec::new());
-        let mut body = self.loop_body(target.clone());
+        // Sometimes (from its own stream) a selection loop: `let`s, then a running extreme.
+        let mut body = match &target {
+            Some(t) if forced.is_none() && self.select.chance(0.2) => self.selection_body(t),
+            _ => self.loop_body(target.clone()),
+        };
         if let Some(li) = forced {
             self.struct_elem_use(li, &var, target.as_deref(), &mut body);
         }
@@ -3246,6 +3306,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
             (features.v3 && r.chance(v3::SHARE)).then_some(r)
         },
         v3_used: false,
+        select: Rng(seed ^ 0x5e1e_c7ed_0000_0022),
     };
     // `total` (see `fold_into_total`): mutable in the program, but the generator neither assigns
     // nor shadows it.

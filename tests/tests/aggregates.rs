@@ -782,3 +782,291 @@ fn hessian_through_an_array_created_in_a_branch() {
         }
     }
 }
+
+// ---- a branch building a tuple or array from parts on one side, of constants on the other ----
+//
+// An array or tuple literal that carries no derivative (`[1.0, 2.0]`, `[(n as f64).cos(), 2.0]`)
+// is one inert value; where a branch or a loop builds the same value from differentiated parts,
+// it is taken apart element by element.
+
+/// `[x y, sin x]` or `[1, 2]`; `r₀ y + r₁`.
+#[derive_tangent]
+#[derive_grad]
+fn branch_array_of_constants(x: f64, y: f64) -> f64 {
+    let r = if x > 0.0 {
+        [x * y, x.sin()]
+    } else {
+        [1.0, 2.0]
+    };
+    r[0] * y + r[1]
+}
+
+/// `[x y, sin x]` or `[cos n, 2]`: an inert element that is not a literal.
+#[derive_tangent]
+#[derive_grad]
+fn branch_array_of_inert_values(x: f64, y: f64, n: usize) -> f64 {
+    let r = if x > 0.0 {
+        [x * y, x.sin()]
+    } else {
+        [(n as f64).cos(), 2.0]
+    };
+    r[0] * y + r[1]
+}
+
+/// The tuple counterpart: `(x y, sin x)` or `(1, √n)`.
+#[derive_tangent]
+#[derive_grad]
+fn branch_tuple_of_constants(x: f64, y: f64, n: usize) -> f64 {
+    let r = if x > 0.0 {
+        (x * y, x.sin())
+    } else {
+        (1.0, (n as f64).sqrt())
+    };
+    r.0 * y + r.1
+}
+
+/// A `match` whose arms nest an array in a tuple, built from parts or from constants.
+#[derive_tangent]
+#[derive_grad]
+fn match_nested_aggregates(x: f64, y: f64, n: usize) -> f64 {
+    let r = match n % 3 {
+        0 => ([x * y, y.cos()], x),
+        1 => ([0.5, (n as f64).sqrt()], 2.0),
+        _ => ([1.0, 0.0], y * y),
+    };
+    r.0[0] * r.1 + r.0[1] * y
+}
+
+/// Constants first, in an `else if` chain whose inner `if` is all constants.
+#[derive_tangent]
+#[derive_grad]
+fn else_if_constants_first(x: f64, y: f64, n: usize) -> f64 {
+    let r = if x < -1.0 {
+        [1.0, 2.0]
+    } else if x > 1.0 {
+        [3.0, (n as f64).ln_1p()]
+    } else {
+        [x * y, y.exp()]
+    };
+    r[0] + r[1] * x
+}
+
+/// A variable holding constants, assigned parts in one branch.
+#[derive_tangent]
+#[derive_grad]
+fn assigned_in_a_branch(x: f64, y: f64) -> f64 {
+    let mut r = [0.0, 0.5];
+    if x > 0.0 {
+        r = [x, y * y];
+    }
+    r[0] * r[1] + y
+}
+
+#[derive(ad_runtime::Differentiable, Clone, Copy)]
+struct Out {
+    r: [f64; 2],
+    o: f64,
+}
+
+/// A struct literal in both arms whose array field is inert in one.
+#[derive_tangent]
+#[derive_grad]
+fn branch_struct_with_inert_array(x: f64, y: f64, n: usize) -> f64 {
+    let o = if x > 0.0 {
+        Out {
+            r: [x * 2.0, x.sin()],
+            o: x,
+        }
+    } else {
+        Out {
+            r: [(n as f64).cos(), 2.0],
+            o: x * x,
+        }
+    };
+    o.r[0] * y + o.r[1] + o.o * y
+}
+
+/// Carried by a loop from constants, rebuilt from parts, reset to constants in a branch.
+#[derive_tangent]
+#[derive_grad]
+fn loop_carried_from_constants(x: f64, y: f64, n: usize) -> f64 {
+    let mut r = [0.0, 1.0];
+    for i in 0..n {
+        if i % 3 == 2 {
+            r = [0.25, 1.0];
+        } else {
+            r = [r[0] * 0.5 + x * y, r[1] * x.sin()];
+        }
+    }
+    r[0] + r[1]
+}
+
+/// Carried by a loop from parts, set to constants at the end of each iteration.
+#[derive_tangent]
+#[derive_grad]
+fn loop_carried_to_constants(x: f64, y: f64, n: usize) -> f64 {
+    let mut r = [x, y];
+    let mut s = 0.0;
+    for _ in 0..n {
+        s += r[0] * r[1];
+        r = [0.5, 0.25];
+    }
+    s + r[0]
+}
+
+const BRANCH_POINTS: [[f64; 2]; 5] = [
+    [0.7, -0.4],
+    [1.6, 0.9],
+    [-0.6, 0.5],
+    [-1.8, 1.2],
+    [0.3, 2.1],
+];
+
+#[test]
+fn branches_of_constants_against_parts() {
+    use ad_tests::check_fn;
+    let points = &BRANCH_POINTS;
+    check_fn!(
+        branch_array_of_constants,
+        branch_array_of_constants_tangent,
+        branch_array_of_constants_vjp,
+        branch_array_of_constants_grad,
+        [0, 1],
+        points,
+        |[x, y]| if x > 0.0 {
+            [y * y + x.cos(), 2.0 * x * y]
+        } else {
+            [0.0, 1.0]
+        },
+    );
+    check_fn!(
+        assigned_in_a_branch,
+        assigned_in_a_branch_tangent,
+        assigned_in_a_branch_vjp,
+        assigned_in_a_branch_grad,
+        [0, 1],
+        points,
+        |[x, y]| if x > 0.0 {
+            [y * y, 2.0 * x * y + 1.0]
+        } else {
+            [0.0, 1.0]
+        },
+    );
+    for n in [0usize, 1, 2, 3, 4, 5] {
+        let nf = n as f64;
+        check_fn!(
+            branch_array_of_inert_values,
+            branch_array_of_inert_values_tangent,
+            branch_array_of_inert_values_vjp,
+            branch_array_of_inert_values_grad,
+            [0, 1],
+            const [n],
+            points,
+            |[x, y]| if x > 0.0 {
+                [y * y + x.cos(), 2.0 * x * y]
+            } else {
+                [0.0, nf.cos()]
+            },
+        );
+        check_fn!(
+            branch_tuple_of_constants,
+            branch_tuple_of_constants_tangent,
+            branch_tuple_of_constants_vjp,
+            branch_tuple_of_constants_grad,
+            [0, 1],
+            const [n],
+            points,
+            |[x, y]| if x > 0.0 {
+                [y * y + x.cos(), 2.0 * x * y]
+            } else {
+                [0.0, 1.0]
+            },
+        );
+        check_fn!(
+            match_nested_aggregates,
+            match_nested_aggregates_tangent,
+            match_nested_aggregates_vjp,
+            match_nested_aggregates_grad,
+            [0, 1],
+            const [n],
+            points,
+            |[x, y]| match n % 3 {
+                // x y x + y cos y
+                0 => [2.0 * x * y, x * x + y.cos() - y * y.sin()],
+                // 0.5·2 + √n y
+                1 => [0.0, nf.sqrt()],
+                // y²
+                _ => [0.0, 2.0 * y],
+            },
+        );
+        check_fn!(
+            else_if_constants_first,
+            else_if_constants_first_tangent,
+            else_if_constants_first_vjp,
+            else_if_constants_first_grad,
+            [0, 1],
+            const [n],
+            points,
+            |[x, y]| if x < -1.0 {
+                [2.0, 0.0]
+            } else if x > 1.0 {
+                [nf.ln_1p(), 0.0]
+            } else {
+                [y + y.exp(), x + x * y.exp()]
+            },
+        );
+        check_fn!(
+            branch_struct_with_inert_array,
+            branch_struct_with_inert_array_tangent,
+            branch_struct_with_inert_array_vjp,
+            branch_struct_with_inert_array_grad,
+            [0, 1],
+            const [n],
+            points,
+            // 2 x y + sin x + x y, or cos n y + 2 + x² y.
+            |[x, y]| if x > 0.0 {
+                [3.0 * y + x.cos(), 3.0 * x]
+            } else {
+                [2.0 * x * y, nf.cos() + x * x]
+            },
+        );
+        check_fn!(
+            loop_carried_from_constants,
+            loop_carried_from_constants_tangent,
+            loop_carried_from_constants_vjp,
+            loop_carried_from_constants_grad,
+            [0, 1],
+            const [n],
+            points,
+            |[x, y]| {
+                // (value, ∂/∂x, ∂/∂y) of each element, iterated by hand.
+                let (mut a, mut b) = ([0.0, 0.0, 0.0], [1.0, 0.0, 0.0]);
+                for i in 0..n {
+                    if i % 3 == 2 {
+                        (a, b) = ([0.25, 0.0, 0.0], [1.0, 0.0, 0.0]);
+                    } else {
+                        let s = x.sin();
+                        a = [
+                            a[0] * 0.5 + x * y,
+                            a[1] * 0.5 + y,
+                            a[2] * 0.5 + x,
+                        ];
+                        b = [b[0] * s, b[1] * s + b[0] * x.cos(), b[2] * s];
+                    }
+                }
+                [a[1] + b[1], a[2] + b[2]]
+            },
+        );
+        check_fn!(
+            loop_carried_to_constants,
+            loop_carried_to_constants_tangent,
+            loop_carried_to_constants_vjp,
+            loop_carried_to_constants_grad,
+            [0, 1],
+            const [n],
+            points,
+            // x y + (n - 1)/8 + 1/2 after a first iteration; x before any.
+            |[x, y]| if n == 0 { [1.0, 0.0] } else { [y, x] },
+        );
+    }
+}

@@ -181,6 +181,9 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn push_def(&mut self, var: VarId, ty: Option<TokenStream>, rhs: Rhs) {
+        if matches!(rhs, Rhs::Inert { refusal: None, .. }) && self.vars[var].depth.is_none() {
+            self.plain_inert.insert(var);
+        }
         self.stmts.push(Stmt::Def { var, ty, rhs });
     }
 

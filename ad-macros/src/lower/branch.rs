@@ -278,13 +278,13 @@ impl Lowerer<'_> {
         self.diverged = false;
         self.scopes.pop();
         let then_scopes = std::mem::replace(&mut self.scopes, before.clone());
-        let then_stmts = std::mem::take(&mut self.stmts);
+        let mut then_stmts = std::mem::take(&mut self.stmts);
         self.scopes.push(HashMap::new());
         let e = els(self);
         self.diverged = false;
         self.scopes.pop();
         let else_scopes = std::mem::replace(&mut self.scopes, before);
-        let else_stmts = std::mem::replace(&mut self.stmts, outer);
+        let mut else_stmts = std::mem::replace(&mut self.stmts, outer);
         self.region_depth -= 1;
 
         let mut phis = Vec::new();
@@ -297,20 +297,27 @@ impl Lowerer<'_> {
                 if same(b0, bt) && same(b0, be) {
                     continue;
                 }
-                let vt = binding_value(bt);
-                let ve = binding_value(be);
+                let (vt, ve) = self.conform(
+                    binding_value(bt),
+                    binding_value(be),
+                    &mut then_stmts,
+                    &mut else_stmts,
+                );
                 let merged = self.phi(&key, vt, ve, &mut phis);
                 self.scopes[level].insert(key, Binding::Value(merged));
             }
         }
         let value = match (t.value, e.value) {
             (None, None) => None,
-            (a, b) => Some(self.phi(
-                "_v",
-                a.unwrap_or_else(dummy),
-                b.unwrap_or_else(dummy),
-                &mut phis,
-            )),
+            (a, b) => {
+                let (a, b) = self.conform(
+                    a.unwrap_or_else(dummy),
+                    b.unwrap_or_else(dummy),
+                    &mut then_stmts,
+                    &mut else_stmts,
+                );
+                Some(self.phi("_v", a, b, &mut phis))
+            }
         };
         self.stmts.push(Stmt::If(Box::new(If {
             cond,
@@ -362,6 +369,9 @@ impl Lowerer<'_> {
                 } else {
                     self.named_var(key, true)
                 };
+                if self.splittable(&x) && self.splittable(&y) {
+                    self.plain_inert.insert(var);
+                }
                 phis.push(Phi {
                     var,
                     then: x,
@@ -386,6 +396,112 @@ impl Lowerer<'_> {
                 );
                 a
             }
+        }
+    }
+}
+
+impl Lowerer<'_> {
+    /// Brings the two values a φ merges to the same shape where one side is a tuple or array of
+    /// parts and the other a single value that carries no derivative (`[x, y]` against
+    /// `[0.0, 0.0]`, lowered as one inert value): the single value is taken apart element by
+    /// element, by inert definitions appended to its own side's statements (`sa` for `a`, `sb`
+    /// for `b`), where it is in scope. Any other mismatch is left for [`Self::phi`] to refuse.
+    pub(super) fn conform(
+        &mut self,
+        a: Value,
+        b: Value,
+        sa: &mut Vec<Stmt>,
+        sb: &mut Vec<Stmt>,
+    ) -> (Value, Value) {
+        match (a, b) {
+            (Value::Tuple(x), Value::Tuple(y)) if x.len() == y.len() => {
+                let (x, y) = self.conform_items(x, y, sa, sb);
+                (Value::Tuple(x), Value::Tuple(y))
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                let (x, y) = self.conform_items(x, y, sa, sb);
+                (Value::Array(x), Value::Array(y))
+            }
+            (a @ (Value::Tuple(_) | Value::Array(_)), Value::Scalar(op))
+                if !is_dummy(&Value::Scalar(op.clone())) && self.splittable(&op) =>
+            {
+                let b = self.split_like(&a, &op, sb);
+                self.conform(a, b, sa, sb)
+            }
+            (Value::Scalar(op), b @ (Value::Tuple(_) | Value::Array(_)))
+                if !is_dummy(&Value::Scalar(op.clone())) && self.splittable(&op) =>
+            {
+                let a = self.split_like(&b, &op, sa);
+                self.conform(a, b, sa, sb)
+            }
+            (a, b) => (a, b),
+        }
+    }
+
+    fn conform_items(
+        &mut self,
+        x: Vec<Value>,
+        y: Vec<Value>,
+        sa: &mut Vec<Stmt>,
+        sb: &mut Vec<Stmt>,
+    ) -> (Vec<Value>, Vec<Value>) {
+        x.into_iter()
+            .zip(y)
+            .map(|(a, b)| self.conform(a, b, sa, sb))
+            .unzip()
+    }
+
+    /// A single operand that certainly carries no derivative: a constant, or a variable defined
+    /// by inert code that is never refused (or a φ of such).
+    pub(super) fn splittable(&self, op: &Operand) -> bool {
+        match op {
+            Operand::Const(_) => true,
+            Operand::Var(v) => self.plain_inert.contains(v) && self.vars[*v].depth.is_none(),
+        }
+    }
+
+    /// The elements of the inert tuple or array `op`, one level deep, in the shape of `shape`
+    /// (a tuple or an array): `(c)[i]` / `(c).i` for a constant, inert definitions reading the
+    /// variable's elements (pushed on `stmts`) for a variable.
+    pub(super) fn split_like(
+        &mut self,
+        shape: &Value,
+        op: &Operand,
+        stmts: &mut Vec<Stmt>,
+    ) -> Value {
+        let (Value::Tuple(items) | Value::Array(items)) = shape else {
+            return Value::Scalar(op.clone());
+        };
+        let array = matches!(shape, Value::Array(_));
+        let base = emit_operand(&self.vars, op);
+        let parts = (0..items.len())
+            .map(|i| {
+                let tokens = if array {
+                    let i = proc_macro2::Literal::usize_unsuffixed(i);
+                    quote!((#base)[#i])
+                } else {
+                    let i = syn::Index::from(i);
+                    quote!((#base).#i)
+                };
+                Value::Scalar(match op {
+                    Operand::Const(_) => Operand::Const(tokens),
+                    Operand::Var(v) => {
+                        let t = self.temp();
+                        self.plain_inert.insert(t);
+                        stmts.push(Stmt::Def {
+                            var: t,
+                            ty: None,
+                            rhs: inert_rhs(tokens, vec![*v], true),
+                        });
+                        Operand::Var(t)
+                    }
+                })
+            })
+            .collect();
+        if array {
+            Value::Array(parts)
+        } else {
+            Value::Tuple(parts)
         }
     }
 }

@@ -154,6 +154,21 @@ impl Lowerer<'_> {
         // Cells for them, read at the top of each iteration.
         let mut cells = Vec::new();
         let mut inits = Vec::new();
+        let carried: Vec<(usize, String)> = carried
+            .into_iter()
+            .map(|(level, key, trial_end)| {
+                // `let mut r = [0.0, 0.0]; for .. { r = [a, b]; }`: an inert aggregate before the
+                // loop is taken apart, before it, when an iteration builds it from parts.
+                if let Some(Binding::Value(init)) = self.scopes[level].get(&key).cloned() {
+                    let mut stmts = std::mem::take(&mut self.stmts);
+                    let mut trial_stmts = Vec::new();
+                    let (init, _) = self.conform(init, trial_end, &mut stmts, &mut trial_stmts);
+                    self.stmts = stmts;
+                    self.scopes[level].insert(key.clone(), Binding::Value(init));
+                }
+                (level, key)
+            })
+            .collect();
         for (level, key) in &carried {
             let init = match &self.scopes[*level][key] {
                 Binding::Value(v) => v.clone(),
@@ -168,6 +183,17 @@ impl Lowerer<'_> {
         self.loops.push(ctx.clone());
         let (kind, cond_stmts) = self.lower_loop_body(&head, body, &ctx, iter);
         self.loops.pop();
+        // `r = [0.0, 0.0]` in the body of a loop that carries `r` as parts: taken apart at the
+        // end of the iteration.
+        for ((level, key), init) in carried.iter().zip(&inits) {
+            if let Binding::Value(end) = self.scopes[*level][key].clone() {
+                let mut stmts = std::mem::take(&mut self.stmts);
+                let mut init_stmts = Vec::new();
+                let (_, end) = self.conform(init.clone(), end, &mut init_stmts, &mut stmts);
+                self.stmts = stmts;
+                self.scopes[*level].insert(key.clone(), Binding::Value(end));
+            }
+        }
         let body_stmts = std::mem::replace(&mut self.stmts, outer);
 
         // What each iteration writes back, and the values after the loop.
@@ -275,8 +301,9 @@ impl Lowerer<'_> {
     }
 
     /// Runs `f` as a trial and undoes everything it did; returns the keys of the enclosing
-    /// scopes whose binding it changed.
-    pub(super) fn dry_run(&mut self, f: impl FnOnce(&mut Self)) -> Vec<(usize, String)> {
+    /// scopes whose binding it changed, each with the shape of its value at the end of the trial
+    /// (as dummies: the trial's variables are discarded).
+    pub(super) fn dry_run(&mut self, f: impl FnOnce(&mut Self)) -> Vec<(usize, String, Value)> {
         let vars = self.vars.len();
         let namer = self.namer.clone();
         let versions = self.versions.clone();
@@ -295,7 +322,8 @@ impl Lowerer<'_> {
                 if !same(&scope[key], &self.scopes[level][key])
                     || self.assigned.contains(&(level, key.clone()))
                 {
-                    changed.push((level, key.clone()));
+                    let end = replicate_dummy(&binding_value(&self.scopes[level][key]));
+                    changed.push((level, key.clone(), end));
                 }
             }
         }
@@ -308,6 +336,7 @@ impl Lowerer<'_> {
         self.whole_results.retain(|v, _| *v < vars);
         self.stacks.retain(|v| *v < vars);
         self.integers.retain(|v| *v < vars);
+        self.plain_inert.retain(|v| *v < vars);
         self.namer = namer;
         self.versions = versions;
         self.scopes = scopes;

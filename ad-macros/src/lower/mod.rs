@@ -150,6 +150,10 @@ struct Lowerer<'a> {
     /// Variables known to hold integers or containers of integers (by their type or their
     /// initial value): state that steers the computation, never differentiated.
     integers: HashSet<VarId>,
+    /// Variables defined by inert code that cannot be refused (a literal, constants): they
+    /// never carry a derivative, so a tuple or array among them may be taken apart element by
+    /// element where a branch or a loop builds the same value from parts.
+    plain_inert: HashSet<VarId>,
     /// Parameters of a `&mut` reference type.
     ref_mut_params: HashSet<VarId>,
     /// The float type of the function (its output's, or its first active parameter's element
@@ -220,6 +224,7 @@ pub fn lower(
         branch_span: None,
         written_params: HashSet::new(),
         integers: HashSet::new(),
+        plain_inert: HashSet::new(),
         ref_mut_params: HashSet::new(),
         inlining: 0,
         of_reverse_code,
