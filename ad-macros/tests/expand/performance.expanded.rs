@@ -579,3 +579,303 @@ impl affine_mse {
 
 #[doc(hidden)]
 struct affine_mse {}
+
+fn nearest_cost_vjp(
+    points: &[[f64; 2]],
+    c: &[[f64; 2]],
+    dc: &mut [[f64; 2]],
+    seed: f64,
+) -> f64 {
+    let cost = 0.0;
+    let _t1 = ::core::iter::IntoIterator::into_iter((0..points.len()));
+    let cost_3_bar = seed;
+    let mut cost_c = cost;
+    let mut cost_c_bar = cost_3_bar;
+    for k in _t1 {
+        let cost_1 = cost_c;
+        let best = f64::INFINITY;
+        let _t4 = c.len();
+        let _t5 = (0).._t4;
+        let _t6 = ::core::iter::IntoIterator::into_iter(_t5);
+        let mut best_c = best;
+        let mut trip_2: usize = 0;
+        let mut selected: usize = ::ad_runtime::selection::NONE;
+        let mut tied = false;
+        let mut before = best;
+        for j in ::core::clone::Clone::clone(&_t6) {
+            let best_1 = best_c;
+            trip_2 += 1;
+            let _t9 = points[k][0];
+            let _t10 = c[j][0];
+            let dx = _t9 - _t10;
+            let _t12 = points[k][1];
+            let _t13 = c[j][1];
+            let dy = _t12 - _t13;
+            let _t15 = dx * dx;
+            let _t16 = dy * dy;
+            let _t17 = _t15 + _t16;
+            let best_2 = best_1.min(_t17);
+            if ::ad_runtime::selection::takes(best_1, _t17, false) {
+                selected = trip_2 - 1;
+                before = best_1;
+                tied = false;
+            } else if ::ad_runtime::selection::ties(best_1, _t17) {
+                tied = true;
+            }
+            best_c = best_2;
+        }
+        let best_3 = best_c;
+        let cost_2 = cost_1 + best_3;
+        let cost_2_bar = cost_c_bar;
+        let cost_1_bar = cost_2_bar;
+        let best_3_bar = cost_2_bar;
+        let mut best_c_bar = best_3_bar;
+        for k_2 in ::ad_runtime::selection::order(selected, tied, trip_2) {
+            let j = ::ad_runtime::nth(&_t6, k_2);
+            let best_1 = if k_2 == selected { before } else { best_3 };
+            let _t9 = points[k][0];
+            let _t10 = c[j][0];
+            let dx = _t9 - _t10;
+            let _t12 = points[k][1];
+            let _t13 = c[j][1];
+            let dy = _t12 - _t13;
+            let _t15 = dx * dx;
+            let _t16 = dy * dy;
+            let _t17 = _t15 + _t16;
+            let best_2 = best_1.min(_t17);
+            let best_2_bar = best_c_bar;
+            let best_2_partials = ::ad_runtime::rules::min_partials(
+                best_1,
+                _t17,
+                best_1,
+            );
+            let best_1_bar = best_2_partials.0 * best_2_bar;
+            let _t17_bar = best_2_partials.1 * best_2_bar;
+            let _t15_bar = _t17_bar;
+            let _t16_bar = _t17_bar;
+            let mut dy_bar = dy * _t16_bar;
+            dy_bar = dy_bar + dy * _t16_bar;
+            let mut dx_bar = dx * _t15_bar;
+            dx_bar = dx_bar + dx * _t15_bar;
+            let _t13_bar = -dy_bar;
+            dc[j][1] = dc[j][1] + _t13_bar;
+            let _t10_bar = -dx_bar;
+            dc[j][0] = dc[j][0] + _t10_bar;
+            best_c_bar = best_1_bar;
+        }
+        cost_c_bar = cost_1_bar;
+        cost_c = cost_2;
+    }
+    let cost_3 = cost_c;
+    cost_3
+}
+
+fn nearest_cost_grad(points: &[[f64; 2]], c: &[[f64; 2]], dc: &mut [[f64; 2]]) -> f64 {
+    let seed: f64 = ::ad_runtime::one::<f64>();
+    let cost = 0.0;
+    let _t1 = ::core::iter::IntoIterator::into_iter((0..points.len()));
+    let cost_3_bar = seed;
+    let mut cost_c = cost;
+    let mut cost_c_bar = cost_3_bar;
+    for k in _t1 {
+        let cost_1 = cost_c;
+        let best = f64::INFINITY;
+        let _t4 = c.len();
+        let _t5 = (0).._t4;
+        let _t6 = ::core::iter::IntoIterator::into_iter(_t5);
+        let mut best_c = best;
+        let mut trip_2: usize = 0;
+        let mut selected: usize = ::ad_runtime::selection::NONE;
+        let mut tied = false;
+        let mut before = best;
+        for j in ::core::clone::Clone::clone(&_t6) {
+            let best_1 = best_c;
+            trip_2 += 1;
+            let _t9 = points[k][0];
+            let _t10 = c[j][0];
+            let dx = _t9 - _t10;
+            let _t12 = points[k][1];
+            let _t13 = c[j][1];
+            let dy = _t12 - _t13;
+            let _t15 = dx * dx;
+            let _t16 = dy * dy;
+            let _t17 = _t15 + _t16;
+            let best_2 = best_1.min(_t17);
+            if ::ad_runtime::selection::takes(best_1, _t17, false) {
+                selected = trip_2 - 1;
+                before = best_1;
+                tied = false;
+            } else if ::ad_runtime::selection::ties(best_1, _t17) {
+                tied = true;
+            }
+            best_c = best_2;
+        }
+        let best_3 = best_c;
+        let cost_2 = cost_1 + best_3;
+        let cost_2_bar = cost_c_bar;
+        let cost_1_bar = cost_2_bar;
+        let best_3_bar = cost_2_bar;
+        let mut best_c_bar = best_3_bar;
+        for k_2 in ::ad_runtime::selection::order(selected, tied, trip_2) {
+            let j = ::ad_runtime::nth(&_t6, k_2);
+            let best_1 = if k_2 == selected { before } else { best_3 };
+            let _t9 = points[k][0];
+            let _t10 = c[j][0];
+            let dx = _t9 - _t10;
+            let _t12 = points[k][1];
+            let _t13 = c[j][1];
+            let dy = _t12 - _t13;
+            let _t15 = dx * dx;
+            let _t16 = dy * dy;
+            let _t17 = _t15 + _t16;
+            let best_2 = best_1.min(_t17);
+            let best_2_bar = best_c_bar;
+            let best_2_partials = ::ad_runtime::rules::min_partials(
+                best_1,
+                _t17,
+                best_1,
+            );
+            let best_1_bar = best_2_partials.0 * best_2_bar;
+            let _t17_bar = best_2_partials.1 * best_2_bar;
+            let _t15_bar = _t17_bar;
+            let _t16_bar = _t17_bar;
+            let mut dy_bar = dy * _t16_bar;
+            dy_bar = dy_bar + dy * _t16_bar;
+            let mut dx_bar = dx * _t15_bar;
+            dx_bar = dx_bar + dx * _t15_bar;
+            let _t13_bar = -dy_bar;
+            dc[j][1] = dc[j][1] + _t13_bar;
+            let _t10_bar = -dx_bar;
+            dc[j][0] = dc[j][0] + _t10_bar;
+            best_c_bar = best_1_bar;
+        }
+        cost_c_bar = cost_1_bar;
+        cost_c = cost_2;
+    }
+    let cost_3 = cost_c;
+    cost_3
+}
+
+#[doc(hidden)]
+fn nearest_cost__derive_grad<
+    'ad_slot,
+    __AdS0,
+    __AdS1: ::ad_runtime::rows::RowsShadow<'ad_slot, [f64; 2]>,
+>(
+    __ad_args: (&[[f64; 2]], &[[f64; 2]]),
+    __ad_shadows: (__AdS0, __AdS1),
+    seed: f64,
+) -> (f64, ((), ())) {
+    let (points, c) = __ad_args;
+    let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
+    let mut __ad_store1 = ::core::default::Default::default();
+    let dc = ::ad_runtime::rows::RowsShadow::<
+        [f64; 2],
+    >::rows(__ad_shadow1, &c[..], &mut __ad_store1);
+    let __ad_value = {
+        let cost = 0.0;
+        let _t1 = ::core::iter::IntoIterator::into_iter((0..points.len()));
+        let cost_3_bar = seed;
+        let mut cost_c = cost;
+        let mut cost_c_bar = cost_3_bar;
+        for k in _t1 {
+            let cost_1 = cost_c;
+            let best = f64::INFINITY;
+            let _t4 = c.len();
+            let _t5 = (0).._t4;
+            let _t6 = ::core::iter::IntoIterator::into_iter(_t5);
+            let mut best_c = best;
+            let mut trip_2: usize = 0;
+            let mut selected: usize = ::ad_runtime::selection::NONE;
+            let mut tied = false;
+            let mut before = best;
+            for j in ::core::clone::Clone::clone(&_t6) {
+                let best_1 = best_c;
+                trip_2 += 1;
+                let _t9 = points[k][0];
+                let _t10 = c[j][0];
+                let dx = _t9 - _t10;
+                let _t12 = points[k][1];
+                let _t13 = c[j][1];
+                let dy = _t12 - _t13;
+                let _t15 = dx * dx;
+                let _t16 = dy * dy;
+                let _t17 = _t15 + _t16;
+                let best_2 = best_1.min(_t17);
+                if ::ad_runtime::selection::takes(best_1, _t17, false) {
+                    selected = trip_2 - 1;
+                    before = best_1;
+                    tied = false;
+                } else if ::ad_runtime::selection::ties(best_1, _t17) {
+                    tied = true;
+                }
+                best_c = best_2;
+            }
+            let best_3 = best_c;
+            let cost_2 = cost_1 + best_3;
+            let cost_2_bar = cost_c_bar;
+            let cost_1_bar = cost_2_bar;
+            let best_3_bar = cost_2_bar;
+            let mut best_c_bar = best_3_bar;
+            for k_2 in ::ad_runtime::selection::order(selected, tied, trip_2) {
+                let j = ::ad_runtime::nth(&_t6, k_2);
+                let best_1 = if k_2 == selected { before } else { best_3 };
+                let _t9 = points[k][0];
+                let _t10 = c[j][0];
+                let dx = _t9 - _t10;
+                let _t12 = points[k][1];
+                let _t13 = c[j][1];
+                let dy = _t12 - _t13;
+                let _t15 = dx * dx;
+                let _t16 = dy * dy;
+                let _t17 = _t15 + _t16;
+                let best_2 = best_1.min(_t17);
+                let best_2_bar = best_c_bar;
+                let best_2_partials = ::ad_runtime::rules::min_partials(
+                    best_1,
+                    _t17,
+                    best_1,
+                );
+                let best_1_bar = best_2_partials.0 * best_2_bar;
+                let _t17_bar = best_2_partials.1 * best_2_bar;
+                let _t15_bar = _t17_bar;
+                let _t16_bar = _t17_bar;
+                let mut dy_bar = dy * _t16_bar;
+                dy_bar = dy_bar + dy * _t16_bar;
+                let mut dx_bar = dx * _t15_bar;
+                dx_bar = dx_bar + dx * _t15_bar;
+                let _t13_bar = -dy_bar;
+                dc[j][1] = dc[j][1] + _t13_bar;
+                let _t10_bar = -dx_bar;
+                dc[j][0] = dc[j][0] + _t10_bar;
+                best_c_bar = best_1_bar;
+            }
+            cost_c_bar = cost_1_bar;
+            cost_c = cost_2;
+        }
+        let cost_3 = cost_c;
+        cost_3
+    };
+    (__ad_value, ((), ()))
+}
+
+#[doc(hidden)]
+#[allow(dead_code, clippy::all, clippy::pedantic)]
+impl nearest_cost {
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __derive_grad<
+        'ad_slot,
+        __AdS0,
+        __AdS1: ::ad_runtime::rows::RowsShadow<'ad_slot, [f64; 2]>,
+    >(
+        __ad_args: (&[[f64; 2]], &[[f64; 2]]),
+        __ad_shadows: (__AdS0, __AdS1),
+        seed: f64,
+    ) -> (f64, ((), ())) {
+        nearest_cost__derive_grad(__ad_args, __ad_shadows, seed)
+    }
+}
+
+#[doc(hidden)]
+struct nearest_cost {}

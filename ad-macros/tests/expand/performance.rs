@@ -36,3 +36,22 @@ fn affine_mse(w: &[f64], xs: &[[f64; 3]], ys: &[f64]) -> f64 {
     }
     s / xs.len() as f64
 }
+
+// The k-means cost: the running minimum over centroids is a selection loop. Its forward sweep
+// keeps the index of the centroid that last took the minimum (`takes`), and its reverse sweep
+// runs that iteration again and reverses it (`order`): one centroid's work per point, nothing
+// stored. The loop over points is fused.
+#[derive_grad(wrt(c))]
+fn nearest_cost(points: &[[f64; 2]], c: &[[f64; 2]]) -> f64 {
+    let mut cost = 0.0;
+    for p in points {
+        let mut best = f64::INFINITY;
+        for j in 0..c.len() {
+            let dx = p[0] - c[j][0];
+            let dy = p[1] - c[j][1];
+            best = best.min(dx * dx + dy * dy);
+        }
+        cost += best;
+    }
+    cost
+}
