@@ -192,6 +192,19 @@ pub static METHODS: &[Rule] = &[
     },
 ];
 
+/// The rules whose partials are piecewise constant (`min`, `max`, `abs`, `clamp`, `%`): the
+/// derivative of their runtime partials is zero wherever it exists, so reverse-mode code
+/// differentiated again (forward over reverse) treats those partials as constants.
+pub const FLAT_PARTIALS: &[&str] = &["abs", "min", "max", "clamp", "rem"];
+
+/// Whether `runtime` is the runtime function (`min_partials`) of a rule in [`FLAT_PARTIALS`].
+pub fn flat_runtime(runtime: &str) -> bool {
+    OPERATORS
+        .iter()
+        .chain(METHODS)
+        .any(|r| FLAT_PARTIALS.contains(&r.name) && r.runtime.is_some_and(|(f, _)| f == runtime))
+}
+
 /// Methods that are lowered into other primitives rather than having a row of their own.
 pub const SIN_COS: &str = "sin_cos";
 
@@ -244,6 +257,20 @@ pub fn is_inactive_method(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flat_partials_name_rules_with_runtime_partials() {
+        for name in FLAT_PARTIALS {
+            let rule = OPERATORS
+                .iter()
+                .chain(METHODS)
+                .find(|r| r.name == *name)
+                .expect("a rule of the table");
+            let (runtime, _) = rule.runtime.expect("runtime partials");
+            assert!(flat_runtime(runtime), "{runtime}");
+        }
+        assert!(!flat_runtime("sin_partial") && !flat_runtime("mul_add_partials"));
+    }
 
     #[test]
     fn every_row_is_consistent() {

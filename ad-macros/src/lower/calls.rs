@@ -558,6 +558,11 @@ impl Lowerer<'_> {
         let name = last.ident.clone();
         let leading = p.path.leading_colon.map(|_| quote!(::));
         let runtime = init.first().is_some_and(|s| s.ident == "ad_runtime");
+        // In reverse-mode code lowered again, the partials of `min`, `max`, `abs`, .. are
+        // piecewise constant: no derivative, so nothing computes tangents only they would read.
+        if runtime && self.of_reverse_code && rules::flat_runtime(&name.to_string()) {
+            return Some(Value::Scalar(self.inert(e, None)));
+        }
         let init = init.iter();
         let prefix = quote!(#leading #(#init::)*);
         let (args, memory, state) = self.call_args(args.iter())?;
