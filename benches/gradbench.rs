@@ -34,31 +34,18 @@
 use std::hint::black_box;
 
 use ad_gradbench::evals::{det, gmm, kmeans, llsq, lse};
+// The test suite's generator (SplitMix64): pseudo-random inputs, the same on every run.
+use ad_tests::r#gen::Rng;
 use criterion::{Criterion, criterion_group, criterion_main};
 
-/// A small linear congruential generator (Knuth's MMIX constants): the inputs are
-/// pseudo-random but the same on every run.
-struct Lcg(u64);
+/// `n` values uniform in `[-scale, scale)`.
+fn values(rng: &mut Rng, n: usize, scale: f64) -> Vec<f64> {
+    rng.vec(n, -scale, scale)
+}
 
-impl Lcg {
-    /// The next value, uniform in `[-1, 1)`.
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-
-    /// `n` next values, each times `scale`.
-    fn vec(&mut self, n: usize, scale: f64) -> Vec<f64> {
-        (0..n).map(|_| scale * self.next()).collect()
-    }
-
-    /// `r` rows of `c` next values, each times `scale`.
-    fn rows(&mut self, r: usize, c: usize, scale: f64) -> Vec<Vec<f64>> {
-        (0..r).map(|_| self.vec(c, scale)).collect()
-    }
+/// `r` rows of `c` values uniform in `[-scale, scale)`.
+fn rows(rng: &mut Rng, r: usize, c: usize, scale: f64) -> Vec<Vec<f64>> {
+    (0..r).map(|_| values(rng, c, scale)).collect()
 }
 
 /// Panics unless `hand` equals `ours` entry by entry to 1e-9 relative, with an absolute floor
@@ -348,7 +335,7 @@ fn det_gradient_hand(ell: usize, a: &[f64]) -> Vec<f64> {
 /// `lse`, n = 10000.
 fn bench_lse(c: &mut Criterion) {
     let n = 10_000;
-    let x = Lcg(1).vec(n, 3.0);
+    let x = values(&mut Rng(1), n, 3.0);
     assert_same("lse gradient", &lse::gradient(&x), &lse_gradient_hand(&x));
     let mut grp = c.benchmark_group(format!("lse/{n}"));
     grp.bench_function("primal", |b| b.iter(|| lse::primal(n, black_box(&x))));
@@ -360,7 +347,7 @@ fn bench_lse(c: &mut Criterion) {
 /// `llsq`, n = 1024 points, m = 128 coefficients.
 fn bench_llsq(c: &mut Criterion) {
     let (n, m) = (1024, 128);
-    let x = Lcg(2).vec(m, 1.0);
+    let x = values(&mut Rng(2), m, 1.0);
     assert_same(
         "llsq gradient",
         &llsq::gradient(n, &x),
@@ -378,11 +365,11 @@ fn bench_llsq(c: &mut Criterion) {
 /// zero).
 fn bench_kmeans(c: &mut Criterion) {
     let (n, k, d) = (1000, 100, 8);
-    let mut lcg = Lcg(3);
-    let points = lcg.vec(n * d, 1.0);
+    let mut rng = Rng(3);
+    let points = values(&mut rng, n * d, 1.0);
     let centroids: Vec<f64> = points[..k * d]
         .iter()
-        .map(|p| p + 0.01 * lcg.next())
+        .map(|p| p + 0.01 * rng.signed())
         .collect();
     assert_same(
         "kmeans dir",
@@ -405,16 +392,16 @@ fn bench_kmeans(c: &mut Criterion) {
 /// `gmm`, d = 10, k = 25, n = 1000, with a Wishart prior of `m = 2`, `gamma = 0.7`.
 fn bench_gmm(c: &mut Criterion) {
     let (d, k, n) = (10, 25, 1000);
-    let mut lcg = Lcg(4);
+    let mut rng = Rng(4);
     let input = gmm::Input {
         d,
         k,
         n,
-        alpha: lcg.vec(k, 1.0),
-        mu: lcg.rows(k, d, 1.0),
-        q: lcg.rows(k, d, 0.5),
-        l: lcg.rows(k, d * (d - 1) / 2, 0.5),
-        x: lcg.rows(n, d, 1.0),
+        alpha: values(&mut rng, k, 1.0),
+        mu: rows(&mut rng, k, d, 1.0),
+        q: rows(&mut rng, k, d, 0.5),
+        l: rows(&mut rng, k, d * (d - 1) / 2, 0.5),
+        x: rows(&mut rng, n, d, 1.0),
         m: 2,
         gamma: 0.7,
     };
@@ -436,7 +423,7 @@ fn bench_gmm(c: &mut Criterion) {
 /// `det`, ell = 7.
 fn bench_det(c: &mut Criterion) {
     let ell = 7;
-    let a = Lcg(5).vec(ell * ell, 1.0);
+    let a = values(&mut Rng(5), ell * ell, 1.0);
     assert_same(
         "det gradient",
         &det::gradient(ell, &a),

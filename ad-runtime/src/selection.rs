@@ -47,13 +47,8 @@ pub const NONE: usize = usize::MAX;
 #[inline(always)]
 #[must_use]
 pub fn takes<T: Float>(kept: T, new: T, max: bool) -> bool {
-    if kept.is_nan() {
-        !new.is_nan()
-    } else if max {
-        new > kept
-    } else {
-        new < kept
-    }
+    // The comparison decides unless `kept` is NaN (then it is false): the usual case first.
+    (if max { new > kept } else { new < kept }) || (kept.is_nan() && !new.is_nan())
 }
 
 /// Whether the partials of `kept.min(new)` (or `max`) split the adjoint rather than give it

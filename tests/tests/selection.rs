@@ -1,6 +1,6 @@
-//! Selection loops: a running minimum or maximum (`best = best.min(d)`) whose reverse sweep runs
-//! only the iteration that the result came from (and, at a tie, the ones tied with it), storing
-//! nothing per iteration. Each function is written as a user writes it and checked against its
+//! Selection loops: a running minimum or maximum (`best = best.min(d)`, or
+//! `.fold(f64::INFINITY, f64::min)`) whose reverse sweep runs only the iteration that the result
+//! came from (and, at a tie, the ones tied with it), storing nothing per iteration. Each function is written as a user writes it and checked against its
 //! gradient by hand, central finite differences and forward mode; ties and NaN against forward
 //! mode, whose partials split a tie in halves as reverse mode's do; a counting allocator shows
 //! that the gradients store nothing.
@@ -93,6 +93,23 @@ fn nearest_norm(points: &[f64], c: &[f64]) -> f64 {
     s.sqrt()
 }
 
+/// The one-sided Chamfer distance from a point cloud to a template, written with iterator
+/// chains: the nearest template point by `fold(f64::INFINITY, f64::min)`, the mean over the cloud.
+#[derive_tangent]
+#[derive_grad]
+fn chamfer(cloud: &[[f64; 2]], template: &[f64]) -> f64 {
+    cloud
+        .iter()
+        .map(|p| {
+            template
+                .chunks(2)
+                .map(|q| (0..2).map(|k| (p[k] - q[k]).powi(2)).sum::<f64>())
+                .fold(f64::INFINITY, f64::min)
+        })
+        .sum::<f64>()
+        / cloud.len() as f64
+}
+
 fn sample(n: usize, seed: f64) -> Vec<f64> {
     (0..n)
         .map(|i| (seed * (i as f64 + 1.0)).sin() * 2.0 + 0.05 * i as f64)
@@ -156,6 +173,46 @@ fn nearest_cost_three_ways() {
         g
     };
     check_flat("nearest_cost", &p, f, tangent, grad, hand);
+}
+
+#[test]
+fn chamfer_three_ways() {
+    // p = [cloud (2 POINTS), template (2 K)].
+    let p = sample(2 * POINTS + 2 * K, 1.3);
+    let split = 2 * POINTS;
+    let f = |p: &[f64]| chamfer(&cloud(&p[..split]), &p[split..]);
+    let tangent = |p: &[f64], d: &[f64]| {
+        chamfer_tangent(
+            &cloud(&p[..split]),
+            &cloud(&d[..split]),
+            &p[split..],
+            &d[split..],
+        )
+    };
+    let grad = |p: &[f64], g: &mut [f64]| {
+        let (mut gp, mut gt) = (cloud(&g[..split]), g[split..].to_vec());
+        let v = chamfer_grad(&cloud(&p[..split]), &mut gp, &p[split..], &mut gt);
+        let flat: Vec<f64> = gp.iter().flatten().copied().collect();
+        g[..split].copy_from_slice(&flat);
+        g[split..].copy_from_slice(&gt);
+        v
+    };
+    // The nearest cost's gradient, divided by the number of points.
+    let hand = |p: &[f64]| {
+        let (pts, t) = (cloud(&p[..split]), &p[split..]);
+        let mut g = vec![0.0; p.len()];
+        for (i, q) in pts.iter().enumerate() {
+            let dist = |j: usize| (0..2).map(|l| (q[l] - t[2 * j + l]).powi(2)).sum::<f64>();
+            let j = argmin((0..K).map(dist));
+            for l in 0..2 {
+                let r = 2.0 * (q[l] - t[2 * j + l]) / POINTS as f64;
+                g[2 * i + l] += r;
+                g[split + 2 * j + l] -= r;
+            }
+        }
+        g
+    };
+    check_flat("chamfer", &p, f, tangent, grad, hand);
 }
 
 #[test]
@@ -310,6 +367,12 @@ fn selection_loops_store_nothing() {
         black_box(nearest_cost_grad(&pts, &mut gp, &c, &mut gc));
     });
     assert_eq!(m.allocations, 0, "nearest_cost: nothing stored per point");
+    let t = sample(20, 0.6);
+    let mut gt = vec![0.0; t.len()];
+    let m = measure(|| {
+        black_box(chamfer_grad(&pts, &mut gp, &t, &mut gt));
+    });
+    assert_eq!(m.allocations, 0, "chamfer: nothing stored per point");
     let x = sample(1000, 0.9);
     let mut g = vec![0.0; x.len()];
     let m = measure(|| {

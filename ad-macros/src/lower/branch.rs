@@ -456,7 +456,8 @@ impl Lowerer<'_> {
     pub(super) fn splittable(&self, op: &Operand) -> bool {
         match op {
             Operand::Const(_) => true,
-            Operand::Var(v) => self.plain_inert.contains(v) && self.vars[*v].depth.is_none(),
+            // Only scalars (not memory) are recorded.
+            Operand::Var(v) => self.plain_inert.contains(v),
         }
     }
 

@@ -371,6 +371,15 @@ pub(super) fn is_pure(e: &Expr, mutated: &HashSet<String>) -> bool {
                 && pure(&m.receiver)
                 && m.args.iter().all(pure)
         }
+        // The runtime's constants, which the lowering of `sum`, `product` and `fold` writes
+        // (`::ad_runtime::zero()`).
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if {
+                let s: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                matches!(s.as_slice(), [r, f] if r == "ad_runtime"
+                    && matches!(f.as_str(), "zero" | "one" | "zero_like"))
+            }) && c.args.iter().all(pure)
+        }
         _ => false,
     }
 }
