@@ -18,7 +18,7 @@ use crate::front::attr::{self, Pick};
 use crate::front::parse::{check_arguments, check_signature, parse_fn};
 use crate::front::sig::FloatTypes;
 use crate::front::structs;
-use crate::ir::Func;
+use crate::ir::{Func, Generated};
 use crate::modes::{custom, hessian, hessian_calls, jacobian, lanes_grad};
 use crate::names::Namer;
 use crate::transform::{adjoint, tangent};
@@ -193,10 +193,40 @@ fn generate_fn(mode: Mode, args: TokenStream, f: ItemFn) -> syn::Result<TokenStr
 fn tangent_fns(f: &ItemFn, func: &mut Func, out: Option<&Type>) -> TokenStream {
     let mut tokens = TokenStream::new();
     let g = tangent::transform(func, out);
-    let hidden = companion::companion_jvp(f, &g);
+    let hidden = companion::companion_jvp(f, &calling(f, "tangent", &g, None));
     tokens.extend(item::wrap(f, "tangent", g, docs::doc_tangent(f, func)));
     tokens.extend(hidden);
     tokens
+}
+
+/// `g` as a function whose body calls the generated `NAME_suffix` (of parameters and body `g`)
+/// with its own parameters: a companion, or with `seed` given (`f_grad`), the seed replaced by
+/// that value and dropped from the parameters. `g` itself when a parameter is not a plain
+/// identifier.
+fn calling(f: &ItemFn, suffix: &str, g: &Generated, seed: Option<TokenStream>) -> Generated {
+    // A slice or rows argument takes a generic slot in a companion (a sink for a constant
+    // one), which the generated function's parameter is not: the companion keeps the body.
+    let c = &g.call;
+    let generic_slots = c.slices.iter().chain(&c.rows).any(Option::is_some);
+    let idents = item::param_idents(&g.params).filter(|_| seed.is_some() || !generic_slots);
+    let Some(idents) = idents else {
+        return g.clone();
+    };
+    let mut params = g.params.clone();
+    let mut call_args: Vec<TokenStream> = idents.iter().map(ToTokens::to_token_stream).collect();
+    // The seed is the last parameter (a user's parameter may be spelled `seed` too).
+    if let Some(value) = seed
+        && c.seed.is_some()
+    {
+        params.pop();
+        call_args.pop();
+        call_args.push(value);
+    }
+    Generated {
+        params,
+        body: item::call_generated(f, suffix, &call_args),
+        ..g.clone()
+    }
 }
 
 /// `#[derive_grad]`: `f_vjp`, `f_grad` for a float output, with `hessian` `f_hvp` and
@@ -215,26 +245,30 @@ fn grad_fns(
         (Some(_), None) => adjoint::Checkpoint::Sqrt,
         (Some(_), Some(s)) => adjoint::Checkpoint::Binomial(s.to_token_stream()),
     };
-    let g = adjoint::transform_with(func, out, adjoint::Seed::Param, &checkpoint);
-    let hidden = companion::companion_vjp(f, &g);
+    let g = adjoint::transform_with(func, out, &checkpoint);
+    let hidden = companion::companion_vjp(f, &calling(f, "vjp", &g, None));
+    let grad = out.filter(|t| floats.is_float(t)).map(|out_ty| {
+        // `_grad` is `_vjp` seeded with 1.
+        let one = quote!(::ad_runtime::one::<#out_ty>());
+        (out_ty, calling(f, "vjp", &g, Some(one)))
+    });
     tokens.extend(item::wrap(
         f,
         "vjp",
         g,
         docs::doc_reverse(f, func, out, true),
     ));
-    if let Some(out_ty) = out.filter(|t| floats.is_float(t)) {
+    if let Some((out_ty, grad)) = grad {
         func.namer = fresh;
         // The mode-choice rule: few inputs by value and a reverse sweep that would store
         // values give `_grad` by vector forward mode (`modes/lanes_grad.rs`).
         if let Some(k) = lanes_grad::lanes(f, func, args) {
             tokens.extend(lanes_grad::grad(f, func, out_ty, k));
         } else {
-            let g = adjoint::transform_with(func, out, adjoint::Seed::One, &checkpoint);
             tokens.extend(item::wrap(
                 f,
                 "grad",
-                g,
+                grad,
                 docs::doc_reverse(f, func, out, false),
             ));
         }

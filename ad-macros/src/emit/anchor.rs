@@ -98,7 +98,7 @@ enum Place {
 }
 
 /// Whether the function stands outside any `impl` or `trait` block.
-fn is_free(f: &ItemFn) -> bool {
+pub fn is_free(f: &ItemFn) -> bool {
     if f.sig.receiver().is_some() {
         return false;
     }

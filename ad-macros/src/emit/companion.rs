@@ -216,7 +216,7 @@ fn jvp_like(
             let body = &g.body;
             (quote!(((), ())), quote!(let () = { #body }; ((), ())))
         }
-        (None, ReturnType::Type(..)) => (g.ret.clone(), g.body.clone()),
+        (None, ReturnType::Type(..)) => (g.ret.clone(), super::scopes::shallow(&g.body)),
     };
     let sig = quote! {
         #generics(
@@ -333,7 +333,7 @@ pub fn companion_vjp(f: &ItemFn, g: &Generated) -> TokenStream {
     }
     let count = c.returned.iter().filter(|r| **r).count();
     let (adj_tys, adj) = adjoint_list(c, &tys, &gs);
-    let body = &g.body;
+    let body = &super::scopes::shallow(&g.body);
     // `_vjp` returns `(value, adjoints)`, or only the adjoints for a function without a result.
     let unit = c.seed.is_none();
     let result = match (count, unit) {

@@ -1,8 +1,8 @@
 //! A generated function as an item: its attributes, its documentation with the generated code
 //! in it, and small pieces of tokens the modes share.
 
-use proc_macro2::{Ident, TokenStream};
-use quote::quote;
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::{ToTokens, quote};
 use syn::{Attribute, ItemFn, Type};
 
 use crate::front::attr::is_ours;
@@ -25,17 +25,99 @@ pub fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> TokenStream 
     let Generated {
         params, ret, body, ..
     } = g;
-    let code = pretty(
-        &quote!(fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause { #body }),
-    );
-    let doc = format!("{doc}\n\n# Generated code\n\n```text\n{code}```");
+    let body = super::scopes::shallow(&body);
+    let size = statements(&body);
+    let doc = if size <= DOC_STATEMENTS {
+        let code = pretty(
+            &quote!(fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause { #body }),
+        );
+        format!("{doc}\n\n# Generated code\n\n```text\n{code}```")
+    } else {
+        // Printing it would cost more than the rest of the expansion, for a page nobody reads.
+        format!(
+            "{doc}\n\n# Generated code\n\n{size} statements, too many to show here; \
+             `cargo expand` prints them."
+        )
+    };
+    // A small body is offered for inlining across crates: the wrappers that call it
+    // (`call_generated`) and callers in other crates then see through the call.
+    let inline = (size <= INLINE_STATEMENTS
+        && !f.attrs.iter().any(|a| a.path().is_ident("inline")))
+    .then(|| quote!(#[inline]));
     quote! {
         #[doc = #doc]
         #(#attrs)*
+        #inline
         #[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]
         #vis fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause {
             #body
         }
+    }
+}
+
+/// Generated bodies of at most this many statements show in their documentation.
+const DOC_STATEMENTS: usize = 400;
+
+/// Generated bodies of at most this many statements are `#[inline]`.
+const INLINE_STATEMENTS: usize = 64;
+
+/// The statements in `body`, nested ones included (its `;`s).
+fn statements(body: &TokenStream) -> usize {
+    body.clone()
+        .into_iter()
+        .map(|t| match t {
+            TokenTree::Punct(p) if p.as_char() == ';' => 1,
+            TokenTree::Group(g) => statements(&g.stream()),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The identifiers of a generated parameter list (`x: f64`, `dx: f64`, ..), as arguments of a
+/// call that passes them on; `None` when one is not a plain identifier.
+pub fn param_idents(params: &[TokenStream]) -> Option<Vec<Ident>> {
+    params
+        .iter()
+        .map(|p| match syn::parse2::<syn::FnArg>(p.clone()).ok()? {
+            syn::FnArg::Typed(t) => match *t.pat {
+                syn::Pat::Ident(i) if i.subpat.is_none() => Some(i.ident),
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+/// A call of the generated function `NAME_suffix` from a function written beside it:
+/// `NAME_suffix(args..)` beside a free function, `Self::NAME_suffix(args..)` in an `impl`
+/// (`Self::NAME_suffix(self, args..)` for a method), with the function's type and const
+/// parameters spelled out unless a parameter is `impl Trait` (which forbids them).
+///
+/// The derivative's body is written once, in `NAME_vjp` or `NAME_tangent`; `NAME_grad` and the
+/// companions call it (what rustc checks and compiles is then one copy, not three).
+pub fn call_generated(f: &ItemFn, suffix: &str, args: &[TokenStream]) -> TokenStream {
+    let ident = names::function(&f.sig.ident, suffix);
+    let impl_trait = f.sig.inputs.iter().any(|a| {
+        matches!(a, syn::FnArg::Typed(t) if t.ty.to_token_stream().into_iter().any(
+            |t| matches!(&t, TokenTree::Ident(i) if i == "impl")))
+    });
+    let generics: Vec<TokenStream> = f
+        .sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            syn::GenericParam::Type(t) => Some(t.ident.to_token_stream()),
+            syn::GenericParam::Const(c) => Some(c.ident.to_token_stream()),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let turbofish = (!generics.is_empty() && !impl_trait).then(|| quote!(::<#(#generics),*>));
+    let receiver = f.sig.receiver().map(|_| quote!(self,));
+    if crate::emit::anchor::is_free(f) {
+        quote!(#ident #turbofish(#(#args),*))
+    } else {
+        quote!(Self::#ident #turbofish(#receiver #(#args),*))
     }
 }
 

@@ -7,6 +7,7 @@ pub mod anchor;
 pub mod companion;
 pub mod docs;
 pub mod item;
+pub mod scopes;
 pub mod structs;
 
 use proc_macro2::{Ident, TokenStream};

@@ -462,6 +462,14 @@ impl Value {
         out
     }
 
+    /// Whether some scalar operand is the variable `v` (without collecting the leaves).
+    pub fn mentions_var(&self, v: VarId) -> bool {
+        match self {
+            Value::Scalar(op) => matches!(op, Operand::Var(x) if *x == v),
+            Value::Tuple(items) | Value::Array(items) => items.iter().any(|i| i.mentions_var(v)),
+        }
+    }
+
     fn walk<'a>(&'a self, path: &mut Vec<Step>, out: &mut Vec<(Vec<Step>, &'a Operand)>) {
         match self {
             Value::Scalar(op) => out.push((path.clone(), op)),

@@ -293,10 +293,11 @@ impl Lowerer<'_> {
     pub(super) fn is_fresh_temp(&self, v: VarId) -> bool {
         let ident = self.vars[v].ident.to_string();
         ident.starts_with("_t")
-            && !self.scopes.iter().any(|s| {
-                s.values().any(|b| matches!(b, Binding::Value(val) if val.leaves().iter().any(|(_, op)| matches!(op, Operand::Var(x) if *x == v))))
-            })
             && matches!(self.stmts.last(), Some(Stmt::Def { var, .. }) if *var == v)
+            && !self.scopes.iter().any(|s| {
+                s.values()
+                    .any(|b| matches!(b, Binding::Value(val) if val.mentions_var(v)))
+            })
     }
 
     pub(super) fn lower_local(&mut self, local: &syn::Local) {

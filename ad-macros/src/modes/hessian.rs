@@ -174,7 +174,7 @@ pub(super) fn reverse_code(
     let (mut first, _, _) = analyse(f, args, name, namer, &mut errors);
     memory_arguments(&first, &mut errors);
     errors.finish()?;
-    let vjp = adjoint::transform(&mut first, Some(out), adjoint::Seed::Param);
+    let vjp = adjoint::transform(&mut first, Some(out));
     let inner_name = Ident::new("__ad_hvp_inner", Span::mixed_site());
     let generics = &f.sig.generics;
     let where_clause = &generics.where_clause;

@@ -219,7 +219,7 @@ pub fn generate(
     });
     func.namer = fresh;
     let reverse = (pick != Some(Pick::Forward)).then(|| {
-        let g = adjoint::transform(func, out, adjoint::Seed::Param);
+        let g = adjoint::transform(func, out);
         reverse_fn(f, func, &shape, out, g)
     });
     let call = |suffix: &str| {

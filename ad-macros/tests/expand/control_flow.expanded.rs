@@ -1,3 +1,4 @@
+#[inline]
 fn piecewise_vjp(x: f64, seed: f64) -> (f64, f64) {
     let _t0 = x > 1.0;
     let (_t4,) = if _t0 {
@@ -22,29 +23,9 @@ fn piecewise_vjp(x: f64, seed: f64) -> (f64, f64) {
     (_t4, x_bar)
 }
 
+#[inline]
 fn piecewise_grad(x: f64) -> (f64, f64) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let _t0 = x > 1.0;
-    let (_t4,) = if _t0 {
-        let _t1 = x * x;
-        (_t1,)
-    } else {
-        let _t2 = 2.0 * x;
-        let _t3 = _t2 - 1.0;
-        (_t3,)
-    };
-    let mut x_bar = ::ad_runtime::zero_like(&x);
-    let _t4_bar = seed;
-    if _t0 {
-        let _t1_bar = _t4_bar;
-        ::ad_runtime::accumulate(&mut x_bar, x * _t1_bar);
-        ::ad_runtime::accumulate(&mut x_bar, x * _t1_bar);
-    } else {
-        let _t3_bar = _t4_bar;
-        let _t2_bar = _t3_bar;
-        ::ad_runtime::accumulate(&mut x_bar, 2.0 * _t2_bar);
-    }
-    (_t4, x_bar)
+    piecewise_vjp(x, ::ad_runtime::one::<f64>())
 }
 
 #[doc(hidden)]
@@ -55,29 +36,7 @@ fn piecewise__derive_grad<__AdS0>(
 ) -> (f64, (f64,)) {
     let (x,) = __ad_args;
     let (__ad_shadow0,) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let _t0 = x > 1.0;
-        let (_t4,) = if _t0 {
-            let _t1 = x * x;
-            (_t1,)
-        } else {
-            let _t2 = 2.0 * x;
-            let _t3 = _t2 - 1.0;
-            (_t3,)
-        };
-        let mut x_bar = ::ad_runtime::zero_like(&x);
-        let _t4_bar = seed;
-        if _t0 {
-            let _t1_bar = _t4_bar;
-            ::ad_runtime::accumulate(&mut x_bar, x * _t1_bar);
-            ::ad_runtime::accumulate(&mut x_bar, x * _t1_bar);
-        } else {
-            let _t3_bar = _t4_bar;
-            let _t2_bar = _t3_bar;
-            ::ad_runtime::accumulate(&mut x_bar, 2.0 * _t2_bar);
-        }
-        (_t4, x_bar)
-    };
+    let (__ad_value, __ad_adjoints) = { piecewise_vjp(x, seed) };
     (__ad_value, (__ad_adjoints,))
 }
 
@@ -98,6 +57,7 @@ impl piecewise {
 #[doc(hidden)]
 struct piecewise {}
 
+#[inline]
 fn reduction_vjp(x: f64, n: usize, seed: f64) -> (f64, f64) {
     let s = 0.0;
     let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
@@ -124,31 +84,9 @@ fn reduction_vjp(x: f64, n: usize, seed: f64) -> (f64, f64) {
     (s_3, x_bar)
 }
 
+#[inline]
 fn reduction_grad(x: f64, n: usize) -> (f64, f64) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let s = 0.0;
-    let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
-    let mut x_bar = ::ad_runtime::zero_like(&x);
-    let s_3_bar = seed;
-    let mut s_c = s;
-    let mut s_c_bar = s_3_bar;
-    for i in _t0 {
-        let s_1 = s_c;
-        let _t3 = i as f64;
-        let _t4 = _t3 * x;
-        let _t5 = _t4.sin();
-        let s_2 = s_1 + _t5;
-        let s_2_bar = s_c_bar;
-        let s_1_bar = s_2_bar;
-        let _t5_bar = s_2_bar;
-        let _t5_partials = ::ad_runtime::rules::sin_partial(_t4, _t4);
-        let _t4_bar = _t5_partials * _t5_bar;
-        ::ad_runtime::accumulate(&mut x_bar, _t3 * _t4_bar);
-        s_c_bar = s_1_bar;
-        s_c = s_2;
-    }
-    let s_3 = s_c;
-    (s_3, x_bar)
+    reduction_vjp(x, n, ::ad_runtime::one::<f64>())
 }
 
 #[doc(hidden)]
@@ -159,31 +97,7 @@ fn reduction__derive_grad<__AdS0, __AdS1>(
 ) -> (f64, (f64, ())) {
     let (x, n) = __ad_args;
     let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let s = 0.0;
-        let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
-        let mut x_bar = ::ad_runtime::zero_like(&x);
-        let s_3_bar = seed;
-        let mut s_c = s;
-        let mut s_c_bar = s_3_bar;
-        for i in _t0 {
-            let s_1 = s_c;
-            let _t3 = i as f64;
-            let _t4 = _t3 * x;
-            let _t5 = _t4.sin();
-            let s_2 = s_1 + _t5;
-            let s_2_bar = s_c_bar;
-            let s_1_bar = s_2_bar;
-            let _t5_bar = s_2_bar;
-            let _t5_partials = ::ad_runtime::rules::sin_partial(_t4, _t4);
-            let _t4_bar = _t5_partials * _t5_bar;
-            ::ad_runtime::accumulate(&mut x_bar, _t3 * _t4_bar);
-            s_c_bar = s_1_bar;
-            s_c = s_2;
-        }
-        let s_3 = s_c;
-        (s_3, x_bar)
-    };
+    let (__ad_value, __ad_adjoints) = { reduction_vjp(x, n, seed) };
     (__ad_value, (__ad_adjoints, ()))
 }
 
@@ -204,6 +118,7 @@ impl reduction {
 #[doc(hidden)]
 struct reduction {}
 
+#[inline]
 fn recurrence_vjp(x0: f64, p: f64, n: usize, seed: f64) -> (f64, (f64, f64)) {
     let mut x_stack = ::ad_runtime::Stack::new();
     let h = 0.01;
@@ -243,6 +158,7 @@ fn recurrence_vjp(x0: f64, p: f64, n: usize, seed: f64) -> (f64, (f64, f64)) {
     (x_2, (x0_bar, p_bar))
 }
 
+#[inline]
 fn recurrence_grad(x0: f64, p: f64, n: usize) -> (f64, (f64, f64)) {
     let dx0: [f64; 2] = ::ad_runtime::jacobian::lanes::<
         f64,
@@ -311,44 +227,7 @@ fn recurrence__derive_grad<__AdS0, __AdS1, __AdS2>(
 ) -> (f64, (f64, f64, ())) {
     let (x0, p, n) = __ad_args;
     let (__ad_shadow0, __ad_shadow1, __ad_shadow2) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let mut x_stack = ::ad_runtime::Stack::new();
-        let h = 0.01;
-        let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
-        let mut x_c = x0;
-        let mut trip: usize = 0;
-        x_stack.reserve(::core::iter::Iterator::size_hint(&_t0).0);
-        for _ in ::core::clone::Clone::clone(&_t0) {
-            let x = x_c;
-            trip += 1;
-            x_stack.push(::core::clone::Clone::clone(&x));
-            let _t2 = x.sin();
-            let _t3 = h * _t2;
-            let _t4 = _t3 * p;
-            let x_1 = x + _t4;
-            x_c = x_1;
-        }
-        let x_2 = x_c;
-        let mut p_bar = ::ad_runtime::zero_like(&p);
-        let x_2_bar = seed;
-        let mut x_c_bar = x_2_bar;
-        for k in (0..trip).rev() {
-            let x = x_stack.pop();
-            let _t2 = x.sin();
-            let _t3 = h * _t2;
-            let x_1_bar = x_c_bar;
-            let mut x_bar = x_1_bar;
-            let _t4_bar = x_1_bar;
-            let _t3_bar = p * _t4_bar;
-            ::ad_runtime::accumulate(&mut p_bar, _t3 * _t4_bar);
-            let _t2_bar = h * _t3_bar;
-            let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
-            x_bar = x_bar + _t2_partials * _t2_bar;
-            x_c_bar = x_bar;
-        }
-        let x0_bar = x_c_bar;
-        (x_2, (x0_bar, p_bar))
-    };
+    let (__ad_value, __ad_adjoints) = { recurrence_vjp(x0, p, n, seed) };
     (__ad_value, (__ad_adjoints.0, __ad_adjoints.1, ()))
 }
 
@@ -369,6 +248,7 @@ impl recurrence {
 #[doc(hidden)]
 struct recurrence {}
 
+#[inline]
 fn recurrence_tangent(x0: f64, dx0: f64, p: f64, dp: f64, n: usize) -> (f64, f64) {
     let h = 0.01;
     let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
@@ -404,28 +284,7 @@ fn recurrence__derive_tangent<
     let (__ad_slot0, __ad_slot1, __ad_slot2) = __ad_tangents;
     let dx0 = <__AdD0 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot0);
     let dp = <__AdD1 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot1);
-    let h = 0.01;
-    let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
-    let mut x_c = x0;
-    let mut dx_c_2 = dx0;
-    for _ in _t0 {
-        let x = x_c;
-        let dx = dx_c_2;
-        let _t2 = x.sin();
-        let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
-        let d_t2 = _t2_partials * dx;
-        let _t3 = h * _t2;
-        let d_t3 = h * d_t2;
-        let _t4 = _t3 * p;
-        let d_t4 = p * d_t3 + _t3 * dp;
-        let x_1 = x + _t4;
-        let dx_1 = dx + d_t4;
-        x_c = x_1;
-        dx_c_2 = dx_1;
-    }
-    let x_2 = x_c;
-    let dx_2 = dx_c_2;
-    (x_2, dx_2)
+    recurrence_tangent(x0, dx0, p, dp, n)
 }
 
 #[doc(hidden)]

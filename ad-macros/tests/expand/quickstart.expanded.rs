@@ -1,3 +1,4 @@
+#[inline]
 fn f_tangent(x: f64, dx: f64, y: f64, dy: f64) -> (f64, f64) {
     let _t0 = x * y;
     let d_t0 = y * dx + x * dy;
@@ -18,14 +19,7 @@ fn f__derive_tangent<
     let (__ad_slot0, __ad_slot1) = __ad_tangents;
     let dx = <__AdD0 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot0);
     let dy = <__AdD1 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot1);
-    let _t0 = x * y;
-    let d_t0 = y * dx + x * dy;
-    let _t1 = x.sin();
-    let _t1_partials = ::ad_runtime::rules::sin_partial(x, x);
-    let d_t1 = _t1_partials * dx;
-    let _t2 = _t0 + _t1;
-    let d_t2 = d_t0 + d_t1;
-    (_t2, d_t2)
+    f_tangent(x, dx, y, dy)
 }
 
 #[doc(hidden)]
@@ -44,6 +38,7 @@ impl f {
 #[doc(hidden)]
 struct f {}
 
+#[inline]
 fn f_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let _t0 = x * y;
     let _t1 = x.sin();
@@ -58,19 +53,9 @@ fn f_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     (_t2, (x_bar, y_bar))
 }
 
+#[inline]
 fn f_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let _t0 = x * y;
-    let _t1 = x.sin();
-    let _t2 = _t0 + _t1;
-    let _t2_bar = seed;
-    let _t0_bar = _t2_bar;
-    let _t1_bar = _t2_bar;
-    let _t1_partials = ::ad_runtime::rules::sin_partial(x, x);
-    let mut x_bar = _t1_partials * _t1_bar;
-    x_bar = x_bar + y * _t0_bar;
-    let y_bar = x * _t0_bar;
-    (_t2, (x_bar, y_bar))
+    f_vjp(x, y, ::ad_runtime::one::<f64>())
 }
 
 #[doc(hidden)]
@@ -81,19 +66,7 @@ fn f__derive_grad<__AdS0, __AdS1>(
 ) -> (f64, (f64, f64)) {
     let (x, y) = __ad_args;
     let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let _t0 = x * y;
-        let _t1 = x.sin();
-        let _t2 = _t0 + _t1;
-        let _t2_bar = seed;
-        let _t0_bar = _t2_bar;
-        let _t1_bar = _t2_bar;
-        let _t1_partials = ::ad_runtime::rules::sin_partial(x, x);
-        let mut x_bar = _t1_partials * _t1_bar;
-        x_bar = x_bar + y * _t0_bar;
-        let y_bar = x * _t0_bar;
-        (_t2, (x_bar, y_bar))
-    };
+    let (__ad_value, __ad_adjoints) = { f_vjp(x, y, seed) };
     (__ad_value, (__ad_adjoints.0, __ad_adjoints.1))
 }
 

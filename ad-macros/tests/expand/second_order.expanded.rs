@@ -96,6 +96,7 @@ fn polar_jacobian(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
 #[doc(hidden)]
 struct polar {}
 
+#[inline]
 fn cubic_vjp(x: [f64; 2], seed: f64) -> (f64, [f64; 2]) {
     let _t0 = x[0];
     let _t1 = _t0;
@@ -114,23 +115,9 @@ fn cubic_vjp(x: [f64; 2], seed: f64) -> (f64, [f64; 2]) {
     (_t4, x_bar)
 }
 
+#[inline]
 fn cubic_grad(x: [f64; 2]) -> (f64, [f64; 2]) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let _t0 = x[0];
-    let _t1 = _t0;
-    let _t2 = _t0 * _t1;
-    let _t3 = x[1];
-    let _t4 = _t2 * _t3;
-    let mut x_bar = ::ad_runtime::zeros_array(&x);
-    let _t4_bar = seed;
-    let _t2_bar = _t3 * _t4_bar;
-    let _t3_bar = _t2 * _t4_bar;
-    x_bar[1] = x_bar[1] + _t3_bar;
-    let mut _t0_bar = _t1 * _t2_bar;
-    let _t1_bar = _t0 * _t2_bar;
-    _t0_bar = _t0_bar + _t1_bar;
-    x_bar[0] = x_bar[0] + _t0_bar;
-    (_t4, x_bar)
+    cubic_vjp(x, ::ad_runtime::one::<f64>())
 }
 
 fn cubic_hvp(x: [f64; 2], v: [f64; 2]) -> (f64, [f64; 2], [f64; 2]) {
@@ -307,23 +294,7 @@ fn cubic__derive_grad<__AdS0>(
 ) -> (f64, ([f64; 2],)) {
     let (x,) = __ad_args;
     let (__ad_shadow0,) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let _t0 = x[0];
-        let _t1 = _t0;
-        let _t2 = _t0 * _t1;
-        let _t3 = x[1];
-        let _t4 = _t2 * _t3;
-        let mut x_bar = ::ad_runtime::zeros_array(&x);
-        let _t4_bar = seed;
-        let _t2_bar = _t3 * _t4_bar;
-        let _t3_bar = _t2 * _t4_bar;
-        x_bar[1] = x_bar[1] + _t3_bar;
-        let mut _t0_bar = _t1 * _t2_bar;
-        let _t1_bar = _t0 * _t2_bar;
-        _t0_bar = _t0_bar + _t1_bar;
-        x_bar[0] = x_bar[0] + _t0_bar;
-        (_t4, x_bar)
-    };
+    let (__ad_value, __ad_adjoints) = { cubic_vjp(x, seed) };
     (__ad_value, (__ad_adjoints,))
 }
 
@@ -344,6 +315,7 @@ impl cubic {
 #[doc(hidden)]
 struct cubic {}
 
+#[inline]
 fn two_vjp(a: f64, b: [f64; 2], seed: f64) -> (f64, (f64, [f64; 2])) {
     let _t0 = b[0];
     let _t1 = a * _t0;
@@ -360,21 +332,9 @@ fn two_vjp(a: f64, b: [f64; 2], seed: f64) -> (f64, (f64, [f64; 2])) {
     (_t3, (a_bar, b_bar))
 }
 
+#[inline]
 fn two_grad(a: f64, b: [f64; 2]) -> (f64, (f64, [f64; 2])) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let _t0 = b[0];
-    let _t1 = a * _t0;
-    let _t2 = b[1];
-    let _t3 = _t1 * _t2;
-    let mut b_bar = ::ad_runtime::zeros_array(&b);
-    let _t3_bar = seed;
-    let _t1_bar = _t2 * _t3_bar;
-    let _t2_bar = _t1 * _t3_bar;
-    b_bar[1] = b_bar[1] + _t2_bar;
-    let a_bar = _t0 * _t1_bar;
-    let _t0_bar = a * _t1_bar;
-    b_bar[0] = b_bar[0] + _t0_bar;
-    (_t3, (a_bar, b_bar))
+    two_vjp(a, b, ::ad_runtime::one::<f64>())
 }
 
 fn two_hvp(
@@ -630,21 +590,7 @@ fn two__derive_grad<__AdS0, __AdS1>(
 ) -> (f64, (f64, [f64; 2])) {
     let (a, b) = __ad_args;
     let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let _t0 = b[0];
-        let _t1 = a * _t0;
-        let _t2 = b[1];
-        let _t3 = _t1 * _t2;
-        let mut b_bar = ::ad_runtime::zeros_array(&b);
-        let _t3_bar = seed;
-        let _t1_bar = _t2 * _t3_bar;
-        let _t2_bar = _t1 * _t3_bar;
-        b_bar[1] = b_bar[1] + _t2_bar;
-        let a_bar = _t0 * _t1_bar;
-        let _t0_bar = a * _t1_bar;
-        b_bar[0] = b_bar[0] + _t0_bar;
-        (_t3, (a_bar, b_bar))
-    };
+    let (__ad_value, __ad_adjoints) = { two_vjp(a, b, seed) };
     (__ad_value, (__ad_adjoints.0, __ad_adjoints.1))
 }
 
@@ -665,6 +611,7 @@ impl two {
 #[doc(hidden)]
 struct two {}
 
+#[inline]
 fn square_vjp(u: f64, seed: f64) -> (f64, f64) {
     let _t0 = u * u;
     let _t0_bar = seed;
@@ -673,13 +620,9 @@ fn square_vjp(u: f64, seed: f64) -> (f64, f64) {
     (_t0, u_bar)
 }
 
+#[inline]
 fn square_grad(u: f64) -> (f64, f64) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let _t0 = u * u;
-    let _t0_bar = seed;
-    let mut u_bar = u * _t0_bar;
-    u_bar = u_bar + u * _t0_bar;
-    (_t0, u_bar)
+    square_vjp(u, ::ad_runtime::one::<f64>())
 }
 
 fn square_hvp(u: f64, v: f64) -> (f64, f64, f64) {
@@ -785,13 +728,7 @@ fn square__derive_grad<__AdS0>(
 ) -> (f64, (f64,)) {
     let (u,) = __ad_args;
     let (__ad_shadow0,) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let _t0 = u * u;
-        let _t0_bar = seed;
-        let mut u_bar = u * _t0_bar;
-        u_bar = u_bar + u * _t0_bar;
-        (_t0, u_bar)
-    };
+    let (__ad_value, __ad_adjoints) = { square_vjp(u, seed) };
     (__ad_value, (__ad_adjoints,))
 }
 
@@ -812,6 +749,7 @@ impl square {
 #[doc(hidden)]
 struct square {}
 
+#[inline]
 fn through_call_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let _t0 = x * y;
     let _t1 = square(_t0);
@@ -830,23 +768,9 @@ fn through_call_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     (_t2, (x_bar, y_bar))
 }
 
+#[inline]
 fn through_call_grad(x: f64, y: f64) -> (f64, (f64, f64)) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let _t0 = x * y;
-    let _t1 = square(_t0);
-    let _t2 = _t1 + y;
-    let _t2_bar = seed;
-    let _t1_bar = _t2_bar;
-    let mut y_bar = _t2_bar;
-    let (_, call_adjoints) = square::__derive_grad(
-        (_t0,),
-        (::ad_runtime::Zero,),
-        _t1_bar,
-    );
-    let _t0_bar = call_adjoints.0;
-    let x_bar = y * _t0_bar;
-    y_bar = y_bar + x * _t0_bar;
-    (_t2, (x_bar, y_bar))
+    through_call_vjp(x, y, ::ad_runtime::one::<f64>())
 }
 
 fn through_call_hvp(x: f64, v0: f64, y: f64, v1: f64) -> (f64, (f64, f64), (f64, f64)) {
@@ -1067,23 +991,7 @@ fn through_call__derive_grad<__AdS0, __AdS1>(
 ) -> (f64, (f64, f64)) {
     let (x, y) = __ad_args;
     let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let _t0 = x * y;
-        let _t1 = square(_t0);
-        let _t2 = _t1 + y;
-        let _t2_bar = seed;
-        let _t1_bar = _t2_bar;
-        let mut y_bar = _t2_bar;
-        let (_, call_adjoints) = square::__derive_grad(
-            (_t0,),
-            (::ad_runtime::Zero,),
-            _t1_bar,
-        );
-        let _t0_bar = call_adjoints.0;
-        let x_bar = y * _t0_bar;
-        y_bar = y_bar + x * _t0_bar;
-        (_t2, (x_bar, y_bar))
-    };
+    let (__ad_value, __ad_adjoints) = { through_call_vjp(x, y, seed) };
     (__ad_value, (__ad_adjoints.0, __ad_adjoints.1))
 }
 
@@ -1104,6 +1012,7 @@ impl through_call {
 #[doc(hidden)]
 struct through_call {}
 
+#[inline]
 fn recurrence_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
     let mut checkpoints = ::ad_runtime::Stack::new();
     let mut x_stack = ::ad_runtime::Stack::new();
@@ -1156,57 +1065,9 @@ fn recurrence_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
     (x_2, x0_bar)
 }
 
+#[inline]
 fn recurrence_grad(x0: f64, n: usize) -> (f64, f64) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let mut checkpoints = ::ad_runtime::Stack::new();
-    let mut x_stack = ::ad_runtime::Stack::new();
-    let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
-    let mut x_c = x0;
-    let every = ::ad_runtime::checkpoint_interval(
-        ::core::iter::Iterator::size_hint(&_t0).0,
-    );
-    let mut trip: usize = 0;
-    for _ in ::core::clone::Clone::clone(&_t0) {
-        let x = x_c;
-        if trip % every == 0 {
-            checkpoints.push((x_c,));
-        }
-        trip += 1;
-        let _t2 = x.sin();
-        let _t3 = 0.01 * _t2;
-        let x_1 = x + _t3;
-        x_c = x_1;
-    }
-    let x_2 = x_c;
-    let x_2_bar = seed;
-    let mut x_c_bar = x_2_bar;
-    for segment in (0..trip.div_ceil(every)).rev() {
-        let restored = checkpoints.pop();
-        x_c = restored.0;
-        let lo = segment * every;
-        let hi = ::core::cmp::min(trip, lo + every);
-        for k in lo..hi {
-            let _ = ::ad_runtime::nth(&_t0, k);
-            let x = x_c;
-            x_stack.push(::core::clone::Clone::clone(&x));
-            let _t2 = x.sin();
-            let _t3 = 0.01 * _t2;
-            let x_1 = x + _t3;
-            x_c = x_1;
-        }
-        for k in (lo..hi).rev() {
-            let x = x_stack.pop();
-            let x_1_bar = x_c_bar;
-            let mut x_bar = x_1_bar;
-            let _t3_bar = x_1_bar;
-            let _t2_bar = 0.01 * _t3_bar;
-            let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
-            x_bar = x_bar + _t2_partials * _t2_bar;
-            x_c_bar = x_bar;
-        }
-    }
-    let x0_bar = x_c_bar;
-    (x_2, x0_bar)
+    recurrence_vjp(x0, n, ::ad_runtime::one::<f64>())
 }
 
 #[doc(hidden)]
@@ -1217,57 +1078,7 @@ fn recurrence__derive_grad<__AdS0, __AdS1>(
 ) -> (f64, (f64, ())) {
     let (x0, n) = __ad_args;
     let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let mut checkpoints = ::ad_runtime::Stack::new();
-        let mut x_stack = ::ad_runtime::Stack::new();
-        let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
-        let mut x_c = x0;
-        let every = ::ad_runtime::checkpoint_interval(
-            ::core::iter::Iterator::size_hint(&_t0).0,
-        );
-        let mut trip: usize = 0;
-        for _ in ::core::clone::Clone::clone(&_t0) {
-            let x = x_c;
-            if trip % every == 0 {
-                checkpoints.push((x_c,));
-            }
-            trip += 1;
-            let _t2 = x.sin();
-            let _t3 = 0.01 * _t2;
-            let x_1 = x + _t3;
-            x_c = x_1;
-        }
-        let x_2 = x_c;
-        let x_2_bar = seed;
-        let mut x_c_bar = x_2_bar;
-        for segment in (0..trip.div_ceil(every)).rev() {
-            let restored = checkpoints.pop();
-            x_c = restored.0;
-            let lo = segment * every;
-            let hi = ::core::cmp::min(trip, lo + every);
-            for k in lo..hi {
-                let _ = ::ad_runtime::nth(&_t0, k);
-                let x = x_c;
-                x_stack.push(::core::clone::Clone::clone(&x));
-                let _t2 = x.sin();
-                let _t3 = 0.01 * _t2;
-                let x_1 = x + _t3;
-                x_c = x_1;
-            }
-            for k in (lo..hi).rev() {
-                let x = x_stack.pop();
-                let x_1_bar = x_c_bar;
-                let mut x_bar = x_1_bar;
-                let _t3_bar = x_1_bar;
-                let _t2_bar = 0.01 * _t3_bar;
-                let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
-                x_bar = x_bar + _t2_partials * _t2_bar;
-                x_c_bar = x_bar;
-            }
-        }
-        let x0_bar = x_c_bar;
-        (x_2, x0_bar)
-    };
+    let (__ad_value, __ad_adjoints) = { recurrence_vjp(x0, n, seed) };
     (__ad_value, (__ad_adjoints, ()))
 }
 
@@ -1288,6 +1099,7 @@ impl recurrence {
 #[doc(hidden)]
 struct recurrence {}
 
+#[inline]
 fn recurrence_revolve_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
     let mut x_stack = ::ad_runtime::Stack::new();
     let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
@@ -1349,66 +1161,9 @@ fn recurrence_revolve_vjp(x0: f64, n: usize, seed: f64) -> (f64, f64) {
     (x_2, x0_bar)
 }
 
+#[inline]
 fn recurrence_revolve_grad(x0: f64, n: usize) -> (f64, f64) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let mut x_stack = ::ad_runtime::Stack::new();
-    let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
-    let mut x_c = x0;
-    let mut checkpoints = ::ad_runtime::revolve::Revolve::new(
-        ::core::iter::Iterator::size_hint(&_t0).0,
-        4,
-    );
-    let mut trip: usize = 0;
-    for _ in ::core::clone::Clone::clone(&_t0) {
-        let x = x_c;
-        checkpoints.offer(trip, || (x_c,));
-        trip += 1;
-        let _t2 = x.sin();
-        let _t3 = 0.01 * _t2;
-        let x_1 = x + _t3;
-        x_c = x_1;
-    }
-    let x_2 = x_c;
-    let x_2_bar = seed;
-    let mut x_c_bar = x_2_bar;
-    checkpoints.start_reverse(trip);
-    while let ::core::option::Option::Some(action) = checkpoints.next() {
-        match action {
-            ::ad_runtime::revolve::Action::Restore(restored) => {
-                x_c = restored.0;
-            }
-            ::ad_runtime::revolve::Action::Advance(lo, hi) => {
-                for k in lo..hi {
-                    let _ = ::ad_runtime::nth(&_t0, k);
-                    let x = x_c;
-                    let _t2 = x.sin();
-                    let _t3 = 0.01 * _t2;
-                    let x_1 = x + _t3;
-                    x_c = x_1;
-                }
-            }
-            ::ad_runtime::revolve::Action::Store => checkpoints.store((x_c,)),
-            ::ad_runtime::revolve::Action::Reverse(k) => {
-                let _ = ::ad_runtime::nth(&_t0, k);
-                let x = x_c;
-                x_stack.push(::core::clone::Clone::clone(&x));
-                let _t2 = x.sin();
-                let _t3 = 0.01 * _t2;
-                let x_1 = x + _t3;
-                x_c = x_1;
-                let x = x_stack.pop();
-                let x_1_bar = x_c_bar;
-                let mut x_bar = x_1_bar;
-                let _t3_bar = x_1_bar;
-                let _t2_bar = 0.01 * _t3_bar;
-                let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
-                x_bar = x_bar + _t2_partials * _t2_bar;
-                x_c_bar = x_bar;
-            }
-        }
-    }
-    let x0_bar = x_c_bar;
-    (x_2, x0_bar)
+    recurrence_revolve_vjp(x0, n, ::ad_runtime::one::<f64>())
 }
 
 #[doc(hidden)]
@@ -1419,66 +1174,7 @@ fn recurrence_revolve__derive_grad<__AdS0, __AdS1>(
 ) -> (f64, (f64, ())) {
     let (x0, n) = __ad_args;
     let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let mut x_stack = ::ad_runtime::Stack::new();
-        let _t0 = ::core::iter::IntoIterator::into_iter(0..n);
-        let mut x_c = x0;
-        let mut checkpoints = ::ad_runtime::revolve::Revolve::new(
-            ::core::iter::Iterator::size_hint(&_t0).0,
-            4,
-        );
-        let mut trip: usize = 0;
-        for _ in ::core::clone::Clone::clone(&_t0) {
-            let x = x_c;
-            checkpoints.offer(trip, || (x_c,));
-            trip += 1;
-            let _t2 = x.sin();
-            let _t3 = 0.01 * _t2;
-            let x_1 = x + _t3;
-            x_c = x_1;
-        }
-        let x_2 = x_c;
-        let x_2_bar = seed;
-        let mut x_c_bar = x_2_bar;
-        checkpoints.start_reverse(trip);
-        while let ::core::option::Option::Some(action) = checkpoints.next() {
-            match action {
-                ::ad_runtime::revolve::Action::Restore(restored) => {
-                    x_c = restored.0;
-                }
-                ::ad_runtime::revolve::Action::Advance(lo, hi) => {
-                    for k in lo..hi {
-                        let _ = ::ad_runtime::nth(&_t0, k);
-                        let x = x_c;
-                        let _t2 = x.sin();
-                        let _t3 = 0.01 * _t2;
-                        let x_1 = x + _t3;
-                        x_c = x_1;
-                    }
-                }
-                ::ad_runtime::revolve::Action::Store => checkpoints.store((x_c,)),
-                ::ad_runtime::revolve::Action::Reverse(k) => {
-                    let _ = ::ad_runtime::nth(&_t0, k);
-                    let x = x_c;
-                    x_stack.push(::core::clone::Clone::clone(&x));
-                    let _t2 = x.sin();
-                    let _t3 = 0.01 * _t2;
-                    let x_1 = x + _t3;
-                    x_c = x_1;
-                    let x = x_stack.pop();
-                    let x_1_bar = x_c_bar;
-                    let mut x_bar = x_1_bar;
-                    let _t3_bar = x_1_bar;
-                    let _t2_bar = 0.01 * _t3_bar;
-                    let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
-                    x_bar = x_bar + _t2_partials * _t2_bar;
-                    x_c_bar = x_bar;
-                }
-            }
-        }
-        let x0_bar = x_c_bar;
-        (x_2, x0_bar)
-    };
+    let (__ad_value, __ad_adjoints) = { recurrence_revolve_vjp(x0, n, seed) };
     (__ad_value, (__ad_adjoints, ()))
 }
 
@@ -1595,101 +1291,9 @@ fn fixed_point_vjp(p: f64, tol: f64, seed: f64) -> (f64, f64) {
     (x_2, p_bar)
 }
 
+#[inline]
 fn fixed_point_grad(p: f64, tol: f64) -> (f64, f64) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let mut x_1_stack = ::ad_runtime::Stack::new();
-    let x = 0.5;
-    let step = 1.0;
-    let mut step_c = step;
-    let mut x_c = x;
-    let trips: usize = {
-        let mut step_c = ::core::clone::Clone::clone(&step_c);
-        let mut x_c = ::core::clone::Clone::clone(&x_c);
-        let mut trips: usize = 0;
-        loop {
-            let step_1 = step_c;
-            let x_1 = x_c;
-            let _t4 = step_1 > tol;
-            if !(_t4) {
-                break;
-            }
-            trips += 1;
-            let _t5 = x_1 * p;
-            let next = _t5.cos();
-            let _t7 = next - x_1;
-            let step_2 = _t7.abs();
-            step_c = step_2;
-            x_c = next;
-        }
-        trips
-    };
-    let mut checkpoints = ::ad_runtime::revolve::Revolve::new(trips, 4);
-    let mut trip: usize = 0;
-    loop {
-        let step_1 = step_c;
-        let x_1 = x_c;
-        let _t4 = step_1 > tol;
-        if !(_t4) {
-            break;
-        }
-        checkpoints.offer(trip, || (step_c, x_c));
-        trip += 1;
-        let _t5 = x_1 * p;
-        let next = _t5.cos();
-        let _t7 = next - x_1;
-        let step_2 = _t7.abs();
-        step_c = step_2;
-        x_c = next;
-    }
-    let step_3 = step_c;
-    let x_2 = x_c;
-    let mut p_bar = ::ad_runtime::zero_like(&p);
-    let x_2_bar = seed;
-    let mut x_c_bar = x_2_bar;
-    checkpoints.start_reverse(trip);
-    while let ::core::option::Option::Some(action) = checkpoints.next() {
-        match action {
-            ::ad_runtime::revolve::Action::Restore(restored) => {
-                step_c = restored.0;
-                x_c = restored.1;
-            }
-            ::ad_runtime::revolve::Action::Advance(lo, hi) => {
-                for k in lo..hi {
-                    let step_1 = step_c;
-                    let x_1 = x_c;
-                    let _t4 = step_1 > tol;
-                    let _t5 = x_1 * p;
-                    let next = _t5.cos();
-                    let _t7 = next - x_1;
-                    let step_2 = _t7.abs();
-                    step_c = step_2;
-                    x_c = next;
-                }
-            }
-            ::ad_runtime::revolve::Action::Store => checkpoints.store((step_c, x_c)),
-            ::ad_runtime::revolve::Action::Reverse(k) => {
-                let step_1 = step_c;
-                let x_1 = x_c;
-                let _t4 = step_1 > tol;
-                x_1_stack.push(::core::clone::Clone::clone(&x_1));
-                let _t5 = x_1 * p;
-                let next = _t5.cos();
-                let _t7 = next - x_1;
-                let step_2 = _t7.abs();
-                step_c = step_2;
-                x_c = next;
-                let x_1 = x_1_stack.pop();
-                let _t5 = x_1 * p;
-                let next_bar = x_c_bar;
-                let next_partials = ::ad_runtime::rules::cos_partial(_t5, _t5);
-                let _t5_bar = next_partials * next_bar;
-                let x_1_bar = p * _t5_bar;
-                ::ad_runtime::accumulate(&mut p_bar, x_1 * _t5_bar);
-                x_c_bar = x_1_bar;
-            }
-        }
-    }
-    (x_2, p_bar)
+    fixed_point_vjp(p, tol, ::ad_runtime::one::<f64>())
 }
 
 #[doc(hidden)]
@@ -1700,101 +1304,7 @@ fn fixed_point__derive_grad<__AdS0, __AdS1>(
 ) -> (f64, (f64, ())) {
     let (p, tol) = __ad_args;
     let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let mut x_1_stack = ::ad_runtime::Stack::new();
-        let x = 0.5;
-        let step = 1.0;
-        let mut step_c = step;
-        let mut x_c = x;
-        let trips: usize = {
-            let mut step_c = ::core::clone::Clone::clone(&step_c);
-            let mut x_c = ::core::clone::Clone::clone(&x_c);
-            let mut trips: usize = 0;
-            loop {
-                let step_1 = step_c;
-                let x_1 = x_c;
-                let _t4 = step_1 > tol;
-                if !(_t4) {
-                    break;
-                }
-                trips += 1;
-                let _t5 = x_1 * p;
-                let next = _t5.cos();
-                let _t7 = next - x_1;
-                let step_2 = _t7.abs();
-                step_c = step_2;
-                x_c = next;
-            }
-            trips
-        };
-        let mut checkpoints = ::ad_runtime::revolve::Revolve::new(trips, 4);
-        let mut trip: usize = 0;
-        loop {
-            let step_1 = step_c;
-            let x_1 = x_c;
-            let _t4 = step_1 > tol;
-            if !(_t4) {
-                break;
-            }
-            checkpoints.offer(trip, || (step_c, x_c));
-            trip += 1;
-            let _t5 = x_1 * p;
-            let next = _t5.cos();
-            let _t7 = next - x_1;
-            let step_2 = _t7.abs();
-            step_c = step_2;
-            x_c = next;
-        }
-        let step_3 = step_c;
-        let x_2 = x_c;
-        let mut p_bar = ::ad_runtime::zero_like(&p);
-        let x_2_bar = seed;
-        let mut x_c_bar = x_2_bar;
-        checkpoints.start_reverse(trip);
-        while let ::core::option::Option::Some(action) = checkpoints.next() {
-            match action {
-                ::ad_runtime::revolve::Action::Restore(restored) => {
-                    step_c = restored.0;
-                    x_c = restored.1;
-                }
-                ::ad_runtime::revolve::Action::Advance(lo, hi) => {
-                    for k in lo..hi {
-                        let step_1 = step_c;
-                        let x_1 = x_c;
-                        let _t4 = step_1 > tol;
-                        let _t5 = x_1 * p;
-                        let next = _t5.cos();
-                        let _t7 = next - x_1;
-                        let step_2 = _t7.abs();
-                        step_c = step_2;
-                        x_c = next;
-                    }
-                }
-                ::ad_runtime::revolve::Action::Store => checkpoints.store((step_c, x_c)),
-                ::ad_runtime::revolve::Action::Reverse(k) => {
-                    let step_1 = step_c;
-                    let x_1 = x_c;
-                    let _t4 = step_1 > tol;
-                    x_1_stack.push(::core::clone::Clone::clone(&x_1));
-                    let _t5 = x_1 * p;
-                    let next = _t5.cos();
-                    let _t7 = next - x_1;
-                    let step_2 = _t7.abs();
-                    step_c = step_2;
-                    x_c = next;
-                    let x_1 = x_1_stack.pop();
-                    let _t5 = x_1 * p;
-                    let next_bar = x_c_bar;
-                    let next_partials = ::ad_runtime::rules::cos_partial(_t5, _t5);
-                    let _t5_bar = next_partials * next_bar;
-                    let x_1_bar = p * _t5_bar;
-                    ::ad_runtime::accumulate(&mut p_bar, x_1 * _t5_bar);
-                    x_c_bar = x_1_bar;
-                }
-            }
-        }
-        (x_2, p_bar)
-    };
+    let (__ad_value, __ad_adjoints) = { fixed_point_vjp(p, tol, seed) };
     (__ad_value, (__ad_adjoints, ()))
 }
 
@@ -1923,113 +1433,9 @@ fn diffuse_vjp(u0: [f64; 3], steps: usize, seed: f64) -> (f64, [f64; 3]) {
     (_t16, u0_bar)
 }
 
+#[inline]
 fn diffuse_grad(u0: [f64; 3], steps: usize) -> (f64, [f64; 3]) {
-    let seed: f64 = ::ad_runtime::one::<f64>();
-    let mut checkpoints = ::ad_runtime::Stack::new();
-    let mut _t4_stack = ::ad_runtime::Stack::new();
-    let mut _t5_stack = ::ad_runtime::Stack::new();
-    let mut _t9_stack = ::ad_runtime::Stack::new();
-    let _t0 = u0[0];
-    let _t1 = u0[1];
-    let _t2 = u0[2];
-    let mut u = [_t0, _t1, _t2];
-    u[0] = _t0;
-    u[1] = _t1;
-    u[2] = _t2;
-    let _t3 = ::core::iter::IntoIterator::into_iter(0..steps);
-    let every = ::ad_runtime::checkpoint_interval(
-        ::core::iter::Iterator::size_hint(&_t3).0,
-    );
-    let mut trip: usize = 0;
-    for _ in ::core::clone::Clone::clone(&_t3) {
-        if trip % every == 0 {
-            checkpoints.push((::core::clone::Clone::clone(&u),));
-        }
-        trip += 1;
-        let _t4 = u[1];
-        let _t5 = u[0];
-        let _t6 = _t4;
-        let _t7 = 2.0 * _t6;
-        let _t8 = _t5 - _t7;
-        let _t9 = u[2];
-        let _t10 = _t8 + _t9;
-        let _t11 = _t10.sin();
-        let _t12 = 0.1 * _t11;
-        let _t13 = _t4 + _t12;
-        u[1] = _t13;
-    }
-    let _t14 = u[1];
-    let _t15 = _t14;
-    let _t16 = _t14 * _t15;
-    let mut u0_bar = ::ad_runtime::zeros_array(&u0);
-    let mut u_bar = ::ad_runtime::zeros_array(&u);
-    let _t16_bar = seed;
-    let mut _t14_bar = _t15 * _t16_bar;
-    let _t15_bar = _t14 * _t16_bar;
-    _t14_bar = _t14_bar + _t15_bar;
-    u_bar[1] = u_bar[1] + _t14_bar;
-    for segment in (0..trip.div_ceil(every)).rev() {
-        let restored = checkpoints.pop();
-        u = restored.0;
-        let lo = segment * every;
-        let hi = ::core::cmp::min(trip, lo + every);
-        for k in lo..hi {
-            let _ = ::ad_runtime::nth(&_t3, k);
-            let _t4 = u[1];
-            _t4_stack.push(::core::clone::Clone::clone(&_t4));
-            let _t5 = u[0];
-            _t5_stack.push(::core::clone::Clone::clone(&_t5));
-            let _t6 = _t4;
-            let _t7 = 2.0 * _t6;
-            let _t8 = _t5 - _t7;
-            let _t9 = u[2];
-            _t9_stack.push(::core::clone::Clone::clone(&_t9));
-            let _t10 = _t8 + _t9;
-            let _t11 = _t10.sin();
-            let _t12 = 0.1 * _t11;
-            let _t13 = _t4 + _t12;
-            u[1] = _t13;
-        }
-        for k in (lo..hi).rev() {
-            let _t4 = _t4_stack.pop();
-            let _t5 = _t5_stack.pop();
-            let _t6 = _t4;
-            let _t7 = 2.0 * _t6;
-            let _t8 = _t5 - _t7;
-            let _t9 = _t9_stack.pop();
-            let _t10 = _t8 + _t9;
-            let slot_bar = u_bar[1];
-            u_bar[1] = ::ad_runtime::zero();
-            let _t13_bar = slot_bar;
-            let mut _t4_bar = _t13_bar;
-            let _t12_bar = _t13_bar;
-            let _t11_bar = 0.1 * _t12_bar;
-            let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t10);
-            let _t10_bar = _t11_partials * _t11_bar;
-            let _t8_bar = _t10_bar;
-            let _t9_bar = _t10_bar;
-            u_bar[2] = u_bar[2] + _t9_bar;
-            let _t5_bar = _t8_bar;
-            let _t7_bar = -_t8_bar;
-            let _t6_bar = 2.0 * _t7_bar;
-            _t4_bar = _t4_bar + _t6_bar;
-            u_bar[0] = u_bar[0] + _t5_bar;
-            u_bar[1] = u_bar[1] + _t4_bar;
-        }
-    }
-    let slot_bar_2 = u_bar[2];
-    u_bar[2] = ::ad_runtime::zero();
-    let _t2_bar = slot_bar_2;
-    let slot_bar_3 = u_bar[1];
-    u_bar[1] = ::ad_runtime::zero();
-    let _t1_bar = slot_bar_3;
-    let slot_bar_4 = u_bar[0];
-    u_bar[0] = ::ad_runtime::zero();
-    let _t0_bar = slot_bar_4;
-    u0_bar[2] = u0_bar[2] + _t2_bar;
-    u0_bar[1] = u0_bar[1] + _t1_bar;
-    u0_bar[0] = u0_bar[0] + _t0_bar;
-    (_t16, u0_bar)
+    diffuse_vjp(u0, steps, ::ad_runtime::one::<f64>())
 }
 
 #[doc(hidden)]
@@ -2040,113 +1446,7 @@ fn diffuse__derive_grad<__AdS0, __AdS1>(
 ) -> (f64, ([f64; 3], ())) {
     let (u0, steps) = __ad_args;
     let (__ad_shadow0, __ad_shadow1) = __ad_shadows;
-    let (__ad_value, __ad_adjoints) = {
-        let mut checkpoints = ::ad_runtime::Stack::new();
-        let mut _t4_stack = ::ad_runtime::Stack::new();
-        let mut _t5_stack = ::ad_runtime::Stack::new();
-        let mut _t9_stack = ::ad_runtime::Stack::new();
-        let _t0 = u0[0];
-        let _t1 = u0[1];
-        let _t2 = u0[2];
-        let mut u = [_t0, _t1, _t2];
-        u[0] = _t0;
-        u[1] = _t1;
-        u[2] = _t2;
-        let _t3 = ::core::iter::IntoIterator::into_iter(0..steps);
-        let every = ::ad_runtime::checkpoint_interval(
-            ::core::iter::Iterator::size_hint(&_t3).0,
-        );
-        let mut trip: usize = 0;
-        for _ in ::core::clone::Clone::clone(&_t3) {
-            if trip % every == 0 {
-                checkpoints.push((::core::clone::Clone::clone(&u),));
-            }
-            trip += 1;
-            let _t4 = u[1];
-            let _t5 = u[0];
-            let _t6 = _t4;
-            let _t7 = 2.0 * _t6;
-            let _t8 = _t5 - _t7;
-            let _t9 = u[2];
-            let _t10 = _t8 + _t9;
-            let _t11 = _t10.sin();
-            let _t12 = 0.1 * _t11;
-            let _t13 = _t4 + _t12;
-            u[1] = _t13;
-        }
-        let _t14 = u[1];
-        let _t15 = _t14;
-        let _t16 = _t14 * _t15;
-        let mut u0_bar = ::ad_runtime::zeros_array(&u0);
-        let mut u_bar = ::ad_runtime::zeros_array(&u);
-        let _t16_bar = seed;
-        let mut _t14_bar = _t15 * _t16_bar;
-        let _t15_bar = _t14 * _t16_bar;
-        _t14_bar = _t14_bar + _t15_bar;
-        u_bar[1] = u_bar[1] + _t14_bar;
-        for segment in (0..trip.div_ceil(every)).rev() {
-            let restored = checkpoints.pop();
-            u = restored.0;
-            let lo = segment * every;
-            let hi = ::core::cmp::min(trip, lo + every);
-            for k in lo..hi {
-                let _ = ::ad_runtime::nth(&_t3, k);
-                let _t4 = u[1];
-                _t4_stack.push(::core::clone::Clone::clone(&_t4));
-                let _t5 = u[0];
-                _t5_stack.push(::core::clone::Clone::clone(&_t5));
-                let _t6 = _t4;
-                let _t7 = 2.0 * _t6;
-                let _t8 = _t5 - _t7;
-                let _t9 = u[2];
-                _t9_stack.push(::core::clone::Clone::clone(&_t9));
-                let _t10 = _t8 + _t9;
-                let _t11 = _t10.sin();
-                let _t12 = 0.1 * _t11;
-                let _t13 = _t4 + _t12;
-                u[1] = _t13;
-            }
-            for k in (lo..hi).rev() {
-                let _t4 = _t4_stack.pop();
-                let _t5 = _t5_stack.pop();
-                let _t6 = _t4;
-                let _t7 = 2.0 * _t6;
-                let _t8 = _t5 - _t7;
-                let _t9 = _t9_stack.pop();
-                let _t10 = _t8 + _t9;
-                let slot_bar = u_bar[1];
-                u_bar[1] = ::ad_runtime::zero();
-                let _t13_bar = slot_bar;
-                let mut _t4_bar = _t13_bar;
-                let _t12_bar = _t13_bar;
-                let _t11_bar = 0.1 * _t12_bar;
-                let _t11_partials = ::ad_runtime::rules::sin_partial(_t10, _t10);
-                let _t10_bar = _t11_partials * _t11_bar;
-                let _t8_bar = _t10_bar;
-                let _t9_bar = _t10_bar;
-                u_bar[2] = u_bar[2] + _t9_bar;
-                let _t5_bar = _t8_bar;
-                let _t7_bar = -_t8_bar;
-                let _t6_bar = 2.0 * _t7_bar;
-                _t4_bar = _t4_bar + _t6_bar;
-                u_bar[0] = u_bar[0] + _t5_bar;
-                u_bar[1] = u_bar[1] + _t4_bar;
-            }
-        }
-        let slot_bar_2 = u_bar[2];
-        u_bar[2] = ::ad_runtime::zero();
-        let _t2_bar = slot_bar_2;
-        let slot_bar_3 = u_bar[1];
-        u_bar[1] = ::ad_runtime::zero();
-        let _t1_bar = slot_bar_3;
-        let slot_bar_4 = u_bar[0];
-        u_bar[0] = ::ad_runtime::zero();
-        let _t0_bar = slot_bar_4;
-        u0_bar[2] = u0_bar[2] + _t2_bar;
-        u0_bar[1] = u0_bar[1] + _t1_bar;
-        u0_bar[0] = u0_bar[0] + _t0_bar;
-        (_t16, u0_bar)
-    };
+    let (__ad_value, __ad_adjoints) = { diffuse_vjp(u0, steps, seed) };
     (__ad_value, (__ad_adjoints, ()))
 }
 
@@ -2167,6 +1467,7 @@ impl diffuse {
 #[doc(hidden)]
 struct diffuse {}
 
+#[inline]
 fn scale_tangent(
     x: &[f64],
     dx: &[f64],

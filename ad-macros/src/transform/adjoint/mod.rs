@@ -54,14 +54,6 @@ mod plan;
 mod reverse;
 mod selected;
 
-/// Where the seed comes from.
-pub enum Seed {
-    /// A parameter `seed` of the output's type (`f_vjp`).
-    Param,
-    /// The constant 1 of the output's float type (`f_grad`).
-    One,
-}
-
 /// How a variable gets its value, for deciding whether the reverse sweep can recompute it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Origin {
@@ -161,8 +153,8 @@ struct Adjoint<'f> {
 }
 
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
-pub fn transform(func: &mut Func, out_ty: Option<&Type>, seed_from: Seed) -> Generated {
-    transform_with(func, out_ty, seed_from, &Checkpoint::Off)
+pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
+    transform_with(func, out_ty, &Checkpoint::Off)
 }
 
 /// Whether reverse mode would store values for its reverse sweep (a loop whose iterations it
@@ -213,7 +205,6 @@ pub enum Checkpoint {
 pub fn transform_with(
     func: &mut Func,
     out_ty: Option<&Type>,
-    seed_from: Seed,
     checkpoint: &Checkpoint,
 ) -> Generated {
     let mut a = Adjoint::new(func);
@@ -223,8 +214,8 @@ pub fn transform_with(
     let stmts = std::mem::take(&mut a.func.stmts);
     a.plan(&stmts, !matches!(checkpoint, Checkpoint::Off));
     let (mut params, mut call, mut memory) = a.params();
-    let (seed, mut body) = a.seed(seed_from, out_ty, &mut params, &mut call);
-    body.extend(a.stacks());
+    let seed = a.seed(out_ty, &mut params, &mut call);
+    let mut body = a.stacks();
     if let Some(fused) = a.plan.fused.take() {
         body.extend(a.fused_sweeps(&stmts, &fused, memory, &seed));
         a.plan.fused = Some(fused);
@@ -358,28 +349,19 @@ impl<'f> Adjoint<'f> {
         (params, call, memory)
     }
 
-    /// The seed: a parameter (`f_vjp`), or the constant 1 the body starts with (`f_grad`).
+    /// The seed: a parameter of the output's type (`f_grad` passes 1).
     fn seed(
         &mut self,
-        seed_from: Seed,
         out_ty: Option<&Type>,
         params: &mut Vec<TokenStream>,
         call: &mut CallShape,
-    ) -> (Ident, TokenStream) {
-        let a = self;
-        let seed = a.func.namer.seed();
-        let mut body = TokenStream::new();
-        match (seed_from, out_ty) {
-            (Seed::Param, Some(ty)) => {
-                params.push(quote!(#seed: #ty));
-                call.seed = Some(seed.clone());
-            }
-            (Seed::One, Some(ty)) => {
-                body.extend(quote!(let #seed: #ty = ::ad_runtime::one::<#ty>();));
-            }
-            (_, None) => {}
+    ) -> Ident {
+        let seed = self.func.namer.seed();
+        if let Some(ty) = out_ty {
+            params.push(quote!(#seed: #ty));
+            call.seed = Some(seed.clone());
         }
-        (seed, body)
+        seed
     }
 
     /// The value stacks, declared once, before everything.

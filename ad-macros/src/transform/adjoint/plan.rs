@@ -59,6 +59,8 @@ impl Adjoint<'_> {
 
     /// Which values the reverse sweep reads (`needed`), and which of those must be stored.
     fn needed_values(&mut self, stmts: &[Stmt]) {
+        let mut defs = HashMap::new();
+        definitions(stmts, &mut defs);
         let mut work = Vec::new();
         self.seed_needed(stmts, &mut work);
         if self.float.is_none() {
@@ -79,11 +81,11 @@ impl Adjoint<'_> {
                 // again: the result of `sin`, whose partial needs the argument kept anyway; in
                 // a loop reversed in order (which stores nothing); in a branch outside loops
                 // (straight-line code allocates nothing).
-                Origin::Recompute if self.stores_libm(stmts, v) => {
+                Origin::Recompute if self.stores_libm(defs.get(&v).copied(), v) => {
                     let name = format!("{}_stack", crate::names::plain(&self.func.vars[v].ident));
                     self.plan.stack[v] = Some(self.func.namer.fresh(&name));
                 }
-                Origin::Recompute => work.extend(self.operands_of_def(stmts, v)),
+                Origin::Recompute => work.extend(operands_of_def(defs.get(&v).copied())),
                 Origin::Bound(it) => work.push(it),
                 Origin::Impure | Origin::Phi | Origin::CellEntry | Origin::CellAfter => {
                     let name = format!("{}_stack", crate::names::plain(&self.func.vars[v].ident));
@@ -324,10 +326,10 @@ impl Adjoint<'_> {
         }
     }
 
-    /// Whether the needed value `v` is the result of a libm function whose partial reads only
-    /// its result, defined directly in the body of a loop reversed backwards, and so stored
-    /// rather than computed again.
-    fn stores_libm(&self, stmts: &[Stmt], v: VarId) -> bool {
+    /// Whether the needed value `v` (defined by `def`) is the result of a libm function whose
+    /// partial reads only its result, defined directly in the body of a loop reversed
+    /// backwards, and so stored rather than computed again.
+    fn stores_libm(&self, def: Option<&Rhs>, v: VarId) -> bool {
         let region = self.plan.region[v];
         let backwards = self
             .plan
@@ -336,21 +338,7 @@ impl Adjoint<'_> {
             .is_some_and(|l| !self.plan.in_order.contains(l));
         backwards
             && !self.live(v)
-            && matches!(definition(stmts, v),
-                Some(Rhs::Prim { rule, .. }) if rule.libm && rule.reads == Reads::Result)
-    }
-
-    /// The operands a recomputed definition reads.
-    pub(super) fn operands_of_def(&self, stmts: &[Stmt], v: VarId) -> Vec<VarId> {
-        match definition(stmts, v) {
-            Some(Rhs::Inert { uses, .. } | Rhs::NewArray { uses, .. }) => uses.clone(),
-            Some(rhs) => rhs
-                .operands()
-                .into_iter()
-                .filter_map(Func::var_of)
-                .collect(),
-            None => Vec::new(),
-        }
+            && matches!(def, Some(Rhs::Prim { rule, .. }) if rule.libm && rule.reads == Reads::Result)
     }
 
     /// A trip counter for every loop with reverse work; a stack for it when the loop is inside
@@ -500,12 +488,32 @@ impl Adjoint<'_> {
     }
 }
 
-/// The right-hand side defining `v`, anywhere in `stmts`.
-fn definition(stmts: &[Stmt], v: VarId) -> Option<&Rhs> {
-    stmts.iter().find_map(|s| match s {
-        Stmt::Def { var, rhs, .. } if *var == v => Some(rhs),
-        Stmt::If(i) => definition(&i.then, v).or_else(|| definition(&i.els, v)),
-        Stmt::Loop(l) => definition(&l.body, v),
-        _ => None,
-    })
+/// The right-hand side defining each variable, anywhere in `stmts` (not in `while` conditions).
+fn definitions<'s>(stmts: &'s [Stmt], defs: &mut HashMap<VarId, &'s Rhs>) {
+    for s in stmts {
+        match s {
+            Stmt::Def { var, rhs, .. } => {
+                defs.entry(*var).or_insert(rhs);
+            }
+            Stmt::If(i) => {
+                definitions(&i.then, defs);
+                definitions(&i.els, defs);
+            }
+            Stmt::Loop(l) => definitions(&l.body, defs),
+            _ => {}
+        }
+    }
+}
+
+/// The operands a recomputed definition reads.
+fn operands_of_def(def: Option<&Rhs>) -> Vec<VarId> {
+    match def {
+        Some(Rhs::Inert { uses, .. } | Rhs::NewArray { uses, .. }) => uses.clone(),
+        Some(rhs) => rhs
+            .operands()
+            .into_iter()
+            .filter_map(Func::var_of)
+            .collect(),
+        None => Vec::new(),
+    }
 }
