@@ -33,18 +33,40 @@ struct Lanes {
     index: Ident,
 }
 
+/// Lane counts up to this one are written out lane by lane (`lanewise`).
+const UNROLLED_LANES: usize = 8;
+
+/// `tokens` with the identifier `index` replaced by `lane`.
+fn substitute(tokens: &TokenStream, index: &Ident, lane: &proc_macro2::Literal) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    tokens
+        .clone()
+        .into_iter()
+        .map(|t| match t {
+            TokenTree::Ident(i) if i == *index => TokenTree::Literal(lane.clone()),
+            TokenTree::Group(g) => {
+                let mut new = Group::new(g.delimiter(), substitute(&g.stream(), index, lane));
+                new.set_span(g.span());
+                TokenTree::Group(new)
+            }
+            t => t,
+        })
+        .collect()
+}
+
 /// Builds `f_tangent` from the analysed IR.
 pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
     transform_with(func, out_ty, None)
 }
 
 /// Builds the vector forward mode of `f` with `k` lanes: every tangent is `[F; k]` (an array's
-/// is `[[F; k]; N]`, a slice's `&[[F; k]]`), and each tangent definition is one lane-wise closure,
-/// `let dy = lanes(|k| a * dx[k] + b * dz[k]);`, which LLVM unrolls.
+/// is `[[F; k]; N]`, a slice's `&[[F; k]]`), and each tangent definition is one array of lanes,
+/// `let dy = [a * dx[0] + b * dz[0], ..];` (above `UNROLLED_LANES` lanes, a lane-wise closure
+/// `let dy = lanes(|k| a * dx[k] + b * dz[k]);`, which LLVM unrolls).
 ///
 /// Input:  `let y = x * x.sin();`
-/// Output: `let _t0 = x.sin(); let d_t0 = lanes::<_, 4>(|k| sin_partial(x, _t0) * dx[k]);`
-///         `let y = x * _t0;   let dy = lanes::<_, 4>(|k| _t0 * dx[k] + x * d_t0[k]);`
+/// Output: `let _t0 = x.sin(); let d_t0 = [sin_partial(x, _t0) * dx[0], .., .. * dx[3]];`
+///         `let y = x * _t0;   let dy = [_t0 * dx[0] + x * d_t0[0], .., .. + x * d_t0[3]];`
 pub fn transform_lanes(func: &mut Func, out_ty: Option<&Type>, k: usize) -> Generated {
     let lanes = Lanes {
         k: proc_macro2::Literal::usize_unsuffixed(k),
@@ -152,12 +174,21 @@ impl Tangent<'_> {
         }
     }
 
-    /// `let dv = e;`, or in vector mode `let dv = lanes(|k| e);` where `e` reads lane `k`.
+    /// `let dv = e;`, or in vector mode `let dv = [e(0), .., e(K - 1)];` where `e(j)` is `e`
+    /// reading lane `j` (`let dv = lanes(|k| e);` above `UNROLLED_LANES` lanes): a closure per
+    /// operation is a function per operation for rustc to check and compile.
     fn lanewise(&self, dv: &Ident, e: TokenStream) -> TokenStream {
         match &self.lanes {
             Some(l) => {
                 let (k, i) = (&l.k, &l.index);
-                quote!(let #dv = ::ad_runtime::jacobian::lanes::<_, #k>(|#i| #e);)
+                match k.to_string().parse::<usize>() {
+                    Ok(n) if n <= UNROLLED_LANES => {
+                        let each = (0..n)
+                            .map(|j| substitute(&e, i, &proc_macro2::Literal::usize_unsuffixed(j)));
+                        quote!(let #dv = [#(#each),*];)
+                    }
+                    _ => quote!(let #dv = ::ad_runtime::jacobian::lanes::<_, #k>(|#i| #e);),
+                }
             }
             None => quote!(let #dv = #e;),
         }

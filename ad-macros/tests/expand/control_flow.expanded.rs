@@ -190,25 +190,13 @@ fn recurrence_grad(x0: f64, p: f64, n: usize) -> (f64, (f64, f64)) {
             let dx = dx_c_2;
             let _t2 = x.sin();
             let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
-            let d_t2 = ::ad_runtime::jacobian::lanes::<
-                _,
-                2,
-            >(|__ad_lane| _t2_partials * dx[__ad_lane]);
+            let d_t2 = [_t2_partials * dx[0], _t2_partials * dx[1]];
             let _t3 = h * _t2;
-            let d_t3 = ::ad_runtime::jacobian::lanes::<
-                _,
-                2,
-            >(|__ad_lane| h * d_t2[__ad_lane]);
+            let d_t3 = [h * d_t2[0], h * d_t2[1]];
             let _t4 = _t3 * p;
-            let d_t4 = ::ad_runtime::jacobian::lanes::<
-                _,
-                2,
-            >(|__ad_lane| p * d_t3[__ad_lane] + _t3 * dp[__ad_lane]);
+            let d_t4 = [p * d_t3[0] + _t3 * dp[0], p * d_t3[1] + _t3 * dp[1]];
             let x_1 = x + _t4;
-            let dx_1 = ::ad_runtime::jacobian::lanes::<
-                _,
-                2,
-            >(|__ad_lane| dx[__ad_lane] + d_t4[__ad_lane]);
+            let dx_1 = [dx[0] + d_t4[0], dx[1] + d_t4[1]];
             x_c = x_1;
             dx_c_2 = dx_1;
         }

@@ -6,30 +6,38 @@ fn polar_jacfwd(p: [f64; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
         let d_t1 = dp[1];
         let _t2 = _t1.cos();
         let _t2_partials = ::ad_runtime::rules::cos_partial(_t1, _t1);
-        let d_t2 = ::ad_runtime::jacobian::lanes::<
-            _,
-            4,
-        >(|__ad_lane| _t2_partials * d_t1[__ad_lane]);
+        let d_t2 = [
+            _t2_partials * d_t1[0],
+            _t2_partials * d_t1[1],
+            _t2_partials * d_t1[2],
+            _t2_partials * d_t1[3],
+        ];
         let _t3 = _t0 * _t2;
-        let d_t3 = ::ad_runtime::jacobian::lanes::<
-            _,
-            4,
-        >(|__ad_lane| _t2 * d_t0[__ad_lane] + _t0 * d_t2[__ad_lane]);
+        let d_t3 = [
+            _t2 * d_t0[0] + _t0 * d_t2[0],
+            _t2 * d_t0[1] + _t0 * d_t2[1],
+            _t2 * d_t0[2] + _t0 * d_t2[2],
+            _t2 * d_t0[3] + _t0 * d_t2[3],
+        ];
         let _t4 = _t0;
         let d_t4 = d_t0;
         let _t5 = _t1;
         let d_t5 = d_t1;
         let _t6 = _t5.sin();
         let _t6_partials = ::ad_runtime::rules::sin_partial(_t5, _t5);
-        let d_t6 = ::ad_runtime::jacobian::lanes::<
-            _,
-            4,
-        >(|__ad_lane| _t6_partials * d_t5[__ad_lane]);
+        let d_t6 = [
+            _t6_partials * d_t5[0],
+            _t6_partials * d_t5[1],
+            _t6_partials * d_t5[2],
+            _t6_partials * d_t5[3],
+        ];
         let _t7 = _t4 * _t6;
-        let d_t7 = ::ad_runtime::jacobian::lanes::<
-            _,
-            4,
-        >(|__ad_lane| _t6 * d_t4[__ad_lane] + _t4 * d_t6[__ad_lane]);
+        let d_t7 = [
+            _t6 * d_t4[0] + _t4 * d_t6[0],
+            _t6 * d_t4[1] + _t4 * d_t6[1],
+            _t6 * d_t4[2] + _t4 * d_t6[2],
+            _t6 * d_t4[3] + _t4 * d_t6[3],
+        ];
         ([_t3, _t7], [d_t3, d_t7])
     };
     let __ad_jac: (_, [[f64; 2]; 2]) = ::ad_runtime::jacobian::forward::<
@@ -1570,15 +1578,9 @@ fn chain_jacfwd(x: &[f64], y: &mut [f64]) -> ::ad_runtime::Jacobian<f64> {
             let _t8 = x[_t7];
             let d_t8 = dx[_t7];
             let _t9 = _t6 * _t8;
-            let d_t9 = ::ad_runtime::jacobian::lanes::<
-                _,
-                2,
-            >(|__ad_lane| _t8 * d_t6[__ad_lane] + _t6 * d_t8[__ad_lane]);
+            let d_t9 = [_t8 * d_t6[0] + _t6 * d_t8[0], _t8 * d_t6[1] + _t6 * d_t8[1]];
             let _t10 = _t4 - _t9;
-            let d_t10 = ::ad_runtime::jacobian::lanes::<
-                _,
-                2,
-            >(|__ad_lane| d_t4[__ad_lane] - d_t9[__ad_lane]);
+            let d_t10 = [d_t4[0] - d_t9[0], d_t4[1] - d_t9[1]];
             y[_t3] = _t10;
             dy[_t3] = d_t10;
         }
@@ -1626,15 +1628,9 @@ fn chain_sparsity(x: &[f64], y: &mut [f64]) -> ::ad_runtime::sparse::Sparsity {
             let _t8 = x[_t7];
             let d_t8 = dx[_t7];
             let _t9 = _t6 * _t8;
-            let d_t9 = ::ad_runtime::jacobian::lanes::<
-                _,
-                2,
-            >(|__ad_lane| _t8 * d_t6[__ad_lane] + _t6 * d_t8[__ad_lane]);
+            let d_t9 = [_t8 * d_t6[0] + _t6 * d_t8[0], _t8 * d_t6[1] + _t6 * d_t8[1]];
             let _t10 = _t4 - _t9;
-            let d_t10 = ::ad_runtime::jacobian::lanes::<
-                _,
-                2,
-            >(|__ad_lane| d_t4[__ad_lane] - d_t9[__ad_lane]);
+            let d_t10 = [d_t4[0] - d_t9[0], d_t4[1] - d_t9[1]];
             y[_t3] = _t10;
             dy[_t3] = d_t10;
         }
@@ -1684,15 +1680,9 @@ fn chain_jacsparse(
             let _t8 = x[_t7];
             let d_t8 = dx[_t7];
             let _t9 = _t6 * _t8;
-            let d_t9 = ::ad_runtime::jacobian::lanes::<
-                _,
-                2,
-            >(|__ad_lane| _t8 * d_t6[__ad_lane] + _t6 * d_t8[__ad_lane]);
+            let d_t9 = [_t8 * d_t6[0] + _t6 * d_t8[0], _t8 * d_t6[1] + _t6 * d_t8[1]];
             let _t10 = _t4 - _t9;
-            let d_t10 = ::ad_runtime::jacobian::lanes::<
-                _,
-                2,
-            >(|__ad_lane| d_t4[__ad_lane] - d_t9[__ad_lane]);
+            let d_t10 = [d_t4[0] - d_t9[0], d_t4[1] - d_t9[1]];
             y[_t3] = _t10;
             dy[_t3] = d_t10;
         }
