@@ -102,7 +102,63 @@ pub fn user(text: &str) -> Ident {
 
 /// Whether `name` is a Rust keyword, which `Ident::new` would accept and the parser would not.
 fn is_keyword(name: &str) -> bool {
-    syn::parse_str::<Ident>(name).is_err()
+    // The words syn refuses as identifiers (strict and reserved keywords), and `gen` (reserved
+    // in edition 2024). A list, not a parse: this runs for every generated name.
+    matches!(
+        name,
+        "_" | "abstract"
+            | "as"
+            | "async"
+            | "await"
+            | "become"
+            | "box"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "do"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "final"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "macro"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "override"
+            | "priv"
+            | "pub"
+            | "ref"
+            | "return"
+            | "Self"
+            | "self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "try"
+            | "type"
+            | "typeof"
+            | "unsafe"
+            | "unsized"
+            | "use"
+            | "virtual"
+            | "where"
+            | "while"
+            | "yield"
+    )
 }
 
 /// The spelling of an identifier without `r#`.
@@ -115,4 +171,41 @@ pub fn plain(ident: &Ident) -> String {
 /// (`_derive_grad`: `g__derive_grad` is reached as `g::__derive_grad`).
 pub fn forwarder(suffix: &str) -> Ident {
     format_ident!("_{}", suffix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_keyword;
+
+    /// The list says what syn says: every word but `gen` on it is refused as an identifier, and
+    /// the spellings the transforms make of short names are accepted.
+    #[test]
+    fn keywords_are_what_syn_refuses() {
+        let words = [
+            "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
+            "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "if",
+            "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override",
+            "priv", "pub", "ref", "return", "Self", "self", "static", "struct", "super", "trait",
+            "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where",
+            "while", "yield",
+        ];
+        for w in words {
+            assert!(is_keyword(w), "{w}");
+            assert!(syn::parse_str::<syn::Ident>(w).is_err(), "{w}");
+        }
+        for w in [
+            "dx",
+            "di",
+            "_t0",
+            "x_bar",
+            "dself",
+            "union",
+            "macro_rules",
+            "d_t3",
+            "de",
+        ] {
+            assert!(!is_keyword(w), "{w}");
+            assert!(syn::parse_str::<syn::Ident>(w).is_ok(), "{w}");
+        }
+    }
 }

@@ -21,10 +21,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
-use quote::{ToTokens, quote};
-use syn::parse::Parser;
-use syn::visit_mut::VisitMut;
+use proc_macro2::{Delimiter, Group, Ident, Spacing, TokenStream, TokenTree};
+use quote::quote;
 
 /// Blocks with more `let`s than this are gathered.
 const RUN: usize = 96;
@@ -32,20 +30,14 @@ const RUN: usize = 96;
 const CHUNK: usize = 48;
 
 /// `body` (a function body's statements) with long runs of `let`s gathered into blocks;
-/// unchanged when it has no long run (nearly every function) or cannot be parsed.
+/// unchanged when it has no long run (nearly every function). It works on the tokens, not on a
+/// syntax tree: parsing a body of thousands of statements again cost a quarter of the
+/// expansion.
 pub fn shallow(body: &TokenStream) -> TokenStream {
     if lets(body) <= RUN {
         return body.clone();
     }
-    let Ok(mut stmts) = syn::Block::parse_within.parse2(body.clone()) else {
-        return body.clone();
-    };
-    let mut gather = Gather;
-    for s in &mut stmts {
-        gather.visit_stmt_mut(s);
-    }
-    let stmts = gathered(stmts);
-    quote!(#(#stmts)*)
+    gathered(body)
 }
 
 /// The `let`s in `tokens`, nested ones included.
@@ -61,54 +53,60 @@ fn lets(tokens: &TokenStream) -> usize {
         .sum()
 }
 
-/// Gathers the runs of every nested block (loop bodies, branches).
-struct Gather;
-
-impl VisitMut for Gather {
-    fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        syn::visit_mut::visit_block_mut(self, block);
-        let count = block
-            .stmts
-            .iter()
-            .filter(|s| matches!(s, syn::Stmt::Local(_)))
-            .count();
-        if count > RUN {
-            block.stmts = gathered(std::mem::take(&mut block.stmts));
+/// One block's statements (and those of the blocks in it), gathered.
+fn gathered(tokens: &TokenStream) -> TokenStream {
+    // Statements, split at the `;`s of this level (a statement ending in a block, such as a
+    // loop, runs on into the next one: together they are not plain, and stay as written); the
+    // blocks inside (loop bodies, branches) gathered first.
+    let mut stmts: Vec<Vec<TokenTree>> = Vec::new();
+    let mut current = Vec::new();
+    for t in tokens.clone() {
+        let t = match t {
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                let mut inner = Group::new(Delimiter::Brace, gathered(&g.stream()));
+                inner.set_span(g.span());
+                TokenTree::Group(inner)
+            }
+            t => t,
+        };
+        let end = matches!(&t, TokenTree::Punct(p) if p.as_char() == ';');
+        current.push(t);
+        if end {
+            stmts.push(std::mem::take(&mut current));
         }
     }
-}
-
-/// One block's statements, gathered.
-fn gathered(stmts: Vec<syn::Stmt>) -> Vec<syn::Stmt> {
-    if stmts
-        .iter()
-        .filter(|s| matches!(s, syn::Stmt::Local(_)))
-        .count()
-        <= RUN
-    {
-        return stmts;
+    if !current.is_empty() {
+        stmts.push(current);
     }
+    let lets = stmts
+        .iter()
+        .filter(|s| matches!(s.first(), Some(TokenTree::Ident(i)) if i == "let"))
+        .count();
+    if lets <= RUN {
+        return stmts.into_iter().flatten().collect();
+    }
+    let facts: Vec<Facts> = stmts.iter().map(|s| Facts::of(s)).collect();
     // The last statement naming each identifier (by spelling: a few extra names returned from
     // a block cost nothing).
-    let tokens: Vec<TokenStream> = stmts.iter().map(ToTokens::to_token_stream).collect();
-    let mut last_use: HashMap<String, usize> = HashMap::new();
-    for (i, t) in tokens.iter().enumerate() {
-        for_idents(t, &mut |id| {
-            last_use.insert(id.to_string(), i);
-        });
+    let mut last_use: HashMap<&str, usize> = HashMap::new();
+    for (i, f) in facts.iter().enumerate() {
+        for id in &f.idents {
+            last_use.insert(id, i);
+        }
     }
-    let mut out = Vec::new();
+    let mut out = TokenStream::new();
     let mut run = Run::default();
-    for (i, (stmt, t)) in stmts.into_iter().zip(tokens).enumerate() {
-        let Some(bound) = plain(&stmt, &t) else {
+    for (i, (stmt, facts)) in stmts.iter().zip(&facts).enumerate() {
+        let Some(bound) = plain(stmt, facts) else {
             run.flush(&mut out, i, &last_use);
-            out.push(stmt);
+            out.extend(stmt.iter().cloned());
             continue;
         };
         let rebinds = bound
             .as_ref()
             .is_some_and(|(b, _)| run.bound.contains(&b.to_string()));
-        if rebinds || (run.lets > 0 && borrows(&t) && names_any(&t, &run.bound)) {
+        let borrows_run = facts.borrows && facts.idents.iter().any(|id| run.bound.contains(id));
+        if rebinds || (run.lets > 0 && borrows_run) {
             run.flush(&mut out, i, &last_use);
         }
         if let Some((ident, mutable)) = bound {
@@ -116,7 +114,7 @@ fn gathered(stmts: Vec<syn::Stmt>) -> Vec<syn::Stmt> {
             run.names.push((ident, mutable));
             run.lets += 1;
         }
-        run.stmts.push(stmt);
+        run.stmts.extend(stmt.iter().cloned());
         if run.lets >= CHUNK {
             run.flush(&mut out, i + 1, &last_use);
         }
@@ -128,7 +126,7 @@ fn gathered(stmts: Vec<syn::Stmt>) -> Vec<syn::Stmt> {
 /// The statements of the block being gathered.
 #[derive(Default)]
 struct Run {
-    stmts: Vec<syn::Stmt>,
+    stmts: TokenStream,
     /// The names its `let`s bind, in order, and whether each is `mut`.
     names: Vec<(Ident, bool)>,
     bound: HashSet<String>,
@@ -137,7 +135,7 @@ struct Run {
 
 impl Run {
     /// Writes the run as one block returning its names read at or after statement `next`.
-    fn flush(&mut self, out: &mut Vec<syn::Stmt>, next: usize, last_use: &HashMap<String, usize>) {
+    fn flush(&mut self, out: &mut TokenStream, next: usize, last_use: &HashMap<&str, usize>) {
         let run = std::mem::take(self);
         if run.lets < 2 {
             out.extend(run.stmts);
@@ -146,7 +144,11 @@ impl Run {
         let kept: Vec<&(Ident, bool)> = run
             .names
             .iter()
-            .filter(|(n, _)| last_use.get(&n.to_string()).is_some_and(|u| *u >= next))
+            .filter(|(n, _)| {
+                last_use
+                    .get(n.to_string().as_str())
+                    .is_some_and(|u| *u >= next)
+            })
             .collect();
         let names = kept.iter().map(|(n, _)| n);
         let pats = kept.iter().map(|(n, m)| {
@@ -154,137 +156,136 @@ impl Run {
             quote!(#m #n)
         });
         let stmts = &run.stmts;
-        let tokens = if kept.is_empty() {
-            quote!({ #(#stmts)* })
+        out.extend(if kept.is_empty() {
+            quote!({ #stmts })
         } else {
-            quote!(let (#(#pats,)*) = { #(#stmts)* (#(#names,)*) };)
-        };
-        match syn::Block::parse_within.parse2(tokens) {
-            Ok(stmts) => out.extend(stmts),
-            Err(_) => out.extend(run.stmts),
+            quote!(let (#(#pats,)*) = { #stmts (#(#names,)*) };)
+        });
+    }
+}
+
+/// What one walk over a statement's tokens finds.
+#[derive(Default)]
+struct Facts {
+    /// Every identifier, by spelling.
+    idents: Vec<String>,
+    /// A closure, block, macro, attribute or control flow.
+    complex: bool,
+    /// It may take a reference: `&`, or a method call other than a float rule's (`v.iter()`
+    /// borrows `v`; `x.sin()` takes `x` by value).
+    borrows: bool,
+}
+
+impl Facts {
+    fn of(trees: &[TokenTree]) -> Facts {
+        let mut facts = Facts::default();
+        facts.walk(trees);
+        facts
+    }
+
+    fn walk(&mut self, trees: &[TokenTree]) {
+        for (k, t) in trees.iter().enumerate() {
+            match t {
+                TokenTree::Group(g) => {
+                    self.complex |= g.delimiter() == Delimiter::Brace;
+                    let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+                    self.walk(&inner);
+                }
+                TokenTree::Punct(p) => match p.as_char() {
+                    '|' | '!' | '#' => self.complex = true,
+                    '&' => self.borrows = true,
+                    '.' => {
+                        self.borrows |= match (trees.get(k + 1), trees.get(k + 2)) {
+                            (Some(TokenTree::Ident(m)), Some(TokenTree::Group(g)))
+                                if g.delimiter() == Delimiter::Parenthesis =>
+                            {
+                                crate::rules::method(&m.to_string()).is_none()
+                            }
+                            // `.m::<T>(..)`
+                            (Some(TokenTree::Ident(_)), Some(TokenTree::Punct(p))) => {
+                                p.as_char() == ':'
+                            }
+                            _ => false,
+                        }
+                    }
+                    _ => {}
+                },
+                TokenTree::Ident(i) => {
+                    let word = i.to_string();
+                    self.complex |= matches!(
+                        word.as_str(),
+                        "if" | "match"
+                            | "loop"
+                            | "while"
+                            | "for"
+                            | "return"
+                            | "break"
+                            | "continue"
+                            | "move"
+                            | "async"
+                            | "await"
+                            | "unsafe"
+                            | "yield"
+                            | "else"
+                    );
+                    self.idents.push(word);
+                }
+                TokenTree::Literal(_) => {}
+            }
         }
     }
 }
 
-/// For a statement that may go into a block: `Some(Some((name, mut)))` for `let [mut] NAME[:
-/// TYPE] = EXPR;`, `Some(None)` for an expression statement (`a = e;`, `s.push(e);`); `None`
-/// for anything else, or when the expression holds a closure, block, macro or control flow.
-fn plain(stmt: &syn::Stmt, tokens: &TokenStream) -> Option<Option<(Ident, bool)>> {
-    let bound = match stmt {
-        syn::Stmt::Local(local) => {
-            let init = local.init.as_ref()?;
-            if init.diverge.is_some() {
-                return None;
-            }
-            let pat = match &local.pat {
-                syn::Pat::Type(t) => &*t.pat,
-                p => p,
-            };
-            if lane_wise(&init.expr) {
-                // `lanes(|k| ..)` returns the lanes; the closure's borrows end with the call.
-                return match pat {
-                    syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
-                        Some(Some((i.ident.clone(), i.mutability.is_some())))
-                    }
-                    _ => None,
-                };
-            }
-            match pat {
-                syn::Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none() => {
-                    Some((i.ident.clone(), i.mutability.is_some()))
-                }
-                _ => return None,
-            }
+/// For a statement (its tokens, `;` included) that may go into a block: `Some(Some((name,
+/// mut)))` for `let [mut] NAME[: TYPE] = EXPR;`, `Some(None)` for an expression statement
+/// (`a = e;`, `s.push(e);`); `None` for anything else (an item, an attribute, a pattern, a
+/// statement without `;`, a complex one).
+fn plain(trees: &[TokenTree], facts: &Facts) -> Option<Option<(Ident, bool)>> {
+    if !matches!(trees.last(), Some(TokenTree::Punct(p)) if p.as_char() == ';') || facts.complex {
+        return None;
+    }
+    let word = |k: usize| match trees.get(k) {
+        Some(TokenTree::Ident(i)) => Some(i.clone()),
+        _ => None,
+    };
+    let first = word(0)?;
+    if first != "let" {
+        let item = matches!(
+            first.to_string().as_str(),
+            "fn" | "struct"
+                | "enum"
+                | "use"
+                | "impl"
+                | "const"
+                | "static"
+                | "mod"
+                | "type"
+                | "trait"
+                | "pub"
+                | "extern"
+        );
+        return (!item).then_some(None);
+    }
+    let mutable = word(1).is_some_and(|w| w == "mut");
+    let k = 1 + usize::from(mutable);
+    let name = word(k)?;
+    match trees.get(k + 1) {
+        Some(TokenTree::Punct(p))
+            if (p.as_char() == ':' || p.as_char() == '=') && p.spacing() == Spacing::Alone =>
+        {
+            let init = trees[k + 1..]
+                .iter()
+                .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '='));
+            init.then_some(Some((name, mutable)))
         }
-        syn::Stmt::Expr(_, Some(_)) => None,
-        _ => return None,
-    };
-    simple(tokens).then_some(bound)
-}
-
-/// Whether `e` is a call of `::ad_runtime::jacobian::lanes` (the tangent of one operation in
-/// vector forward mode), which returns owned lanes.
-fn lane_wise(e: &syn::Expr) -> bool {
-    let syn::Expr::Call(call) = e else {
-        return false;
-    };
-    let syn::Expr::Path(p) = &*call.func else {
-        return false;
-    };
-    let segments: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    segments == ["ad_runtime", "jacobian", "lanes"]
-}
-
-/// No closure, block, macro or control flow in the tokens.
-fn simple(tokens: &TokenStream) -> bool {
-    tokens.clone().into_iter().all(|t| match t {
-        TokenTree::Group(g) => g.delimiter() != Delimiter::Brace && simple(&g.stream()),
-        TokenTree::Punct(p) => !matches!(p.as_char(), '|' | '!'),
-        TokenTree::Ident(i) => !matches!(
-            i.to_string().as_str(),
-            "if" | "match"
-                | "loop"
-                | "while"
-                | "for"
-                | "return"
-                | "break"
-                | "continue"
-                | "move"
-                | "async"
-                | "await"
-                | "unsafe"
-                | "yield"
-        ),
-        TokenTree::Literal(_) => true,
-    })
-}
-
-/// Whether the tokens may take a reference: `&`, or a method call other than a float rule's
-/// (`v.iter()` borrows `v`; `x.sin()` takes `x` by value).
-fn borrows(tokens: &TokenStream) -> bool {
-    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
-    trees.iter().enumerate().any(|(k, t)| match t {
-        TokenTree::Punct(p) if p.as_char() == '&' => true,
-        TokenTree::Punct(p) if p.as_char() == '.' => match (trees.get(k + 1), trees.get(k + 2)) {
-            (Some(TokenTree::Ident(m)), Some(TokenTree::Group(g)))
-                if g.delimiter() == Delimiter::Parenthesis =>
-            {
-                crate::rules::method(&m.to_string()).is_none()
-            }
-            // `.m::<T>(..)`
-            (Some(TokenTree::Ident(_)), Some(TokenTree::Punct(p))) if p.as_char() == ':' => true,
-            _ => false,
-        },
-        TokenTree::Group(g) => borrows(&g.stream()),
-        _ => false,
-    })
-}
-
-/// Whether the tokens name one of `names`.
-fn names_any(tokens: &TokenStream, names: &HashSet<String>) -> bool {
-    let mut found = false;
-    for_idents(tokens, &mut |id| found |= names.contains(&id.to_string()));
-    found
-}
-
-fn for_idents(tokens: &TokenStream, f: &mut impl FnMut(&Ident)) {
-    for t in tokens.clone() {
-        match t {
-            TokenTree::Ident(i) => f(&i),
-            TokenTree::Group(g) => for_idents(&g.stream(), f),
-            _ => {}
-        }
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use syn::parse::Parser;
 
     fn run_of(n: usize) -> TokenStream {
         let mut body = TokenStream::new();
