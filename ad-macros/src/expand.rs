@@ -201,8 +201,8 @@ fn tangent_fns(f: &ItemFn, func: &mut Func, out: Option<&Type>) -> TokenStream {
 
 /// `g` as a function whose body calls the generated `NAME_suffix` (of parameters and body `g`)
 /// with its own parameters: a companion, or with `seed` given (`f_grad`), the seed replaced by
-/// that value and dropped from the parameters. `g` itself when a parameter is not a plain
-/// identifier.
+/// that value and dropped from the parameters. When a parameter is not a plain identifier, the
+/// body itself (after `let seed = value;`).
 fn calling(f: &ItemFn, suffix: &str, g: &Generated, seed: Option<TokenStream>) -> Generated {
     // A slice or rows argument takes a generic slot in a companion (a sink for a constant
     // one), which the generated function's parameter is not: the companion keeps the body.
@@ -210,7 +210,19 @@ fn calling(f: &ItemFn, suffix: &str, g: &Generated, seed: Option<TokenStream>) -
     let generic_slots = c.slices.iter().chain(&c.rows).any(Option::is_some);
     let idents = item::param_idents(&g.params).filter(|_| seed.is_some() || !generic_slots);
     let Some(idents) = idents else {
-        return g.clone();
+        return match (seed, &c.seed) {
+            (Some(value), Some(s)) => {
+                let mut params = g.params.clone();
+                params.pop();
+                let body = &g.body;
+                Generated {
+                    params,
+                    body: quote!(let #s = #value; #body),
+                    ..g.clone()
+                }
+            }
+            _ => g.clone(),
+        };
     };
     let mut params = g.params.clone();
     let mut call_args: Vec<TokenStream> = idents.iter().map(ToTokens::to_token_stream).collect();
