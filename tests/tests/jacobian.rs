@@ -286,6 +286,87 @@ fn lane_counts_agree() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Arrays by reference: `&[F; N]` in, `&mut [F; M]` written (an ODE's right-hand side)
+// ---------------------------------------------------------------------------------------------
+
+/// The Lorenz system's right-hand side, written as ODE code writes it: the state by reference,
+/// the derivative into an output array.
+#[derive_jacobian(sparse, wrt(u, du))]
+fn lorenz(u: &[f64; 3], sigma: f64, rho: f64, beta: f64, du: &mut [f64; 3]) {
+    du[0] = sigma * (u[1] - u[0]);
+    du[1] = u[0] * (rho - u[2]) - u[1];
+    du[2] = u[0] * u[1] - beta * u[2];
+}
+
+#[test]
+fn array_reference_in_array_written_out() {
+    let (sigma, rho, beta) = (10.0, 28.0, 8.0 / 3.0);
+    for u in [[1.0, 2.0, 3.0], [-0.5, 0.7, 20.0]] {
+        let mut want = [0.0; 3];
+        lorenz(&u, sigma, rho, beta, &mut want);
+        let mut du = [9.0; 3];
+        let fwd: [[f64; 3]; 3] = lorenz_jacfwd(&u, sigma, rho, beta, &mut du);
+        assert_eq!(
+            du, want,
+            "the output holds the function's value after the Jacobian"
+        );
+        let mut du = [9.0; 3];
+        let rev = lorenz_jacrev(&u, sigma, rho, beta, &mut du);
+        assert_eq!(du, want);
+        let picked = lorenz_jacobian(&u, sigma, rho, beta, &mut du);
+        assert_eq!(picked, fwd, "N <= M picks forward mode");
+        let hand = [
+            [-sigma, sigma, 0.0],
+            [rho - u[2], -1.0, -u[0]],
+            [u[1], u[0], -beta],
+        ];
+        let f = |q: &[f64]| {
+            let mut out = [0.0; 3];
+            lorenz(&[q[0], q[1], q[2]], sigma, rho, beta, &mut out);
+            out.to_vec()
+        };
+        check("lorenz", &u, 3, f, arr(fwd), arr(rev), arr(hand));
+        // Sparse: 8 non-zeros (only du0 does not read u2), the same entries.
+        let sparsity = lorenz_sparsity(&u, sigma, rho, beta, &mut du);
+        let sparse = lorenz_jacsparse(&u, sigma, rho, beta, &mut du, &sparsity);
+        assert_eq!(du, want);
+        assert_eq!(sparse.nnz(), 8);
+        for i in 0..3 {
+            for j in 0..3 {
+                let entry = sparse.get(i, j).copied().unwrap_or(0.0);
+                assert_eq!(entry, fwd[i][j], "({i}, {j})");
+            }
+        }
+    }
+}
+
+/// `&[F; N]` in, an array returned: reverse mode picked (N > M).
+#[derive_jacobian]
+fn moments(x: &[f64; 4]) -> [f64; 2] {
+    let mean = (x[0] + x[1] + x[2] + x[3]) / 4.0;
+    let mut square = 0.0;
+    for v in x {
+        square += (v - mean) * (v - mean);
+    }
+    [mean, square / 4.0]
+}
+
+#[test]
+fn array_reference_in_array_returned() {
+    let x = [0.3, -1.2, 2.5, 0.8];
+    let (v1, fwd) = moments_jacfwd(&x);
+    let (v2, rev) = moments_jacrev(&x);
+    let (v3, picked) = moments_jacobian(&x);
+    assert_eq!((v1, v2, v3), (moments(&x), moments(&x), moments(&x)));
+    assert_eq!(picked, rev, "N > M picks reverse mode");
+    let mean = x.iter().sum::<f64>() / 4.0;
+    // d mean / dx_j = 1/4; d var / dx_j = 2 (x_j - mean) / 4 (the mean's own terms sum to 0).
+    let hand = [[0.25; 4], x.map(|v| 0.5 * (v - mean))];
+    let f = |q: &[f64]| moments(&[q[0], q[1], q[2], q[3]]).to_vec();
+    check("moments", &x, 2, f, arr(fwd), arr(rev), arr(hand));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Slices: lengths known at run time
 // ---------------------------------------------------------------------------------------------
 

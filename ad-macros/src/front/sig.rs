@@ -289,6 +289,13 @@ pub fn lane_type(kind: Kind, ty: &Type, elem: &Type, k: &proc_macro2::Literal) -
         }
         (Kind::Slice { mutable: false }, _) => quote!(&[[#elem; #k]]),
         (Kind::Slice { mutable: true }, _) => quote!(&mut [[#elem; #k]]),
+        (Kind::ArrayRef { depth: 1, mutable }, Type::Reference(r)) => match &*r.elem {
+            Type::Array(a) => {
+                let (len, m) = (&a.len, mutable.then(|| quote!(mut)));
+                quote!(&#m [[#elem; #k]; #len])
+            }
+            _ => quote!([#elem; #k]),
+        },
         _ => quote!([#elem; #k]),
     }
 }

@@ -74,13 +74,14 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
     let n = match (p.kind, &p.ty) {
         (Kind::Scalar, _) => Some(quote!(1)),
         (Kind::Array { depth: 1 }, Type::Array(a)) => Some(a.len.to_token_stream()),
+        (Kind::ArrayRef { depth: 1, .. }, ty) => array_len(ty),
         (Kind::Slice { mutable: false }, _) => None,
         _ => {
             errors.spanned(
                 &p.ty,
                 format!(
-                    "{name} takes the input as a float, an array `[F; N]` or a slice `&[F]`, not \
-                     `{}`: pass the inputs in one of these forms",
+                    "{name} takes the input as a float, an array `[F; N]` or `&[F; N]`, or a \
+                     slice `&[F]`, not `{}`: pass the inputs in one of these forms",
                     crate::errors::show_type(&p.ty)
                 ),
             );
@@ -123,12 +124,21 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
             _ => (None, Some(quote!(1))),
         },
         (None, [o]) if func.params[*o].kind == (Kind::Slice { mutable: true }) => (Some(*o), None),
+        (None, [o])
+            if func.params[*o].kind
+                == (Kind::ArrayRef {
+                    depth: 1,
+                    mutable: true,
+                }) =>
+        {
+            (Some(*o), array_len(&func.params[*o].ty))
+        }
         _ => {
             errors.at(
                 span,
                 format!(
                     "{name} needs one output: a returned float or array `[F; M]`, or (returning \
-                     `()`) exactly one `&mut [F]` parameter the function writes"
+                     `()`) exactly one `&mut [F]` or `&mut [F; M]` parameter the function writes"
                 ),
             );
             return None;
@@ -141,6 +151,22 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
         m,
         elem,
     })
+}
+
+/// `N` of `&[F; N]` or `&mut [F; N]`.
+fn array_len(ty: &Type) -> Option<TokenStream> {
+    match ty {
+        Type::Reference(r) => match &*r.elem {
+            Type::Array(a) => Some(a.len.to_token_stream()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether the parameter is an array by reference, `&[F; N]` or `&mut [F; N]`.
+fn by_array_ref(p: &crate::ir::Param) -> bool {
+    matches!(p.kind, Kind::ArrayRef { .. })
 }
 
 /// The spans of slices lent to active calls to be written (floats, or state such as an index
@@ -398,8 +424,11 @@ fn forward_parts(func: &Func, shape: &Shape, g: &crate::ir::Generated, lanes: us
         if i == shape.input {
             args.push(match p.kind {
                 Kind::Slice { .. } => quote!(&#seed[..]),
+                Kind::ArrayRef { .. } => quote!(&#seed),
                 _ => quote!(#seed),
             });
+        } else if Some(i) == shape.out_param && by_array_ref(p) {
+            args.push(quote!(&mut #dy));
         } else if Some(i) == shape.out_param {
             args.push(quote!(&mut #dy[..]));
         } else if p.active {
@@ -410,14 +439,20 @@ fn forward_parts(func: &Func, shape: &Shape, g: &crate::ir::Generated, lanes: us
     let x = &func.params[shape.input].ident;
     let x_ref = match func.params[shape.input].kind {
         Kind::Slice { .. } => quote!(&#x[..]),
+        Kind::ArrayRef { .. } => quote!(#x),
         _ => quote!(&#x),
     };
     let run = match shape.out_param {
         Some(o) => {
             let y = &func.params[o].ident;
+            let zeros = if by_array_ref(&func.params[o]) {
+                quote!(::ad_runtime::jacobian::lanes_zeros_array::<#elem, #k, _>(&*#y))
+            } else {
+                quote!(::ad_runtime::jacobian::lanes_zeros_vec::<#elem, #k>(&*#y))
+            };
             quote! {
                 #restore
-                let mut #dy = ::ad_runtime::jacobian::lanes_zeros_vec::<#elem, #k>(&*#y);
+                let mut #dy = #zeros;
                 let __ad_value = #pass(#(#args),*);
                 (__ad_value, #dy)
             }
@@ -580,12 +615,19 @@ fn reverse_fn(
     let m = len_of(func, shape, false);
     let n = len_of(func, shape, true);
     let input = &func.params[shape.input];
-    let slice_input = matches!(input.kind, Kind::Slice { .. });
+    let slice_input = matches!(input.kind, Kind::Slice { .. } | Kind::ArrayRef { .. });
+    let array_out = shape
+        .out_param
+        .is_some_and(|o| by_array_ref(&func.params[o]));
     let mut args = Vec::new();
     for (i, p) in func.params.iter().enumerate() {
         args.push(reborrow(p));
-        if i == shape.input && slice_input {
+        if i == shape.input && by_array_ref(p) {
+            args.push(quote!(&mut #dx));
+        } else if i == shape.input && slice_input {
             args.push(quote!(&mut #dx[..]));
+        } else if Some(i) == shape.out_param && array_out {
+            args.push(quote!(&mut #dy));
         } else if Some(i) == shape.out_param {
             args.push(quote!(&mut #dy[..]));
         }
@@ -601,9 +643,18 @@ fn reverse_fn(
     let mut setup = restore;
     if slice_input {
         let x = &input.ident;
-        setup.extend(quote!(let mut #dx = ::ad_runtime::zeros_vec::<#elem>(#x);));
+        setup.extend(if by_array_ref(input) {
+            quote!(let mut #dx = ::ad_runtime::zeros_array(#x);)
+        } else {
+            quote!(let mut #dx = ::ad_runtime::zeros_vec::<#elem>(#x);)
+        });
     }
-    if shape.out_param.is_some() {
+    if array_out {
+        setup.extend(quote! {
+            let mut #dy = [::ad_runtime::zero::<#elem>(); #m];
+            #dy[#row] = ::ad_runtime::one::<#elem>();
+        });
+    } else if shape.out_param.is_some() {
         setup.extend(quote!(let mut #dy = ::ad_runtime::jacobian::basis_vec::<#elem>(#m, #row);));
     }
     let result = Ident::new("__ad_result", Span::mixed_site());
