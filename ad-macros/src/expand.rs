@@ -257,7 +257,7 @@ fn grad_fns(
         (Some(_), None) => adjoint::Checkpoint::Sqrt,
         (Some(_), Some(s)) => adjoint::Checkpoint::Binomial(s.to_token_stream()),
     };
-    let g = adjoint::transform_with(func, out, &checkpoint);
+    let (g, stores) = adjoint::transform_storing(func, out, &checkpoint);
     let hidden = companion::companion_vjp(f, &calling(f, "vjp", &g, None));
     let grad = out.filter(|t| floats.is_float(t)).map(|out_ty| {
         // `_grad` is `_vjp` seeded with 1.
@@ -274,7 +274,7 @@ fn grad_fns(
         func.namer = fresh;
         // The mode-choice rule: few inputs by value and a reverse sweep that would store
         // values give `_grad` by vector forward mode (`modes/lanes_grad.rs`).
-        if let Some(k) = lanes_grad::lanes(f, func, args) {
+        if let Some(k) = lanes_grad::lanes(f, func, args, stores) {
             tokens.extend(lanes_grad::grad(f, func, out_ty, k));
         } else {
             tokens.extend(item::wrap(

@@ -21,13 +21,14 @@ use syn::{ItemFn, Type};
 use crate::emit::{docs, item};
 use crate::front::attr;
 use crate::ir::{Func, Generated, Kind, LoopKind, Rhs, Stmt};
-use crate::transform::{adjoint, tangent};
+use crate::transform::tangent;
 
 /// The most differentiated inputs for which `_grad` runs in forward mode.
 pub const MAX_LANES: usize = 4;
 
-/// The number of lanes when the rule picks forward mode for `_grad`, else `None`.
-pub fn lanes(f: &ItemFn, func: &mut Func, args: &attr::Args) -> Option<usize> {
+/// The number of lanes when the rule picks forward mode for `_grad`, else `None`; `stores`:
+/// whether the reverse sweep stores values (`adjoint::transform_storing`).
+pub fn lanes(f: &ItemFn, func: &Func, args: &attr::Args, stores: bool) -> Option<usize> {
     let active: Vec<_> = func.params.iter().filter(|p| p.active).collect();
     let k = active.len();
     let one_float = active.iter().all(|p| {
@@ -40,8 +41,7 @@ pub fn lanes(f: &ItemFn, func: &mut Func, args: &attr::Args) -> Option<usize> {
         && f.sig.generics.params.is_empty()
         && f.sig.receiver().is_none()
         && !calls(&func.stmts);
-    ((1..=MAX_LANES).contains(&k) && one_float && plain && adjoint::stores_values(func))
-        .then_some(k)
+    ((1..=MAX_LANES).contains(&k) && one_float && plain && stores).then_some(k)
 }
 
 /// `f_grad` by vector forward mode with `k` lanes: each input's tangent is the unit lane of its

@@ -157,21 +157,6 @@ pub fn transform(func: &mut Func, out_ty: Option<&Type>) -> Generated {
     transform_with(func, out_ty, &Checkpoint::Off)
 }
 
-/// Whether reverse mode would store values for its reverse sweep (a loop whose iterations it
-/// cannot recompute or reverse in order): the plan alone, no code written.
-pub fn stores_values(func: &mut Func) -> bool {
-    let namer = func.namer.clone();
-    let mut a = Adjoint::new(func);
-    let stmts = std::mem::take(&mut a.func.stmts);
-    a.plan(&stmts, false);
-    let stores = a.plan.stack.iter().any(Option::is_some)
-        || a.plan.trips.values().any(|(_, s)| s.is_some())
-        || !a.saved.is_empty();
-    a.func.stmts = stmts;
-    func.namer = namer;
-    stores
-}
-
 /// How the reverse sweep of a long top-level loop gets back the states it needs.
 #[derive(Clone, Debug)]
 pub enum Checkpoint {
@@ -207,12 +192,26 @@ pub fn transform_with(
     out_ty: Option<&Type>,
     checkpoint: &Checkpoint,
 ) -> Generated {
+    transform_storing(func, out_ty, checkpoint).0
+}
+
+/// [`transform_with`], and whether the reverse sweep stores values (a stack for values, trip
+/// counts or a callee's arguments: a loop it can neither recompute nor reverse in order), which
+/// the mode-choice rule of `_grad` reads (`modes/lanes_grad.rs`).
+pub fn transform_storing(
+    func: &mut Func,
+    out_ty: Option<&Type>,
+    checkpoint: &Checkpoint,
+) -> (Generated, bool) {
     let mut a = Adjoint::new(func);
     if let Checkpoint::Binomial(snapshots) = checkpoint {
         a.binomial = Some(snapshots.clone());
     }
     let stmts = std::mem::take(&mut a.func.stmts);
     a.plan(&stmts, !matches!(checkpoint, Checkpoint::Off));
+    let stores = a.plan.stack.iter().any(Option::is_some)
+        || a.plan.trips.values().any(|(_, s)| s.is_some())
+        || !a.saved.is_empty();
     let (mut params, mut call, mut memory) = a.params();
     let seed = a.seed(out_ty, &mut params, &mut call);
     let mut body = a.stacks();
@@ -229,12 +228,13 @@ pub fn transform_with(
     let (ret, tail) = a.result(out_ty);
     body.extend(tail);
     a.func.stmts = stmts;
-    Generated {
+    let g = Generated {
         params,
         ret,
         body,
         call,
-    }
+    };
+    (g, stores)
 }
 
 // The steps of `transform_with`, in order.
