@@ -25,8 +25,7 @@ pub fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> TokenStream 
     let Generated {
         params, ret, body, ..
     } = g;
-    let body = super::scopes::shallow(&body);
-    let size = statements(&body);
+    let (body, size) = super::scopes::shallow_sized(&body);
     let doc = if size <= DOC_STATEMENTS {
         let code = pretty(
             &quote!(fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause { #body }),
@@ -60,18 +59,6 @@ const DOC_STATEMENTS: usize = 400;
 
 /// Generated bodies of at most this many statements are `#[inline]`.
 const INLINE_STATEMENTS: usize = 64;
-
-/// The statements in `body`, nested ones included (its `;`s).
-fn statements(body: &TokenStream) -> usize {
-    body.clone()
-        .into_iter()
-        .map(|t| match t {
-            TokenTree::Punct(p) if p.as_char() == ';' => 1,
-            TokenTree::Group(g) => statements(&g.stream()),
-            _ => 0,
-        })
-        .sum()
-}
 
 /// The identifiers of a generated parameter list (`x: f64`, `dx: f64`, ..), as arguments of a
 /// call that passes them on; `None` when one is not a plain identifier.

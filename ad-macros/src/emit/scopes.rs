@@ -34,23 +34,37 @@ const CHUNK: usize = 48;
 /// syntax tree: parsing a body of thousands of statements again cost a quarter of the
 /// expansion.
 pub fn shallow(body: &TokenStream) -> TokenStream {
-    if lets(body) <= RUN {
-        return body.clone();
-    }
-    gathered(body)
+    shallow_sized(body).0
 }
 
-/// The `let`s in `tokens`, nested ones included.
-fn lets(tokens: &TokenStream) -> usize {
-    tokens
-        .clone()
-        .into_iter()
-        .map(|t| match t {
-            TokenTree::Ident(i) if i == "let" => 1,
-            TokenTree::Group(g) => lets(&g.stream()),
-            _ => 0,
-        })
-        .sum()
+/// [`shallow`], and the number of statements in `body` (its `;`s, nested ones included),
+/// counted in the same walk.
+pub fn shallow_sized(body: &TokenStream) -> (TokenStream, usize) {
+    let (lets, statements) = tally(body);
+    let body = if lets <= RUN {
+        body.clone()
+    } else {
+        gathered(body)
+    };
+    (body, statements)
+}
+
+/// The `let`s and the `;`s in `tokens`, nested ones included.
+fn tally(tokens: &TokenStream) -> (usize, usize) {
+    let (mut lets, mut semis) = (0, 0);
+    for t in tokens.clone() {
+        match t {
+            TokenTree::Ident(i) if i == "let" => lets += 1,
+            TokenTree::Punct(p) if p.as_char() == ';' => semis += 1,
+            TokenTree::Group(g) => {
+                let (l, s) = tally(&g.stream());
+                lets += l;
+                semis += s;
+            }
+            _ => {}
+        }
+    }
+    (lets, semis)
 }
 
 /// One block's statements (and those of the blocks in it), gathered.
