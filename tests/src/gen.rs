@@ -1909,8 +1909,9 @@ impl Gen {
 
     /// An update of `target` at the end of a loop body: a reduction, a product, or a
     /// recurrence that reads the target (so reverse mode must store or recompute it).
-    /// `t = t.max(e)` or `t = f64::min(e, t)` (either argument order, method or path form), the
-    /// candidate `e` not reading `t`.
+    /// `t = t.max(e)` or `t = f64::min(e, t)` (either argument order, method or path form), or
+    /// the branch `if e < t { t = e; }` (as a statement or an `if` expression), the candidate
+    /// `e` not reading `t`.
     fn running_extreme(&mut self, target: &str) -> Stmt {
         let t = || Expr::Var(target.to_owned());
         let (max, flip, path) = (
@@ -1928,6 +1929,37 @@ impl Gen {
         let (e, _) = self.bounded(2, 1.0);
         for (si, vi, v) in hidden {
             self.scopes[si].insert(vi, v);
+        }
+        // Two times in five the branch form: `if e < t { t = e; }`, or the same as an `if`
+        // expression, `t = if e < t { e } else { t }` (the arms swapped with the comparison).
+        let (branch, expression, strict) = (
+            self.select.chance(0.4),
+            self.select.chance(0.5),
+            self.select.chance(0.5),
+        );
+        if branch {
+            let cmp = match (max, strict) {
+                (false, true) => Cmp::Lt,
+                (false, false) => Cmp::Le,
+                (true, true) => Cmp::Gt,
+                (true, false) => Cmp::Ge,
+            };
+            let takes = Cond::F(cmp, e.clone(), t());
+            return match (expression, flip) {
+                (false, _) => Stmt::If(takes, vec![Stmt::Assign(target.to_owned(), e)], None),
+                (true, false) => Stmt::Assign(
+                    target.to_owned(),
+                    Expr::If(Box::new(takes), Box::new(e), Box::new(t())),
+                ),
+                (true, true) => Stmt::Assign(
+                    target.to_owned(),
+                    Expr::If(
+                        Box::new(Cond::Not(Box::new(takes))),
+                        Box::new(t()),
+                        Box::new(e),
+                    ),
+                ),
+            };
         }
         let f = if max { Fun::Max } else { Fun::Min };
         let args = if flip { vec![e, t()] } else { vec![t(), e] };

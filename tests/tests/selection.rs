@@ -1,5 +1,5 @@
 //! Selection loops: a running minimum or maximum (`best = best.min(d)`, or
-//! `.fold(f64::INFINITY, f64::min)`) whose reverse sweep runs only the iteration that the result
+//! `.fold(f64::INFINITY, f64::min)`, or `if d < best { best = d; }`) whose reverse sweep runs only the iteration that the result
 //! came from (and, at a tie, the ones tied with it), storing nothing per iteration. Each function is written as a user writes it and checked against its
 //! gradient by hand, central finite differences and forward mode; ties and NaN against forward
 //! mode, whose partials split a tie in halves as reverse mode's do; a counting allocator shows
@@ -110,6 +110,38 @@ fn chamfer(cloud: &[[f64; 2]], template: &[f64]) -> f64 {
         / cloud.len() as f64
 }
 
+/// The k-means cost with the nearest distance kept by a branch, as it is often written.
+#[derive_tangent]
+#[derive_grad]
+fn nearest_cost_branch(points: &[[f64; 2]], c: &[f64]) -> f64 {
+    let k = c.len() / 2;
+    let mut cost = 0.0;
+    for p in points {
+        let mut best = f64::INFINITY;
+        for j in 0..k {
+            let dx = p[0] - c[2 * j];
+            let dy = p[1] - c[2 * j + 1];
+            let d2 = dx * dx + dy * dy;
+            if d2 < best {
+                best = d2;
+            }
+        }
+        cost += best;
+    }
+    cost
+}
+
+/// The largest entry by an `if` expression, the new value in the else branch.
+#[derive_tangent]
+#[derive_grad]
+fn largest_branch(x: &[f64]) -> f64 {
+    let mut m = x[0];
+    for i in 1..x.len() {
+        m = if x[i] <= m { m } else { x[i] };
+    }
+    m
+}
+
 fn sample(n: usize, seed: f64) -> Vec<f64> {
     (0..n)
         .map(|i| (seed * (i as f64 + 1.0)).sin() * 2.0 + 0.05 * i as f64)
@@ -173,6 +205,76 @@ fn nearest_cost_three_ways() {
         g
     };
     check_flat("nearest_cost", &p, f, tangent, grad, hand);
+}
+
+#[test]
+fn branch_forms_three_ways() {
+    let p = sample(2 * POINTS + 2 * K, 0.7);
+    let split = 2 * POINTS;
+    let f = |p: &[f64]| nearest_cost_branch(&cloud(&p[..split]), &p[split..]);
+    let tangent = |p: &[f64], d: &[f64]| {
+        nearest_cost_branch_tangent(
+            &cloud(&p[..split]),
+            &cloud(&d[..split]),
+            &p[split..],
+            &d[split..],
+        )
+    };
+    let grad = |p: &[f64], g: &mut [f64]| {
+        let (mut gp, mut gc) = (cloud(&g[..split]), g[split..].to_vec());
+        let v = nearest_cost_branch_grad(&cloud(&p[..split]), &mut gp, &p[split..], &mut gc);
+        let flat: Vec<f64> = gp.iter().flatten().copied().collect();
+        g[..split].copy_from_slice(&flat);
+        g[split..].copy_from_slice(&gc);
+        v
+    };
+    // As for `nearest_cost`: 2 (p - c) to the point and the opposite to its nearest centroid.
+    let hand = |p: &[f64]| {
+        let (pts, c) = (cloud(&p[..split]), &p[split..]);
+        let mut g = vec![0.0; p.len()];
+        for (i, q) in pts.iter().enumerate() {
+            let dist = |j: usize| (0..2).map(|l| (q[l] - c[2 * j + l]).powi(2)).sum::<f64>();
+            let j = argmin((0..K).map(dist));
+            for l in 0..2 {
+                let r = 2.0 * (q[l] - c[2 * j + l]);
+                g[2 * i + l] += r;
+                g[split + 2 * j + l] -= r;
+            }
+        }
+        g
+    };
+    check_flat("nearest_cost_branch", &p, f, tangent, grad, hand);
+
+    let x = sample(12, 1.3);
+    // d max / d x_j: 1 at the first largest entry.
+    let hand = |x: &[f64]| {
+        let mut g = vec![0.0; x.len()];
+        g[argmin(x.iter().map(|v| -v))] = 1.0;
+        g
+    };
+    check_flat(
+        "largest_branch",
+        &x,
+        largest_branch,
+        |x, d| largest_branch_tangent(x, d),
+        |x, g| largest_branch_grad(x, g),
+        hand,
+    );
+    // A branch has no ties: the first of equal entries keeps the value, in both modes.
+    let g = against_forward(
+        &[1.0, 3.0, 2.0, 3.0],
+        largest_branch_tangent,
+        largest_branch_grad,
+    );
+    assert_eq!(g, [0.0, 1.0, 0.0, 0.0]);
+    let g = against_forward(
+        &[3.0, 1.0, 3.0],
+        largest_branch_tangent,
+        largest_branch_grad,
+    );
+    assert_eq!(g, [1.0, 0.0, 0.0]);
+    let g = against_forward(&[5.0], largest_branch_tangent, largest_branch_grad);
+    assert_eq!(g, [1.0]);
 }
 
 #[test]
@@ -380,6 +482,11 @@ fn selection_loops_store_nothing() {
         black_box(smallest_score_grad(&x, &mut g, 0.4));
     });
     assert_eq!(m.allocations, 0, "largest, smallest_score: nothing stored");
+    let m = measure(|| {
+        black_box(nearest_cost_branch_grad(&pts, &mut gp, &c, &mut gc));
+        black_box(largest_branch_grad(&x, &mut g));
+    });
+    assert_eq!(m.allocations, 0, "the branch forms: nothing stored");
     // The log-sum-exp's maximum stores nothing; its sum of exponentials (not fused: the
     // logarithm after it reads the sum) keeps one stack of `exp` values rather than call `exp`
     // again.

@@ -6,9 +6,13 @@
 //! (`ad_runtime::selection`), and the reverse sweep runs that iteration's body again and reverses
 //! it: one iteration's work instead of every iteration's, and no stack.
 //!
+//! The branch form, `if d < best { best = d; }` (or `best = if cond { e } else { best }`, any
+//! condition), is one too: the adjoint reaches the last iteration whose branch chose the new
+//! value, and the forward sweep notes that iteration from the condition itself (no ties).
+//!
 //! Conditions: a `for` loop without `break` in a region whose values are in scope for its
 //! reverse sweep (the top level, or the body of the fused loop), carrying nothing but `c`;
-//! `c = c.min(e)` (`max`, either argument order) defined at the top of the body, and nothing
+//! `c = c.min(e)` (`max`, either argument order) or that branch at the top of the body, and nothing
 //! else with a derivative computed from `c` there; a body that can run again unchanged: no
 //! stores, pushes, local arrays or inert statements, no value that cannot be computed twice
 //! (an impure inert value, a load of memory written later, a pop, a call that writes a slice). The body is then a region whose
@@ -26,12 +30,18 @@
 
 use super::*;
 
+/// How an iteration of a selection loop takes a new running value.
+enum Update {
+    /// `c = c.min(new)` (`max` rather than `min` when `max`): ties reach every tied iteration.
+    Extreme { max: bool, new: Operand },
+    /// `if cond { c = new; }` (`c = if cond { new } else { c }`; the branches swapped when
+    /// `then` is false): the iteration whose condition chose `new` last, no ties.
+    Branch { cond: Operand, then: bool },
+}
+
 /// The bookkeeping of one selection loop.
 pub(super) struct Selected {
-    /// `max` rather than `min`.
-    max: bool,
-    /// The candidate compared with the running value.
-    new: Operand,
+    update: Update,
     /// The index of the iteration that last took a value.
     sel: Ident,
     /// Whether a later iteration tied with it.
@@ -78,20 +88,34 @@ impl Adjoint<'_> {
             return None;
         }
         let exit = Func::var_of(&c.exit)?;
-        let (max, new) = l.body.iter().find_map(|s| match s {
+        let is_entry = |op: &Operand| Func::var_of(op) == Some(c.entry);
+        let update = l.body.iter().find_map(|s| match s {
             Stmt::Def {
                 var,
                 rhs: Rhs::Prim { rule, args, .. },
                 ..
             } if *var == exit && matches!(rule.name, "min" | "max") => {
-                let is_entry = |op: &Operand| Func::var_of(op) == Some(c.entry);
                 let new = match args.as_slice() {
                     [a, b] if is_entry(a) && !is_entry(b) => b.clone(),
                     [a, b] if is_entry(b) && !is_entry(a) => a.clone(),
                     _ => return None,
                 };
-                Some((rule.name == "max", new))
+                Some(Update::Extreme {
+                    max: rule.name == "max",
+                    new,
+                })
             }
+            Stmt::If(i) => i.phis.iter().find(|p| p.var == exit).and_then(|p| {
+                let then = match (is_entry(&p.then), is_entry(&p.els)) {
+                    (false, true) => true,
+                    (true, false) => false,
+                    _ => return None,
+                };
+                Some(Update::Branch {
+                    cond: i.cond.clone(),
+                    then,
+                })
+            }),
             _ => None,
         })?;
         // Nothing with a derivative but the update reads the running value (a read without
@@ -106,8 +130,7 @@ impl Adjoint<'_> {
             return None;
         }
         Some(Selected {
-            max,
-            new,
+            update,
             sel: self.func.namer.fresh("selected"),
             tied: self.func.namer.fresh("tied"),
             before: self.func.namer.fresh("before"),
@@ -128,23 +151,38 @@ impl Adjoint<'_> {
         let c = &l.cells[0];
         let init = emit::operand(self.func, &c.init);
         let entry = &self.func.vars[c.entry].ident;
-        let new = emit::operand(self.func, &s.new);
-        let (sel, tied, before, max) = (&s.sel, &s.tied, &s.before, s.max);
+        let (sel, tied, before) = (&s.sel, &s.tied, &s.before);
+        let end = match &s.update {
+            Update::Extreme { max, new } => {
+                let new = emit::operand(self.func, new);
+                quote! {
+                    if ::ad_runtime::selection::takes(#entry, #new, #max) {
+                        #sel = #trip - 1;
+                        #before = #entry;
+                        #tied = false;
+                    } else if ::ad_runtime::selection::ties(#entry, #new) {
+                        #tied = true;
+                    }
+                }
+            }
+            Update::Branch { cond, then } => {
+                let cond = emit::operand(self.func, cond);
+                let taken = if *then { quote!(#cond) } else { quote!(!#cond) };
+                quote! {
+                    if #taken {
+                        #sel = #trip - 1;
+                        #before = #entry;
+                    }
+                }
+            }
+        };
         (
             quote! {
                 let mut #sel: usize = ::ad_runtime::selection::NONE;
                 let mut #tied = false;
                 let mut #before = #init;
             },
-            quote! {
-                if ::ad_runtime::selection::takes(#entry, #new, #max) {
-                    #sel = #trip - 1;
-                    #before = #entry;
-                    #tied = false;
-                } else if ::ad_runtime::selection::ties(#entry, #new) {
-                    #tied = true;
-                }
-            },
+            end,
         )
     }
 
