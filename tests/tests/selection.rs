@@ -256,8 +256,8 @@ fn branch_forms_three_ways() {
         "largest_branch",
         &x,
         largest_branch,
-        |x, d| largest_branch_tangent(x, d),
-        |x, g| largest_branch_grad(x, g),
+        largest_branch_tangent,
+        largest_branch_grad,
         hand,
     );
     // A branch has no ties: the first of equal entries keeps the value, in both modes.
