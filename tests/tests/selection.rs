@@ -166,14 +166,18 @@ fn cloud(p: &[f64]) -> Vec<[f64; 2]> {
     p.chunks(2).map(|c| [c[0], c[1]]).collect()
 }
 
-#[test]
-fn nearest_cost_three_ways() {
+type Cost = fn(&[[f64; 2]], &[f64]) -> f64;
+type CostTangent = fn(&[[f64; 2]], &[[f64; 2]], &[f64], &[f64]) -> (f64, f64);
+type CostGrad = fn(&[[f64; 2]], &mut [[f64; 2]], &[f64], &mut [f64]) -> f64;
+
+/// A k-means cost of `POINTS` points and `K` centroids, checked three ways at one point.
+fn check_nearest(name: &str, f: Cost, tangent: CostTangent, grad: CostGrad) {
     // p = [points (2 POINTS), centroids (2 K)].
     let p = sample(2 * POINTS + 2 * K, 0.7);
     let split = 2 * POINTS;
-    let f = |p: &[f64]| nearest_cost(&cloud(&p[..split]), &p[split..]);
+    let value = |p: &[f64]| f(&cloud(&p[..split]), &p[split..]);
     let tangent = |p: &[f64], d: &[f64]| {
-        nearest_cost_tangent(
+        tangent(
             &cloud(&p[..split]),
             &cloud(&d[..split]),
             &p[split..],
@@ -182,7 +186,7 @@ fn nearest_cost_three_ways() {
     };
     let grad = |p: &[f64], g: &mut [f64]| {
         let (mut gp, mut gc) = (cloud(&g[..split]), g[split..].to_vec());
-        let v = nearest_cost_grad(&cloud(&p[..split]), &mut gp, &p[split..], &mut gc);
+        let v = grad(&cloud(&p[..split]), &mut gp, &p[split..], &mut gc);
         let flat: Vec<f64> = gp.iter().flatten().copied().collect();
         g[..split].copy_from_slice(&flat);
         g[split..].copy_from_slice(&gc);
@@ -204,46 +208,27 @@ fn nearest_cost_three_ways() {
         }
         g
     };
-    check_flat("nearest_cost", &p, f, tangent, grad, hand);
+    check_flat(name, &p, value, tangent, grad, hand);
+}
+
+#[test]
+fn nearest_cost_three_ways() {
+    check_nearest(
+        "nearest_cost",
+        nearest_cost,
+        nearest_cost_tangent,
+        nearest_cost_grad,
+    );
 }
 
 #[test]
 fn branch_forms_three_ways() {
-    let p = sample(2 * POINTS + 2 * K, 0.7);
-    let split = 2 * POINTS;
-    let f = |p: &[f64]| nearest_cost_branch(&cloud(&p[..split]), &p[split..]);
-    let tangent = |p: &[f64], d: &[f64]| {
-        nearest_cost_branch_tangent(
-            &cloud(&p[..split]),
-            &cloud(&d[..split]),
-            &p[split..],
-            &d[split..],
-        )
-    };
-    let grad = |p: &[f64], g: &mut [f64]| {
-        let (mut gp, mut gc) = (cloud(&g[..split]), g[split..].to_vec());
-        let v = nearest_cost_branch_grad(&cloud(&p[..split]), &mut gp, &p[split..], &mut gc);
-        let flat: Vec<f64> = gp.iter().flatten().copied().collect();
-        g[..split].copy_from_slice(&flat);
-        g[split..].copy_from_slice(&gc);
-        v
-    };
-    // As for `nearest_cost`: 2 (p - c) to the point and the opposite to its nearest centroid.
-    let hand = |p: &[f64]| {
-        let (pts, c) = (cloud(&p[..split]), &p[split..]);
-        let mut g = vec![0.0; p.len()];
-        for (i, q) in pts.iter().enumerate() {
-            let dist = |j: usize| (0..2).map(|l| (q[l] - c[2 * j + l]).powi(2)).sum::<f64>();
-            let j = argmin((0..K).map(dist));
-            for l in 0..2 {
-                let r = 2.0 * (q[l] - c[2 * j + l]);
-                g[2 * i + l] += r;
-                g[split + 2 * j + l] -= r;
-            }
-        }
-        g
-    };
-    check_flat("nearest_cost_branch", &p, f, tangent, grad, hand);
+    check_nearest(
+        "nearest_cost_branch",
+        nearest_cost_branch,
+        nearest_cost_branch_tangent,
+        nearest_cost_branch_grad,
+    );
 
     let x = sample(12, 1.3);
     // d max / d x_j: 1 at the first largest entry.
