@@ -16,8 +16,9 @@ use crate::ir::{Func, LoopKind, Operand, Rhs, Stmt, Var};
 use crate::rules::Partial;
 
 /// Marks `varied` and `useful` on every variable, and reports inert code that reads a varied
-/// value.
-pub fn analyse(func: &mut Func, errors: &mut Errors) {
+/// value. With `value_unused`, the output's first leaf (reverse-mode code's value, whose
+/// tangent a Hessian-vector product discards) does not make anything useful.
+pub fn analyse(func: &mut Func, value_unused: bool, errors: &mut Errors) {
     for p in &func.params {
         if let (true, Some(v)) = (p.active, p.var) {
             func.vars[v].varied = true;
@@ -26,7 +27,7 @@ pub fn analyse(func: &mut Func, errors: &mut Errors) {
     while varied(&func.stmts, &mut func.vars) {}
     refusals(&func.stmts, &func.vars, errors);
     if let Some(out) = &func.output {
-        for (_, op) in out.leaves() {
+        for (_, op) in out.leaves().into_iter().skip(usize::from(value_unused)) {
             mark_useful(&mut func.vars, op);
         }
     }

@@ -68,7 +68,7 @@ pub fn analyse(
         errors,
     );
     loads::share_repeated_loads(&mut func);
-    activity::analyse(&mut func, errors);
+    activity::analyse(&mut func, args.value_tangent_unused, errors);
     // A parameter left out of `wrt(..)` that receives differentiated values would need a
     // derivative it has no place for.
     for p in &func.params {

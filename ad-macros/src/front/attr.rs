@@ -30,6 +30,9 @@ pub struct Args {
     /// Set by `#[derive_grad(hessian)]`, never parsed: the function is reverse-mode code being
     /// differentiated again, so its calls go to the callees' second-order companions.
     pub of_reverse_code: bool,
+    /// Set by `NAME_hvp` and `NAME_hessian`, never parsed: the first output of the reverse-mode
+    /// code (the function's value) needs no tangent, since they return only the gradient's.
+    pub value_tangent_unused: bool,
 }
 
 /// A mode asked for by name.

@@ -145,7 +145,8 @@ pub fn generate(
         wrt.push(func.params[x.index].ident.clone());
         wrt.extend(vjp.call.shadows.get(x.index).cloned().flatten());
     }
-    let g = tangent_of_reverse(wrt, code.clone(), inner, span, name)?;
+    // `NAME_hvp` and `NAME_hessian` return the gradient's tangent, not the value's.
+    let g = tangent_of_reverse(wrt, code.clone(), inner, true, span, name)?;
     let companions = super::hessian_calls::companions(f, func, out, Some(&reverse), span, name)?;
     let [x] = &xs[..] else {
         let functions = super::hessian_many::functions(f, func, &xs, out, &g);
@@ -193,16 +194,19 @@ pub(super) fn reverse_code(
 
 /// The second pass: the tangent of the reverse-mode code with `wrt` active (the inputs and their
 /// shadows; for a companion, the seed too). The tangent of the gradient along `v` is `H v`.
+/// With `value_unused`, the value's tangent is not computed (it is returned as zero).
 pub(super) fn tangent_of_reverse(
     wrt: Vec<Ident>,
     code: TokenStream,
     inner: &ItemFn,
+    value_unused: bool,
     span: Span,
     name: &str,
 ) -> syn::Result<Generated> {
     let args = attr::Args {
         wrt: Some(wrt),
         of_reverse_code: true,
+        value_tangent_unused: value_unused,
         ..attr::Args::default()
     };
     let mut namer = Namer::default();

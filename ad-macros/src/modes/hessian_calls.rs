@@ -78,7 +78,7 @@ pub fn companions(
     // Forward mode over the reverse pass, the seed differentiated too.
     let mut wrt = params;
     wrt.extend(vjp.call.seed.clone());
-    let second = super::hessian::tangent_of_reverse(wrt, code.clone(), inner, span, name)?;
+    let second = super::hessian::tangent_of_reverse(wrt, code.clone(), inner, false, span, name)?;
     let mut tokens = companion::companion_hvp_fwd(f, &forward);
     tokens.extend(companion::companion_hvp(f, &second, &vjp.call));
     tokens.extend(anchor::second_order(f));

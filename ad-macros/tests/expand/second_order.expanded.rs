@@ -141,7 +141,6 @@ fn cubic_hvp(x: [f64; 2], v: [f64; 2]) -> (f64, [f64; 2], [f64; 2]) {
         let _t7 = x[1];
         let d_t7 = dx[1];
         let _t8 = _t6 * _t7;
-        let d_t8 = _t7 * d_t6 + _t6 * d_t7;
         let mut x_bar = ::ad_runtime::zeros_array(&x);
         let mut dx_bar = ::ad_runtime::zeros_array(&x_bar);
         let _t6_bar = _t7 * seed;
@@ -166,7 +165,7 @@ fn cubic_hvp(x: [f64; 2], v: [f64; 2]) -> (f64, [f64; 2], [f64; 2]) {
         let d_t33 = d_t32 + d_t4_bar_1;
         x_bar[0] = _t33;
         dx_bar[0] = d_t33;
-        ((_t8, x_bar), (d_t8, dx_bar))
+        ((_t8, x_bar), (::ad_runtime::zero::<f64>(), dx_bar))
     };
     let ((__ad_value, __ad_grad), (_, __ad_hv)) = __ad_hvp(
         x,
@@ -365,7 +364,6 @@ fn two_hvp(
         let _t7 = b[1];
         let d_t7 = db[1];
         let _t8 = _t6 * _t7;
-        let d_t8 = _t7 * d_t6 + _t6 * d_t7;
         let mut b_bar = ::ad_runtime::zeros_array(&b);
         let mut db_bar = ::ad_runtime::zeros_array(&b_bar);
         let _t6_bar = _t7 * seed;
@@ -388,7 +386,7 @@ fn two_hvp(
         let d_t31 = d_t30 + d_t5_bar;
         b_bar[0] = _t31;
         db_bar[0] = d_t31;
-        ((_t8, (a_bar, b_bar)), (d_t8, (da_bar, db_bar)))
+        ((_t8, (a_bar, b_bar)), (::ad_runtime::zero::<f64>(), (da_bar, db_bar)))
     };
     let mut __ad_g0 = ::ad_runtime::zero_like(&a);
     let mut __ad_h0 = ::ad_runtime::zero_like(&a);
@@ -423,7 +421,6 @@ fn two_hessian(
         let _t7 = b[1];
         let d_t7 = db[1];
         let _t8 = _t6 * _t7;
-        let d_t8 = _t7 * d_t6 + _t6 * d_t7;
         let mut b_bar = ::ad_runtime::zeros_array(&b);
         let mut db_bar = ::ad_runtime::zeros_array(&b_bar);
         let _t6_bar = _t7 * seed;
@@ -446,7 +443,7 @@ fn two_hessian(
         let d_t31 = d_t30 + d_t5_bar;
         b_bar[0] = _t31;
         db_bar[0] = d_t31;
-        ((_t8, (a_bar, b_bar)), (d_t8, (da_bar, db_bar)))
+        ((_t8, (a_bar, b_bar)), (::ad_runtime::zero::<f64>(), (da_bar, db_bar)))
     };
     let mut __ad_g0 = ::ad_runtime::zero_like(&a);
     let mut __ad_h0 = ::ad_runtime::zero_like(&a);
@@ -636,14 +633,13 @@ fn square_grad(u: f64) -> (f64, f64) {
 fn square_hvp(u: f64, v: f64) -> (f64, f64, f64) {
     let mut __ad_hvp = |u: f64, du: f64, seed: f64| -> ((f64, f64), (f64, f64)) {
         let _t4 = u * u;
-        let d_t4 = u * du + u * du;
         let u_bar = u * seed;
         let du_bar = seed * du;
         let _t12 = u * seed;
         let d_t12 = seed * du;
         let u_bar_1 = u_bar + _t12;
         let du_bar_1 = du_bar + d_t12;
-        ((_t4, u_bar_1), (d_t4, du_bar_1))
+        ((_t4, u_bar_1), (::ad_runtime::zero::<f64>(), du_bar_1))
     };
     let ((__ad_value, __ad_grad), (_, __ad_hv)) = __ad_hvp(
         u,
@@ -791,10 +787,8 @@ fn through_call_hvp(x: f64, v0: f64, y: f64, v1: f64) -> (f64, (f64, f64), (f64,
     | -> ((f64, (f64, f64)), (f64, (f64, f64))) {
         let _t6 = x * y;
         let d_t6 = y * dx + x * dy;
-        ::ad_runtime::second_order::<square>();
-        let (_t7, d_t7) = square::__derive_hvp_fwd((_t6,), (d_t6,));
+        let _t7 = square(_t6);
         let _t8 = _t7 + y;
-        let d_t8 = d_t7 + dy;
         ::ad_runtime::second_order::<square>();
         let (_t25, d_t25) = square::__derive_hvp(
             (_t6, seed),
@@ -811,7 +805,7 @@ fn through_call_hvp(x: f64, v0: f64, y: f64, v1: f64) -> (f64, (f64, f64), (f64,
         let d_t30 = _t6_bar * dx + x * d_t6_bar;
         let y_bar = seed + _t30;
         let dy_bar = d_t30;
-        ((_t8, (x_bar, y_bar)), (d_t8, (dx_bar, dy_bar)))
+        ((_t8, (x_bar, y_bar)), (::ad_runtime::zero::<f64>(), (dx_bar, dy_bar)))
     };
     let mut __ad_g0 = ::ad_runtime::zero_like(&x);
     let mut __ad_h0 = ::ad_runtime::zero_like(&x);
@@ -841,10 +835,8 @@ fn through_call_hessian(
     | -> ((f64, (f64, f64)), (f64, (f64, f64))) {
         let _t6 = x * y;
         let d_t6 = y * dx + x * dy;
-        ::ad_runtime::second_order::<square>();
-        let (_t7, d_t7) = square::__derive_hvp_fwd((_t6,), (d_t6,));
+        let _t7 = square(_t6);
         let _t8 = _t7 + y;
-        let d_t8 = d_t7 + dy;
         ::ad_runtime::second_order::<square>();
         let (_t25, d_t25) = square::__derive_hvp(
             (_t6, seed),
@@ -861,7 +853,7 @@ fn through_call_hessian(
         let d_t30 = _t6_bar * dx + x * d_t6_bar;
         let y_bar = seed + _t30;
         let dy_bar = d_t30;
-        ((_t8, (x_bar, y_bar)), (d_t8, (dx_bar, dy_bar)))
+        ((_t8, (x_bar, y_bar)), (::ad_runtime::zero::<f64>(), (dx_bar, dy_bar)))
     };
     let mut __ad_g0 = ::ad_runtime::zero_like(&x);
     let mut __ad_h0 = ::ad_runtime::zero_like(&x);
