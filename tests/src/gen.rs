@@ -57,7 +57,8 @@
 //!
 //! - annotated helpers over small float arrays passed by value, with array results
 //!   ([`Helper::Rot`] `h_rot(a: [f64; 3], s: f64) -> [f64; 3]`, [`Helper::Dot3`]
-//!   `h_dot3(a: [f64; 3], b: [f64; 3]) -> f64`; see `Gen::arr_helper_stmt`), at the top level
+//!   `h_dot3(a: [f64; 3], b: [f64; 3]) -> f64`, each taking an array parameter apart with `let
+//!   [a0, a1, a2] = a;`; see `Gen::arr_helper_stmt`), at the top level
 //!   and in branches and loop bodies: `let q = h_rot([e1, e2, e3], e4);` read by element at
 //!   literal indices in the block of the `let` (`y = y + q[1] * 0.5;`), `let [qa, qb, qc] =
 //!   h_rot(..);`, `y += h_dot3([e1, e2, e3], [e5, 1.0, e6]);` (elements sometimes constants),
@@ -925,14 +926,16 @@ impl Helper {
 "
             .to_owned(),
             Helper::Rot => "pub fn h_rot(a: [f64; 3], s: f64) -> [f64; 3] {
+    let [a0, a1, a2] = a;
     let c = s.cos();
     let t = s.sin();
-    [a[0] * c - a[1] * t, a[0] * t + a[1] * c, a[2] + 0.5 * s * a[0]]
+    [a0 * c - a1 * t, a0 * t + a1 * c, a2 + 0.5 * s * a0]
 }
 "
             .to_owned(),
             Helper::Dot3 => "pub fn h_dot3(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+    let [b0, b1, b2] = b;
+    a[0] * b0 + a[1] * b1 + a[2] * b2
 }
 "
             .to_owned(),

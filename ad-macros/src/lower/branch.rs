@@ -25,7 +25,9 @@ impl Lowerer<'_> {
             Expr::Continue(c) => self.lower_continue(c),
             Expr::Return(r) => self.lower_return(r),
             Expr::Assign(a) => {
-                if let Some(name) = self.local_target(&a.left) {
+                if self.lower_whole_store(&a.left, &a.right) {
+                    // `*out = [a, b];` or `s = [a, b];` into an array: stored element by element.
+                } else if let Some(name) = self.local_target(&a.left) {
                     let value = match self.float_literal_value(&name.to_string(), &a.right) {
                         Some(value) => value,
                         None => match self.array_result(&a.right) {

@@ -542,6 +542,15 @@ impl Lowerer<'_> {
                 lets.push(quote!(let #pat = #value;));
                 Ok(())
             }
+            // A row taken apart, `for &[x, y, z] in points`: `let [x, y, z] = points[k];`, read
+            // as one load per name.
+            (Pat::Slice(_), Item::View(v)) if v.start.is_none() => {
+                let mut pat = pat.clone();
+                strip_ref_patterns(&mut pat);
+                let row = &v.base;
+                lets.push(quote!(let #pat = #row;));
+                Ok(())
+            }
             (_, Item::View(_)) => Err(format!(
                 "the pattern `{}` takes a row, window or chunk apart, which is bound only to a \
                  plain name and indexed (`for q in p {{ q[0] .. }}`)",

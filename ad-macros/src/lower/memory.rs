@@ -87,6 +87,65 @@ impl Lowerer<'_> {
         false
     }
 
+    /// The array `let [a, b, c] = e;` takes apart when it is memory, and the indices that reach
+    /// it: an array held by value (`p` for `p: [F; N]`, a local array), one behind a reference
+    /// (`*p` for `p: &[F; N]`), or a row (`points[i]` for `points: &[[F; 3]]`).
+    pub(super) fn destructured_memory<'e>(&self, e: &'e Expr) -> Option<(VarId, Vec<&'e Expr>)> {
+        // `*p` where `p` names a row of the loop `for p in points`: `*(&points[k])`.
+        if let Expr::Unary(u) = e
+            && matches!(u.op, UnOp::Deref(_))
+            && let Expr::Reference(r) = view::strip_parens(&u.expr)
+        {
+            return self.destructured_memory(&r.expr);
+        }
+        let (array, index) = match e {
+            Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => {
+                let a = self.memory_of(&u.expr)?;
+                (!self.value_arrays.contains(&a)).then_some((a, Vec::new()))?
+            }
+            Expr::Paren(p) => return self.destructured_memory(&p.expr),
+            Expr::Index(_) => self.index_chain(e)?,
+            e => {
+                let a = self.memory_of(e)?;
+                self.value_arrays.contains(&a).then_some((a, Vec::new()))?
+            }
+        };
+        (index.len() < self.vars[array].depth.unwrap_or(0)).then_some((array, index))
+    }
+
+    /// `let [a, b, c] = p;` (or `= *p;`) as one load per name, `p[0]`, `p[1]`, `p[2]`; a nested
+    /// pattern (`let [[a, b], [c, d]] = m;`) indexes further. rustc checks the pattern's length
+    /// against the array's type in the primal, which keeps the destructuring as written. `None`
+    /// when a name would bind a row rather than a float.
+    pub(super) fn destructure_memory(
+        &mut self,
+        array: VarId,
+        index: &mut Vec<Operand>,
+        pat: &syn::PatSlice,
+        node: &Expr,
+    ) -> Option<Value> {
+        let depth = self.vars[array].depth.unwrap_or(0);
+        let mut items = Vec::with_capacity(pat.elems.len());
+        for (i, p) in pat.elems.iter().enumerate() {
+            index.push(Operand::Const(
+                proc_macro2::Literal::usize_unsuffixed(i).to_token_stream(),
+            ));
+            let item = if index.len() == depth {
+                Some(self.load(array, index.clone(), node))
+            } else {
+                match p {
+                    Pat::Slice(inner) if !inner.elems.iter().any(|p| matches!(p, Pat::Rest(_))) => {
+                        self.destructure_memory(array, index, inner, node)
+                    }
+                    _ => None,
+                }
+            };
+            index.pop();
+            items.push(item?);
+        }
+        Some(Value::Array(items))
+    }
+
     pub(super) fn load(&mut self, array: VarId, index: Vec<Operand>, node: &Expr) -> Value {
         if !self.full_depth(array, &index, node) {
             return dummy();
@@ -151,6 +210,59 @@ impl Lowerer<'_> {
             value,
             add,
         });
+    }
+
+    /// `*out = [a, b, c];` into an array behind a `&mut` parameter (`out: &mut [F; N]`), or
+    /// `s = [a, b, c];` into a local array: one store per element, as `out[0] = a; out[1] = b;
+    /// out[2] = c;`. The value is an array literal or what an annotated function returns; rustc
+    /// checks its length against the target's in the primal. Returns whether `target` is such
+    /// an array.
+    pub(super) fn lower_whole_store(&mut self, target: &Expr, rhs: &Expr) -> bool {
+        let Some((array, index)) = self.destructured_memory(target) else {
+            return false;
+        };
+        if !index.is_empty() {
+            return false;
+        }
+        let value = match self.array_result(rhs) {
+            Some(value) => value,
+            None => self.lower_expr(rhs),
+        };
+        self.store_parts(array, &mut Vec::new(), value, target);
+        true
+    }
+
+    /// Stores `value`, an array of the depth left below `index`, element by element.
+    fn store_parts(&mut self, array: VarId, index: &mut Vec<Operand>, value: Value, node: &Expr) {
+        let depth = self.vars[array].depth.unwrap_or(0);
+        match value {
+            Value::Scalar(value) if index.len() == depth => self.stmts.push(Stmt::Store {
+                array,
+                index: index.clone(),
+                value,
+                add: false,
+            }),
+            Value::Array(items) if index.len() < depth => {
+                for (i, item) in items.into_iter().enumerate() {
+                    index.push(Operand::Const(
+                        proc_macro2::Literal::usize_unsuffixed(i).to_token_stream(),
+                    ));
+                    self.store_parts(array, index, item, node);
+                    index.pop();
+                }
+            }
+            _ => self.errors.spanned(
+                node,
+                format!(
+                    "{} cannot differentiate the assignment of a whole array to `{}`: only an \
+                     array literal (`[a, b, c]`) or an array an annotated function returns can be \
+                     assigned whole. Assign the elements one by one (`{}[i] = ..`)",
+                    self.mode,
+                    show(node),
+                    self.vars[array].ident
+                ),
+            ),
+        }
     }
 
     /// A local array that may hold differentiated values: `vec![0.0; n]`, `[0.0; N]`,
@@ -440,6 +552,17 @@ impl Lowerer<'_> {
         ty: Option<&syn::Type>,
         init: &Expr,
     ) -> bool {
+        // `let mut s = s0;` of an array held by value, `= *p` of one behind a reference, `=
+        // points[i]` of a row: a local array, created as a copy.
+        if let Some((source, index)) = self.destructured_memory(init)
+            && self.vars[source].depth == Some(index.len() + 1)
+        {
+            let base = match init {
+                Expr::Unary(u) => u.expr.to_token_stream(),
+                e => e.to_token_stream(),
+            };
+            return self.copy_array(key, ty, init, base, Zeros::Array);
+        }
         let Expr::MethodCall(m) = init else {
             return false;
         };
@@ -454,23 +577,34 @@ impl Lowerer<'_> {
         if self.vars[source].depth != Some(1) {
             return false;
         }
-        let (Some(v), Ok(mut name)) = (
-            path_ident(&m.receiver).cloned(),
-            syn::parse_str::<Ident>(key),
-        ) else {
+        let base = m.receiver.to_token_stream();
+        self.copy_array(key, ty, init, base, Zeros::Vec)
+    }
+
+    /// The local array `key`, created by `init` and then assigned element by element from
+    /// `base[k]`, so that its elements carry `base`'s derivatives.
+    fn copy_array(
+        &mut self,
+        key: &str,
+        ty: Option<&syn::Type>,
+        init: &Expr,
+        base: TokenStream,
+        zeros: Zeros,
+    ) -> bool {
+        let Ok(mut name) = syn::parse_str::<Ident>(key) else {
             return false;
         };
         name.set_span(init.span());
         let k = self.synthetic("k");
         let Some(copy) = self.reparse::<Expr>(
             quote!(for #k in 0..#name.len() {
-                #name[#k] = #v[#k];
+                #name[#k] = #base[#k];
             }),
             init,
         ) else {
             return false;
         };
-        self.create_array(key, ty, init, Zeros::Vec);
+        self.create_array(key, ty, init, zeros);
         let _ = self.lower_expr(&copy);
         true
     }

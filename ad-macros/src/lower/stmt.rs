@@ -480,6 +480,12 @@ impl Lowerer<'_> {
                         .collect(),
                 )
             }
+            (Pat::Slice(p), _) if no_rest(&p.elems) && self.destructured_memory(e).is_some() => {
+                let (array, index) = self.destructured_memory(e).expect("checked");
+                let mut index = self.index_operands(&index);
+                self.destructure_memory(array, &mut index, p, e)
+                    .unwrap_or_else(|| self.lower_expr(e))
+            }
             (Pat::Slice(p), Expr::Array(a))
                 if p.elems.len() == a.elems.len() && no_rest(&p.elems) =>
             {
