@@ -101,6 +101,7 @@ fn a_nested_pattern() {
 // ---- a point cloud, as it is written -----------------------------------------------------------
 
 /// `sum_i w x_i y_i + z_i^2` over rows indexed and taken apart.
+#[allow(clippy::needless_range_loop)] // the indexed form is the shape under test
 #[derive_tangent]
 #[derive_grad]
 fn cloud_indexed(points: &[[f64; 3]], w: f64) -> f64 {

@@ -477,3 +477,79 @@ fn arrays_by_value_through_a_call() {
         },
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// A callee given sub-slices (k-means' `euclid_dist_2`, a bond between two points): inlined into
+// the Hessian's code, since second-order companions take no slices
+// ---------------------------------------------------------------------------------------------
+
+/// The energy of a bond between two points of the plane, rest length 1: `(|a - b| - 1)²`.
+#[derive_grad]
+fn bond(a: &[f64], b: &[f64]) -> f64 {
+    let dx = a[0] - b[0];
+    let dy = a[1] - b[1];
+    let r = (dx * dx + dy * dy).sqrt();
+    if r < 1e-12 {
+        return 0.0;
+    }
+    (r - 1.0) * (r - 1.0)
+}
+
+/// A chain of points `x = [x0, y0, x1, y1, ..]` joined by bonds, each bond a call given two
+/// sub-slices; plus a closure over sub-slices for the bond of the two ends.
+#[derive_grad(hessian)]
+fn chain_2d(x: &[f64]) -> f64 {
+    let n = x.len() / 2;
+    let mut e = 0.0;
+    for i in 0..n - 1 {
+        e += bond(&x[2 * i..2 * i + 2], &x[2 * i + 2..2 * i + 4]);
+    }
+    let cross = |a: &[f64], b: &[f64]| a[0] * b[1] - a[1] * b[0];
+    e + 0.1 * cross(&x[0..2], &x[2 * n - 2..])
+}
+
+/// The same energy written without calls or closures.
+#[derive_grad(hessian)]
+fn chain_2d_inline(x: &[f64]) -> f64 {
+    let n = x.len() / 2;
+    let mut e = 0.0;
+    for i in 0..n - 1 {
+        let dx = x[2 * i] - x[2 * i + 2];
+        let dy = x[2 * i + 1] - x[2 * i + 3];
+        let r = (dx * dx + dy * dy).sqrt();
+        e += (r - 1.0) * (r - 1.0);
+    }
+    e + 0.1 * (x[0] * x[2 * n - 1] - x[1] * x[2 * n - 2])
+}
+
+#[test]
+fn a_callee_given_sub_slices() {
+    let x = [0.0, 0.1, 1.2, -0.2, 1.9, 0.7, 3.1, 0.4];
+    let (value, grad, hess) = chain_2d_hessian(&x);
+    let (value_inline, grad_inline, hess_inline) = chain_2d_inline_hessian(&x);
+    let at = At("chain_2d", &x);
+    at.close("value", 0, value, chain_2d(&x), MODES);
+    at.close("value", 0, value_inline, chain_2d_inline(&x), MODES);
+    for i in 0..x.len() {
+        at.close("gradient", i, grad[i], grad_inline[i], MODES);
+    }
+    // H v against the columns of the Hessian.
+    let v: Vec<f64> = (0..x.len()).map(|i| 0.5 - 0.1 * i as f64).collect();
+    let (_, _, hv) = chain_2d_hvp(&x, &v);
+    for i in 0..x.len() {
+        let want: f64 = (0..x.len()).map(|j| hess[(i, j)] * v[j]).sum();
+        at.close("H v", i, hv[i], want, MODES);
+    }
+    check(
+        "chain_2d",
+        &x,
+        |i, j| hess[(i, j)],
+        None,
+        Some(&|i, j| hess_inline[(i, j)]),
+        |q| {
+            let mut g = vec![0.0; q.len()];
+            chain_2d_grad(q, &mut g);
+            g
+        },
+    );
+}

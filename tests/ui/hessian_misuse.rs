@@ -30,11 +30,13 @@ fn calls(x: [f64; 2]) -> f64 {
 }
 
 #[derive_grad(hessian)]
-fn norm2(v: &[f64]) -> f64 {
+fn norm2<T: ad_runtime::Float>(v: &[T]) -> T {
     v[0] * v[0] + v[1] * v[1]
 }
 
-// A call passing a differentiated slice: not yet (floats and small arrays by value go through).
+// A call passing a differentiated slice to a generic function: not yet (floats and small
+// arrays by value go through, and a slice to a function of this file without generics, whose
+// body is inlined).
 #[derive_grad(hessian)]
 fn calls_with_a_slice(x: &[f64]) -> f64 {
     norm2(x) * x[1]

@@ -7,7 +7,7 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Token, parenthesized};
 
 /// Parsed macro arguments.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Args {
     /// `wrt(a, b)`: exactly these parameters are active.
     pub wrt: Option<Vec<Ident>>,
@@ -33,6 +33,9 @@ pub struct Args {
     /// Set by `NAME_hvp` and `NAME_hessian`, never parsed: the first output of the reverse-mode
     /// code (the function's value) needs no tangent, since they return only the gradient's.
     pub value_tangent_unused: bool,
+    /// Set by `#[derive_grad(hessian)]`'s first pass, never parsed: a call of a function of the
+    /// same file that is given a slice is inlined (`lower/closure.rs::same_file_callee`).
+    pub inline_calls: bool,
 }
 
 /// A mode asked for by name.

@@ -103,6 +103,11 @@ impl Lowerer<'_> {
         if let Some(f) = self.local_callee(&c.func) {
             return self.inline_call(&f, &c.args, e);
         }
+        if self.inline_calls
+            && let Some(f) = self.same_file_callee(c)
+        {
+            return self.inline_call(&f, &c.args, e);
+        }
         if let Some(v) = self.lower_runtime_call(c, e) {
             return v;
         }

@@ -75,6 +75,47 @@ impl Lowerer<'_> {
         });
     }
 
+    /// For a Hessian's first pass (`Context::inline_calls`): the function `g` of `g(.., &x[a..b],
+    /// ..)`, a call given a slice, when `g` is a function of this file without generics, defined
+    /// once; inlined like a local `fn`, since second-order companions
+    /// take no slices. Its other names resolve where it is inlined as where it is written:
+    /// parameters, its own locals, and the file's constants and functions.
+    pub(super) fn same_file_callee(&self, c: &syn::ExprCall) -> Option<Rc<LocalFn>> {
+        let name = path_ident(&c.func)?;
+        let lent = |a: &Expr| {
+            matches!(super::view::strip_parens(a), Expr::Reference(_))
+                || self
+                    .memory_of(a)
+                    .is_some_and(|m| self.vars[m].depth > Some(0))
+                || self.view_named(a).is_some()
+        };
+        if !c.args.iter().any(lent) {
+            return None;
+        }
+
+        let text = crate::source::with_source(name, free_fns, |_, fns| {
+            fns.0.get(&name.to_string()).cloned()
+        })?;
+        let item: syn::ItemFn = syn::parse_str(&text).ok()?;
+        let params: Vec<Pat> = item
+            .sig
+            .inputs
+            .iter()
+            .map(|a| match a {
+                syn::FnArg::Typed(t) => Some(Pat::Type(t.clone())),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect::<Option<_>>()?;
+        let block = &item.block;
+        Some(Rc::new(LocalFn {
+            name: name.clone(),
+            params,
+            body: typed_body(&syn::parse_quote!(#block), &item.sig.output),
+            captures: Vec::new(),
+            node: name.to_token_stream(),
+        }))
+    }
+
     fn local_fn(&self, name: Ident, params: Vec<Pat>, body: Expr, node: TokenStream) -> LocalFn {
         let own: HashSet<String> = params.iter().flat_map(pattern_names).collect();
         let assigned: HashSet<String> = assigned_names(&body.to_token_stream())
@@ -140,10 +181,16 @@ impl Lowerer<'_> {
             return dummy();
         }
         // The arguments, in the caller's scope: values, the memory lent (`&x`, `x`), or a row
-        // of nested memory (`&p[i]`), bound as a view.
+        // of nested memory (`&p[i]`) or a sub-slice (`&x[a..b]`), bound as a view.
         let values: Vec<Binding> = args
             .iter()
             .map(|a| {
+                if let Some(view) = self.range_view(a) {
+                    return Binding::View(view);
+                }
+                if let Some(view) = self.view_named(a) {
+                    return Binding::View(view);
+                }
                 let inner = match a {
                     Expr::Reference(r) => &*r.expr,
                     other => other,
@@ -166,6 +213,7 @@ impl Lowerer<'_> {
                 })
             })
             .collect();
+        let values_have_views = values.iter().any(|v| matches!(v, Binding::View(_)));
         self.inlining += 1;
         self.scopes.push(HashMap::new());
         for (name, b) in &f.captures {
@@ -192,11 +240,25 @@ impl Lowerer<'_> {
                 _ => {}
             }
         }
-        let body = f.body.clone();
+        let mut body = returns_as_breaks(&f.body, self.inlining);
+        if values_have_views {
+            // Views are replaced statement by statement: a body that is one expression
+            // (`|a: &[f64]| a[0] * 2.0`) becomes a block's.
+            body = syn::parse_quote!({ #body });
+        }
         let v = self.lower_expr(&body);
         self.scopes.pop();
         self.inlining -= 1;
         v
+    }
+
+    /// The view a name is bound to (`a` after `let a = &x[i..j];`), if it is one.
+    fn view_named(&self, e: &Expr) -> Option<super::view::View> {
+        let id = path_ident(e)?;
+        match self.lookup(&id.to_string()) {
+            Some(Binding::View(v)) => Some(v.clone()),
+            _ => None,
+        }
     }
 
     /// Binds a parameter: memory by alias, values as a `let` would.
@@ -226,6 +288,42 @@ impl Lowerer<'_> {
     }
 }
 
+/// A body inlined where it is called, its `return e` (which leaves the closure or `fn`, not the
+/// function being differentiated) made `break 'label e` out of a loop around the body that runs
+/// once: `'l: loop { break 'l { ..; if c { break 'l e; } ..; f } }`. Returns in closures and
+/// `fn` items nested in the body are theirs, and are left alone. A body without `return` is
+/// unchanged.
+fn returns_as_breaks(body: &Expr, depth: usize) -> Expr {
+    struct Rewrite(syn::Lifetime, bool);
+    impl VisitMut for Rewrite {
+        fn visit_expr_mut(&mut self, e: &mut Expr) {
+            match e {
+                Expr::Closure(_) => {}
+                Expr::Return(r) => {
+                    self.1 = true;
+                    let mut value = r.expr.take();
+                    if let Some(v) = &mut value {
+                        self.visit_expr_mut(v);
+                    }
+                    let label = &self.0;
+                    *e = syn::parse_quote!(break #label #value);
+                }
+                _ => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_item_fn_mut(&mut self, _: &mut syn::ItemFn) {}
+    }
+    let label = syn::Lifetime::new(&format!("'__ad_return{depth}"), Span::call_site());
+    let mut rewrite = Rewrite(label, false);
+    let mut body = body.clone();
+    rewrite.visit_expr_mut(&mut body);
+    if !rewrite.1 {
+        return body;
+    }
+    let label = &rewrite.0;
+    syn::parse_quote!(#label: loop { break #label #body; })
+}
+
 /// The body of a closure or local `fn`, its result given the declared return type (a literal
 /// result such as `3.0` would otherwise have no float type once inlined).
 fn typed_body(body: &Expr, output: &syn::ReturnType) -> Expr {
@@ -236,4 +334,61 @@ fn typed_body(body: &Expr, output: &syn::ReturnType) -> Expr {
         }),
         syn::ReturnType::Default => body.clone(),
     }
+}
+
+/// The functions of `f`'s file that a Hessian's first pass may inline into `f`
+/// ([`Lowerer::same_file_callee`]): those `f` names, and those they name, as tokens. Their
+/// names are reserved, so that no generated name (the shadow `dx` of a parameter `x`) is
+/// spelled like one of their locals.
+pub fn inlinable_callees(f: &syn::ItemFn) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut seen = HashSet::new();
+    let mut todo: Vec<String> = collect_idents(&f.block.to_token_stream())
+        .into_iter()
+        .collect();
+    while let Some(name) = todo.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let text =
+            crate::source::with_source(&f.sig.ident, free_fns, |_, fns| fns.0.get(&name).cloned());
+        if let Some(tokens) = text.and_then(|t| t.parse::<TokenStream>().ok()) {
+            todo.extend(collect_idents(&tokens));
+            out.extend(tokens);
+        }
+    }
+    out
+}
+
+/// The free functions of a source file (in any module, not methods) that can be inlined: no
+/// generics, no `self`; name → the item's text. A name defined twice is left out.
+pub struct FreeFns(HashMap<String, String>);
+
+/// Reads [`FreeFns`] from a source file.
+fn free_fns(file: &syn::File) -> FreeFns {
+    struct Walk(Vec<(String, Option<String>)>);
+    impl<'ast> syn::visit::Visit<'ast> for Walk {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            let tokens = f.to_token_stream();
+            let plain = f.sig.generics.params.is_empty() && f.sig.receiver().is_none();
+            self.0
+                .push((f.sig.ident.to_string(), plain.then(|| tokens.to_string())));
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+    let mut walk = Walk(Vec::new());
+    walk.visit_file(file);
+    let mut out = HashMap::new();
+    let mut twice = HashSet::new();
+    for (name, text) in walk.0 {
+        if out.contains_key(&name) || twice.contains(&name) {
+            twice.insert(name.clone());
+            out.remove(&name);
+        } else if let Some(text) = text {
+            out.insert(name, text);
+        } else {
+            twice.insert(name);
+        }
+    }
+    FreeFns(out)
 }

@@ -8,6 +8,14 @@ impl Lowerer<'_> {
         let Some(t) = self.target(b.label.as_ref(), b) else {
             return Flow::default();
         };
+        if let Some(e) = &b.expr
+            && jumps(e)
+        {
+            // `break 'l { if c { break 'l a; } b }`: the value is computed first, so that the
+            // jump inside it is not overwritten by this one.
+            let (v, label) = (self.synthetic("value"), &b.label);
+            return self.jump_after(syn::parse_quote!({ let #v = #e; break #label #v; }));
+        }
         if let Some(e) = &b.expr {
             let v = self.lower_expr(e);
             if let Some((key, _)) = self.loops[t].value.clone() {
@@ -38,6 +46,12 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn lower_return(&mut self, r: &syn::ExprReturn) -> Flow {
+        if let Some(e) = &r.expr
+            && jumps(e)
+        {
+            let v = self.synthetic("value");
+            return self.jump_after(syn::parse_quote!({ let #v = #e; return #v; }));
+        }
         let v = match &r.expr {
             Some(e) => self.lower_expr(e),
             None => unit(),
@@ -49,6 +63,15 @@ impl Lowerer<'_> {
         for j in 0..self.loops.len() {
             self.set_flag(self.loops[j].brk.clone());
         }
+        Flow {
+            value: None,
+            diverged: true,
+        }
+    }
+
+    /// Lowers `block`, which ends in a jump.
+    fn jump_after(&mut self, block: Expr) -> Flow {
+        let _ = self.lower_expr(&block);
         Flow {
             value: None,
             diverged: true,

@@ -50,6 +50,7 @@ mod branch;
 mod calls;
 mod chain;
 mod closure;
+pub use closure::inlinable_callees;
 mod consume;
 mod expr;
 mod iter;
@@ -164,6 +165,8 @@ struct Lowerer<'a> {
     /// The body is reverse-mode code lowered again (`#[derive_grad(hessian)]`): calls take their
     /// tangents from the callees' second-order companions ([`Second`]).
     of_reverse_code: bool,
+    /// Calls of functions of the same file given a slice are inlined ([`Context::inline_calls`]).
+    inline_calls: bool,
 }
 
 /// What lowering is told about the function besides its body and parameters.
@@ -174,6 +177,8 @@ pub struct Context<'a> {
     pub out_ty: Option<&'a syn::Type>,
     /// The body is reverse-mode code lowered again (see [`Second`]).
     pub of_reverse_code: bool,
+    /// Calls of functions of the same file given a slice are inlined (a Hessian's first pass).
+    pub inline_calls: bool,
 }
 
 /// Lowers a function body. Errors are recorded and lowering goes on, so that all of them are
@@ -190,6 +195,7 @@ pub fn lower(
         mode,
         out_ty,
         of_reverse_code,
+        inline_calls,
     } = context;
     let has_output = out_ty.is_some();
     let active_names = params
@@ -228,6 +234,7 @@ pub fn lower(
         ref_mut_params: HashSet::new(),
         inlining: 0,
         of_reverse_code,
+        inline_calls,
         float_ty: out_ty
             .filter(|t| floats.is_float(t))
             .map(ToTokens::to_token_stream)
@@ -286,7 +293,11 @@ pub fn lower(
         Some((SynStmt::Expr(Expr::Return(r), _), rest)) => (rest, Some(r)),
         _ => (&body.stmts[..], None),
     };
-    let early_return = has_return(stmts);
+    // (A `return` inside the last one's value, `return { if c { return a; } b }`, is early.)
+    let early_return = has_return(stmts)
+        || final_return
+            .and_then(|r| r.expr.as_deref())
+            .is_some_and(jumps);
     if early_return {
         let ret = l.namer.fresh("ret");
         let returned = l.namer.fresh("returned");

@@ -21,6 +21,28 @@ pub(super) fn has_return(stmts: &[SynStmt]) -> bool {
     f.0
 }
 
+/// Whether an expression jumps somewhere from inside: a `break`, `continue` or `return`
+/// (outside closures and nested items).
+pub(super) fn jumps(e: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(false);
+    f.visit_expr(e);
+    f.0
+}
+
 /// Which exits a loop body takes: `break` (and `break value`) and `continue` aimed at this loop,
 /// and exits through it to an outer loop or out of the function.
 #[derive(Default)]

@@ -159,26 +159,14 @@ impl Lowerer<'_> {
         };
         let init = strip_parens(&init.expr);
         match (&local.pat, init) {
-            (pat, Expr::Reference(r)) => {
-                let Expr::Index(ix) = strip_parens(&r.expr) else {
-                    return false;
-                };
-                let Expr::Range(range) = &*ix.index else {
-                    return false;
-                };
+            (pat, Expr::Reference(_)) => {
                 let Some((ident, _)) = simple_pattern(pat) else {
                     return false;
                 };
-                let Some(base) = self.view_base(&ix.expr) else {
+                let Some(view) = self.range_view(init) else {
                     return false;
                 };
-                let start = range.start.as_ref().map_or(quote!(0), |s| quote!(#s));
-                let end = match (&range.end, &range.limits) {
-                    (Some(e), syn::RangeLimits::HalfOpen(_)) => quote!(#e),
-                    (Some(e), syn::RangeLimits::Closed(_)) => quote!(#e + 1),
-                    (None, _) => quote!(#base.len()),
-                };
-                self.bind_view(ident, &base, start, end);
+                self.bind(&ident.to_string(), Binding::View(view));
                 true
             }
             (Pat::Tuple(t), Expr::MethodCall(m))
@@ -211,6 +199,28 @@ impl Lowerer<'_> {
         (self.vars[a].depth == Some(1)).then(|| path_ident(e).to_token_stream())
     }
 
+    /// `&x[a..b]` (or `&mut`, `a..=b`, `a..`, `..b`) of a slice: a view into `x`, its bounds
+    /// evaluated here, once. `None` for anything else.
+    pub(super) fn range_view(&mut self, e: &Expr) -> Option<View> {
+        let Expr::Reference(r) = strip_parens(e) else {
+            return None;
+        };
+        let Expr::Index(ix) = strip_parens(&r.expr) else {
+            return None;
+        };
+        let Expr::Range(range) = &*ix.index else {
+            return None;
+        };
+        let base = self.view_base(&ix.expr)?;
+        let start = range.start.as_ref().map_or(quote!(0), |s| quote!(#s));
+        let end = match (&range.end, &range.limits) {
+            (Some(e), syn::RangeLimits::HalfOpen(_)) => quote!(#e),
+            (Some(e), syn::RangeLimits::Closed(_)) => quote!(#e + 1),
+            (None, _) => quote!(#base.len()),
+        };
+        Some(self.view_between(&base, start, end))
+    }
+
     fn bind_view(
         &mut self,
         name: &Ident,
@@ -218,15 +228,20 @@ impl Lowerer<'_> {
         start: TokenStream,
         end: TokenStream,
     ) {
+        let view = self.view_between(base, start, end);
+        self.bind(&name.to_string(), Binding::View(view));
+    }
+
+    /// The view of `base[start..end]`, its bounds evaluated here.
+    fn view_between(&mut self, base: &TokenStream, start: TokenStream, end: TokenStream) -> View {
         let (s, e) = (self.synthetic("start"), self.synthetic("end"));
         self.lower_setup(quote!(let #s: usize = #start;));
         self.lower_setup(quote!(let #e: usize = #end;));
-        let view = View {
+        View {
             base: base.clone(),
             start: Some(quote!(#s)),
             len: quote!((#e - #s)),
-        };
-        self.bind(&name.to_string(), Binding::View(view));
+        }
     }
 
     fn lower_setup(&mut self, tokens: TokenStream) {

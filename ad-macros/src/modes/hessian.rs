@@ -63,7 +63,6 @@ pub fn check(
              arrays `[F; N]` have small dense Hessians, `NAME_hessian`",
         );
     }
-    memory_arguments(func, errors);
 }
 
 /// Refuses the arguments of calls that carry derivatives and are neither floats nor small arrays
@@ -77,8 +76,10 @@ pub(super) fn memory_arguments(func: &Func, errors: &mut Errors) {
             span,
             "second derivatives go through calls whose differentiated arguments are floats and \
              arrays `[F; N]` by value (N a literal up to 16, the array not written after the \
-             call): this argument is a slice, a longer or reused array, that carries derivatives \
-             (not supported yet). Pass its elements as floats, or write the callee's body here",
+             call), and through calls given slices of functions of this file without generics \
+             (their bodies are inlined): this argument is a slice, a longer or reused array, that \
+             carries derivatives, passed to a function the macro cannot inline (not supported \
+             yet). Pass its elements as floats, or write the callee's body here",
         );
     }
 }
@@ -171,8 +172,15 @@ pub(super) fn reverse_code(
     // spelling, not by hygiene, so this first pass names nothing like any of the user's names.
     let mut namer = Namer::default();
     namer.reserve(f.to_token_stream());
+    namer.reserve(crate::lower::inlinable_callees(f));
     let mut errors = Errors::default();
-    let (mut first, _, _) = analyse(f, args, name, namer, &mut errors);
+    // Calls given a slice go to no second-order companion: the callee's body, when it is in
+    // this file, is inlined instead.
+    let args = attr::Args {
+        inline_calls: true,
+        ..args.clone()
+    };
+    let (mut first, _, _) = analyse(f, &args, name, namer, &mut errors);
     memory_arguments(&first, &mut errors);
     errors.finish()?;
     let vjp = adjoint::transform(&mut first, Some(out));

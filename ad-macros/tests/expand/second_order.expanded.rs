@@ -785,27 +785,27 @@ fn through_call_hvp(x: f64, v0: f64, y: f64, v1: f64) -> (f64, (f64, f64), (f64,
         dy: f64,
         seed: f64,
     | -> ((f64, (f64, f64)), (f64, (f64, f64))) {
-        let _t6 = x * y;
-        let d_t6 = y * dx + x * dy;
-        let _t7 = square(_t6);
-        let _t8 = _t7 + y;
+        let _t9 = x * y;
+        let d_t9 = y * dx + x * dy;
+        let _t10 = square(_t9);
+        let _t11 = _t10 + y;
         ::ad_runtime::second_order::<square>();
         let (_t25, d_t25) = square::__derive_hvp(
-            (_t6, seed),
-            (d_t6, ::ad_runtime::Zero),
+            (_t9, seed),
+            (d_t9, ::ad_runtime::Zero),
         );
         let _t26 = _t25.0;
         let call_adjoints = _t25.1;
         let dcall_adjoints = d_t25.1;
-        let _t6_bar = call_adjoints.0;
-        let d_t6_bar = dcall_adjoints.0;
-        let x_bar = y * _t6_bar;
-        let dx_bar = _t6_bar * dy + y * d_t6_bar;
-        let _t30 = x * _t6_bar;
-        let d_t30 = _t6_bar * dx + x * d_t6_bar;
+        let _t9_bar = call_adjoints.0;
+        let d_t9_bar = dcall_adjoints.0;
+        let x_bar = y * _t9_bar;
+        let dx_bar = _t9_bar * dy + y * d_t9_bar;
+        let _t30 = x * _t9_bar;
+        let d_t30 = _t9_bar * dx + x * d_t9_bar;
         let y_bar = seed + _t30;
         let dy_bar = d_t30;
-        ((_t8, (x_bar, y_bar)), (::ad_runtime::zero::<f64>(), (dx_bar, dy_bar)))
+        ((_t11, (x_bar, y_bar)), (::ad_runtime::zero::<f64>(), (dx_bar, dy_bar)))
     };
     let mut __ad_g0 = ::ad_runtime::zero_like(&x);
     let mut __ad_h0 = ::ad_runtime::zero_like(&x);
@@ -833,27 +833,27 @@ fn through_call_hessian(
         dy: f64,
         seed: f64,
     | -> ((f64, (f64, f64)), (f64, (f64, f64))) {
-        let _t6 = x * y;
-        let d_t6 = y * dx + x * dy;
-        let _t7 = square(_t6);
-        let _t8 = _t7 + y;
+        let _t9 = x * y;
+        let d_t9 = y * dx + x * dy;
+        let _t10 = square(_t9);
+        let _t11 = _t10 + y;
         ::ad_runtime::second_order::<square>();
         let (_t25, d_t25) = square::__derive_hvp(
-            (_t6, seed),
-            (d_t6, ::ad_runtime::Zero),
+            (_t9, seed),
+            (d_t9, ::ad_runtime::Zero),
         );
         let _t26 = _t25.0;
         let call_adjoints = _t25.1;
         let dcall_adjoints = d_t25.1;
-        let _t6_bar = call_adjoints.0;
-        let d_t6_bar = dcall_adjoints.0;
-        let x_bar = y * _t6_bar;
-        let dx_bar = _t6_bar * dy + y * d_t6_bar;
-        let _t30 = x * _t6_bar;
-        let d_t30 = _t6_bar * dx + x * d_t6_bar;
+        let _t9_bar = call_adjoints.0;
+        let d_t9_bar = dcall_adjoints.0;
+        let x_bar = y * _t9_bar;
+        let dx_bar = _t9_bar * dy + y * d_t9_bar;
+        let _t30 = x * _t9_bar;
+        let d_t30 = _t9_bar * dx + x * d_t9_bar;
         let y_bar = seed + _t30;
         let dy_bar = d_t30;
-        ((_t8, (x_bar, y_bar)), (::ad_runtime::zero::<f64>(), (dx_bar, dy_bar)))
+        ((_t11, (x_bar, y_bar)), (::ad_runtime::zero::<f64>(), (dx_bar, dy_bar)))
     };
     let mut __ad_g0 = ::ad_runtime::zero_like(&x);
     let mut __ad_h0 = ::ad_runtime::zero_like(&x);
@@ -936,26 +936,26 @@ fn through_call__derive_hvp<
     let dy = <__AdD1 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot1);
     let dseed = <__AdD2 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot2);
     let ((__ad_value, __ad_adjoints), (__ad_dvalue, __ad_dadjoints)) = {
-        let _t6 = x * y;
-        let d_t6 = y * dx + x * dy;
+        let _t9 = x * y;
+        let d_t9 = y * dx + x * dy;
         ::ad_runtime::second_order::<square>();
-        let (_t7, d_t7) = square::__derive_hvp_fwd((_t6,), (d_t6,));
-        let _t8 = _t7 + y;
-        let d_t8 = d_t7 + dy;
+        let (_t10, d_t10) = square::__derive_hvp_fwd((_t9,), (d_t9,));
+        let _t11 = _t10 + y;
+        let d_t11 = d_t10 + dy;
         ::ad_runtime::second_order::<square>();
-        let (_t25, d_t25) = square::__derive_hvp((_t6, seed), (d_t6, dseed));
+        let (_t25, d_t25) = square::__derive_hvp((_t9, seed), (d_t9, dseed));
         let _t26 = _t25.0;
         let call_adjoints = _t25.1;
         let dcall_adjoints = d_t25.1;
-        let _t6_bar = call_adjoints.0;
-        let d_t6_bar = dcall_adjoints.0;
-        let x_bar = y * _t6_bar;
-        let dx_bar = _t6_bar * dy + y * d_t6_bar;
-        let _t30 = x * _t6_bar;
-        let d_t30 = _t6_bar * dx + x * d_t6_bar;
+        let _t9_bar = call_adjoints.0;
+        let d_t9_bar = dcall_adjoints.0;
+        let x_bar = y * _t9_bar;
+        let dx_bar = _t9_bar * dy + y * d_t9_bar;
+        let _t30 = x * _t9_bar;
+        let d_t30 = _t9_bar * dx + x * d_t9_bar;
         let y_bar = seed + _t30;
         let dy_bar = dseed + d_t30;
-        ((_t8, (x_bar, y_bar)), (d_t8, (dx_bar, dy_bar)))
+        ((_t11, (x_bar, y_bar)), (d_t11, (dx_bar, dy_bar)))
     };
     (
         (__ad_value, (__ad_adjoints.0, __ad_adjoints.1)),

@@ -36,23 +36,30 @@ pub struct Input {
     pub centroids: Vec<Vec<f64>>,
 }
 
+/// The squared distance between two points of dimension `d` (the reference's
+/// `euclid_dist_2`).
+#[derive_grad]
+pub fn euclid_dist_2(d: usize, a: &[f64], b: &[f64]) -> f64 {
+    let mut dist = 0.0;
+    for l in 0..d {
+        let diff = a[l] - b[l];
+        dist += diff * diff;
+    }
+    dist
+}
+
 /// The k-means cost of `n` points (`points`, `n * d` row-major) against `k` centroids
-/// (`centroids`, `k * d`).
+/// (`centroids`, `k * d`). `cost_grad` calls `euclid_dist_2`'s reverse pass; the Hessian's
+/// code has its body inlined (second-order companions take no slices).
 #[derive_grad(hessian, wrt(centroids))]
 pub fn cost(n: usize, k: usize, d: usize, points: &[f64], centroids: &[f64]) -> f64 {
     let mut cost = 0.0;
     for i in 0..n {
         let mut closest = f64::INFINITY;
         for j in 0..k {
-            // gap: the C++ reference calls `euclid_dist_2(d, a, b)` here; `hessian` refuses a
-            // call to another annotated function ("cannot differentiate twice through a call
-            // yet"), so its loop is inlined.
-            let mut dist = 0.0;
-            for l in 0..d {
-                let diff = points[i * d + l] - centroids[j * d + l];
-                dist += diff * diff;
-            }
-            closest = closest.min(dist);
+            let a = &points[i * d..(i + 1) * d];
+            let b = &centroids[j * d..(j + 1) * d];
+            closest = closest.min(euclid_dist_2(d, a, b));
         }
         cost += closest;
     }
