@@ -97,6 +97,19 @@ fn loss(a: f64, b: f64, x: &[f64], y: &[f64]) -> f64 {
 
 #[derive_tangent]
 #[derive_grad]
+fn chain(x: &[f64]) -> f64 {
+    let cross = |a: &[f64], b: &[f64]| a[0] * b[1] - a[1] * b[0];
+    let huber = |r: f64| {
+        if r.abs() < 1.0 {
+            return 0.5 * r * r;
+        }
+        r.abs() - 0.5
+    };
+    huber(x[0] - x[1]) + cross(&x[0..2], &x[2..4])
+}
+
+#[derive_tangent]
+#[derive_grad]
 fn blocks(x: &[f64], d: usize) -> f64 {
     let mut s = 0.0;
     for j in 0..x.len() / d {
@@ -167,6 +180,18 @@ fn point_cloud() {
             (0..9).map(|j| 2.0 * (p[j] - c[j % 3])).collect()
         },
     );
+}
+
+#[test]
+fn closures_over_slices_returning_early() {
+    // huber'(r) = r inside |r| < 1, sign(r) outside; cross = x0 x3 - x1 x2.
+    for p in [[0.3, -0.2, 1.5, 0.7], [2.0, -0.5, -1.0, 0.4]] {
+        check_flat("chain", &p, chain, chain_tangent, chain_grad, |p| {
+            let r: f64 = p[0] - p[1];
+            let dh = if r.abs() < 1.0 { r } else { r.signum() };
+            vec![dh + p[3], -dh - p[2], -p[1], p[0]]
+        });
+    }
 }
 
 #[test]
