@@ -98,6 +98,10 @@
 //!   inline. Drawn from their own stream; `AD_GEN_V3=0` turns them off. Their first run found
 //!   MACRO BUG 14 (below, fixed).
 //!
+//! - closures that `return` early (`if a > 0.25 { return body; } 0.5 * a`) or take sub-slices
+//!   of `w` (`f(&w[1..3], e)`): two in three of the local closures, drawn from a stream of their
+//!   own ([`ChainKind::ClosureReturn`], [`ChainKind::ClosureSlice`]).
+//!
 //! - a `loop` ending the body, left only by the `return` of the float results on its first to
 //!   third turn ([`Program::loop_tail`]), in a fifth of the programs without a struct result:
 //!   the shape of a solver that returns from inside its iteration. Drawn from its own stream.
@@ -436,6 +440,12 @@ pub enum ChainKind {
     RangeSum,
     /// `{ let f = |a: f64| -> f64 { body }; f(args[0]) + f(args[1]) }`
     Closure,
+    /// `{ let f = |a: f64| -> f64 { if a > 0.25 { return body; } 0.5 * a }; f(args[0]) +
+    /// f(args[1]) }`: a `return` that leaves the closure only.
+    ClosureReturn,
+    /// `{ let f = |ws: &[f64], a: f64| -> f64 { ws[0] * body + ws[1] }; f(&w[1..3], args[0]) +
+    /// f(&w[0..2], args[1]) }`: sub-slices of `w` passed to a closure.
+    ClosureSlice,
 }
 
 /// A binary float operator.
@@ -1344,6 +1354,8 @@ struct Gen {
     v3_used: bool,
     /// Draws the loops whose update is a running maximum or minimum (selection loops).
     select: Rng,
+    /// Draws which closure a [`ChainKind::Closure`] becomes (early `return`, sub-slices).
+    closures: Rng,
 }
 
 /// The float that loops fold the variables they assign into, and that every output adds: see
@@ -1455,8 +1467,10 @@ impl Gen {
             Expr::If(_, a, b) => self.mentions_param(a) || self.mentions_param(b),
             Expr::Match(_, arms) => arms.iter().any(|a| self.mentions_param(a)),
             Expr::Chain(c) => {
-                c.kind != ChainKind::RangeSum && c.kind != ChainKind::Closure
-                    || self.mentions_param(&c.body)
+                !matches!(
+                    c.kind,
+                    ChainKind::RangeSum | ChainKind::Closure | ChainKind::ClosureReturn
+                ) || self.mentions_param(&c.body)
                     || c.args.iter().any(|a| self.mentions_param(a))
             }
             // Conservatively not (an array may hold constants only).
@@ -1777,7 +1791,14 @@ impl Gen {
         } else {
             &[RangeSum, Closure]
         };
-        let kind = *self.rng.pick(kinds);
+        let mut kind = *self.rng.pick(kinds);
+        if kind == Closure {
+            kind = match self.closures.below(3) {
+                1 => ClosureReturn,
+                2 if self.slice_len.is_some_and(|n| n >= 3) => ClosureSlice,
+                _ => Closure,
+            };
+        }
         let names = [self.fresh_name(), self.fresh_name()];
         let names = if names[0] == names[1] {
             [names[0].clone(), format!("{}2", names[1])]
@@ -1786,7 +1807,7 @@ impl Gen {
         };
         let mut args = Vec::new();
         let mut arg_bound: f64 = 0.0;
-        if kind == Closure {
+        if matches!(kind, Closure | ClosureReturn | ClosureSlice) {
             for _ in 0..2 {
                 let (e, b) = self.expr(2);
                 arg_bound = arg_bound.max(b);
@@ -1806,7 +1827,7 @@ impl Gen {
             }
             Fold => self.bind(&names[1], float(RANGE)),
             RangeSum => self.bind(&names[0], Kind::Int(2)),
-            Closure => self.bind(&names[0], float(arg_bound)),
+            Closure | ClosureReturn | ClosureSlice => self.bind(&names[0], float(arg_bound)),
         }
         let (body, b) = self.bounded(2, CAP);
         self.scopes.pop();
@@ -1816,6 +1837,9 @@ impl Gen {
             Fold => 2.0 * b,
             RangeSum => 3.0 * b,
             Closure => 2.0 * b,
+            ClosureReturn => 2.0 * b.max(0.5 * arg_bound),
+            // `w`'s entries are below RANGE.
+            ClosureSlice => 2.0 * RANGE * (b + 1.0),
         };
         let e = Expr::Chain(Box::new(Chain {
             kind,
@@ -3342,6 +3366,7 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
         },
         v3_used: false,
         select: Rng(seed ^ 0x5e1e_c7ed_0000_0022),
+        closures: Rng(seed ^ 0xc105_0e5e_0000_0023),
     };
     // `total` (see `fold_into_total`): mutable in the program, but the generator neither assigns
     // nor shadows it.
@@ -3542,6 +3567,18 @@ fn show_chain(c: &Chain) -> String {
         ChainKind::RangeSum => format!("(0..3).map(|{a}: usize| {body}).sum::<f64>()"),
         ChainKind::Closure => format!(
             "{{ let f = |{a}: f64| -> f64 {{ {body} }}; f({}) + f({}) }}",
+            show(&c.args[0]),
+            show(&c.args[1])
+        ),
+        ChainKind::ClosureReturn => format!(
+            "{{ let f = |{a}: f64| -> f64 {{ if {a} > 0.25 {{ return {body}; }} 0.5 * {a} }}; \
+             f({}) + f({}) }}",
+            show(&c.args[0]),
+            show(&c.args[1])
+        ),
+        ChainKind::ClosureSlice => format!(
+            "{{ let f = |ws: &[f64], {a}: f64| -> f64 {{ ws[0] * ({body}) + ws[1] }}; \
+             f(&w[1..3], {}) + f(&w[0..2], {}) }}",
             show(&c.args[0]),
             show(&c.args[1])
         ),
@@ -4205,6 +4242,24 @@ impl<'a> Machine<'a> {
                 for arg in &c.args {
                     let v = self.expr(arg);
                     out += item(self, &[(a, Val::F(v))]);
+                }
+            }
+            ChainKind::ClosureReturn => {
+                for arg in &c.args {
+                    let v = self.expr(arg);
+                    self.kink(v - 0.25);
+                    out += if v > 0.25 {
+                        item(self, &[(a, Val::F(v))])
+                    } else {
+                        0.5 * v
+                    };
+                }
+            }
+            ChainKind::ClosureSlice => {
+                for (arg, start) in c.args.iter().zip([1, 0]) {
+                    let v = self.expr(arg);
+                    let ws = [w[start], w[start + 1]];
+                    out += ws[0] * item(self, &[(a, Val::F(v))]) + ws[1];
                 }
             }
         }
