@@ -1,7 +1,8 @@
 //! Arrays taken apart by a pattern and assigned whole, as code over small fixed-size state is
 //! written: `let [x, y, z] = p;` of an array parameter, `= *p` behind a reference, `=
 //! points[i]` of a row, `for &[x, y, z] in points` and `|&[x, y, z]|` over a point cloud,
-//! `let mut s = s0;` then `s = [..]` in a loop, and `*out = [..]` into a `&mut [F; N]`. Every
+//! `let mut s = s0;` then `s = [..]` in a loop, `*out = [..]` into a `&mut [F; N]`, and arrays
+//! built by `[F; N]::map` and `std::array::from_fn`. Every
 //! function is checked against a gradient (or Jacobian) worked out by hand, central finite
 //! differences, and forward against reverse mode (`ad_tests::check_flat`).
 
@@ -342,6 +343,44 @@ fn state_assigned_whole_in_a_loop() {
             );
         }
     }
+}
+
+// ---- arrays built by closures: `[F; N]::map` and `std::array::from_fn` -------------------------
+
+/// `|a - b|` of two points, the difference built by `from_fn`, plus the squares by `map`.
+#[derive_tangent]
+#[derive_grad]
+fn built_by_closures(p: [f64; 4]) -> f64 {
+    let d: [f64; 2] = std::array::from_fn(|i| p[i] - p[i + 2]);
+    let sq = d.map(|t| t * t);
+    let w = std::array::from_fn::<f64, 2, _>(|k| (k as f64 + 1.0) * p[k]);
+    let s = w.map(f64::sin);
+    (sq[0] + sq[1]).sqrt() + s[0] * s[1]
+}
+
+fn built_by_closures_by_hand(p: [f64; 4]) -> [f64; 4] {
+    let (d0, d1) = (p[0] - p[2], p[1] - p[3]);
+    let r = (d0 * d0 + d1 * d1).sqrt();
+    let (w0, w1) = (p[0], 2.0 * p[1]);
+    [
+        d0 / r + w0.cos() * w1.sin(),
+        d1 / r + 2.0 * w0.sin() * w1.cos(),
+        -d0 / r,
+        -d1 / r,
+    ]
+}
+
+#[test]
+fn arrays_built_by_closures() {
+    ad_tests::check(
+        "built_by_closures",
+        &[[1.0, 2.0, -0.5, 0.25], [0.3, -1.2, 0.8, 0.4]],
+        built_by_closures,
+        built_by_closures_tangent,
+        built_by_closures_vjp,
+        built_by_closures_grad,
+        built_by_closures_by_hand,
+    );
 }
 
 // ---- a right-hand side written whole -----------------------------------------------------------

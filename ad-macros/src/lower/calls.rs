@@ -108,6 +108,9 @@ impl Lowerer<'_> {
         {
             return self.inline_call(&f, &c.args, e);
         }
+        if let Some(v) = self.from_fn_refusal(c, e) {
+            return v;
+        }
         if let Some(v) = self.lower_runtime_call(c, e) {
             return v;
         }
@@ -376,16 +379,7 @@ impl Lowerer<'_> {
     /// element, passed whole any number of times, and used inside branches and loops. `None`
     /// (nothing lowered) for any other expression.
     pub(super) fn array_result(&mut self, e: &Expr) -> Option<Value> {
-        let Expr::Call(c) = e else {
-            return None;
-        };
-        let Expr::Path(p) = &*c.func else {
-            return None;
-        };
-        let callee = &p.path.segments.last()?.ident;
-        let name = callee.to_string();
-        let len =
-            crate::source::with_source(callee, array_returns, |_, r| r.0.get(&name).copied())?;
+        let len = self.array_result_len(e)?;
         let value = self.lower_expr(e);
         Some(match value {
             Value::Scalar(Operand::Var(t)) if self.call_results.contains_key(&t) => {
@@ -394,6 +388,20 @@ impl Lowerer<'_> {
             }
             other => other,
         })
+    }
+
+    /// The length of the array a call returns, when the callee is a function of this file
+    /// returning `[F; N]` with a literal `N`.
+    pub(super) fn array_result_len(&self, e: &Expr) -> Option<usize> {
+        let Expr::Call(c) = e else {
+            return None;
+        };
+        let Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let callee = &p.path.segments.last()?.ident;
+        let name = callee.to_string();
+        crate::source::with_source(callee, array_returns, |_, r| r.0.get(&name).copied())
     }
 
     /// A call's result `v` passed whole to another call (at `span`).

@@ -6,6 +6,9 @@ use super::*;
 impl Lowerer<'_> {
     pub(super) fn lower_method(&mut self, m: &syn::ExprMethodCall, e: &Expr) -> Value {
         let name = m.method.to_string();
+        if let Some(v) = self.lower_array_map(m) {
+            return v;
+        }
         if name == rules::SIN_COS && m.args.is_empty() {
             let x = self.lower_expr(&m.receiver);
             let Some(x) = self.scalar(x, &m.receiver) else {

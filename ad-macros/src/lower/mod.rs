@@ -45,6 +45,7 @@ use crate::ir::{
 use crate::names::Namer;
 use crate::rules;
 
+mod array_fns;
 mod bindings;
 mod branch;
 mod calls;
@@ -167,6 +168,8 @@ struct Lowerer<'a> {
     of_reverse_code: bool,
     /// Calls of functions of the same file given a slice are inlined ([`Context::inline_calls`]).
     inline_calls: bool,
+    /// Array parameters `[F; N]` whose `N` is a literal: `N`.
+    array_lens: HashMap<VarId, usize>,
 }
 
 /// What lowering is told about the function besides its body and parameters.
@@ -235,6 +238,7 @@ pub fn lower(
         inlining: 0,
         of_reverse_code,
         inline_calls,
+        array_lens: HashMap::new(),
         float_ty: out_ty
             .filter(|t| floats.is_float(t))
             .map(ToTokens::to_token_stream)
@@ -260,6 +264,11 @@ pub fn lower(
         }
         if matches!(p.kind, crate::ir::Kind::Array { .. }) {
             l.value_arrays.insert(v);
+            if let syn::Type::Array(a) = &p.ty
+                && let Some(n) = literal_index(&a.len)
+            {
+                l.array_lens.insert(v, n);
+            }
         }
         if p.kind.writes_through() {
             l.written_params.insert(v);

@@ -305,6 +305,9 @@ impl Lowerer<'_> {
             self.declare(&local.pat);
             return;
         };
+        if let Some(unrolled) = self.from_fn_unrolled(local) {
+            return self.lower_local(&unrolled);
+        }
         if init.diverge.is_some() {
             let tokens = local.to_token_stream();
             let refusal = self.mentions_active(tokens.clone()).then(|| {
