@@ -670,3 +670,39 @@ fn hessian_of_chains() {
         At("chain_energy hvp", &x).close("Hv vs hand", i, hv[i], want, HAND);
     }
 }
+
+// ---- `reduce`, and `unwrap_or` after an `Option` consumer ------------------------------------
+
+/// The largest entry by `reduce`, plus the product of the others' squares by `reduce` with a
+/// closure, an empty tail giving 1 by `unwrap_or`.
+#[derive_tangent]
+#[derive_grad]
+fn reduced(x: &[f64]) -> f64 {
+    let largest = x.iter().copied().reduce(f64::max).unwrap();
+    let tail = x[1..]
+        .iter()
+        .map(|v| v * v)
+        .reduce(|a, b| a * b)
+        .unwrap_or(1.0);
+    let last = x.iter().copied().last().unwrap_or(0.0);
+    largest + tail + last
+}
+
+#[test]
+fn reduce_and_unwrap_or() {
+    for x in [vec![0.5, -1.5, 2.0, 0.75], vec![1.25, 0.5], vec![-0.3]] {
+        check_flat("reduced", &x, reduced, reduced_tangent, reduced_grad, |x| {
+            let n = x.len();
+            let k = (0..n).fold(0, |k, i| if x[i] >= x[k] { i } else { k });
+            let mut g = vec![0.0; n];
+            g[k] += 1.0;
+            // d/dx_i of prod_{j >= 1} x_j^2 = 2 x_i prod_{j >= 1, j != i} x_j^2
+            for i in 1..n {
+                let others: f64 = (1..n).filter(|&j| j != i).map(|j| x[j] * x[j]).product();
+                g[i] += 2.0 * x[i] * others;
+            }
+            g[n - 1] += 1.0;
+            g
+        });
+    }
+}

@@ -54,20 +54,27 @@ impl Lowerer<'_> {
     /// such a chain.
     pub(super) fn rewrite_consumer(&mut self, m: &syn::ExprMethodCall, e: &Expr) -> Option<Expr> {
         let name = m.method.to_string();
-        // `.max_by(..).unwrap()`, `.last().unwrap()`: the `unwrap` is part of the consumer.
-        let (m, unwrapped) = match (&*m.receiver, name.as_str()) {
+        // `.max_by(..).unwrap()`, `.last().unwrap()`, `.reduce(f).unwrap_or(d)`: the `unwrap`
+        // is part of the consumer, and says what an empty iterator gives.
+        let optional = ["max_by", "min_by", "last", "first", "next", "reduce"];
+        let (m, empty) = match (&*m.receiver, name.as_str()) {
             (Expr::MethodCall(inner), "unwrap" | "expect")
-                if ["max_by", "min_by", "last", "first", "next"]
-                    .contains(&inner.method.to_string().as_str()) =>
+                if optional.contains(&inner.method.to_string().as_str()) =>
             {
-                (inner, true)
+                (inner, Some(Empty::Panic))
             }
-            _ => (m, false),
+            (Expr::MethodCall(inner), "unwrap_or")
+                if optional.contains(&inner.method.to_string().as_str()) && m.args.len() == 1 =>
+            {
+                (inner, Some(Empty::Value(m.args[0].to_token_stream())))
+            }
+            _ => (m, None),
         };
+        let unwrapped = empty.is_some();
         let name = m.method.to_string();
         let known = [
             "sum", "product", "fold", "for_each", "count", "last", "first", "next", "max_by",
-            "min_by", "any", "all",
+            "min_by", "any", "all", "reduce",
         ];
         if !known.contains(&name.as_str()) {
             return None;
@@ -77,24 +84,28 @@ impl Lowerer<'_> {
             Ok(None) => return None,
             Err(why) => return self.cannot_rewrite(&m.receiver, &why),
         };
-        if ["last", "first", "next", "max_by", "min_by"].contains(&name.as_str()) && !unwrapped {
+        if optional.contains(&name.as_str()) && !unwrapped {
             return self.refuse_chain(
                 e,
                 &format!("`{name}` gives an `Option`, not a float"),
-                "Follow it with `.unwrap()` (an empty iterator then panics, as in your code)",
+                "Follow it with `.unwrap()` (an empty iterator then panics, as in your code) or \
+                 `.unwrap_or(value)`",
             );
         }
-        match self.consumer(&stream, m, &name) {
+        match self.consumer(&stream, m, &name, empty) {
             Ok(code) => self.reparse(quote!({ #code }), e),
             Err(why) => self.cannot_rewrite(e, &why),
         }
     }
 
+    /// The code of the consumer `name` over the stream `s`; `empty` is what an `Option`
+    /// consumer does on an empty iterator (a panic, or the value `unwrap_or` gives).
     fn consumer(
         &mut self,
         s: &Stream,
         m: &syn::ExprMethodCall,
         name: &str,
+        empty: Option<Empty>,
     ) -> Result<TokenStream, String> {
         let acc = self.synthetic("acc");
         let first = self.synthetic("first");
@@ -151,6 +162,29 @@ impl Lowerer<'_> {
                 })?;
                 Ok(quote!(let mut #acc = #start; #lp #acc))
             }
+            // `reduce(f)`: the first item, then `f(acc, item)` for each of the others.
+            ("reduce", 1) => {
+                let f = closure_arg(&m.args[0], 2)?;
+                let ty = self.float_ty.clone().map(|t| quote!(: #t));
+                let lp = self.stream_loop(s, None, |l, it| {
+                    let v = l.item_expr(it)?;
+                    let item = Ident::new("__ad_item", acc.span());
+                    let next = l.apply(&f, &[Item::Int(acc.clone()), Item::Int(item.clone())])?;
+                    Ok(quote!(
+                        let #item = #v;
+                        if #first { #acc = #item; } else { #acc = #next; }
+                        #first = false;
+                    ))
+                })?;
+                let on_empty = empty.map(|e| e.code(&first, &acc));
+                Ok(quote!(
+                    let mut #acc #ty = ::ad_runtime::zero();
+                    let mut #first = true;
+                    #lp
+                    #on_empty
+                    #acc
+                ))
+            }
             // `Iterator::max_by` keeps the later of equal items, `min_by` the earlier: the
             // comparison below is the standard library's, so ties go the same way.
             ("last" | "first" | "next" | "max_by" | "min_by", _) => {
@@ -183,11 +217,12 @@ impl Lowerer<'_> {
                         #first = false;
                     ))
                 })?;
+                let on_empty = empty.map(|e| e.code(&first, &acc));
                 Ok(quote!(
                     let mut #acc #ty = ::ad_runtime::zero();
                     let mut #first = true;
                     #lp
-                    if #first { ::core::panic!("called `Option::unwrap()` on a `None` value"); }
+                    #on_empty
                     #acc
                 ))
             }
@@ -262,5 +297,25 @@ impl Lowerer<'_> {
             ),
         );
         Some(syn::parse_quote!({}))
+    }
+}
+
+/// What an `Option` consumer (`last`, `max_by`, `reduce`, ..) does on an empty iterator.
+pub(super) enum Empty {
+    /// `.unwrap()`, `.expect(..)`: panics, as the standard library does.
+    Panic,
+    /// `.unwrap_or(value)`: gives the value.
+    Value(TokenStream),
+}
+
+impl Empty {
+    /// The statement run after the loop, `first` still true when nothing came.
+    fn code(&self, first: &Ident, acc: &Ident) -> TokenStream {
+        match self {
+            Empty::Panic => {
+                quote!(if #first { ::core::panic!("called `Option::unwrap()` on a `None` value"); })
+            }
+            Empty::Value(v) => quote!(if #first { #acc = #v; }),
+        }
     }
 }
