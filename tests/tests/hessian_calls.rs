@@ -553,3 +553,76 @@ fn a_callee_given_sub_slices() {
         },
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Callees returning an array or a tuple: inlined into the Hessian's code too
+// ---------------------------------------------------------------------------------------------
+
+/// `a` turned by `s` about the third axis, the third component sheared.
+#[derive_grad]
+fn turn(a: [f64; 3], s: f64) -> [f64; 3] {
+    let [a0, a1, a2] = a;
+    let (c, t) = (s.cos(), s.sin());
+    [a0 * c - a1 * t, a0 * t + a1 * c, a2 + 0.5 * s * a0]
+}
+
+/// Polar coordinates of `(x, y)`.
+#[derive_grad]
+fn to_polar(x: f64, y: f64) -> (f64, f64) {
+    ((x * x + y * y).sqrt(), y.atan2(x))
+}
+
+#[derive_grad(hessian)]
+fn turned_energy(p: [f64; 3]) -> f64 {
+    let [a, b, c] = turn(p, p[2]);
+    let (r, th) = to_polar(a, b);
+    r * th + c * c
+}
+
+#[derive_grad(hessian)]
+fn turned_energy_inline(p: [f64; 3]) -> f64 {
+    let (c, t) = (p[2].cos(), p[2].sin());
+    let (a, b) = (p[0] * c - p[1] * t, p[0] * t + p[1] * c);
+    let c3 = p[2] + 0.5 * p[2] * p[0];
+    let (r, th) = ((a * a + b * b).sqrt(), b.atan2(a));
+    r * th + c3 * c3
+}
+
+/// A caller of `turned_energy`, through its second-order companions.
+#[derive_grad(hessian)]
+fn turned_outer(q: [f64; 2]) -> f64 {
+    turned_energy([q[0], q[1], q[0] * q[1]]) * 0.5
+}
+
+#[test]
+fn callees_returning_an_array_or_a_tuple() {
+    for p in [[0.3, 0.7, -0.2], [1.1, -0.4, 0.9]] {
+        let (value, grad, hess) = turned_energy_hessian(p);
+        let (value_inline, grad_inline, hess_inline) = turned_energy_inline_hessian(p);
+        let at = At("turned_energy", &p);
+        at.close("value", 0, value, turned_energy(p), MODES);
+        at.close("value", 0, value_inline, turned_energy_inline(p), MODES);
+        for i in 0..3 {
+            at.close("gradient", i, grad[i], grad_inline[i], MODES);
+        }
+        check(
+            "turned_energy",
+            &p,
+            |i, j| hess[i][j],
+            None,
+            Some(&|i, j| hess_inline[i][j]),
+            |q| turned_energy_grad([q[0], q[1], q[2]]).1.to_vec(),
+        );
+    }
+    let q = [0.6, -0.8];
+    let (value, _, hess) = turned_outer_hessian(q);
+    At("turned_outer", &q).close("value", 0, value, turned_outer(q), MODES);
+    check(
+        "turned_outer",
+        &q,
+        |i, j| hess[i][j],
+        None,
+        None,
+        |q| turned_outer_grad([q[0], q[1]]).1.to_vec(),
+    );
+}

@@ -76,9 +76,9 @@ impl Lowerer<'_> {
     }
 
     /// For a Hessian's first pass (`Context::inline_calls`): the function `g` of `g(.., &x[a..b],
-    /// ..)`, a call given a slice, when `g` is a function of this file without generics, defined
-    /// once; inlined like a local `fn`, since second-order companions
-    /// take no slices. Its other names resolve where it is inlined as where it is written:
+    /// ..)`, a call given a slice or returning an array or a tuple, when `g` is a function of
+    /// this file without generics, defined once; inlined like a local `fn`, since second-order
+    /// companions take no slices and return one float. Its other names resolve where it is inlined as where it is written:
     /// parameters, its own locals, and the file's constants and functions.
     pub(super) fn same_file_callee(&self, c: &syn::ExprCall) -> Option<Rc<LocalFn>> {
         let name = path_ident(&c.func)?;
@@ -89,14 +89,17 @@ impl Lowerer<'_> {
                     .is_some_and(|m| self.vars[m].depth > Some(0))
                 || self.view_named(a).is_some()
         };
-        if !c.args.iter().any(lent) {
-            return None;
-        }
-
         let text = crate::source::with_source(name, free_fns, |_, fns| {
             fns.0.get(&name.to_string()).cloned()
         })?;
         let item: syn::ItemFn = syn::parse_str(&text).ok()?;
+        let aggregate = matches!(
+            &item.sig.output,
+            syn::ReturnType::Type(_, t) if matches!(**t, syn::Type::Array(_) | syn::Type::Tuple(_))
+        );
+        if !aggregate && !c.args.iter().any(lent) {
+            return None;
+        }
         let params: Vec<Pat> = item
             .sig
             .inputs

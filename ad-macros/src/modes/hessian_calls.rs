@@ -64,13 +64,16 @@ pub fn companions(
             &rewritten
         }
     };
-    // Forward mode over the function, its calls through their callees' `__derive_hvp_fwd`.
+    // Forward mode over the function, its calls through their callees' `__derive_hvp_fwd`
+    // (those the reverse-mode code inlined are inlined here too).
     let args = attr::Args {
         of_reverse_code: true,
+        inline_calls: true,
         ..args
     };
     let mut namer = Namer::default();
     namer.reserve(f.to_token_stream());
+    namer.reserve(crate::lower::inlinable_callees(f));
     let mut errors = Errors::default();
     let (mut primal, _, out_ty) = analyse(f, &args, name, namer, &mut errors);
     errors.finish()?;

@@ -899,13 +899,13 @@ fn through_call__derive_hvp_fwd<
     let (__ad_slot0, __ad_slot1) = __ad_tangents;
     let dx = <__AdD0 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot0);
     let dy = <__AdD1 as ::ad_runtime::TangentSlot<f64>>::tangent(__ad_slot1);
-    let _t6 = x * y;
-    let d_t6 = y * dx + x * dy;
+    let _t9 = x * y;
+    let d_t9 = y * dx + x * dy;
     ::ad_runtime::second_order::<square>();
-    let (_t7, d_t7) = square::__derive_hvp_fwd((_t6,), (d_t6,));
-    let _t8 = _t7 + y;
-    let d_t8 = d_t7 + dy;
-    (_t8, d_t8)
+    let (_t10, d_t10) = square::__derive_hvp_fwd((_t9,), (d_t9,));
+    let _t11 = _t10 + y;
+    let d_t11 = d_t10 + dy;
+    (_t11, d_t11)
 }
 
 #[doc(hidden)]
