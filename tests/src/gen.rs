@@ -8,8 +8,9 @@
 //! like any other), and a table of [`Compiled`] entries. A program with one output has two more
 //! copies: one under `#[derive_grad(checkpoint)]`, or `checkpoint(snapshots = 2)` for odd
 //! indices (its gradient must equal the plain one bit for bit) and, when it has a scalar input
-//! `x`, has no local float arrays, takes no struct and calls only helpers over floats (which then
-//! carry `#[derive_grad(second_order)]`, for their second-order companions), one under
+//! `x`, has no local float arrays and takes no struct (its helpers over floats then carry
+//! `#[derive_grad(second_order)]`, for their second-order companions, and `h_rot`, which
+//! returns an array, is inlined into the Hessian's code), one under
 //! `#[derive_grad(hessian, wrt(x))]` (its second derivative, forward over reverse, is checked
 //! against finite differences of the gradient).
 //! `tests/tests/random/mod.rs` checks every entry: forward against reverse, both against
@@ -852,11 +853,17 @@ impl Helper {
         }
     }
 
-    /// Whether a Hessian goes through it: its differentiated arguments are floats (`x`; `w` is
-    /// a constant of the Hessian's copy, which differentiates one scalar input) or arrays
-    /// `[f64; 3]` by value, and it returns one float.
+    /// Whether it carries second-order companions: its differentiated arguments are floats
+    /// (`x`; `w` is a constant of the Hessian's copy, which differentiates one scalar input) or
+    /// arrays `[f64; 3]` by value, and it returns one float.
     fn second_order(self) -> bool {
         !matches!(self, Helper::FSum | Helper::Rot)
+    }
+
+    /// Whether a Hessian goes through it: through its companions, or (`h_rot`, returning an
+    /// array; `h_fsum`, given a slice) by inlining it, as a function of the same file.
+    fn in_hessian(self) -> bool {
+        self.second_order() || matches!(self, Helper::Rot | Helper::FSum)
     }
 
     /// Its source, with both attributes, for integer arrays of length `k` and `w` of length `l`;
@@ -950,7 +957,7 @@ impl Helper {
 "
             .to_owned(),
         };
-        let grad = if hessian {
+        let grad = if hessian && self.second_order() {
             "derive_grad(second_order)"
         } else {
             "derive_grad"
@@ -3848,7 +3855,7 @@ impl Program {
     /// is saved for the call's reverse pass: refused under `hessian`).
     fn has_hessian(&self) -> bool {
         self.params.iter().any(|q| matches!(q, Param::Scalar(_)))
-            && self.helpers.iter().all(|h| h.second_order())
+            && self.helpers.iter().all(|h| h.in_hessian())
             && !self.dot3_in_loop
             && !self.float_arrays
             && self.structs.form.is_none()

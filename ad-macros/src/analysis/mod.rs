@@ -64,7 +64,7 @@ pub fn analyse(
             mode: name,
             out_ty: out_ty.as_ref(),
             of_reverse_code: args.of_reverse_code,
-            inline_calls: args.inline_calls,
+            inline_calls: args.inline_calls.then(|| f.sig.ident.clone()),
         },
         errors,
     );

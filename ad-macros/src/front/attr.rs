@@ -34,7 +34,8 @@ pub struct Args {
     /// code (the function's value) needs no tangent, since they return only the gradient's.
     pub value_tangent_unused: bool,
     /// Set by `#[derive_grad(hessian)]`'s first pass, never parsed: a call of a function of the
-    /// same file that is given a slice is inlined (`lower/closure.rs::same_file_callee`).
+    /// same file that is given a slice, or returns an array or a tuple, is inlined
+    /// (`lower/same_file.rs`).
     pub inline_calls: bool,
 }
 

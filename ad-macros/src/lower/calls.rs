@@ -103,10 +103,11 @@ impl Lowerer<'_> {
         if let Some(f) = self.local_callee(&c.func) {
             return self.inline_call(&f, &c.args, e);
         }
-        if self.inline_calls
-            && let Some(f) = self.same_file_callee(c)
-        {
-            return self.inline_call(&f, &c.args, e);
+        if let Some(f) = self.same_file_callee(c) {
+            self.inlined.push(f.name.to_string());
+            let v = self.inline_call(&f, &c.args, e);
+            self.inlined.pop();
+            return v;
         }
         if let Some(v) = self.from_fn_refusal(c, e) {
             return v;

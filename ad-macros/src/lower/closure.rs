@@ -75,50 +75,6 @@ impl Lowerer<'_> {
         });
     }
 
-    /// For a Hessian's first pass (`Context::inline_calls`): the function `g` of `g(.., &x[a..b],
-    /// ..)`, a call given a slice or returning an array or a tuple, when `g` is a function of
-    /// this file without generics, defined once; inlined like a local `fn`, since second-order
-    /// companions take no slices and return one float. Its other names resolve where it is inlined as where it is written:
-    /// parameters, its own locals, and the file's constants and functions.
-    pub(super) fn same_file_callee(&self, c: &syn::ExprCall) -> Option<Rc<LocalFn>> {
-        let name = path_ident(&c.func)?;
-        let lent = |a: &Expr| {
-            matches!(super::view::strip_parens(a), Expr::Reference(_))
-                || self
-                    .memory_of(a)
-                    .is_some_and(|m| self.vars[m].depth > Some(0))
-                || self.view_named(a).is_some()
-        };
-        let text = crate::source::with_source(name, free_fns, |_, fns| {
-            fns.0.get(&name.to_string()).cloned()
-        })?;
-        let item: syn::ItemFn = syn::parse_str(&text).ok()?;
-        let aggregate = matches!(
-            &item.sig.output,
-            syn::ReturnType::Type(_, t) if matches!(**t, syn::Type::Array(_) | syn::Type::Tuple(_))
-        );
-        if !aggregate && !c.args.iter().any(lent) {
-            return None;
-        }
-        let params: Vec<Pat> = item
-            .sig
-            .inputs
-            .iter()
-            .map(|a| match a {
-                syn::FnArg::Typed(t) => Some(Pat::Type(t.clone())),
-                syn::FnArg::Receiver(_) => None,
-            })
-            .collect::<Option<_>>()?;
-        let block = &item.block;
-        Some(Rc::new(LocalFn {
-            name: name.clone(),
-            params,
-            body: typed_body(&syn::parse_quote!(#block), &item.sig.output),
-            captures: Vec::new(),
-            node: name.to_token_stream(),
-        }))
-    }
-
     fn local_fn(&self, name: Ident, params: Vec<Pat>, body: Expr, node: TokenStream) -> LocalFn {
         let own: HashSet<String> = params.iter().flat_map(pattern_names).collect();
         let assigned: HashSet<String> = assigned_names(&body.to_token_stream())
@@ -256,7 +212,7 @@ impl Lowerer<'_> {
     }
 
     /// The view a name is bound to (`a` after `let a = &x[i..j];`), if it is one.
-    fn view_named(&self, e: &Expr) -> Option<super::view::View> {
+    pub(super) fn view_named(&self, e: &Expr) -> Option<super::view::View> {
         let id = path_ident(e)?;
         match self.lookup(&id.to_string()) {
             Some(Binding::View(v)) => Some(v.clone()),
@@ -329,7 +285,7 @@ fn returns_as_breaks(body: &Expr, depth: usize) -> Expr {
 
 /// The body of a closure or local `fn`, its result given the declared return type (a literal
 /// result such as `3.0` would otherwise have no float type once inlined).
-fn typed_body(body: &Expr, output: &syn::ReturnType) -> Expr {
+pub(super) fn typed_body(body: &Expr, output: &syn::ReturnType) -> Expr {
     match output {
         syn::ReturnType::Type(_, ty) => syn::parse_quote!({
             let __ad_result: #ty = #body;
@@ -337,61 +293,4 @@ fn typed_body(body: &Expr, output: &syn::ReturnType) -> Expr {
         }),
         syn::ReturnType::Default => body.clone(),
     }
-}
-
-/// The functions of `f`'s file that a Hessian's first pass may inline into `f`
-/// ([`Lowerer::same_file_callee`]): those `f` names, and those they name, as tokens. Their
-/// names are reserved, so that no generated name (the shadow `dx` of a parameter `x`) is
-/// spelled like one of their locals.
-pub fn inlinable_callees(f: &syn::ItemFn) -> TokenStream {
-    let mut out = TokenStream::new();
-    let mut seen = HashSet::new();
-    let mut todo: Vec<String> = collect_idents(&f.block.to_token_stream())
-        .into_iter()
-        .collect();
-    while let Some(name) = todo.pop() {
-        if !seen.insert(name.clone()) {
-            continue;
-        }
-        let text =
-            crate::source::with_source(&f.sig.ident, free_fns, |_, fns| fns.0.get(&name).cloned());
-        if let Some(tokens) = text.and_then(|t| t.parse::<TokenStream>().ok()) {
-            todo.extend(collect_idents(&tokens));
-            out.extend(tokens);
-        }
-    }
-    out
-}
-
-/// The free functions of a source file (in any module, not methods) that can be inlined: no
-/// generics, no `self`; name → the item's text. A name defined twice is left out.
-pub struct FreeFns(HashMap<String, String>);
-
-/// Reads [`FreeFns`] from a source file.
-fn free_fns(file: &syn::File) -> FreeFns {
-    struct Walk(Vec<(String, Option<String>)>);
-    impl<'ast> syn::visit::Visit<'ast> for Walk {
-        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            let tokens = f.to_token_stream();
-            let plain = f.sig.generics.params.is_empty() && f.sig.receiver().is_none();
-            self.0
-                .push((f.sig.ident.to_string(), plain.then(|| tokens.to_string())));
-            syn::visit::visit_item_fn(self, f);
-        }
-    }
-    let mut walk = Walk(Vec::new());
-    walk.visit_file(file);
-    let mut out = HashMap::new();
-    let mut twice = HashSet::new();
-    for (name, text) in walk.0 {
-        if out.contains_key(&name) || twice.contains(&name) {
-            twice.insert(name.clone());
-            out.remove(&name);
-        } else if let Some(text) = text {
-            out.insert(name, text);
-        } else {
-            twice.insert(name);
-        }
-    }
-    FreeFns(out)
 }

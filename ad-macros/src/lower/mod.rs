@@ -51,13 +51,14 @@ mod branch;
 mod calls;
 mod chain;
 mod closure;
-pub use closure::inlinable_callees;
 mod consume;
 mod expr;
 mod iter;
 mod loops;
 mod memory;
 mod methods;
+mod same_file;
+pub use same_file::inlinable_callees;
 mod scan;
 mod stmt;
 mod syntax;
@@ -166,8 +167,11 @@ struct Lowerer<'a> {
     /// The body is reverse-mode code lowered again (`#[derive_grad(hessian)]`): calls take their
     /// tangents from the callees' second-order companions ([`Second`]).
     of_reverse_code: bool,
-    /// Calls of functions of the same file given a slice are inlined ([`Context::inline_calls`]).
-    inline_calls: bool,
+    /// The function being lowered, when calls of functions of the same file given a slice or
+    /// returning an aggregate are inlined ([`Context::inline_calls`]).
+    inline_calls: Option<Ident>,
+    /// The same-file callees being inlined, outermost first (none is inlined into itself).
+    inlined: Vec<String>,
     /// Array parameters `[F; N]` whose `N` is a literal: `N`.
     array_lens: HashMap<VarId, usize>,
 }
@@ -180,8 +184,9 @@ pub struct Context<'a> {
     pub out_ty: Option<&'a syn::Type>,
     /// The body is reverse-mode code lowered again (see [`Second`]).
     pub of_reverse_code: bool,
-    /// Calls of functions of the same file given a slice are inlined (a Hessian's first pass).
-    pub inline_calls: bool,
+    /// The function being lowered, when calls of functions of the same file given a slice or
+    /// returning an array or a tuple are inlined (a Hessian's first pass, `same_file.rs`).
+    pub inline_calls: Option<Ident>,
 }
 
 /// Lowers a function body. Errors are recorded and lowering goes on, so that all of them are
@@ -238,6 +243,7 @@ pub fn lower(
         inlining: 0,
         of_reverse_code,
         inline_calls,
+        inlined: Vec::new(),
         array_lens: HashMap::new(),
         float_ty: out_ty
             .filter(|t| floats.is_float(t))
