@@ -88,6 +88,7 @@ fn local_fn_return_by_hand(p: [f64; 2]) -> [f64; 2] {
 }
 
 /// `break 'l v` whose value breaks out of the same loop first.
+#[allow(clippy::never_loop)] // the shape under test
 #[derive_tangent]
 #[derive_grad]
 fn break_in_break_value(p: [f64; 2]) -> f64 {

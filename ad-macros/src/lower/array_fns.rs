@@ -39,7 +39,7 @@ impl Lowerer<'_> {
 
     /// `let a: [T; N] = std::array::from_fn(f);` (or `from_fn::<_, N, _>`, `core::array::`,
     /// `array::`) as `let a: [T; N] = [f(0), .., f(N - 1)];`; `None` for any other `let`.
-    pub(super) fn from_fn_unrolled(&mut self, local: &syn::Local) -> Option<syn::Local> {
+    pub(super) fn unrolled_from_fn(&mut self, local: &syn::Local) -> Option<syn::Local> {
         let init = local.init.as_ref()?;
         let Expr::Call(c) = &*init.expr else {
             return None;
@@ -76,7 +76,7 @@ impl Lowerer<'_> {
 
     /// `std::array::from_fn(f)` whose length this `let` does not write, with a differentiated
     /// value in `f`: the error saying to write it. `None` for any other call.
-    pub(super) fn from_fn_refusal(&mut self, c: &syn::ExprCall, e: &Expr) -> Option<Value> {
+    pub(super) fn refuse_unsized_from_fn(&mut self, c: &syn::ExprCall, e: &Expr) -> Option<Value> {
         from_fn(c)?;
         if !self.mentions_active(c.args.to_token_stream()) {
             return None;

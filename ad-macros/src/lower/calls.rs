@@ -109,7 +109,7 @@ impl Lowerer<'_> {
             self.inlined.pop();
             return v;
         }
-        if let Some(v) = self.from_fn_refusal(c, e) {
+        if let Some(v) = self.refuse_unsized_from_fn(c, e) {
             return v;
         }
         if let Some(v) = self.lower_runtime_call(c, e) {

@@ -305,7 +305,7 @@ impl Lowerer<'_> {
             self.declare(&local.pat);
             return;
         };
-        if let Some(unrolled) = self.from_fn_unrolled(local) {
+        if let Some(unrolled) = self.unrolled_from_fn(local) {
             return self.lower_local(&unrolled);
         }
         if init.diverge.is_some() {
