@@ -626,3 +626,75 @@ fn callees_returning_an_array_or_a_tuple() {
         |q| turned_outer_grad([q[0], q[1]]).1.to_vec(),
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// GMM's shape: a scratch slice lent to a callee that writes it, written again each iteration,
+// then lent to another callee that reads it
+// ---------------------------------------------------------------------------------------------
+
+#[derive_grad]
+fn subtract_into(a: &[f64], b: &[f64], out: &mut [f64]) {
+    for i in 0..out.len() {
+        out[i] = a[i] - b[i];
+    }
+}
+
+#[derive_grad]
+fn squared_norm(v: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for x in v {
+        s += x * x;
+    }
+    s
+}
+
+/// The sum of the distances of the points `x` (rows of `mu.len()`) to `mu`.
+#[derive_grad(hessian)]
+fn spread(mu: &[f64], x: &[f64]) -> f64 {
+    let d = mu.len();
+    let mut xc = vec![0.0; d];
+    let mut total = 0.0;
+    for i in 0..x.len() / d {
+        subtract_into(&x[i * d..(i + 1) * d], mu, &mut xc);
+        total += squared_norm(&xc).sqrt();
+    }
+    total
+}
+
+#[derive_grad(hessian)]
+fn spread_inline(mu: &[f64], x: &[f64]) -> f64 {
+    let d = mu.len();
+    let mut total = 0.0;
+    for i in 0..x.len() / d {
+        let mut s = 0.0;
+        for k in 0..d {
+            let t = x[i * d + k] - mu[k];
+            s += t * t;
+        }
+        total += s.sqrt();
+    }
+    total
+}
+
+#[test]
+fn a_scratch_slice_written_by_one_callee_and_read_by_another() {
+    let (mu, x) = ([0.3, -0.2], [1.0, 2.0, -0.5, 0.7, 0.2, 0.9]);
+    let (value, _, hess) = spread_hessian(&mu, &x);
+    let (value_inline, _, hess_inline) = spread_inline_hessian(&mu, &x);
+    let p: Vec<f64> = mu.iter().chain(&x).copied().collect();
+    let at = At("spread", &p);
+    at.close("value", 0, value, spread(&mu, &x), MODES);
+    at.close("value", 0, value_inline, spread_inline(&mu, &x), MODES);
+    check(
+        "spread",
+        &p,
+        |i, j| hess[(i, j)],
+        None,
+        Some(&|i, j| hess_inline[(i, j)]),
+        |q| {
+            let (mut gm, mut gx) = (vec![0.0; 2], vec![0.0; 6]);
+            spread_grad(&q[..2], &mut gm, &q[2..], &mut gx);
+            gm.into_iter().chain(gx).collect()
+        },
+    );
+}
