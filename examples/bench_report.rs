@@ -59,12 +59,22 @@ fn main() -> Result<(), Box<dyn Error>> {
         Some("--linalg") => {
             let path = root.join("docs/benchmarks.md");
             let md = std::fs::read_to_string(&path)?;
-            std::fs::write(&path, with_linalg(&md, &criterion)?)?;
+            std::fs::write(&path, with_linalg(&md, &criterion))?;
             println!("updated the nalgebra section of {}", path.display());
             return Ok(());
         }
+        // Only the sparse section, from `cargo bench -p ad-tests --bench sparse`.
+        Some("--sparse") => {
+            let path = root.join("docs/benchmarks.md");
+            let md = std::fs::read_to_string(&path)?;
+            std::fs::write(&path, with_sparse(&md, &criterion))?;
+            println!("updated the sparse section of {}", path.display());
+            return Ok(());
+        }
         Some(other) => {
-            return Err(format!("unknown argument {other}: expected --run or --linalg").into());
+            return Err(
+                format!("unknown argument {other}: expected --run, --linalg or --sparse").into(),
+            );
         }
     }
     let manifest_path = criterion.join("peers_manifest.json");
@@ -108,7 +118,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         });
     }
 
-    let md = with_linalg(&report(&root, &target, &columns, &cases)?, &criterion)?;
+    let md = with_linalg(&report(&root, &target, &columns, &cases)?, &criterion);
+    let md = with_sparse(&md, &criterion);
     let docs = root.join("docs");
     let md = keep_gradbench(
         &md,
@@ -133,8 +144,9 @@ fn run_all(root: &Path) -> Result<(), Box<dyn Error>> {
         ("CARGO_PROFILE_BENCH_DEBUG_ASSERTIONS", "true"),
     ];
     type Step<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
-    let steps: [Step; 5] = [
+    let steps: [Step; 6] = [
         (&["bench", "-p", "ad-tests", "--bench", "linalg"], &[]),
+        (&["bench", "-p", "ad-tests", "--bench", "sparse"], &[]),
         (
             &[
                 "bench",
@@ -185,7 +197,7 @@ const LINALG_END: &str = "<!-- /linalg -->";
 
 /// `md` with its nalgebra section (between the markers, or appended) written from the results
 /// of `cargo bench -p ad-tests --bench linalg`.
-fn with_linalg(md: &str, criterion: &Path) -> Result<String, Box<dyn Error>> {
+fn with_linalg(md: &str, criterion: &Path) -> String {
     let t = |group: &str, id: &str| median_ns(&criterion.join(group).join(id));
     let rows = [
         (
@@ -231,12 +243,97 @@ fn with_linalg(md: &str, criterion: &Path) -> Result<String, Box<dyn Error>> {
             r(o, p)
         );
     }
-    out.push_str(LINALG_END);
-    out.push('\n');
-    Ok(match (md.find(LINALG_BEGIN), md.find(LINALG_END)) {
-        (Some(a), Some(b)) => format!("{}{out}{}", &md[..a], &md[b + LINALG_END.len() + 1..]),
-        _ => format!("{md}\n{out}"),
-    })
+    with_section(md, LINALG_BEGIN, LINALG_END, out)
+}
+
+/// `md` with the section `body` (starting with `begin`) between the markers `begin` and `end`;
+/// without them, after the nalgebra section (the GradBench section stays the file's last part),
+/// or appended.
+fn with_section(md: &str, begin: &str, end: &str, mut body: String) -> String {
+    body.push_str(end);
+    body.push('\n');
+    match (md.find(begin), md.find(end), md.find(LINALG_END)) {
+        (Some(a), Some(b), _) => format!("{}{body}{}", &md[..a], &md[b + end.len() + 1..]),
+        (_, _, Some(l)) if begin != LINALG_BEGIN => {
+            let at = l + LINALG_END.len() + 1;
+            format!("{}\n{body}{}", &md[..at], &md[at..])
+        }
+        _ => format!("{md}\n{body}"),
+    }
+}
+
+/// The markers around the sparse section of `docs/benchmarks.md`.
+const SPARSE_BEGIN: &str = "<!-- sparse: written by bench_report from the sparse benchmark -->";
+const SPARSE_END: &str = "<!-- /sparse -->";
+
+/// `md` with its sparse section written from the results of `cargo bench -p ad-tests --bench
+/// sparse`: each sparse derivative against the dense one of the same function.
+fn with_sparse(md: &str, criterion: &Path) -> String {
+    let t = |group: &str, id: &str| median_ns(&criterion.join(group).join(id));
+    // (what, group, the sparse id, the dense id, the scale: the primal or the gradient)
+    let rows = [
+        (
+            "Jacobian of a 1-D heat equation residual, n = 1000 (tridiagonal: 3 colours, one \
+             pass of 4 lanes), against `_jacfwd` (250 passes of 4 lanes)",
+            "tridiagonal_1000",
+            "sparse",
+            "dense_jacfwd",
+            "primal",
+        ),
+        (
+            "the same, against 1000 one-lane forward passes",
+            "tridiagonal_1000",
+            "sparse",
+            "dense_1_lane",
+            "primal",
+        ),
+        (
+            "the same pattern's detection and colouring (`_sparsity`, once)",
+            "tridiagonal_1000",
+            "detect",
+            "dense_jacfwd",
+            "primal",
+        ),
+        (
+            "Hessian of the extended Rosenbrock function, n = 1000 (tridiagonal: 3 products), \
+             against `_hessian` (1000 products)",
+            "rosenbrock_hessian_1000",
+            "sparse",
+            "dense",
+            "grad",
+        ),
+        (
+            "arrowhead Hessian, n = 1000 (star colouring: 2 products), against `_hessian`",
+            "hub_hessian_1000",
+            "sparse",
+            "dense",
+            "grad",
+        ),
+    ];
+    let mut out = format!(
+        "{SPARSE_BEGIN}\n## Sparse Jacobians and Hessians\n\n`cargo bench -p ad-tests --bench \
+         sparse`: each sparse derivative (CSR) checked equal to the dense one before timing. \
+         Medians of one run; the last column divides by the primal for a Jacobian and by the \
+         gradient for a Hessian.\n\n| derivative | sparse | dense | dense / sparse | sparse / \
+         primal or gradient |\n|---|---:|---:|---:|---:|\n"
+    );
+    for (title, group, sparse, dense, scale) in rows {
+        let (s, d, p) = (t(group, sparse), t(group, dense), t(group, scale));
+        let show = |v: Option<f64>| v.map_or("-".to_owned(), time);
+        let r = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => ratio(a / b),
+            _ => "-".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {title} | {} | {} | {} | {} |",
+            show(s),
+            show(d),
+            r(d, s),
+            r(s, p)
+        );
+    }
+    with_section(md, SPARSE_BEGIN, SPARSE_END, out)
 }
 
 /// `md` followed by the GradBench section of `old` (written by the `gradbench_report` example
