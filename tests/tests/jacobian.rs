@@ -645,3 +645,89 @@ fn calls_in_both_modes() {
         arr(hand),
     );
 }
+
+/// Two outputs written through `&mut`, a fixed array and a slice: their outputs one after the
+/// other, rows 0-1 then 2-4.
+#[derive_jacobian(wrt(s, pos, vel), sparse)]
+fn split_outputs(s: &[f64; 3], k: f64, pos: &mut [f64; 2], vel: &mut [f64]) {
+    let [x, v, c] = *s;
+    *pos = [x + 0.1 * v, x * v];
+    vel[0] = v - 0.1 * (k * x + c * v);
+    vel[1] = (x * c).sin();
+    vel[2] = c * c;
+}
+
+/// Two fixed arrays written: the Jacobian is `[[f64; 2]; 4]`.
+#[derive_jacobian(wrt(u, a, b))]
+fn two_arrays(u: &[f64; 2], a: &mut [f64; 3], b: &mut [f64; 1]) {
+    a[0] = u[0] * u[1];
+    a[1] = u[0].exp();
+    a[2] = u[1] * u[1];
+    b[0] = u[0] - u[1];
+}
+
+#[test]
+fn several_outputs_written_through_mut() {
+    let k = 2.0;
+    for s in [[0.5, -1.0, 0.3], [-0.2, 0.4, 1.1]] {
+        let [x, v, c] = s;
+        let (mut pos, mut vel) = ([9.0; 2], vec![9.0; 3]);
+        let fwd = split_outputs_jacfwd(&s, k, &mut pos, &mut vel);
+        let (mut want_pos, mut want_vel) = ([0.0; 2], vec![0.0; 3]);
+        split_outputs(&s, k, &mut want_pos, &mut want_vel);
+        assert_eq!(
+            (pos, &vel),
+            (want_pos, &want_vel),
+            "the outputs hold the value"
+        );
+        let rev = split_outputs_jacrev(&s, k, &mut pos, &mut vel);
+        assert_eq!((pos, &vel), (want_pos, &want_vel));
+        let hand = [
+            [1.0, 0.1, 0.0],
+            [v, x, 0.0],
+            [-0.1 * k, 1.0 - 0.1 * c, -0.1 * v],
+            [c * (x * c).cos(), 0.0, x * (x * c).cos()],
+            [0.0, 0.0, 2.0 * c],
+        ];
+        let f = |q: &[f64]| {
+            let (mut p, mut w) = ([0.0; 2], vec![0.0; 3]);
+            split_outputs(&[q[0], q[1], q[2]], k, &mut p, &mut w);
+            p.iter().chain(&w).copied().collect()
+        };
+        check(
+            "split_outputs",
+            &s,
+            5,
+            f,
+            |i, j| fwd[(i, j)],
+            |i, j| rev[(i, j)],
+            arr(hand),
+        );
+        let pattern = split_outputs_sparsity(&s, k, &mut pos, &mut vel);
+        let sparse = split_outputs_jacsparse(&s, k, &mut pos, &mut vel, &pattern);
+        assert_eq!(sparse.nnz(), 10);
+        for i in 0..5 {
+            for j in 0..3 {
+                assert_eq!(sparse.get(i, j).copied().unwrap_or(0.0), fwd[(i, j)]);
+            }
+        }
+    }
+    let u = [0.7, -0.4];
+    let (mut a, mut b) = ([0.0; 3], [0.0; 1]);
+    let fwd: [[f64; 2]; 4] = two_arrays_jacfwd(&u, &mut a, &mut b);
+    let rev = two_arrays_jacrev(&u, &mut a, &mut b);
+    let picked = two_arrays_jacobian(&u, &mut a, &mut b);
+    assert_eq!(picked, fwd, "N <= M picks forward mode");
+    let hand = [
+        [u[1], u[0]],
+        [u[0].exp(), 0.0],
+        [0.0, 2.0 * u[1]],
+        [1.0, -1.0],
+    ];
+    let f = |q: &[f64]| {
+        let (mut a, mut b) = ([0.0; 3], [0.0; 1]);
+        two_arrays(&[q[0], q[1]], &mut a, &mut b);
+        a.iter().chain(&b).copied().collect()
+    };
+    check("two_arrays", &u, 4, f, arr(fwd), arr(rev), arr(hand));
+}

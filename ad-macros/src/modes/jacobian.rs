@@ -32,14 +32,15 @@ use crate::transform::{adjoint, tangent};
 pub const DEFAULT_LANES: usize = 4;
 
 /// What the Jacobian is of: the one input parameter, and the output (returned, or written into
-/// one `&mut [F]` parameter).
+/// `&mut [F]` / `&mut [F; M]` parameters, their outputs one after the other).
 struct Shape {
     /// Index of the input parameter in `func.params`.
     input: usize,
     /// The number of inputs, when known at compile time (`1` for a scalar, `N` for `[F; N]`).
     n: Option<TokenStream>,
-    /// The output parameter (`&mut [F]`), when the function returns `()`.
-    out_param: Option<usize>,
+    /// The output parameters (`&mut [F]`, `&mut [F; M]`), in order, when the function returns
+    /// `()`.
+    out_params: Vec<usize>,
     /// The number of outputs, when known at compile time.
     m: Option<TokenStream>,
     /// The float type.
@@ -97,7 +98,7 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
         Type::Tuple(_) | Type::Array(_) => None,
         _ => Some(quote!(1)),
     };
-    let (out_param, m) = match (out, &outputs[..]) {
+    let (out_params, m) = match (out, &outputs[..]) {
         (Some(ty), []) => match ty {
             // A tuple of floats and arrays: its components' outputs in order.
             Type::Tuple(t)
@@ -105,10 +106,10 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
                     && t.elems.iter().all(|e| count(e).is_some()) =>
             {
                 let counts = t.elems.iter().filter_map(count);
-                (None, Some(quote!(#((#counts))+*)))
+                (Vec::new(), Some(quote!(#((#counts))+*)))
             }
             Type::Array(a) if !matches!(&*a.elem, Type::Array(_) | Type::Tuple(_)) => {
-                (None, Some(a.len.to_token_stream()))
+                (Vec::new(), Some(a.len.to_token_stream()))
             }
             Type::Tuple(_) | Type::Array(_) => {
                 errors.spanned(
@@ -121,24 +122,32 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
                 );
                 return None;
             }
-            _ => (None, Some(quote!(1))),
+            _ => (Vec::new(), Some(quote!(1))),
         },
-        (None, [o]) if func.params[*o].kind == (Kind::Slice { mutable: true }) => (Some(*o), None),
-        (None, [o])
-            if func.params[*o].kind
-                == (Kind::ArrayRef {
-                    depth: 1,
-                    mutable: true,
+        // `&mut [F]` and `&mut [F; M]` parameters the function writes, their outputs in order.
+        (None, os)
+            if !os.is_empty()
+                && os.iter().all(|&o| {
+                    matches!(
+                        func.params[o].kind,
+                        Kind::Slice { mutable: true }
+                            | Kind::ArrayRef {
+                                depth: 1,
+                                mutable: true,
+                            }
+                    )
                 }) =>
         {
-            (Some(*o), array_len(&func.params[*o].ty))
+            let lens: Option<Vec<TokenStream>> =
+                os.iter().map(|&o| array_len(&func.params[o].ty)).collect();
+            (os.to_vec(), lens.map(|l| quote!(#((#l))+*)))
         }
         _ => {
             errors.at(
                 span,
                 format!(
-                    "{name} needs one output: a returned float or array `[F; M]`, or (returning \
-                     `()`) exactly one `&mut [F]` or `&mut [F; M]` parameter the function writes"
+                    "{name} needs the outputs as a returned float or array `[F; M]`, or (returning \
+                     `()`) as `&mut [F]` or `&mut [F; M]` parameters the function writes"
                 ),
             );
             return None;
@@ -147,7 +156,7 @@ fn shape(func: &Func, out: Option<&Type>, name: &str, errors: &mut Errors) -> Op
     Some(Shape {
         input,
         n,
-        out_param,
+        out_params,
         m,
         elem,
     })
@@ -303,15 +312,23 @@ fn len_of(func: &Func, shape: &Shape, input: bool) -> TokenStream {
     if let Some(k) = known {
         return k.clone();
     }
-    let p = if input {
-        &func.params[shape.input]
-    } else {
-        &func.params[shape
-            .out_param
-            .expect("an output without a length is a parameter")]
-    };
-    let ident = &p.ident;
-    quote!(#ident.len())
+    if input {
+        let ident = &func.params[shape.input].ident;
+        return quote!(#ident.len());
+    }
+    // Outputs without a length at compile time are parameters.
+    let lens: Vec<TokenStream> = shape
+        .out_params
+        .iter()
+        .map(|&o| {
+            let ident = &func.params[o].ident;
+            quote!(#ident.len())
+        })
+        .collect();
+    match &lens[..] {
+        [one] => one.clone(),
+        all => quote!((#(#all)+*)),
+    }
 }
 
 /// The return type and the Jacobian's type.
@@ -377,20 +394,22 @@ fn item(
     }
 }
 
-/// The entry values of the output parameter, restored before each pass so that every pass
+/// The entry values of the output parameters, restored before each pass so that every pass
 /// differentiates the same function.
 fn save_entry(func: &Func, shape: &Shape) -> (TokenStream, TokenStream) {
-    match shape.out_param {
-        Some(o) => {
-            let y = &func.params[o].ident;
-            let entry = Ident::new("__ad_entry", Span::mixed_site());
-            (
-                quote!(let #entry = #y.to_vec();),
-                quote!(#y.copy_from_slice(&#entry);),
-            )
-        }
-        None => (TokenStream::new(), TokenStream::new()),
+    let (mut save, mut restore) = (TokenStream::new(), TokenStream::new());
+    for (k, &o) in shape.out_params.iter().enumerate() {
+        let y = &func.params[o].ident;
+        let entry = Ident::new(&format!("__ad_entry{k}"), Span::mixed_site());
+        save.extend(quote!(let #entry = #y.to_vec();));
+        restore.extend(quote!(#y.copy_from_slice(&#entry);));
     }
+    (save, restore)
+}
+
+/// The tangent (or adjoint) buffer of output parameter `k`.
+fn out_buffer(k: usize) -> Ident {
+    Ident::new(&format!("__ad_dy{k}"), Span::mixed_site())
 }
 
 /// The pieces of a vector forward pass that `_jacfwd`, `_sparsity` and `_jacsparse` share.
@@ -417,7 +436,6 @@ fn forward_parts(func: &Func, shape: &Shape, g: &crate::ir::Generated, lanes: us
     let elem = &shape.elem;
     let pass = Ident::new("__ad_pass", Span::mixed_site());
     let seed = Ident::new("__ad_seed", Span::mixed_site());
-    let dy = Ident::new("__ad_dy", Span::mixed_site());
     let mut args = Vec::new();
     for (i, p) in func.params.iter().enumerate() {
         args.push(reborrow(p));
@@ -427,12 +445,15 @@ fn forward_parts(func: &Func, shape: &Shape, g: &crate::ir::Generated, lanes: us
                 Kind::ArrayRef { .. } => quote!(&#seed),
                 _ => quote!(#seed),
             });
-        } else if Some(i) == shape.out_param && by_array_ref(p) {
-            args.push(quote!(&mut #dy));
-        } else if Some(i) == shape.out_param {
-            args.push(quote!(&mut #dy[..]));
+        } else if let Some(k) = shape.out_params.iter().position(|&o| o == i) {
+            let dy = out_buffer(k);
+            args.push(if by_array_ref(p) {
+                quote!(&mut #dy)
+            } else {
+                quote!(&mut #dy[..])
+            });
         } else if p.active {
-            unreachable!("the shape has one input and at most one output parameter")
+            unreachable!("the shape has one input, and output parameters")
         }
     }
     let (save, restore) = save_entry(func, shape);
@@ -442,22 +463,32 @@ fn forward_parts(func: &Func, shape: &Shape, g: &crate::ir::Generated, lanes: us
         Kind::ArrayRef { .. } => quote!(#x),
         _ => quote!(&#x),
     };
-    let run = match shape.out_param {
-        Some(o) => {
-            let y = &func.params[o].ident;
-            let zeros = if by_array_ref(&func.params[o]) {
+    let run = if shape.out_params.is_empty() {
+        quote!(#pass(#(#args),*))
+    } else {
+        let mut zeros = TokenStream::new();
+        let mut dys = Vec::new();
+        for (k_out, &o) in shape.out_params.iter().enumerate() {
+            let (y, dy) = (&func.params[o].ident, out_buffer(k_out));
+            let z = if by_array_ref(&func.params[o]) {
                 quote!(::ad_runtime::jacobian::lanes_zeros_array::<#elem, #k, _>(&*#y))
             } else {
                 quote!(::ad_runtime::jacobian::lanes_zeros_vec::<#elem, #k>(&*#y))
             };
-            quote! {
-                #restore
-                let mut #dy = #zeros;
-                let __ad_value = #pass(#(#args),*);
-                (__ad_value, #dy)
-            }
+            zeros.extend(quote!(let mut #dy = #z;));
+            dys.push(dy);
         }
-        None => quote!(#pass(#(#args),*)),
+        // One output's lanes, or a tuple of them (read one after the other).
+        let dy = match &dys[..] {
+            [one] => quote!(#one),
+            all => quote!((#(#all,)*)),
+        };
+        quote! {
+            #restore
+            #zeros
+            let __ad_value = #pass(#(#args),*);
+            (__ad_value, #dy)
+        }
     };
     Forward {
         k,
@@ -610,15 +641,11 @@ fn reverse_fn(
     let pull = Ident::new("__ad_pull", Span::mixed_site());
     let row = Ident::new("__ad_row", Span::mixed_site());
     let dx = Ident::new("__ad_dx", Span::mixed_site());
-    let dy = Ident::new("__ad_dy", Span::mixed_site());
     let pull_closure = closure(&pull, &g);
     let m = len_of(func, shape, false);
     let n = len_of(func, shape, true);
     let input = &func.params[shape.input];
     let slice_input = matches!(input.kind, Kind::Slice { .. } | Kind::ArrayRef { .. });
-    let array_out = shape
-        .out_param
-        .is_some_and(|o| by_array_ref(&func.params[o]));
     let mut args = Vec::new();
     for (i, p) in func.params.iter().enumerate() {
         args.push(reborrow(p));
@@ -626,10 +653,13 @@ fn reverse_fn(
             args.push(quote!(&mut #dx));
         } else if i == shape.input && slice_input {
             args.push(quote!(&mut #dx[..]));
-        } else if Some(i) == shape.out_param && array_out {
-            args.push(quote!(&mut #dy));
-        } else if Some(i) == shape.out_param {
-            args.push(quote!(&mut #dy[..]));
+        } else if let Some(k) = shape.out_params.iter().position(|&o| o == i) {
+            let dy = out_buffer(k);
+            args.push(if by_array_ref(p) {
+                quote!(&mut #dy)
+            } else {
+                quote!(&mut #dy[..])
+            });
         }
     }
     match out {
@@ -649,13 +679,32 @@ fn reverse_fn(
             quote!(let mut #dx = ::ad_runtime::zeros_vec::<#elem>(#x);)
         });
     }
-    if array_out {
-        setup.extend(quote! {
-            let mut #dy = [::ad_runtime::zero::<#elem>(); #m];
-            #dy[#row] = ::ad_runtime::one::<#elem>();
-        });
-    } else if shape.out_param.is_some() {
-        setup.extend(quote!(let mut #dy = ::ad_runtime::jacobian::basis_vec::<#elem>(#m, #row);));
+    // Output `row` is in the output parameter whose outputs start at or before it: the seed
+    // is 1 there (`wrapping_sub` puts the rows of earlier parameters out of every other's
+    // range), 0 in every other.
+    let mut offset = quote!(0usize);
+    for (k, &o) in shape.out_params.iter().enumerate() {
+        let (p, dy) = (&func.params[o], out_buffer(k));
+        let at = quote!(#row.wrapping_sub(#offset));
+        let len = match array_len(&p.ty).filter(|_| by_array_ref(p)) {
+            Some(len) => {
+                setup.extend(quote! {
+                    let mut #dy = [::ad_runtime::zero::<#elem>(); #len];
+                    if let Some(__ad_e) = #dy.get_mut(#at) {
+                        *__ad_e = ::ad_runtime::one::<#elem>();
+                    }
+                });
+                quote!((#len))
+            }
+            None => {
+                let y = &p.ident;
+                setup.extend(quote! {
+                    let mut #dy = ::ad_runtime::jacobian::basis_vec::<#elem>(#y.len(), #at);
+                });
+                quote!(#y.len())
+            }
+        };
+        offset = quote!(#offset + #len);
     }
     let result = Ident::new("__ad_result", Span::mixed_site());
     let pair = match (out.is_some(), slice_input) {

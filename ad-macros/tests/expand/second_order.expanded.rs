@@ -1549,7 +1549,7 @@ impl scale {
 struct scale {}
 
 fn chain_jacfwd(x: &[f64], y: &mut [f64]) -> ::ad_runtime::Jacobian<f64> {
-    let __ad_entry = y.to_vec();
+    let __ad_entry0 = y.to_vec();
     let mut __ad_pass = |
         x: &[f64],
         dx: &[[f64; 2]],
@@ -1589,17 +1589,17 @@ fn chain_jacfwd(x: &[f64], y: &mut [f64]) -> ::ad_runtime::Jacobian<f64> {
         &x[..],
         y.len(),
         |__ad_seed| {
-            y.copy_from_slice(&__ad_entry);
-            let mut __ad_dy = ::ad_runtime::jacobian::lanes_zeros_vec::<f64, 2>(&*y);
-            let __ad_value = __ad_pass(x, &__ad_seed[..], &mut *y, &mut __ad_dy[..]);
-            (__ad_value, __ad_dy)
+            y.copy_from_slice(&__ad_entry0);
+            let mut __ad_dy0 = ::ad_runtime::jacobian::lanes_zeros_vec::<f64, 2>(&*y);
+            let __ad_value = __ad_pass(x, &__ad_seed[..], &mut *y, &mut __ad_dy0[..]);
+            (__ad_value, __ad_dy0)
         },
     );
     __ad_jac.1
 }
 
 fn chain_sparsity(x: &[f64], y: &mut [f64]) -> ::ad_runtime::sparse::Sparsity {
-    let __ad_entry = y.to_vec();
+    let __ad_entry0 = y.to_vec();
     let mut __ad_pass = |
         x: &[f64],
         dx: &[[f64; 2]],
@@ -1638,10 +1638,10 @@ fn chain_sparsity(x: &[f64], y: &mut [f64]) -> ::ad_runtime::sparse::Sparsity {
         &x[..],
         y.len(),
         |__ad_seed| {
-            y.copy_from_slice(&__ad_entry);
-            let mut __ad_dy = ::ad_runtime::jacobian::lanes_zeros_vec::<f64, 2>(&*y);
-            let __ad_value = __ad_pass(x, &__ad_seed[..], &mut *y, &mut __ad_dy[..]);
-            (__ad_value, __ad_dy)
+            y.copy_from_slice(&__ad_entry0);
+            let mut __ad_dy0 = ::ad_runtime::jacobian::lanes_zeros_vec::<f64, 2>(&*y);
+            let __ad_value = __ad_pass(x, &__ad_seed[..], &mut *y, &mut __ad_dy0[..]);
+            (__ad_value, __ad_dy0)
         },
     )
 }
@@ -1651,7 +1651,7 @@ fn chain_jacsparse(
     y: &mut [f64],
     sparsity: &::ad_runtime::sparse::Sparsity,
 ) -> ::ad_runtime::sparse::CsMat<f64> {
-    let __ad_entry = y.to_vec();
+    let __ad_entry0 = y.to_vec();
     let mut __ad_pass = |
         x: &[f64],
         dx: &[[f64; 2]],
@@ -1690,10 +1690,10 @@ fn chain_jacsparse(
         &x[..],
         sparsity,
         |__ad_seed| {
-            y.copy_from_slice(&__ad_entry);
-            let mut __ad_dy = ::ad_runtime::jacobian::lanes_zeros_vec::<f64, 2>(&*y);
-            let __ad_value = __ad_pass(x, &__ad_seed[..], &mut *y, &mut __ad_dy[..]);
-            (__ad_value, __ad_dy)
+            y.copy_from_slice(&__ad_entry0);
+            let mut __ad_dy0 = ::ad_runtime::jacobian::lanes_zeros_vec::<f64, 2>(&*y);
+            let __ad_value = __ad_pass(x, &__ad_seed[..], &mut *y, &mut __ad_dy0[..]);
+            (__ad_value, __ad_dy0)
         },
     );
     __ad_jac.1
