@@ -160,7 +160,12 @@ impl<'a> Grammar<'a> {
     fn param(&mut self) -> String {
         match self.choice(10, 6) {
             0..=5 => {
-                let name = self.pick(&["x", "y", "n", "v", "w", "t", "dx", "seed", "x_bar"], 9);
+                let name = self.pick(
+                    &[
+                        "x", "y", "n", "v", "w", "t", "dx", "seed", "x_bar", "p", "q",
+                    ],
+                    11,
+                );
                 format!("{name}: {}", self.ty())
             }
             6 => format!("mut x: {}", self.ty()),
@@ -291,7 +296,16 @@ impl<'a> Grammar<'a> {
                 self.expr()
             ),
             // A closure (or local `fn`) bound and called, as issue 16's idioms write them.
-            16 => match self.t.choose(3) {
+            16 => match self.t.choose(5) {
+                3 => format!(
+                    "let f = |t: f64| {{ if t > 0.0 {{ return t * {}; }} -t }}; s += f({});",
+                    self.expr(),
+                    self.expr()
+                ),
+                4 => format!(
+                    "let d = |a: &[f64], b: &[f64]| a[0] - b[1]; s += d(&v[0..2], &w[1..]) * {};",
+                    self.expr()
+                ),
                 0 => format!(
                     "let sq = |t: f64| t * {}; s += sq({});",
                     self.expr(),
@@ -306,11 +320,30 @@ impl<'a> Grammar<'a> {
                     self.expr()
                 ),
             },
-            // An array literal, and an array or tuple result taken apart.
+            // An array literal, an array or tuple result, an array parameter or a row taken
+            // apart; arrays built by closures; a whole array assigned.
             17 => format!(
                 "let {} = {};",
-                self.pick(&["[a, b, c]", "(a, b)", "[a, _, c]"], 3),
-                self.pick(&["g(x, [x, y, 1.0])", "f(x)", "[x, y, x * y]", "(x, y)"], 4)
+                self.pick(&["[a, b, c]", "(a, b)", "[a, _, c]", "[[a, b], c]"], 4),
+                self.pick(
+                    &[
+                        "g(x, [x, y, 1.0])",
+                        "f(x)",
+                        "[x, y, x * y]",
+                        "(x, y)",
+                        "*q",
+                        "p[0]",
+                        "q.map(|e| e * x)",
+                        "std::array::from_fn(|i| v[i])",
+                        "v.iter().copied().reduce(f64::max).unwrap_or(0.0)",
+                    ],
+                    9
+                )
+            ),
+            18 if self.t.choose(2) == 0 => format!(
+                "{} = [{}, x, 0.0];",
+                self.pick(&["*q", "s", "a", "*y"], 4),
+                self.expr()
             ),
             _ => format!("let t = g([x, {}, 0.0], y); s += t[0] * t[2];", self.expr()),
         }
