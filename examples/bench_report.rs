@@ -228,22 +228,30 @@ fn with_linalg(md: &str, criterion: &Path) -> String {
     );
     for (title, group, ours, hand) in rows {
         let (p, h, o) = (t(group, "primal"), t(group, hand), t(group, ours));
-        let show = |v: Option<f64>| v.map_or("-".to_owned(), time);
-        let r = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) => ratio(a / b),
-            _ => "-".to_owned(),
-        };
         let _ = writeln!(
             out,
             "| {title} | {} | {} | {} | {} | {} |",
-            show(p),
-            show(h),
-            show(o),
-            r(o, h),
-            r(o, p)
+            time_or_dash(p),
+            time_or_dash(h),
+            time_or_dash(o),
+            ratio_or_dash(o, h),
+            ratio_or_dash(o, p)
         );
     }
     with_section(md, LINALG_BEGIN, LINALG_END, out)
+}
+
+/// A median time, or `-` when it was not measured.
+fn time_or_dash(v: Option<f64>) -> String {
+    v.map_or("-".to_owned(), time)
+}
+
+/// `a / b` as a ratio, or `-` when either was not measured.
+fn ratio_or_dash(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) => ratio(a / b),
+        _ => "-".to_owned(),
+    }
 }
 
 /// `md` with the section `body` (starting with `begin`) between the markers `begin` and `end`;
@@ -319,18 +327,13 @@ fn with_sparse(md: &str, criterion: &Path) -> String {
     );
     for (title, group, sparse, dense, scale) in rows {
         let (s, d, p) = (t(group, sparse), t(group, dense), t(group, scale));
-        let show = |v: Option<f64>| v.map_or("-".to_owned(), time);
-        let r = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) => ratio(a / b),
-            _ => "-".to_owned(),
-        };
         let _ = writeln!(
             out,
             "| {title} | {} | {} | {} | {} |",
-            show(s),
-            show(d),
-            r(d, s),
-            r(s, p)
+            time_or_dash(s),
+            time_or_dash(d),
+            ratio_or_dash(d, s),
+            ratio_or_dash(s, p)
         );
     }
     with_section(md, SPARSE_BEGIN, SPARSE_END, out)

@@ -23,6 +23,30 @@ pub(super) struct LocalFn {
     pub(super) node: TokenStream,
 }
 
+impl LocalFn {
+    /// A `fn` item as a closure without captures: its typed parameters, its body with the
+    /// declared return type.
+    pub(super) fn of_item(item: &syn::ItemFn) -> LocalFn {
+        let params = item
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(t) => Some(Pat::Type(t.clone())),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let block = &item.block;
+        LocalFn {
+            name: item.sig.ident.clone(),
+            params,
+            body: typed_body(&syn::parse_quote!(#block), &item.sig.output),
+            captures: Vec::new(),
+            node: item.sig.ident.to_token_stream(),
+        }
+    }
+}
+
 /// How deep inlining may nest (a local `fn` calling itself has no end).
 const MAX_INLINE: usize = 32;
 
@@ -49,24 +73,7 @@ impl Lowerer<'_> {
     /// A local `fn` item: bound like a closure without captures. Its item is kept as written
     /// (for calls that carry no derivative), allowed to be unused.
     pub(super) fn lower_local_fn(&mut self, item: &syn::ItemFn) {
-        let params: Vec<Pat> = item
-            .sig
-            .inputs
-            .iter()
-            .filter_map(|a| match a {
-                syn::FnArg::Typed(t) => Some(Pat::Type(t.clone())),
-                syn::FnArg::Receiver(_) => None,
-            })
-            .collect();
-        let block = &item.block;
-        let body = typed_body(&syn::parse_quote!(#block), &item.sig.output);
-        let f = LocalFn {
-            name: item.sig.ident.clone(),
-            params,
-            body,
-            captures: Vec::new(),
-            node: item.sig.ident.to_token_stream(),
-        };
+        let f = LocalFn::of_item(item);
         self.bind(&item.sig.ident.to_string(), Binding::Closure(Rc::new(f)));
         self.stmts.push(Stmt::Inert {
             tokens: quote!(#[allow(dead_code)] #item),
@@ -285,7 +292,7 @@ fn returns_as_breaks(body: &Expr, depth: usize) -> Expr {
 
 /// The body of a closure or local `fn`, its result given the declared return type (a literal
 /// result such as `3.0` would otherwise have no float type once inlined).
-pub(super) fn typed_body(body: &Expr, output: &syn::ReturnType) -> Expr {
+fn typed_body(body: &Expr, output: &syn::ReturnType) -> Expr {
     match output {
         syn::ReturnType::Type(_, ty) => syn::parse_quote!({
             let __ad_result: #ty = #body;

@@ -165,25 +165,10 @@ impl Lowerer<'_> {
             // `reduce(f)`: the first item, then `f(acc, item)` for each of the others.
             ("reduce", 1) => {
                 let f = closure_arg(&m.args[0], 2)?;
-                let ty = self.float_ty.clone().map(|t| quote!(: #t));
-                let lp = self.stream_loop(s, None, |l, it| {
-                    let v = l.item_expr(it)?;
-                    let item = Ident::new("__ad_item", acc.span());
+                self.optional(s, &acc, &first, empty, |l, item| {
                     let next = l.apply(&f, &[Item::Int(acc.clone()), Item::Int(item.clone())])?;
-                    Ok(quote!(
-                        let #item = #v;
-                        if #first { #acc = #item; } else { #acc = #next; }
-                        #first = false;
-                    ))
-                })?;
-                let on_empty = empty.map(|e| e.code(&first, &acc));
-                Ok(quote!(
-                    let mut #acc #ty = ::ad_runtime::zero();
-                    let mut #first = true;
-                    #lp
-                    #on_empty
-                    #acc
-                ))
+                    Ok(quote!(if #first { #acc = #item; } else { #acc = #next; }))
+                })
             }
             // `Iterator::max_by` keeps the later of equal items, `min_by` the earlier: the
             // comparison below is the standard library's, so ties go the same way.
@@ -192,10 +177,7 @@ impl Lowerer<'_> {
                     "last" | "first" | "next" => None,
                     _ => Some(closure_arg(&m.args[0], 2)?),
                 };
-                let ty = self.float_ty.clone().map(|t| quote!(: #t));
-                let lp = self.stream_loop(s, None, |l, it| {
-                    let v = l.item_expr(it)?;
-                    let item = Ident::new("__ad_item", acc.span());
+                self.optional(s, &acc, &first, empty, |_, item| {
                     let take = match &cmp {
                         None if name == "last" => quote!(true),
                         None => quote!(false),
@@ -211,23 +193,42 @@ impl Lowerer<'_> {
                             }
                         }
                     };
-                    Ok(quote!(
-                        let #item = #v;
-                        if #first || #take { #acc = #item; }
-                        #first = false;
-                    ))
-                })?;
-                let on_empty = empty.map(|e| e.code(&first, &acc));
-                Ok(quote!(
-                    let mut #acc #ty = ::ad_runtime::zero();
-                    let mut #first = true;
-                    #lp
-                    #on_empty
-                    #acc
-                ))
+                    Ok(quote!(if #first || #take { #acc = #item; }))
+                })
             }
             _ => Err(format!("`{name}` with {} argument(s)", m.args.len())),
         }
+    }
+
+    /// An `Option` consumer's loop: `acc`, and `first` while nothing has come; each item bound
+    /// to `__ad_item`, then `step(item)` updates `acc`; after the loop, what `empty` says.
+    fn optional(
+        &mut self,
+        s: &Stream,
+        acc: &Ident,
+        first: &Ident,
+        empty: Option<Empty>,
+        step: impl Fn(&mut Self, &Ident) -> Result<TokenStream, String>,
+    ) -> Result<TokenStream, String> {
+        let ty = self.float_ty.clone().map(|t| quote!(: #t));
+        let item = Ident::new("__ad_item", acc.span());
+        let lp = self.stream_loop(s, None, |l, it| {
+            let v = l.item_expr(it)?;
+            let step = step(l, &item)?;
+            Ok(quote!(
+                let #item = #v;
+                #step
+                #first = false;
+            ))
+        })?;
+        let on_empty = empty.map(|e| e.code(first, acc));
+        Ok(quote!(
+            let mut #acc #ty = ::ad_runtime::zero();
+            let mut #first = true;
+            #lp
+            #on_empty
+            #acc
+        ))
     }
 
     /// `let v: Vec<F> = CHAIN.collect();` as `let mut v = Vec::new(); for .. { v.push(item) }`.

@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use super::closure::{LocalFn, typed_body};
+use super::closure::LocalFn;
 use super::*;
 
 impl Lowerer<'_> {
@@ -56,23 +56,7 @@ impl Lowerer<'_> {
         if !aggregate && !c.args.iter().any(lent) {
             return None;
         }
-        let params: Vec<Pat> = item
-            .sig
-            .inputs
-            .iter()
-            .map(|a| match a {
-                syn::FnArg::Typed(t) => Some(Pat::Type(t.clone())),
-                syn::FnArg::Receiver(_) => None,
-            })
-            .collect::<Option<_>>()?;
-        let block = &item.block;
-        Some(Rc::new(LocalFn {
-            name: name.clone(),
-            params,
-            body: typed_body(&syn::parse_quote!(#block), &item.sig.output),
-            captures: Vec::new(),
-            node: name.to_token_stream(),
-        }))
+        Some(Rc::new(LocalFn::of_item(&item)))
     }
 }
 

@@ -412,6 +412,16 @@ fn out_buffer(k: usize) -> Ident {
     Ident::new(&format!("__ad_dy{k}"), Span::mixed_site())
 }
 
+/// The argument lending output parameter `k`'s buffer `p` to the generated pass.
+fn out_arg(p: &crate::ir::Param, k: usize) -> TokenStream {
+    let dy = out_buffer(k);
+    if by_array_ref(p) {
+        quote!(&mut #dy)
+    } else {
+        quote!(&mut #dy[..])
+    }
+}
+
 /// The pieces of a vector forward pass that `_jacfwd`, `_sparsity` and `_jacsparse` share.
 struct Forward {
     /// The lanes per pass, as a literal, and the float type.
@@ -446,12 +456,7 @@ fn forward_parts(func: &Func, shape: &Shape, g: &crate::ir::Generated, lanes: us
                 _ => quote!(#seed),
             });
         } else if let Some(k) = shape.out_params.iter().position(|&o| o == i) {
-            let dy = out_buffer(k);
-            args.push(if by_array_ref(p) {
-                quote!(&mut #dy)
-            } else {
-                quote!(&mut #dy[..])
-            });
+            args.push(out_arg(p, k));
         } else if p.active {
             unreachable!("the shape has one input, and output parameters")
         }
@@ -654,12 +659,7 @@ fn reverse_fn(
         } else if i == shape.input && slice_input {
             args.push(quote!(&mut #dx[..]));
         } else if let Some(k) = shape.out_params.iter().position(|&o| o == i) {
-            let dy = out_buffer(k);
-            args.push(if by_array_ref(p) {
-                quote!(&mut #dy)
-            } else {
-                quote!(&mut #dy[..])
-            });
+            args.push(out_arg(p, k));
         }
     }
     match out {
