@@ -437,3 +437,121 @@ fn a_right_hand_side_written_whole() {
         }
     }
 }
+
+// ---- written as users write them: a cluster's energy and a classifier's loss --------------------
+
+/// Lennard-Jones energy of a cluster with a cutoff at 2.5 sigma: the pair term a closure
+/// returning early, rows taken apart by the loops' patterns, the squared distance by `map` and
+/// `iter().sum()` of an array computed in place.
+#[derive_tangent]
+#[derive_grad]
+fn lj_energy(pos: &[[f64; 3]], sigma: f64) -> f64 {
+    let s6 = sigma.powi(6);
+    let pair = |r2: f64| {
+        if r2 > 6.25 * sigma * sigma {
+            return 0.0;
+        }
+        let inv6 = s6 / (r2 * r2 * r2);
+        4.0 * (inv6 * inv6 - inv6)
+    };
+    let mut e = 0.0;
+    for (i, &[xi, yi, zi]) in pos.iter().enumerate() {
+        for &[xj, yj, zj] in &pos[i + 1..] {
+            let d = [xi - xj, yi - yj, zi - zj];
+            e += pair(d.map(|c| c * c).iter().sum());
+        }
+    }
+    e
+}
+
+/// The Lennard-Jones gradient in the positions by hand: `dE/dr² = 4 (-6 inv6² + 3 inv6) / r²`
+/// per pair inside the cutoff, times `2 d` for point `i` and `-2 d` for point `j`.
+fn lj_by_hand(q: &[f64], sigma: f64) -> Vec<f64> {
+    let n = q.len() / 3;
+    let mut g = vec![0.0; q.len()];
+    for i in 0..n {
+        for j in i + 1..n {
+            let d: Vec<f64> = (0..3).map(|k| q[3 * i + k] - q[3 * j + k]).collect();
+            let r2: f64 = d.iter().map(|c| c * c).sum();
+            if r2 > 6.25 * sigma * sigma {
+                continue;
+            }
+            let inv6 = sigma.powi(6) / (r2 * r2 * r2);
+            let de_dr2 = 4.0 * (-6.0 * inv6 * inv6 + 3.0 * inv6) / r2;
+            for k in 0..3 {
+                g[3 * i + k] += de_dr2 * 2.0 * d[k];
+                g[3 * j + k] -= de_dr2 * 2.0 * d[k];
+            }
+        }
+    }
+    g
+}
+
+/// The cross-entropy of a three-class linear classifier on one sample: logits by `from_fn`
+/// over a range chain, the largest by `reduce`, the normaliser by `map` then `iter().sum()`.
+#[derive_tangent(wrt(w))]
+#[derive_grad(wrt(w))]
+fn softmax_loss(w: [[f64; 4]; 3], x: [f64; 4], label: usize) -> f64 {
+    let logits: [f64; 3] = std::array::from_fn(|c| (0..4).map(|k| w[c][k] * x[k]).sum());
+    let m = logits.iter().copied().reduce(f64::max).unwrap();
+    let z: f64 = logits.map(|l| (l - m).exp()).iter().sum();
+    z.ln() + m - logits[label]
+}
+
+#[test]
+fn written_as_users_write_them() {
+    // Four points, one pair beyond the cutoff at sigma = 0.45 (2.5 sigma = 1.125).
+    let p = [0.0, 0.0, 0.0, 1.1, 0.1, 0.0, 0.5, 0.95, 0.1, 0.3, 0.4, 1.05];
+    for sigma in [1.0, 0.45] {
+        check_flat(
+            "lj_energy",
+            &p,
+            |q| lj_energy(&rows(&[q, &[0.0]].concat()).0, sigma),
+            |q, v| {
+                let (pts, dpts) = (rows(&[q, &[0.0]].concat()).0, rows(&[v, &[0.0]].concat()).0);
+                lj_energy_tangent(&pts, &dpts, sigma, 0.0)
+            },
+            |q, g| {
+                let pts = rows(&[q, &[0.0]].concat()).0;
+                let mut dpts = rows(&[&*g, &[0.0]].concat()).0;
+                let (value, _) = lj_energy_grad(&pts, &mut dpts, sigma);
+                g.copy_from_slice(dpts.as_flattened());
+                value
+            },
+            |q| lj_by_hand(q, sigma),
+        );
+    }
+    let x = [1.0, -0.5, 2.0, 0.3];
+    let w = |q: &[f64]| -> [[f64; 4]; 3] {
+        std::array::from_fn(|c| std::array::from_fn(|k| q[4 * c + k]))
+    };
+    let q0: Vec<f64> = (0..12).map(|i| 0.1 * i as f64 - 0.45).collect();
+    for label in 0..3 {
+        check_flat(
+            "softmax_loss",
+            &q0,
+            |q| softmax_loss(w(q), x, label),
+            |q, v| softmax_loss_tangent(w(q), w(v), x, label),
+            |q, g| {
+                let (value, d) = softmax_loss_grad(w(q), x, label);
+                for (gi, di) in g.iter_mut().zip(d.as_flattened()) {
+                    *gi += di;
+                }
+                value
+            },
+            // d/dw[c][k] = (softmax_c - [c == label]) x_k
+            |q| {
+                let l: Vec<f64> = (0..3)
+                    .map(|c| (0..4).map(|k| q[4 * c + k] * x[k]).sum())
+                    .collect();
+                let z: f64 = l.iter().map(|v| v.exp()).sum();
+                (0..12)
+                    .map(|i| {
+                        let (c, k) = (i / 4, i % 4);
+                        (l[c].exp() / z - if c == label { 1.0 } else { 0.0 }) * x[k]
+                    })
+                    .collect()
+            },
+        );
+    }
+}

@@ -56,9 +56,6 @@ impl Lowerer<'_> {
         let from_turbofish = match &last.arguments {
             syn::PathArguments::AngleBracketed(g) => match g.args.iter().nth(1) {
                 Some(syn::GenericArgument::Const(e)) => literal_index(e),
-                Some(syn::GenericArgument::Type(syn::Type::Path(t))) => {
-                    t.path.get_ident().and_then(|i| i.to_string().parse().ok())
-                }
                 _ => None,
             },
             _ => None,
@@ -95,12 +92,16 @@ impl Lowerer<'_> {
     }
 
     /// The length of an array expression when it is known here: a local array literal, an
-    /// array parameter `[F; N]` with a literal `N`, a literal, or a call of an annotated
-    /// function of this file returning `[F; N]`.
-    fn known_array_len(&self, e: &Expr) -> Option<usize> {
+    /// array parameter `[F; N]` with a literal `N`, a literal, a call of an annotated function
+    /// of this file returning `[F; N]`, or `map` of one of these.
+    pub(super) fn known_array_len(&self, e: &Expr) -> Option<usize> {
         let n = match e {
             Expr::Paren(p) => return self.known_array_len(&p.expr),
             Expr::Array(a) => Some(a.elems.len()),
+            // `a.map(f)` has `a`'s length.
+            Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
+                return self.known_array_len(&m.receiver);
+            }
             Expr::Call(_) => self.array_result_len(e),
             e => match self.lookup(&path_ident(e)?.to_string()) {
                 Some(Binding::Value(Value::Array(items))) => Some(items.len()),

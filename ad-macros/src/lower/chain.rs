@@ -325,6 +325,25 @@ impl Lowerer<'_> {
                 constant: false,
             }));
         }
+        // An array computed here, `d.map(|c| c * c)` or `[a, b, c]`: bound once, then walked
+        // like an array literal held in a variable.
+        if path_ident(e).is_none()
+            && !mutable
+            && let Some(n) = self.known_array_len(e)
+        {
+            let (src, k) = (self.synthetic("src"), self.synthetic("k"));
+            return Ok(Some(Stream {
+                setup: vec![quote!(let #src = #e;)],
+                indices: Indices::Static((0..n).map(|i| vec![(k.clone(), i)]).collect()),
+                item: Item::Place {
+                    place: quote!(#src[#k]),
+                    mutable: false,
+                },
+                filters: Vec::new(),
+                simple: false,
+                constant: false,
+            }));
+        }
         let Some(id) = path_ident(e).cloned() else {
             return Ok(None);
         };
