@@ -91,13 +91,22 @@ fn generate_structs(
     let Some(flat) = structs::flatten(f, args, parsed.wrt.as_deref(), &mut errors) else {
         return Ok(None);
     };
-    if mode == Mode::Jacobian || parsed.hessian.is_some() || parsed.second_order.is_some() {
+    if mode == Mode::Jacobian {
         errors.spanned(
             &f.sig.ident,
-            "Jacobians and Hessians of functions over differentiated structs are not supported \
-             yet: write the function over the struct's fields, or build the Jacobian from \
-             `_tangent` or `_vjp` passes",
+            "Jacobians of functions over differentiated structs are not supported yet: write the \
+             function over the struct's fields, or build the Jacobian from `_tangent` or `_vjp` \
+             passes",
         );
+    } else if parsed.second_order.is_some() || parsed.sparse.is_some() {
+        errors.spanned(
+            &f.sig.ident,
+            "`second_order` and sparse Hessians of functions over differentiated structs are not \
+             supported yet: `hessian` alone gives `NAME_hvp` and `NAME_hessian` over the structs",
+        );
+    }
+    if parsed.hessian.is_some() {
+        crate::emit::struct_hessian::refusals(&flat, &mut errors);
     }
     errors.finish()?;
     let generated = generate_fn(mode, flat.args.clone(), flat.item.clone())?;
@@ -128,6 +137,15 @@ fn generate_structs(
                 g,
             ));
         }
+    }
+    let flat_hvp = crate::names::function(&flat.item.sig.ident, "hvp").to_string();
+    if let Some(g) = shapes.get(&flat_hvp) {
+        out.extend(crate::emit::struct_hessian::wrappers(
+            f,
+            &flat,
+            &func.params,
+            g,
+        ));
     }
     out.extend(hidden);
     Ok(Some(out))

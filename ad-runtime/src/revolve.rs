@@ -107,6 +107,9 @@ pub struct Revolve<S> {
     advances: usize,
     /// The most states kept at once.
     peak: usize,
+    /// Online (the trip count unknown): the step and level of each stored state, in the
+    /// order of `states`.
+    online: Option<Vec<(usize, usize)>>,
 }
 
 /// `C(c + r, c)`: the most steps `c` states reverse with every step run at most `r` times again
@@ -190,9 +193,98 @@ impl<S: Clone> Revolve<S> {
             steps: Vec::new(),
             advances: 0,
             peak: 0,
+            online: None,
         };
         r.plan(n);
         r
+    }
+
+    /// A schedule for a loop whose trip count is known only at its end (a `while` loop),
+    /// keeping at most `snapshots` states, placed as the loop runs by the dynamic checkpointing
+    /// of Wang, Moin and Iaccarino. Each state the forward sweep offers is kept, in place of
+    /// one the schedule no longer needs: every state has a level, the first one's infinite, a
+    /// new one's 0; a state is dispensable when a later one has a higher level, and the latest
+    /// dispensable state is dropped for the new one; when none is dispensable, the last state
+    /// is replaced by the new one, one level higher. The states kept are spaced so that the
+    /// reverse sweep, binomial between each two of them, runs about as many steps again as an
+    /// offline schedule that knew the trip count, and the loop runs only once forward
+    /// (`tests/tests/checkpoint.rs` and `docs/guide.md` state the measured counts).
+    ///
+    /// ```
+    /// use ad_runtime::revolve::{Action, Revolve};
+    /// let step = |x: f64| x * x / 2.0 + 1.0;
+    /// let mut schedule = Revolve::online(3);
+    /// let (mut x, mut k) = (0.5, 0);
+    /// while x < 100.0 {
+    ///     schedule.offer(k, || x);
+    ///     x = step(x);
+    ///     k += 1;
+    /// }
+    /// schedule.start_reverse(k);
+    /// let (mut state, mut bar) = (0.0, 1.0);
+    /// while let Some(action) = schedule.next() {
+    ///     match action {
+    ///         Action::Restore(s) => state = s,
+    ///         Action::Advance(lo, hi) => (lo..hi).for_each(|_| state = step(state)),
+    ///         Action::Store => schedule.store(state),
+    ///         Action::Reverse(_) => bar *= state,
+    ///     }
+    /// }
+    /// let (mut x, mut want) = (0.5, 1.0);
+    /// while x < 100.0 {
+    ///     want *= x;
+    ///     x = step(x);
+    /// }
+    /// assert_eq!(bar, want);
+    /// assert!(schedule.peak_states() <= 3);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `snapshots` is 0.
+    pub fn online(snapshots: usize) -> Self {
+        let mut r = Revolve::new(0, snapshots);
+        r.online = Some(Vec::new());
+        r
+    }
+
+    /// The online placement of the entry state of step `k` (see [`online`](Self::online)).
+    fn place(&mut self, k: usize, state: S) {
+        let Some(kept) = self.online.as_mut() else {
+            return;
+        };
+        let level = if kept.is_empty() {
+            usize::MAX
+        } else if kept.len() < self.snapshots {
+            0
+        } else {
+            // The latest state with a higher level after it.
+            let mut highest_after = 0;
+            let mut dispensable = None;
+            for i in (1..kept.len()).rev() {
+                if kept[i].1 < highest_after {
+                    dispensable = Some(i);
+                    break;
+                }
+                highest_after = highest_after.max(kept[i].1);
+            }
+            match dispensable {
+                Some(i) => {
+                    kept.remove(i);
+                    self.states.remove(i);
+                    0
+                }
+                // The first state is never replaced: with one state only, it is the one kept.
+                None if kept.len() == 1 => return,
+                None => {
+                    let (_, level) = kept.pop().expect("a state to replace");
+                    self.states.pop();
+                    level.saturating_add(1)
+                }
+            }
+        };
+        kept.push((k, level));
+        self.store(state);
     }
 
     /// The first descent: the states the forward sweep keeps, and the tasks it leaves.
@@ -220,7 +312,9 @@ impl<S: Clone> Revolve<S> {
     /// Offers the entry state of step `k` of the forward sweep (steps in order from 0); kept if
     /// the schedule wants it. `state` is only called then.
     pub fn offer(&mut self, k: usize, state: impl FnOnce() -> S) {
-        if self.stores.get(self.stored) == Some(&k) {
+        if self.online.is_some() {
+            self.place(k, state());
+        } else if self.stores.get(self.stored) == Some(&k) {
             self.stored += 1;
             self.store(state());
         }
@@ -237,6 +331,23 @@ impl<S: Clone> Revolve<S> {
     /// forward sweep's stores were planned for, the schedule starts again from step 0.
     pub fn start_reverse(&mut self, trip: usize) {
         self.steps.clear();
+        if let Some(kept) = &self.online {
+            // Each two states kept bound a range reversed from the first of them, with the
+            // states not held below it.
+            self.tasks.clear();
+            for (i, &(lo, _)) in kept.iter().enumerate() {
+                if i > 0 {
+                    self.tasks.push(Task::Drop);
+                }
+                let hi = kept.get(i + 1).map_or(trip, |&(k, _)| k);
+                self.tasks.push(Task::Range {
+                    lo,
+                    hi,
+                    c: self.snapshots - i,
+                });
+            }
+            return;
+        }
         if trip != self.planned || self.stored != self.stores.len() {
             // Only step 0's state is sure to be kept: reverse every step from it.
             self.states.truncate(1);
@@ -326,7 +437,11 @@ mod tests {
     /// Runs a schedule over a loop of `n` steps whose state is the step index, checking that
     /// every action sees the state it should; returns (steps reversed in order, advances, peak).
     fn run(n: usize, planned: usize, snapshots: usize) -> (Vec<usize>, usize, usize) {
-        let mut r = Revolve::new(planned, snapshots);
+        run_schedule(n, Revolve::new(planned, snapshots))
+    }
+
+    /// [`run`] with any schedule, online ones included.
+    fn run_schedule(n: usize, mut r: Revolve<usize>) -> (Vec<usize>, usize, usize) {
         for k in 0..n {
             r.offer(k, || k);
         }
@@ -413,6 +528,40 @@ mod tests {
             assert!(peak <= c);
             let last = *Revolve::<usize>::new(n, c).stores.last().unwrap();
             assert_eq!(advances, optimal_advances(n, c) - last, "{c} states");
+        }
+    }
+
+    #[test]
+    fn online_schedules_reverse_every_step_within_the_budget() {
+        for n in 0..200 {
+            for c in 1..8 {
+                let (reversed, advances, peak) = run_schedule(n, Revolve::online(c));
+                assert_eq!(
+                    reversed,
+                    (0..n).rev().collect::<Vec<_>>(),
+                    "n = {n}, c = {c}"
+                );
+                assert!(peak <= c, "n = {n}, c = {c}: {peak} states");
+                // Never more steps run again than the offline optimum, which also counts the
+                // first descent an offline forward sweep does; so the one forward sweep plus
+                // these is never more than a counting pass plus the offline schedule.
+                assert!(
+                    advances <= optimal_advances(n, c),
+                    "n = {n}, c = {c}: {advances} against {}",
+                    optimal_advances(n, c)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn online_ten_thousand_steps() {
+        let n = 10_000;
+        for c in [2, 5, 10, 20, 100] {
+            let (reversed, advances, peak) = run_schedule(n, Revolve::online(c));
+            assert_eq!(reversed.len(), n);
+            assert!(peak <= c);
+            assert!(advances <= optimal_advances(n, c), "{c} states");
         }
     }
 }

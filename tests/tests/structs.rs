@@ -661,3 +661,43 @@ fn vec_of_structs_in_a_struct() {
         },
     );
 }
+
+#[derive(Differentiable, Clone, Debug)]
+struct Offsets {
+    scale: f64,
+    at: [f64; 3],
+}
+
+impl Offsets {
+    /// `self` constant, an array field read inside arithmetic: the macro recursed without end
+    /// on `self.at[i]` here (a stack overflow in rustc) until this was fixed.
+    #[derive_grad]
+    fn cubic(&self, t: f64) -> f64 {
+        let mut s = 0.0;
+        for i in 0..3 {
+            let e = self.scale * t - self.at[i];
+            s += e * e * e;
+        }
+        s
+    }
+}
+
+#[test]
+fn constant_receiver_with_an_array_field() {
+    let o = Offsets {
+        scale: 0.8,
+        at: [0.1, -0.5, 1.2],
+    };
+    for t in [1.3, -0.4] {
+        let (value, dt) = o.cubic_grad(t);
+        assert_eq!(value, o.cubic(t));
+        let hand: f64 =
+            o.at.iter()
+                .map(|a| 3.0 * (o.scale * t - a).powi(2) * o.scale)
+                .sum();
+        let fd = ad_tests::central_difference(|q| o.cubic(q[0]), &[t], 0);
+        let at = ad_tests::At("cubic", &[t]);
+        at.close("vs hand", 0, dt, hand, ad_tests::HAND);
+        at.close("vs fd", 0, dt, fd, ad_tests::Tol::fd(hand));
+    }
+}

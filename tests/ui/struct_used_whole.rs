@@ -65,9 +65,16 @@ fn forces(s: Spring) -> [f64; 2] {
     [s.k * s.rest, s.k - s.rest]
 }
 
-// The Hessian over a struct parameter.
+// Hessians over structs: a slice of structs and a struct behind `&mut` are not taken yet.
 #[derive_grad(hessian)]
-fn energy(s: Spring) -> f64 {
+fn energy(springs: &[Spring], s: &mut Spring) -> f64 {
+    s.k = 2.0;
+    springs[0].k * s.rest * s.rest
+}
+
+// A sparse Hessian over a struct.
+#[derive_grad(hessian, sparse)]
+fn sparse_energy(s: &Spring) -> f64 {
     0.5 * s.k * s.rest * s.rest
 }
 

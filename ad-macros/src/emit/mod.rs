@@ -8,6 +8,7 @@ pub mod companion;
 pub mod docs;
 pub mod item;
 pub mod scopes;
+pub mod struct_hessian;
 pub mod structs;
 
 use proc_macro2::{Ident, TokenStream};

@@ -134,6 +134,11 @@ impl<'a> Scalarise<'a> {
         {
             // The field's leaf is the name of the flat memory (`self__links`).
             let (_, leaf) = leaves.iter().find(|(p, _)| p.len() == 1 && m == &p[0])?;
+            // A leaf spelled as the field itself (`self.offsets` of a receiver kept whole) is
+            // no flat memory: looking it up again would not end.
+            if quote::quote!(#leaf).to_string() == quote::quote!(#e).to_string() {
+                return None;
+            }
             return self.memory(leaf);
         }
         match self.path_binding(e)? {

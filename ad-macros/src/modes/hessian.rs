@@ -38,7 +38,8 @@ pub(super) struct Input {
     pub(super) elem: Type,
 }
 
-/// Checks that `f` is a scalar function of floats, arrays `[F; N]` and slices `&[F]`.
+/// Checks that `f` is a scalar function of floats, arrays `[F; N]` (either by value or behind
+/// `&`) and slices `&[F]`.
 pub fn check(
     func: &Func,
     out: Option<&Type>,
@@ -101,14 +102,27 @@ fn inputs(func: &Func, span: Span, errors: &mut Errors) -> Option<Vec<Input>> {
     for index in active {
         let p = &func.params[index];
         let len = match (p.kind, &p.ty) {
-            (Kind::Scalar, _) | (Kind::Slice { mutable: false }, _) => None,
+            (Kind::Scalar | Kind::Ref { mutable: false }, _)
+            | (Kind::Slice { mutable: false }, _) => None,
             (Kind::Array { depth: 1 }, Type::Array(a)) => Some(a.len.to_token_stream()),
+            (
+                Kind::ArrayRef {
+                    depth: 1,
+                    mutable: false,
+                },
+                Type::Reference(r),
+            ) if matches!(&*r.elem, Type::Array(_)) => {
+                let Type::Array(a) = &*r.elem else {
+                    unreachable!()
+                };
+                Some(a.len.to_token_stream())
+            }
             _ => {
                 errors.spanned(
                     &p.ty,
                     format!(
-                        "`hessian` takes the differentiated parameters as floats, arrays `[F; N]` \
-                         or slices `&[F]`, not `{}`",
+                        "`hessian` takes the differentiated parameters as floats and arrays \
+                         `[F; N]` (by value or behind `&`) or slices `&[F]`, not `{}`",
                         crate::errors::show_type(&p.ty)
                     ),
                 );
@@ -149,9 +163,20 @@ pub fn generate(
     // `NAME_hvp` and `NAME_hessian` return the gradient's tangent, not the value's.
     let g = tangent_of_reverse(wrt, code.clone(), inner, true, span, name)?;
     let companions = super::hessian_calls::companions(f, func, out, Some(&reverse), span, name)?;
-    let [x] = &xs[..] else {
-        let functions = super::hessian_many::functions(f, func, &xs, out, &g);
-        return Ok(quote!(#functions #companions));
+    // Several parameters, or a float or an array behind `&`: each gradient and `H v` of a
+    // parameter passed by reference is written into a buffer, as for a slice.
+    let x = match &xs[..] {
+        [x] if matches!(
+            x.kind,
+            Kind::Scalar | Kind::Array { .. } | Kind::Slice { .. }
+        ) =>
+        {
+            x
+        }
+        _ => {
+            let functions = super::hessian_many::functions(f, func, &xs, out, &g);
+            return Ok(quote!(#functions #companions));
+        }
     };
     let pass = Pass::new(f, func, x, out, &g);
     let hvp = pass.hvp_fn();

@@ -17,6 +17,17 @@ use crate::emit::item::{closure, reborrow};
 use crate::ir::{Func, Generated, Kind};
 use crate::names;
 
+/// How a differentiated parameter reaches the pass: by value (its gradient and `H v` returned),
+/// or lent (its direction lent, its gradient and `H v` added into buffers).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lent {
+    No,
+    /// `&[F]`: the buffers are `Vec`s.
+    Slice,
+    /// `&F` or `&[F; N]`: the buffers are a float or an array.
+    Ref,
+}
+
 /// One differentiated parameter's names in the generated code.
 struct Names<'a> {
     x: &'a Input,
@@ -26,37 +37,47 @@ struct Names<'a> {
     v: Ident,
     g: Ident,
     h: Ident,
-    slice: bool,
+    lent: Lent,
 }
 
 impl Names<'_> {
-    /// A zero of the parameter's shape: a `Vec` for a slice.
+    /// A zero of the parameter's components: a `Vec` for a slice.
     fn zero(&self) -> TokenStream {
-        let param = self.param;
-        match (self.slice, &self.x.len) {
-            (true, _) => quote!(::ad_runtime::zeros_vec(#param)),
-            (false, Some(_)) => quote!(::ad_runtime::zeros_array(&#param)),
-            (false, None) => quote!(::ad_runtime::zero_like(&#param)),
+        let (param, elem) = (self.param, &self.x.elem);
+        match (self.lent, &self.x.len) {
+            (Lent::Slice, _) => quote!(::ad_runtime::zeros_vec(#param)),
+            (Lent::Ref, Some(_)) => quote!(::ad_runtime::zeros_array(#param)),
+            (Lent::No, Some(_)) => quote!(::ad_runtime::zeros_array(&#param)),
+            (_, None) => quote!(::ad_runtime::zero::<#elem>()),
         }
     }
 
     /// The number of its components.
     fn size(&self) -> TokenStream {
         let param = self.param;
-        match (&self.x.len, self.slice) {
-            (_, true) => quote!(#param.len()),
-            (Some(n), false) => quote!((#n)),
-            (None, false) => quote!(1usize),
+        match (&self.x.len, self.lent) {
+            (_, Lent::Slice) => quote!(#param.len()),
+            (Some(n), _) => quote!((#n)),
+            (None, _) => quote!(1usize),
         }
     }
 
     /// The type of its gradient and `H v`.
-    fn ty(&self, func: &Func) -> TokenStream {
+    fn ty(&self) -> TokenStream {
         let elem = &self.x.elem;
-        if self.slice {
-            quote!(::ad_runtime::__alloc::vec::Vec<#elem>)
-        } else {
-            func.params[self.x.index].ty.to_token_stream()
+        match (self.lent, &self.x.len) {
+            (Lent::Slice, _) => quote!(::ad_runtime::__alloc::vec::Vec<#elem>),
+            (_, Some(n)) => quote!([#elem; #n]),
+            (_, None) => quote!(#elem),
+        }
+    }
+
+    /// The type of its direction: the parameter's, a slice for `&Vec<F>`.
+    fn direction_ty(&self, func: &Func) -> TokenStream {
+        let elem = &self.x.elem;
+        match self.lent {
+            Lent::Slice => quote!(&[#elem]),
+            _ => func.params[self.x.index].ty.to_token_stream(),
         }
     }
 }
@@ -78,7 +99,11 @@ pub(super) fn functions(
             v: Ident::new(&format!("v{k}"), Span::mixed_site()),
             g: format_ident!("__ad_g{}", k, span = Span::mixed_site()),
             h: format_ident!("__ad_h{}", k, span = Span::mixed_site()),
-            slice: matches!(x.kind, Kind::Slice { .. }),
+            lent: match x.kind {
+                Kind::Slice { .. } => Lent::Slice,
+                Kind::Ref { .. } | Kind::ArrayRef { .. } => Lent::Ref,
+                _ => Lent::No,
+            },
         })
         .collect();
     let pass = Ident::new("__ad_hvp", Span::mixed_site());
@@ -90,18 +115,20 @@ pub(super) fn functions(
         args.push(reborrow(p));
         if let Some(n) = names.iter().find(|n| n.x.index == i) {
             let (v, g, h) = (&n.v, &n.g, &n.h);
-            if n.slice {
-                args.extend([quote!(&#v[..]), quote!(&mut #g[..]), quote!(&mut #h[..])]);
-            } else {
-                args.push(quote!(#v));
+            match n.lent {
+                Lent::Slice => {
+                    args.extend([quote!(&#v[..]), quote!(&mut #g[..]), quote!(&mut #h[..])])
+                }
+                Lent::Ref => args.extend([quote!(&#v), quote!(&mut #g), quote!(&mut #h)]),
+                Lent::No => args.push(quote!(#v)),
             }
         }
     }
     args.push(quote!(::ad_runtime::one::<#out>()));
     let call = quote!(#pass(#(#args),*));
     // What the pass returns: the value and the by-value parameters' gradients, then their
-    // tangents (`H v`); slices' are in their buffers.
-    let by_value: Vec<&Names> = names.iter().filter(|n| !n.slice).collect();
+    // tangents (`H v`); the lent parameters' are in their buffers.
+    let by_value: Vec<&Names> = names.iter().filter(|n| n.lent == Lent::No).collect();
     let (gs, hs): (Vec<&Ident>, Vec<&Ident>) = by_value.iter().map(|n| (&n.g, &n.h)).unzip();
     let value = Ident::new("__ad_value", Span::mixed_site());
     let assign = match by_value.len() {
@@ -118,18 +145,13 @@ pub(super) fn functions(
         .collect();
     let all_g: Vec<&Ident> = names.iter().map(|n| &n.g).collect();
     let all_h: Vec<&Ident> = names.iter().map(|n| &n.h).collect();
-    let tys: Vec<TokenStream> = names.iter().map(|n| n.ty(func)).collect();
+    let tys: Vec<TokenStream> = names.iter().map(Names::ty).collect();
     let elem = &xs[0].elem;
 
     // `NAME_hvp`: the directions are parameters.
     let mut params = outer_params(func);
     for n in names.iter().rev() {
-        let v = &n.v;
-        let ty = if n.slice {
-            quote!(&[#elem])
-        } else {
-            func.params[n.x.index].ty.to_token_stream()
-        };
+        let (v, ty) = (&n.v, n.direction_ty(func));
         let at = func
             .params
             .iter()
@@ -137,8 +159,18 @@ pub(super) fn functions(
             .expect("a parameter");
         params.insert(at + 1, quote!(#v: #ty));
     }
+    // A direction behind `&` is copied, as `NAME_hessian` holds its directions.
+    let copies: TokenStream = names
+        .iter()
+        .filter(|n| n.lent == Lent::Ref)
+        .map(|n| {
+            let v = &n.v;
+            quote!(let #v = *#v;)
+        })
+        .collect();
     let body = quote! {
         #closure
+        #copies
         #declare
         let mut #value = ::ad_runtime::unreached::<#out>();
         #assign
@@ -175,8 +207,8 @@ pub(super) fn functions(
         setup.extend(quote!(let mut #v = #zero_v;));
         let at = quote!((#j - (#offset)));
         let inside = quote!(#j >= (#offset) && #j < (#offset) + #size);
-        match (n.slice, &n.x.len) {
-            (true, _) => {
+        match (n.lent, &n.x.len) {
+            (Lent::Slice, _) => {
                 seed.extend(quote! {
                     #v.fill(#zero);
                     #g.fill(#zero);
@@ -184,15 +216,19 @@ pub(super) fn functions(
                     if #inside { #v[#at] = #one; }
                 });
             }
-            (false, Some(_)) => seed.extend(quote! {
+            (_, Some(_)) => seed.extend(quote! {
                 #v = #zero_v;
                 if #inside { #v[#at] = #one; }
             }),
-            (false, None) => seed.extend(quote! {
+            (_, None) => seed.extend(quote! {
                 #v = if #j == (#offset) { #one } else { #zero };
             }),
         }
-        column.extend(if n.slice || n.x.len.is_some() {
+        // The buffers of a parameter behind `&` are added into: zeroed before each pass.
+        if n.lent == Lent::Ref {
+            seed.extend(quote!(#g = #zero_v; #h = #zero_v;));
+        }
+        column.extend(if n.lent == Lent::Slice || n.x.len.is_some() {
             quote! {
                 for __ad_i in 0..#size {
                     #hess[((#offset) + __ad_i, #j)] = #h[__ad_i];

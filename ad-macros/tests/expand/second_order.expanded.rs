@@ -388,8 +388,8 @@ fn two_hvp(
         db_bar[0] = d_t31;
         ((_t8, (a_bar, b_bar)), (::ad_runtime::zero::<f64>(), (da_bar, db_bar)))
     };
-    let mut __ad_g0 = ::ad_runtime::zero_like(&a);
-    let mut __ad_h0 = ::ad_runtime::zero_like(&a);
+    let mut __ad_g0 = ::ad_runtime::zero::<f64>();
+    let mut __ad_h0 = ::ad_runtime::zero::<f64>();
     let mut __ad_g1 = ::ad_runtime::zeros_array(&b);
     let mut __ad_h1 = ::ad_runtime::zeros_array(&b);
     let mut __ad_value = ::ad_runtime::unreached::<f64>();
@@ -445,11 +445,11 @@ fn two_hessian(
         db_bar[0] = d_t31;
         ((_t8, (a_bar, b_bar)), (::ad_runtime::zero::<f64>(), (da_bar, db_bar)))
     };
-    let mut __ad_g0 = ::ad_runtime::zero_like(&a);
-    let mut __ad_h0 = ::ad_runtime::zero_like(&a);
+    let mut __ad_g0 = ::ad_runtime::zero::<f64>();
+    let mut __ad_h0 = ::ad_runtime::zero::<f64>();
     let mut __ad_g1 = ::ad_runtime::zeros_array(&b);
     let mut __ad_h1 = ::ad_runtime::zeros_array(&b);
-    let mut v0 = ::ad_runtime::zero_like(&a);
+    let mut v0 = ::ad_runtime::zero::<f64>();
     let mut v1 = ::ad_runtime::zeros_array(&b);
     let __ad_n = 0usize + 1usize + (2);
     let mut __ad_hess = ::ad_runtime::Jacobian::<f64>::zeros(__ad_n, __ad_n);
@@ -807,10 +807,10 @@ fn through_call_hvp(x: f64, v0: f64, y: f64, v1: f64) -> (f64, (f64, f64), (f64,
         let dy_bar = d_t30;
         ((_t11, (x_bar, y_bar)), (::ad_runtime::zero::<f64>(), (dx_bar, dy_bar)))
     };
-    let mut __ad_g0 = ::ad_runtime::zero_like(&x);
-    let mut __ad_h0 = ::ad_runtime::zero_like(&x);
-    let mut __ad_g1 = ::ad_runtime::zero_like(&y);
-    let mut __ad_h1 = ::ad_runtime::zero_like(&y);
+    let mut __ad_g0 = ::ad_runtime::zero::<f64>();
+    let mut __ad_h0 = ::ad_runtime::zero::<f64>();
+    let mut __ad_g1 = ::ad_runtime::zero::<f64>();
+    let mut __ad_h1 = ::ad_runtime::zero::<f64>();
     let mut __ad_value = ::ad_runtime::unreached::<f64>();
     ((__ad_value, (__ad_g0, __ad_g1)), (_, (__ad_h0, __ad_h1))) = __ad_hvp(
         x,
@@ -855,12 +855,12 @@ fn through_call_hessian(
         let dy_bar = d_t30;
         ((_t11, (x_bar, y_bar)), (::ad_runtime::zero::<f64>(), (dx_bar, dy_bar)))
     };
-    let mut __ad_g0 = ::ad_runtime::zero_like(&x);
-    let mut __ad_h0 = ::ad_runtime::zero_like(&x);
-    let mut __ad_g1 = ::ad_runtime::zero_like(&y);
-    let mut __ad_h1 = ::ad_runtime::zero_like(&y);
-    let mut v0 = ::ad_runtime::zero_like(&x);
-    let mut v1 = ::ad_runtime::zero_like(&y);
+    let mut __ad_g0 = ::ad_runtime::zero::<f64>();
+    let mut __ad_h0 = ::ad_runtime::zero::<f64>();
+    let mut __ad_g1 = ::ad_runtime::zero::<f64>();
+    let mut __ad_h1 = ::ad_runtime::zero::<f64>();
+    let mut v0 = ::ad_runtime::zero::<f64>();
+    let mut v1 = ::ad_runtime::zero::<f64>();
     let __ad_n = 0usize + 1usize + 1usize;
     let mut __ad_hess = ::ad_runtime::Jacobian::<f64>::zeros(__ad_n, __ad_n);
     let mut __ad_value = ::ad_runtime::unreached::<f64>();
