@@ -562,6 +562,13 @@ mod tests {
             assert_eq!(reversed.len(), n);
             assert!(peak <= c);
             assert!(advances <= optimal_advances(n, c), "{c} states");
+            // Against the offline schedule after a counting pass (n more steps).
+            let (_, offline, _) = run(n, n, c);
+            std::println!(
+                "{c} states: online {:.2} steps again per step, offline {:.2} + 1 to count",
+                advances as f64 / n as f64,
+                offline as f64 / n as f64
+            );
         }
     }
 }

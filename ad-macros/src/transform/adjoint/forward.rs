@@ -145,30 +145,35 @@ impl Adjoint<'_> {
         let (entry, pushes, write_back) = self.cell_moves(l);
         let mut count = trip.as_ref().map(|(t, _)| quote!(#t += 1;));
         if let (Some((s, every)), Some((t, _))) = (&checkpoint, &trip) {
+            // A `while` loop's trip count is known at its end only.
             let n = match &l.kind {
                 LoopKind::For { iter, .. } => {
                     let it = &self.func.vars[*iter].ident;
-                    quote!(::core::iter::Iterator::size_hint(&#it).0)
+                    Some(quote!(::core::iter::Iterator::size_hint(&#it).0))
                 }
-                // A `while` loop's trip count is known at its end only: the loop runs once
-                // first, storing nothing, from copies of its carried values, to count it.
-                _ => {
-                    let n = self.func.namer.fresh("trips");
-                    let counting = self.counting_pass(l, r, &n);
-                    before.extend(counting);
-                    n.to_token_stream()
-                }
+                _ => None,
             };
             let (kept, _) = self.checkpoint_state(l);
             if let Some(snapshots) = &self.binomial {
-                before.extend(quote!(
-                    let mut #s = ::ad_runtime::revolve::Revolve::new(#n, #snapshots);
-                ));
+                // Without the trip count, the states are placed online as the loop runs.
+                let schedule = match &n {
+                    Some(n) => quote!(::ad_runtime::revolve::Revolve::new(#n, #snapshots)),
+                    None => quote!(::ad_runtime::revolve::Revolve::online(#snapshots)),
+                };
+                before.extend(quote!(let mut #s = #schedule;));
                 count = Some(quote! {
                     #s.offer(#t, || (#(#kept,)*));
                     #t += 1;
                 });
             } else {
+                // The interval is `sqrt(n)`: a `while` loop runs once first, storing nothing,
+                // from copies of its carried values, to count its trips.
+                let n = n.unwrap_or_else(|| {
+                    let n = self.func.namer.fresh("trips");
+                    let counting = self.counting_pass(l, r, &n);
+                    before.extend(counting);
+                    n.to_token_stream()
+                });
                 before.extend(quote!(let #every = ::ad_runtime::checkpoint_interval(#n);));
                 count = Some(quote! {
                     if #t % #every == 0 { #s.push((#(#kept,)*)); }
