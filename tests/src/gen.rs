@@ -8,11 +8,12 @@
 //! like any other), and a table of [`Compiled`] entries. A program with one output has two more
 //! copies: one under `#[derive_grad(checkpoint)]`, or `checkpoint(snapshots = 2)` for odd
 //! indices (its gradient must equal the plain one bit for bit) and, when it has a scalar input
-//! `x`, has no local float arrays and takes no struct (its helpers over floats then carry
-//! `#[derive_grad(second_order)]`, for their second-order companions, and `h_rot`, which
+//! `x`, has no local float arrays and writes no struct in place (its helpers over floats then
+//! carry `#[derive_grad(second_order)]`, for their second-order companions, and `h_rot`, which
 //! returns an array, is inlined into the Hessian's code), one under
-//! `#[derive_grad(hessian, wrt(x))]` (its second derivative, forward over reverse, is checked
-//! against finite differences of the gradient).
+//! `#[derive_grad(hessian, wrt(x))]`, or `wrt(s, x)` when it takes a struct `s` (by value, by
+//! `&`, or as a method's `self`): its second derivative in `x`, forward over reverse, read from
+//! the struct's Hessian for a struct, is checked against finite differences of the gradient.
 //! `tests/tests/random/mod.rs` checks every entry: forward against reverse, both against
 //! finite differences, and the dot-product test. The module is `ad_tests::r#gen` (`gen` is a
 //! reserved word in edition 2024); `program(k)` gives program `k` back, with its points.
@@ -409,6 +410,9 @@ pub enum FArg {
     /// A local `[f64; 3]` ([`Stmt::LetFArr`]) or an array [`Helper::Rot`] returned that is
     /// passed whole only.
     Name(String),
+    /// A `[f64; 3]` field of the struct passed whole (`h_rot(p.inner.u, e)`): in the flat form
+    /// of a borrowed struct it is an array behind a reference, passed as its value.
+    Field(FieldRef),
 }
 
 /// An iterator chain over `w` or a range, or a local closure called twice: the shapes that
@@ -2865,6 +2869,22 @@ impl Gen {
             let (n, a) = self.ar().pick(&names).clone();
             return (FArg::Name(n), a.bound);
         }
+        // Drawn from the structs' stream, so programs without one are unchanged.
+        let fields: Vec<usize> = (0..self.sleaves.len())
+            .filter(|&i| self.sleaves[i].ty == FTy::Arr(3) && self.sbounds[i] <= limit)
+            .collect();
+        if !fields.is_empty()
+            && let Some(r) = self.srng.as_mut()
+            && r.chance(0.4)
+        {
+            let i = *r.pick(&fields);
+            let f = FieldRef {
+                recv: self.st.recv.clone(),
+                path: self.sleaves[i].path.clone(),
+                index: None,
+            };
+            return (FArg::Field(f), self.sbounds[i]);
+        }
         let e = [self.farg_elem(), self.farg_elem(), self.farg_elem()];
         (FArg::Lit(Box::new(e)), 1.0)
     }
@@ -3176,6 +3196,7 @@ fn reads_field(e: &Expr) -> bool {
     let arg = |a: &FArg| match a {
         FArg::Lit(es) => es.iter().any(reads_field),
         FArg::Name(_) => false,
+        FArg::Field(_) => true,
     };
     match e {
         Expr::Field(_) => true,
@@ -3554,6 +3575,7 @@ fn show_farg(a: &FArg) -> String {
     match a {
         FArg::Lit(es) => show_three(es),
         FArg::Name(n) => n.clone(),
+        FArg::Field(f) => show_field(f),
     }
 }
 
@@ -3850,15 +3872,36 @@ fn show_stmt(s: &Stmt, indent: usize, out: &mut String) {
 
 impl Program {
     /// Whether the program gets a copy under `#[derive_grad(hessian, wrt(xj))]`: it has a scalar
-    /// input, no local float arrays, no structs, and calls only helpers a Hessian goes through
-    /// (which then carry `second_order`), `h_dot3` outside loops (an array made again in a loop
-    /// is saved for the call's reverse pass: refused under `hessian`).
+    /// input, no local float arrays, and calls only helpers a Hessian goes through (which then
+    /// carry `second_order`), `h_dot3` outside loops (an array made again in a loop is saved
+    /// for the call's reverse pass: refused under `hessian`); a struct it takes is
+    /// differentiated too (`wrt(s, xj)`, see [`Program::struct_hessian`]), so it is not written
+    /// in place and the function returns a float.
     fn has_hessian(&self) -> bool {
         self.params.iter().any(|q| matches!(q, Param::Scalar(_)))
             && self.helpers.iter().all(|h| h.in_hessian())
             && !self.dot3_in_loop
             && !self.float_arrays
-            && self.structs.form.is_none()
+            && (self.structs.form.is_none() || self.struct_hessian(0).is_some())
+    }
+
+    /// For a program taking a struct by value or by `&` (a method's `self` too) and returning a
+    /// float: the Hessian copy differentiates the struct with `xj`, and `_hessian` returns the
+    /// gradient as `(struct, xj)` when the struct comes first (a method's `self`, or a
+    /// parameter before `xj`), else `(xj, struct)`. The position of `xj`'s entry in the
+    /// gradient, and its row in the Hessian (after the struct's floats when it comes first).
+    fn struct_hessian(&self, j: usize) -> Option<(usize, usize)> {
+        let form = self.structs.form?;
+        if form.mutable() || self.stail.is_some() || self.structs.result.is_some() {
+            return None;
+        }
+        let at = |q: Param| self.params.iter().position(|p| *p == q);
+        let first = form.method() || at(Param::Struct) < at(Param::Scalar(j));
+        Some(if first {
+            (1, self.structs.flat_len())
+        } else {
+            (0, 0)
+        })
     }
 
     /// The structs it takes (named after `name`), the helpers it calls, then the function, with
@@ -4048,6 +4091,10 @@ impl<'a> Machine<'a> {
                 [x, y, z]
             }
             FArg::Name(n) => self.farr(n),
+            FArg::Field(f) => {
+                let at = self.slot(f);
+                [self.st[at], self.st[at + 1], self.st[at + 2]]
+            }
         }
     }
 
@@ -4954,16 +5001,42 @@ pub fn emit(index: usize, p: &Program, points: &[Vec<f64>]) -> (String, String) 
             before("grad"),
             call(p, &format!("{ck}_grad"), "grad", None)
         );
-        // `derive_grad(hessian)` refuses structs, and calls passing arrays that carry derivatives.
+        // `derive_grad(hessian)` refuses structs written in place, and calls passing arrays
+        // that carry derivatives.
         if let (Some(&j), true) = (order.first(), p.has_hessian()) {
             let h = format!("{name}_h");
-            m.push_str(&p.source_with(&h, &name, &format!("#[derive_grad(hessian, wrt(x{j}))]")));
-            let _ = writeln!(
-                m,
-                "pub fn hess(p: &[f64]) -> [f64; 3] {{ {}let (v, g, h) = {h}_hessian({}); [v, g, h] }}",
-                p.nested.before(p, "eval"),
-                call_args(p, "eval")
-            );
+            let hessian = format!("{h}_hessian");
+            match p.struct_hessian(j) {
+                Some((at, row)) => {
+                    m.push_str(&p.source_with(
+                        &h,
+                        &name,
+                        &format!("#[derive_grad(hessian, wrt({}, x{j}))]", p.structs.recv),
+                    ));
+                    let _ = writeln!(
+                        m,
+                        "pub fn hess(p: &[f64]) -> [f64; 3] {{ {}{}let (v, g, h) = {}; \
+                         [v, g.{at}, h[({row}, {row})]] }}",
+                        p.nested.before(p, "eval"),
+                        struct_before(p, "eval"),
+                        call(p, &hessian, "eval", None)
+                    );
+                }
+                None => {
+                    m.push_str(&p.source_with(
+                        &h,
+                        &name,
+                        &format!("#[derive_grad(hessian, wrt(x{j}))]"),
+                    ));
+                    let _ = writeln!(
+                        m,
+                        "pub fn hess(p: &[f64]) -> [f64; 3] {{ {}let (v, g, h) = {hessian}({}); \
+                         [v, g, h] }}",
+                        p.nested.before(p, "eval"),
+                        call_args(p, "eval")
+                    );
+                }
+            }
             second = Some(j);
         }
     }

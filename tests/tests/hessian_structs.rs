@@ -451,3 +451,102 @@ fn floats_and_arrays_behind_references() {
     let (_, _, (ha, hp, hx)) = behind_refs_hvp(&a, &v[0], &p, &[v[1], v[2], v[3]], x, v[4]);
     check_hvp("behind_refs", &q, &h, &v, &[ha, hp[0], hp[1], hp[2], hx]);
 }
+
+/// A helper returning an array: a Hessian inlines it, from a struct's flat form and from a
+/// method as from any function.
+#[derive_grad]
+fn turn(a: [f64; 2], t: f64) -> [f64; 2] {
+    let (s, c) = t.sin_cos();
+    [a[0] * c - a[1] * s, a[0] * s + a[1] * c]
+}
+
+#[derive(Differentiable, Clone, Debug)]
+struct Arm {
+    base: [f64; 2],
+    angle: f64,
+}
+
+impl Arm {
+    /// The squared distance of the turned base from a target.
+    #[derive_grad(hessian, wrt(self, tx))]
+    fn miss(&self, tx: f64) -> f64 {
+        let [x, y] = turn(self.base, self.angle);
+        (x - tx) * (x - tx) + y * y
+    }
+}
+
+/// `Arm::miss` over the fields, the array behind `&` passed by value as `*base`.
+#[derive_grad(hessian)]
+fn miss_free(base: &[f64; 2], angle: f64, tx: f64) -> f64 {
+    let [x, y] = turn(*base, angle);
+    (x - tx) * (x - tx) + y * y
+}
+
+#[test]
+fn through_a_helper_returning_an_array() {
+    let arm = Arm {
+        base: [1.2, -0.4],
+        angle: 0.7,
+    };
+    let tx = 0.3;
+    let (value, (g, gtx), h) = arm.miss_hessian(tx);
+    assert_eq!(value, arm.miss(tx));
+    let mut d = arm.zero_like();
+    let (_, dtx) = arm.miss_grad(&mut d, tx);
+    assert_eq!((g.to_flat(), gtx), (d.to_flat(), dtx));
+    let mut q = arm.to_flat();
+    q.push(tx);
+    // The gradient against central differences of the value.
+    let fd_at = At("miss", &q);
+    let mut g_all = g.to_flat();
+    g_all.push(gtx);
+    for (i, gi) in g_all.iter().enumerate() {
+        let fd = ad_tests::central_difference(|r| arm.with_flat(r).miss(r[3]), &q, i);
+        fd_at.close("gradient vs fd", i, *gi, fd, ad_tests::Tol::fd(value));
+    }
+    // The same function over `&[f64; 2]`, the array passed on as `*base`.
+    let (v2, (gb, ga, gt2), h2) = miss_free_hessian(&arm.base, arm.angle, tx);
+    assert_eq!(v2, value);
+    assert_eq!(v2, miss_free(&arm.base, arm.angle, tx));
+    fd_at.close("free: d/dbase0", 0, gb[0], g_all[0], MODES);
+    fd_at.close("free: d/dbase1", 1, gb[1], g_all[1], MODES);
+    fd_at.close("free: d/dangle", 2, ga, g_all[2], MODES);
+    fd_at.close("free: d/dtx", 3, gt2, g_all[3], MODES);
+    for i in 0..4 {
+        for j in 0..4 {
+            fd_at.close("free: H", 4 * i + j, h2[(i, j)], h[(i, j)], MODES);
+        }
+    }
+    // By hand: with (x, y) the turned base, f = (x - tx)² + y², |(x, y)| = |base| and
+    // x = b0 c - b1 s; the Hessian over (b0, b1, angle, tx) of (x - tx)² + y² = |b|² - 2 tx x + tx².
+    let (s, c) = arm.angle.sin_cos();
+    let [b0, b1] = arm.base;
+    let x = b0 * c - b1 * s;
+    let dx = [c, -s, -b0 * s - b1 * c];
+    let hand = |i: usize, j: usize| -> f64 {
+        let (lo, hi) = (i.min(j), i.max(j));
+        match (lo, hi) {
+            (0, 0) | (1, 1) => 2.0,
+            (3, 3) => 2.0,
+            (k, 3) => -2.0 * dx[k],
+            (0, 2) => -2.0 * tx * -s,
+            (1, 2) => -2.0 * tx * -c,
+            (2, 2) => -2.0 * tx * -x,
+            _ => 0.0,
+        }
+    };
+    check_hessian(
+        "miss",
+        &q,
+        |i, j| h[(i, j)],
+        Some(&hand),
+        |r| {
+            let a = arm.with_flat(r);
+            let mut d = arm.zero_like();
+            let (_, dtx) = a.miss_grad(&mut d, r[3]);
+            let mut g = d.to_flat();
+            g.push(dtx);
+            g
+        },
+    );
+}

@@ -72,6 +72,9 @@ pub struct Scalarise<'a> {
     pub instantiated: Instantiated,
     /// Whether anything was rewritten.
     pub touched: bool,
+    /// The flat parameters that are arrays behind a reference (`p__base: &[f64; 2]` of a
+    /// borrowed struct's array field): a field read as a call's argument is their value, `*`.
+    pub array_refs: std::collections::HashSet<String>,
 }
 
 impl<'a> Scalarise<'a> {
@@ -91,6 +94,7 @@ impl<'a> Scalarise<'a> {
             self_ty: None,
             instantiated: Default::default(),
             touched: false,
+            array_refs: Default::default(),
         }
     }
 
@@ -506,6 +510,22 @@ impl VisitMut for Scalarise<'_> {
                 }
             }
             Expr::Macro(m) => self.macro_args(&mut m.mac),
+            // `g(p.base)`: an array field passed by value is the array, not the flat reference.
+            Expr::Call(c) => {
+                self.visit_expr_mut(&mut c.func);
+                for a in c.args.iter_mut() {
+                    let field = matches!(a, Expr::Field(_));
+                    self.visit_expr_mut(a);
+                    if field
+                        && let Expr::Path(p) = a
+                        && let Some(id) = p.path.get_ident()
+                        && self.array_refs.contains(&id.to_string())
+                    {
+                        let id = id.clone();
+                        *a = syn::parse_quote!(*#id);
+                    }
+                }
+            }
             _ => syn::visit_mut::visit_expr_mut(self, e),
         }
     }

@@ -31,6 +31,9 @@ pub(super) use super::struct_types::{
 use super::struct_values::{Binding, Scalarise};
 use crate::errors::Errors;
 
+/// The flat form of `f` is named `f` with this suffix (`loss__ad_flat`).
+pub const FLAT_SUFFIX: &str = "__ad_flat";
+
 /// Types whose values are constants: they carry no float.
 const CONSTANT_TYPES: &[&str] = &[
     "usize",
@@ -573,7 +576,7 @@ pub fn flatten(
         return None;
     }
     item.sig.inputs = new_inputs;
-    item.sig.ident = format_ident!("{}__ad_flat", f.sig.ident);
+    item.sig.ident = format_ident!("{}{}", f.sig.ident, FLAT_SUFFIX);
     // A method taken apart has no receiver left: `Self` in its bounds keeps it an associated
     // function of the `impl` (a function mentioning `Self` is not taken for a free one).
     if f.sig.receiver().is_some() && item.sig.receiver().is_none() {
@@ -592,6 +595,20 @@ pub fn flatten(
             .block(&mut item.block);
     }
     let mut walk = Scalarise::new(structs, impls, errors, bindings);
+    walk.array_refs = item
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            FnArg::Typed(pt) => match (&*pt.pat, &*pt.ty) {
+                (Pat::Ident(pi), Type::Reference(r)) if matches!(&*r.elem, Type::Array(_)) => {
+                    Some(pi.ident.to_string())
+                }
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
     walk.self_ty = self_ty
         .as_ref()
         .and_then(|t| t.as_ref().ok())

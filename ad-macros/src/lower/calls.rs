@@ -245,6 +245,22 @@ impl Lowerer<'_> {
                 }));
                 continue;
             }
+            // `*p` of a `&[F; N]` (what a struct's array field read by value becomes): the
+            // array of its elements, passed by value like an array literal.
+            if !borrowed
+                && let Some(elements) = self.deref_elements(target)
+                && let Some(array) = self.materialise(&elements, false)
+            {
+                ops.push(Operand::Var(array));
+                memory.push(Some(MemArg {
+                    borrowed: false,
+                    mutable: false,
+                    range: None,
+                    by_value: true,
+                    span: a.span(),
+                }));
+                continue;
+            }
             if let Some(array) = self.memory_of(target) {
                 // A slice the function writes through, passed on as it is, is lent to be written.
                 let mutable = lent || (!borrowed && self.written_params.contains(&array));

@@ -173,6 +173,9 @@ impl Lowerer<'_> {
                         len: quote!(#row.len()),
                     });
                 }
+                if let Some(elements) = self.deref_elements(a) {
+                    return Binding::Value(self.lower_expr(&elements));
+                }
                 Binding::Value(match self.memory_of(inner) {
                     Some(m) => Value::Scalar(Operand::Var(m)),
                     None => self.lower_expr(a),

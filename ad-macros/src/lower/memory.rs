@@ -437,6 +437,23 @@ impl Lowerer<'_> {
         self.array_memory(name.as_deref().filter(|_| lent), &value, target, !lent)
     }
 
+    /// `*p` of a `&[F; N]` of known length read as a value (an argument passed by value, what
+    /// a struct's array field becomes in its flat form): the literal of its elements, `[p[0],
+    /// .., p[N - 1]]`, which lowers to loads.
+    pub(super) fn deref_elements(&self, e: &Expr) -> Option<Expr> {
+        let Expr::Unary(u) = e else {
+            return None;
+        };
+        let array = self.memory_of(&u.expr)?;
+        if !matches!(u.op, syn::UnOp::Deref(_)) || self.vars[array].depth != Some(1) {
+            return None;
+        }
+        let n = self.array_lens.get(&array).copied()?;
+        let base = &u.expr;
+        let items = (0..n).map(proc_macro2::Literal::usize_unsuffixed);
+        Some(syn::parse_quote_spanned!(e.span()=> [#(#base[#items]),*]))
+    }
+
     /// `value`, an array of floats known at compile time, as a local array: created from its
     /// components, then each element stored. With a `name`, the name is bound to the memory.
     /// `filled`: nothing writes it afterwards, so replaying its creation rebuilds it.

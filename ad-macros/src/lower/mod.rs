@@ -270,11 +270,19 @@ pub fn lower(
         }
         if matches!(p.kind, crate::ir::Kind::Array { .. }) {
             l.value_arrays.insert(v);
-            if let syn::Type::Array(a) = &p.ty
-                && let Some(n) = literal_index(&a.len)
-            {
-                l.array_lens.insert(v, n);
-            }
+        }
+        // The length of `[F; N]` and `&[F; N]` (`*p` is then an array value of known length).
+        let array = match &p.ty {
+            syn::Type::Reference(r) => &*r.elem,
+            ty => ty,
+        };
+        if matches!(
+            p.kind,
+            crate::ir::Kind::Array { .. } | crate::ir::Kind::ArrayRef { .. }
+        ) && let syn::Type::Array(a) = array
+            && let Some(n) = literal_index(&a.len)
+        {
+            l.array_lens.insert(v, n);
         }
         if p.kind.writes_through() {
             l.written_params.insert(v);

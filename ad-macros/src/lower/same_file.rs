@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use super::closure::LocalFn;
 use super::*;
+use crate::front::structs::FLAT_SUFFIX;
 
 impl Lowerer<'_> {
     /// The callee of `g(..)` to inline (`Context::inline_calls` names the caller), or `None`.
@@ -100,6 +101,9 @@ pub struct FreeFns {
     inlinable: HashMap<(Vec<String>, String), String>,
     /// Every function's name → the modules defining one of that name.
     places: HashMap<String, Vec<Vec<String>>>,
+    /// Every method's name → the modules of the `impl`s defining one: where a method calling
+    /// a free function resolves it from.
+    methods: HashMap<String, Vec<Vec<String>>>,
 }
 
 impl FreeFns {
@@ -107,7 +111,14 @@ impl FreeFns {
     /// module, else the only one in the file.
     fn resolve(&self, caller: &str, name: &str) -> Option<&String> {
         let places = self.places.get(name)?;
-        let module = match &self.places.get(caller).map(Vec::as_slice) {
+        // The flat form of a function over structs resolves names from the function's place.
+        let caller = caller.strip_suffix(FLAT_SUFFIX).unwrap_or(caller);
+        let module = match &self
+            .places
+            .get(caller)
+            .or_else(|| self.methods.get(caller))
+            .map(Vec::as_slice)
+        {
             Some([m]) if places.contains(m) => m.clone(),
             _ => match &places[..] {
                 [only] => only.clone(),
@@ -123,6 +134,7 @@ fn free_fns(file: &syn::File) -> FreeFns {
     struct Walk {
         module: Vec<String>,
         found: Vec<(Vec<String>, String, Option<String>)>,
+        methods: HashMap<String, Vec<Vec<String>>>,
     }
     impl<'ast> syn::visit::Visit<'ast> for Walk {
         fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
@@ -139,15 +151,24 @@ fn free_fns(file: &syn::File) -> FreeFns {
             syn::visit::visit_item_fn(self, f);
             self.module.pop();
         }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            let places = self.methods.entry(f.sig.ident.to_string()).or_default();
+            if !places.contains(&self.module) {
+                places.push(self.module.clone());
+            }
+            syn::visit::visit_impl_item_fn(self, f);
+        }
     }
     let mut walk = Walk {
         module: Vec::new(),
         found: Vec::new(),
+        methods: HashMap::new(),
     };
     walk.visit_file(file);
     let mut fns = FreeFns {
         inlinable: HashMap::new(),
         places: HashMap::new(),
+        methods: walk.methods,
     };
     let mut twice = HashSet::new();
     for (module, name, text) in walk.found {

@@ -1195,34 +1195,14 @@ impl recurrence_revolve {
 #[doc(hidden)]
 struct recurrence_revolve {}
 
+#[inline]
 fn fixed_point_vjp(p: f64, tol: f64, seed: f64) -> (f64, f64) {
     let mut x_1_stack = ::ad_runtime::Stack::new();
     let x = 0.5;
     let step = 1.0;
     let mut step_c = step;
     let mut x_c = x;
-    let trips: usize = {
-        let mut step_c = ::core::clone::Clone::clone(&step_c);
-        let mut x_c = ::core::clone::Clone::clone(&x_c);
-        let mut trips: usize = 0;
-        loop {
-            let step_1 = step_c;
-            let x_1 = x_c;
-            let _t4 = step_1 > tol;
-            if !(_t4) {
-                break;
-            }
-            trips += 1;
-            let _t5 = x_1 * p;
-            let next = _t5.cos();
-            let _t7 = next - x_1;
-            let step_2 = _t7.abs();
-            step_c = step_2;
-            x_c = next;
-        }
-        trips
-    };
-    let mut checkpoints = ::ad_runtime::revolve::Revolve::new(trips, 4);
+    let mut checkpoints = ::ad_runtime::revolve::Revolve::online(4);
     let mut trip: usize = 0;
     loop {
         let step_1 = step_c;
