@@ -698,3 +698,78 @@ fn a_scratch_slice_written_by_one_callee_and_read_by_another() {
         },
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Generic callees given slices: written for the caller's float type, then inlined
+// ---------------------------------------------------------------------------------------------
+
+/// A generic squared norm, as a library of helpers writes it (`T::zero()`, a loop).
+#[derive_grad]
+fn norm_sq<T: Float>(v: &[T]) -> T {
+    let mut s = T::zero();
+    for x in v {
+        s = s + *x * *x;
+    }
+    s
+}
+
+/// A generic helper with a float argument beside the slice.
+#[derive_grad]
+fn tilt<T: ad_runtime::Float>(v: &[T], k: T) -> T {
+    v[0] * k + (v[1] * v[1]).sin()
+}
+
+/// Calls the generic helpers with a sub-slice and the whole slice, from a concrete caller.
+#[derive_grad(hessian)]
+fn through_generic(x: &[f64]) -> f64 {
+    norm_sq(&x[1..]) * x[0] + tilt(x, 0.5)
+}
+
+/// The same from a caller generic over another name for its float type.
+#[derive_grad(hessian)]
+fn through_generic_g<U: Float>(x: &[U]) -> U {
+    norm_sq(&x[1..]) * x[0] + tilt(x, U::one() / (U::one() + U::one()))
+}
+
+#[test]
+fn generic_callees_given_slices() {
+    for x in [[0.7, -1.2, 0.4], [-0.3, 0.5, 1.1]] {
+        let (value, grad, h) = through_generic_hessian(&x);
+        let (vg, gg, hg) = through_generic_g_hessian(&x);
+        assert_eq!(value, through_generic(&x));
+        let mut g2 = [0.0; 3];
+        assert_eq!(value, through_generic_grad(&x, &mut g2));
+        assert_eq!(grad, g2);
+        // f = x0 (x1² + x2²) + x0 / 2 + sin(x1²).
+        let c = (x[1] * x[1]).cos();
+        let s = (x[1] * x[1]).sin();
+        let hand = [
+            [0.0, 2.0 * x[1], 2.0 * x[2]],
+            [
+                2.0 * x[1],
+                2.0 * x[0] + 2.0 * c - 4.0 * x[1] * x[1] * s,
+                0.0,
+            ],
+            [2.0 * x[2], 0.0, 2.0 * x[0]],
+        ];
+        let at = At("through_generic", &x);
+        at.close("value, generic caller", 0, vg, value, MODES);
+        for i in 0..3 {
+            at.close("gradient, generic caller", i, gg[i], grad[i], MODES);
+            for j in 0..3 {
+                at.close("H, generic caller", 3 * i + j, hg[(i, j)], h[(i, j)], MODES);
+            }
+        }
+        check_hessian(
+            "through_generic",
+            &x,
+            |i, j| h[(i, j)],
+            Some(&|i, j| hand[i][j]),
+            |q| {
+                let mut g = vec![0.0; q.len()];
+                through_generic_grad(q, &mut g);
+                g
+            },
+        );
+    }
+}

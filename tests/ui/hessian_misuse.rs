@@ -31,12 +31,13 @@ fn calls(x: [f64; 2]) -> f64 {
 
 #[derive_grad(hessian)]
 fn norm2<T: ad_runtime::Float>(v: &[T]) -> T {
-    v[0] * v[0] + v[1] * v[1]
+    v[0] * v[0] + v[1] * v[1] + T::epsilon()
 }
 
-// A call passing a differentiated slice to a generic function: not yet (floats and small
-// arrays by value go through, and a slice to a function of this file without generics, whose
-// body is inlined).
+// A call passing a differentiated slice to a generic function whose body names `T::epsilon()`:
+// written for `f64` it would need the trait imported, so it is not inlined (floats and small
+// arrays by value go through, and a slice to a function of this file without generics but a
+// float type, `T::zero()` and `T::one()` allowed, whose body is inlined).
 #[derive_grad(hessian)]
 fn calls_with_a_slice(x: &[f64]) -> f64 {
     norm2(x) * x[1]

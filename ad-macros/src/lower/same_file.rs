@@ -1,8 +1,9 @@
 //! Functions of the same file inlined into a Hessian's code. Second-order companions take
 //! floats and small arrays and return one float, so a Hessian's first pass (and the function's
 //! own second-order companions) inline a call given a slice, or returning an array or a tuple,
-//! when the callee is a function of this file without generics: its text is read from the
-//! source file (`crate::source`) and inlined like a local `fn` (`closure.rs::inline_call`).
+//! when the callee is a function of this file without generics but a float type parameter
+//! (written for the caller's float type first): its text is read from the source file
+//! (`crate::source`) and inlined like a local `fn` (`closure.rs::inline_call`).
 //!
 //! A name resolves as rustc resolves it from the caller: a function of that name in the
 //! caller's module, else the only function of that name in the file.
@@ -30,7 +31,7 @@ impl Lowerer<'_> {
         {
             return None;
         }
-        let item = callee_item(caller, &name.to_string())?;
+        let item = self.monomorphic(callee_item(caller, &name.to_string())?)?;
         // A slice of floats that may carry a derivative: lent (`&x[..]`, `x`), or a view; not
         // integer state (`&mut idx`).
         let lent = |a: &Expr| {
@@ -59,10 +60,81 @@ impl Lowerer<'_> {
         }
         Some(Rc::new(LocalFn::of_item(&item)))
     }
+
+    /// A callee generic over one float type `T` (`fn norm2<T: Float>(v: &[T]) -> T`) written
+    /// for this function's float type: `T` replaced by it in types and paths. For a concrete
+    /// float type, `T::zero()` and `T::one()` become the runtime's `zero::<f64>()` and
+    /// `one::<f64>()`; any other `T::..` would need its trait imported, and the callee is not
+    /// inlined (`None`). `None` too when the float type is not one name.
+    fn monomorphic(&self, mut item: syn::ItemFn) -> Option<syn::ItemFn> {
+        let Some(t) = item
+            .sig
+            .generics
+            .type_params()
+            .next()
+            .map(|p| p.ident.clone())
+        else {
+            return Some(item);
+        };
+        let float: Ident = syn::parse2(self.float_ty.clone()?).ok()?;
+        let concrete = ["f32", "f64"].contains(&float.to_string().as_str());
+        struct Substitute {
+            from: Ident,
+            to: Ident,
+            concrete: bool,
+            refused: bool,
+        }
+        impl syn::visit_mut::VisitMut for Substitute {
+            fn visit_expr_mut(&mut self, e: &mut Expr) {
+                // `T::zero()` / `T::one()` of a concrete float: the runtime's functions.
+                if self.concrete
+                    && let Expr::Call(c) = e
+                    && c.args.is_empty()
+                    && let Expr::Path(p) = &*c.func
+                    && p.qself.is_none()
+                    && let [first, second] = &p.path.segments.iter().collect::<Vec<_>>()[..]
+                    && first.ident == self.from
+                    && (second.ident == "zero" || second.ident == "one")
+                {
+                    let (f, to) = (&second.ident, &self.to);
+                    *e = syn::parse_quote!(::ad_runtime::#f::<#to>());
+                    return;
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+            fn visit_path_mut(&mut self, p: &mut syn::Path) {
+                let long = p.segments.len() > 1;
+                if p.leading_colon.is_none()
+                    && let Some(first) = p.segments.first_mut()
+                    && first.ident == self.from
+                {
+                    self.refused |= long && self.concrete;
+                    first.ident = self.to.clone();
+                }
+                syn::visit_mut::visit_path_mut(self, p);
+            }
+        }
+        let mut sub = Substitute {
+            from: t,
+            to: float,
+            concrete,
+            refused: false,
+        };
+        syn::visit_mut::visit_block_mut(&mut sub, &mut item.block);
+        for input in item.sig.inputs.iter_mut() {
+            syn::visit_mut::visit_fn_arg_mut(&mut sub, input);
+        }
+        syn::visit_mut::visit_return_type_mut(&mut sub, &mut item.sig.output);
+        if sub.refused {
+            return None;
+        }
+        item.sig.generics = syn::Generics::default();
+        Some(item)
+    }
 }
 
 /// The function `name` resolves to from `caller`'s module, when it can be inlined (no
-/// generics, no `self`).
+/// generics but one type parameter, no `self`).
 fn callee_item(caller: &Ident, name: &str) -> Option<syn::ItemFn> {
     let text = crate::source::with_source(caller, free_fns, |_, fns| {
         fns.resolve(&caller.to_string(), name).cloned()
@@ -143,7 +215,16 @@ fn free_fns(file: &syn::File) -> FreeFns {
             self.module.pop();
         }
         fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            let plain = f.sig.generics.params.is_empty() && f.sig.receiver().is_none();
+            // No generics but lifetimes and one type parameter (a float type).
+            let generics = &f.sig.generics.params;
+            let types = generics
+                .iter()
+                .filter(|p| matches!(p, syn::GenericParam::Type(_)))
+                .count();
+            let consts = generics
+                .iter()
+                .any(|p| matches!(p, syn::GenericParam::Const(_)));
+            let plain = types <= 1 && !consts && f.sig.receiver().is_none();
             let name = f.sig.ident.to_string();
             let text = plain.then(|| f.to_token_stream().to_string());
             self.found.push((self.module.clone(), name.clone(), text));

@@ -78,9 +78,10 @@ pub(super) fn memory_arguments(func: &Func, errors: &mut Errors) {
             "second derivatives go through calls whose differentiated arguments are floats and \
              arrays `[F; N]` by value (N a literal up to 16, the array not written after the \
              call), and through calls given slices of functions of this file without generics \
-             (their bodies are inlined): this argument is a slice, a longer or reused array, that \
-             carries derivatives, passed to a function the macro cannot inline (not supported \
-             yet). Pass its elements as floats, or write the callee's body here",
+             but one float type `T` (their bodies are inlined, `T::zero()` and `T::one()` \
+             included): this argument is a slice, a longer or reused array, that carries \
+             derivatives, passed to a function the macro cannot inline (not supported yet). Pass \
+             its elements as floats, or write the callee's body here",
         );
     }
 }
