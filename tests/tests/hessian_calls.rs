@@ -737,6 +737,7 @@ fn generic_callees_given_slices() {
         let (value, grad, h) = through_generic_hessian(&x);
         let (vg, gg, hg) = through_generic_g_hessian(&x);
         assert_eq!(value, through_generic(&x));
+        assert_eq!(vg, through_generic_g(&x));
         let mut g2 = [0.0; 3];
         assert_eq!(value, through_generic_grad(&x, &mut g2));
         assert_eq!(grad, g2);
