@@ -706,3 +706,102 @@ fn reduce_and_unwrap_or() {
         });
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// `if let Some(v) = chain.last()`, a local array assigned whole, `map` of a local array
+// ---------------------------------------------------------------------------------------------
+
+/// The last element's square added when there is one, and the largest positive element's when
+/// there is one: `if let` over `Option` consumers, with and without `else`.
+#[derive_tangent]
+#[derive_grad]
+fn optional_tails(x: &[f64]) -> f64 {
+    let mut t = 0.5 * x[0];
+    if let Some(&v) = x.last() {
+        t += v * v;
+    }
+    if let Some(m) = x.iter().copied().filter(|&v| v > 0.0).reduce(f64::max) {
+        t += m.sin();
+    } else {
+        t -= x[0] * x[0];
+    }
+    t
+}
+
+#[test]
+fn if_let_over_option_consumers() {
+    // A positive element, and none (the `else` arm).
+    for x in [vec![0.3, -0.8, 1.4, 0.6], vec![-0.3, -0.8, -1.4]] {
+        check_flat(
+            "optional_tails",
+            &x,
+            optional_tails,
+            |p, d| optional_tails_tangent(p, d),
+            |p, g| optional_tails_grad(p, g),
+            |p| {
+                let n = p.len();
+                let mut g = vec![0.0; n];
+                g[0] += 0.5;
+                g[n - 1] += 2.0 * p[n - 1];
+                let pos = (0..n)
+                    .filter(|&i| p[i] > 0.0)
+                    .max_by(|&a, &b| p[a].total_cmp(&p[b]));
+                match pos {
+                    Some(i) => g[i] += p[i].cos(),
+                    None => g[0] -= 2.0 * p[0],
+                }
+                g
+            },
+        );
+    }
+}
+
+/// Explicit Euler steps of `x'' = -k x`, each step's state a new local array assigned whole
+/// (`s = ns;`), then squared through `map` of a local array created as `[0.0; N]`.
+#[derive_tangent]
+#[derive_grad]
+fn euler_steps(p: &[f64]) -> f64 {
+    let k = p[0];
+    let mut s = [0.0; 2];
+    s[0] = p[1];
+    s[1] = p[2];
+    for _ in 0..10 {
+        let mut ns = [0.0; 2];
+        ns[0] = s[0] + 0.1 * s[1];
+        ns[1] = s[1] - 0.1 * k * s[0];
+        s = ns;
+    }
+    let sq = s.map(|v| v * v);
+    sq.iter().sum::<f64>() + s[0] * s[1]
+}
+
+#[test]
+fn a_local_array_assigned_whole_and_mapped() {
+    let p = [1.5, 0.3, 0.7];
+    // By hand: the step is linear in the state, s_(k+1) = A s_k with A = [[1, h], [-h k, 1]];
+    // ds/dk follows dS_(k+1) = A dS_k + dA s_k with dA = [[0, 0], [-h, 0]].
+    let by_hand = |p: &[f64]| {
+        let (k, h) = (p[0], 0.1);
+        let (mut s, mut dk, mut d1, mut d2) = ([p[1], p[2]], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0]);
+        let step = |v: [f64; 2]| [v[0] + h * v[1], v[1] - h * k * v[0]];
+        for _ in 0..10 {
+            let a = step(dk);
+            dk = [a[0], a[1] - h * s[0]];
+            d1 = step(d1);
+            d2 = step(d2);
+            s = step(s);
+        }
+        // f = s0² + s1² + s0 s1.
+        let df = [2.0 * s[0] + s[1], 2.0 * s[1] + s[0]];
+        let dot = |d: [f64; 2]| df[0] * d[0] + df[1] * d[1];
+        vec![dot(dk), dot(d1), dot(d2)]
+    };
+    check_flat(
+        "euler_steps",
+        &p,
+        euler_steps,
+        |p, d| euler_steps_tangent(p, d),
+        |p, g| euler_steps_grad(p, g),
+        by_hand,
+    );
+}

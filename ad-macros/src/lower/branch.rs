@@ -70,6 +70,9 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn lower_if_inner(&mut self, i: &syn::ExprIf) -> Flow {
+        if let Some(flow) = self.lower_if_some(i) {
+            return flow;
+        }
         if let Expr::Let(l) = &*i.cond {
             // `if let PAT = e { A } else { B }` is a two-armed match.
             let wild: Pat = syn::parse_quote!(_);
@@ -107,6 +110,36 @@ impl Lowerer<'_> {
                 },
             }),
         }
+    }
+
+    /// `if let Some(v) = x.last() { A } else { B }` (an `Option` consumer of an iterator
+    /// chain, `Some(&v)` too): the chain computes the value and whether an item came, then
+    /// `if found { let v = value; A } else { B }`.
+    fn lower_if_some(&mut self, i: &syn::ExprIf) -> Option<Flow> {
+        let Expr::Let(l) = &*i.cond else {
+            return None;
+        };
+        let Pat::TupleStruct(t) = &*l.pat else {
+            return None;
+        };
+        if !t.path.is_ident("Some") || t.elems.len() != 1 {
+            return None;
+        }
+        let (found, value) = (self.synthetic("found"), self.synthetic("value"));
+        let chain = self.rewrite_found(&l.expr, &found)?;
+        let mut inner = t.elems[0].clone();
+        super::iter::strip_ref_patterns(&mut inner);
+        let then = &i.then_branch;
+        let els = i.else_branch.as_ref().map(|(_, e)| quote!(else #e));
+        let block: syn::Block = self.reparse(
+            quote!({
+                let mut #found = false;
+                let #value = #chain;
+                if #found { let #inner = #value; #then } #els
+            }),
+            &l.expr,
+        )?;
+        Some(self.lower_block(&block))
     }
 
     pub(super) fn lower_block(&mut self, b: &syn::Block) -> Flow {

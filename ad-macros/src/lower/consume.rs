@@ -50,6 +50,28 @@ impl Lowerer<'_> {
         }
     }
 
+    /// `if let Some(v) = CHAIN.last() { A } else { B }` (any `Option` consumer): the chain
+    /// as a block computing the value and setting `found`, declared first; `None` when `e` is
+    /// not such a chain.
+    pub(super) fn rewrite_found(&mut self, e: &Expr, found: &Ident) -> Option<Expr> {
+        let Expr::MethodCall(m) = e else {
+            return None;
+        };
+        let name = m.method.to_string();
+        if !["max_by", "min_by", "last", "first", "next", "reduce"].contains(&name.as_str()) {
+            return None;
+        }
+        let stream = match self.stream(&m.receiver) {
+            Ok(Some(s)) => s,
+            Ok(None) => return None,
+            Err(why) => return self.cannot_rewrite(&m.receiver, &why),
+        };
+        match self.consumer(&stream, m, &name, Some(Empty::Found(found.clone()))) {
+            Ok(code) => self.reparse(quote!({ #code }), e),
+            Err(why) => self.cannot_rewrite(e, &why),
+        }
+    }
+
     /// A chain ending in a consumer, as a block computing its value. `None` when `m` is not
     /// such a chain.
     pub(super) fn rewrite_consumer(&mut self, m: &syn::ExprMethodCall, e: &Expr) -> Option<Expr> {
@@ -307,6 +329,8 @@ pub(super) enum Empty {
     Panic,
     /// `.unwrap_or(value)`: gives the value.
     Value(TokenStream),
+    /// `if let Some(v) = ..`: sets the flag (declared before) to whether an item came.
+    Found(Ident),
 }
 
 impl Empty {
@@ -317,6 +341,7 @@ impl Empty {
                 quote!(if #first { ::core::panic!("called `Option::unwrap()` on a `None` value"); })
             }
             Empty::Value(v) => quote!(if #first { #acc = #v; }),
+            Empty::Found(flag) => quote!(#flag = !#first;),
         }
     }
 }

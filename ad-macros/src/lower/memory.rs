@@ -224,9 +224,31 @@ impl Lowerer<'_> {
         if !index.is_empty() {
             return false;
         }
-        let value = match self.array_result(rhs) {
-            Some(value) => value,
-            None => self.lower_expr(rhs),
+        // `s = ns;` of two arrays `[F; N]` (the same length, as their types are one): element
+        // by element, so that `s` holds a copy with derivatives of its own.
+        if let Some(source) = self.memory_of(super::view::strip_parens(rhs))
+            && self.value_arrays.contains(&source)
+            && self.vars[source].depth == Some(1)
+            && self.vars[array].depth == Some(1)
+            && (self.value_arrays.contains(&array) || matches!(target, Expr::Unary(_)))
+        {
+            let base = match target {
+                Expr::Unary(u) => u.expr.to_token_stream(),
+                e => e.to_token_stream(),
+            };
+            let k = self.synthetic("k");
+            if let Some(copy) = self.reparse::<Expr>(
+                quote!(for #k in 0..#base.len() { #base[#k] = #rhs[#k]; }),
+                rhs,
+            ) {
+                let _ = self.lower_expr(&copy);
+            }
+            return true;
+        }
+        let value = match (self.array_result(rhs), self.deref_elements(rhs)) {
+            (Some(value), _) => value,
+            (None, Some(elements)) => self.lower_expr(&elements),
+            (None, None) => self.lower_expr(rhs),
         };
         self.store_parts(array, &mut Vec::new(), value, target);
         true
@@ -255,8 +277,9 @@ impl Lowerer<'_> {
                 node,
                 format!(
                     "{} cannot differentiate the assignment of a whole array to `{}`: only an \
-                     array literal (`[a, b, c]`) or an array an annotated function returns can be \
-                     assigned whole. Assign the elements one by one (`{}[i] = ..`)",
+                     array literal (`[a, b, c]`), another array `[F; N]` or an array an annotated \
+                     function returns can be assigned whole. Assign the elements one by one \
+                     (`{}[i] = ..`)",
                     self.mode,
                     show(node),
                     self.vars[array].ident
@@ -316,6 +339,10 @@ impl Lowerer<'_> {
             Expr::Repeat(r) if zeros == Zeros::Array => literal_index(&r.len),
             _ => None,
         };
+        // Its length, for `map` and for `*`-less reads as a value.
+        if let Some(n) = len {
+            self.array_lens.insert(v, n);
+        }
         self.push_def(
             v,
             ty.map(ToTokens::to_token_stream),
