@@ -736,8 +736,8 @@ fn if_let_over_option_consumers() {
             "optional_tails",
             &x,
             optional_tails,
-            |p, d| optional_tails_tangent(p, d),
-            |p, g| optional_tails_grad(p, g),
+            optional_tails_tangent,
+            optional_tails_grad,
             |p| {
                 let n = p.len();
                 let mut g = vec![0.0; n];
@@ -800,8 +800,8 @@ fn a_local_array_assigned_whole_and_mapped() {
         "euler_steps",
         &p,
         euler_steps,
-        |p, d| euler_steps_tangent(p, d),
-        |p, g| euler_steps_grad(p, g),
+        euler_steps_tangent,
+        euler_steps_grad,
         by_hand,
     );
 }
