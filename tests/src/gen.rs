@@ -101,8 +101,10 @@
 //!   MACRO BUG 14 (below, fixed).
 //!
 //! - closures that `return` early (`if a > 0.25 { return body; } 0.5 * a`) or take sub-slices
-//!   of `w` (`f(&w[1..3], e)`): two in three of the local closures, drawn from a stream of their
-//!   own ([`ChainKind::ClosureReturn`], [`ChainKind::ClosureSlice`]).
+//!   of `w` (`f(&w[1..3], e)`), and an `Option` consumer bound by `if let` (`if let Some(a) =
+//!   w.iter().copied().filter(..).reduce(f64::max) { .. } else { .. }`): three in four of the
+//!   local closures, drawn from a stream of their own ([`ChainKind::ClosureReturn`],
+//!   [`ChainKind::ClosureSlice`], [`ChainKind::IfLetMax`]).
 //!
 //! - a `loop` ending the body, left only by the `return` of the float results on its first to
 //!   third turn ([`Program::loop_tail`]), in a fifth of the programs without a struct result:
@@ -451,6 +453,9 @@ pub enum ChainKind {
     /// `{ let f = |ws: &[f64], a: f64| -> f64 { ws[0] * body + ws[1] }; f(&w[1..3], args[0]) +
     /// f(&w[0..2], args[1]) }`: sub-slices of `w` passed to a closure.
     ClosureSlice,
+    /// `if let Some(a) = w.iter().copied().filter(|&q| q > 0.25).reduce(f64::max) { body }
+    /// else { args[0] }`: an `Option` consumer bound by `if let`, sometimes `None`.
+    IfLetMax,
 }
 
 /// A binary float operator.
@@ -1804,9 +1809,10 @@ impl Gen {
         };
         let mut kind = *self.rng.pick(kinds);
         if kind == Closure {
-            kind = match self.closures.below(3) {
+            kind = match self.closures.below(4) {
                 1 => ClosureReturn,
                 2 if self.slice_len.is_some_and(|n| n >= 3) => ClosureSlice,
+                3 if self.slice_len.is_some() => IfLetMax,
                 _ => Closure,
             };
         }
@@ -1818,7 +1824,7 @@ impl Gen {
         };
         let mut args = Vec::new();
         let mut arg_bound: f64 = 0.0;
-        if matches!(kind, Closure | ClosureReturn | ClosureSlice) {
+        if matches!(kind, Closure | ClosureReturn | ClosureSlice | IfLetMax) {
             for _ in 0..2 {
                 let (e, b) = self.expr(2);
                 arg_bound = arg_bound.max(b);
@@ -1839,6 +1845,7 @@ impl Gen {
             Fold => self.bind(&names[1], float(RANGE)),
             RangeSum => self.bind(&names[0], Kind::Int(2)),
             Closure | ClosureReturn | ClosureSlice => self.bind(&names[0], float(arg_bound)),
+            IfLetMax => self.bind(&names[0], float(RANGE)),
         }
         let (body, b) = self.bounded(2, CAP);
         self.scopes.pop();
@@ -1851,6 +1858,7 @@ impl Gen {
             ClosureReturn => 2.0 * b.max(0.5 * arg_bound),
             // `w`'s entries are below RANGE.
             ClosureSlice => 2.0 * RANGE * (b + 1.0),
+            IfLetMax => b.max(arg_bound),
         };
         let e = Expr::Chain(Box::new(Chain {
             kind,
@@ -3611,6 +3619,11 @@ fn show_chain(c: &Chain) -> String {
             show(&c.args[0]),
             show(&c.args[1])
         ),
+        ChainKind::IfLetMax => format!(
+            "{{ if let Some({a}) = w.iter().copied().filter(|&q| q > 0.25).reduce(f64::max) \
+             {{ {body} }} else {{ {} }} }}",
+            show(&c.args[0])
+        ),
     }
 }
 
@@ -4315,6 +4328,22 @@ impl<'a> Machine<'a> {
                     let ws = [w[start], w[start + 1]];
                     out += ws[0] * item(self, &[(a, Val::F(v))]) + ws[1];
                 }
+            }
+            ChainKind::IfLetMax => {
+                let mut best: Option<f64> = None;
+                for &q in w {
+                    self.kink(q - 0.25);
+                    if q > 0.25 {
+                        if let Some(m) = best {
+                            self.kink(q - m);
+                        }
+                        best = Some(best.map_or(q, |m| m.max(q)));
+                    }
+                }
+                out = match best {
+                    Some(m) => item(self, &[(a, Val::F(m))]),
+                    None => self.expr(&c.args[0]),
+                };
             }
         }
         out
