@@ -345,6 +345,30 @@ impl<'a> Grammar<'a> {
                 self.pick(&["*q", "s", "a", "*y"], 4),
                 self.expr()
             ),
+            // An `Option` consumer bound by `if let`, a whole array copied, `*q` passed on.
+            18 => match self.t.choose(3) {
+                0 => format!(
+                    "if let Some({}) = {} {{ s += {}; }} else {{ s -= x; }}",
+                    self.pick(&["&e", "e", "(i, e)", "_"], 4),
+                    self.pick(
+                        &[
+                            "v.last()",
+                            "v.iter().copied().reduce(f64::max)",
+                            "v.iter().max_by(|a, b| a.total_cmp(b))",
+                            "q.first()",
+                            "v.get(1)",
+                        ],
+                        5
+                    ),
+                    self.expr()
+                ),
+                1 => format!(
+                    "let mut m = [0.0; 3]; m[0] = {}; {} = m; s += m.map(|e| e * 2.0)[1];",
+                    self.expr(),
+                    self.pick(&["*q", "a", "s", "m"], 4)
+                ),
+                _ => format!("s += g(*q, {}).iter().sum::<f64>();", self.expr()),
+            },
             _ => format!("let t = g([x, {}, 0.0], y); s += t[0] * t[2];", self.expr()),
         }
     }
