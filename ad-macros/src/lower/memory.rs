@@ -236,13 +236,7 @@ impl Lowerer<'_> {
                 Expr::Unary(u) => u.expr.to_token_stream(),
                 e => e.to_token_stream(),
             };
-            let k = self.synthetic("k");
-            if let Some(copy) = self.reparse::<Expr>(
-                quote!(for #k in 0..#base.len() { #base[#k] = #rhs[#k]; }),
-                rhs,
-            ) {
-                let _ = self.lower_expr(&copy);
-            }
+            self.copy_elements(base, rhs.to_token_stream(), rhs);
             return true;
         }
         let value = match (self.array_result(rhs), self.deref_elements(rhs)) {
@@ -639,18 +633,21 @@ impl Lowerer<'_> {
             return false;
         };
         name.set_span(init.span());
-        let k = self.synthetic("k");
-        let Some(copy) = self.reparse::<Expr>(
-            quote!(for #k in 0..#name.len() {
-                #name[#k] = #base[#k];
-            }),
-            init,
-        ) else {
-            return false;
-        };
         self.create_array(key, ty, init, zeros);
-        let _ = self.lower_expr(&copy);
+        self.copy_elements(name.to_token_stream(), base, init);
         true
+    }
+
+    /// `for k in 0..to.len() { to[k] = from[k]; }`, lowered: each element of `to` carries the
+    /// derivative of `from`'s.
+    fn copy_elements(&mut self, to: TokenStream, from: TokenStream, node: &Expr) {
+        let k = self.synthetic("k");
+        if let Some(copy) = self.reparse::<Expr>(
+            quote!(for #k in 0..#to.len() { #to[#k] = #from[#k]; }),
+            node,
+        ) {
+            let _ = self.lower_expr(&copy);
+        }
     }
 }
 
