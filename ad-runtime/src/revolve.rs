@@ -230,11 +230,13 @@ impl<S: Clone> Revolve<S> {
     ///         Action::Reverse(_) => bar *= state,
     ///     }
     /// }
-    /// let (mut x, mut want) = (0.5, 1.0);
+    /// // The product of the steps' derivatives, last step first as the reverse sweep takes it.
+    /// let (mut x, mut entries) = (0.5, Vec::new());
     /// while x < 100.0 {
-    ///     want *= x;
+    ///     entries.push(x);
     ///     x = step(x);
     /// }
+    /// let want = entries.iter().rev().fold(1.0, |bar, x| bar * x);
     /// assert_eq!(bar, want);
     /// assert!(schedule.peak_states() <= 3);
     /// ```
