@@ -891,3 +891,30 @@ fn a_local_array_lent_to_be_written() {
     let (_, t) = lends_a_local_array_tangent(&w, &[0.0; 3], x, 1.0);
     assert!((t - gx).abs() < 1e-14);
 }
+
+/// Generic over a constant no parameter's type names: called with a turbofish
+/// (`picked_grad::<2>(..)`), its companions with the constant passed on.
+#[derive_tangent]
+#[derive_grad]
+fn picked<const K: usize>(v: &[f64]) -> f64 {
+    v[K] * v[0] + (v[K] * 0.5).sin()
+}
+
+#[test]
+fn a_constant_generic_parameter_named_by_no_type() {
+    let v = [0.4, -1.1, 0.9];
+    let mut g = [0.0; 3];
+    let value = picked_grad::<2>(&v, &mut g);
+    assert_eq!(value, picked::<2>(&v));
+    let hand = [v[2], 0.0, v[0] + 0.5 * (0.5 * v[2]).cos()];
+    let at = ad_tests::At("picked", &v);
+    for i in 0..3 {
+        let fd = ad_tests::central_difference(picked::<2>, &v, i);
+        at.close("vs hand", i, g[i], hand[i], ad_tests::HAND);
+        at.close("vs fd", i, g[i], fd, ad_tests::Tol::fd(value));
+        let mut d = [0.0; 3];
+        d[i] = 1.0;
+        let (_, t) = picked_tangent::<2>(&v, &d);
+        at.close("forward vs reverse", i, t, g[i], ad_tests::MODES);
+    }
+}

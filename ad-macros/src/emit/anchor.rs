@@ -59,6 +59,7 @@ pub fn forward(f: &ItemFn, suffix: &str, sig: &TokenStream, args: &[&Ident]) -> 
     let name = &f.sig.ident;
     let companion = crate::names::function(name, suffix);
     let forwarder = crate::names::forwarder(suffix);
+    let turbofish = const_turbofish(sig);
     quote! {
         #[doc(hidden)]
         #[allow(dead_code, clippy::all, clippy::pedantic)]
@@ -66,10 +67,32 @@ pub fn forward(f: &ItemFn, suffix: &str, sig: &TokenStream, args: &[&Ident]) -> 
             #[doc(hidden)]
             #[inline(always)]
             pub fn #forwarder #sig {
-                #companion(#(#args),*)
+                #companion #turbofish(#(#args),*)
             }
         }
     }
+}
+
+/// `::<K, T, ..>`, the type and const parameters of `sig` in order, when it has a const
+/// parameter (`fn g<const K: usize>(v: &[f64])`: `K` may appear in no parameter's type, so the
+/// call cannot infer it); nothing otherwise.
+fn const_turbofish(sig: &TokenStream) -> TokenStream {
+    let Ok(parsed) = syn::parse2::<syn::Signature>(quote!(fn __ad_sig #sig)) else {
+        return TokenStream::new();
+    };
+    let params = &parsed.generics.params;
+    if !params
+        .iter()
+        .any(|p| matches!(p, syn::GenericParam::Const(_)))
+    {
+        return TokenStream::new();
+    }
+    let names = params.iter().filter_map(|p| match p {
+        syn::GenericParam::Type(t) => Some(&t.ident),
+        syn::GenericParam::Const(c) => Some(&c.ident),
+        syn::GenericParam::Lifetime(_) => None,
+    });
+    quote!(::<#(#names),*>)
 }
 
 /// `impl ad_runtime::SecondOrder for g {}`: the anchor says its function has second-order

@@ -586,6 +586,23 @@ impl Lowerer<'_> {
         let segments: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
         let (last, init) = segments.split_last()?;
         let name = last.ident.clone();
+        // A constant argument (`g::<2>(..)`) cannot be inferred at the companion's call.
+        if let syn::PathArguments::AngleBracketed(a) = &last.arguments
+            && a.args
+                .iter()
+                .any(|g| matches!(g, syn::GenericArgument::Const(_)))
+        {
+            self.errors.spanned(
+                &last.arguments,
+                format!(
+                    "{} cannot differentiate through a call with a constant generic argument \
+                     (`{}::<..>(..)`): not supported yet. Pass the constant as a `usize` argument, \
+                     or make it part of a parameter's type (`[f64; N]`)",
+                    self.mode, name
+                ),
+            );
+            return Some(Value::Scalar(self.inert(e, None)));
+        }
         let leading = p.path.leading_colon.map(|_| quote!(::));
         let runtime = init.first().is_some_and(|s| s.ident == "ad_runtime");
         // In reverse-mode code lowered again, the partials of `min`, `max`, `abs`, .. are
