@@ -66,8 +66,10 @@
 //!   h_rot(..);`, `y += h_dot3([e1, e2, e3], [e5, 1.0, e6]);` (elements sometimes constants),
 //!   `let q = h_rot(..); y += h_dot3(q, [..]);` (`q` passed whole and never read by element: a
 //!   documented refusal), and a local `let mut pa = [0.0; 3];` (or `[e; 3]`) written element by
-//!   element, passed by value (`h_dot3(pa, ..)`, `h_rot(pa, e)`), often written again after the
-//!   call and used again, also later in loops and branches around it. Drawn from their own
+//!   element (sometimes first assigned whole from another, `pa1 = pa0;`), passed by value
+//!   (`h_dot3(pa, ..)`, `h_rot(pa, e)`), often written again after the call and used again,
+//!   also later in loops and branches around it; a struct's `[f64; 3]` field is passed whole
+//!   too (`h_rot(p.inner.u, e)`). Drawn from their own
 //!   stream, so other programs are unchanged; `AD_GEN_ARRAY_HELPERS=0` turns them off. Two
 //!   shapes found failing at once (MACRO BUG 8 and 9, below, fixed) have switches of their own.
 //!
@@ -730,6 +732,8 @@ pub enum Stmt {
     },
     /// `name[k] = value;` on a local array of floats.
     FSet(String, usize, Expr),
+    /// `to = from;`: a local array of floats assigned whole from another.
+    FCopy(String, String),
     /// `let name = h_rot(arg, s);` or `let [a, b, c] = h_rot(arg, s);` ([`Helper::Rot`]).
     LetRot {
         /// The name bound, or the three names of the slice pattern.
@@ -3099,6 +3103,18 @@ impl Gen {
     /// `h_rot(pa, s)`), and sometimes writes after the call and a use of the new elements.
     fn local_use(&mut self, name: &str, b: f64) -> Vec<Stmt> {
         let mut out = Vec::new();
+        // Sometimes assigned whole from another local array first (`pa1 = pa0;`), drawn from
+        // the arrays' own stream.
+        let others: Vec<String> = self
+            .farrs()
+            .into_iter()
+            .filter(|(n, a)| n != name && a.role == FRole::Local && a.bound <= b)
+            .map(|(n, _)| n)
+            .collect();
+        if !others.is_empty() && self.ar().chance(0.3) {
+            let from = self.ar().pick(&others).clone();
+            out.push(Stmt::FCopy(name.to_owned(), from));
+        }
         for _ in 0..1 + self.ar().below(2) {
             out.push(self.fset(name));
         }
@@ -3859,6 +3875,9 @@ fn show_stmt(s: &Stmt, indent: usize, out: &mut String) {
         Stmt::FSet(name, k, e) => {
             let _ = writeln!(out, "{pad}{name}[{k}] = {};", show(e));
         }
+        Stmt::FCopy(to, from) => {
+            let _ = writeln!(out, "{pad}{to} = {from};");
+        }
         Stmt::LetRot { bind, arg, s } => {
             let pat = match bind {
                 RotBind::Name(n) => n.clone(),
@@ -4568,6 +4587,10 @@ impl<'a> Machine<'a> {
                 let mut a = self.farr(name);
                 a[*k] = v;
                 self.set(name, Val::FA(a));
+            }
+            Stmt::FCopy(to, from) => {
+                let a = self.farr(from);
+                self.set(to, Val::FA(a));
             }
             Stmt::LetRot { bind, arg, s } => {
                 let a = self.farg(arg);
