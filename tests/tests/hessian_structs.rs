@@ -550,3 +550,58 @@ fn through_a_helper_returning_an_array() {
         },
     );
 }
+
+#[derive(Differentiable, Clone, Debug)]
+struct Linear<T: ad_runtime::Float> {
+    w: Vec<T>,
+    b: T,
+}
+
+/// A generic struct (`Linear<T>`, `T: Float`): the wrappers require `Linear<T>:
+/// Differentiable`, which holds for `f32` and `f64`.
+#[derive_grad(hessian, wrt(m))]
+fn fit_loss<T: ad_runtime::Float>(m: &Linear<T>, xs: &[T], ys: &[T]) -> T {
+    let mut s = T::zero();
+    for (i, (&x, &y)) in xs.iter().zip(ys).enumerate() {
+        let r = m.w[i % m.w.len()] * x + m.b - y;
+        s = s + r * r;
+    }
+    s
+}
+
+#[test]
+fn a_generic_struct() {
+    let m = Linear {
+        w: vec![0.5, -0.2],
+        b: 0.1,
+    };
+    let (xs, ys) = ([1.0, 2.0, 3.0], [0.3, 0.1, 0.9]);
+    let (value, g, h) = fit_loss_hessian(&m, &xs, &ys);
+    assert_eq!(value, fit_loss(&m, &xs, &ys));
+    let mut d = m.zero_like();
+    assert_eq!(fit_loss_grad(&m, &mut d, &xs, &ys), value);
+    assert_eq!(g.to_flat(), d.to_flat());
+    // By hand: f = Σ r_i², r_i = w_(i mod 2) x_i + b - y_i, so H = 2 Σ g_i g_iᵀ with g_i the
+    // gradient of r_i over (w0, w1, b).
+    let mut hand = [[0.0; 3]; 3];
+    for (i, &x) in xs.iter().enumerate() {
+        let mut gi = [0.0, 0.0, 1.0];
+        gi[i % 2] = x;
+        for a in 0..3 {
+            for b in 0..3 {
+                hand[a][b] += 2.0 * gi[a] * gi[b];
+            }
+        }
+    }
+    check_hessian(
+        "fit_loss",
+        &m.to_flat(),
+        |i, j| h[(i, j)],
+        Some(&|i, j| hand[i][j]),
+        |r| {
+            let mut d = m.zero_like();
+            fit_loss_grad(&m.with_flat(r), &mut d, &xs, &ys);
+            d.to_flat()
+        },
+    );
+}

@@ -224,6 +224,19 @@ pub fn wrappers(f: &ItemFn, flat: &Flat, flat_params: &[Param], hvp: &Generated)
          the parameters' floats in order, a struct's in the order of its fields (as \
          `Differentiable::to_flat` lists them)."
     );
+    // The structs are rebuilt by `zero_like`: a generic struct (`Model<T>`, `T: Float`) is
+    // `Differentiable` only for float types that are, which the wrappers require.
+    let bounds: Vec<TokenStream> = if f.sig.generics.params.is_empty() {
+        Vec::new()
+    } else {
+        parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Struct { ty, .. } => Some(quote!(#ty: ::ad_runtime::Differentiable)),
+                Part::Plain { .. } => None,
+            })
+            .collect()
+    };
     let mut tokens = item(
         f,
         &names::function(name, "hvp"),
@@ -231,6 +244,7 @@ pub fn wrappers(f: &ItemFn, flat: &Flat, flat_params: &[Param], hvp: &Generated)
         quote!((#out, #grouped_ty, #grouped_ty)),
         hvp_body,
         &hvp_doc,
+        &bounds,
     );
     tokens.extend(item(
         f,
@@ -239,6 +253,7 @@ pub fn wrappers(f: &ItemFn, flat: &Flat, flat_params: &[Param], hvp: &Generated)
         quote!((#out, #grouped_ty, ::ad_runtime::Jacobian<#elem>)),
         hess_body,
         &hess_doc,
+        &bounds,
     ));
     tokens
 }
@@ -365,7 +380,8 @@ fn regroup(parts: &[Part], flat: &Ident, count: usize) -> (TokenStream, TokenStr
     (expr, decl)
 }
 
-/// One wrapper with the original's attributes, generics and visibility.
+/// One wrapper with the original's attributes, generics and visibility, `bounds` added to its
+/// `where` clause.
 fn item(
     f: &ItemFn,
     ident: &Ident,
@@ -373,9 +389,16 @@ fn item(
     ret: TokenStream,
     body: TokenStream,
     doc: &str,
+    bounds: &[TokenStream],
 ) -> TokenStream {
     let (vis, generics) = (&f.vis, &f.sig.generics);
-    let where_clause = &generics.where_clause;
+    let mut where_clause = generics.where_clause.clone();
+    if !bounds.is_empty() {
+        let w = where_clause.get_or_insert_with(|| syn::parse_quote!(where));
+        for b in bounds {
+            w.predicates.push(syn::parse_quote!(#b));
+        }
+    }
     let attrs = crate::emit::item::carried_attrs(f);
     quote! {
         #[doc = #doc]
