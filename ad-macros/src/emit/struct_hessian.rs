@@ -15,7 +15,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::{FnArg, ItemFn};
 
-use super::structs::Generated;
+use super::structs::{Generated, item};
 use crate::errors::Errors;
 use crate::front::structs::{Access, Flat, ParamPlan};
 use crate::ir::Param;
@@ -378,34 +378,4 @@ fn regroup(parts: &[Part], flat: &Ident, count: usize) -> (TokenStream, TokenStr
         _ => quote!((#(#exprs),*)),
     };
     (expr, decl)
-}
-
-/// One wrapper with the original's attributes, generics and visibility, `bounds` added to its
-/// `where` clause.
-fn item(
-    f: &ItemFn,
-    ident: &Ident,
-    params: &[TokenStream],
-    ret: TokenStream,
-    body: TokenStream,
-    doc: &str,
-    bounds: &[TokenStream],
-) -> TokenStream {
-    let (vis, generics) = (&f.vis, &f.sig.generics);
-    let mut where_clause = generics.where_clause.clone();
-    if !bounds.is_empty() {
-        let w = where_clause.get_or_insert_with(|| syn::parse_quote!(where));
-        for b in bounds {
-            w.predicates.push(syn::parse_quote!(#b));
-        }
-    }
-    let attrs = crate::emit::item::carried_attrs(f);
-    quote! {
-        #[doc = #doc]
-        #(#attrs)*
-        #[allow(non_snake_case, clippy::all)]
-        #vis fn #ident #generics(#(#params),*) -> #ret #where_clause {
-            #body
-        }
-    }
 }

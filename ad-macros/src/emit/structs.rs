@@ -266,15 +266,9 @@ pub fn wrapper(
         quote!(#flat_fn)
     };
     let ident = names::function(&f.sig.ident, suffix);
-    let (vis, generics) = (&f.vis, &f.sig.generics);
-    let mut where_clause = generics.where_clause.clone();
-    if !generics.params.is_empty() && !bounds.is_empty() {
-        let w = where_clause.get_or_insert_with(|| syn::parse_quote!(where));
-        for b in bounds.drain(..) {
-            w.predicates.push(syn::parse_quote!(#b));
-        }
+    if f.sig.generics.params.is_empty() {
+        bounds.clear();
     }
-    let attrs = crate::emit::item::carried_attrs(f);
     let ret = &g.ret;
     let doc = format!(
         "`{}` of `{}`, over its structs: each struct's tangent or shadow has the struct's type \
@@ -336,6 +330,29 @@ pub fn wrapper(
         }
         None => (body, ret),
     };
+    item(f, &ident, &params, ret, body, &doc, &bounds)
+}
+
+/// One wrapper with the original's attributes, generics and visibility, `bounds` added to its
+/// `where` clause.
+pub(super) fn item(
+    f: &ItemFn,
+    ident: &Ident,
+    params: &[TokenStream],
+    ret: TokenStream,
+    body: TokenStream,
+    doc: &str,
+    bounds: &[TokenStream],
+) -> TokenStream {
+    let (vis, generics) = (&f.vis, &f.sig.generics);
+    let mut where_clause = generics.where_clause.clone();
+    if !bounds.is_empty() {
+        let w = where_clause.get_or_insert_with(|| syn::parse_quote!(where));
+        for b in bounds {
+            w.predicates.push(syn::parse_quote!(#b));
+        }
+    }
+    let attrs = crate::emit::item::carried_attrs(f);
     quote! {
         #[doc = #doc]
         #(#attrs)*
