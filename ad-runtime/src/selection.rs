@@ -51,6 +51,23 @@ pub fn takes<T: Float>(kept: T, new: T, max: bool) -> bool {
     (if max { new > kept } else { new < kept }) || (kept.is_nan() && !new.is_nan())
 }
 
+/// Whether `new` is strictly worse than `kept` for `kept.min(new)` (or `max`): both numbers,
+/// `new` greater (or less). Then `kept.min(new)` neither [`takes`] nor [`ties`]; the forward
+/// sweep tests this first, since it is the usual case and one comparison.
+///
+/// ```
+/// use ad_runtime::selection::{takes, ties, worse};
+/// assert!(worse(1.0, 2.0, false) && !worse(1.0, 1.0, false) && !worse(f64::NAN, 2.0, false));
+/// for (kept, new) in [(1.0, 2.0), (2.0, 1.0), (1.0, 1.0), (f64::NAN, 1.0), (1.0, f64::NAN)] {
+///     assert!(!worse(kept, new, true) || !(takes(kept, new, true) || ties(kept, new)));
+/// }
+/// ```
+#[inline(always)]
+#[must_use]
+pub fn worse<T: Float>(kept: T, new: T, max: bool) -> bool {
+    if max { new < kept } else { new > kept }
+}
+
 /// Whether the partials of `kept.min(new)` (or `max`) split the adjoint rather than give it
 /// all to one side: equal values (`½` each), or both NaN.
 ///

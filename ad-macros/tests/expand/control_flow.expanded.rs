@@ -140,6 +140,7 @@ fn recurrence_vjp(x0: f64, p: f64, n: usize, seed: f64) -> (f64, (f64, f64)) {
     let mut p_bar = ::ad_runtime::zero_like(&p);
     let x_2_bar = seed;
     let mut x_c_bar = x_2_bar;
+    let mut p_bar_sum = ::ad_runtime::zero::<f64>();
     for k in (0..trip).rev() {
         let x = x_stack.pop();
         let _t2 = x.sin();
@@ -148,12 +149,13 @@ fn recurrence_vjp(x0: f64, p: f64, n: usize, seed: f64) -> (f64, (f64, f64)) {
         let mut x_bar = x_1_bar;
         let _t4_bar = x_1_bar;
         let _t3_bar = p * _t4_bar;
-        ::ad_runtime::accumulate(&mut p_bar, _t3 * _t4_bar);
+        ::ad_runtime::accumulate(&mut p_bar_sum, _t3 * _t4_bar);
         let _t2_bar = h * _t3_bar;
         let _t2_partials = ::ad_runtime::rules::sin_partial(x, x);
         x_bar = x_bar + _t2_partials * _t2_bar;
         x_c_bar = x_bar;
     }
+    ::ad_runtime::accumulate(&mut p_bar, p_bar_sum);
     let x0_bar = x_c_bar;
     (x_2, (x0_bar, p_bar))
 }

@@ -465,12 +465,14 @@ fn nearest_cost_vjp(
             let _t16 = dy * dy;
             let _t17 = _t15 + _t16;
             let best_2 = best_1.min(_t17);
-            if ::ad_runtime::selection::takes(best_1, _t17, false) {
-                selected = trip_2 - 1;
-                before = best_1;
-                tied = false;
-            } else if ::ad_runtime::selection::ties(best_1, _t17) {
-                tied = true;
+            if !::ad_runtime::selection::worse(best_1, _t17, false) {
+                if ::ad_runtime::selection::takes(best_1, _t17, false) {
+                    selected = trip_2 - 1;
+                    before = best_1;
+                    tied = false;
+                } else if ::ad_runtime::selection::ties(best_1, _t17) {
+                    tied = true;
+                }
             }
             best_c = best_2;
         }
@@ -571,12 +573,14 @@ fn nearest_cost__derive_grad<
                 let _t16 = dy * dy;
                 let _t17 = _t15 + _t16;
                 let best_2 = best_1.min(_t17);
-                if ::ad_runtime::selection::takes(best_1, _t17, false) {
-                    selected = trip_2 - 1;
-                    before = best_1;
-                    tied = false;
-                } else if ::ad_runtime::selection::ties(best_1, _t17) {
-                    tied = true;
+                if !::ad_runtime::selection::worse(best_1, _t17, false) {
+                    if ::ad_runtime::selection::takes(best_1, _t17, false) {
+                        selected = trip_2 - 1;
+                        before = best_1;
+                        tied = false;
+                    } else if ::ad_runtime::selection::ties(best_1, _t17) {
+                        tied = true;
+                    }
                 }
                 best_c = best_2;
             }

@@ -1225,6 +1225,7 @@ fn fixed_point_vjp(p: f64, tol: f64, seed: f64) -> (f64, f64) {
     let mut p_bar = ::ad_runtime::zero_like(&p);
     let x_2_bar = seed;
     let mut x_c_bar = x_2_bar;
+    let mut p_bar_sum = ::ad_runtime::zero::<f64>();
     checkpoints.start_reverse(trip);
     while let ::core::option::Option::Some(action) = checkpoints.next() {
         match action {
@@ -1263,11 +1264,12 @@ fn fixed_point_vjp(p: f64, tol: f64, seed: f64) -> (f64, f64) {
                 let next_partials = ::ad_runtime::rules::cos_partial(_t5, _t5);
                 let _t5_bar = next_partials * next_bar;
                 let x_1_bar = p * _t5_bar;
-                ::ad_runtime::accumulate(&mut p_bar, x_1 * _t5_bar);
+                ::ad_runtime::accumulate(&mut p_bar_sum, x_1 * _t5_bar);
                 x_c_bar = x_1_bar;
             }
         }
     }
+    ::ad_runtime::accumulate(&mut p_bar, p_bar_sum);
     (x_2, p_bar)
 }
 

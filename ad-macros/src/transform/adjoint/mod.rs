@@ -107,6 +107,8 @@ struct Plan {
     live: HashSet<usize>,
     /// The loop (by address) whose body each loop-body region is.
     loop_bodies: HashMap<usize, usize>,
+    /// The regions inside each loop (by address): its body's and those nested in it.
+    loop_regions: HashMap<usize, std::ops::Range<usize>>,
     /// The selection loops, by address, with their bookkeeping (`selected.rs`).
     selected: HashMap<usize, selected::Selected>,
 }
@@ -271,6 +273,7 @@ impl<'f> Adjoint<'f> {
                 fused: None,
                 live: HashSet::from([0]),
                 loop_bodies: HashMap::new(),
+                loop_regions: HashMap::new(),
                 selected: HashMap::new(),
             },
             declared: HashSet::new(),

@@ -260,6 +260,9 @@ impl Adjoint<'_> {
                         LoopKind::Loop => {}
                     }
                     self.regions(&l.body, rb);
+                    self.plan
+                        .loop_regions
+                        .insert(key(l), rb..self.plan.next_region);
                 }
             }
         }

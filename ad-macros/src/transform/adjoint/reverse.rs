@@ -464,6 +464,7 @@ impl Adjoint<'_> {
             return self.selection_reverse(l, counts);
         }
         let (mut out, cells) = self.cell_bars(l);
+        let sums = self.loop_sums(l, &mut out);
         let (trip, stack) = self
             .plan
             .trips
@@ -591,8 +592,41 @@ impl Adjoint<'_> {
             None if in_order => out.extend(quote!(for #k in 0..#trip { #iteration })),
             None => out.extend(quote!(for #k in (0..#trip).rev() { #iteration })),
         }
+        for (v, outer) in sums {
+            let sum = std::mem::replace(&mut self.bar[v], Some(outer.clone()));
+            out.extend(quote!(::ad_runtime::accumulate(&mut #outer, #sum);));
+        }
         self.cell_bars_end(&cells, &mut out, counts);
         out
+    }
+
+    /// The adjoints of values from outside a loop that its reverse sweep adds into: each is
+    /// summed in a local of the loop, declared here at zero, and added in after the loop (the
+    /// caller does that with what this returns: each variable and its own adjoint, restored).
+    /// Measured on GradBench's log-sum-exp: the largest entry's adjoint, added into once per
+    /// entry, stayed in memory through the loop (LLVM sank the `ln` call past it, and no float
+    /// register survives a call), 125 µs against 101 µs with the local, in a register.
+    fn loop_sums(&mut self, l: &Loop, out: &mut TokenStream) -> Vec<(VarId, Ident)> {
+        let Some(inside) = self.plan.loop_regions.get(&key(l)).cloned() else {
+            return Vec::new();
+        };
+        let mut sums = Vec::new();
+        for v in 0..self.func.vars.len() {
+            if self.predeclared[v]
+                && !inside.contains(&self.plan.region[v])
+                && self.plan.contributed_in[v]
+                    .iter()
+                    .any(|r| inside.contains(r))
+                && let Some(outer) = self.bar[v].clone()
+            {
+                let sum = self.func.namer.fresh(&format!("{outer}_sum"));
+                let zero = self.zero();
+                out.extend(quote!(let mut #sum = #zero;));
+                self.bar[v] = Some(sum);
+                sums.push((v, outer));
+            }
+        }
+        sums
     }
 
     /// The adjoints of a loop's active cells, declared before its reverse sweep (from the
