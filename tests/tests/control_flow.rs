@@ -1500,3 +1500,85 @@ fn tuples_of_constants_in_a_loop_and_after_a_return() {
         |[_x]| [slope(7)]
     );
 }
+
+/// Adjoints reached from loops they are not defined in: `a` (a parameter) and `c` (the top
+/// level) from the inner loop's branches, `b` (the outer loop's body) from the inner loop. The
+/// reverse sweep sums each in a local of the loop and adds it in after the loop, nested twice
+/// for `a` and `c`.
+#[derive_tangent]
+#[derive_grad]
+fn shared_scalars(x: &[f64], a: f64) -> f64 {
+    let n = x.len();
+    let c = a * a;
+    let mut s = 0.0;
+    for i in 0..n {
+        let b = x[i] * a;
+        let mut t = 0.0;
+        for j in 0..n {
+            if x[j] > 0.0 {
+                t += b * x[j] * c;
+            } else {
+                t -= b * x[j];
+            }
+        }
+        s = s * 0.5 + t.sin();
+    }
+    s
+}
+
+/// By hand: with `w_j = a²` where `x_j > 0` and `-1` elsewhere, `W = Σ x_j w_j`, `t_i = x_i a W`
+/// and `s = Σ_i 0.5^(n-1-i) sin t_i`; `g_i = 0.5^(n-1-i) cos t_i`, `G = Σ g_i x_i`:
+/// `∂s/∂x_k = g_k a W + a w_k G`, `∂s/∂a = G (W + 2a² Σ_{x_j > 0} x_j)`.
+fn shared_scalars_by_hand(x: &[f64], a: f64) -> (Vec<f64>, f64) {
+    let n = x.len();
+    let w: Vec<f64> = x
+        .iter()
+        .map(|&v| if v > 0.0 { a * a } else { -1.0 })
+        .collect();
+    let big_w: f64 = x.iter().zip(&w).map(|(v, w)| v * w).sum();
+    let g: Vec<f64> = (0..n)
+        .map(|i| 0.5f64.powi((n - 1 - i) as i32) * (x[i] * a * big_w).cos())
+        .collect();
+    let big_g: f64 = g.iter().zip(x).map(|(g, v)| g * v).sum();
+    let dx = (0..n)
+        .map(|k| g[k] * a * big_w + a * w[k] * big_g)
+        .collect();
+    let positive: f64 = x.iter().filter(|&&v| v > 0.0).sum();
+    (dx, big_g * (big_w + 2.0 * a * a * positive))
+}
+
+#[test]
+fn adjoints_summed_across_nested_loops() {
+    let mut rng = ad_tests::r#gen::Rng(0x5u64);
+    for n in [1, 2, 5] {
+        let mut p = rng.vec(n + 1, -0.8, 0.8);
+        p[0] = -p[0].abs() - 0.1; // both branches taken
+        let split = |p: &[f64]| (p[..n].to_vec(), p[n]);
+        ad_tests::check_flat(
+            "shared_scalars",
+            &p,
+            |p| {
+                let (x, a) = split(p);
+                shared_scalars(&x, a)
+            },
+            |p, d| {
+                let ((x, a), (dx, da)) = (split(p), split(d));
+                shared_scalars_tangent(&x, &dx, a, da)
+            },
+            |p, g| {
+                let (x, a) = split(p);
+                let mut dx = g[..n].to_vec();
+                let (v, da) = shared_scalars_grad(&x, &mut dx, a);
+                g[..n].copy_from_slice(&dx);
+                g[n] += da;
+                v
+            },
+            |p| {
+                let (x, a) = split(p);
+                let (mut dx, da) = shared_scalars_by_hand(&x, a);
+                dx.push(da);
+                dx
+            },
+        );
+    }
+}
