@@ -593,7 +593,7 @@ impl Adjoint<'_> {
             None => out.extend(quote!(for #k in (0..#trip).rev() { #iteration })),
         }
         for (v, outer) in sums {
-            let sum = std::mem::replace(&mut self.bar[v], Some(outer.clone()));
+            let sum = self.bar[v].replace(outer.clone());
             out.extend(quote!(::ad_runtime::accumulate(&mut #outer, #sum);));
         }
         self.cell_bars_end(&cells, &mut out, counts);
