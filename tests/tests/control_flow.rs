@@ -1505,6 +1505,7 @@ fn tuples_of_constants_in_a_loop_and_after_a_return() {
 /// level) from the inner loop's branches, `b` (the outer loop's body) from the inner loop. The
 /// reverse sweep sums each in a local of the loop and adds it in after the loop, nested twice
 /// for `a` and `c`.
+#[allow(clippy::needless_range_loop)] // index loops, as users write them
 #[derive_tangent]
 #[derive_grad]
 fn shared_scalars(x: &[f64], a: f64) -> f64 {

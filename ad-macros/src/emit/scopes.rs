@@ -184,7 +184,7 @@ fn gathered(trees: Vec<Tree>) -> (Vec<Tree>, bool) {
             run.names.push((ident, mutable));
             run.lets += 1;
         }
-        run.stmts.extend(stmt.into_iter().map(Tree::token));
+        run.stmts.extend(stmt);
         if run.lets >= CHUNK {
             run.flush(&mut out, i + 1, &last_use);
         }
@@ -196,7 +196,7 @@ fn gathered(trees: Vec<Tree>) -> (Vec<Tree>, bool) {
 /// The statements of the block being gathered.
 #[derive(Default)]
 struct Run {
-    stmts: TokenStream,
+    stmts: Vec<Tree>,
     /// The names its `let`s bind, in order, and whether each is `mut`.
     names: Vec<(Ident, bool)>,
     bound: HashSet<String>,
@@ -208,7 +208,7 @@ impl Run {
     fn flush(&mut self, out: &mut Vec<Tree>, next: usize, last_use: &HashMap<&str, usize>) {
         let run = std::mem::take(self);
         if run.lets < 2 {
-            out.extend(run.stmts.into_iter().map(Tree::Token));
+            out.extend(run.stmts);
             return;
         }
         let kept: Vec<&(Ident, bool)> = run
@@ -225,13 +225,14 @@ impl Run {
             let m = m.then(|| quote!(mut));
             quote!(#m #n)
         });
-        let stmts = &run.stmts;
+        let stmts = Tree::tokens(run.stmts);
         let block = if kept.is_empty() {
             quote!({ #stmts })
         } else {
             quote!(let (#(#pats,)*) = { #stmts (#(#names,)*) };)
         };
-        out.extend(block.into_iter().map(Tree::Token));
+        // As trees, groups included: the level above reads the names in it.
+        out.extend(Tree::of(&block, &mut Count::default()));
     }
 }
 
@@ -307,7 +308,9 @@ impl Facts {
                     );
                     self.idents.push(word);
                 }
-                TokenTree::Literal(_) | TokenTree::Group(_) => {}
+                TokenTree::Literal(_) => {}
+                // Groups are trees of their own.
+                TokenTree::Group(_) => {}
             }
         }
     }
@@ -411,6 +414,28 @@ mod tests {
         let text = body.to_string();
         assert!(text.contains("let (v47 ,) = {"), "{}", &text[..400]);
         assert!(text.ends_with("v1999"));
+    }
+
+    #[test]
+    fn names_read_in_a_gathered_inner_block_stay_in_scope() {
+        // `v0` is bound in the outer body's first gathered block and read only inside an inner
+        // block that is gathered too: the outer block must return it.
+        let mut body: Vec<TokenTree> = run_of(RUN + 10).into_iter().collect();
+        body.pop(); // the tail
+        let mut body: TokenStream = body.into_iter().collect();
+        let mut inner = quote!(let a0 = v0 * 2.0;);
+        for i in 1..RUN + 10 {
+            let (a, b) = (
+                quote::format_ident!("a{}", i),
+                quote::format_ident!("a{}", i - 1),
+            );
+            inner.extend(quote!(let #a = #b.cos();));
+        }
+        let last = quote::format_ident!("a{}", RUN + 9);
+        body.extend(quote!(let r = { #inner #last }; r));
+        let out = shallow(&body).to_string();
+        assert!(out.starts_with("let (v0 ,"), "{}", &out[..200]);
+        assert!(out.contains("let (a47 ,) = {"), "{out}");
     }
 
     #[test]

@@ -6,11 +6,9 @@ fn mlp_loss_vjp(
     target: f64,
     seed: f64,
 ) -> (f64, f64) {
-    let mut _t14_stack = ::ad_runtime::Stack::new();
     let mut hidden = [0.0; 8];
     let _t0 = ::core::iter::IntoIterator::into_iter(0..8);
     let mut trip: usize = 0;
-    _t14_stack.reserve(::core::iter::Iterator::size_hint(&_t0).0);
     for j in ::core::clone::Clone::clone(&_t0) {
         trip += 1;
         let _t1 = 32 + j;
@@ -31,7 +29,6 @@ fn mlp_loss_vjp(
         }
         let a_3 = a_c;
         let _t14 = a_3.tanh();
-        _t14_stack.push(::core::clone::Clone::clone(&_t14));
         hidden[j] = _t14;
     }
     let out = params[48];
@@ -78,7 +75,7 @@ fn mlp_loss_vjp(
         let j = ::ad_runtime::nth(&_t0, k_2);
         let _t1 = 32 + j;
         let _t3 = ::core::iter::IntoIterator::into_iter(0..4);
-        let _t14 = _t14_stack.pop();
+        let _t14 = hidden[j];
         let slot_bar = hidden_bar[j];
         hidden_bar[j] = ::ad_runtime::zero();
         let _t14_bar = slot_bar;
@@ -138,11 +135,9 @@ fn mlp_loss__derive_grad<
     let mut __ad_store1 = ::core::default::Default::default();
     let dx = ::ad_runtime::SliceShadow::<f64>::shadow(__ad_shadow1, &mut __ad_store1);
     let (__ad_value, __ad_adjoints) = {
-        let mut _t14_stack = ::ad_runtime::Stack::new();
         let mut hidden = [0.0; 8];
         let _t0 = ::core::iter::IntoIterator::into_iter(0..8);
         let mut trip: usize = 0;
-        _t14_stack.reserve(::core::iter::Iterator::size_hint(&_t0).0);
         for j in ::core::clone::Clone::clone(&_t0) {
             trip += 1;
             let _t1 = 32 + j;
@@ -163,7 +158,6 @@ fn mlp_loss__derive_grad<
             }
             let a_3 = a_c;
             let _t14 = a_3.tanh();
-            _t14_stack.push(::core::clone::Clone::clone(&_t14));
             hidden[j] = _t14;
         }
         let out = params[48];
@@ -210,7 +204,7 @@ fn mlp_loss__derive_grad<
             let j = ::ad_runtime::nth(&_t0, k_2);
             let _t1 = 32 + j;
             let _t3 = ::core::iter::IntoIterator::into_iter(0..4);
-            let _t14 = _t14_stack.pop();
+            let _t14 = hidden[j];
             let slot_bar = hidden_bar[j];
             hidden_bar[j] = ::ad_runtime::zero();
             let _t14_bar = slot_bar;

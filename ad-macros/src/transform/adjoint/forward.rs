@@ -270,10 +270,19 @@ impl Adjoint<'_> {
         };
         for stmt in stmts {
             match stmt {
-                Stmt::Def { var, ty, rhs } if self.plan.needed[*var] => match pop(*var) {
-                    Some(p) => out.extend(p),
-                    None => out.extend(emit::def(self.func, *var, ty.as_ref(), rhs)),
-                },
+                Stmt::Def { var, ty, rhs } if self.plan.needed[*var] => {
+                    match (pop(*var), self.plan.reload.get(var)) {
+                        (Some(p), _) => out.extend(p),
+                        (None, Some(&(array, index))) => {
+                            let load = Rhs::Load {
+                                array,
+                                index: vec![Operand::Var(index)],
+                            };
+                            out.extend(emit::def(self.func, *var, ty.as_ref(), &load));
+                        }
+                        (None, None) => out.extend(emit::def(self.func, *var, ty.as_ref(), rhs)),
+                    }
+                }
                 Stmt::If(i) => {
                     for phi in &i.phis {
                         out.extend(pop(phi.var));

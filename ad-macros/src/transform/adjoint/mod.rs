@@ -26,7 +26,8 @@
 //!         reverse: `let mut x_c_bar = x_3_bar; for k in (0..trip).rev() { let x_1 = x_1_stack.pop();`
 //!         `..replay body..; x_2_bar = x_c_bar; ..reverse body..; x_c_bar = x_1_bar; }`
 //!
-//! One `impl Adjoint` in seven files: `plan` (what is stored, before any code is written),
+//! One `impl Adjoint` in eight files: `plan` (what is stored, before any code is written),
+//! `reload` (stored values read again from memory instead),
 //! `in_order` (the loops whose reverse sweep runs first to last, recomputing what they carry),
 //! `fused` (the loop whose reverse sweep runs inside it, iteration by iteration), `selected`
 //! (the running minimum or maximum whose reverse sweep runs one iteration),
@@ -51,6 +52,7 @@ mod forward;
 mod fused;
 mod in_order;
 mod plan;
+mod reload;
 mod reverse;
 mod selected;
 
@@ -111,6 +113,9 @@ struct Plan {
     loop_regions: HashMap<usize, std::ops::Range<usize>>,
     /// The selection loops, by address, with their bookkeeping (`selected.rs`).
     selected: HashMap<usize, selected::Selected>,
+    /// Needed values read again from memory in the replay, with the array and the index
+    /// (`reload.rs`).
+    reload: HashMap<VarId, (VarId, VarId)>,
 }
 
 struct Adjoint<'f> {
@@ -274,6 +279,7 @@ impl<'f> Adjoint<'f> {
                 live: HashSet::from([0]),
                 loop_bodies: HashMap::new(),
                 loop_regions: HashMap::new(),
+                reload: HashMap::new(),
                 selected: HashMap::new(),
             },
             declared: HashSet::new(),

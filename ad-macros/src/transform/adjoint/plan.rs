@@ -46,6 +46,7 @@ impl Adjoint<'_> {
             }
             self.plan.needed.fill(false);
             self.plan.stack.fill(None);
+            self.plan.reload.clear();
         }
         self.plan.in_order = in_order;
         self.trips(stmts, 0);
@@ -82,8 +83,14 @@ impl Adjoint<'_> {
                 // a loop reversed in order (which stores nothing); in a branch outside loops
                 // (straight-line code allocates nothing).
                 Origin::Recompute if self.stores_libm(defs.get(&v).copied(), v) => {
-                    let name = format!("{}_stack", crate::names::plain(&self.func.vars[v].ident));
-                    self.plan.stack[v] = Some(self.func.namer.fresh(&name));
+                    if let Some((array, index)) = self.kept_in_memory(stmts, &defs, v) {
+                        self.plan.reload.insert(v, (array, index));
+                        work.push(index);
+                    } else {
+                        let name =
+                            format!("{}_stack", crate::names::plain(&self.func.vars[v].ident));
+                        self.plan.stack[v] = Some(self.func.namer.fresh(&name));
+                    }
                 }
                 Origin::Recompute => work.extend(operands_of_def(defs.get(&v).copied())),
                 Origin::Bound(it) => work.push(it),
@@ -492,7 +499,7 @@ impl Adjoint<'_> {
 }
 
 /// The right-hand side defining each variable, anywhere in `stmts` (not in `while` conditions).
-fn definitions<'s>(stmts: &'s [Stmt], defs: &mut HashMap<VarId, &'s Rhs>) {
+pub(super) fn definitions<'s>(stmts: &'s [Stmt], defs: &mut HashMap<VarId, &'s Rhs>) {
     for s in stmts {
         match s {
             Stmt::Def { var, rhs, .. } => {
