@@ -734,6 +734,9 @@ pub enum Stmt {
     FSet(String, usize, Expr),
     /// `to = from;`: a local array of floats assigned whole from another.
     FCopy(String, String),
+    /// `for fq in 0..3 { name[fq] = (e * (fq as f64 + 1.0)).tanh(); }`: a local array of floats
+    /// written by a loop at its index, which reverse mode may read again rather than store.
+    FTanh(String, Expr),
     /// `let name = h_rot(arg, s);` or `let [a, b, c] = h_rot(arg, s);` ([`Helper::Rot`]).
     LetRot {
         /// The name bound, or the three names of the slice pattern.
@@ -3115,6 +3118,10 @@ impl Gen {
             let from = self.ar().pick(&others).clone();
             out.push(Stmt::FCopy(name.to_owned(), from));
         }
+        if self.ar().chance(0.3) {
+            let (e, _) = self.bounded(2, 1.0);
+            out.push(Stmt::FTanh(name.to_owned(), e));
+        }
         for _ in 0..1 + self.ar().below(2) {
             out.push(self.fset(name));
         }
@@ -3125,7 +3132,14 @@ impl Gen {
             out.extend(self.rot_stmt(Some((FArg::Name(name.to_owned()), b)), how));
         }
         if self.ar().chance(0.6) {
-            out.push(self.fset(name));
+            // The last write: a loop writing every element at its index sometimes, which
+            // reverse mode then reads again from the array rather than storing.
+            if self.ar().chance(0.3) {
+                let (e, _) = self.bounded(2, 1.0);
+                out.push(Stmt::FTanh(name.to_owned(), e));
+            } else {
+                out.push(self.fset(name));
+            }
             if self.ar().chance(0.5) {
                 out.extend(self.read_elems(name, b));
             } else {
@@ -3878,6 +3892,13 @@ fn show_stmt(s: &Stmt, indent: usize, out: &mut String) {
         Stmt::FCopy(to, from) => {
             let _ = writeln!(out, "{pad}{to} = {from};");
         }
+        Stmt::FTanh(name, e) => {
+            let _ = writeln!(
+                out,
+                "{pad}for fq in 0..3 {{ {name}[fq] = ({} * (fq as f64 + 1.0)).tanh(); }}",
+                show(e)
+            );
+        }
         Stmt::LetRot { bind, arg, s } => {
             let pat = match bind {
                 RotBind::Name(n) => n.clone(),
@@ -4591,6 +4612,11 @@ impl<'a> Machine<'a> {
             Stmt::FCopy(to, from) => {
                 let a = self.farr(from);
                 self.set(to, Val::FA(a));
+            }
+            Stmt::FTanh(name, e) => {
+                let v = self.expr(e);
+                let a = [1.0, 2.0, 3.0].map(|k| self.float((v * k).tanh()));
+                self.set(name, Val::FA(a));
             }
             Stmt::LetRot { bind, arg, s } => {
                 let a = self.farg(arg);
