@@ -21,7 +21,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Spacing, TokenStream, TokenTree};
 use quote::quote;
 
 /// Blocks with more `let`s than this are gathered.
@@ -39,107 +39,51 @@ pub fn shallow(body: &TokenStream) -> TokenStream {
 
 /// [`shallow`], and the number of statements in `body` (its `;`s, nested ones included),
 /// counted in the same walk.
-///
-/// The tokens are copied once into a tree of slices ([`Tree`]) that every later step reads in
-/// place: iterating a `TokenStream` copies it, and walking the body a few times over, once per
-/// level of nesting, took a third of the expansion of a 1000-statement loop.
 pub fn shallow_sized(body: &TokenStream) -> (TokenStream, usize) {
-    let mut count = Count::default();
-    let trees = Tree::of(body, &mut count);
-    if count.lets <= RUN {
-        return (body.clone(), count.semis);
-    }
-    let (trees, _) = gathered(trees);
-    (Tree::tokens(trees), count.semis)
+    let (lets, statements) = tally(body);
+    let body = if lets <= RUN {
+        body.clone()
+    } else {
+        gathered(body)
+    };
+    (body, statements)
 }
 
-/// The `let`s and the `;`s of a body, nested ones included.
-#[derive(Default)]
-struct Count {
-    lets: usize,
-    semis: usize,
-}
-
-/// A token, or a group with its tokens as a tree too (the group itself kept, to give back
-/// unchanged when nothing in it changes), or a block whose statements were gathered (built into
-/// a group, with the original's span, when the tokens are written).
-enum Tree {
-    Token(TokenTree),
-    Group(Group, Vec<Tree>),
-    Block(Span, Vec<Tree>),
-}
-
-impl Tree {
-    fn of(tokens: &TokenStream, count: &mut Count) -> Vec<Tree> {
-        tokens
-            .clone()
-            .into_iter()
-            .map(|t| match t {
-                TokenTree::Group(g) => {
-                    let inner = Tree::of(&g.stream(), count);
-                    Tree::Group(g, inner)
-                }
-                t => {
-                    match &t {
-                        TokenTree::Ident(i) if i == "let" => count.lets += 1,
-                        TokenTree::Punct(p) if p.as_char() == ';' => count.semis += 1,
-                        _ => {}
-                    }
-                    Tree::Token(t)
-                }
-            })
-            .collect()
-    }
-
-    fn tokens(trees: Vec<Tree>) -> TokenStream {
-        trees.into_iter().map(Tree::token).collect()
-    }
-
-    fn token(self) -> TokenTree {
-        match self {
-            Tree::Token(t) => t,
-            Tree::Group(g, _) => TokenTree::Group(g),
-            Tree::Block(span, inner) => {
-                let mut group = Group::new(Delimiter::Brace, Tree::tokens(inner));
-                group.set_span(span);
-                TokenTree::Group(group)
+/// The `let`s and the `;`s in `tokens`, nested ones included.
+fn tally(tokens: &TokenStream) -> (usize, usize) {
+    let (mut lets, mut semis) = (0, 0);
+    for t in tokens.clone() {
+        match t {
+            TokenTree::Ident(i) if i == "let" => lets += 1,
+            TokenTree::Punct(p) if p.as_char() == ';' => semis += 1,
+            TokenTree::Group(g) => {
+                let (l, s) = tally(&g.stream());
+                lets += l;
+                semis += s;
             }
+            _ => {}
         }
     }
-
-    fn is_punct(&self, c: char) -> bool {
-        matches!(self, Tree::Token(TokenTree::Punct(p)) if p.as_char() == c)
-    }
-
-    fn ident(&self) -> Option<&Ident> {
-        match self {
-            Tree::Token(TokenTree::Ident(i)) => Some(i),
-            _ => None,
-        }
-    }
+    (lets, semis)
 }
 
-/// One block's statements (and those of the blocks in it), gathered; and whether anything
-/// changed.
-fn gathered(trees: Vec<Tree>) -> (Vec<Tree>, bool) {
+/// One block's statements (and those of the blocks in it), gathered.
+fn gathered(tokens: &TokenStream) -> TokenStream {
     // Statements, split at the `;`s of this level (a statement ending in a block, such as a
     // loop, runs on into the next one: together they are not plain, and stay as written); the
     // blocks inside (loop bodies, branches) gathered first.
-    let mut changed = false;
-    let mut stmts: Vec<Vec<Tree>> = Vec::new();
+    let mut stmts: Vec<Vec<TokenTree>> = Vec::new();
     let mut current = Vec::new();
-    for t in trees {
+    for t in tokens.clone() {
         let t = match t {
-            Tree::Group(g, inner) if g.delimiter() == Delimiter::Brace => match gathered(inner) {
-                (inner, true) => {
-                    changed = true;
-                    Tree::Block(g.span(), inner)
-                }
-                (inner, false) => Tree::Group(g, inner),
-            },
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                let mut inner = Group::new(Delimiter::Brace, gathered(&g.stream()));
+                inner.set_span(g.span());
+                TokenTree::Group(inner)
+            }
             t => t,
         };
-        let end = t.is_punct(';');
+        let end = matches!(&t, TokenTree::Punct(p) if p.as_char() == ';');
         current.push(t);
         if end {
             stmts.push(std::mem::take(&mut current));
@@ -150,10 +94,10 @@ fn gathered(trees: Vec<Tree>) -> (Vec<Tree>, bool) {
     }
     let lets = stmts
         .iter()
-        .filter(|s| s.first().and_then(Tree::ident).is_some_and(|i| i == "let"))
+        .filter(|s| matches!(s.first(), Some(TokenTree::Ident(i)) if i == "let"))
         .count();
     if lets <= RUN {
-        return (stmts.into_iter().flatten().collect(), changed);
+        return stmts.into_iter().flatten().collect();
     }
     let facts: Vec<Facts> = stmts.iter().map(|s| Facts::of(s)).collect();
     // The last statement naming each identifier (by spelling: a few extra names returned from
@@ -164,12 +108,12 @@ fn gathered(trees: Vec<Tree>) -> (Vec<Tree>, bool) {
             last_use.insert(id, i);
         }
     }
-    let mut out = Vec::new();
+    let mut out = TokenStream::new();
     let mut run = Run::default();
-    for (i, (stmt, facts)) in stmts.into_iter().zip(&facts).enumerate() {
-        let Some(bound) = plain(&stmt, facts) else {
+    for (i, (stmt, facts)) in stmts.iter().zip(&facts).enumerate() {
+        let Some(bound) = plain(stmt, facts) else {
             run.flush(&mut out, i, &last_use);
-            out.extend(stmt);
+            out.extend(stmt.iter().cloned());
             continue;
         };
         let rebinds = bound
@@ -184,19 +128,19 @@ fn gathered(trees: Vec<Tree>) -> (Vec<Tree>, bool) {
             run.names.push((ident, mutable));
             run.lets += 1;
         }
-        run.stmts.extend(stmt);
+        run.stmts.extend(stmt.iter().cloned());
         if run.lets >= CHUNK {
             run.flush(&mut out, i + 1, &last_use);
         }
     }
     run.flush(&mut out, usize::MAX, &last_use);
-    (out, true)
+    out
 }
 
 /// The statements of the block being gathered.
 #[derive(Default)]
 struct Run {
-    stmts: Vec<Tree>,
+    stmts: TokenStream,
     /// The names its `let`s bind, in order, and whether each is `mut`.
     names: Vec<(Ident, bool)>,
     bound: HashSet<String>,
@@ -205,7 +149,7 @@ struct Run {
 
 impl Run {
     /// Writes the run as one block returning its names read at or after statement `next`.
-    fn flush(&mut self, out: &mut Vec<Tree>, next: usize, last_use: &HashMap<&str, usize>) {
+    fn flush(&mut self, out: &mut TokenStream, next: usize, last_use: &HashMap<&str, usize>) {
         let run = std::mem::take(self);
         if run.lets < 2 {
             out.extend(run.stmts);
@@ -225,14 +169,12 @@ impl Run {
             let m = m.then(|| quote!(mut));
             quote!(#m #n)
         });
-        let stmts = Tree::tokens(run.stmts);
-        let block = if kept.is_empty() {
+        let stmts = &run.stmts;
+        out.extend(if kept.is_empty() {
             quote!({ #stmts })
         } else {
             quote!(let (#(#pats,)*) = { #stmts (#(#names,)*) };)
-        };
-        // As trees, groups included: the level above reads the names in it.
-        out.extend(Tree::of(&block, &mut Count::default()));
+        });
     }
 }
 
@@ -249,40 +191,34 @@ struct Facts {
 }
 
 impl Facts {
-    fn of(trees: &[Tree]) -> Facts {
+    fn of(trees: &[TokenTree]) -> Facts {
         let mut facts = Facts::default();
         facts.walk(trees);
         facts
     }
 
-    fn walk(&mut self, trees: &[Tree]) {
+    fn walk(&mut self, trees: &[TokenTree]) {
         for (k, t) in trees.iter().enumerate() {
-            let t = match t {
-                Tree::Group(g, inner) => {
-                    self.complex |= g.delimiter() == Delimiter::Brace;
-                    self.walk(inner);
-                    continue;
-                }
-                Tree::Block(_, inner) => {
-                    self.complex = true;
-                    self.walk(inner);
-                    continue;
-                }
-                Tree::Token(t) => t,
-            };
             match t {
+                TokenTree::Group(g) => {
+                    self.complex |= g.delimiter() == Delimiter::Brace;
+                    let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+                    self.walk(&inner);
+                }
                 TokenTree::Punct(p) => match p.as_char() {
                     '|' | '!' | '#' => self.complex = true,
                     '&' => self.borrows = true,
                     '.' => {
                         self.borrows |= match (trees.get(k + 1), trees.get(k + 2)) {
-                            (Some(Tree::Token(TokenTree::Ident(m))), Some(Tree::Group(g, _)))
+                            (Some(TokenTree::Ident(m)), Some(TokenTree::Group(g)))
                                 if g.delimiter() == Delimiter::Parenthesis =>
                             {
                                 crate::rules::method(&m.to_string()).is_none()
                             }
                             // `.m::<T>(..)`
-                            (Some(Tree::Token(TokenTree::Ident(_))), Some(t)) => t.is_punct(':'),
+                            (Some(TokenTree::Ident(_)), Some(TokenTree::Punct(p))) => {
+                                p.as_char() == ':'
+                            }
                             _ => false,
                         }
                     }
@@ -309,8 +245,6 @@ impl Facts {
                     self.idents.push(word);
                 }
                 TokenTree::Literal(_) => {}
-                // Groups are trees of their own.
-                TokenTree::Group(_) => {}
             }
         }
     }
@@ -320,11 +254,14 @@ impl Facts {
 /// mut)))` for `let [mut] NAME[: TYPE] = EXPR;`, `Some(None)` for an expression statement
 /// (`a = e;`, `s.push(e);`); `None` for anything else (an item, an attribute, a pattern, a
 /// statement without `;`, a complex one).
-fn plain(trees: &[Tree], facts: &Facts) -> Option<Option<(Ident, bool)>> {
-    if !trees.last().is_some_and(|t| t.is_punct(';')) || facts.complex {
+fn plain(trees: &[TokenTree], facts: &Facts) -> Option<Option<(Ident, bool)>> {
+    if !matches!(trees.last(), Some(TokenTree::Punct(p)) if p.as_char() == ';') || facts.complex {
         return None;
     }
-    let word = |k: usize| trees.get(k).and_then(Tree::ident).cloned();
+    let word = |k: usize| match trees.get(k) {
+        Some(TokenTree::Ident(i)) => Some(i.clone()),
+        _ => None,
+    };
     let first = word(0)?;
     if first != "let" {
         let item = matches!(
@@ -347,10 +284,12 @@ fn plain(trees: &[Tree], facts: &Facts) -> Option<Option<(Ident, bool)>> {
     let k = 1 + usize::from(mutable);
     let name = word(k)?;
     match trees.get(k + 1) {
-        Some(Tree::Token(TokenTree::Punct(p)))
+        Some(TokenTree::Punct(p))
             if (p.as_char() == ':' || p.as_char() == '=') && p.spacing() == Spacing::Alone =>
         {
-            let init = trees[k + 1..].iter().any(|t| t.is_punct('='));
+            let init = trees[k + 1..]
+                .iter()
+                .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '='));
             init.then_some(Some((name, mutable)))
         }
         _ => None,
