@@ -40,8 +40,13 @@ impl Adjoint<'_> {
                             continue;
                         }
                         if let (Some(s), false) = (&self.plan.stack[*var], self.no_push) {
-                            let copy = emit::primal_rhs(self.func, rhs);
-                            out.extend(quote!(#s.push(#copy);));
+                            if let Some(state) = self.flat_copy(*var, rhs) {
+                                let state = &self.func.vars[state].ident;
+                                out.extend(quote!(#s.push_slice(#state);));
+                            } else {
+                                let copy = emit::primal_rhs(self.func, rhs);
+                                out.extend(quote!(#s.push(#copy);));
+                            }
                             continue;
                         }
                     }
@@ -209,8 +214,19 @@ impl Adjoint<'_> {
                     if let Some(s) = &self.plan.stack[v]
                         && checkpoint.is_none()
                     {
-                        before
-                            .extend(quote!(#s.reserve(::core::iter::Iterator::size_hint(&#it).0);));
+                        let trips = quote!(::core::iter::Iterator::size_hint(&#it).0);
+                        // A flat copy of state stores its length in values per iteration.
+                        let per = l.body.iter().find_map(|st| match st {
+                            Stmt::Def { var, rhs, .. } if *var == v => self.flat_copy(v, rhs),
+                            _ => None,
+                        });
+                        before.extend(match per {
+                            Some(state) => {
+                                let state = &self.func.vars[state].ident;
+                                quote!(#s.reserve(#trips * #state.len());)
+                            }
+                            None => quote!(#s.reserve(#trips);),
+                        });
                     }
                 }
                 let source = if trip.is_some() {
@@ -270,6 +286,8 @@ impl Adjoint<'_> {
         };
         for stmt in stmts {
             match stmt {
+                // A flat copy of state stays on its stack until the call's reverse pass.
+                Stmt::Def { var, rhs, .. } if self.flat_copy(*var, rhs).is_some() => {}
                 Stmt::Def { var, ty, rhs } if self.plan.needed[*var] => {
                     match (pop(*var), self.plan.reload.get(var)) {
                         (Some(p), _) => out.extend(p),

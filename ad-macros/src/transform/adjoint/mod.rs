@@ -475,6 +475,28 @@ impl Adjoint<'_> {
         }
     }
 
+    /// For a copy of state taken for a call's reverse pass (`copies`), stored, of a `&mut [T]`
+    /// parameter: that parameter. Its elements go onto the copy's stack in place
+    /// (`push_slice`), and the reverse pass works on them there (`last_mut`), with no `Vec`
+    /// allocated per call (GradBench's determinant copied two index lists per call).
+    fn flat_copy(&self, copy: VarId, rhs: &Rhs) -> Option<VarId> {
+        let Rhs::Inert { uses, .. } = rhs else {
+            return None;
+        };
+        match uses.as_slice() {
+            [state] if self.is_flat_copy(copy, *state) => Some(*state),
+            _ => None,
+        }
+    }
+
+    /// Whether `copy`, a copy of `state` for a call's reverse pass, is kept flat
+    /// ([`Adjoint::flat_copy`]).
+    fn is_flat_copy(&self, copy: VarId, state: VarId) -> bool {
+        self.copies.contains(&copy)
+            && self.plan.stack[copy].is_some()
+            && self.func.is_mut_slice_param(state)
+    }
+
     fn active(&self, op: &Operand) -> Option<VarId> {
         Func::var_of(op).filter(|&v| self.func.vars[v].active())
     }

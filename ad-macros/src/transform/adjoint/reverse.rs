@@ -349,6 +349,21 @@ impl Adjoint<'_> {
                         dropped.extend(quote!(#s.drop_last(#n);));
                     }
                 }
+                // State kept flat on its copy's stack: worked on in place, then dropped.
+                for (k, (a, st)) in args.iter().zip(state).enumerate() {
+                    let Some(copy) = st.as_ref().and_then(|st| st.snapshot.as_ref()) else {
+                        continue;
+                    };
+                    if let (Some(c), Some(v)) = (Func::var_of(copy), Func::var_of(a))
+                        && self.is_flat_copy(c, v)
+                        && let Some(s) = self.plan.stack[c].clone()
+                    {
+                        let (n, v) = (self.func.namer.fresh("state_len"), &self.func.vars[v].ident);
+                        out.extend(quote!(let #n = #v.len();));
+                        primals[k] = quote!(#s.last_mut(#n));
+                        dropped.extend(quote!(#s.drop_last(#n);));
+                    }
+                }
                 // An array passed twice cannot lend its adjoint twice: later occurrences collect
                 // into a scratch slice, added in after the call.
                 let mut lent = HashSet::new();
