@@ -605,8 +605,6 @@ impl Func {
         out
     }
 
-    /// Whether `v` is a read-only slice parameter (`&[F]`, `&Vec<F>`, `&[F; N]`): in a companion, its
-    /// tangent or adjoint may be zeros or a sink rather than a slice (`ad_runtime::Zero`).
     /// Whether `v` is a parameter of type `&mut [T]` (integer state, say): a copy of its
     /// elements can be passed where it is.
     pub fn is_mut_slice_param(&self, v: VarId) -> bool {
@@ -617,6 +615,8 @@ impl Func {
         })
     }
 
+    /// Whether `v` is a read-only slice parameter (`&[F]`, `&Vec<F>`, `&[F; N]`): in a companion, its
+    /// tangent or adjoint may be zeros or a sink rather than a slice (`ad_runtime::Zero`).
     pub fn is_slice_param(&self, v: VarId) -> bool {
         self.params
             .iter()
