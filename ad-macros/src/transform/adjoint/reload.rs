@@ -26,10 +26,9 @@ impl Adjoint<'_> {
         defs: &HashMap<VarId, &Rhs>,
         v: VarId,
     ) -> Option<(VarId, VarId)> {
-        let l = stmts.iter().find_map(|s| match s {
-            Stmt::Loop(l) if self.plan.loop_bodies.get(&self.plan.region[v]) == Some(&key(l)) => {
-                Some(l)
-            }
+        let body = self.plan.loop_bodies.get(&self.plan.region[v]);
+        let (from, l) = stmts.iter().enumerate().find_map(|(at, s)| match s {
+            Stmt::Loop(l) if body == Some(&key(l)) => Some((at, l)),
             _ => None,
         })?;
         let LoopKind::For { iter, bound, .. } = &l.kind else {
@@ -51,9 +50,6 @@ impl Adjoint<'_> {
             _ => None,
         })?;
         let in_scope = self.live(array) || self.plan.origin[array] == Origin::Param;
-        let from = stmts
-            .iter()
-            .position(|s| matches!(s, Stmt::Loop(m) if key(m) == key(l)))?;
         (in_scope && !writes(&stmts[from..], array, store)).then_some((array, index))
     }
 }
