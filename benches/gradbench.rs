@@ -23,7 +23,10 @@
 //! Before timing, each group checks that the hand-written derivative equals ours (1e-9
 //! relative, with an absolute floor of 1e-9 times the largest entry for entries near zero) and
 //! panics otherwise: the benchmark compares two computations of one thing. Every derivative
-//! allocates its output, as the eval's does.
+//! allocates its output, as the eval's does. Each group then prints the heap one call of each
+//! derivative uses: its allocations and the most bytes live at once (the output included), the
+//! stack of stored values being the rest, and also the memory the reverse sweep reads back
+//! through the cache.
 //!
 //! Run with
 //!
@@ -35,8 +38,23 @@ use std::hint::black_box;
 
 use ad_gradbench::evals::{det, gmm, kmeans, llsq, lse};
 // The test suite's generator (SplitMix64): pseudo-random inputs, the same on every run.
+use ad_tests::alloc::measure;
 use ad_tests::r#gen::Rng;
 use criterion::{Criterion, criterion_group, criterion_main};
+
+// Counts only inside `measure` (a thread-local flag checked per allocation otherwise).
+#[global_allocator]
+static GLOBAL: ad_tests::alloc::Counting = ad_tests::alloc::Counting;
+
+/// Prints the heap one call of our derivative and of the hand-written one uses.
+fn footprint(group: &str, ours: impl FnOnce(), hand: impl FnOnce()) {
+    let (o, h) = (measure(ours), measure(hand));
+    println!(
+        "{group}: heap, one call: ours {} bytes at the peak in {} allocations, hand-written {} \
+         bytes in {}",
+        o.peak_bytes, o.allocations, h.peak_bytes, h.allocations
+    );
+}
 
 /// `n` values uniform in `[-scale, scale)`.
 fn values(rng: &mut Rng, n: usize, scale: f64) -> Vec<f64> {
@@ -337,6 +355,11 @@ fn bench_lse(c: &mut Criterion) {
     let n = 10_000;
     let x = values(&mut Rng(1), n, 3.0);
     assert_same("lse gradient", &lse::gradient(&x), &lse_gradient_hand(&x));
+    footprint(
+        "lse",
+        || drop(lse::gradient(&x)),
+        || drop(lse_gradient_hand(&x)),
+    );
     let mut grp = c.benchmark_group(format!("lse/{n}"));
     grp.bench_function("primal", |b| b.iter(|| lse::primal(n, black_box(&x))));
     grp.bench_function("ours", |b| b.iter(|| lse::gradient(black_box(&x))));
@@ -352,6 +375,11 @@ fn bench_llsq(c: &mut Criterion) {
         "llsq gradient",
         &llsq::gradient(n, &x),
         &llsq_gradient_hand(n, &x),
+    );
+    footprint(
+        "llsq",
+        || drop(llsq::gradient(n, &x)),
+        || drop(llsq_gradient_hand(n, &x)),
     );
     let mut grp = c.benchmark_group(format!("llsq/{n}x{m}"));
     grp.bench_function("primal", |b| b.iter(|| llsq::primal(n, m, black_box(&x))));
@@ -375,6 +403,11 @@ fn bench_kmeans(c: &mut Criterion) {
         "kmeans dir",
         &kmeans::dir(n, k, d, &points, &centroids),
         &kmeans_dir_hand(n, k, d, &points, &centroids),
+    );
+    footprint(
+        "kmeans",
+        || drop(kmeans::dir(n, k, d, &points, &centroids)),
+        || drop(kmeans_dir_hand(n, k, d, &points, &centroids)),
     );
     let mut grp = c.benchmark_group(format!("kmeans/{n}x{k}x{d}"));
     grp.bench_function("primal", |b| {
@@ -413,6 +446,7 @@ fn bench_gmm(c: &mut Criterion) {
     for (name, (o, h)) in ["alpha", "mu", "q", "l"].iter().zip(ours.iter().zip(&hand)) {
         assert_same(&format!("gmm gradient in {name}"), o, h);
     }
+    footprint("gmm", || drop(f.gradient()), || drop(gmm_gradient_hand(&f)));
     let mut grp = c.benchmark_group(format!("gmm/{d}x{k}x{n}"));
     grp.bench_function("primal", |b| b.iter(|| black_box(&f).objective()));
     grp.bench_function("ours", |b| b.iter(|| black_box(&f).gradient()));
@@ -428,6 +462,11 @@ fn bench_det(c: &mut Criterion) {
         "det gradient",
         &det::gradient(ell, &a),
         &det_gradient_hand(ell, &a),
+    );
+    footprint(
+        "det",
+        || drop(det::gradient(ell, &a)),
+        || drop(det_gradient_hand(ell, &a)),
     );
     let mut grp = c.benchmark_group(format!("det/{ell}"));
     grp.bench_function("primal", |b| b.iter(|| det::primal(ell, black_box(&a))));
