@@ -275,7 +275,7 @@ fn grad_fns(
         (Some(_), None) => adjoint::Checkpoint::Sqrt,
         (Some(_), Some(s)) => adjoint::Checkpoint::Binomial(s.to_token_stream()),
     };
-    let (g, stores) = adjoint::transform_storing(func, out, &checkpoint);
+    let (g, stores) = adjoint::transform_final(func, out, &checkpoint, true);
     let hidden = companion::companion_vjp(f, &calling(f, "vjp", &g, None));
     let grad = out.filter(|t| floats.is_float(t)).map(|out_ty| {
         // `_grad` is `_vjp` seeded with 1.

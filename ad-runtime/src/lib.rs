@@ -554,6 +554,63 @@ impl<T> Stack<T> {
     }
 }
 
+/// The value stack of a branch outside loops, which runs at most once per call: one value kept
+/// in place, never on the heap. Generated code uses it where a [`Stack`] would hold at most one
+/// value, so that code without loops allocates nothing.
+///
+/// ```
+/// let mut s = ad_runtime::Slot::new();
+/// s.push(1.5_f64);
+/// assert_eq!(s.pop(), 1.5);
+/// ```
+#[derive(Debug, Default)]
+pub struct Slot<T> {
+    item: Option<T>,
+}
+
+impl<T> Slot<T> {
+    /// An empty slot.
+    ///
+    /// ```
+    /// let s: ad_runtime::Slot<f64> = ad_runtime::Slot::new();
+    /// # let _ = s;
+    /// ```
+    #[inline]
+    pub const fn new() -> Self {
+        Slot { item: None }
+    }
+
+    /// Keeps a value (the slot held none).
+    ///
+    /// ```
+    /// let mut s = ad_runtime::Slot::new();
+    /// s.push(2_usize);
+    /// # assert_eq!(s.pop(), 2);
+    /// ```
+    #[inline]
+    pub fn push(&mut self, value: T) {
+        self.item = Some(value);
+    }
+
+    /// Takes the value back.
+    ///
+    /// # Panics
+    ///
+    /// If nothing was kept (a bug in generated code).
+    ///
+    /// ```
+    /// let mut s = ad_runtime::Slot::new();
+    /// s.push((1.0_f64, (0.5_f64,)));
+    /// assert_eq!(s.pop(), (1.0, (0.5,)));
+    /// ```
+    #[inline]
+    pub fn pop(&mut self) -> T {
+        self.item
+            .take()
+            .expect("a slot is taken once, after it was filled")
+    }
+}
+
 /// The zero of a slice's element type, without reading an element: the start of a sum over the
 /// slice.
 ///

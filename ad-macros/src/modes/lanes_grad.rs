@@ -27,7 +27,7 @@ use crate::transform::tangent;
 pub const MAX_LANES: usize = 4;
 
 /// The number of lanes when the rule picks forward mode for `_grad`, else `None`; `stores`:
-/// whether the reverse sweep stores values (`adjoint::transform_storing`).
+/// whether the reverse sweep stores values (`adjoint::transform_final`).
 pub fn lanes(f: &ItemFn, func: &Func, args: &attr::Args, stores: bool) -> Option<usize> {
     let active: Vec<_> = func.params.iter().filter(|p| p.active).collect();
     let k = active.len();

@@ -756,17 +756,17 @@ struct square {}
 #[inline]
 fn through_call_vjp(x: f64, y: f64, seed: f64) -> (f64, (f64, f64)) {
     let _t0 = x * y;
-    let _t1 = square(_t0);
+    let _t1_seed = seed;
+    let (_t1, _t1_adjoints) = square::__derive_grad(
+        (_t0,),
+        (::ad_runtime::Zero,),
+        _t1_seed,
+    );
     let _t2 = _t1 + y;
     let _t2_bar = seed;
     let _t1_bar = _t2_bar;
     let mut y_bar = _t2_bar;
-    let (_, call_adjoints) = square::__derive_grad(
-        (_t0,),
-        (::ad_runtime::Zero,),
-        _t1_bar,
-    );
-    let _t0_bar = call_adjoints.0;
+    let _t0_bar = _t1_adjoints.0;
     let x_bar = y * _t0_bar;
     y_bar = y_bar + x * _t0_bar;
     (_t2, (x_bar, y_bar))

@@ -8,7 +8,11 @@ impl Adjoint<'_> {
         match &self.plan.stack[v] {
             Some(s) if !self.no_push => {
                 let ident = &self.func.vars[v].ident;
-                quote!(#s.push(::core::clone::Clone::clone(&#ident));)
+                // A seeded call's result goes with the adjoints its companion returned.
+                match self.seeded.get(&v).and_then(|s| s.adjoints.as_ref()) {
+                    Some(adj) => quote!(#s.push((#ident, #adj));),
+                    None => quote!(#s.push(::core::clone::Clone::clone(&#ident));),
+                }
             }
             _ => TokenStream::new(),
         }
@@ -50,7 +54,11 @@ impl Adjoint<'_> {
                             continue;
                         }
                     }
-                    out.extend(emit::def(self.func, *var, ty.as_ref(), rhs));
+                    if self.is_seeded(*var) {
+                        out.extend(self.seeded_call(*var, rhs));
+                    } else {
+                        out.extend(emit::def(self.func, *var, ty.as_ref(), rhs));
+                    }
                     out.extend(self.push_if_stored(*var));
                 }
                 Stmt::Inert { tokens, .. } => out.extend(tokens.clone()),
@@ -280,9 +288,14 @@ impl Adjoint<'_> {
         let mut out = TokenStream::new();
         let pop = |v: VarId| -> Option<TokenStream> {
             let s = self.plan.stack[v].as_ref()?;
-            let ident = &self.func.vars[v].ident;
             let mutability = self.func.vars[v].mutable.then(|| quote!(mut));
-            Some(quote!(let #mutability #ident = #s.pop();))
+            let ident = &self.func.vars[v].ident;
+            Some(
+                match self.seeded.get(&v).and_then(|s| s.adjoints.as_ref()) {
+                    Some(adj) => quote!(let (#mutability #ident, #adj) = #s.pop();),
+                    None => quote!(let #mutability #ident = #s.pop();),
+                },
+            )
         };
         for stmt in stmts {
             match stmt {

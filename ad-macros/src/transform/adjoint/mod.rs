@@ -54,6 +54,7 @@ mod in_order;
 mod plan;
 mod reload;
 mod reverse;
+mod seeded;
 mod selected;
 
 /// How a variable gets its value, for deciding whether the reverse sweep can recompute it.
@@ -157,6 +158,14 @@ struct Adjoint<'f> {
     /// In the fused loop: the adjoint slots read at constant indices (`w[3]`), by array and
     /// index, summed in a local through the loop and added into memory once after it.
     promoted: HashMap<(VarId, String), Ident>,
+    /// The name of the seed parameter.
+    seed_name: Ident,
+    /// The code is final (users call it), not lowered again for second order: it may run
+    /// calls' companions in the forward sweep (`seeded.rs`) and keep a branch's values in a
+    /// `Slot`, neither of which that lowering knows.
+    final_code: bool,
+    /// The calls that do, by result (`seeded.rs`).
+    seeded: HashMap<VarId, seeded::Seeded>,
 }
 
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
@@ -199,18 +208,23 @@ pub fn transform_with(
     out_ty: Option<&Type>,
     checkpoint: &Checkpoint,
 ) -> Generated {
-    transform_storing(func, out_ty, checkpoint).0
+    transform_final(func, out_ty, checkpoint, false).0
 }
 
 /// [`transform_with`], and whether the reverse sweep stores values (a stack for values, trip
 /// counts or a callee's arguments: a loop it can neither recompute nor reverse in order), which
-/// the mode-choice rule of `_grad` reads (`modes/lanes_grad.rs`).
-pub fn transform_storing(
+/// the mode-choice rule of `_grad` reads (`modes/lanes_grad.rs`). With `final_code`, for a
+/// function users call (not lowered again for second order): a call may run its companion in
+/// the forward sweep, given its result's adjoint there (`seeded.rs`), so that the callee runs
+/// once, and a branch outside loops keeps what it stores in a `Slot` rather than on the heap.
+pub fn transform_final(
     func: &mut Func,
     out_ty: Option<&Type>,
     checkpoint: &Checkpoint,
+    final_code: bool,
 ) -> (Generated, bool) {
     let mut a = Adjoint::new(func);
+    a.final_code = final_code;
     if let Checkpoint::Binomial(snapshots) = checkpoint {
         a.binomial = Some(snapshots.clone());
     }
@@ -259,6 +273,7 @@ impl<'f> Adjoint<'f> {
         let float = common_float(&func.params);
         let copies = Func::snapshots(&func.stmts);
         let lengths = func.literal_lens();
+        let seed_name = func.namer.seed();
         Adjoint {
             func,
             bar,
@@ -295,15 +310,18 @@ impl<'f> Adjoint<'f> {
             copies,
             lengths,
             promoted: HashMap::new(),
+            seed_name,
+            final_code: false,
+            seeded: HashMap::new(),
         }
     }
 
     /// Decides what is stored (see `plan.rs`), the stacks of slices lent to calls, and the
     /// checkpointed loops.
     fn plan(&mut self, stmts: &[Stmt], checkpoint: bool) {
+        self.plan_fields(stmts);
         self.analyse(stmts);
         self.plan_saved(stmts);
-        self.plan_fields(stmts);
         if checkpoint {
             self.plan_checkpoints(stmts);
         }
@@ -365,7 +383,7 @@ impl<'f> Adjoint<'f> {
         params: &mut Vec<TokenStream>,
         call: &mut CallShape,
     ) -> Ident {
-        let seed = self.func.namer.seed();
+        let seed = self.seed_name.clone();
         if let Some(ty) = out_ty {
             params.push(quote!(#seed: #ty));
             call.seed = Some(seed.clone());
@@ -386,8 +404,21 @@ impl<'f> Adjoint<'f> {
                 body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
             }
         }
-        for s in a.plan.stack.iter().flatten() {
-            body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
+        // A value of a branch outside loops is stored once per call at most: in a `Slot`, not
+        // on the heap (copies of state go onto their stack element by element; code lowered
+        // again for second order knows stacks only).
+        let in_loop = |v: VarId| {
+            let r = a.plan.region[v];
+            a.plan.loop_regions.values().any(|l| l.contains(&r))
+        };
+        for (v, s) in a.plan.stack.iter().enumerate() {
+            match s {
+                Some(s) if in_loop(v) || a.copies.contains(&v) || !a.final_code => {
+                    body.extend(quote!(let mut #s = ::ad_runtime::Stack::new();));
+                }
+                Some(s) => body.extend(quote!(let mut #s = ::ad_runtime::Slot::new();)),
+                None => {}
+            }
         }
         for (_, s) in a.plan.trips.values() {
             if let Some(s) = s {

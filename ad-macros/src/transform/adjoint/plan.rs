@@ -29,6 +29,9 @@ impl Adjoint<'_> {
             .collect();
         self.plan.fused = self.fusable(stmts);
         self.regions(stmts, 0);
+        if self.final_code {
+            self.plan_seeded(stmts);
+        }
         // Loops reversed in order (`in_order.rs`): tried first, dropped when one would still
         // store a value, and the plan made again without it.
         let mut in_order = HashSet::new();
@@ -298,6 +301,14 @@ impl Adjoint<'_> {
                     }
                     Rhs::Cast { value, .. } => work.extend(Func::var_of(value)),
                     Rhs::Load { index, .. } => work.extend(index.iter().filter_map(Func::var_of)),
+                    // A seeded call has no reverse pass; the adjoints its companion returned
+                    // are kept with its result.
+                    Rhs::Call { .. }
+                        if self.seeded.get(var).is_some_and(|s| s.adjoints.is_some()) =>
+                    {
+                        work.push(*var);
+                    }
+                    Rhs::Call { .. } if self.is_seeded(*var) => {}
                     Rhs::Call { .. } => {
                         work.extend(rhs.operands().into_iter().filter_map(Func::var_of))
                     }
@@ -472,7 +483,7 @@ impl Adjoint<'_> {
                     var,
                     rhs: Rhs::Call { memory, .. },
                     ..
-                } if self.func.vars[*var].active() => {
+                } if self.func.vars[*var].active() && !self.is_seeded(*var) => {
                     for (k, m) in memory.iter().enumerate() {
                         if m.as_ref().is_some_and(|m| m.mutable)
                             || (m.is_some() && overwritten.contains(&(*var, k)))

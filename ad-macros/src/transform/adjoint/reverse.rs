@@ -247,6 +247,14 @@ impl Adjoint<'_> {
         if !self.func.vars[var].active() {
             return;
         }
+        // A seeded call's companion ran in the forward sweep (`seeded.rs`): only the adjoints
+        // it returned are left to add in.
+        if let (Some(seeded), Rhs::Call { args, memory, .. }) = (self.seeded.get(&var), rhs) {
+            if let Some(adj) = seeded.adjoints.clone() {
+                self.add_returned(args, memory, &adj, out, counts);
+            }
+            return;
+        }
         // A call that writes slices runs its reverse pass even when its result has no adjoint
         // (a function without a result takes any seed and ignores it).
         // A call whose tuple result is read by fields: its seed is the tuple of the fields'
@@ -317,136 +325,175 @@ impl Adjoint<'_> {
                     out.extend(quote!(#slot = #slot + #bar;));
                 }
             }
-            Rhs::Call {
-                callee,
-                args,
-                memory,
-                state,
-                span,
-                ..
-            } => {
-                // The callee's companion pulls the adjoint back to every argument at once: into
-                // the shadows of slices, and as returned adjoints for scalars. State the function
-                // changes in place is passed as the copy taken before the call.
-                let f = callee.tokens(Some("_derive_grad"));
-                let mut primals = emit::call_args(self.func, args, memory, state, true);
-                // A slice the call writes, or reads and a later write changes: the callee's
-                // reverse pass starts again from its values before the call, kept on a stack.
-                let mut dropped = TokenStream::new();
-                for (k, (a, m)) in args.iter().zip(memory).enumerate() {
-                    if let (Some(s), Some(m)) = (self.saved.get(&(var, k)), m) {
-                        let n = self.func.namer.fresh("saved_len");
-                        let slice =
-                            emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
-                        out.extend(quote!(let #n = (#slice).len();));
-                        primals[k] = if m.mutable {
-                            quote!(#s.last_mut(#n))
-                        } else if m.by_value {
-                            quote!(::ad_runtime::to_array(&*#s.last_mut(#n)))
-                        } else {
-                            quote!(&*#s.last_mut(#n))
-                        };
-                        dropped.extend(quote!(#s.drop_last(#n);));
-                    }
-                }
-                // State kept flat on its copy's stack: worked on in place, then dropped.
-                for (k, (a, st)) in args.iter().zip(state).enumerate() {
-                    let Some(copy) = st.as_ref().and_then(|st| st.snapshot.as_ref()) else {
-                        continue;
-                    };
-                    if let (Some(c), Some(v)) = (Func::var_of(copy), Func::var_of(a))
-                        && self.is_flat_copy(c, v)
-                        && let Some(s) = self.plan.stack[c].clone()
-                    {
-                        let (n, v) = (self.func.namer.fresh("state_len"), &self.func.vars[v].ident);
-                        out.extend(quote!(let #n = #v.len();));
-                        primals[k] = quote!(#s.last_mut(#n));
-                        dropped.extend(quote!(#s.drop_last(#n);));
-                    }
-                }
-                // An array passed twice cannot lend its adjoint twice: later occurrences collect
-                // into a scratch slice, added in after the call.
-                let mut lent = HashSet::new();
-                let mut after = TokenStream::new();
-                let mut shadows = Vec::new();
-                for (a, m) in args.iter().zip(memory) {
-                    shadows.push(match (m, self.active(a).and_then(|v| self.bar[v].clone().map(|b| (v, b)))) {
-                        // An array by value: its adjoint is returned, added in below.
-                        (Some(m), _) if m.by_value => quote!(::ad_runtime::Zero),
-                        (Some(m), Some((v, b))) => {
-                            // A read-only slice parameter's shadow may be a sink (in a
-                            // companion whose caller passed `Zero`): it lends through `Shadow`.
-                            let param = self.func.is_slice_param(v);
-                            let range = emit::range_of(self.func, m);
-                            if lent.insert(v) {
-                                if param {
-                                    quote!(::ad_runtime::Shadow::lend(&mut *#b, #range))
-                                } else {
-                                    quote!(&mut #b[#range])
-                                }
-                            } else {
-                                let scratch = self.func.namer.fresh("scratch");
-                                let primal = emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
-                                let rows = self.func.vars[v].depth == Some(2);
-                                out.extend(if rows {
-                                    quote!(let mut #scratch = ::ad_runtime::rows::zero_rows(#primal);)
-                                } else {
-                                    quote!(let mut #scratch = ::ad_runtime::zeros_vec(#primal);)
-                                });
-                                after.extend(if param {
-                                    quote!(::ad_runtime::Shadow::add_from(&mut *#b, #range, &#scratch);)
-                                } else if rows {
-                                    quote!(::ad_runtime::rows::add_rows(&mut #b[#range], &#scratch);)
-                                } else {
-                                    quote!(::ad_runtime::add_into(&mut #b[#range], &#scratch);)
-                                });
-                                quote!(&mut #scratch[..])
-                            }
-                        }
-                        // A written slice without an adjoint of its own still needs room: the
-                        // callee's reverse pass reads it.
-                        (Some(m), None) if m.mutable => {
-                            let primal = emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
-                            quote!(&mut ::ad_runtime::zeros_vec(#primal)[..])
-                        }
-                        (Some(_), None) | (None, _) => quote!(::ad_runtime::Zero),
-                    });
-                }
+            Rhs::Call { args, memory, .. } => {
                 let adj = self.func.namer.fresh("call_adjoints");
-                out.extend(quote::quote_spanned!(*span=>
-                    let (_, #adj) = #f((#(#primals,)*), (#(#shadows,)*), #bar);
-                ));
-                out.extend(dropped);
-                out.extend(after);
-                for (k, a) in args.iter().enumerate() {
-                    if let (Some(m), Some(t)) = (&memory[k], self.active(a))
-                        && m.by_value
-                        && let Some(b) = self.bar[t].clone()
-                    {
-                        let k = syn::Index::from(k);
-                        // Element by element when the length is written in the source, so that a
-                        // Hessian can lower this code again (`adj.0[1]` is a call result's element).
-                        match Func::var_of(a).and_then(|v| self.lengths.get(&v).copied()) {
-                            Some(n) if n <= crate::ir::UNROLLED => {
-                                for i in 0..n {
-                                    let i = proc_macro2::Literal::usize_unsuffixed(i);
-                                    out.extend(quote!(#b[#i] = #b[#i] + #adj.#k[#i];));
-                                }
-                            }
-                            _ => out.extend(quote!(::ad_runtime::add_into(&mut #b[..], &#adj.#k);)),
-                        }
-                    }
-                    if memory[k].is_some() {
-                        continue;
-                    }
-                    if let Some(t) = self.active(a) {
-                        let k = syn::Index::from(k);
-                        self.contribute(t, quote!(#adj.#k), out, counts);
-                    }
-                }
+                let (call, after) = self.companion_call(var, rhs, &bar, true, out);
+                out.extend(quote!(let (_, #adj) = #call; #after));
+                self.add_returned(args, memory, &adj, out, counts);
             }
             Rhs::Inert { .. } | Rhs::NewArray { .. } => {}
         }
+    }
+
+    /// Adds the adjoints a call's companion returned (`adj`) into its scalar arguments and
+    /// arrays passed by value.
+    fn add_returned(
+        &mut self,
+        args: &[Operand],
+        memory: &[Option<crate::ir::MemArg>],
+        adj: &Ident,
+        out: &mut TokenStream,
+        counts: &HashMap<VarId, usize>,
+    ) {
+        for (k, a) in args.iter().enumerate() {
+            if let (Some(m), Some(t)) = (&memory[k], self.active(a))
+                && m.by_value
+                && let Some(b) = self.bar[t].clone()
+            {
+                let k = syn::Index::from(k);
+                // Element by element when the length is written in the source, so that a
+                // Hessian can lower this code again (`adj.0[1]` is a call result's element).
+                match Func::var_of(a).and_then(|v| self.lengths.get(&v).copied()) {
+                    Some(n) if n <= crate::ir::UNROLLED => {
+                        for i in 0..n {
+                            let i = proc_macro2::Literal::usize_unsuffixed(i);
+                            out.extend(quote!(#b[#i] = #b[#i] + #adj.#k[#i];));
+                        }
+                    }
+                    _ => out.extend(quote!(::ad_runtime::add_into(&mut #b[..], &#adj.#k);)),
+                }
+            }
+            if memory[k].is_some() {
+                continue;
+            }
+            if let Some(t) = self.active(a) {
+                let k = syn::Index::from(k);
+                self.contribute(t, quote!(#adj.#k), out, counts);
+            }
+        }
+    }
+
+    /// The call of `var`'s callee's companion with seed `bar`: `(call, code after it)`, the code
+    /// it needs first added to `out`. In the reverse sweep (`reverse`), slices and state the
+    /// call changes are passed as kept before it; a seeded call (`seeded.rs`) runs in the
+    /// forward sweep and is passed them as they are.
+    pub(super) fn companion_call(
+        &mut self,
+        var: VarId,
+        rhs: &Rhs,
+        bar: &TokenStream,
+        reverse: bool,
+        out: &mut TokenStream,
+    ) -> (TokenStream, TokenStream) {
+        let Rhs::Call {
+            callee,
+            args,
+            memory,
+            state,
+            span,
+            ..
+        } = rhs
+        else {
+            return (TokenStream::new(), TokenStream::new());
+        };
+        // The callee's companion pulls the adjoint back to every argument at once: into
+        // the shadows of slices, and as returned adjoints for scalars. State the function
+        // changes in place is passed as the copy taken before the call.
+        let f = callee.tokens(Some("_derive_grad"));
+        let mut primals = emit::call_args(self.func, args, memory, state, reverse);
+        // A slice the call writes, or reads and a later write changes: the callee's
+        // reverse pass starts again from its values before the call, kept on a stack.
+        let mut dropped = TokenStream::new();
+        for (k, (a, m)) in args.iter().zip(memory).enumerate() {
+            if let (Some(s), Some(m), true) = (self.saved.get(&(var, k)), m, reverse) {
+                let n = self.func.namer.fresh("saved_len");
+                let slice = emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
+                out.extend(quote!(let #n = (#slice).len();));
+                primals[k] = if m.mutable {
+                    quote!(#s.last_mut(#n))
+                } else if m.by_value {
+                    quote!(::ad_runtime::to_array(&*#s.last_mut(#n)))
+                } else {
+                    quote!(&*#s.last_mut(#n))
+                };
+                dropped.extend(quote!(#s.drop_last(#n);));
+            }
+        }
+        // State kept flat on its copy's stack: worked on in place, then dropped.
+        for (k, (a, st)) in args.iter().zip(state).enumerate() {
+            let Some(copy) = st.as_ref().and_then(|st| st.snapshot.as_ref()) else {
+                continue;
+            };
+            if let (Some(c), Some(v)) = (Func::var_of(copy), Func::var_of(a))
+                && self.is_flat_copy(c, v)
+                && let Some(s) = self.plan.stack[c].clone()
+                && reverse
+            {
+                let (n, v) = (self.func.namer.fresh("state_len"), &self.func.vars[v].ident);
+                out.extend(quote!(let #n = #v.len();));
+                primals[k] = quote!(#s.last_mut(#n));
+                dropped.extend(quote!(#s.drop_last(#n);));
+            }
+        }
+        // An array passed twice cannot lend its adjoint twice: later occurrences collect
+        // into a scratch slice, added in after the call.
+        let mut lent = HashSet::new();
+        let mut after = TokenStream::new();
+        let mut shadows = Vec::new();
+        for (a, m) in args.iter().zip(memory) {
+            shadows.push(
+                match (
+                    m,
+                    self.active(a)
+                        .and_then(|v| self.bar[v].clone().map(|b| (v, b))),
+                ) {
+                    // An array by value: its adjoint is returned, added in below.
+                    (Some(m), _) if m.by_value => quote!(::ad_runtime::Zero),
+                    (Some(m), Some((v, b))) => {
+                        // A read-only slice parameter's shadow may be a sink (in a
+                        // companion whose caller passed `Zero`): it lends through `Shadow`.
+                        let param = self.func.is_slice_param(v);
+                        let range = emit::range_of(self.func, m);
+                        if lent.insert(v) {
+                            if param {
+                                quote!(::ad_runtime::Shadow::lend(&mut *#b, #range))
+                            } else {
+                                quote!(&mut #b[#range])
+                            }
+                        } else {
+                            let scratch = self.func.namer.fresh("scratch");
+                            let primal =
+                                emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
+                            let rows = self.func.vars[v].depth == Some(2);
+                            out.extend(if rows {
+                                quote!(let mut #scratch = ::ad_runtime::rows::zero_rows(#primal);)
+                            } else {
+                                quote!(let mut #scratch = ::ad_runtime::zeros_vec(#primal);)
+                            });
+                            after.extend(if param {
+                                quote!(::ad_runtime::Shadow::add_from(&mut *#b, #range, &#scratch);)
+                            } else if rows {
+                                quote!(::ad_runtime::rows::add_rows(&mut #b[#range], &#scratch);)
+                            } else {
+                                quote!(::ad_runtime::add_into(&mut #b[#range], &#scratch);)
+                            });
+                            quote!(&mut #scratch[..])
+                        }
+                    }
+                    // A written slice without an adjoint of its own still needs room: the
+                    // callee's reverse pass reads it.
+                    (Some(m), None) if m.mutable => {
+                        let primal =
+                            emit::slice_of(self.func, &emit::operand(self.func, a), m, false);
+                        quote!(&mut ::ad_runtime::zeros_vec(#primal)[..])
+                    }
+                    (Some(_), None) | (None, _) => quote!(::ad_runtime::Zero),
+                },
+            );
+        }
+        after.extend(dropped);
+        let call = quote::quote_spanned!(*span=> #f((#(#primals,)*), (#(#shadows,)*), #bar));
+        (call, after)
     }
 
     /// `if c { replay(A); φ contributions; reverse(A) } else { .. }`
