@@ -123,6 +123,22 @@ fn robust_exp_fit(p: &[f64], t: &[f64], y: &[f64]) -> f64 {
     0.5 * s
 }
 
+/// The same model's mean squared error with a guard for empty data, as a script writes it: the
+/// loop after the early `return` (in the arm of a branch, once lowered) is fused all the same.
+#[derive_tangent(wrt(p))]
+#[derive_grad(wrt(p))]
+fn guarded_exp_fit(p: &[f64], t: &[f64], y: &[f64]) -> f64 {
+    if t.is_empty() {
+        return 0.0;
+    }
+    let mut s = 0.0;
+    for i in 0..t.len() {
+        let r = p[0] * (-p[1] * t[i]).exp() + p[2] - y[i];
+        s += r * r;
+    }
+    s / t.len() as f64
+}
+
 /// A scratch array created in the body and written by an inner loop.
 #[derive_tangent]
 #[derive_grad]
@@ -376,6 +392,34 @@ fn robust_exp_fit_three_ways() {
     check_flat("robust_exp_fit", &p, f, tangent, grad, hand);
 }
 
+#[test]
+fn guarded_exp_fit_three_ways() {
+    let t: Vec<f64> = (0..M).map(|i| 0.4 * i as f64).collect();
+    let y: Vec<f64> = t.iter().map(|t| 2.0 * (-0.7 * t).exp() + 0.3).collect();
+    let p = [1.8, 0.6, 0.2];
+    let f = |p: &[f64]| guarded_exp_fit(p, &t, &y);
+    let tangent = |p: &[f64], d: &[f64]| guarded_exp_fit_tangent(p, d, &t, &y);
+    let grad = |p: &[f64], g: &mut [f64]| guarded_exp_fit_grad(p, g, &t, &y);
+    // d/dp = (2 / n) sum r (e, -p0 t e, 1), e = e^{-p1 t}.
+    let hand = |p: &[f64]| {
+        let mut g = vec![0.0; 3];
+        for (&ti, &yi) in t.iter().zip(&y) {
+            let e = (-p[1] * ti).exp();
+            let r = p[0] * e + p[2] - yi;
+            let k = 2.0 / t.len() as f64;
+            g[0] += k * r * e;
+            g[1] -= k * r * p[0] * ti * e;
+            g[2] += k * r;
+        }
+        g
+    };
+    check_flat("guarded_exp_fit", &p, f, tangent, grad, hand);
+    // The guard's arm: value and gradient zero.
+    let mut g = [0.0; 3];
+    assert_eq!(guarded_exp_fit_grad(&p, &mut g, &[], &[]), 0.0);
+    assert_eq!(g, [0.0; 3]);
+}
+
 fn cloud_of(p: &[f64]) -> Vec<[f64; 3]> {
     p.chunks(3).map(|c| [c[0], c[1], c[2]]).collect()
 }
@@ -442,6 +486,14 @@ fn fused_gradients_store_nothing() {
     assert_eq!(
         m.allocations, 0,
         "robust_exp_fit: the branch adds into the sum on both arms, so the loop is fused"
+    );
+
+    let m = measure(|| {
+        black_box(guarded_exp_fit_grad(&[1.8, 0.6, 0.2], &mut gp, &t, &ty));
+    });
+    assert_eq!(
+        m.allocations, 0,
+        "guarded_exp_fit: the loop after the early return is fused (else its `exp` values are stored)"
     );
 
     let (mut gw3, mut gp) = ([0.0; 3], vec![[0.0; 3]; n]);

@@ -97,12 +97,7 @@ impl Adjoint<'_> {
         if i.phis.is_empty() {
             return quote!(if #cond { #then } else { #els });
         }
-        let names = i.phis.iter().map(|p| {
-            let v = &self.func.vars[p.var];
-            let ident = &v.ident;
-            let mutability = v.mutable.then(|| quote!(mut));
-            quote!(#mutability #ident)
-        });
+        let names = self.phi_names(i);
         let t: Vec<_> = i
             .phis
             .iter()
@@ -114,6 +109,19 @@ impl Adjoint<'_> {
             .map(|p| emit::operand(self.func, &p.els))
             .collect();
         quote!(let (#(#names,)*) = if #cond { #then (#(#t,)*) } else { #els (#(#e,)*) };)
+    }
+
+    /// The names a branch binds its φs to (`mut` where the user wrote it).
+    pub(super) fn phi_names(&self, i: &If) -> Vec<TokenStream> {
+        i.phis
+            .iter()
+            .map(|p| {
+                let v = &self.func.vars[p.var];
+                let ident = &v.ident;
+                let mutability = v.mutable.then(|| quote!(mut));
+                quote!(#mutability #ident)
+            })
+            .collect()
     }
 
     /// What an iteration does with the loop's cells: read them at the top (and store what the

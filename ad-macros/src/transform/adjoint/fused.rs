@@ -37,26 +37,81 @@ pub(super) struct Fused {
     /// The indices, among the statements after it, of the definitions that its reverse sweep
     /// after the loop reads, run before the loop instead.
     pub hoisted: Vec<usize>,
+    /// When the statement at `at` is a branch on the way to the loop (the rest of a function
+    /// after an early `return`): the arm holding the loop (`true`: the then-arm), and where
+    /// the loop is in it.
+    pub arm: Option<(bool, Box<Fused>)>,
 }
 
 impl Adjoint<'_> {
-    /// The loop to fuse with its reverse sweep, if any, among the top-level statements.
+    /// The loop to fuse with its reverse sweep, if any: the last loop or branch among the
+    /// top-level statements (branches that only pick a value, `if c { a } else { b }`, aside),
+    /// or, when that is a branch, the same inside one of its arms.
     pub(super) fn fusable(&self, stmts: &[Stmt]) -> Option<Fused> {
-        let at = stmts
-            .iter()
-            .rposition(|s| matches!(s, Stmt::Loop(_) | Stmt::If(_)))?;
-        let Stmt::Loop(l) = &stmts[at] else {
-            return None;
-        };
-        if !self.has_work(&stmts[at..=at]) || !self.independent(l) {
-            return None;
+        let at = stmts.iter().rposition(|s| match s {
+            Stmt::Loop(_) => true,
+            Stmt::If(i) => !picks(i),
+            _ => false,
+        })?;
+        let after = &stmts[at + 1..];
+        match &stmts[at] {
+            Stmt::Loop(l) => {
+                if !self.has_work(&stmts[at..=at]) || !self.independent(l) {
+                    return None;
+                }
+                let looped: HashSet<VarId> =
+                    l.cells.iter().flat_map(|c| [c.cell, c.after]).collect();
+                Some(Fused {
+                    at,
+                    key: key(l),
+                    hoisted: self.known_after(&looped, after)?,
+                    arm: None,
+                })
+            }
+            Stmt::If(i) => {
+                let (arm, inner) = match (self.fusable(&i.then), self.fusable(&i.els)) {
+                    (Some(f), _) => (true, f),
+                    (None, Some(f)) => (false, f),
+                    (None, None) => return None,
+                };
+                let mut looped = HashSet::new();
+                in_order::defined_in(&stmts[at..=at], &mut looped);
+                Some(Fused {
+                    at,
+                    key: inner.key,
+                    hoisted: self.known_after(&looped, after)?,
+                    arm: Some((arm, Box::new(inner))),
+                })
+            }
+            _ => unreachable!("found as a loop or a branch"),
         }
-        let hoisted = self.known_after(l, &stmts[at + 1..])?;
-        Some(Fused {
-            at,
-            key: key(l),
-            hoisted,
-        })
+    }
+
+    /// The branches on the way to the fused loop, by address: each arm of theirs runs its own
+    /// reverse sweep right after it, so their values are in scope for it (`Plan::live`).
+    pub(super) fn fused_branches(stmts: &[Stmt], fused: &Fused, out: &mut HashSet<usize>) {
+        if let (Stmt::If(i), Some((arm, inner))) = (&stmts[fused.at], &fused.arm) {
+            out.insert(if_key(i));
+            Self::fused_branches(if *arm { &i.then } else { &i.els }, inner, out);
+        }
+    }
+
+    /// The calls after the fused statement in each list on the way to the fused loop: their
+    /// reverse sweep runs before them, so none is seeded (`seeded.rs`).
+    pub(super) fn after_fused_calls(stmts: &[Stmt], fused: &Fused, out: &mut HashSet<VarId>) {
+        for s in &stmts[fused.at + 1..] {
+            if let Stmt::Def {
+                var,
+                rhs: Rhs::Call { .. },
+                ..
+            } = s
+            {
+                out.insert(*var);
+            }
+        }
+        if let (Stmt::If(i), Some((arm, inner))) = (&stmts[fused.at], &fused.arm) {
+            Self::after_fused_calls(if *arm { &i.then } else { &i.els }, inner, out);
+        }
     }
 
     /// Whether the iterations of `l` are independent (see the module's documentation).
@@ -95,12 +150,14 @@ impl Adjoint<'_> {
                 }
             }
         }
-        /// Whether every write in `stmts` keeps the iterations independent.
+        /// Whether every write in `stmts` keeps the iterations independent (`nested`: in a loop
+        /// inside the loop).
         fn writes_ok(
             a: &Adjoint,
             stmts: &[Stmt],
             created: &HashSet<VarId>,
             loaded: &HashSet<VarId>,
+            nested: bool,
         ) -> bool {
             let outside = |v: &VarId| a.func.vars[*v].active() && !created.contains(v);
             stmts.iter().all(|s| match s {
@@ -109,20 +166,23 @@ impl Adjoint<'_> {
                 }
                 Stmt::Push { array, .. } => !outside(array),
                 // A call lent a slice to write, or given a copy of state, keeps values for its
-                // reverse pass across the iterations' order; a pop takes them in order.
-                Stmt::Def { rhs, .. } => {
+                // reverse pass across the iterations' order; a pop takes them in order. A
+                // seeded call given state (`seeded.rs`) has no reverse pass: it keeps nothing.
+                Stmt::Def { var, rhs, .. } => {
                     rhs.written().is_empty()
-                        && rhs.snapshots().is_empty()
+                        && (rhs.snapshots().is_empty()
+                            || (!nested && a.seed_candidates.contains_key(var)))
                         && !matches!(rhs, Rhs::Pop { .. })
                 }
                 Stmt::If(i) => {
-                    writes_ok(a, &i.then, created, loaded) && writes_ok(a, &i.els, created, loaded)
+                    writes_ok(a, &i.then, created, loaded, nested)
+                        && writes_ok(a, &i.els, created, loaded, nested)
                 }
                 Stmt::Loop(l) => {
-                    writes_ok(a, &l.body, created, loaded)
+                    writes_ok(a, &l.body, created, loaded, true)
                         && match &l.kind {
                             LoopKind::While { cond_stmts, .. } => {
-                                writes_ok(a, cond_stmts, created, loaded)
+                                writes_ok(a, cond_stmts, created, loaded, true)
                             }
                             _ => true,
                         }
@@ -135,18 +195,21 @@ impl Adjoint<'_> {
         }
         let (mut created, mut loaded) = (HashSet::new(), HashSet::new());
         arrays(&l.body, &mut created, &mut loaded);
-        writes_ok(self, &l.body, &created, &loaded)
+        writes_ok(self, &l.body, &created, &loaded, false)
             && l.cells
                 .iter()
                 .filter(|c| self.func.vars[c.cell].active())
                 .all(|c| self.accumulates(l, c))
     }
 
-    /// Whether the code after the loop `l` is straight-line and its reverse sweep can run before
-    /// the loop: it reads nothing the loop computes, and what it reads of that code's values
-    /// (`n as f64` in `s / n as f64`) is pure and computed from values before the loop. Returns
-    /// the indices in `after` of those definitions, which then run before the loop.
-    fn known_after(&self, l: &Loop, after: &[Stmt]) -> Option<Vec<usize>> {
+    /// Whether the code after the fused statement (which defines `looped`) is straight-line
+    /// and its reverse sweep can run before it: it reads nothing the statement computes, and
+    /// what it reads of that code's values (`n as f64` in `s / n as f64`) is pure and computed
+    /// from values before the statement. Straight-line code may pick a value
+    /// (`if c { a } else { b }`) and store into memory without a derivative (restore an index
+    /// list). Returns the indices in `after` of those definitions, which then run before the
+    /// statement.
+    fn known_after(&self, looped: &HashSet<VarId>, after: &[Stmt]) -> Option<Vec<usize>> {
         let straight = after.iter().all(|s| match s {
             Stmt::Def { rhs, .. } => {
                 !matches!(rhs, Rhs::NewArray { .. } | Rhs::Pop { .. })
@@ -154,12 +217,15 @@ impl Adjoint<'_> {
                     && rhs.snapshots().is_empty()
             }
             Stmt::Inert { .. } => true,
-            _ => false,
+            Stmt::If(i) => picks(i),
+            Stmt::Store { array, .. } | Stmt::Push { array, .. } => {
+                !self.func.vars[*array].active()
+            }
+            Stmt::Loop(_) => false,
         });
         if !straight {
             return None;
         }
-        let looped: HashSet<VarId> = l.cells.iter().flat_map(|c| [c.cell, c.after]).collect();
         let mut work = Vec::new();
         self.seed_needed(after, &mut work);
         let mut hoisted = Vec::new();
@@ -196,37 +262,79 @@ impl Adjoint<'_> {
         Some(hoisted)
     }
 
-    /// The whole function with a top-level loop fused: forward(before), with what the reverse
-    /// sweep after the loop reads; reverse(after); the loop, each iteration followed by its
-    /// reverse sweep; the rest of forward(after); reverse(before). `memory` declares the
-    /// adjoints of memory, once the arrays exist.
+    /// The whole function with its fused loop: [`Adjoint::fused_list`] of its statements, from
+    /// the output's seeds. `memory` declares the adjoints of memory, once the arrays exist.
     pub(super) fn fused_sweeps(
         &mut self,
         stmts: &[Stmt],
         fused: &Fused,
-        mut memory: TokenStream,
+        memory: TokenStream,
         seed: &Ident,
     ) -> TokenStream {
+        let seeds = self.output_seeds(seed);
+        self.fused_list(stmts, fused, seeds, Some((memory, seed)))
+    }
+
+    /// A list of statements on the way to the fused loop (the function's, with `top` holding
+    /// the declarations of memory's adjoints and the seed; or an arm of a branch): forward(before),
+    /// with what the reverse sweep after the fused statement reads; reverse(after), from
+    /// `seeds`; the fused statement (the loop, each iteration followed by its reverse sweep, or
+    /// the branch, each arm followed by its own); the rest of forward(after); reverse(before).
+    fn fused_list(
+        &mut self,
+        stmts: &[Stmt],
+        fused: &Fused,
+        seeds: Vec<(VarId, TokenStream)>,
+        top: Option<(TokenStream, &Ident)>,
+    ) -> TokenStream {
         let p = fused.at;
-        let Stmt::Loop(l) = &stmts[p] else {
-            unreachable!("the fused statement is a loop")
-        };
-        let LoopKind::For { pat, iter, .. } = &l.kind else {
-            unreachable!("fused loops are `for` loops")
-        };
         let mut out = self.forward(&stmts[..p], 0);
         let after = &stmts[p + 1..];
         for &j in &fused.hoisted {
             out.extend(self.forward(&after[j..=j], 0));
         }
-        self.adjoint_arrays(stmts, &mut memory, seed);
-        out.extend(memory);
-        let seeds = self.output_seeds(seed);
-        let (mut reverse, counts) = self.reverse_start(stmts, true, &[], seeds);
+        let is_top = top.is_some();
+        if let Some((mut memory, seed)) = top {
+            self.adjoint_arrays(stmts, &mut memory, seed);
+            out.extend(memory);
+        }
+        in_order::defined_in(&stmts[p..], &mut self.pending);
+        let (mut reverse, counts) = self.reverse_start(stmts, is_top, &[], seeds);
+        self.pending.clear();
         for s in after.iter().rev() {
             self.reverse_stmt(s, &mut reverse, &counts);
         }
         out.extend(reverse);
+        let mut reverse = TokenStream::new();
+        match (&stmts[p], &fused.arm) {
+            (Stmt::Loop(l), None) => out.extend(self.fused_loop(l, &counts, &mut reverse)),
+            (Stmt::If(i), Some((arm, inner))) => out.extend(self.fused_if(i, *arm, inner)),
+            _ => unreachable!("the fused statement is the loop, or a branch on the way to it"),
+        }
+        for (j, s) in after.iter().enumerate() {
+            if !fused.hoisted.contains(&j) {
+                out.extend(self.forward(std::slice::from_ref(s), 0));
+            }
+        }
+        for s in stmts[..p].iter().rev() {
+            self.reverse_stmt(s, &mut reverse, &counts);
+        }
+        out.extend(reverse);
+        out
+    }
+
+    /// The fused loop, each iteration followed by its reverse sweep; what the reverse sweep
+    /// does after the loop (the promoted sums, the cells' adjoints to their start values) goes
+    /// to `reverse`.
+    fn fused_loop(
+        &mut self,
+        l: &Loop,
+        counts: &HashMap<VarId, usize>,
+        reverse: &mut TokenStream,
+    ) -> TokenStream {
+        let LoopKind::For { pat, iter, .. } = &l.kind else {
+            unreachable!("fused loops are `for` loops")
+        };
         let (cells_before, cells_after) = self.cell_bounds(l);
         let (bars, cells) = self.cell_bars(l);
         let (sums, slots) = self.promote(l);
@@ -244,13 +352,13 @@ impl Adjoint<'_> {
         let body = self.forward(&l.body, 1);
         let body_reverse = self.reverse_body(l, &cells);
         let it = &self.func.vars[*iter].ident;
-        out.extend(quote! {
+        let out = quote! {
             #cells_before #bars #seed_in #sums
             for #pat in #it { #entry #body #body_reverse #write_back }
             #cells_after
-        });
+        };
         self.promoted.clear();
-        let mut reverse = seed_out;
+        reverse.extend(seed_out);
         for (slot, acc) in slots {
             let add = match (scale, cells.as_slice()) {
                 (true, [(_, cb)]) => quote!(#cb * #acc),
@@ -258,18 +366,49 @@ impl Adjoint<'_> {
             };
             reverse.extend(quote!(#slot = #slot + #add;));
         }
-        self.cell_bars_end(&cells, &mut reverse, &counts);
-        for (j, s) in after.iter().enumerate() {
-            if !fused.hoisted.contains(&j) {
-                out.extend(self.forward(std::slice::from_ref(s), 0));
-            }
-        }
-        for s in stmts[..p].iter().rev() {
-            self.reverse_stmt(s, &mut reverse, &counts);
-        }
-        out.extend(reverse);
+        self.cell_bars_end(&cells, reverse, counts);
         out
     }
+
+    /// A branch on the way to the fused loop, the adjoints of its φs known before it: each
+    /// arm runs forward and then its own reverse sweep, the arm holding the loop as a fused
+    /// list ([`Adjoint::fused_list`]).
+    fn fused_if(&mut self, i: &If, arm: bool, inner: &Fused) -> TokenStream {
+        let cond = emit::operand(self.func, &i.cond);
+        let mut sides = Vec::new();
+        for (branch, then) in [(&i.then, true), (&i.els, false)] {
+            let seeds = self.phi_seeds(i, then);
+            // Adjoints declared inside the arm end with it.
+            let declared = self.declared.clone();
+            let code = if then == arm {
+                self.fused_list(branch, inner, seeds, None)
+            } else {
+                let forward = self.forward(branch, 0);
+                let reverse = self.reverse(branch, false, &[], seeds);
+                quote!(#forward #reverse)
+            };
+            self.declared = declared;
+            let values = i
+                .phis
+                .iter()
+                .map(|p| emit::operand(self.func, if then { &p.then } else { &p.els }));
+            sides.push(quote!(#code (#(#values,)*)));
+        }
+        let names = self.phi_names(i);
+        let (t, e) = (&sides[0], &sides[1]);
+        quote!(let (#(#names,)*) = if #cond { #t } else { #e };)
+    }
+}
+
+/// Whether a branch only picks a value (`if c { a } else { b }`, both arms empty): straight-line
+/// code for fusion.
+fn picks(i: &If) -> bool {
+    i.then.is_empty() && i.els.is_empty()
+}
+
+/// A branch's identity for the plan: its address, stable while the IR is borrowed.
+pub(super) fn if_key(i: &If) -> usize {
+    std::ptr::from_ref(i) as usize
 }
 
 impl Adjoint<'_> {

@@ -103,10 +103,13 @@ struct Plan {
     /// For each `Carried` entry: the variables it is computed from (the loop's start value and
     /// the iteration's exit).
     carried: HashMap<VarId, Vec<VarId>>,
-    /// The top-level loop fused with its reverse sweep (`fused.rs`).
+    /// The loop fused with its reverse sweep (`fused.rs`).
     fused: Option<fused::Fused>,
+    /// The branches on the way to it, by address: their arms are live.
+    fused_branches: HashSet<usize>,
     /// The regions whose values are still in scope when their reverse sweep runs: the top level
-    /// (0) and the body of the fused loop. Nothing defined in them is stored.
+    /// (0), the body of the fused loop and the arms of the branches on the way to it. Nothing
+    /// defined in them is stored.
     live: HashSet<usize>,
     /// The loop (by address) whose body each loop-body region is.
     loop_bodies: HashMap<usize, usize>,
@@ -160,12 +163,18 @@ struct Adjoint<'f> {
     promoted: HashMap<(VarId, String), Ident>,
     /// The name of the seed parameter.
     seed_name: Ident,
+    /// The variables the forward sweep has not defined yet where the top level's reverse
+    /// sweep starts, before the fused statement (`fused.rs`): their adjoints start from a
+    /// typed zero, not from `zero_like` of them.
+    pending: HashSet<VarId>,
     /// The code is final (users call it), not lowered again for second order: it may run
     /// calls' companions in the forward sweep (`seeded.rs`) and keep a branch's values in a
     /// `Slot`, neither of which that lowering knows.
     final_code: bool,
     /// The calls that do, by result (`seeded.rs`).
     seeded: HashMap<VarId, seeded::Seeded>,
+    /// The calls that may, before the fused loop is chosen (`seeded.rs`).
+    seed_candidates: HashMap<VarId, seeded::Seeded>,
 }
 
 /// Builds `f_vjp` (or `f_grad`) from the analysed IR.
@@ -291,6 +300,7 @@ impl<'f> Adjoint<'f> {
                 in_order: HashSet::new(),
                 carried: HashMap::new(),
                 fused: None,
+                fused_branches: HashSet::new(),
                 live: HashSet::from([0]),
                 loop_bodies: HashMap::new(),
                 loop_regions: HashMap::new(),
@@ -311,8 +321,10 @@ impl<'f> Adjoint<'f> {
             lengths,
             promoted: HashMap::new(),
             seed_name,
+            pending: HashSet::new(),
             final_code: false,
             seeded: HashMap::new(),
+            seed_candidates: HashMap::new(),
         }
     }
 

@@ -27,11 +27,16 @@ impl Adjoint<'_> {
             .into_iter()
             .map(|(call, _)| call)
             .collect();
-        self.plan.fused = self.fusable(stmts);
-        self.regions(stmts, 0);
+        // Seeded calls first: a fused loop may hold one given state (`seeded.rs`).
         if self.final_code {
-            self.plan_seeded(stmts);
+            self.seeded_calls(stmts);
         }
+        self.plan.fused = self.fusable(stmts);
+        if let Some(f) = &self.plan.fused {
+            Self::fused_branches(stmts, f, &mut self.plan.fused_branches);
+        }
+        self.regions(stmts, 0);
+        self.settle_seeded(stmts);
         // Loops reversed in order (`in_order.rs`): tried first, dropped when one would still
         // store a value, and the plan made again without it.
         let mut in_order = HashSet::new();
@@ -216,6 +221,9 @@ impl Adjoint<'_> {
                 }
                 Stmt::If(i) => {
                     let (rt, re) = (self.new_region(), self.new_region());
+                    if self.plan.fused_branches.contains(&fused::if_key(i)) {
+                        self.plan.live.extend([rt, re]);
+                    }
                     self.regions(&i.then, rt);
                     self.regions(&i.els, re);
                     for phi in &i.phis {
@@ -368,9 +376,15 @@ impl Adjoint<'_> {
         for stmt in stmts {
             match stmt {
                 Stmt::If(i) => {
-                    // Region numbers only matter as "top level or not" here.
-                    self.trips(&i.then, r + 1);
-                    self.trips(&i.els, r + 1);
+                    // Region numbers only matter as "top level or not" here; the arms of a
+                    // branch on the way to the fused loop are reversed as the top level is.
+                    let arms = if self.plan.fused_branches.contains(&fused::if_key(i)) {
+                        r
+                    } else {
+                        r + 1
+                    };
+                    self.trips(&i.then, arms);
+                    self.trips(&i.els, arms);
                 }
                 Stmt::Loop(l) => {
                     if self.has_work(std::slice::from_ref(stmt)) {

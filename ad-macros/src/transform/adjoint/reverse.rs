@@ -122,7 +122,7 @@ impl Adjoint<'_> {
         own.sort_unstable();
         for v in own {
             let bar = self.bar[v].clone().expect("predeclared adjoints exist");
-            let zero = if top {
+            let zero = if top && !self.pending.contains(&v) {
                 let ident = &self.func.vars[v].ident;
                 quote!(::ad_runtime::zero_like(&#ident))
             } else {
@@ -496,20 +496,25 @@ impl Adjoint<'_> {
         (call, after)
     }
 
+    /// What the φs' adjoints give the values an arm (`then` or not) hands them: the seeds of
+    /// the arm's reverse sweep.
+    pub(super) fn phi_seeds(&self, i: &If, then: bool) -> Vec<(VarId, TokenStream)> {
+        i.phis
+            .iter()
+            .filter_map(|p| {
+                let phi_bar = self.bar_of(p.var)?;
+                let op = if then { &p.then } else { &p.els };
+                Some((self.active(op)?, phi_bar))
+            })
+            .collect()
+    }
+
     /// `if c { replay(A); φ contributions; reverse(A) } else { .. }`
     pub(super) fn reverse_if(&mut self, i: &If) -> TokenStream {
         let cond = emit::operand(self.func, &i.cond);
         let mut sides = Vec::new();
         for (branch, then) in [(&i.then, true), (&i.els, false)] {
-            let seeds: Vec<(VarId, TokenStream)> = i
-                .phis
-                .iter()
-                .filter_map(|p| {
-                    let phi_bar = self.bar_of(p.var)?;
-                    let op = if then { &p.then } else { &p.els };
-                    Some((self.active(op)?, phi_bar))
-                })
-                .collect();
+            let seeds = self.phi_seeds(i, then);
             let replay = self.replay(branch);
             let declared = self.declared.clone();
             let reverse = self.reverse(branch, false, &[], seeds);

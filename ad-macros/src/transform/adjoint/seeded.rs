@@ -86,8 +86,6 @@ struct Sites<'s> {
     defs: HashMap<VarId, &'s Stmt>,
     uses: HashMap<VarId, Vec<(usize, How<'s>)>>,
     calls: Vec<(VarId, &'s Rhs, usize, usize)>,
-    /// The position of each top-level statement.
-    top: Vec<usize>,
     pos: usize,
 }
 
@@ -116,9 +114,6 @@ impl<'s> Sites<'s> {
         for stmt in stmts {
             self.pos += 1;
             let pos = self.pos;
-            if scope == 0 {
-                self.top.push(pos);
-            }
             match stmt {
                 Stmt::Def { var, rhs, .. } => {
                     self.def.insert(*var, (scope, pos));
@@ -192,8 +187,9 @@ impl<'s> Sites<'s> {
 }
 
 impl Adjoint<'_> {
-    /// Finds the seeded calls (see the module's documentation) and stores their results.
-    pub(super) fn plan_seeded(&mut self, stmts: &[Stmt]) {
+    /// Finds the calls that can be seeded (see the module's documentation), before the fused
+    /// loop is chosen ([`Adjoint::settle_seeded`] then drops those that cannot be after all).
+    pub(super) fn seeded_calls(&mut self, stmts: &[Stmt]) {
         let sites = Sites::new(stmts);
         let outputs = match &self.func.output {
             Some(out) => out
@@ -206,13 +202,8 @@ impl Adjoint<'_> {
                 .collect(),
             None => Vec::new(),
         };
-        // After a fused loop, the reverse sweep runs before the forward sweep (`fused.rs`).
-        let after_fused = self.plan.fused.as_ref().map(|f| sites.top[f.at]);
         for &(var, rhs, scope, pos) in &sites.calls {
-            if !self.seedable_call(var, rhs)
-                || self.reruns(&sites, scope)
-                || (scope == 0 && after_fused.is_some_and(|at| pos > at))
-            {
+            if !self.seedable_call(var, rhs) {
                 continue;
             }
             let mut budget = 256;
@@ -235,7 +226,6 @@ impl Adjoint<'_> {
                     _ => TokenStream::new(),
                 })
                 .collect();
-            self.plan.origin[var] = Origin::Impure;
             let returns = match rhs {
                 Rhs::Call { args, memory, .. } => args.iter().zip(memory).any(|(a, m)| {
                     self.active(a).is_some() && m.as_ref().is_none_or(|m| m.by_value)
@@ -249,7 +239,7 @@ impl Adjoint<'_> {
                 );
                 self.func.namer.fresh(&name)
             });
-            self.seeded.insert(
+            self.seed_candidates.insert(
                 var,
                 Seeded {
                     inline,
@@ -257,6 +247,31 @@ impl Adjoint<'_> {
                     adjoints,
                 },
             );
+        }
+    }
+
+    /// Drops the seeded calls in a loop run again in the reverse sweep, and those after the
+    /// fused loop (their reverse sweep runs before them, `fused.rs`); the others' results are
+    /// stored, never computed again.
+    pub(super) fn settle_seeded(&mut self, stmts: &[Stmt]) {
+        if self.seed_candidates.is_empty() {
+            return;
+        }
+        let sites = Sites::new(stmts);
+        let mut dropped = HashSet::new();
+        if let Some(f) = &self.plan.fused {
+            Self::after_fused_calls(stmts, f, &mut dropped);
+        }
+        for &(var, _, scope, _) in &sites.calls {
+            if self.reruns(&sites, scope) {
+                dropped.insert(var);
+            }
+        }
+        for (v, seeded) in std::mem::take(&mut self.seed_candidates) {
+            if !dropped.contains(&v) {
+                self.plan.origin[v] = Origin::Impure;
+                self.seeded.insert(v, seeded);
+            }
         }
     }
 
