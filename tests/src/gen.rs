@@ -33,7 +33,11 @@
 //!   atan hypot mul_add abs max min` in method and path form, on safe domains (`sqrt` and `ln`
 //!   of `a * a + 1.0`, `exp` of bounded arguments, divisions by `c + b * b` or `2.0 + b.sin()`);
 //!   `if` and `match` as values;
-//! - one `f64` output or a pair;
+//! - one `f64` output or a pair; in a quarter of the programs without a struct (drawn from a
+//!   stream of its own), the body ends with a guard that returns early and then a sum over a
+//!   range that only accumulates, added into the first output (`if c { return ..; } let mut
+//!   s: f64 = 0.0; for i in 0..3 { s += e; }`): reverse mode fuses that loop, inside the arm
+//!   the early return leaves (`Gen::guarded_sum`);
 //! - integer state, in [`INTEGER_SHARE`] of the programs (they always have `w`): a local
 //!   `let mut idx: [usize; K] = [..];` (`K` 3 or 4; a permutation of `0..K` or a list of indices
 //!   below `w.len()`), sometimes a parameter `iw: &mut [usize]` (the wrappers pass a fresh copy);
@@ -2345,6 +2349,54 @@ impl Gen {
         }
     }
 
+    /// `if c { return ..; } let mut sum: f64 = 0.0; for i in 0..k { sum += e; }`, the sum's
+    /// name: a guard, then a loop that only accumulates (`e` reads the loop's counter and what
+    /// is in scope, never the sum).
+    fn guarded_sum(&mut self) -> Option<(Vec<Stmt>, String)> {
+        if self.outputs == 0 {
+            return None;
+        }
+        let c = self.icond().unwrap_or_else(|| self.fcond());
+        self.returned = true;
+        let mut out = vec![Stmt::If(c, vec![Stmt::Return(self.output())], None)];
+        let sum = self.fresh_name();
+        let trips = 2 + self.rng.below(3);
+        let var = format!("i{}", self.counters);
+        self.counters += 1;
+        self.scopes.push(vec![Var {
+            name: var.clone(),
+            kind: Kind::Int(trips - 1),
+            param: false,
+        }]);
+        self.enter_loop();
+        let (e, bound) = self.bounded(2, 1.0);
+        self.loops -= 1;
+        self.scopes.pop();
+        out.push(Stmt::Let {
+            name: sum.clone(),
+            mutable: true,
+            annotate: true,
+            value: Expr::Lit(0.0),
+        });
+        let range = Range {
+            lo: 0,
+            hi: IExpr::Lit(trips),
+            inclusive: false,
+            rev: false,
+            step: None,
+        };
+        let body = vec![Stmt::Compound(sum.clone(), AssignOp::Add, e)];
+        out.push(Stmt::For(var, range, body));
+        self.bind(
+            &sum,
+            Kind::Float {
+                mutable: true,
+                bound: bound * trips as f64,
+            },
+        );
+        Some((out, sum))
+    }
+
     /// A `for` loop over a range (`0..n`, `0..w.len()`, `0..=k`, triangular, `.rev()`,
     /// `.step_by(2)`), or, when `forced` names a leaf of the struct, over that field.
     fn for_stmt(&mut self, forced: Option<usize>) -> Vec<Stmt> {
@@ -3475,7 +3527,19 @@ pub fn generate_with(seed: u64, features: Features) -> Program {
     if structs.form.is_some_and(SForm::mutable) {
         body.extend(g.final_writes());
     }
-    let out = g.output();
+    // Sometimes (drawn from its own stream) a guard that returns early, then a sum over a
+    // range as the body's last loop, added into the first output: the rest of a function after
+    // an early `return`, which reverse mode fuses with its reverse sweep (`fused.rs`).
+    let guarded = (structs.form.is_none() && Rng(seed ^ 0x6a4d_5e55_0000_0024).chance(0.25))
+        .then(|| g.guarded_sum())
+        .flatten();
+    if let Some((stmts, _)) = &guarded {
+        body.extend(stmts.iter().cloned());
+    }
+    let mut out = g.output();
+    if let (Some((_, sum)), Some(first)) = (guarded, out.first_mut()) {
+        *first = Gen::bin(Op::Add, first.clone(), Expr::Var(sum));
+    }
     let stail = structs.result.map(|ty| g.struct_tail(ty));
     let float_arrays = g.float_arrays;
     let dot3_in_loop = g.dot3_in_loop;
