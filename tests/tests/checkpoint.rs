@@ -556,3 +556,80 @@ fn binomial_checkpointing_keeps_the_budget() {
     // More states, fewer steps run again.
     assert!(rows.windows(2).all(|w| w[1].2 < w[0].2));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A time loop per data point: the loss over trajectories is fused with its reverse sweep, and
+// the time loop in its body is checkpointed as a top-level loop would be.
+// ---------------------------------------------------------------------------------------------
+
+/// The squared misfit of a damped pendulum's final angle, over several trajectories (one per
+/// initial angle), as a fitting script writes it; `$attr` the checkpointing.
+macro_rules! trajectories {
+    ($name:ident, $($attr:tt)*) => {
+        #[allow(dead_code)] // the primal is called for the plain copy only
+        #[derive_grad(wrt(damping), $($attr)*)]
+        fn $name(damping: f64, theta0: &[f64], target: &[f64], h: f64, n: usize) -> f64 {
+            let mut loss = 0.0;
+            for j in 0..theta0.len() {
+                let mut theta = theta0[j];
+                let mut omega = 0.0;
+                for _ in 0..n {
+                    let a = -theta.sin() - damping * omega;
+                    theta += h * omega;
+                    omega += h * a;
+                }
+                let r = theta - target[j];
+                loss += r * r;
+            }
+            loss
+        }
+    };
+}
+
+trajectories!(trajectories_plain,);
+trajectories!(trajectories_sqrt, checkpoint);
+trajectories!(trajectories_revolve, checkpoint(snapshots = 8));
+
+#[test]
+fn a_time_loop_per_data_point_is_checkpointed() {
+    let _alone = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
+    let (theta0, target, h) = ([0.3, 1.1, -0.7], [0.1, 0.4, -0.2], 0.01);
+    let n = 5_000;
+    type Vjp = fn(f64, &[f64], &[f64], f64, usize, f64) -> (f64, f64);
+    // Reverse mode throughout (`_grad` of one scalar through a long loop runs forward lanes).
+    let (plain, sqrt, revolve): (Vjp, Vjp, Vjp) = (
+        trajectories_plain_vjp,
+        trajectories_sqrt_vjp,
+        trajectories_revolve_vjp,
+    );
+    let (v, g) = plain(0.2, &theta0, &target, h, n, 1.0);
+    let fd = central_difference(
+        |d| trajectories_plain(d[0], &theta0, &target, h, n),
+        &[0.2],
+        0,
+    );
+    At("trajectories", &[0.2]).close("vs fd", 0, g, fd, Tol::fd(v));
+    for (name, vjp) in [("sqrt", sqrt), ("revolve", revolve)] {
+        // The same operations, the sums into the damping's adjoint grouped by segment.
+        let (vc, gc) = vjp(0.2, &theta0, &target, h, n, 1.0);
+        assert_eq!(vc, v, "{name}");
+        approx::assert_relative_eq!(gc, g, max_relative = 1e-12);
+    }
+    let peak = |vjp: Vjp| {
+        measure(|| {
+            black_box(vjp(black_box(0.2), &theta0, &target, h, n, 1.0));
+        })
+        .peak_bytes
+    };
+    let (plain, sqrt, revolve) = (peak(plain), peak(sqrt), peak(revolve));
+    println!(
+        "{n} steps per trajectory: peak {plain} bytes plain, {sqrt} sqrt, {revolve} with 8 states"
+    );
+    // Plain: the two carried values of every step of one trajectory at least (the loop over
+    // trajectories is fused: one trajectory's steps at a time).
+    assert!(plain >= 16 * n, "{plain} bytes without checkpointing");
+    assert!(
+        sqrt * 10 < plain && revolve * 20 < plain,
+        "{plain} {sqrt} {revolve}"
+    );
+}

@@ -1,16 +1,25 @@
-//! Checkpointing (`#[derive_grad(checkpoint)]`): which top-level loops store only their carried
-//! values every `ceil(sqrt(n))` iterations. The segments are run again and reversed in
+//! Checkpointing (`#[derive_grad(checkpoint)]`): which loops store only their carried values
+//! every `ceil(sqrt(n))` iterations (or on a binomial schedule): loops at the top level, and
+//! loops in the body of the fused loop (a time loop per data point of a loss, reversed right
+//! after it like the top level's). The segments are run again and reversed in
 //! [`Adjoint::reverse_loop`], and not stored on the first pass in [`Adjoint::forward_loop`].
 
 use super::*;
 
 impl Adjoint<'_> {
-    /// Chooses the loops to checkpoint: at the top level, `for` and `while` loops without
-    /// `break` whose reverse sweep pops stored values and whose body (and condition) writes no
-    /// array but local arrays created before it (a grid a time loop updates in place). The
-    /// carried values and those arrays are then the whole state of an iteration, kept in each
-    /// checkpoint (`checkpoint_arrays`).
+    /// Chooses the loops to checkpoint: in the lists of statements whose values are in scope
+    /// for their reverse sweep (the top level, the fused loop's body and the arms on the way to
+    /// it), `for` and `while` loops without `break` whose reverse sweep pops stored values and
+    /// whose body (and condition) writes no array but local arrays created before it (a grid a
+    /// time loop updates in place). The carried values and those arrays are then the whole
+    /// state of an iteration, kept in each checkpoint (`checkpoint_arrays`).
     pub(super) fn plan_checkpoints(&mut self, stmts: &[Stmt]) {
+        self.plan_checkpoints_in(stmts, &HashSet::new());
+    }
+
+    /// [`Adjoint::plan_checkpoints`] in one live list, `outer` the local arrays created before
+    /// it in the lists around it.
+    fn plan_checkpoints_in(&mut self, stmts: &[Stmt], outer: &HashSet<VarId>) {
         // Writes to memory other than `state`, code that may change state in place
         // (`p.swap(i, j)`, `idx[k] = ..`, a call lent `&mut idx`), and values that cannot be
         // evaluated twice (a load of memory written later outside `state`, a pop): a segment
@@ -62,8 +71,8 @@ impl Adjoint<'_> {
                 _ => false,
             })
         }
-        // Local arrays created so far at the top level: a checkpoint may keep a copy.
-        let mut locals = HashSet::new();
+        // Local arrays created so far in this list and around it: a checkpoint may keep a copy.
+        let mut locals = outer.clone();
         for s in stmts {
             if let Stmt::Def {
                 var,
@@ -73,9 +82,19 @@ impl Adjoint<'_> {
             {
                 locals.insert(*var);
             }
+            if let Stmt::If(i) = s
+                && self.plan.fused_branches.contains(&fused::if_key(i))
+            {
+                self.plan_checkpoints_in(&i.then, &locals);
+                self.plan_checkpoints_in(&i.els, &locals);
+            }
             let Stmt::Loop(l) = s else {
                 continue;
             };
+            if self.fused(l) {
+                self.plan_checkpoints_in(&l.body, &locals);
+                continue;
+            }
             let mut arrays = Vec::new();
             stored(&l.body, &mut arrays);
             if let LoopKind::While { cond_stmts, .. } = &l.kind {
@@ -93,7 +112,6 @@ impl Adjoint<'_> {
                 LoopKind::Loop => false,
             };
             if repeatable
-                && !self.fused(l)
                 && l.exit.is_none()
                 && self.plan.trips.contains_key(&key(l))
                 && !unrepeatable(self, &l.body, &state)
