@@ -2351,7 +2351,8 @@ impl Gen {
 
     /// `if c { return ..; } let mut sum: f64 = 0.0; for i in 0..k { sum += e; }`, the sum's
     /// name: a guard, then a loop that only accumulates (`e` reads the loop's counter and what
-    /// is in scope, never the sum).
+    /// is in scope, never the sum); sometimes `e` goes through three steps of a recurrence
+    /// first (`let mut sum_r: f64 = e; for i_t in 0..3 { sum_r = sum_r + 0.1 * sum_r.sin(); }`).
     fn guarded_sum(&mut self) -> Option<(Vec<Stmt>, String)> {
         if self.outputs == 0 {
             return None;
@@ -2369,7 +2370,42 @@ impl Gen {
             param: false,
         }]);
         self.enter_loop();
-        let (e, bound) = self.bounded(2, 1.0);
+        let (mut e, mut bound) = self.bounded(2, 1.0);
+        // Sometimes a short recurrence per point, a time loop inside the loop over data: it
+        // stores its steps, and the checkpointed copy checkpoints it inside the fused loop.
+        let mut body = Vec::new();
+        if self.rng.chance(0.5) {
+            let r = format!("{sum}_r");
+            body.push(Stmt::Let {
+                name: r.clone(),
+                mutable: true,
+                annotate: true,
+                value: e,
+            });
+            let step = Self::bin(
+                Op::Add,
+                Expr::Var(r.clone()),
+                Self::bin(
+                    Op::Mul,
+                    Expr::Lit(0.1),
+                    Expr::Call(Fun::Sin, vec![Expr::Var(r.clone())], false),
+                ),
+            );
+            let steps = Range {
+                lo: 0,
+                hi: IExpr::Lit(3),
+                inclusive: false,
+                rev: false,
+                step: None,
+            };
+            body.push(Stmt::For(
+                format!("{var}_t"),
+                steps,
+                vec![Stmt::Assign(r.clone(), step)],
+            ));
+            e = Expr::Var(r);
+            bound += 0.3;
+        }
         self.loops -= 1;
         self.scopes.pop();
         out.push(Stmt::Let {
@@ -2385,7 +2421,7 @@ impl Gen {
             rev: false,
             step: None,
         };
-        let body = vec![Stmt::Compound(sum.clone(), AssignOp::Add, e)];
+        body.push(Stmt::Compound(sum.clone(), AssignOp::Add, e));
         out.push(Stmt::For(var, range, body));
         self.bind(
             &sum,
