@@ -109,8 +109,9 @@ fn recursion_runs_each_level_once() {
             },
         );
     }
-    // The primal runs the body once per level; so does the gradient (the joint mode ran the
-    // levels below each one again: n (n + 1) / 2 + n runs).
+    // The primal runs the body once per level; so does the gradient. Joint mode ran n^2 = 36:
+    // each level's primal call, its replay in the reverse sweep and its companion each ran the
+    // levels below.
     let c = [0.5, -0.25, 1.0, 0.75, -1.5, 0.125];
     let mut dc = [0.0; 6];
     HORNER_RUNS.store(0, Ordering::Relaxed);

@@ -9,7 +9,7 @@ impl Adjoint<'_> {
             Some(s) if !self.no_push => {
                 let ident = &self.func.vars[v].ident;
                 // A seeded call's result goes with the adjoints its companion returned.
-                match self.seeded.get(&v).and_then(|s| s.adjoints.as_ref()) {
+                match self.returned_adjoints(v) {
                     Some(adj) => quote!(#s.push((#ident, #adj));),
                     None => quote!(#s.push(::core::clone::Clone::clone(&#ident));),
                 }
@@ -298,12 +298,10 @@ impl Adjoint<'_> {
             let s = self.plan.stack[v].as_ref()?;
             let mutability = self.func.vars[v].mutable.then(|| quote!(mut));
             let ident = &self.func.vars[v].ident;
-            Some(
-                match self.seeded.get(&v).and_then(|s| s.adjoints.as_ref()) {
-                    Some(adj) => quote!(let (#mutability #ident, #adj) = #s.pop();),
-                    None => quote!(let #mutability #ident = #s.pop();),
-                },
-            )
+            Some(match self.returned_adjoints(v) {
+                Some(adj) => quote!(let (#mutability #ident, #adj) = #s.pop();),
+                None => quote!(let #mutability #ident = #s.pop();),
+            })
         };
         for stmt in stmts {
             match stmt {

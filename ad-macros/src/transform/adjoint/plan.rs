@@ -311,9 +311,7 @@ impl Adjoint<'_> {
                     Rhs::Load { index, .. } => work.extend(index.iter().filter_map(Func::var_of)),
                     // A seeded call has no reverse pass; the adjoints its companion returned
                     // are kept with its result.
-                    Rhs::Call { .. }
-                        if self.seeded.get(var).is_some_and(|s| s.adjoints.is_some()) =>
-                    {
+                    Rhs::Call { .. } if self.returned_adjoints(*var).is_some() => {
                         work.push(*var);
                     }
                     Rhs::Call { .. } if self.is_seeded(*var) => {}

@@ -249,8 +249,8 @@ impl Adjoint<'_> {
         }
         // A seeded call's companion ran in the forward sweep (`seeded.rs`): only the adjoints
         // it returned are left to add in.
-        if let (Some(seeded), Rhs::Call { args, memory, .. }) = (self.seeded.get(&var), rhs) {
-            if let Some(adj) = seeded.adjoints.clone() {
+        if let (true, Rhs::Call { args, memory, .. }) = (self.is_seeded(var), rhs) {
+            if let Some(adj) = self.returned_adjoints(var).cloned() {
                 self.add_returned(args, memory, &adj, out, counts);
             }
             return;

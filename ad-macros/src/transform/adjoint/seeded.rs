@@ -190,6 +190,9 @@ impl Adjoint<'_> {
     /// Finds the calls that can be seeded (see the module's documentation), before the fused
     /// loop is chosen ([`Adjoint::settle_seeded`] then drops those that cannot be after all).
     pub(super) fn seeded_calls(&mut self, stmts: &[Stmt]) {
+        if !calls(stmts) {
+            return;
+        }
         let sites = Sites::new(stmts);
         let outputs = match &self.func.output {
             Some(out) => out
@@ -423,6 +426,11 @@ impl Adjoint<'_> {
         self.seeded.contains_key(&var)
     }
 
+    /// For a seeded call that returns adjoints, their name: stored with its result.
+    pub(super) fn returned_adjoints(&self, var: VarId) -> Option<&Ident> {
+        self.seeded.get(&var)?.adjoints.as_ref()
+    }
+
     /// `let var_seed = ..; let (var, _) = callee::__derive_grad(args, shadows, var_seed);`, in
     /// the forward sweep, for a seeded call.
     pub(super) fn seeded_call(&mut self, var: VarId, rhs: &Rhs) -> TokenStream {
@@ -441,7 +449,7 @@ impl Adjoint<'_> {
         let (call, after) = self.companion_call(var, rhs, &seed.to_token_stream(), false, &mut out);
         let ident = &self.func.vars[var].ident;
         let mutability = self.func.vars[var].mutable.then(|| quote!(mut));
-        let adjoints = match &self.seeded[&var].adjoints {
+        let adjoints = match self.returned_adjoints(var) {
             Some(a) => a.to_token_stream(),
             None => quote!(_),
         };
@@ -517,6 +525,23 @@ fn linear(rhs: &Rhs, v: VarId, bar: Early) -> Option<Early> {
         },
         _ => None,
     }
+}
+
+/// Whether a statement calls an annotated function (else there is nothing to seed, and the
+/// walk over a long body is skipped).
+fn calls(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|s| match s {
+        Stmt::Def {
+            rhs: Rhs::Call { .. },
+            ..
+        } => true,
+        Stmt::If(i) => calls(&i.then) || calls(&i.els),
+        Stmt::Loop(l) => {
+            calls(&l.body)
+                || matches!(&l.kind, LoopKind::While { cond_stmts, .. } if calls(cond_stmts))
+        }
+        _ => false,
+    })
 }
 
 /// Whether two operands are the same variable.
