@@ -52,6 +52,34 @@ fn loss(p: &[f64], ts: &[f64], ys: &[f64]) -> f64 {
     s / ts.len() as f64
 }
 
+/// Runs of [`energy`]'s body.
+static ENERGY_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// A pair energy `k (r - r0)^2` of two points on a line.
+#[derive_tangent]
+#[derive_grad]
+fn energy(a: f64, b: f64, k: f64) -> f64 {
+    ENERGY_RUNS.fetch_add(1, Ordering::Relaxed);
+    let d = (b - a).abs() - 1.0;
+    k * d * d
+}
+
+/// The energy of a chain of points, each bond weighted by a factor computed after the call (a
+/// pure value the seed reads, computed before the call too), and the square of the first
+/// bond's energy, which needs the call's value (that call keeps joint mode).
+#[derive_tangent]
+#[derive_grad]
+fn chain(x: &[f64], k: f64) -> f64 {
+    let mut total = 0.0;
+    for i in 1..x.len() {
+        let e = energy(x[i - 1], x[i], k);
+        let weight = 1.0 / (i as f64);
+        total += weight * e;
+    }
+    let first = energy(x[0], x[1], k);
+    total + first * first
+}
+
 /// A Gaussian bump of width one centred at `c`.
 #[derive_tangent]
 #[derive_grad]
@@ -201,4 +229,54 @@ fn stored_results_carry_their_returned_adjoints() {
     BUMP_RUNS.store(0, Ordering::Relaxed);
     mixture_grad(0.25, &c, &mut dc, &weights, true);
     assert_eq!(BUMP_RUNS.swap(0, Ordering::Relaxed), k);
+}
+
+#[test]
+fn factors_known_later_and_nonlinear_uses() {
+    let mut rng = Rng(0xc4a1);
+    let n = 5;
+    for _ in 0..3 {
+        // p = (x_0..x_4, k)
+        let mut p: Vec<f64> = (0..n).map(|i| 1.3 * i as f64).collect();
+        for v in p.iter_mut() {
+            *v += rng.vec(1, -0.3, 0.3)[0];
+        }
+        p.push(0.8);
+        check_flat(
+            "chain",
+            &p,
+            |p| chain(&p[..n], p[n]),
+            |p, d| chain_tangent(&p[..n], &d[..n], p[n], d[n]),
+            |p, g| {
+                let (dx, dk) = g.split_at_mut(n);
+                let (v, gk) = chain_grad(&p[..n], dx, p[n]);
+                dk[0] += gk;
+                v
+            },
+            |p| {
+                // E_i = k d_i^2, d_i = |x_i - x_{i-1}| - 1; total = sum E_i / i + E_1^2.
+                let (x, k) = (&p[..n], p[n]);
+                let mut g = vec![0.0; n + 1];
+                for i in 1..n {
+                    let r = x[i] - x[i - 1];
+                    let d = r.abs() - 1.0;
+                    let e = k * d * d;
+                    let w = 1.0 / i as f64 + if i == 1 { 2.0 * e } else { 0.0 };
+                    g[i] += w * 2.0 * k * d * r.signum();
+                    g[i - 1] -= w * 2.0 * k * d * r.signum();
+                    g[n] += w * d * d;
+                }
+                g
+            },
+        );
+    }
+    // The four bonds in the loop are seeded: one run each. The last call's value is squared:
+    // its primal runs, then its companion (two runs).
+    let x = [0.0, 1.2, 2.1, 3.5, 4.4];
+    let mut dx = [0.0; 5];
+    ENERGY_RUNS.store(0, Ordering::Relaxed);
+    chain(&x, 0.8);
+    assert_eq!(ENERGY_RUNS.swap(0, Ordering::Relaxed), 5);
+    chain_grad(&x, &mut dx, 0.8);
+    assert_eq!(ENERGY_RUNS.swap(0, Ordering::Relaxed), 4 + 2);
 }
