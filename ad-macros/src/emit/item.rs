@@ -15,9 +15,54 @@ pub fn carried_attrs(f: &ItemFn) -> Vec<&Attribute> {
     f.attrs.iter().filter(|a| !is_ours(a, true)).collect()
 }
 
+/// What a generated function's signature changes from the user function's: its name, whether
+/// it keeps the receiver first (a method's), its other parameters, its result, and predicates
+/// added to the `where` clause.
+pub struct Signature<'a> {
+    pub ident: &'a Ident,
+    pub receiver: bool,
+    pub params: &'a [TokenStream],
+    pub ret: &'a TokenStream,
+    pub bounds: &'a [TokenStream],
+}
+
+/// A generated function: the user function's visibility, carried attributes and generics, the
+/// doc comment, `#[inline]` when `inline`, and the lints generated code allows. Every mode
+/// writes its functions through this.
+pub fn function_item(
+    f: &ItemFn,
+    sig: &Signature,
+    body: &TokenStream,
+    doc: &str,
+    inline: bool,
+) -> TokenStream {
+    let (vis, attrs, generics) = (&f.vis, carried_attrs(f), &f.sig.generics);
+    let mut where_clause = generics.where_clause.clone();
+    if !sig.bounds.is_empty() {
+        let w = where_clause.get_or_insert_with(|| syn::parse_quote!(where));
+        for b in sig.bounds {
+            w.predicates.push(syn::parse_quote!(#b));
+        }
+    }
+    let receiver = f
+        .sig
+        .receiver()
+        .filter(|_| sig.receiver)
+        .map(|r| quote!(#r,));
+    let (ident, params, ret) = (sig.ident, sig.params, sig.ret);
+    let inline = inline.then(|| quote!(#[inline]));
+    quote! {
+        #[doc = #doc]
+        #(#attrs)*
+        #inline
+        #[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]
+        #vis fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause {
+            #body
+        }
+    }
+}
+
 pub fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> TokenStream {
-    let attrs = carried_attrs(f);
-    let vis = &f.vis;
     let ident = names::function(&f.sig.ident, suffix);
     let generics = &f.sig.generics;
     let where_clause = &generics.where_clause;
@@ -40,18 +85,15 @@ pub fn wrap(f: &ItemFn, suffix: &str, g: Generated, doc: String) -> TokenStream 
     };
     // A small body is offered for inlining across crates: the wrappers that call it
     // (`call_generated`) and callers in other crates then see through the call.
-    let inline = (size <= INLINE_STATEMENTS
-        && !f.attrs.iter().any(|a| a.path().is_ident("inline")))
-    .then(|| quote!(#[inline]));
-    quote! {
-        #[doc = #doc]
-        #(#attrs)*
-        #inline
-        #[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]
-        #vis fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause {
-            #body
-        }
-    }
+    let inline = size <= INLINE_STATEMENTS && !f.attrs.iter().any(|a| a.path().is_ident("inline"));
+    let sig = Signature {
+        ident: &ident,
+        receiver: true,
+        params: &params,
+        ret: &ret,
+        bounds: &[],
+    };
+    function_item(f, &sig, &body, &doc, inline)
 }
 
 /// Generated bodies of at most this many statements show in their documentation.

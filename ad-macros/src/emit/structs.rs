@@ -15,6 +15,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::{FnArg, ItemFn, Pat};
 
+use super::item::{Signature, function_item};
 use crate::front::structs::{Access, Flat, Leaf, ParamPlan};
 use crate::ir::Param;
 use crate::names;
@@ -344,23 +345,14 @@ pub(super) fn item(
     doc: &str,
     bounds: &[TokenStream],
 ) -> TokenStream {
-    let (vis, generics) = (&f.vis, &f.sig.generics);
-    let mut where_clause = generics.where_clause.clone();
-    if !bounds.is_empty() {
-        let w = where_clause.get_or_insert_with(|| syn::parse_quote!(where));
-        for b in bounds {
-            w.predicates.push(syn::parse_quote!(#b));
-        }
-    }
-    let attrs = crate::emit::item::carried_attrs(f);
-    quote! {
-        #[doc = #doc]
-        #(#attrs)*
-        #[allow(non_snake_case, clippy::all)]
-        #vis fn #ident #generics(#(#params),*) -> #ret #where_clause {
-            #body
-        }
-    }
+    let sig = Signature {
+        ident,
+        receiver: false,
+        params,
+        ret: &ret,
+        bounds,
+    };
+    function_item(f, &sig, &body, doc, false)
 }
 
 /// A slice of structs (`items`, a place) passed to the flat form as flat floats: the copy made

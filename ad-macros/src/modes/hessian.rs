@@ -18,7 +18,7 @@ use quote::{ToTokens, quote};
 use syn::{ItemFn, Type};
 
 use crate::analysis::analyse;
-use crate::emit::item::{carried_attrs, closure, reborrow};
+use crate::emit::item::{Signature, closure, function_item, reborrow};
 use crate::errors::Errors;
 use crate::front::attr;
 use crate::front::sig::FloatTypes;
@@ -577,18 +577,12 @@ pub(super) fn item(
     body: TokenStream,
     doc: String,
 ) -> TokenStream {
-    let vis = &f.vis;
-    let attrs = carried_attrs(f);
-    let generics = &f.sig.generics;
-    let where_clause = &generics.where_clause;
-    let receiver = f.sig.receiver().map(|r| quote!(#r,));
-    let allow = quote!(#[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]);
-    quote! {
-        #[doc = #doc]
-        #(#attrs)*
-        #allow
-        #vis fn #ident #generics(#receiver #(#params),*) -> #ret #where_clause {
-            #body
-        }
-    }
+    let sig = Signature {
+        ident,
+        receiver: true,
+        params,
+        ret: &ret,
+        bounds: &[],
+    };
+    function_item(f, &sig, &body, &doc, false)
 }

@@ -20,7 +20,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::{ItemFn, Type};
 
-use crate::emit::item::{carried_attrs, closure, pretty, reborrow};
+use crate::emit::item::{Signature, closure, function_item, pretty, reborrow};
 use crate::errors::Errors;
 use crate::front::attr::{Args, Pick};
 use crate::ir::Kind;
@@ -375,8 +375,6 @@ fn item(
     body: TokenStream,
     doc: &str,
 ) -> TokenStream {
-    let attrs = carried_attrs(f);
-    let vis = &f.vis;
     let ident = names::function(&f.sig.ident, suffix);
     let generics = &f.sig.generics;
     let where_clause = &generics.where_clause;
@@ -384,14 +382,14 @@ fn item(
     params.extend(extra.iter().cloned());
     let code = pretty(&quote!(fn #ident #generics(#(#params),*) -> #ret #where_clause { #body }));
     let doc = format!("{doc}\n\n# Generated code\n\n```text\n{code}```");
-    quote! {
-        #[doc = #doc]
-        #(#attrs)*
-        #[allow(unused_mut, unused_variables, unused_parens, non_snake_case, clippy::all, clippy::pedantic)]
-        #vis fn #ident #generics(#(#params),*) -> #ret #where_clause {
-            #body
-        }
-    }
+    let sig = Signature {
+        ident: &ident,
+        receiver: false,
+        params: &params,
+        ret,
+        bounds: &[],
+    };
+    function_item(f, &sig, &body, &doc, false)
 }
 
 /// The entry values of the output parameters, restored before each pass so that every pass
