@@ -12,7 +12,11 @@
 //! (`return s`, `s * 0.5`, `s / n as f64`; not `s.sqrt()`).
 //!
 //! The function is then emitted as forward(before); reverse(after); the fused loop;
-//! forward(after); reverse(before). The body of the fused loop is a region whose values are in
+//! forward(after); reverse(before). The loop may also sit in an arm of the function's last
+//! branch, as the rest of a function after an early `return` does: the branch is then emitted
+//! that way, each of its arms running forward and then its own reverse sweep from the φs'
+//! adjoints, and the arm holding the loop emitted around it in turn (`fused_list`,
+//! `fused_if`). The body of the fused loop is a region whose values are in
 //! scope for its reverse sweep, like the top level's (`Plan::live`): nothing in it is stored,
 //! and loops and branches nested in it are reversed as they would be at the top level.
 //! Contributions arrive in the same order as when the loop is reversed first to last
