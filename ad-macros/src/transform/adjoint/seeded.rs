@@ -37,6 +37,8 @@ pub(super) struct Seeded {
     /// arrays passed by value): kept beside the result, stored with it, and added in where the
     /// reverse sweep reaches the call.
     pub adjoints: Option<Ident>,
+    /// The loops around the call, by address.
+    loops: Vec<usize>,
 }
 
 /// An adjoint written where a value is defined, as an expression of values known there.
@@ -172,6 +174,18 @@ impl<'s> Sites<'s> {
         }
     }
 
+    /// The loops whose bodies enclose the scope, by address.
+    fn loops_around(&self, mut scope: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        while let Some((p, edge)) = self.parent[scope] {
+            if let Edge::Body(l) = edge {
+                out.push(key(l));
+            }
+            scope = p;
+        }
+        out
+    }
+
     /// Whether `outer` is `inner` or encloses it.
     fn encloses(&self, outer: usize, mut inner: usize) -> bool {
         loop {
@@ -248,6 +262,7 @@ impl Adjoint<'_> {
                     inline,
                     seed,
                     adjoints,
+                    loops: sites.loops_around(scope),
                 },
             );
         }
@@ -257,21 +272,16 @@ impl Adjoint<'_> {
     /// fused loop (their reverse sweep runs before them, `fused.rs`); the others' results are
     /// stored, never computed again.
     pub(super) fn settle_seeded(&mut self, stmts: &[Stmt]) {
-        if self.seed_candidates.is_empty() {
-            return;
-        }
-        let sites = Sites::new(stmts);
         let mut dropped = HashSet::new();
         if let Some(f) = &self.plan.fused {
             Self::after_fused_calls(stmts, f, &mut dropped);
         }
-        for &(var, _, scope, _) in &sites.calls {
-            if self.reruns(&sites, scope) {
-                dropped.insert(var);
-            }
-        }
         for (v, seeded) in std::mem::take(&mut self.seed_candidates) {
-            if !dropped.contains(&v) {
+            let reruns = seeded
+                .loops
+                .iter()
+                .any(|l| self.plan.selected.contains_key(l));
+            if !dropped.contains(&v) && !reruns {
                 self.plan.origin[v] = Origin::Impure;
                 self.seeded.insert(v, seeded);
             }
@@ -299,19 +309,6 @@ impl Adjoint<'_> {
                         !m.mutable && self.func.is_slice_param(v) && self.bar[v].is_some()
                     }
                 })
-    }
-
-    /// Whether the scope is in the body of a loop run again in the reverse sweep.
-    fn reruns(&self, sites: &Sites, mut scope: usize) -> bool {
-        while let Some((p, edge)) = sites.parent[scope] {
-            if let Edge::Body(l) = edge
-                && self.plan.selected.contains_key(&key(l))
-            {
-                return true;
-            }
-            scope = p;
-        }
-        false
     }
 
     /// The adjoint `v` ends with, as an expression of values known where `v` is defined, when
